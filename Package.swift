@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+// conversion-relay: server-side conversion pipeline from Kafka to ad-platform conversion APIs.
+
+import PackageDescription
+
+let package = Package(
+    name: "conversion-relay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "conversion-relay", targets: ["conversion-relay"]),
+        .library(name: "RelayService", targets: ["RelayService"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian, exposed to Swift and nothing else.
+        .systemLibrary(name: "Crdkafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Every C function we write ourselves (prefix `relay_cshim_`): non-variadic wrappers.
+        .target(name: "CRelayShims", dependencies: ["Crdkafka", "CCurl"]),
+
+        // Pure domain logic: event contract, event ids, offset frontier, batching. No C, no I/O.
+        .target(name: "RelayCore"),
+        // Identifier normalisation and SHA-256 hashing.
+        .target(name: "RelayPII", dependencies: ["COpenSSL"]),
+        // librdkafka behind a safe Swift API.
+        .target(
+            name: "RelayKafka",
+            dependencies: ["Crdkafka", "CRelayShims", .product(name: "Logging", package: "swift-log")]
+        ),
+        // libcurl multi behind an async HTTP client.
+        .target(name: "RelayHTTP", dependencies: ["CCurl", "CRelayShims"]),
+        // One request encoder and response classifier per ad platform.
+        .target(name: "RelayDestinations", dependencies: ["RelayCore", "RelayPII", "RelayHTTP"]),
+        // Local servers that behave like the platforms' APIs (tests, demo, benchmarks).
+        .target(
+            name: "RelaySandbox",
+            dependencies: [
+                "RelayCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Composition: consumer, dispatch, settlement, configuration, demo.
+        .target(
+            name: "RelayService",
+            dependencies: [
+                "RelayCore", "RelayPII", "RelayKafka", "RelayHTTP", "RelayDestinations", "RelaySandbox",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "conversion-relay",
+            dependencies: [
+                "RelayService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"], resources: []),
+        .testTarget(name: "RelayPIITests", dependencies: ["RelayPII"]),
+        .testTarget(name: "RelayDestinationsTests", dependencies: ["RelayDestinations", "RelaySandbox", "RelayHTTP"]),
+        .testTarget(name: "RelayKafkaTests", dependencies: ["RelayKafka"]),
+        .testTarget(
+            name: "RelayIntegrationTests",
+            dependencies: ["RelayService", "RelayKafka", "RelaySandbox", "conversion-relay"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

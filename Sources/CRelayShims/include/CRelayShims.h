@@ -1,0 +1,36 @@
+// Every C function conversion-relay writes itself. Swift 6 cannot call C variadic functions,
+// so each variadic libcurl / librdkafka entry point we need gets a typed wrapper here.
+#ifndef CRELAYSHIMS_H
+#define CRELAYSHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <curl/curl.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+typedef size_t (*relay_cshim_write_callback)(char *data, size_t size, size_t nmemb, void *userdata);
+
+CURLcode relay_cshim_curl_setopt_long(CURL *easy, CURLoption option, long value);
+CURLcode relay_cshim_curl_setopt_string(CURL *easy, CURLoption option, const char *value);
+CURLcode relay_cshim_curl_setopt_pointer(CURL *easy, CURLoption option, void *value);
+CURLcode relay_cshim_curl_setopt_slist(CURL *easy, CURLoption option, struct curl_slist *value);
+CURLcode relay_cshim_curl_setopt_off_t(CURL *easy, CURLoption option, curl_off_t value);
+CURLcode relay_cshim_curl_setopt_write_function(CURL *easy, relay_cshim_write_callback callback);
+CURLcode relay_cshim_curl_getinfo_long(CURL *easy, CURLINFO info, long *value);
+CURLcode relay_cshim_curl_getinfo_pointer(CURL *easy, CURLINFO info, void **value);
+CURLMcode relay_cshim_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+
+/// Produces one message with `rd_kafka_producev`. `headers` ownership passes to librdkafka on
+/// success (RD_KAFKA_RESP_ERR_NO_ERROR); on failure the caller still owns them.
+rd_kafka_resp_err_t relay_cshim_produce(rd_kafka_t *rk, const char *topic, int32_t partition,
+                                        const void *key, size_t key_len,
+                                        const void *value, size_t value_len,
+                                        rd_kafka_headers_t *headers, void *opaque);
+
+/// One (error, round-trip-time) pair injected on one broker for one API key.
+rd_kafka_resp_err_t relay_cshim_mock_broker_push_request_error_rtt(rd_kafka_mock_cluster_t *mcluster,
+                                                                    int32_t broker_id, int16_t api_key,
+                                                                    rd_kafka_resp_err_t err, int rtt_ms);
+
+#endif

@@ -1,0 +1,222 @@
+/// Decodes and validates `order.completed` v1 events.
+///
+/// Accepts exactly what `schemas/order-completed.v1.json` accepts (a test runs every example in
+/// `schemas/examples/` through this decoder and through Python `jsonschema` and requires the same
+/// verdict). Unknown members are allowed and ignored.
+public struct OrderEventDecoder: Sendable {
+    public var parser: JSONParser
+
+    /// Longest `order_id` (printable ASCII, no spaces).
+    public static let maximumOrderIDLength = 128
+    /// Longest `store_id` (printable ASCII, no spaces).
+    public static let maximumStoreIDLength = 64
+    /// Longest customer field.
+    public static let maximumCustomerFieldLength = 256
+    /// Longest context field (user agents and URLs are long).
+    public static let maximumContextFieldLength = 2048
+    /// Most line items in one order.
+    public static let maximumItems = 500
+
+    public init(parser: JSONParser = JSONParser()) {
+        self.parser = parser
+    }
+
+    public func decode(_ bytes: some Collection<UInt8>) throws(OrderEventDecodingError) -> OrderEvent {
+        let document: JSONValue
+        do {
+            document = try parser.parse(bytes)
+        } catch {
+            throw OrderEventDecodingError(kind: .malformedJSON, path: "", reason: error.description)
+        }
+        return try decode(document)
+    }
+
+    public func decode(_ document: JSONValue) throws(OrderEventDecodingError) -> OrderEvent {
+        let reader = Reader()
+        let root = try reader.object(document, at: "")
+
+        let version = try reader.required(root, "schema_version", at: "")
+        guard case .number(let number) = version, number.integer == 1 else {
+            throw reader.violation("/schema_version", "must be the integer 1")
+        }
+        guard case .string("order.completed") = try reader.required(root, "event_type", at: "") else {
+            throw reader.violation("/event_type", "must be \"order.completed\"")
+        }
+        let orderID = try reader.string(try reader.required(root, "order_id", at: ""), at: "/order_id")
+        guard Self.isToken(orderID, maximumLength: Self.maximumOrderIDLength) else {
+            throw reader.violation(
+                "/order_id", "must be 1 to \(Self.maximumOrderIDLength) printable ASCII characters without spaces")
+        }
+        let occurredText = try reader.string(try reader.required(root, "occurred_at", at: ""), at: "/occurred_at")
+        guard let occurredAt = RFC3339.parse(occurredText) else {
+            throw reader.violation("/occurred_at", "must be an RFC 3339 date-time")
+        }
+        let currency = try reader.string(try reader.required(root, "currency", at: ""), at: "/currency")
+        guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
+            throw reader.violation("/currency", "must be an ISO 4217 code (three upper-case letters)")
+        }
+        let value = try reader.number(try reader.required(root, "value", at: ""), at: "/value")
+        guard value.double >= 0 else { throw reader.violation("/value", "must be >= 0") }
+
+        var event = OrderEvent(orderID: orderID, occurredAt: occurredAt, currency: currency, value: value)
+
+        if let storeValue = root["store_id"], storeValue != .null {
+            let storeID = try reader.string(storeValue, at: "/store_id")
+            guard Self.isToken(storeID, maximumLength: Self.maximumStoreIDLength) else {
+                throw reader.violation(
+                    "/store_id",
+                    "must be 1 to \(Self.maximumStoreIDLength) printable ASCII characters without spaces")
+            }
+            event.storeID = storeID
+        }
+        if let itemsValue = root["items"] {
+            guard case .array(let elements) = itemsValue else {
+                throw reader.violation("/items", "expected array, found \(itemsValue.typeName)")
+            }
+            guard elements.count <= Self.maximumItems else {
+                throw reader.violation("/items", "more than \(Self.maximumItems) items")
+            }
+            event.items.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                event.items.append(try reader.item(element, at: "/items/\(index)"))
+            }
+        }
+        if let customerValue = root["customer"], customerValue != .null {
+            let object = try reader.object(customerValue, at: "/customer")
+            func field(_ name: String) throws(OrderEventDecodingError) -> RawPII? {
+                try reader.pii(object, name, at: "/customer", maximumLength: Self.maximumCustomerFieldLength)
+            }
+            event.customer.id = try field("id")
+            event.customer.email = try field("email")
+            event.customer.phone = try field("phone")
+            event.customer.firstName = try field("first_name")
+            event.customer.lastName = try field("last_name")
+            event.customer.dateOfBirth = try field("date_of_birth")
+            event.customer.gender = try field("gender")
+            event.customer.city = try field("city")
+            event.customer.state = try field("state")
+            event.customer.postalCode = try field("postal_code")
+            event.customer.country = try field("country")
+        }
+        if let contextValue = root["context"], contextValue != .null {
+            let object = try reader.object(contextValue, at: "/context")
+            func field(_ name: String) throws(OrderEventDecodingError) -> RawPII? {
+                try reader.pii(object, name, at: "/context", maximumLength: Self.maximumContextFieldLength)
+            }
+            event.context.ip = try field("ip")
+            event.context.userAgent = try field("user_agent")
+            event.context.pageURL = try field("page_url")
+            event.context.fbp = try field("fbp")
+            event.context.fbc = try field("fbc")
+            event.context.ttclid = try field("ttclid")
+            event.context.ttp = try field("ttp")
+            event.context.gclid = try field("gclid")
+            event.context.gbraid = try field("gbraid")
+            event.context.wbraid = try field("wbraid")
+            event.context.epik = try field("epik")
+            event.context.scClickID = try field("sc_click_id")
+            event.context.scCookie1 = try field("sc_cookie1")
+        }
+        if let consentValue = root["consent"], consentValue != .null {
+            let object = try reader.object(consentValue, at: "/consent")
+            event.consent.marketing = try reader.optionalBool(object, "marketing", at: "/consent")
+            event.consent.adUserData = try reader.optionalBool(object, "ad_user_data", at: "/consent")
+            event.consent.adPersonalization = try reader.optionalBool(object, "ad_personalization", at: "/consent")
+            event.consent.limitedDataUse = try reader.optionalBool(object, "limited_data_use", at: "/consent")
+        }
+        return event
+    }
+
+    /// 1...maximumLength characters from `!` to `~` (printable ASCII, no space).
+    static func isToken(_ text: String, maximumLength: Int) -> Bool {
+        let utf8 = text.utf8
+        return !utf8.isEmpty && utf8.count <= maximumLength && utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+    }
+}
+
+/// Typed accessors that turn a mismatch into a schema violation naming the path and rule.
+private struct Reader {
+    func violation(_ path: String, _ reason: String) -> OrderEventDecodingError {
+        OrderEventDecodingError(kind: .schemaViolation, path: path, reason: reason)
+    }
+
+    func object(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> JSONObject {
+        guard case .object(let object) = value else {
+            throw violation(path, "expected object, found \(value.typeName)")
+        }
+        return object
+    }
+
+    func required(_ object: JSONObject, _ key: String, at path: String) throws(OrderEventDecodingError)
+        -> JSONValue
+    {
+        guard let value = object[key] else { throw violation("\(path)/\(key)", "is required") }
+        return value
+    }
+
+    func string(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> String {
+        guard case .string(let text) = value else { throw violation(path, "expected string, found \(value.typeName)") }
+        return text
+    }
+
+    func number(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> JSONNumber {
+        guard case .number(let number) = value else {
+            throw violation(path, "expected number, found \(value.typeName)")
+        }
+        return number
+    }
+
+    func optionalString(_ object: JSONObject, _ key: String, at path: String, maximumLength: Int)
+        throws(OrderEventDecodingError) -> String?
+    {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .string(let text) = value else {
+            throw violation("\(path)/\(key)", "expected string or null, found \(value.typeName)")
+        }
+        guard text.unicodeScalars.count <= maximumLength else {
+            throw violation("\(path)/\(key)", "longer than \(maximumLength) characters")
+        }
+        return text
+    }
+
+    func pii(_ object: JSONObject, _ key: String, at path: String, maximumLength: Int)
+        throws(OrderEventDecodingError) -> RawPII?
+    {
+        try optionalString(object, key, at: path, maximumLength: maximumLength).map(RawPII.init)
+    }
+
+    func optionalBool(_ object: JSONObject, _ key: String, at path: String) throws(OrderEventDecodingError)
+        -> Bool?
+    {
+        guard let value = object[key], value != .null else { return nil }
+        guard case .bool(let flag) = value else {
+            throw violation("\(path)/\(key)", "expected boolean or null, found \(value.typeName)")
+        }
+        return flag
+    }
+
+    func item(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> OrderEvent.Item {
+        let object = try self.object(value, at: path)
+        let sku = try string(try required(object, "sku", at: path), at: "\(path)/sku")
+        guard !sku.isEmpty, sku.unicodeScalars.count <= 256 else {
+            throw violation("\(path)/sku", "must be 1 to 256 characters")
+        }
+        let quantityNumber = try number(try required(object, "quantity", at: path), at: "\(path)/quantity")
+        guard let quantity = quantityNumber.integer else {
+            throw violation("\(path)/quantity", "expected integer")
+        }
+        guard quantity >= 1, quantity <= 1_000_000 else {
+            throw violation("\(path)/quantity", "must be between 1 and 1000000")
+        }
+        let price = try number(try required(object, "price", at: path), at: "\(path)/price")
+        guard price.double >= 0 else { throw violation("\(path)/price", "must be >= 0") }
+        return OrderEvent.Item(
+            sku: sku,
+            name: try optionalString(object, "name", at: path, maximumLength: 256),
+            category: try optionalString(object, "category", at: path, maximumLength: 256),
+            brand: try optionalString(object, "brand", at: path, maximumLength: 256),
+            quantity: quantity,
+            price: price
+        )
+    }
+}

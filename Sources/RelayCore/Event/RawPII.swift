@@ -1,0 +1,23 @@
+/// A raw personal identifier (email, phone, name, address, IP address, user agent, click id) as
+/// the shop sent it, before normalisation and hashing.
+///
+/// Privacy by construction: printing, interpolating, dumping or reflecting a `RawPII` yields
+/// `<redacted>`, so a value that slips into a log line, metric label or error message leaks
+/// nothing. Code that must read the value (the normalisers) asks for ``unredactedValue``, which
+/// is easy to find in review.
+public struct RawPII: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
+    public let unredactedValue: String
+
+    public init(_ value: String) {
+        self.unredactedValue = value
+    }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+
+    /// True when the value is empty after trimming whitespace.
+    public var isBlank: Bool { unredactedValue.allSatisfy(\.isWhitespace) }
+}

@@ -1,0 +1,302 @@
+/// Why a document is not acceptable JSON for the event contract.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: String, Sendable {
+        case emptyDocument = "empty document"
+        case invalidUTF8 = "invalid UTF-8"
+        case unexpectedCharacter = "unexpected character"
+        case unexpectedEnd = "unexpected end of document"
+        case trailingContent = "content after the JSON value"
+        case invalidNumber = "invalid number"
+        case numberOutOfRange = "number out of range"
+        case invalidEscape = "invalid escape sequence"
+        case controlCharacterInString = "unescaped control character in string"
+        case loneSurrogate = "lone UTF-16 surrogate"
+        case tooDeep = "nesting deeper than the limit"
+        case tooLarge = "document larger than the limit"
+        case duplicateKey = "duplicate object key"
+    }
+
+    public let reason: Reason
+    /// Byte offset in the document where the problem was found.
+    public let offset: Int
+
+    /// Never contains document content, only the reason and position, so it is safe to log.
+    public var description: String { "\(reason.rawValue) at byte \(offset)" }
+}
+
+/// A strict RFC 8259 JSON parser over UTF-8 bytes.
+///
+/// Stricter than `JSONSerialization` in the ways that matter for a data contract: invalid UTF-8,
+/// lone surrogates, duplicate keys and non-finite numbers are errors, and nesting depth and
+/// document size are bounded so hostile input cannot exhaust the stack or memory.
+public struct JSONParser: Sendable {
+    /// Deepest nesting of arrays and objects accepted.
+    public var maximumDepth: Int
+    /// Largest document accepted, in bytes.
+    public var maximumBytes: Int
+
+    public init(maximumDepth: Int = 64, maximumBytes: Int = 1 << 20) {
+        self.maximumDepth = maximumDepth
+        self.maximumBytes = maximumBytes
+    }
+
+    public func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+            try parse(buffer: buffer)
+        }
+    }
+
+    public func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        guard buffer.count <= maximumBytes else { throw JSONParseError(reason: .tooLarge, offset: maximumBytes) }
+        var cursor = Cursor(bytes: buffer, maximumDepth: maximumDepth)
+        cursor.skipWhitespace()
+        guard cursor.index < buffer.count else { throw JSONParseError(reason: .emptyDocument, offset: 0) }
+        let value = try cursor.parseValue(depth: 0)
+        cursor.skipWhitespace()
+        guard cursor.index == buffer.count else { throw cursor.error(.trailingContent) }
+        return value
+    }
+}
+
+private struct Cursor {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maximumDepth: Int
+    var index = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
+
+    func error(_ reason: JSONParseError.Reason) -> JSONParseError {
+        JSONParseError(reason: reason, offset: index)
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func peek() throws(JSONParseError) -> UInt8 {
+        guard index < bytes.count else { throw error(.unexpectedEnd) }
+        return bytes[index]
+    }
+
+    mutating func expect(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error(.unexpectedEnd) }
+        let start = literal.utf8Start
+        for offset in 0..<count where bytes[index + offset] != start[offset] {
+            index += offset
+            throw error(.unexpectedCharacter)
+        }
+        index += count
+    }
+
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        switch try peek() {
+        case UInt8(ascii: "{"): return .object(try parseObject(depth: depth + 1))
+        case UInt8(ascii: "["): return .array(try parseArray(depth: depth + 1))
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expect("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expect("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expect("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
+        default:
+            throw error(.unexpectedCharacter)
+        }
+    }
+
+    mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONObject {
+        guard depth <= maximumDepth else { throw error(.tooDeep) }
+        index += 1  // {
+        var members: [(key: String, value: JSONValue)] = []
+        var seen = Set<String>()
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "}") {
+            index += 1
+            return JSONObject(members: members)
+        }
+        while true {
+            skipWhitespace()
+            guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
+            let keyOffset = index
+            let key = try parseString()
+            guard seen.insert(key).inserted else { throw JSONParseError(reason: .duplicateKey, offset: keyOffset) }
+            skipWhitespace()
+            guard try peek() == UInt8(ascii: ":") else { throw error(.unexpectedCharacter) }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth)
+            members.append((key, value))
+            skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"):
+                index += 1
+                return JSONObject(members: members)
+            default: throw error(.unexpectedCharacter)
+            }
+        }
+    }
+
+    mutating func parseArray(depth: Int) throws(JSONParseError) -> [JSONValue] {
+        guard depth <= maximumDepth else { throw error(.tooDeep) }
+        index += 1  // [
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if try peek() == UInt8(ascii: "]") {
+            index += 1
+            return elements
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try parseValue(depth: depth))
+            skipWhitespace()
+            switch try peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"):
+                index += 1
+                return elements
+            default: throw error(.unexpectedCharacter)
+            }
+        }
+    }
+
+    mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+        let start = index
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidNumber) }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidNumber) }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidNumber) }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let value = Double(literal), value.isFinite else {
+            throw JSONParseError(reason: .numberOutOfRange, offset: start)
+        }
+        return JSONNumber(literal: literal, double: value)
+    }
+
+    mutating func parseString() throws(JSONParseError) -> String {
+        index += 1  // opening quote
+        let start = index
+        // Fast path: no escapes, ASCII or valid UTF-8 only.
+        var hasEscape = false
+        while true {
+            guard index < bytes.count else { throw error(.unexpectedEnd) }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte < 0x20 { throw error(.controlCharacterInString) }
+            if byte == UInt8(ascii: "\\") {
+                hasEscape = true
+                index += 2
+                continue
+            }
+            index += 1
+        }
+        let end = index
+        index += 1  // closing quote
+        let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if !hasEscape {
+            guard let string = String(validating: raw, as: UTF8.self) else {
+                throw JSONParseError(reason: .invalidUTF8, offset: start)
+            }
+            return string
+        }
+        return try unescape(raw, baseOffset: start)
+    }
+
+    func unescape(_ raw: UnsafeBufferPointer<UInt8>, baseOffset: Int) throws(JSONParseError) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(raw.count)
+        var position = 0
+        func fail(_ reason: JSONParseError.Reason) -> JSONParseError {
+            JSONParseError(reason: reason, offset: baseOffset + position)
+        }
+        func hex4(at offset: Int) throws(JSONParseError) -> UInt32 {
+            guard offset + 4 <= raw.count else { throw fail(.invalidEscape) }
+            var value: UInt32 = 0
+            for byte in raw[offset..<offset + 4] {
+                value <<= 4
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): value |= UInt32(byte - 0x30)
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): value |= UInt32(byte - 0x61 + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): value |= UInt32(byte - 0x41 + 10)
+                default: throw fail(.invalidEscape)
+                }
+            }
+            return value
+        }
+        while position < raw.count {
+            let byte = raw[position]
+            guard byte == UInt8(ascii: "\\") else {
+                output.append(byte)
+                position += 1
+                continue
+            }
+            guard position + 1 < raw.count else { throw fail(.invalidEscape) }
+            let escaped = raw[position + 1]
+            position += 2
+            switch escaped {
+            case UInt8(ascii: "\""): output.append(0x22)
+            case UInt8(ascii: "\\"): output.append(0x5C)
+            case UInt8(ascii: "/"): output.append(0x2F)
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(at: position)
+                position += 4
+                if (0xD800...0xDBFF).contains(scalar) {
+                    guard position + 6 <= raw.count, raw[position] == UInt8(ascii: "\\"),
+                        raw[position + 1] == UInt8(ascii: "u")
+                    else { throw fail(.loneSurrogate) }
+                    let low = try hex4(at: position + 2)
+                    guard (0xDC00...0xDFFF).contains(low) else { throw fail(.loneSurrogate) }
+                    position += 6
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(scalar) {
+                    throw fail(.loneSurrogate)
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw fail(.invalidEscape) }
+                output.append(contentsOf: UTF8.encode(unicode)!)
+            default:
+                throw fail(.invalidEscape)
+            }
+        }
+        guard let string = String(validating: output, as: UTF8.self) else {
+            throw JSONParseError(reason: .invalidUTF8, offset: baseOffset)
+        }
+        return string
+    }
+}

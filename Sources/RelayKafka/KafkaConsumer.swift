@@ -1,0 +1,295 @@
+import CRelayShims
+import Crdkafka
+import Logging
+import RelayCore
+import Synchronization
+
+/// What the application does when partitions move. Called on the thread that calls
+/// ``KafkaConsumer/poll(timeoutMilliseconds:)``, inside librdkafka's rebalance callback, *before*
+/// librdkafka's assignment changes, so a revoke handler can still drain and store offsets.
+public struct KafkaRebalanceHandler: Sendable {
+    public var assigned: @Sendable ([TopicPartition]) -> Void
+    /// `lost` is true when the group already gave the partitions to someone else (session
+    /// timeout): the handler must drop their state without storing offsets.
+    public var revoked: @Sendable (_ partitions: [TopicPartition], _ lost: Bool) -> Void
+
+    public init(
+        assigned: @escaping @Sendable ([TopicPartition]) -> Void,
+        revoked: @escaping @Sendable ([TopicPartition], Bool) -> Void
+    ) {
+        self.assigned = assigned
+        self.revoked = revoked
+    }
+}
+
+/// What one poll returned.
+public enum KafkaConsumerEvent: Sendable {
+    case record(KafkaRecord)
+    /// A consumer error librdkafka reported instead of a record (most are informational and
+    /// librdkafka recovers by itself; ``KafkaError/RDKafkaCode/fatal`` is not).
+    case error(KafkaError)
+}
+
+/// A Kafka consumer-group member over librdkafka, configured for at-least-once delivery:
+/// `enable.auto.offset.store=false`, `enable.auto.commit=true`, offsets stored explicitly by the
+/// application (the settled frontier), our own rebalance callback.
+///
+/// Thread use: `poll` from one thread (the rebalance handler runs there); `storeOffsets`,
+/// `pause`, `resume` and the queries may be called from any thread (librdkafka handles are
+/// thread-safe).
+public final class KafkaConsumer: Sendable {
+    private let handle: SendableKafkaHandle
+    private let context: ConsumerContext
+    private let closed = Mutex(false)
+    public let logger: Logger
+
+    /// Properties forced on every consumer: the at-least-once recipe of librdkafka's
+    /// INTRODUCTION.md ("At-least-once processing").
+    public static let forcedProperties: [String: String] = [
+        "enable.auto.offset.store": "false",
+        "enable.auto.commit": "true",
+        "enable.partition.eof": "false",
+    ]
+
+    /// Defaults the user may override.
+    public static let defaultProperties: [String: String] = [
+        "auto.offset.reset": "earliest",
+        "auto.commit.interval.ms": "1000",
+        // Eager assignors by default on librdkafka 2.0.2 (cooperative-sticky bugs fixed only later).
+        "partition.assignment.strategy": "range,roundrobin",
+        // Bound librdkafka's prefetch so memory stays bounded whatever the backlog.
+        "queued.max.messages.kbytes": "16384",
+        "fetch.wait.max.ms": "100",
+    ]
+
+    public init(properties: [String: String], logger: Logger) throws(KafkaError) {
+        var merged = Self.defaultProperties.merging(properties) { $1 }
+        merged.merge(Self.forcedProperties) { $1 }
+        guard merged["group.id"] != nil else {
+            throw KafkaError(code: .configuration, message: "Kafka property 'group.id' is required for a consumer")
+        }
+        self.logger = logger
+        let context = ConsumerContext(logger: logger)
+        self.context = context
+        let conf = try RDKafkaConfig.make(merged)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf, rebalanceTrampoline)
+        rd_kafka_conf_set_log_cb(conf, consumerLogTrampoline)
+        var errorBuffer = [CChar](repeating: 0, count: 512)
+        guard let pointer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(code: .configuration, message: "cannot create consumer: \(String(errorBuffer: errorBuffer))")
+        }
+        self.handle = SendableKafkaHandle(pointer: pointer)
+        context.protocolIsCooperative = merged["partition.assignment.strategy"] == "cooperative-sticky"
+        rd_kafka_poll_set_consumer(pointer)
+    }
+
+    deinit {
+        closeHandle(consumerClose: true)
+    }
+
+    /// Joins the group for `topics`. `handler` sees every assignment change.
+    public func subscribe(topics: [String], handler: KafkaRebalanceHandler) throws(KafkaError) {
+        context.handler.withLock { $0 = handler }
+        let list = RDKafkaTopicPartitionList(capacity: topics.count)
+        for topic in topics { list.add(topic: topic, partition: RD_KAFKA_PARTITION_UA) }
+        let error = rd_kafka_subscribe(handle.pointer, list.pointer)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "subscribe") }
+    }
+
+    /// Waits up to `timeoutMilliseconds` for the next record or consumer error. Also serves
+    /// rebalances (the handler runs inside this call).
+    public func poll(timeoutMilliseconds: Int32) -> KafkaConsumerEvent? {
+        guard let message = rd_kafka_consumer_poll(handle.pointer, timeoutMilliseconds) else { return nil }
+        defer { rd_kafka_message_destroy(message) }
+        let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
+            return .error(
+                KafkaError(code: .underlying, message: "consumer: \(text)", rdKafkaCode: message.pointee.err.rawValue))
+        }
+        let value: [UInt8] =
+            message.pointee.payload.map {
+                Array(UnsafeRawBufferPointer(start: $0, count: message.pointee.len))
+            } ?? []
+        let key: [UInt8]? = message.pointee.key.map {
+            Array(UnsafeRawBufferPointer(start: $0, count: message.pointee.key_len))
+        }
+        var headers: [(name: String, value: String)] = []
+        var headerList: OpaquePointer? = nil
+        if rd_kafka_message_headers(message, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+            var index = 0
+            var name: UnsafePointer<CChar>? = nil
+            var headerValue: UnsafeRawPointer? = nil
+            var size = 0
+            while rd_kafka_header_get_all(headerList, index, &name, &headerValue, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let text = headerValue.map {
+                    String(decoding: UnsafeRawBufferPointer(start: $0, count: size), as: UTF8.self)
+                } ?? ""
+                headers.append((name.map { String(cString: $0) } ?? "", text))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        return .record(
+            KafkaRecord(
+                position: RecordPosition(
+                    topicPartition: TopicPartition(topic: topic, partition: message.pointee.partition),
+                    offset: message.pointee.offset),
+                key: key, value: value, headers: headers, timestampMilliseconds: timestamp))
+    }
+
+    /// Stores offsets for the next commit (`offset` is the next offset to read: last settled + 1).
+    /// Fails with ``KafkaError/RDKafkaCode/state`` for partitions no longer assigned.
+    public func storeOffsets(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList(capacity: offsets.count)
+        for (topicPartition, offset) in offsets {
+            list.add(topic: topicPartition.topic, partition: topicPartition.partition, offset: offset)
+        }
+        let error = rd_kafka_offsets_store(handle.pointer, list.pointer)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(error, context: "offsets_store")
+        }
+        for element in RDKafkaTopicPartitionList.read(list.pointer) where element.error != 0 {
+            throw KafkaError(
+                code: .underlying,
+                message: "offsets_store \(element.topic)[\(element.partition)]: "
+                    + String(cString: rd_kafka_err2str(rd_kafka_resp_err_t(rawValue: element.error))),
+                rdKafkaCode: element.error)
+        }
+    }
+
+    /// Synchronously commits the stored offsets (normally the background auto-commit does it).
+    public func commitStored() throws(KafkaError) {
+        let error = rd_kafka_commit(handle.pointer, nil, 0)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw KafkaError(error, context: "commit")
+        }
+    }
+
+    /// Stops fetching from `partitions` (the poll loop must keep running).
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try pauseOrResume(partitions, pause: true)
+    }
+
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try pauseOrResume(partitions, pause: false)
+    }
+
+    private func pauseOrResume(_ partitions: [TopicPartition], pause: Bool) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList(capacity: partitions.count)
+        for partition in partitions { list.add(topic: partition.topic, partition: partition.partition) }
+        let error =
+            pause ? rd_kafka_pause_partitions(handle.pointer, list.pointer)
+            : rd_kafka_resume_partitions(handle.pointer, list.pointer)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(error, context: pause ? "pause" : "resume")
+        }
+    }
+
+    /// The group's committed offsets for `partitions` (`nil` where nothing is committed).
+    public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000) throws(KafkaError)
+        -> [TopicPartition: Int64?]
+    {
+        try KafkaOffsets.committed(handle: handle.pointer, partitions, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Leaves the group cleanly: the final revoke runs the handler (drain, store), librdkafka
+    /// commits the stored offsets, then the handle is destroyed. Idempotent.
+    public func close() {
+        closeHandle(consumerClose: true)
+    }
+
+    /// Destroys the handle without leaving the group or committing: what a crash looks like to
+    /// the broker. For tests.
+    public func abandon() {
+        closeHandle(consumerClose: false)
+    }
+
+    private func closeHandle(consumerClose: Bool) {
+        let wasClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !wasClosed else { return }
+        if consumerClose {
+            rd_kafka_consumer_close(handle.pointer)
+            rd_kafka_destroy(handle.pointer)
+        } else {
+            rd_kafka_destroy_flags(handle.pointer, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+        }
+    }
+}
+
+/// State the C callbacks reach through `rd_kafka_opaque`. Outlives the handle (owned by the consumer).
+final class ConsumerContext: Sendable {
+    let logger: Logger
+    let handler = Mutex<KafkaRebalanceHandler?>(nil)
+    nonisolated(unsafe) var protocolIsCooperative = false
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+}
+
+private let rebalanceTrampoline:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { rk, error, list, opaque in
+        guard let rk, let list, let opaque else { return }
+        let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
+        let partitions = RDKafkaTopicPartitionList.read(list).map {
+            TopicPartition(topic: $0.topic, partition: $0.partition)
+        }
+        let handler = context.handler.withLock { $0 }
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            handler?.assigned(partitions)
+            if cooperative {
+                if let failure = rd_kafka_incremental_assign(rk, list) { rd_kafka_error_destroy(failure) }
+            } else {
+                rd_kafka_assign(rk, list)
+            }
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            let lost = rd_kafka_assignment_lost(rk) != 0
+            handler?.revoked(partitions, lost)
+            if cooperative {
+                if let failure = rd_kafka_incremental_unassign(rk, list) { rd_kafka_error_destroy(failure) }
+            } else {
+                rd_kafka_assign(rk, nil)
+            }
+        default:
+            context.logger.error(
+                "rebalance error, dropping assignment", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(error)))"])
+            handler?.revoked(partitions, true)
+            rd_kafka_assign(rk, nil)
+        }
+    }
+
+private let consumerLogTrampoline: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+    rk, level, facility, message in
+    guard let rk, let opaque = rd_kafka_opaque(rk) else { return }
+    let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
+    KafkaLog.forward(context.logger, level: level, facility: facility, message: message)
+}
+
+enum KafkaLog {
+    static func forward(_ logger: Logger, level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?) {
+        let text = message.map { String(cString: $0) } ?? ""
+        let facilityText = facility.map { String(cString: $0) } ?? ""
+        let swiftLevel: Logger.Level =
+            switch level {
+            case 0...3: .error
+            case 4: .warning
+            case 5, 6: .info
+            default: .debug
+            }
+        logger.log(level: swiftLevel, "librdkafka: \(text)", metadata: ["kafka.facility": "\(facilityText)"])
+    }
+}

@@ -1,0 +1,264 @@
+import RelayCore
+
+/// An identifier after normalisation, ready to send.
+///
+/// `normalized` is still personal data, so it is a ``RawPII`` (redacted when printed).
+public struct NormalizedIdentifier: Sendable, Equatable {
+    public let normalized: RawPII
+    /// SHA-256 hex of `normalized` when the platform wants it hashed, or the value as the shop sent
+    /// it when it already was a SHA-256 digest (never hashed twice).
+    public let sha256: String?
+    public let transmission: Transmission
+
+    /// The string that goes into the request: the hash or the plain normalised value.
+    public var wireValue: String? {
+        switch transmission {
+        case .sha256: sha256
+        case .plain: normalized.unredactedValue
+        case .omit: nil
+        }
+    }
+}
+
+/// Why an identifier cannot be normalised. The message names the rule, never the value.
+public struct NormalizationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Normalises and hashes customer identifiers exactly as each platform documents it
+/// (`destinations.md`; rules cited per field below).
+public struct IdentityNormalizer: Sendable {
+    public init() {}
+
+    /// Normalises one identifier for one platform.
+    ///
+    /// - Parameter countryHint: the order's `customer.country`, used as the default region for
+    ///   national phone numbers and to pick country-specific postal and state rules.
+    public func normalize(
+        _ field: IdentityField, _ value: RawPII, for platform: Platform, countryHint: RawPII? = nil
+    ) throws(NormalizationError) -> NormalizedIdentifier {
+        let raw = value.unredactedValue.trimmingWhitespace()
+        guard !raw.isEmpty else { throw NormalizationError("empty value") }
+        let transmission = Self.transmission(of: field, for: platform)
+        // A value that already is a SHA-256 digest is passed through, lowercased, never re-hashed
+        // (Meta SDK `is_already_hashed`; destinations.md §6.5). Plain fields are never digests.
+        if transmission == .sha256, SHA256.isHexDigest(raw) {
+            let digest = raw.lowercased()
+            return NormalizedIdentifier(normalized: RawPII(digest), sha256: digest, transmission: .sha256)
+        }
+        let country = countryHint.flatMap { CountryTable.lookup($0.unredactedValue) }
+        let normalized: String
+        switch field {
+        case .email: normalized = try Self.email(raw, for: platform)
+        case .phone: normalized = try Self.phone(raw, country: country, for: platform)
+        case .firstName, .lastName: normalized = try Self.name(raw)
+        case .city: normalized = try Self.lettersOnly(raw, what: "city")
+        case .state: normalized = try Self.state(raw, country: country)
+        case .postalCode: normalized = try Self.postalCode(raw, country: country)
+        case .country: normalized = try Self.country(raw)
+        case .dateOfBirth: normalized = try Self.dateOfBirth(raw)
+        case .gender: normalized = try Self.gender(raw)
+        case .externalID: normalized = raw
+        }
+        switch transmission {
+        case .sha256:
+            return NormalizedIdentifier(
+                normalized: RawPII(normalized), sha256: SHA256.hexDigest(normalized), transmission: .sha256)
+        case .plain, .omit:
+            return NormalizedIdentifier(normalized: RawPII(normalized), sha256: nil, transmission: transmission)
+        }
+    }
+
+    /// Which fields a platform wants hashed, plain or not at all.
+    public static func transmission(of field: IdentityField, for platform: Platform) -> Transmission {
+        switch (platform, field) {
+        // Google: region and postal code are sent unhashed; city, state, birth date and gender are
+        // not Google Ads user identifiers [destinations.md §2 Normalization table].
+        case (.google, .country), (.google, .postalCode): .plain
+        case (.google, .city), (.google, .state), (.google, .dateOfBirth), (.google, .gender),
+            (.google, .externalID):
+            .omit
+        default: .sha256
+        }
+    }
+
+    // MARK: - Rules
+
+    /// Meta/TikTok/Pinterest/Snapchat: trim, lowercase [destinations.md §0 "Email rule"].
+    /// Google additionally removes all whitespace and, for gmail.com/googlemail.com only, drops
+    /// dots and a `+tag` from the local part [destinations.md §2, Google formatting guide].
+    static func email(_ raw: String, for platform: Platform) throws(NormalizationError) -> String {
+        var email = raw.lowercased()
+        if platform == .google { email.removeAll { $0.isWhitespace } }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix("."), !email.contains(where: \.isWhitespace)
+        else {
+            throw NormalizationError("not an email address")
+        }
+        if platform == .google, parts[1] == "gmail.com" || parts[1] == "googlemail.com" {
+            var local = parts[0]
+            if let plus = local.firstIndex(of: "+") { local = local[..<plus] }
+            local.removeAll { $0 == "." }
+            guard !local.isEmpty else { throw NormalizationError("not an email address") }
+            return "\(local)@\(parts[1])"
+        }
+        return email
+    }
+
+    /// Digits with country code. Meta, Pinterest, Snapchat: no `+` [§1 `ph`, §4 `ph`, §5 `ph`];
+    /// Google and TikTok: E.164 with `+` [§2 phoneNumber, §3 phone].
+    ///
+    /// International input (`+…` or `00…`) keeps its country code and loses a trunk `(0)`; national
+    /// input loses its trunk prefix and gets the calling code of the order's country.
+    static func phone(_ raw: String, country: CountryTable.Country?, for platform: Platform)
+        throws(NormalizationError) -> String
+    {
+        let hasLetters = raw.unicodeScalars.contains { $0.properties.isAlphabetic }
+        guard !hasLetters else { throw NormalizationError("phone number contains letters") }
+        var text = raw
+        // "+44 (0)20 …": the parenthesised trunk zero is not dialled internationally.
+        text = text.replacing("(0)", with: "")
+        let trimmed = text.trimmingWhitespace()
+        var digits = String(trimmed.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init))
+        var international = trimmed.hasPrefix("+")
+        if !international, digits.hasPrefix("00") {
+            digits.removeFirst(2)
+            international = true
+        }
+        if !international {
+            guard let country else {
+                throw NormalizationError("national phone number without a known customer.country")
+            }
+            if country.callingCode == "1" {
+                // NANP: 10 digits national, or 11 starting with the trunk 1.
+                if digits.count == 11, digits.hasPrefix("1") { digits.removeFirst() }
+            } else if let trunk = country.trunkPrefix, digits.hasPrefix(trunk) {
+                digits.removeFirst(trunk.count)
+            }
+            digits = country.callingCode + digits
+        }
+        guard (8...15).contains(digits.count), !digits.hasPrefix("0") else {
+            throw NormalizationError("phone number has an impossible length for E.164")
+        }
+        switch platform {
+        case .google, .tiktok: return "+" + digits
+        case .meta, .pinterest, .snapchat: return digits
+        }
+    }
+
+    /// Lowercase, punctuation removed, UTF-8 letters kept (`Valéry` → `valéry`) [§1 fn/ln].
+    static func name(_ raw: String) throws(NormalizationError) -> String {
+        let kept = raw.lowercased().unicodeScalars.filter {
+            !$0.properties.generalCategory.isPunctuationOrSymbol
+        }
+        let name = String(String.UnicodeScalarView(kept)).trimmingWhitespace()
+        guard !name.isEmpty else { throw NormalizationError("name has no letters") }
+        return name
+    }
+
+    /// Lowercase letters only: no punctuation, special characters, digits or spaces [§1 ct, st].
+    static func lettersOnly(_ raw: String, what: String) throws(NormalizationError) -> String {
+        let kept = raw.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic }
+        guard !kept.isEmpty else { throw NormalizationError("\(what) has no letters") }
+        return String(String.UnicodeScalarView(kept))
+    }
+
+    /// US: the two-letter code, lowercase, state names mapped to codes; elsewhere lowercase letters
+    /// only [§1 st].
+    static func state(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        let lowered = raw.lowercased().trimmingWhitespace()
+        if country == nil || country?.alpha2 == "us" {
+            if let code = USStates.codes[lowered] { return code }
+            let letters = try lettersOnly(lowered, what: "state")
+            if USStates.validCodes.contains(letters) { return letters }
+            if country?.alpha2 == "us" { throw NormalizationError("not a US state") }
+            return letters
+        }
+        return try lettersOnly(lowered, what: "state")
+    }
+
+    /// Lowercase, no spaces or dashes; US: the first five digits (`94035-1234` → `94035`) [§1 zp].
+    static func postalCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        let compact = String(raw.lowercased().unicodeScalars.filter { $0 != " " && $0 != "-" }.map(Character.init))
+        if country?.alpha2 == "us" || country == nil && compact.count >= 5 && compact.allSatisfy(\.isASCIIDigitCharacter) {
+            let digits = compact.filter(\.isASCIIDigitCharacter)
+            guard digits.count == 5 || digits.count == 9 else { throw NormalizationError("not a US ZIP code") }
+            return String(digits.prefix(5))
+        }
+        guard !compact.isEmpty, compact.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw NormalizationError("postal code has characters other than letters and digits")
+        }
+        return compact
+    }
+
+    /// ISO 3166-1 alpha-2, lowercase; alpha-3 codes and English names are mapped [§1 country].
+    static func country(_ raw: String) throws(NormalizationError) -> String {
+        guard let country = CountryTable.lookup(raw) else { throw NormalizationError("unknown country") }
+        return country.alpha2
+    }
+
+    /// `YYYYMMDD` from `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYYMMDD`, `MM/DD/YYYY` (US order, as Meta's
+    /// example `2/16/1997` → `19970216`) and `DD.MM.YYYY` [§1 db].
+    static func dateOfBirth(_ raw: String) throws(NormalizationError) -> String {
+        let text = raw.trimmingWhitespace()
+        let separators: Set<Character> = ["-", "/", "."]
+        let parts = text.split(whereSeparator: { separators.contains($0) }).map(String.init)
+        var year = 0
+        var month = 0
+        var day = 0
+        if parts.count == 1, text.count == 8, let number = Int(text) {
+            (year, month, day) = (number / 10_000, number / 100 % 100, number % 100)
+        } else if parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), let c = Int(parts[2]) {
+            if parts[0].count == 4 {
+                (year, month, day) = (a, b, c)
+            } else if parts[2].count == 4 {
+                if text.contains(".") || a > 12 { (day, month, year) = (a, b, c) } else { (month, day, year) = (a, b, c) }
+            } else {
+                throw NormalizationError("date of birth needs a four-digit year")
+            }
+        } else {
+            throw NormalizationError("unrecognised date of birth format")
+        }
+        guard (1900...2100).contains(year), (1...12).contains(month), day >= 1,
+            day <= RFC3339Calendar.daysInMonth(year: year, month: month)
+        else { throw NormalizationError("impossible date of birth") }
+        func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)\(pad(month))\(pad(day))"
+    }
+
+    /// `f` or `m` [§1 ge].
+    static func gender(_ raw: String) throws(NormalizationError) -> String {
+        switch raw.lowercased().trimmingWhitespace() {
+        case "f", "female", "woman", "w": return "f"
+        case "m", "male", "man": return "m"
+        default: throw NormalizationError("gender must be f or m")
+        }
+    }
+}
+
+enum RFC3339Calendar {
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}
+
+extension Unicode.GeneralCategory {
+    var isPunctuationOrSymbol: Bool {
+        switch self {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+            .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            true
+        default: false
+        }
+    }
+}
+
+extension Character {
+    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+}
