@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "RelaySandbox",
             dependencies: [
-                "RelayCore",
+                "RelayCore", "RelayPII",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "conversion-relay",
             dependencies: [
-                "RelayService",
+                "RelayService", "RelayDestinations", "RelayHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,1 +1,108 @@
-print("hi")
+import ArgumentParser
+import Foundation
+import Logging
+import RelayDestinations
+import RelayHTTP
+import RelayService
+
+@main
+struct ConversionRelay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conversion-relay",
+        abstract: "Relays order.completed events from Kafka to ad-platform conversion APIs.",
+        subcommands: [Run.self, Demo.self, CheckConfig.self]
+    )
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the relay against a Kafka cluster.")
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    func run() async throws {
+        let configuration: RelayConfiguration
+        do {
+            configuration = try ConfigurationLoader().load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let logger = bootstrapLogging(level: configuration.logLevel)
+        let http = CurlHTTPClient()
+        let engine = try RelayEngine(configuration: configuration, http: http, logger: logger)
+        let signals = ShutdownSignals { engine.shutdown() }
+        defer { withExtendedLifetime(signals) {} }
+        try await engine.run()
+        http.shutdown()
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the relay end to end on an in-process Kafka cluster and local sandbox destinations.")
+
+    @Option(help: "Number of sample orders to publish.")
+    var orders = 300
+
+    @Option(help: "Every N-th order is malformed (0 for none).")
+    var malformedEvery = 25
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).")
+    var logLevel = "info"
+
+    func run() async throws {
+        let logger = bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
+        var options = DemoRunner.Options()
+        options.orders = orders
+        options.malformedEvery = malformedEvery
+        let summary = try await DemoRunner(options: options, logger: logger).run { line in print(line) }
+        print(summary.json)
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a configuration file without connecting to anything.")
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    func run() throws {
+        do {
+            let configuration = try ConfigurationLoader().load(path: config)
+            let names = configuration.destinations.makeDestinations().map(\.name).joined(separator: ", ")
+            print("configuration OK: topic \(configuration.kafka.topic), destinations \(names)")
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+/// Logs go to standard error; standard output is for results (the demo's summary).
+func bootstrapLogging(level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    var logger = Logger(label: "conversion-relay")
+    logger.logLevel = level
+    return logger
+}
+
+/// Turns SIGTERM and SIGINT into a graceful shutdown.
+final class ShutdownSignals {
+    private let sources: [any DispatchSourceSignal]
+
+    init(onSignal: @escaping @Sendable () -> Void) {
+        sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: onSignal)
+            source.resume()
+            return source
+        }
+    }
+}

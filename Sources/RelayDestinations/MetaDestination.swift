@@ -1,0 +1,262 @@
+import RelayCore
+import RelayHTTP
+import RelayPII
+
+/// Settings of the Meta Conversions API destination.
+public struct MetaDestinationConfiguration: Sendable {
+    public var pixelID: String
+    public var accessToken: Secret
+    /// Graph API version; the official SDK 26.0.3 pins v26.0 (destinations.md §1).
+    public var apiVersion: String = "v26.0"
+    /// Base URL, overridable for proxies and the sandbox.
+    public var endpoint: String = "https://graph.facebook.com"
+    /// Routes events to Events Manager's Test Events tool. Remove in production.
+    public var testEventCode: String?
+    /// `website` (the default) requires `client_user_agent` and `event_source_url` per event.
+    public var actionSource: String = "website"
+    public var batchPolicy = BatchPolicy(maximumEvents: 1000)
+    public var timeoutMilliseconds = 30_000
+
+    public init(pixelID: String, accessToken: Secret) {
+        self.pixelID = pixelID
+        self.accessToken = accessToken
+    }
+
+    /// Meta's documented limit: at most 1,000 events per request (destinations.md §1 "Limits").
+    public static let maximumEventsPerRequest = 1000
+    /// Events older than 7 days fail the whole request (destinations.md §1 "Event age").
+    public static let maximumEventAgeSeconds: Int64 = 7 * 86_400
+}
+
+/// Meta Conversions API: `POST https://graph.facebook.com/{version}/{pixel_id}/events`.
+///
+/// The body is form-encoded with `data` holding the JSON array of events and `access_token` as a
+/// form field, exactly as Meta's documented curl example; a JSON body on graph.facebook.com is
+/// UNCONFIRMED in destinations.md §1, so we do not rely on it. The token never appears in the URL.
+public struct MetaDestination: ConversionDestination {
+    public let name = "meta"
+    public let configuration: MetaDestinationConfiguration
+    private let normalizer = IdentityNormalizer()
+
+    public init(configuration: MetaDestinationConfiguration) {
+        self.configuration = configuration
+    }
+
+    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+
+    /// The `user_data` keys Meta hashes, with our field for each [destinations.md §1 normalization table].
+    static let hashedFields: [(key: StaticString, field: IdentityField)] = [
+        ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ct", .city), ("st", .state),
+        ("zp", .postalCode), ("country", .country), ("db", .dateOfBirth), ("ge", .gender),
+        ("external_id", .externalID),
+    ]
+
+    public func encode(_ event: OrderEvent, eventID: String, nowSeconds: Int64) -> EncodingDecision {
+        if event.consent.marketing == false {
+            return .exclude(Exclusion(reason: "no_consent", detail: "consent.marketing is false", deadLetter: false))
+        }
+        if nowSeconds - event.occurredAt.epochSeconds > MetaDestinationConfiguration.maximumEventAgeSeconds {
+            return .exclude(
+                Exclusion(reason: "too_old", detail: "event_time is more than 7 days old; Meta rejects it", deadLetter: true))
+        }
+        let isWebsite = configuration.actionSource == "website"
+        if isWebsite, event.context.userAgent?.isBlank ?? true {
+            return .exclude(
+                Exclusion(
+                    reason: "missing_required_field",
+                    detail: "context.user_agent is required for Meta website events", deadLetter: true))
+        }
+        if isWebsite, event.context.pageURL?.isBlank ?? true {
+            return .exclude(
+                Exclusion(
+                    reason: "missing_required_field",
+                    detail: "context.page_url is required for Meta website events (event_source_url)", deadLetter: true))
+        }
+
+        var writer = JSONWriter(reservingCapacity: 1536)
+        writer.beginObject()
+        writer.key("event_name"); writer.string("Purchase")
+        writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
+        writer.key("event_id"); writer.string(eventID)
+        writer.key("action_source"); writer.string(configuration.actionSource)
+        if let url = event.context.pageURL, !url.isBlank {
+            writer.key("event_source_url"); writer.string(url.unredactedValue)
+        }
+
+        writer.key("user_data")
+        writer.beginObject()
+        var presentKeys: Set<String> = []
+        let country = event.customer.country
+        for (key, field) in Self.hashedFields {
+            guard let raw = value(of: field, in: event.customer), !raw.isBlank,
+                let normalized = try? normalizer.normalize(field, raw, for: .meta, countryHint: country),
+                let wire = normalized.wireValue
+            else { continue }
+            writer.key(key)
+            writer.beginArray()
+            writer.string(wire)
+            writer.endArray()
+            presentKeys.insert("\(key)")
+        }
+        // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp.
+        for (key, raw) in [
+            ("client_ip_address", event.context.ip), ("client_user_agent", event.context.userAgent),
+            ("fbc", event.context.fbc), ("fbp", event.context.fbp),
+        ] as [(StaticString, RawPII?)] {
+            guard let raw, !raw.isBlank else { continue }
+            writer.key(key)
+            writer.string(raw.unredactedValue.trimmingCharacters(in: " "))
+            presentKeys.insert("\(key)")
+        }
+        writer.endObject()
+
+        if let problem = Self.insufficientCustomerInformation(presentKeys) {
+            return .exclude(Exclusion(reason: "insufficient_customer_information", detail: problem, deadLetter: true))
+        }
+
+        writer.key("custom_data")
+        writer.beginObject()
+        writer.key("currency"); writer.string(event.currency)
+        writer.key("value"); writer.number(event.value)
+        writer.key("order_id"); writer.string(event.orderID)
+        if !event.items.isEmpty {
+            writer.key("content_type"); writer.string("product")
+            writer.key("content_ids")
+            writer.beginArray()
+            for item in event.items { writer.string(item.sku) }
+            writer.endArray()
+            writer.key("contents")
+            writer.beginArray()
+            for item in event.items {
+                writer.beginObject()
+                writer.key("id"); writer.string(item.sku)
+                writer.key("quantity"); writer.integer(item.quantity)
+                writer.key("item_price"); writer.number(item.price)
+                if let brand = item.brand { writer.key("brand"); writer.string(brand) }
+                if let category = item.category { writer.key("category"); writer.string(category) }
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
+        }
+        writer.endObject()
+
+        // Limited Data Use: ["LDU"] with country and state 0 = let Meta geolocate
+        // [destinations.md §1 "Consent / LDU"].
+        if event.consent.limitedDataUse == true {
+            writer.key("data_processing_options")
+            writer.beginArray()
+            writer.string("LDU")
+            writer.endArray()
+            writer.key("data_processing_options_country"); writer.integer(0)
+            writer.key("data_processing_options_state"); writer.integer(0)
+        }
+        writer.endObject()
+        return .send(writer.bytes)
+    }
+
+    /// Meta rejects a *whole request* when one event's customer information is only a subset of
+    /// {ct, country, st, zp, ge, client_user_agent}, {db, client_user_agent}, {fn, ge} or {ln, ge}
+    /// [destinations.md §1], so such an event is held back instead of sinking its batch.
+    static func insufficientCustomerInformation(_ keys: Set<String>) -> String? {
+        let identifying = keys.subtracting(["client_ip_address"])
+        let weakSets: [Set<String>] = [
+            ["ct", "country", "st", "zp", "ge", "client_user_agent"], ["db", "client_user_agent"], ["fn", "ge"],
+            ["ln", "ge"],
+        ]
+        let strongWithIP = keys.contains("client_ip_address") && keys.contains("client_user_agent")
+        if !strongWithIP, identifying.isEmpty || weakSets.contains(where: { identifying.isSubset(of: $0) }) {
+            return "customer information is too weak for Meta to match (needs email, phone, external id, fbp/fbc, or IP with user agent)"
+        }
+        return nil
+    }
+
+    private func value(of field: IdentityField, in customer: OrderEvent.Customer) -> RawPII? {
+        switch field {
+        case .email: customer.email
+        case .phone: customer.phone
+        case .firstName: customer.firstName
+        case .lastName: customer.lastName
+        case .city: customer.city
+        case .state: customer.state
+        case .postalCode: customer.postalCode
+        case .country: customer.country
+        case .dateOfBirth: customer.dateOfBirth
+        case .gender: customer.gender
+        case .externalID: customer.id
+        }
+    }
+
+    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+        var data: [UInt8] = []
+        data.reserveCapacity(events.reduce(2) { $0 + $1.count + 1 })
+        data.append(UInt8(ascii: "["))
+        for (index, event) in events.enumerated() {
+            if index > 0 { data.append(UInt8(ascii: ",")) }
+            data.append(contentsOf: event)
+        }
+        data.append(UInt8(ascii: "]"))
+        var body: [UInt8] = Array("data=".utf8)
+        body.reserveCapacity(data.count * 3 / 2)
+        FormURLEncoding.append(data, to: &body)
+        body.append(contentsOf: "&access_token=".utf8)
+        FormURLEncoding.append(configuration.accessToken.unredactedValue.utf8, to: &body)
+        if let code = configuration.testEventCode {
+            body.append(contentsOf: "&test_event_code=".utf8)
+            FormURLEncoding.append(code.utf8, to: &body)
+        }
+        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
+        return HTTPRequest(
+            method: "POST", url: "\(base)/\(configuration.apiVersion)/\(configuration.pixelID)/events",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body,
+            timeoutMilliseconds: configuration.timeoutMilliseconds)
+    }
+
+    /// Reads Meta's answer [destinations.md §1 "Retry vs permanent"]: codes 1, 2 and
+    /// `is_transient` retry; 4, 17, 341, 613 are throttling; 368 is a temporary block; 190/102
+    /// (token) and 10, 200–299 (permission) are permanent until fixed; 100 (invalid parameter)
+    /// is a permanent rejection of the whole batch, which one bad event can cause.
+    public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
+        let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
+        let document = try? JSONParser().parse(response.body)
+        if response.status == 200 {
+            if case .object(let object)? = document, case .number(let received)? = object["events_received"],
+                received.integer == Int64(eventCount)
+            {
+                return .delivered
+            }
+            return .retryable(reason: "HTTP 200 without events_received == \(eventCount)", retryAfterSeconds: retryAfter)
+        }
+        guard case .object(let root)? = document, case .object(let error)? = root["error"],
+            case .number(let codeNumber)? = error["code"], let code = codeNumber.integer
+        else {
+            if response.status == 429 || response.status >= 500 {
+                return .retryable(reason: "HTTP \(response.status)", retryAfterSeconds: retryAfter)
+            }
+            return .rejected(errorClass: "http_\(response.status)", reason: "HTTP \(response.status) without a Graph error body", isolatable: false)
+        }
+        var subcode: Int64? = nil
+        if case .number(let number)? = error["error_subcode"] { subcode = number.integer }
+        var isTransient = false
+        if case .bool(let flag)? = error["is_transient"] { isTransient = flag }
+        let label = "Graph error code \(code)" + (subcode.map { " subcode \($0)" } ?? "")
+        switch code {
+        case 4, 17, 341, 613:
+            return .retryable(reason: "\(label) (throttled)", retryAfterSeconds: retryAfter)
+        case 1, 2, 368:
+            return .retryable(reason: "\(label) (temporary)", retryAfterSeconds: retryAfter)
+        case 190, 102, 104:
+            return .rejected(errorClass: "auth", reason: "\(label): access token invalid or expired", isolatable: false)
+        case 10, 200...299:
+            return .rejected(errorClass: "permission", reason: "\(label): permission denied", isolatable: false)
+        default:
+            if isTransient || response.status >= 500 {
+                return .retryable(reason: "\(label) (transient)", retryAfterSeconds: retryAfter)
+            }
+            if code == 100 && subcode == 33 {
+                return .rejected(errorClass: "configuration", reason: "\(label): pixel id does not exist", isolatable: false)
+            }
+            return .rejected(errorClass: "invalid_event", reason: label, isolatable: code == 100)
+        }
+    }
+}

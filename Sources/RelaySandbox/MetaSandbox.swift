@@ -1,0 +1,203 @@
+import RelayCore
+import RelayPII
+
+/// Behaves like Meta's Conversions API (`destinations.md` §1):
+/// `POST /{version}/{pixel_id}/events`, `access_token` and `data` (a JSON array) as form fields,
+/// at most 1,000 events, the whole request rejected when one event is invalid (code 100) or older
+/// than 7 days, Graph error envelope, success body `{"events_received":n,"messages":[],"fbtrace_id":…}`.
+struct MetaSandbox: SandboxPlatform {
+    let name = "meta"
+    let pixelID: String
+    let accessToken: String
+    static let maximumEvents = 1000
+    static let maximumAgeSeconds: Int64 = 7 * 86_400
+    static let hashedKeys = ["em", "ph", "fn", "ln", "ct", "st", "zp", "country", "db", "ge", "external_id"]
+
+    func matches(_ request: SandboxRequest) -> Bool {
+        let parts = request.path.split(separator: "/")
+        return parts.count == 3 && parts[0].hasPrefix("v") && parts[2] == "events"
+    }
+
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+        let parts = request.path.split(separator: "/")
+        guard request.method == "POST" else {
+            return (graphError(400, code: 100, message: "Unsupported get request."), [])
+        }
+        guard parts[0] == "v26.0" || parts[0].hasPrefix("v2") else {
+            return (graphError(400, code: 2635, message: "You are calling a deprecated version of the Ads API."), [])
+        }
+        var fields = request.query
+        if request.headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true {
+            fields.merge(FormEncoding.decode(request.body)) { $1 }
+        } else if request.headers["content-type"]?.hasPrefix("application/json") == true,
+            case .object(let object)? = try? JSONParser().parse(request.body)
+        {
+            for member in object.members {
+                var writer = JSONWriter()
+                writer.value(member.value)
+                if case .string(let text) = member.value { fields[member.key] = text } else {
+                    fields[member.key] = String(decoding: writer.bytes, as: UTF8.self)
+                }
+            }
+        }
+        guard let token = fields["access_token"], !token.isEmpty else {
+            return (graphError(400, code: 104, message: "An access token is required to request this resource.", type: "OAuthException"), [])
+        }
+        guard token == accessToken else {
+            return (graphError(400, code: 190, message: "Invalid OAuth access token - Cannot parse access token", type: "OAuthException"), [])
+        }
+        guard parts[1] == pixelID else {
+            return (graphError(400, code: 100, subcode: 33, message: "Unsupported post request. Object with ID '\(parts[1])' does not exist"), [])
+        }
+        guard let dataText = fields["data"], case .array(let events)? = try? JSONParser(maximumBytes: 64 << 20).parse(Array(dataText.utf8)) else {
+            return (graphError(400, code: 100, message: "(#100) The parameter data is required and must be a JSON array"), [])
+        }
+        guard !events.isEmpty, events.count <= Self.maximumEvents else {
+            return (graphError(400, code: 100, message: "(#100) data must contain between 1 and \(Self.maximumEvents) events"), [])
+        }
+        var receipts: [LedgerReceipt] = []
+        receipts.reserveCapacity(events.count)
+        for (index, event) in events.enumerated() {
+            if let problem = validate(event, nowSeconds: nowSeconds) {
+                return (graphError(400, code: 100, subcode: 2804050, message: "Invalid parameter", userMessage: "event \(index): \(problem)"), [])
+            }
+            var writer = JSONWriter()
+            writer.value(event)
+            guard case .object(let object) = event, case .string(let eventID)? = object["event_id"] else { continue }
+            var eventTime: Int64? = nil
+            if case .number(let time)? = object["event_time"] { eventTime = time.integer }
+            receipts.append(LedgerReceipt(eventID: eventID, payloadSHA256: SHA256.hexDigest(writer.bytes), eventTime: eventTime))
+        }
+        let body = "{\"events_received\":\(events.count),\"messages\":[],\"fbtrace_id\":\"\(Self.traceID())\"}"
+        return (.json(200, body), receipts)
+    }
+
+    /// Returns why Meta would reject this event, or nil.
+    func validate(_ value: JSONValue, nowSeconds: Int64) -> String? {
+        guard case .object(let event) = value else { return "event is not an object" }
+        guard case .string(let name)? = event["event_name"], !name.isEmpty else { return "event_name is required" }
+        guard case .number(let time)? = event["event_time"], let seconds = time.integer else {
+            return "event_time must be a Unix timestamp in seconds"
+        }
+        if seconds > nowSeconds + 60 { return "event_time is in the future" }
+        if seconds < nowSeconds - Self.maximumAgeSeconds { return "event_time is more than 7 days in the past" }
+        guard case .string(let source)? = event["action_source"] else { return "action_source is required" }
+        let sources = ["email", "website", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other"]
+        guard sources.contains(source) else { return "action_source is invalid" }
+        guard case .object(let userData)? = event["user_data"] else { return "user_data is required" }
+        if source == "website" {
+            guard case .string? = userData["client_user_agent"] else { return "client_user_agent is required for website events" }
+            guard case .string? = event["event_source_url"] else { return "event_source_url is required for website events" }
+        }
+        for key in Self.hashedKeys {
+            guard let field = userData[key] else { continue }
+            let values: [JSONValue]
+            if case .array(let list) = field { values = list } else { values = [field] }
+            for element in values {
+                guard case .string(let text) = element, text.utf8.count == 64,
+                    text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+                else { return "user_data.\(key) must be a lowercase SHA-256 hex digest" }
+            }
+        }
+        // Customer information that is only a subset of one of these sets is insufficient
+        // (destinations.md §1, best practices).
+        let present = Set(userData.keys).subtracting(["client_ip_address"])
+        let weakSets: [Set<String>] = [
+            ["ct", "country", "st", "zp", "ge", "client_user_agent"], ["db", "client_user_agent"], ["fn", "ge"], ["ln", "ge"],
+        ]
+        if present.isEmpty || weakSets.contains(where: { present.isSubset(of: $0) }) {
+            if !userData.keys.contains("client_ip_address") || !present.contains("client_user_agent") {
+                return "insufficient customer information"
+            }
+        }
+        if case .object(let custom)? = event["custom_data"], name == "Purchase" {
+            guard case .number? = custom["value"], case .string? = custom["currency"] else {
+                return "Purchase events require custom_data.value and custom_data.currency"
+            }
+        } else if name == "Purchase" {
+            return "Purchase events require custom_data"
+        }
+        return nil
+    }
+
+    func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse {
+        switch fault {
+        case .throttle(let seconds):
+            var response = graphError(429, code: 17, subcode: 2446079, message: "User request limit reached", transient: true)
+            response.headers.append(("Retry-After", String(seconds)))
+            return response
+        case .serverError(let status):
+            return graphError(status, code: 2, message: "An unexpected error has occurred. Please retry your request later.", transient: true)
+        case .dropConnection:
+            return graphError(500, code: 1, message: "An unknown error occurred", transient: true)
+        }
+    }
+
+    func graphError(
+        _ status: Int, code: Int, subcode: Int? = nil, message: String, type: String = "OAuthException",
+        userMessage: String? = nil, transient: Bool = false
+    ) -> SandboxResponse {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        writer.beginObject()
+        writer.key("message"); writer.string(message)
+        writer.key("type"); writer.string(type)
+        writer.key("code"); writer.integer(Int64(code))
+        if let subcode { writer.key("error_subcode"); writer.integer(Int64(subcode)) }
+        writer.key("is_transient"); writer.bool(transient)
+        if let userMessage {
+            writer.key("error_user_title"); writer.string("Invalid event")
+            writer.key("error_user_msg"); writer.string(userMessage)
+        }
+        writer.key("fbtrace_id"); writer.string(Self.traceID())
+        writer.endObject()
+        writer.endObject()
+        return SandboxResponse(status: status, headers: [("Content-Type", "application/json")], body: writer.bytes)
+    }
+
+    static func traceID() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<11).map { _ in alphabet.randomElement()! })
+    }
+}
+
+/// `application/x-www-form-urlencoded` decoding.
+enum FormEncoding {
+    static func decode(_ body: [UInt8]) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in body.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let key = percentDecode(parts[0])
+            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
+            result[key] = value
+        }
+        return result
+    }
+
+    static func percentDecode(_ bytes: some Collection<UInt8>) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var iterator = Array(bytes).makeIterator()
+        func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case 0x30...0x39: byte - 0x30
+            case 0x41...0x46: byte - 0x41 + 10
+            case 0x61...0x66: byte - 0x61 + 10
+            default: nil
+            }
+        }
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "+") {
+                output.append(0x20)
+            } else if byte == UInt8(ascii: "%"), let high = iterator.next().flatMap(hexValue),
+                let low = iterator.next().flatMap(hexValue)
+            {
+                output.append(high << 4 | low)
+            } else {
+                output.append(byte)
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

@@ -1,0 +1,187 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import RelayCore
+import Synchronization
+
+/// A local HTTP server that behaves like the ad platforms' conversion APIs, for tests, the demo
+/// and benchmarks. Every accepted event is recorded in a per-platform ledger; failures and latency
+/// can be injected per platform.
+public final class SandboxServer: Sendable {
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    private let state: SandboxState
+    /// `http://127.0.0.1:PORT`, the base URL to configure as each destination's `endpoint`.
+    public let baseURL: String
+    public let accounts: SandboxAccounts
+
+    /// Starts the server on an ephemeral loopback port.
+    public init(accounts: SandboxAccounts = SandboxAccounts(), threads: Int = 1) async throws {
+        self.accounts = accounts
+        let platforms: [any SandboxPlatform] = [
+            MetaSandbox(pixelID: accounts.metaPixelID, accessToken: accounts.metaAccessToken)
+        ]
+        let state = SandboxState(platforms: platforms)
+        self.state = state
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.group = group
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(SandboxHTTPHandler(state: state))
+                }
+            }
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        baseURL = "http://127.0.0.1:\(channel.localAddress!.port!)"
+    }
+
+    public func shutdown() async throws {
+        try await channel.close()
+        try await group.shutdownGracefully()
+    }
+
+    /// Everything `platform` accepted, in arrival order.
+    public func receipts(_ platform: String) -> [LedgerReceipt] {
+        state.ledger.withLock { $0[platform] ?? [] }
+    }
+
+    /// Number of requests `platform` answered (any status).
+    public func requestCount(_ platform: String) -> Int {
+        state.requestCounts.withLock { $0[platform] ?? 0 }
+    }
+
+    /// Queues a fault for the next requests to `platform`.
+    public func inject(_ fault: InjectedFault, into platform: String) {
+        state.faults.withLock { $0[platform, default: []].append(fault) }
+    }
+
+    /// Delays every response of `platform` by `milliseconds`.
+    public func setLatency(_ milliseconds: Int, for platform: String) {
+        state.latency.withLock { $0[platform] = milliseconds }
+    }
+
+    /// Forgets the ledger (between phases of a test).
+    public func resetLedger() {
+        state.ledger.withLock { $0.removeAll() }
+    }
+}
+
+final class SandboxState: Sendable {
+    let platforms: [any SandboxPlatform]
+    let ledger = Mutex<[String: [LedgerReceipt]]>([:])
+    let requestCounts = Mutex<[String: Int]>([:])
+    let faults = Mutex<[String: [InjectedFault]]>([:])
+    let latency = Mutex<[String: Int]>([:])
+
+    init(platforms: [any SandboxPlatform]) {
+        self.platforms = platforms
+    }
+
+    /// Routes and answers one request; returns the response and its delay.
+    func respond(to request: SandboxRequest) -> (SandboxResponse?, Int) {
+        guard let platform = platforms.first(where: { $0.matches(request) }) else {
+            return (.json(404, "{\"error\":\"no sandbox route for this path\"}"), 0)
+        }
+        requestCounts.withLock { $0[platform.name, default: 0] += 1 }
+        let delay = latency.withLock { $0[platform.name] ?? 0 }
+        let fault: InjectedFault.Kind? = faults.withLock { faults in
+            guard var queue = faults[platform.name], !queue.isEmpty else { return nil }
+            let kind = queue[0].kind
+            queue[0].count -= 1
+            if queue[0].count <= 0 { queue.removeFirst() }
+            faults[platform.name] = queue
+            return kind
+        }
+        if let fault {
+            if fault == .dropConnection { return (nil, delay) }
+            return (platform.faultResponse(fault), delay)
+        }
+        let now = Int64(Clock.epochSeconds())
+        let (response, receipts) = platform.handle(request, nowSeconds: now)
+        if !receipts.isEmpty {
+            ledger.withLock { $0[platform.name, default: []].append(contentsOf: receipts) }
+        }
+        return (response, delay)
+    }
+}
+
+enum Clock {
+    static func epochSeconds() -> Int {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return spec.tv_sec
+    }
+}
+
+private final class SandboxHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let state: SandboxState
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    init(state: SandboxState) {
+        self.state = state
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.removeAll(keepingCapacity: true)
+        case .body(var buffer):
+            body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
+        case .end:
+            guard let head else { return }
+            let request = Self.makeRequest(head: head, body: body)
+            let (response, delay) = state.respond(to: request)
+            let keepAlive = head.isKeepAlive
+            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let write: @Sendable () -> Void = { [self] in
+                guard let response else {
+                    boundContext.value.close(promise: nil)
+                    return
+                }
+                self.write(response, keepAlive: keepAlive, context: boundContext.value)
+            }
+            if delay > 0 {
+                context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { write() }
+            } else {
+                write()
+            }
+            self.head = nil
+        }
+    }
+
+    private func write(_ response: SandboxResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders(response.headers)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
+        buffer.writeBytes(response.body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            if !keepAlive { boundContext.value.close(promise: nil) }
+        }
+    }
+
+    static func makeRequest(head: HTTPRequestHead, body: [UInt8]) -> SandboxRequest {
+        let uri = head.uri
+        var path = uri
+        var query: [String: String] = [:]
+        if let mark = uri.firstIndex(of: "?") {
+            path = String(uri[..<mark])
+            query = FormEncoding.decode(Array(uri[uri.index(after: mark)...].utf8))
+        }
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers { headers[name.lowercased()] = value }
+        return SandboxRequest(method: head.method.rawValue, path: path, query: query, headers: headers, body: body)
+    }
+}

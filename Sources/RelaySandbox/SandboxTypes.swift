@@ -1,0 +1,79 @@
+import RelayCore
+
+/// A request as the sandbox saw it.
+public struct SandboxRequest: Sendable {
+    public var method: String
+    /// Path without the query string.
+    public var path: String
+    /// Query parameters, percent-decoded.
+    public var query: [String: String]
+    /// Header names lowercased.
+    public var headers: [String: String]
+    public var body: [UInt8]
+}
+
+/// The response the sandbox sends.
+public struct SandboxResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> SandboxResponse {
+        SandboxResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+    }
+}
+
+/// One event a platform accepted: its dedup id and the SHA-256 of its exact bytes, so a test can
+/// tell a byte-identical repeat (which the platform deduplicates) from a different payload.
+public struct LedgerReceipt: Sendable, Equatable, Hashable {
+    public var eventID: String
+    public var payloadSHA256: String
+    /// Unix seconds of the event as sent.
+    public var eventTime: Int64?
+}
+
+/// A failure the sandbox injects into the next requests for one platform.
+public struct InjectedFault: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// HTTP 429 with `Retry-After: seconds` and the platform's throttling body.
+        case throttle(retryAfterSeconds: Int)
+        /// HTTP 5xx with the platform's transient-error body.
+        case serverError(status: Int)
+        /// Drop the connection without a response.
+        case dropConnection
+    }
+
+    public var kind: Kind
+    /// How many requests it applies to.
+    public var count: Int
+
+    public init(_ kind: Kind, count: Int = 1) {
+        self.kind = kind
+        self.count = count
+    }
+}
+
+/// Credentials and ids the sandbox expects, as a real account would have them.
+public struct SandboxAccounts: Sendable {
+    public var metaPixelID = "1234567890"
+    public var metaAccessToken = "sandbox-meta-token"
+
+    public init() {}
+}
+
+/// How one platform's API behaves: route, authenticate, validate, answer.
+protocol SandboxPlatform: Sendable {
+    var name: String { get }
+    /// Whether this platform serves `request` (by path).
+    func matches(_ request: SandboxRequest) -> Bool
+    /// Handles a request; on success returns the receipts to record.
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt])
+    /// The platform's answer to an injected fault.
+    func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse
+}

@@ -1,0 +1,311 @@
+import Foundation
+import Logging
+import RelayCore
+import RelayDestinations
+import Yams
+
+/// A configuration problem, naming the key and what is wrong with it (never a secret's value).
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Dotted path of the offending key, e.g. `destinations.meta.pixel_id`.
+    public let key: String
+    public let problem: String
+
+    public init(key: String, problem: String) {
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String { key.isEmpty ? problem : "\(key): \(problem)" }
+}
+
+/// Loads ``RelayConfiguration`` from YAML.
+///
+/// Secrets come only from `${ENV_VAR}` references or from `<key>_file` paths, never as literals
+/// on the command line. Unknown keys are errors (a typo must not silently disable a setting).
+public struct ConfigurationLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func load(path: String) throws(ConfigurationError) -> RelayConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(key: "", problem: "cannot read configuration file \(path)")
+        }
+        return try load(yaml: text)
+    }
+
+    public func load(yaml: String) throws(ConfigurationError) -> RelayConfiguration {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigurationError(key: "", problem: "not valid YAML: \(error)")
+        }
+        guard let root = node?.mapping else { throw ConfigurationError(key: "", problem: "the file must be a YAML mapping") }
+        let reader = Section(mapping: root, path: "", environment: environment)
+        try reader.allowOnly(["kafka", "relay", "delivery", "destinations", "logging"])
+
+        let kafkaSection = try reader.section("kafka", required: true)!
+        try kafkaSection.allowOnly([
+            "bootstrap_servers", "group_id", "topic", "retry_topic", "dead_letter_topic", "properties",
+            "consumer_properties", "producer_properties", "revoke_drain_timeout_ms", "shutdown_drain_timeout_ms",
+        ])
+        var kafka = KafkaSettings(bootstrapServers: try kafkaSection.string("bootstrap_servers", required: true)!)
+        kafka.groupID = try kafkaSection.string("group_id") ?? kafka.groupID
+        kafka.topic = try kafkaSection.string("topic") ?? kafka.topic
+        kafka.retryTopic = try kafkaSection.string("retry_topic")
+        kafka.deadLetterTopic = try kafkaSection.string("dead_letter_topic")
+        kafka.properties = try kafkaSection.stringMap("properties")
+        kafka.consumerProperties = try kafkaSection.stringMap("consumer_properties")
+        kafka.producerProperties = try kafkaSection.stringMap("producer_properties")
+        kafka.revokeDrainTimeoutMilliseconds =
+            try kafkaSection.integer("revoke_drain_timeout_ms", range: 0...300_000) ?? kafka.revokeDrainTimeoutMilliseconds
+        kafka.shutdownDrainTimeoutMilliseconds =
+            try kafkaSection.integer("shutdown_drain_timeout_ms", range: 0...600_000)
+            ?? kafka.shutdownDrainTimeoutMilliseconds
+        for forced in ["enable.auto.offset.store", "enable.auto.commit", "group.id", "bootstrap.servers"]
+        where kafka.properties[forced] != nil || kafka.consumerProperties[forced] != nil {
+            throw ConfigurationError(
+                key: "kafka.properties.\(forced)",
+                problem: "is managed by the relay (at-least-once offset handling) and cannot be overridden")
+        }
+        for topicKey in ["topic", "retry_topic", "dead_letter_topic"] {
+            if let name = try kafkaSection.string(topicKey), !Self.isValidTopicName(name) {
+                throw ConfigurationError(key: "kafka.\(topicKey)", problem: "not a valid Kafka topic name")
+            }
+        }
+        var configuration = RelayConfiguration(kafka: kafka)
+
+        if let relay = try reader.section("relay") {
+            try relay.allowOnly(["event_id_template"])
+            if let template = try relay.string("event_id_template") {
+                do {
+                    configuration.eventIDTemplate = try EventIDTemplate(template)
+                } catch {
+                    throw ConfigurationError(key: "relay.event_id_template", problem: error.description)
+                }
+            }
+        }
+
+        if let delivery = try reader.section("delivery") {
+            try delivery.allowOnly([
+                "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_concurrent_requests",
+                "high_watermark_events", "low_watermark_events",
+            ])
+            var settings = DeliverySettings()
+            settings.maximumAttempts = try delivery.integer("max_attempts", range: 1...100) ?? settings.maximumAttempts
+            settings.initialBackoffMilliseconds =
+                try delivery.integer("initial_backoff_ms", range: 1...600_000) ?? settings.initialBackoffMilliseconds
+            settings.maximumBackoffMilliseconds =
+                try delivery.integer("max_backoff_ms", range: 1...3_600_000) ?? settings.maximumBackoffMilliseconds
+            settings.maximumConcurrentRequests =
+                try delivery.integer("max_concurrent_requests", range: 1...256) ?? settings.maximumConcurrentRequests
+            settings.highWatermarkEvents =
+                try delivery.integer("high_watermark_events", range: 1...10_000_000) ?? settings.highWatermarkEvents
+            settings.lowWatermarkEvents =
+                try delivery.integer("low_watermark_events", range: 0...10_000_000) ?? settings.lowWatermarkEvents
+            guard settings.lowWatermarkEvents < settings.highWatermarkEvents else {
+                throw ConfigurationError(key: "delivery.low_watermark_events", problem: "must be below delivery.high_watermark_events")
+            }
+            configuration.delivery = settings
+        }
+
+        let destinations = try reader.section("destinations", required: true)!
+        try destinations.allowOnly(["meta", "google", "tiktok", "pinterest", "snapchat"])
+        for platform in ["google", "tiktok", "pinterest", "snapchat"] where try destinations.section(platform) != nil {
+            throw ConfigurationError(key: "destinations.\(platform)", problem: "is not supported by this version yet")
+        }
+        if let meta = try destinations.section("meta"), try meta.bool("enabled") ?? true {
+            try meta.allowOnly([
+                "enabled", "pixel_id", "access_token", "access_token_file", "api_version", "endpoint",
+                "test_event_code", "action_source", "batch", "timeout_ms",
+            ])
+            let pixelID = try meta.string("pixel_id", required: true)!
+            guard !pixelID.isEmpty, pixelID.allSatisfy(\.isASCIIDigit) else {
+                throw ConfigurationError(key: "destinations.meta.pixel_id", problem: "must be the numeric pixel (dataset) id")
+            }
+            var settings = MetaDestinationConfiguration(pixelID: pixelID, accessToken: try meta.secret("access_token"))
+            settings.apiVersion = try meta.string("api_version") ?? settings.apiVersion
+            guard settings.apiVersion.hasPrefix("v") else {
+                throw ConfigurationError(key: "destinations.meta.api_version", problem: "must look like v26.0")
+            }
+            settings.endpoint = try meta.url("endpoint") ?? settings.endpoint
+            settings.testEventCode = try meta.string("test_event_code")
+            settings.actionSource = try meta.string("action_source") ?? settings.actionSource
+            let sources = ["website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other"]
+            guard sources.contains(settings.actionSource) else {
+                throw ConfigurationError(key: "destinations.meta.action_source", problem: "must be one of \(sources.joined(separator: ", "))")
+            }
+            settings.timeoutMilliseconds = try meta.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
+            settings.batchPolicy = try meta.batchPolicy(
+                default: settings.batchPolicy, maximumEvents: MetaDestinationConfiguration.maximumEventsPerRequest)
+            configuration.destinations.meta = settings
+        }
+        guard !configuration.destinations.makeDestinations().isEmpty else {
+            throw ConfigurationError(key: "destinations", problem: "no destination is enabled")
+        }
+
+        if let logging = try reader.section("logging") {
+            try logging.allowOnly(["level"])
+            if let level = try logging.string("level") {
+                guard let parsed = Logger.Level(rawValue: level) else {
+                    throw ConfigurationError(
+                        key: "logging.level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+                }
+                configuration.logLevel = parsed
+            }
+        }
+        return configuration
+    }
+
+    static func isValidTopicName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 249 && name != "." && name != ".."
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
+    }
+}
+
+/// Typed access to one YAML mapping, with errors that carry the dotted key path.
+private struct Section {
+    let mapping: Node.Mapping
+    let path: String
+    let environment: [String: String]
+
+    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    func node(_ name: String) -> Node? { mapping[Node(name)] }
+
+    func allowOnly(_ names: Set<String>) throws(ConfigurationError) {
+        for (keyNode, _) in mapping {
+            guard let name = keyNode.string, names.contains(name) else {
+                throw ConfigurationError(
+                    key: key(keyNode.string ?? "?"), problem: "unknown key (allowed: \(names.sorted().joined(separator: ", ")))")
+            }
+        }
+    }
+
+    func section(_ name: String, required: Bool = false) throws(ConfigurationError) -> Section? {
+        guard let node = node(name), node != Node("~"), node.tag != .init(.null) else {
+            if required { throw ConfigurationError(key: key(name), problem: "is required") }
+            return nil
+        }
+        guard let child = node.mapping else { throw ConfigurationError(key: key(name), problem: "must be a mapping") }
+        return Section(mapping: child, path: key(name), environment: environment)
+    }
+
+    func string(_ name: String, required: Bool = false) throws(ConfigurationError) -> String? {
+        guard let node = node(name), node.tag != .init(.null) else {
+            if required { throw ConfigurationError(key: key(name), problem: "is required") }
+            return nil
+        }
+        guard let scalar = node.scalar else { throw ConfigurationError(key: key(name), problem: "must be a string") }
+        return try expand(scalar.string, key: key(name))
+    }
+
+    func integer(_ name: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Int(text) else { throw ConfigurationError(key: key(name), problem: "must be an integer") }
+        guard range.contains(value) else {
+            throw ConfigurationError(key: key(name), problem: "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+
+    func bool(_ name: String) throws(ConfigurationError) -> Bool? {
+        guard let text = try string(name) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw ConfigurationError(key: key(name), problem: "must be true or false")
+        }
+    }
+
+    func url(_ name: String) throws(ConfigurationError) -> String? {
+        guard let text = try string(name) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+            url.query == nil
+        else {
+            throw ConfigurationError(key: key(name), problem: "must be an http(s) base URL without query string")
+        }
+        return text
+    }
+
+    func stringMap(_ name: String) throws(ConfigurationError) -> [String: String] {
+        guard let node = node(name), node.tag != .init(.null) else { return [:] }
+        guard let map = node.mapping else { throw ConfigurationError(key: key(name), problem: "must be a mapping") }
+        var result: [String: String] = [:]
+        for (keyNode, valueNode) in map {
+            guard let property = keyNode.string, let value = valueNode.scalar?.string else {
+                throw ConfigurationError(key: key(name), problem: "must map property names to strings")
+            }
+            result[property] = try expand(value, key: "\(key(name)).\(property)")
+        }
+        return result
+    }
+
+    /// A secret from `name` (which must be a `${ENV}` reference) or from the file at `name_file`.
+    func secret(_ name: String) throws(ConfigurationError) -> Secret {
+        let fileKey = "\(name)_file"
+        let inline = node(name)?.scalar?.string
+        let file = try string(fileKey)
+        switch (inline, file) {
+        case (nil, nil):
+            throw ConfigurationError(key: key(name), problem: "is required (as ${ENV_VAR} or via \(fileKey))")
+        case (.some, .some):
+            throw ConfigurationError(key: key(name), problem: "give either \(name) or \(fileKey), not both")
+        case (.some(let text), nil):
+            guard text.hasPrefix("${"), text.hasSuffix("}") else {
+                throw ConfigurationError(
+                    key: key(name), problem: "secrets must not be written into the file; use ${ENV_VAR} or \(fileKey)")
+            }
+            let value = try expand(text, key: key(name))
+            guard !value.isEmpty else { throw ConfigurationError(key: key(name), problem: "is empty") }
+            return Secret(value)
+        case (nil, .some(let path)):
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigurationError(key: key(fileKey), problem: "cannot read the file")
+            }
+            let value = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else { throw ConfigurationError(key: key(fileKey), problem: "the file is empty") }
+            return Secret(value)
+        }
+    }
+
+    func batchPolicy(default defaults: BatchPolicy, maximumEvents: Int) throws(ConfigurationError) -> BatchPolicy {
+        guard let batch = try section("batch") else { return defaults }
+        try batch.allowOnly(["max_events", "max_bytes", "linger_ms"])
+        var policy = defaults
+        policy.maximumEvents = try batch.integer("max_events", range: 1...maximumEvents) ?? policy.maximumEvents
+        policy.maximumBytes = try batch.integer("max_bytes", range: 1024...(64 << 20)) ?? policy.maximumBytes
+        policy.lingerMilliseconds = try batch.integer("linger_ms", range: 0...60_000) ?? policy.lingerMilliseconds
+        return policy
+    }
+
+    /// Replaces every `${NAME}` with the environment variable's value.
+    func expand(_ text: String, key: String) throws(ConfigurationError) -> String {
+        guard text.contains("${") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw ConfigurationError(key: key, problem: "unclosed ${ in value")
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = environment[name] else {
+                throw ConfigurationError(key: key, problem: "environment variable \(name) is not set")
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,79 @@
+import Logging
+import RelayCore
+import RelayDestinations
+
+/// Everything the relay needs to run, as plain values. Built from a YAML file by
+/// ``ConfigurationLoader`` or directly in code (tests, the demo).
+public struct RelayConfiguration: Sendable {
+    public var kafka: KafkaSettings
+    public var eventIDTemplate: EventIDTemplate = .orderID
+    public var delivery = DeliverySettings()
+    public var destinations = DestinationSettings()
+    public var logLevel: Logger.Level = .info
+
+    public init(kafka: KafkaSettings) {
+        self.kafka = kafka
+    }
+}
+
+/// Where to read orders and where failed records go.
+public struct KafkaSettings: Sendable {
+    public var bootstrapServers: String
+    public var groupID: String = "conversion-relay"
+    public var topic: String = "orders"
+    /// Poison records and events a destination rejected. Default `<topic>.conversion-retry`.
+    public var retryTopic: String?
+    /// Records that must not be retried (too old, missing required fields). Default `<topic>.conversion-dlq`.
+    public var deadLetterTopic: String?
+    /// librdkafka properties passed through to both consumer and producer (SASL, SSL, …).
+    public var properties: [String: String] = [:]
+    /// librdkafka properties for the consumer only (`session.timeout.ms`, …).
+    public var consumerProperties: [String: String] = [:]
+    /// librdkafka properties for the retry/dead-letter producer only.
+    public var producerProperties: [String: String] = [:]
+    /// Longest wait, on revoke, for in-flight work of the revoked partitions before they are
+    /// released (well under `max.poll.interval.ms`).
+    public var revokeDrainTimeoutMilliseconds = 10_000
+    /// Longest wait on shutdown for in-flight work before the final commit.
+    public var shutdownDrainTimeoutMilliseconds = 20_000
+
+    public init(bootstrapServers: String) {
+        self.bootstrapServers = bootstrapServers
+    }
+
+    public var effectiveRetryTopic: String { retryTopic ?? "\(topic).conversion-retry" }
+    public var effectiveDeadLetterTopic: String { deadLetterTopic ?? "\(topic).conversion-dlq" }
+}
+
+/// How hard the relay tries before handing an event to the retry topic, and how much it keeps in flight.
+public struct DeliverySettings: Sendable {
+    /// Attempts per batch for retryable failures (throttling, 5xx, network) before the events
+    /// are written to the retry topic for that destination.
+    public var maximumAttempts = 6
+    public var initialBackoffMilliseconds = 200
+    public var maximumBackoffMilliseconds = 30_000
+    /// Concurrent requests per destination.
+    public var maximumConcurrentRequests = 4
+    /// Events accepted but not yet settled, per destination, above which consumption pauses…
+    public var highWatermarkEvents = 20_000
+    /// …and below which it resumes.
+    public var lowWatermarkEvents = 10_000
+
+    public init() {}
+}
+
+/// Enabled destinations (issue-by-issue more platforms join here).
+public struct DestinationSettings: Sendable {
+    public var meta: MetaDestinationConfiguration?
+
+    public init(meta: MetaDestinationConfiguration? = nil) {
+        self.meta = meta
+    }
+
+    /// The enabled destinations, in a fixed order.
+    public func makeDestinations() -> [any ConversionDestination] {
+        var result: [any ConversionDestination] = []
+        if let meta { result.append(MetaDestination(configuration: meta)) }
+        return result
+    }
+}

@@ -1,0 +1,556 @@
+import Foundation
+import Logging
+import RelayCore
+import RelayDestinations
+import RelayHTTP
+import RelayKafka
+import Synchronization
+
+/// The relay: consumes `order.completed` events, fans them out to every enabled destination in
+/// batches, and stores a partition's offset only once every destination settled everything
+/// before it (acknowledged, or durably written to the retry or dead-letter topic).
+///
+/// Threads: one poll thread owns the consumer (records, rebalances, offset stores, pause and
+/// resume); one delivery loop per destination runs in a task group and sends batches with bounded
+/// concurrency; the producer's thread reports retry-topic writes. Shared state sits behind one
+/// lock, taken once per record and once per batch.
+public final class RelayEngine: Sendable {
+    private let configuration: RelayConfiguration
+    private let destinations: [any ConversionDestination]
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let http: any HTTPExecutor
+    private let logger: Logger
+    private let decoder = OrderEventDecoder()
+    private let backoff: Backoff
+    private let state: Mutex<EngineState>
+    private let statisticsBox = Mutex(RelayStatistics())
+    private let signal = SettlementSignal()
+    private let shutdownRequested = Atomic<Bool>(false)
+    private let queues: [BatchQueue]
+
+    /// Events of one destination's batch, with what is needed to settle or re-route each.
+    struct PendingDelivery: Sendable {
+        var position: RecordPosition
+        var generation: UInt64
+        var eventID: String
+        var orderID: String
+        var payload: [UInt8]
+        var source: SourceRecord
+    }
+
+    /// The original record, kept to write it unchanged to the retry topic if needed.
+    struct SourceRecord: Sendable {
+        var key: [UInt8]?
+        var value: [UInt8]
+        var firstSeenMilliseconds: Int64
+    }
+
+    struct PartitionState {
+        var frontier = PartitionFrontier()
+        /// Changes on every assignment, so late settlements from a previous ownership are ignored.
+        var generation: UInt64
+    }
+
+    struct EngineState {
+        var partitions: [TopicPartition: PartitionState] = [:]
+        var batches: [BatchAccumulator<PendingDelivery>]
+        var inFlight: [Int]
+        var dirty: Set<TopicPartition> = []
+        var stored: [TopicPartition: Int64] = [:]
+        var generation: UInt64 = 0
+        var paused: Set<TopicPartition> = []
+        var backpressure = false
+        var stopping = false
+    }
+
+    final class BatchQueue: Sendable {
+        let stream: AsyncStream<[PendingDelivery]>
+        let continuation: AsyncStream<[PendingDelivery]>.Continuation
+        init() {
+            (stream, continuation) = AsyncStream.makeStream(of: [PendingDelivery].self)
+        }
+    }
+
+    public init(
+        configuration: RelayConfiguration, destinations: [any ConversionDestination]? = nil, http: any HTTPExecutor,
+        logger: Logger
+    ) throws(KafkaError) {
+        self.configuration = configuration
+        let destinations = destinations ?? configuration.destinations.makeDestinations()
+        self.destinations = destinations
+        self.http = http
+        self.logger = logger
+        self.backoff = Backoff(
+            initialMilliseconds: configuration.delivery.initialBackoffMilliseconds,
+            maximumMilliseconds: configuration.delivery.maximumBackoffMilliseconds)
+        let kafka = configuration.kafka
+        var consumerProperties = kafka.properties.merging(kafka.consumerProperties) { $1 }
+        consumerProperties["bootstrap.servers"] = kafka.bootstrapServers
+        consumerProperties["group.id"] = kafka.groupID
+        var producerProperties = kafka.properties.merging(kafka.producerProperties) { $1 }
+        producerProperties["bootstrap.servers"] = kafka.bootstrapServers
+        self.consumer = try KafkaConsumer(properties: consumerProperties, logger: logger)
+        self.producer = try KafkaProducer(properties: producerProperties, logger: logger)
+        self.state = Mutex(
+            EngineState(
+                batches: destinations.map { BatchAccumulator(policy: $0.batchPolicy) },
+                inFlight: Array(repeating: 0, count: destinations.count)))
+        self.queues = destinations.map { _ in BatchQueue() }
+    }
+
+    /// A snapshot of the counters.
+    public var statistics: RelayStatistics { statisticsBox.withLock { $0 } }
+
+    /// Asks the relay to stop: fetching stops, in-flight work drains (bounded), the settled
+    /// frontier is committed, the consumer leaves the group, and ``run()`` returns.
+    public func shutdown() {
+        shutdownRequested.store(true, ordering: .releasing)
+    }
+
+    /// Runs until ``shutdown()`` (returns normally) or a fatal Kafka error (throws).
+    public func run() async throws {
+        try consumer.subscribe(
+            topics: [configuration.kafka.topic],
+            handler: KafkaRebalanceHandler(
+                assigned: { [self] partitions in handleAssigned(partitions) },
+                revoked: { [self] partitions, lost in handleRevoked(partitions, lost: lost) }))
+        logger.info(
+            "relay started",
+            metadata: [
+                "kafka.topic": "\(configuration.kafka.topic)", "kafka.group.id": "\(configuration.kafka.groupID)",
+                "destinations": "\(destinations.map(\.name).joined(separator: ","))",
+            ])
+        let failure: KafkaError? = await withTaskGroup(of: Void.self) { group in
+            for index in destinations.indices {
+                group.addTask { await self.deliveryLoop(index) }
+            }
+            let failure = await withCheckedContinuation { continuation in
+                let thread = Thread { [self] in continuation.resume(returning: pollLoop()) }
+                thread.name = "relay-poll"
+                thread.start()
+            }
+            // The poll loop drained what it could; anything still retrying stays uncommitted
+            // and is redelivered after a restart.
+            group.cancelAll()
+            return failure
+        }
+        producer.close(flushTimeoutMilliseconds: 10_000)
+        logger.info("relay stopped")
+        if let failure { throw failure }
+    }
+
+    // MARK: - Poll thread
+
+    private func pollLoop() -> KafkaError? {
+        var lastHousekeeping: Int64 = 0
+        var fatal: KafkaError? = nil
+        while !shutdownRequested.load(ordering: .acquiring) {
+            if let event = consumer.poll(timeoutMilliseconds: 20) {
+                switch event {
+                case .record(let record):
+                    ingest(record)
+                case .error(let error):
+                    if error.rdKafkaCode == KafkaError.RDKafkaCode.fatal {
+                        logger.critical("fatal Kafka error, stopping", metadata: ["kafka.error": "\(error)"])
+                        fatal = error
+                    } else {
+                        logger.warning("Kafka consumer error", metadata: ["kafka.error": "\(error)"])
+                    }
+                }
+            }
+            if fatal != nil { break }
+            let now = MonotonicClock.milliseconds()
+            if now - lastHousekeeping >= 5 {
+                lastHousekeeping = now
+                flushBatches(force: false)
+                storeDirtyOffsets()
+                applyBackpressure()
+            }
+        }
+        state.withLock { $0.stopping = true }
+        if fatal == nil {
+            logger.info("shutting down: draining in-flight deliveries")
+            flushBatches(force: true)
+            let deadline = MonotonicClock.milliseconds() + Int64(configuration.kafka.shutdownDrainTimeoutMilliseconds)
+            let drained = signal.wait(untilMonotonicMilliseconds: deadline) {
+                state.withLock { state in state.partitions.values.allSatisfy { $0.frontier.pendingCount == 0 } }
+            }
+            if !drained { logger.warning("shutdown drain timed out; unsettled events will be redelivered after restart") }
+            storeDirtyOffsets()
+            // Runs the final revoke (stores again) and commits the stored offsets, then leaves the group.
+            consumer.close()
+        } else {
+            consumer.abandon()
+        }
+        for queue in queues { queue.continuation.finish() }
+        return fatal
+    }
+
+    private func ingest(_ record: KafkaRecord) {
+        let position = record.position
+        let topicPartition = position.topicPartition
+        guard let generation = state.withLock({ $0.partitions[topicPartition]?.generation }) else {
+            logger.debug("record for a partition not assigned here, skipped", metadata: ["kafka.partition": "\(topicPartition)"])
+            return
+        }
+        let source = SourceRecord(
+            key: record.key, value: record.value, firstSeenMilliseconds: MonotonicClock.epochMilliseconds())
+        let event: OrderEvent
+        do {
+            event = try decoder.decode(record.value)
+        } catch {
+            state.withLock { state in
+                state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
+                state.dirty.insert(topicPartition)
+            }
+            statisticsBox.withLock {
+                $0.consumed += 1
+                $0.poison += 1
+            }
+            logger.warning(
+                "poison record routed to the retry topic",
+                metadata: [
+                    "kafka.partition": "\(topicPartition)", "kafka.offset": "\(position.offset)",
+                    "error.class": "\(error.kind.rawValue)", "error.reason": "\(error.description)",
+                ])
+            let envelope = RetryEnvelope(
+                origin: position, errorClass: error.kind.rawValue, reason: error.description,
+                firstSeenMilliseconds: source.firstSeenMilliseconds)
+            writeUntilAcknowledged(topic: configuration.kafka.effectiveRetryTopic, source: source, envelope: envelope) {
+                [self] in
+                statisticsBox.withLock { $0.retryTopicWrites += 1 }
+                settle([(position, generation)], destination: nil)
+            }
+            return
+        }
+        let eventID = configuration.eventIDTemplate.eventID(for: event)
+        let nowSeconds = MonotonicClock.epochSeconds()
+        var sends: [(index: Int, payload: [UInt8])] = []
+        var deadLetters: [(index: Int, exclusion: Exclusion)] = []
+        var skipped: [(index: Int, exclusion: Exclusion)] = []
+        for (index, destination) in destinations.enumerated() {
+            switch destination.encode(event, eventID: eventID, nowSeconds: nowSeconds) {
+            case .send(let payload): sends.append((index, payload))
+            case .exclude(let exclusion):
+                if exclusion.deadLetter { deadLetters.append((index, exclusion)) } else { skipped.append((index, exclusion)) }
+            }
+        }
+        let now = MonotonicClock.milliseconds()
+        let ready: [(Int, [PendingDelivery])] = state.withLock { state in
+            state.partitions[topicPartition]?.frontier.track(
+                offset: position.offset, settlements: sends.count + deadLetters.count)
+            state.dirty.insert(topicPartition)
+            var ready: [(Int, [PendingDelivery])] = []
+            for (index, payload) in sends {
+                state.inFlight[index] += 1
+                let pending = PendingDelivery(
+                    position: position, generation: generation, eventID: eventID, orderID: event.orderID,
+                    payload: payload, source: source)
+                if let closed = state.batches[index].append(pending, bytes: payload.count, now: now) {
+                    ready.append((index, closed))
+                }
+            }
+            return ready
+        }
+        statisticsBox.withLock { statistics in
+            statistics.consumed += 1
+            statistics.valid += 1
+            for (index, exclusion) in skipped + deadLetters {
+                statistics.excluded[destinations[index].name, default: [:]][exclusion.reason, default: 0] += 1
+            }
+        }
+        for (index, batch) in ready { queues[index].continuation.yield(batch) }
+        for (index, exclusion) in deadLetters {
+            let name = destinations[index].name
+            logger.notice(
+                "event not sent to destination, written to the dead-letter topic",
+                metadata: [
+                    "destination": "\(name)", "order_id": "\(event.orderID)", "event_id": "\(eventID)",
+                    "reason": "\(exclusion.reason)", "detail": "\(exclusion.detail)",
+                ])
+            let envelope = RetryEnvelope(
+                origin: position, errorClass: exclusion.reason, reason: exclusion.detail, destination: name,
+                firstSeenMilliseconds: source.firstSeenMilliseconds)
+            writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
+                [self] in
+                statisticsBox.withLock {
+                    $0.deadLetterTopicWrites += 1
+                    $0.deadLettered[name, default: 0] += 1
+                }
+                settle([(position, generation)], destination: nil)
+            }
+        }
+    }
+
+    private func flushBatches(force: Bool) {
+        let now = MonotonicClock.milliseconds()
+        let ready: [(Int, [PendingDelivery])] = state.withLock { state in
+            var ready: [(Int, [PendingDelivery])] = []
+            for index in state.batches.indices {
+                if force {
+                    if !state.batches[index].isEmpty { ready.append((index, state.batches[index].take())) }
+                } else if let batch = state.batches[index].takeIfDue(now: now) {
+                    ready.append((index, batch))
+                }
+            }
+            return ready
+        }
+        for (index, batch) in ready { queues[index].continuation.yield(batch) }
+    }
+
+    private func storeDirtyOffsets() {
+        let offsets: [TopicPartition: Int64] = state.withLock { state in
+            var offsets: [TopicPartition: Int64] = [:]
+            for topicPartition in state.dirty {
+                guard let offset = state.partitions[topicPartition]?.frontier.committableOffset else { continue }
+                if offset > state.stored[topicPartition] ?? -1 {
+                    offsets[topicPartition] = offset
+                    state.stored[topicPartition] = offset
+                }
+            }
+            state.dirty.removeAll(keepingCapacity: true)
+            return offsets
+        }
+        store(offsets)
+    }
+
+    private func store(_ offsets: [TopicPartition: Int64]) {
+        guard !offsets.isEmpty else { return }
+        do {
+            try consumer.storeOffsets(offsets)
+        } catch {
+            if error.rdKafkaCode == KafkaError.RDKafkaCode.state {
+                statisticsBox.withLock { $0.staleOffsetStores += 1 }
+            } else {
+                logger.warning("storing offsets failed", metadata: ["kafka.error": "\(error)"])
+            }
+        }
+    }
+
+    /// Pauses every assigned partition while some destination has more unsettled events than the
+    /// high watermark, and resumes below the low watermark. The poll loop keeps polling meanwhile,
+    /// so the member stays in the group.
+    private func applyBackpressure() {
+        let high = configuration.delivery.highWatermarkEvents
+        let low = configuration.delivery.lowWatermarkEvents
+        let (toPause, toResume): ([TopicPartition], [TopicPartition]) = state.withLock { state in
+            let busiest = state.inFlight.max() ?? 0
+            if !state.backpressure, busiest >= high {
+                state.backpressure = true
+            } else if state.backpressure, busiest <= low {
+                state.backpressure = false
+            }
+            let desired: Set<TopicPartition> = state.backpressure ? Set(state.partitions.keys) : []
+            let pause = desired.subtracting(state.paused)
+            let resume = state.paused.subtracting(desired)
+            state.paused = desired
+            return (Array(pause), Array(resume))
+        }
+        if !toPause.isEmpty {
+            logger.info("backpressure: pausing partitions", metadata: ["kafka.partitions": "\(toPause.sorted())"])
+            do { try consumer.pause(toPause) } catch { logger.warning("pause failed", metadata: ["kafka.error": "\(error)"]) }
+        }
+        if !toResume.isEmpty {
+            logger.info("backpressure: resuming partitions", metadata: ["kafka.partitions": "\(toResume.sorted())"])
+            do { try consumer.resume(toResume) } catch { logger.warning("resume failed", metadata: ["kafka.error": "\(error)"]) }
+        }
+    }
+
+    // MARK: - Rebalance (poll thread, inside consumer.poll)
+
+    private func handleAssigned(_ partitions: [TopicPartition]) {
+        state.withLock { state in
+            state.generation += 1
+            for partition in partitions {
+                state.partitions[partition] = PartitionState(generation: state.generation)
+                state.stored[partition] = nil
+            }
+        }
+        logger.info("partitions assigned", metadata: ["kafka.partitions": "\(partitions.sorted())"])
+    }
+
+    private func handleRevoked(_ partitions: [TopicPartition], lost: Bool) {
+        let revoked = Set(partitions)
+        // librdkafka keeps a paused flag across revoke and re-assignment: clear ours first.
+        let wasPaused = state.withLock { state in
+            let paused = state.paused.intersection(revoked)
+            state.paused.subtract(paused)
+            return paused
+        }
+        if !wasPaused.isEmpty { try? consumer.resume(Array(wasPaused)) }
+        if lost {
+            logger.warning(
+                "partitions lost (session timeout): dropping their state without committing",
+                metadata: ["kafka.partitions": "\(partitions.sorted())"])
+        } else {
+            flushBatches(force: true)
+            let timeout = configuration.kafka.revokeDrainTimeoutMilliseconds
+            let drained = signal.wait(untilMonotonicMilliseconds: MonotonicClock.milliseconds() + Int64(timeout)) {
+                state.withLock { state in
+                    revoked.allSatisfy { (state.partitions[$0]?.frontier.pendingCount ?? 0) == 0 }
+                }
+            }
+            let offsets: [TopicPartition: Int64] = state.withLock { state in
+                var offsets: [TopicPartition: Int64] = [:]
+                for partition in revoked {
+                    if let offset = state.partitions[partition]?.frontier.committableOffset,
+                        offset > state.stored[partition] ?? -1
+                    {
+                        offsets[partition] = offset
+                    }
+                }
+                return offsets
+            }
+            store(offsets)
+            logger.info(
+                drained ? "partitions revoked after draining" : "partitions revoked; drain timed out, unsettled events will be redelivered",
+                metadata: ["kafka.partitions": "\(partitions.sorted())"])
+        }
+        state.withLock { state in
+            for partition in revoked {
+                state.partitions[partition] = nil
+                state.stored[partition] = nil
+                state.dirty.remove(partition)
+            }
+        }
+    }
+
+    // MARK: - Delivery
+
+    private func deliveryLoop(_ index: Int) async {
+        let limit = configuration.delivery.maximumConcurrentRequests
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await batch in queues[index].stream {
+                if running >= limit {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await self.deliver(batch, to: index) }
+                running += 1
+            }
+            await group.waitForAll()
+        }
+    }
+
+    private func deliver(_ entries: [PendingDelivery], to index: Int) async {
+        let destination = destinations[index]
+        var attempt = 0
+        while !Task.isCancelled {
+            let request = destination.makeRequest(entries.map(\.payload))
+            statisticsBox.withLock { $0.requests[destination.name, default: 0] += 1 }
+            let outcome: DeliveryOutcome
+            do {
+                let response = try await http.execute(request)
+                outcome = destination.classify(response, eventCount: entries.count)
+            } catch {
+                outcome = .retryable(reason: error.description, retryAfterSeconds: nil)
+            }
+            switch outcome {
+            case .delivered:
+                statisticsBox.withLock { $0.delivered[destination.name, default: 0] += entries.count }
+                settle(entries.map { ($0.position, $0.generation) }, destination: index)
+                return
+            case .retryable(let reason, let retryAfter):
+                attempt += 1
+                guard attempt < configuration.delivery.maximumAttempts else {
+                    logger.warning(
+                        "retries exhausted, handing events to the retry topic",
+                        metadata: ["destination": "\(destination.name)", "events": "\(entries.count)", "reason": "\(reason)"])
+                    handToRetryTopic(entries, destination: index, errorClass: "retries_exhausted", reason: reason)
+                    return
+                }
+                statisticsBox.withLock { $0.retries[destination.name, default: 0] += 1 }
+                let delay = backoff.delayMilliseconds(attempt: attempt, retryAfterSeconds: retryAfter)
+                logger.info(
+                    "delivery will be retried",
+                    metadata: [
+                        "destination": "\(destination.name)", "attempt": "\(attempt)", "delay_ms": "\(delay)",
+                        "reason": "\(reason)",
+                    ])
+                do { try await Task.sleep(for: .milliseconds(delay)) } catch { return }
+            case .rejected(let errorClass, let reason, let isolatable):
+                if isolatable, entries.count > 1 {
+                    // One bad event fails the whole request: split to find it, deliver the rest.
+                    let middle = entries.count / 2
+                    await deliver(Array(entries[..<middle]), to: index)
+                    await deliver(Array(entries[middle...]), to: index)
+                    return
+                }
+                var metadata: Logger.Metadata = [
+                    "destination": "\(destination.name)", "error.class": "\(errorClass)", "reason": "\(reason)",
+                    "events": "\(entries.count)",
+                ]
+                if entries.count == 1 {
+                    metadata["order_id"] = "\(entries[0].orderID)"
+                    metadata["event_id"] = "\(entries[0].eventID)"
+                }
+                logger.warning("destination rejected events, handing them to the retry topic", metadata: metadata)
+                handToRetryTopic(entries, destination: index, errorClass: errorClass, reason: reason)
+                return
+            }
+        }
+    }
+
+    /// Writes each event to the retry topic for this one destination; each is settled when the
+    /// write is acknowledged.
+    private func handToRetryTopic(_ entries: [PendingDelivery], destination index: Int, errorClass: String, reason: String) {
+        let name = destinations[index].name
+        for entry in entries {
+            let envelope = RetryEnvelope(
+                origin: entry.position, errorClass: errorClass, reason: reason, destination: name,
+                firstSeenMilliseconds: entry.source.firstSeenMilliseconds)
+            writeUntilAcknowledged(topic: configuration.kafka.effectiveRetryTopic, source: entry.source, envelope: envelope)
+            { [self] in
+                statisticsBox.withLock {
+                    $0.retryTopicWrites += 1
+                    $0.handedToRetryTopic[name, default: 0] += 1
+                }
+                settle([(entry.position, entry.generation)], destination: index)
+            }
+        }
+    }
+
+    /// Produces the original record with the envelope's headers, retrying (with backoff) until the
+    /// broker acknowledges it; only then `onAcknowledged` runs. Until then the source offset stays
+    /// below the frontier, so a crash cannot lose the record.
+    private func writeUntilAcknowledged(
+        topic: String, source: SourceRecord, envelope: RetryEnvelope, attempt: Int = 1,
+        onAcknowledged: @escaping @Sendable () -> Void
+    ) {
+        producer.send(topic: topic, key: source.key, value: source.value, headers: envelope.headers) { [self] result in
+            switch result {
+            case .success:
+                onAcknowledged()
+            case .failure(let error):
+                guard !shutdownRequested.load(ordering: .acquiring) || attempt < 3 else {
+                    logger.error("write to \(topic) failed during shutdown; the record will be re-consumed", metadata: ["kafka.error": "\(error)"])
+                    return
+                }
+                let delay = backoff.delayMilliseconds(attempt: attempt, retryAfterSeconds: nil)
+                logger.warning(
+                    "write to \(topic) failed, retrying",
+                    metadata: ["kafka.error": "\(error)", "attempt": "\(attempt)", "delay_ms": "\(delay)"])
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) {
+                    self.writeUntilAcknowledged(
+                        topic: topic, source: source, envelope: envelope, attempt: attempt + 1, onAcknowledged: onAcknowledged)
+                }
+            }
+        }
+    }
+
+    private func settle(_ positions: [(RecordPosition, UInt64)], destination: Int?) {
+        state.withLock { state in
+            for (position, generation) in positions {
+                let topicPartition = position.topicPartition
+                guard state.partitions[topicPartition]?.generation == generation else { continue }
+                if state.partitions[topicPartition]!.frontier.settle(offset: position.offset) {
+                    state.dirty.insert(topicPartition)
+                }
+            }
+            if let destination { state.inFlight[destination] -= positions.count }
+        }
+        signal.broadcast()
+    }
+}

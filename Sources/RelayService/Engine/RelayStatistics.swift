@@ -1,0 +1,27 @@
+/// Counters the engine keeps; the demo prints them and tests assert on them.
+/// Labels are destination names and reason classes only: never an order id or identifier.
+public struct RelayStatistics: Sendable, Equatable {
+    public var consumed = 0
+    public var valid = 0
+    /// Records that failed decoding, written to the retry topic.
+    public var poison = 0
+    /// Events acknowledged, per destination.
+    public var delivered: [String: Int] = [:]
+    /// Events not sent to a destination, per destination and reason (`no_consent`, `too_old`, …).
+    public var excluded: [String: [String: Int]] = [:]
+    /// Events handed to the retry topic for one destination after rejection or exhausted retries.
+    public var handedToRetryTopic: [String: Int] = [:]
+    /// Events written to the dead-letter topic for one destination.
+    public var deadLettered: [String: Int] = [:]
+    /// Requests sent, per destination.
+    public var requests: [String: Int] = [:]
+    /// Retried requests, per destination.
+    public var retries: [String: Int] = [:]
+    /// Writes to the retry and dead-letter topics that were acknowledged.
+    public var retryTopicWrites = 0
+    public var deadLetterTopicWrites = 0
+    /// `rd_kafka_offsets_store` refusals for partitions no longer owned (late completions).
+    public var staleOffsetStores = 0
+
+    public init() {}
+}
