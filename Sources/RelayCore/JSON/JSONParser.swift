@@ -21,6 +21,11 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public let offset: Int
 
     /// Never contains document content, only the reason and position, so it is safe to log.
+    public init(reason: Reason, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     public var description: String { "\(reason.rawValue) at byte \(offset)" }
 }
 

@@ -1,0 +1,104 @@
+import RelayCore
+import Testing
+
+@Suite struct BatchAccumulatorTests {
+    @Test func closesOnEventCount() {
+        var batch = BatchAccumulator<Int>(policy: BatchPolicy(maximumEvents: 3, maximumBytes: 1000, lingerMilliseconds: 50))
+        let result1 = batch.append(1, bytes: 10, now: 0)
+        #expect(result1 == nil)
+        let result2 = batch.append(2, bytes: 10, now: 1)
+        #expect(result2 == nil)
+        let result3 = batch.append(3, bytes: 10, now: 2)
+        #expect(result3 == [1, 2, 3])
+        #expect(batch.isEmpty)
+    }
+
+    @Test func closesBeforeExceedingBytes() {
+        var batch = BatchAccumulator<Int>(policy: BatchPolicy(maximumEvents: 100, maximumBytes: 25, lingerMilliseconds: 50))
+        let result4 = batch.append(1, bytes: 10, now: 0)
+        #expect(result4 == nil)
+        let result5 = batch.append(2, bytes: 10, now: 0)
+        #expect(result5 == nil)
+        let result6 = batch.append(3, bytes: 10, now: 0)
+        #expect(result6 == [1, 2])
+        #expect(batch.elements == [3])
+    }
+
+    @Test func lingersFromTheFirstEvent() {
+        var batch = BatchAccumulator<Int>(policy: BatchPolicy(maximumEvents: 100, lingerMilliseconds: 50))
+        let result7 = batch.takeIfDue(now: 1000)
+        #expect(result7 == nil)
+        _ = batch.append(1, bytes: 1, now: 100)
+        _ = batch.append(2, bytes: 1, now: 140)
+        #expect(batch.deadline == 150)
+        let result8 = batch.takeIfDue(now: 149)
+        #expect(result8 == nil)
+        let result9 = batch.takeIfDue(now: 150)
+        #expect(result9 == [1, 2])
+        #expect(batch.deadline == nil)
+    }
+}
+
+@Suite struct EventIDTemplateTests {
+    let event = OrderEvent(
+        orderID: "ORD-7", occurredAt: Timestamp(epochSeconds: 0, rfc3339: "1970-01-01T00:00:00Z"), currency: "EUR",
+        value: JSONNumber(1), storeID: "shop-de")
+
+    @Test func defaultIsTheOrderID() {
+        #expect(EventIDTemplate.orderID.eventID(for: event) == "ORD-7")
+    }
+
+    @Test func placeholdersAreReplaced() throws {
+        #expect(try EventIDTemplate("{store_id}:{order_id}").eventID(for: event) == "shop-de:ORD-7")
+        var noStore = event
+        noStore.storeID = nil
+        #expect(try EventIDTemplate("purchase-{store_id}-{order_id}").eventID(for: noStore) == "purchase--ORD-7")
+    }
+
+    @Test func badTemplatesAreRejected() {
+        #expect(throws: EventIDTemplate.InvalidTemplate.self) { try EventIDTemplate("{store_id}") }
+        #expect(throws: EventIDTemplate.InvalidTemplate.self) { try EventIDTemplate("{order_id}-{sku}") }
+        #expect(throws: EventIDTemplate.InvalidTemplate.self) { try EventIDTemplate("{order_id") }
+    }
+}
+
+@Suite struct RFC3339Tests {
+    @Test(arguments: [
+        ("1970-01-01T00:00:00Z", Int64(0)),
+        ("2026-11-26T10:15:30Z", 1_795_688_130),
+        ("2026-11-26T05:15:30.999-05:00", 1_795_688_130),
+        ("2024-02-29T23:59:59+01:00", 1_709_247_599),
+        ("1969-12-31T23:59:59Z", -1),
+    ])
+    func parsesToEpochSeconds(text: String, seconds: Int64) {
+        #expect(RFC3339.parse(text)?.epochSeconds == seconds)
+    }
+
+    @Test func formatRoundTrips() {
+        for seconds: Int64 in [0, 1_795_688_130, 951_782_400, -86_400] {
+            #expect(RFC3339.parse(RFC3339.format(epochSeconds: seconds))?.epochSeconds == seconds)
+        }
+    }
+
+    @Test(arguments: ["2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26 10:15:30Z", "2026-11-26T10:15:30"])
+    func rejectsImpossibleOrIncompleteTimes(text: String) {
+        #expect(RFC3339.parse(text) == nil)
+    }
+}
+
+@Suite struct PrivacyTests {
+    @Test func rawPIIAndSecretsNeverPrint() {
+        let email = RawPII("jane.doe@example.com")
+        let token = Secret("EAAB-not-a-real-token")
+        var customer = OrderEvent.Customer()
+        customer.email = email
+        var dumped = ""
+        dump(customer, to: &dumped)
+        for text in ["\(email)", String(describing: email), String(reflecting: email), "\(customer)", dumped,
+                     "\(token)", String(reflecting: token)] {
+            #expect(!text.contains("jane"))
+            #expect(!text.contains("EAAB"))
+        }
+        #expect("\(email)" == "<redacted>")
+    }
+}
