@@ -1,0 +1,141 @@
+import RelayCore
+import RelayPII
+import Testing
+
+@Suite struct SHA256Tests {
+    @Test func knownVectors() {
+        // FIPS 180-2 appendix B.1 and the empty-string digest.
+        #expect(SHA256.hexDigest("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hexDigest("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func detectsDigests() {
+        #expect(SHA256.isHexDigest(SHA256.hexDigest("x")))
+        #expect(SHA256.isHexDigest(SHA256.hexDigest("x").uppercased()))
+        #expect(!SHA256.isHexDigest("abc"))
+        #expect(!SHA256.isHexDigest(String(repeating: "g", count: 64)))
+    }
+}
+
+/// Each expectation names its rule in `destinations.md`.
+@Suite struct MetaNormalizationTests {
+    let normalizer = IdentityNormalizer()
+
+    func meta(_ field: IdentityField, _ value: String, country: String? = nil) -> String? {
+        (try? normalizer.normalize(field, RawPII(value), for: .meta, countryHint: country.map(RawPII.init)))?
+            .normalized.unredactedValue
+    }
+
+    @Test func emailIsTrimmedAndLowercasedWithoutGmailRule() {
+        // §1 em: trim, lowercase. §6.3: Gmail dot/+tag stripping is Google-only.
+        #expect(meta(.email, "  Jane.Doe+shop@Example.com ") == "jane.doe+shop@example.com")
+        #expect(meta(.email, "J.A.N.E+x@Gmail.com") == "j.a.n.e+x@gmail.com")
+        #expect(meta(.email, "not-an-email") == nil)
+        #expect(meta(.email, "   ") == nil)
+    }
+
+    @Test(arguments: [
+        // §1 ph: digits only, with country code, no "+"; §6.2 trunk "(0)" and national numbers.
+        ("+44 (0)20 7946 0958", nil as String?, "442079460958"),
+        ("020 7946 0958", "GB", "442079460958"),
+        ("(650) 555-0123", "US", "16505550123"),
+        ("1-650-555-0123", "US", "16505550123"),
+        ("650.555.0123", "USA", "16505550123"),
+        ("0049 171 1234567", nil, "491711234567"),
+        ("06 12345678", "Netherlands", "31612345678"),
+        ("+44 844 412 4653", nil, "448444124653"),  // Snap's own example (§5), same rule for Meta
+    ])
+    func phoneGetsCountryCodeWithoutPlus(input: String, country: String?, expected: String) {
+        #expect(meta(.phone, input, country: country) == expected)
+    }
+
+    @Test func unusablePhonesAreOmitted() {
+        #expect(meta(.phone, "020 7946 0958") == nil)  // national number, no country to read it with
+        #expect(meta(.phone, "call me") == nil)
+        #expect(meta(.phone, "+1 23") == nil)  // too short for E.164
+    }
+
+    @Test func namesAreLowercaseWithoutPunctuationKeepingAccents() {
+        // §1 fn/ln: lowercase, no punctuation; UTF-8 letters allowed (Valéry → valéry).
+        #expect(meta(.firstName, "Valéry") == "valéry")
+        #expect(meta(.lastName, "O'Brien") == "obrien")
+        #expect(meta(.firstName, " Mary-Jane ") == "maryjane")
+        #expect(meta(.lastName, "...") == nil)
+    }
+
+    @Test func cityAndStateAreLettersOnlyWithUSStateCodes() {
+        // §1 ct: lowercase, no punctuation, special characters or spaces. st: US 2-letter code.
+        #expect(meta(.city, "San Francisco") == "sanfrancisco")
+        #expect(meta(.city, "Köln") == "köln")
+        #expect(meta(.state, "California", country: "US") == "ca")
+        #expect(meta(.state, "NY", country: "US") == "ny")
+        #expect(meta(.state, "Greater Manchester", country: "GB") == "greatermanchester")
+        #expect(meta(.state, "Narnia", country: "US") == nil)
+    }
+
+    @Test func postalCodes() {
+        // §1 zp: lowercase, no spaces or dash; US: first 5 digits (docs over SDK, which keeps 9).
+        #expect(meta(.postalCode, "94035-1234", country: "US") == "94035")
+        #expect(meta(.postalCode, "94035 1234", country: "US") == "94035")
+        #expect(meta(.postalCode, "SW1A 1AA", country: "GB") == "sw1a1aa")
+        #expect(meta(.postalCode, "123", country: "US") == nil)
+    }
+
+    @Test func countriesBecomeLowercaseAlpha2() {
+        // §1 country: ISO 3166-1 alpha-2 lowercase; names and alpha-3 mapped (SDK raises on them).
+        #expect(meta(.country, "US") == "us")
+        #expect(meta(.country, "USA") == "us")
+        #expect(meta(.country, "United States") == "us")
+        #expect(meta(.country, " deutschland ") == "de")
+        #expect(meta(.country, "Atlantis") == nil)
+    }
+
+    @Test func datesOfBirthBecomeYYYYMMDD() {
+        // §1 db: YYYYMMDD; Meta's example 2/16/1997 → 19970216 (SDK does not reformat).
+        #expect(meta(.dateOfBirth, "2/16/1997") == "19970216")
+        #expect(meta(.dateOfBirth, "1997-02-16") == "19970216")
+        #expect(meta(.dateOfBirth, "16.02.1997") == "19970216")
+        #expect(meta(.dateOfBirth, "19970216") == "19970216")
+        #expect(meta(.dateOfBirth, "1997-02-30") == nil)
+        #expect(meta(.dateOfBirth, "yesterday") == nil)
+    }
+
+    @Test func genderIsFOrM() {
+        // §1 ge: f or m.
+        #expect(meta(.gender, "Female") == "f")
+        #expect(meta(.gender, " M ") == "m")
+        #expect(meta(.gender, "x") == nil)
+    }
+
+    @Test func hashesAndNeverHashesTwice() throws {
+        let hashed = try normalizer.normalize(.email, RawPII(" Jane@Example.com"), for: .meta)
+        #expect(hashed.transmission == .sha256)
+        #expect(hashed.wireValue == SHA256.hexDigest("jane@example.com"))
+        // §6.5: a value that already is a SHA-256 digest passes through, lowercased.
+        let digest = SHA256.hexDigest("jane@example.com")
+        let again = try normalizer.normalize(.email, RawPII(digest.uppercased()), for: .meta)
+        #expect(again.wireValue == digest)
+    }
+
+    @Test func googleDiffersWhereItsDocsSaySo() throws {
+        // §2: Gmail dots and +tag removed for Google only; phone E.164 with "+"; region code plain.
+        func google(_ field: IdentityField, _ value: String, country: String? = nil) throws -> NormalizedIdentifier {
+            try normalizer.normalize(field, RawPII(value), for: .google, countryHint: country.map(RawPII.init))
+        }
+        #expect(try google(.email, "J.A.N.E+x@Googlemail.com").normalized.unredactedValue == "jane@googlemail.com")
+        #expect(try google(.email, "j.a.n.e+x@example.com").normalized.unredactedValue == "j.a.n.e+x@example.com")
+        #expect(try google(.phone, "020 7946 0958", country: "GB").normalized.unredactedValue == "+442079460958")
+        let region = try google(.country, "United Kingdom")
+        #expect(region.transmission == .plain)
+        #expect(region.wireValue == "gb")
+    }
+
+    @Test func errorsNeverContainTheValue() {
+        do {
+            _ = try normalizer.normalize(.email, RawPII("secret-person"), for: .meta)
+            Issue.record("expected an error")
+        } catch {
+            #expect(!error.description.contains("secret"))
+        }
+    }
+}
