@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "RelayKafkaTests", dependencies: ["RelayKafka"]),
         .testTarget(
             name: "RelayIntegrationTests",
-            dependencies: ["RelayService", "RelayKafka", "RelaySandbox", "conversion-relay"]
+            dependencies: ["RelayService", "RelayKafka", "RelaySandbox", "RelayDestinations", "RelayHTTP", "conversion-relay"]
         ),
     ]
 )

@@ -31,10 +31,18 @@ public struct KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// True when an offset store failed because the partition is not (or no longer) assigned to
+    /// this member: librdkafka answers `__STATE` or `__UNKNOWN_PARTITION` (rdkafka.h,
+    /// `rd_kafka_offsets_store`). Expected for late completions after a revoke.
+    public var isPartitionNotAssigned: Bool {
+        rdKafkaCode == RDKafkaCode.state || rdKafkaCode == RDKafkaCode.unknownPartition
+    }
+
     /// librdkafka error codes the relay reacts to, by name (callers never import the C module).
     public enum RDKafkaCode {
         public static let noError: Int32 = 0
         public static let state: Int32 = RD_KAFKA_RESP_ERR__STATE.rawValue
+        public static let unknownPartition: Int32 = RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION.rawValue
         public static let fatal: Int32 = RD_KAFKA_RESP_ERR__FATAL.rawValue
         public static let maxPollExceeded: Int32 = RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED.rawValue
         public static let transport: Int32 = RD_KAFKA_RESP_ERR__TRANSPORT.rawValue

@@ -58,6 +58,11 @@ public final class SandboxServer: Sendable {
         state.faults.withLock { $0[platform, default: []].append(fault) }
     }
 
+    /// Injected faults not yet served.
+    public func pendingFaults(_ platform: String) -> Int {
+        state.faults.withLock { ($0[platform] ?? []).reduce(0) { $0 + $1.count } }
+    }
+
     /// Delays every response of `platform` by `milliseconds`.
     public func setLatency(_ milliseconds: Int, for platform: String) {
         state.latency.withLock { $0[platform] = milliseconds }

@@ -320,7 +320,7 @@ public final class RelayEngine: Sendable {
         do {
             try consumer.storeOffsets(offsets)
         } catch {
-            if error.rdKafkaCode == KafkaError.RDKafkaCode.state {
+            if error.isPartitionNotAssigned {
                 statisticsBox.withLock { $0.staleOffsetStores += 1 }
             } else {
                 logger.warning("storing offsets failed", metadata: ["kafka.error": "\(error)"])

@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import RelayCore
+import RelayDestinations
+import RelayHTTP
+import RelayKafka
+import RelaySandbox
+import RelayService
+import Synchronization
+import Testing
+
+let testLogger: Logger = {
+    var logger = Logger(label: "relay-test")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// A mock cluster with the orders, retry and dead-letter topics, and the sandbox destinations.
+struct Fixture {
+    let cluster: MockKafkaCluster
+    let sandbox: SandboxServer
+    let topic = "orders"
+
+    static func make(brokers: Int = 3, partitions: Int = 4) async throws -> Fixture {
+        let cluster = try MockKafkaCluster(brokers: brokers)
+        try cluster.createTopic("orders", partitions: partitions)
+        try cluster.createTopic("orders.conversion-retry", partitions: 1)
+        try cluster.createTopic("orders.conversion-dlq", partitions: 1)
+        return Fixture(cluster: cluster, sandbox: try await SandboxServer())
+    }
+
+    func configuration(group: String = "relay") -> RelayConfiguration {
+        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: cluster.bootstrapServers))
+        configuration.kafka.groupID = group
+        configuration.kafka.consumerProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
+        var meta = MetaDestinationConfiguration(
+            pixelID: sandbox.accounts.metaPixelID, accessToken: Secret(sandbox.accounts.metaAccessToken))
+        meta.endpoint = sandbox.baseURL
+        meta.batchPolicy.lingerMilliseconds = 50
+        configuration.destinations.meta = meta
+        configuration.delivery.initialBackoffMilliseconds = 20
+        configuration.delivery.maximumBackoffMilliseconds = 500
+        return configuration
+    }
+
+    /// Publishes the samples and returns where each order landed.
+    func publish(_ samples: [SampleOrderGenerator.Sample]) async throws -> [String: RecordPosition] {
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: testLogger)
+        defer { producer.close() }
+        let positions = Mutex<[String: RecordPosition]>([:])
+        let failures = Mutex(0)
+        for sample in samples {
+            producer.send(topic: topic, key: Array(sample.orderID.utf8), value: sample.bytes) { result in
+                switch result {
+                case .success(let report):
+                    positions.withLock {
+                        $0[sample.orderID] = RecordPosition(topicPartition: report.topicPartition, offset: report.offset)
+                    }
+                case .failure: failures.withLock { $0 += 1 }
+                }
+            }
+        }
+        #expect(producer.flush(timeoutMilliseconds: 60_000))
+        #expect(failures.withLock { $0 } == 0)
+        return positions.withLock { $0 }
+    }
+
+    func inspector(group: String = "relay") throws -> KafkaGroupInspector {
+        try KafkaGroupInspector(bootstrapServers: cluster.bootstrapServers, groupID: group)
+    }
+
+    /// Reads every record of `topic` from the beginning.
+    func readAll(_ topic: String, expected: Int, seconds: Double = 30) throws -> [KafkaRecord] {
+        let consumer = try KafkaConsumer(
+            properties: [
+                "bootstrap.servers": cluster.bootstrapServers, "group.id": "reader-\(UUID().uuidString)",
+                "session.timeout.ms": "6000",
+            ], logger: testLogger)
+        defer { consumer.close() }
+        try consumer.subscribe(topics: [topic], handler: KafkaRebalanceHandler(assigned: { _ in }, revoked: { _, _ in }))
+        var records: [KafkaRecord] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, records.count < expected {
+            if case .record(let record)? = consumer.poll(timeoutMilliseconds: 100) { records.append(record) }
+        }
+        return records
+    }
+}
+
+func samples(_ count: Int, malformedEvery: Int = 0, seed: UInt64 = 7) -> [SampleOrderGenerator.Sample] {
+    let generator = SampleOrderGenerator(
+        seed: seed, malformedEvery: malformedEvery, nowSeconds: Int64(Date().timeIntervalSince1970))
+    return (0..<count).map(generator.sample)
+}
+
+/// Waits (bounded) for `condition`, checking every 100 ms.
+func eventually(seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+    return try condition()
+}
+
+/// Runs engines in-process until the test ends.
+final class RunningRelay: Sendable {
+    let engine: RelayEngine
+    let http = CurlHTTPClient()
+    private let task: Task<Void, any Error>
+
+    init(_ configuration: RelayConfiguration) throws {
+        let engine = try RelayEngine(configuration: configuration, http: http, logger: testLogger)
+        self.engine = engine
+        task = Task { try await engine.run() }
+    }
+
+    func stop() async throws {
+        engine.shutdown()
+        try await task.value
+        http.shutdown()
+    }
+}
+
+/// The `conversion-relay` executable built next to the tests.
+enum RelayExecutable {
+    static var url: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("conversion-relay")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/conversion-relay")
+    }
+
+    /// Starts the executable with output going to `log`.
+    static func start(_ arguments: [String], environment: [String: String] = [:], log: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+}
+
+/// Writes a YAML config for a child relay process.
+func writeConfig(_ fixture: Fixture, group: String, extra: String = "") throws -> URL {
+    let yaml = """
+        kafka:
+          bootstrap_servers: "\(fixture.cluster.bootstrapServers)"
+          group_id: \(group)
+          topic: orders
+          consumer_properties:
+            session.timeout.ms: "6000"
+            heartbeat.interval.ms: "500"
+        delivery:
+          initial_backoff_ms: 20
+          max_backoff_ms: 500
+          max_concurrent_requests: 2
+        destinations:
+          meta:
+            pixel_id: "\(fixture.sandbox.accounts.metaPixelID)"
+            access_token: ${RELAY_TEST_META_TOKEN}
+            endpoint: \(fixture.sandbox.baseURL)
+            batch:
+              max_events: 50
+              linger_ms: 20
+        logging:
+          level: info
+        \(extra)
+        """
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("relay-\(UUID().uuidString).yaml")
+    try yaml.write(to: url, atomically: true, encoding: .utf8)
+    return url
+}

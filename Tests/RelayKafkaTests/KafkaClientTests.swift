@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import RelayCore
+import RelayKafka
+import Synchronization
+import Testing
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .error
+    return logger
+}()
+
+/// Polls `consumer` until `done` says so or the deadline passes; returns the records seen.
+func consume(
+    _ consumer: KafkaConsumer, seconds: Double = 30, until done: ([KafkaRecord]) -> Bool
+) -> [KafkaRecord] {
+    var records: [KafkaRecord] = []
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline, !done(records) {
+        if case .record(let record)? = consumer.poll(timeoutMilliseconds: 100) { records.append(record) }
+    }
+    return records
+}
+
+@Suite(.serialized) struct KafkaClientTests {
+    let groupProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
+
+    @Test func storedOffsetsAreCommittedAndAnotherMemberResumesThere() async throws {
+        let cluster = try MockKafkaCluster(brokers: 3)
+        try cluster.createTopic("t", partitions: 2)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: quietLogger)
+        for index in 0..<100 {
+            let report = try await producer.send(
+                topic: "t", partition: Int32(index % 2), key: Array("k\(index)".utf8), value: Array("v\(index)".utf8),
+                headers: [("relay.attempt", "\(index)")])
+            #expect(report.offset == Int64(index / 2))
+        }
+        producer.close()
+
+        var properties = groupProperties
+        properties["bootstrap.servers"] = cluster.bootstrapServers
+        properties["group.id"] = "g1"
+        let assigned = Mutex<[TopicPartition]>([])
+        let first = try KafkaConsumer(properties: properties, logger: quietLogger)
+        try first.subscribe(
+            topics: ["t"],
+            handler: KafkaRebalanceHandler(assigned: { partitions in assigned.withLock { $0 += partitions } }, revoked: { _, _ in }))
+        let records = consume(first) { $0.count >= 100 }
+        #expect(records.count == 100)
+        #expect(assigned.withLock { Set($0) } == [TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)])
+        let sample = try #require(records.first { $0.value == Array("v7".utf8) })
+        #expect(sample.headers.first?.name == "relay.attempt")
+        #expect(sample.headers.first?.value == "7")
+        #expect(sample.key == Array("k7".utf8))
+        // Store "next offset to read" = 25 on both partitions: offsets 0...24 are processed.
+        try first.storeOffsets([TopicPartition(topic: "t", partition: 0): 25, TopicPartition(topic: "t", partition: 1): 25])
+        try first.commitStored()
+        first.close()
+
+        let inspector = try KafkaGroupInspector(bootstrapServers: cluster.bootstrapServers, groupID: "g1")
+        #expect(try inspector.committedOffsets(topic: "t").values.map { $0 } == [25, 25])
+        #expect(try inspector.committedAndEnd(topic: "t") == (committed: 50, end: 100))
+
+        let second = try KafkaConsumer(properties: properties, logger: quietLogger)
+        try second.subscribe(topics: ["t"], handler: KafkaRebalanceHandler(assigned: { _ in }, revoked: { _, _ in }))
+        let rest = consume(second) { $0.count >= 50 }
+        #expect(rest.count == 50)
+        #expect(rest.allSatisfy { $0.position.offset >= 25 })
+        #expect(Set(rest.map(\.value)).count == 50)
+        second.close()
+    }
+
+    @Test func storingForAPartitionNotAssignedFailsWithState() throws {
+        let cluster = try MockKafkaCluster(brokers: 1)
+        try cluster.createTopic("t", partitions: 1)
+        var properties = groupProperties
+        properties["bootstrap.servers"] = cluster.bootstrapServers
+        properties["group.id"] = "g2"
+        let consumer = try KafkaConsumer(properties: properties, logger: quietLogger)
+        #expect(throws: KafkaError.self) { try consumer.storeOffsets([TopicPartition(topic: "t", partition: 0): 1]) }
+        do {
+            try consumer.storeOffsets([TopicPartition(topic: "t", partition: 0): 1])
+        } catch {
+            #expect(error.isPartitionNotAssigned)
+        }
+        consumer.close()
+    }
+
+    @Test func producerSurvivesInjectedBrokerErrors() async throws {
+        let cluster = try MockKafkaCluster(brokers: 3)
+        try cluster.createTopic("t", partitions: 1)
+        cluster.pushRequestErrors(.produce, errors: [KafkaError.RDKafkaCode.notLeaderForPartition, KafkaError.RDKafkaCode.requestTimedOut])
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: quietLogger)
+        let report = try await producer.send(topic: "t", key: nil, value: Array("x".utf8))
+        #expect(report.offset == 0)
+        #expect(try producer.watermarks(TopicPartition(topic: "t", partition: 0)).high == 1)
+        producer.close()
+    }
+
+    @Test func badPropertiesNameTheKey() {
+        do {
+            _ = try KafkaProducer(properties: ["no.such.property": "1"], logger: quietLogger)
+            Issue.record("expected a configuration error")
+        } catch {
+            #expect(error.code == .configuration)
+            #expect(error.message.contains("no.such.property"))
+        }
+        do {
+            _ = try KafkaProducer(properties: ["sasl.password": "hunter2-secret", "linger.ms": "x"], logger: quietLogger)
+        } catch {
+            #expect(!error.message.contains("hunter2"))
+        }
+    }
+}
