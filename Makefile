@@ -16,7 +16,7 @@ demo: build
 ## Builds everything and runs every test (unit, sandbox, mock-cluster integration).
 test: setup
 	swift build $(SWIFT_FLAGS) --build-tests
-	swift test $(SWIFT_FLAGS) --skip-build
+	swift test $(SWIFT_FLAGS) --skip-build --no-parallel
 
 clean:
 	rm -rf .build

@@ -1,0 +1,117 @@
+import Foundation
+import RelayCore
+import RelayKafka
+import RelaySandbox
+import RelayService
+import Testing
+
+/// Tests that run the real `conversion-relay` executable as child processes.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ProcessTests {
+    /// SIGKILL a relay mid-run, start another: every order is delivered at least once, and only
+    /// orders at or past the committed offset at the time of the kill may be delivered again,
+    /// each time byte-identical with the same event id.
+    @Test func killedRelayRepeatsOnlyTheUncommittedRange() async throws {
+        let fixture = try await Fixture.make(brokers: 3, partitions: 4)
+        let orders = samples(3_000, seed: 11)
+        let positions = try await fixture.publish(orders)
+        #expect(positions.count == 3_000)
+        fixture.sandbox.setLatency(40, for: "meta")
+        let config = try writeConfig(fixture, group: "crash")
+        let environment = ["RELAY_TEST_META_TOKEN": fixture.sandbox.accounts.metaAccessToken]
+        let logDirectory = FileManager.default.temporaryDirectory
+        let firstLog = logDirectory.appendingPathComponent("relay-crash-1-\(UUID().uuidString).log")
+
+        let first = try RelayExecutable.start(["run", "--config", config.path], environment: environment, log: firstLog)
+        let midway = await eventually(seconds: 90) { Set(fixture.sandbox.receipts("meta").map(\.eventID)).count >= 1_000 }
+        #expect(midway, "the first relay should deliver a third of the orders")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+
+        let inspector = try fixture.inspector(group: "crash")
+        let committedAtKill = try inspector.committedOffsets(topic: "orders")
+        let deliveredBeforeKill = Set(fixture.sandbox.receipts("meta").map(\.eventID))
+        #expect(deliveredBeforeKill.count < 3_000, "the kill must land mid-run")
+
+        let secondLog = logDirectory.appendingPathComponent("relay-crash-2-\(UUID().uuidString).log")
+        let second = try RelayExecutable.start(["run", "--config", config.path], environment: environment, log: secondLog)
+        let finished = try await eventually(seconds: 120) {
+            let offsets = try inspector.committedAndEnd(topic: "orders")
+            return offsets.committed == 3_000 && Set(fixture.sandbox.receipts("meta").map(\.eventID)).count == 3_000
+        }
+        #expect(finished)
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(second.terminationReason == .exit)
+        #expect(second.terminationStatus == 0, "SIGTERM must drain, commit and exit 0")
+
+        let receipts = fixture.sandbox.receipts("meta")
+        #expect(Set(receipts.map(\.eventID)) == Set(orders.map(\.orderID)))
+        var repeats = 0
+        for (eventID, copies) in Dictionary(grouping: receipts, by: \.eventID) where copies.count > 1 {
+            repeats += copies.count - 1
+            #expect(Set(copies.map(\.payloadSHA256)).count == 1, "repeat of \(eventID) differs")
+            let position = try #require(positions[eventID])
+            let committed = (committedAtKill[position.topicPartition] ?? nil) ?? 0
+            #expect(position.offset >= committed, "\(eventID) at \(position) repeated although committed up to \(committed)")
+        }
+        #expect(try inspector.committedAndEnd(topic: "orders") == (committed: 3_000, end: 3_000))
+        print("crash test: delivered before kill \(deliveredBeforeKill.count), repeats \(repeats), committed at kill \(committedAtKill.values.map { $0 ?? 0 }.reduce(0, +))")
+    }
+
+    /// Runs `conversion-relay demo` as a user would and checks its result line and that no
+    /// sample identifier or token appears anywhere in its output (logs at debug level included).
+    @Test func demoSettlesEverythingAndLogsNoPersonalData() async throws {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("relay-demo-\(UUID().uuidString).log")
+        let process = try RelayExecutable.start(["demo", "--orders", "200", "--log-level", "debug"], log: log)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let output = try String(contentsOf: log, encoding: .utf8)
+        let lastLine = try #require(output.split(separator: "\n").last(where: { $0.hasPrefix("{\"published\"") }))
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any])
+        let generator = SampleOrderGenerator(seed: 42, malformedEvery: 25, nowSeconds: 0)
+        let demoOrders = (0..<200).map(generator.sample)
+        let valid = demoOrders.filter(\.isValid).count
+        #expect(summary["published"] as? Int == 200)
+        #expect(summary["valid"] as? Int == valid)
+        #expect((summary["delivered"] as? [String: Int])?["meta"] == valid)
+        #expect(summary["retry_topic"] as? Int == 200 - valid)
+        #expect(summary["committed"] as? Int == summary["end_offset"] as? Int)
+
+        let lowered = output.lowercased()
+        var checked = 0
+        for order in demoOrders {
+            for value in order.personalValues where value.count >= 5 {
+                checked += 1
+                #expect(!lowered.contains(value.lowercased()), "a sample identifier of \(order.orderID) appears in the output")
+            }
+        }
+        #expect(checked > 500)
+        #expect(!output.contains(SandboxAccounts().metaAccessToken))
+        #expect(output.contains("poison record routed to the retry topic"), "debug logs were captured")
+    }
+
+    @Test func badConfigurationStopsStartUpNamingTheKey() throws {
+        let cases: [(String, String)] = [
+            ("kafka:\n  bootstrap_servers: x\ndestinations:\n  meta:\n    pixel_id: \"12\"\n    access_token: literal-token\n", "destinations.meta.access_token"),
+            ("kafka:\n  bootstrap_servers: x\ndestinations:\n  meta:\n    pixel_id: abc\n    access_token: ${HOME}\n", "destinations.meta.pixel_id"),
+            ("kafka:\n  bootstrap_servers: x\n  topik: orders\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${HOME}\n", "kafka.topik"),
+            ("kafka:\n  bootstrap_servers: x\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${RELAY_UNSET_VARIABLE}\n", "destinations.meta.access_token"),
+            ("kafka:\n  bootstrap_servers: x\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${HOME}\n    endpoint: ftp://x\n", "destinations.meta.endpoint"),
+            ("kafka:\n  bootstrap_servers: x\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${HOME}\n    batch:\n      max_events: 5000\n", "destinations.meta.batch.max_events"),
+            ("kafka:\n  bootstrap_servers: x\n  properties:\n    enable.auto.commit: \"false\"\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${HOME}\n", "kafka.properties.enable.auto.commit"),
+            ("kafka:\n  bootstrap_servers: x\ndestinations: {}\n", "destinations"),
+        ]
+        for (yaml, key) in cases {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
+            try yaml.write(to: url, atomically: true, encoding: .utf8)
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).log")
+            let process = try RelayExecutable.start(["check-config", "--config", url.path], log: log)
+            process.waitUntilExit()
+            let output = try String(contentsOf: log, encoding: .utf8)
+            #expect(process.terminationStatus == 78, "\(key): \(output)")
+            #expect(output.contains("configuration error: \(key)"), "expected the error to name \(key), got: \(output)")
+            #expect(!output.contains("literal-token"))
+        }
+    }
+}
