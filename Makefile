@@ -1,5 +1,6 @@
 # conversion-relay — one command to see it work, one to test it.
-SWIFT_FLAGS ?=
+# Every import must be a declared dependency (a fresh clone builds targets in any order).
+SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 
 .PHONY: setup build demo test clean
 

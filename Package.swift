@@ -27,11 +27,11 @@ let package = Package(
         // Pure domain logic: event contract, event ids, offset frontier, batching. No C, no I/O.
         .target(name: "RelayCore"),
         // Identifier normalisation and SHA-256 hashing.
-        .target(name: "RelayPII", dependencies: ["COpenSSL"]),
+        .target(name: "RelayPII", dependencies: ["RelayCore", "COpenSSL"]),
         // librdkafka behind a safe Swift API.
         .target(
             name: "RelayKafka",
-            dependencies: ["Crdkafka", "CRelayShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RelayCore", "Crdkafka", "CRelayShims", .product(name: "Logging", package: "swift-log")]
         ),
         // libcurl multi behind an async HTTP client.
         .target(name: "RelayHTTP", dependencies: ["CCurl", "CRelayShims"]),
@@ -65,13 +65,22 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"], resources: []),
-        .testTarget(name: "RelayPIITests", dependencies: ["RelayPII"]),
-        .testTarget(name: "RelayDestinationsTests", dependencies: ["RelayDestinations", "RelaySandbox", "RelayHTTP"]),
-        .testTarget(name: "RelayKafkaTests", dependencies: ["RelayKafka"]),
+        .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
+        .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayPII"]),
+        .testTarget(
+            name: "RelayDestinationsTests",
+            dependencies: ["RelayCore", "RelayPII", "RelayDestinations", "RelaySandbox", "RelayHTTP"]
+        ),
+        .testTarget(
+            name: "RelayKafkaTests",
+            dependencies: ["RelayCore", "RelayKafka", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "RelayIntegrationTests",
-            dependencies: ["RelayService", "RelayKafka", "RelaySandbox", "RelayDestinations", "RelayHTTP", "conversion-relay"]
+            dependencies: [
+                "RelayCore", "RelayService", "RelayKafka", "RelaySandbox", "RelayDestinations", "RelayHTTP",
+                "conversion-relay", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )
