@@ -23,11 +23,16 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Every C function we write ourselves (prefix `relay_cshim_`): non-variadic wrappers.
         .target(name: "CRelayShims", dependencies: ["Crdkafka", "CCurl"]),
+        // Google's libphonenumber (C++, Debian libphonenumber-dev) behind one C function.
+        .target(
+            name: "CPhoneNumber",
+            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+        ),
 
         // Pure domain logic: event contract, event ids, offset frontier, batching. No C, no I/O.
         .target(name: "RelayCore"),
         // Identifier normalisation and SHA-256 hashing.
-        .target(name: "RelayPII", dependencies: ["RelayCore", "COpenSSL"]),
+        .target(name: "RelayPII", dependencies: ["RelayCore", "COpenSSL", "CPhoneNumber"]),
         // librdkafka behind a safe Swift API.
         .target(
             name: "RelayKafka",
@@ -82,7 +87,8 @@ let package = Package(
                 "conversion-relay", .product(name: "Logging", package: "swift-log"),
             ]
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
 
 for target in package.targets where target.type != .system {

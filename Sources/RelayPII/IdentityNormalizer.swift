@@ -110,41 +110,28 @@ public struct IdentityNormalizer: Sendable {
     /// Digits with country code. Meta, Pinterest, Snapchat: no `+` [§1 `ph`, §4 `ph`, §5 `ph`];
     /// Google and TikTok: E.164 with `+` [§2 phoneNumber, §3 phone].
     ///
-    /// International input (`+…` or `00…`) keeps its country code and loses a trunk `(0)`; national
-    /// input loses its trunk prefix and gets the calling code of the order's country.
+    /// Parsed by libphonenumber with the order's country as the default region (§6.2), so
+    /// national numbers get their country code and lose the trunk prefix, and `+44 (0)20 …` loses
+    /// the parenthesised trunk zero.
     static func phone(_ raw: String, country: CountryTable.Country?, for platform: Platform)
         throws(NormalizationError) -> String
     {
-        let hasLetters = raw.unicodeScalars.contains { $0.properties.isAlphabetic }
-        guard !hasLetters else { throw NormalizationError("phone number contains letters") }
-        var text = raw
-        // "+44 (0)20 …": the parenthesised trunk zero is not dialled internationally.
-        text = text.replacing("(0)", with: "")
+        guard !raw.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else {
+            throw NormalizationError("phone number contains letters")
+        }
+        var text = raw.replacing("(0)", with: "")
         let trimmed = text.trimmingWhitespace()
-        var digits = String(trimmed.unicodeScalars.filter { $0.properties.numericType != nil && $0.isASCII }.map(Character.init))
-        var international = trimmed.hasPrefix("+")
-        if !international, digits.hasPrefix("00") {
-            digits.removeFirst(2)
-            international = true
-        }
-        if !international {
-            guard let country else {
-                throw NormalizationError("national phone number without a known customer.country")
-            }
-            if country.callingCode == "1" {
-                // NANP: 10 digits national, or 11 starting with the trunk 1.
-                if digits.count == 11, digits.hasPrefix("1") { digits.removeFirst() }
-            } else if let trunk = country.trunkPrefix, digits.hasPrefix(trunk) {
-                digits.removeFirst(trunk.count)
-            }
-            digits = country.callingCode + digits
-        }
-        guard (8...15).contains(digits.count), !digits.hasPrefix("0") else {
-            throw NormalizationError("phone number has an impossible length for E.164")
+        // "00" is the international prefix in most of the world; without a region, read it as "+".
+        if country == nil, trimmed.hasPrefix("00") { text = "+" + trimmed.dropFirst(2) }
+        guard let e164 = PhoneNumberFormatter.e164(text, region: country?.alpha2) else {
+            throw NormalizationError(
+                country == nil
+                    ? "not an international phone number, and customer.country is unknown"
+                    : "not a possible phone number for the customer's country")
         }
         switch platform {
-        case .google, .tiktok: return "+" + digits
-        case .meta, .pinterest, .snapchat: return digits
+        case .google, .tiktok: return e164
+        case .meta, .pinterest, .snapchat: return String(e164.dropFirst())
         }
     }
 
