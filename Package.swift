@@ -31,8 +31,10 @@ let package = Package(
 
         // Pure domain logic: event contract, event ids, offset frontier, batching. No C, no I/O.
         .target(name: "RelayCore"),
-        // Identifier normalisation and SHA-256 hashing.
-        .target(name: "RelayPII", dependencies: ["RelayCore", "COpenSSL", "CPhoneNumber"]),
+        // Cryptographic primitives over OpenSSL: SHA-256, RS256 (JWT) signing and verification.
+        .target(name: "RelayCrypto", dependencies: ["COpenSSL"]),
+        // Identifier normalisation and hashing, per platform.
+        .target(name: "RelayPII", dependencies: ["RelayCore", "RelayCrypto", "CPhoneNumber"]),
         // librdkafka behind a safe Swift API.
         .target(
             name: "RelayKafka",
@@ -41,12 +43,12 @@ let package = Package(
         // libcurl multi behind an async HTTP client.
         .target(name: "RelayHTTP", dependencies: ["CCurl", "CRelayShims"]),
         // One request encoder and response classifier per ad platform.
-        .target(name: "RelayDestinations", dependencies: ["RelayCore", "RelayPII", "RelayHTTP"]),
+        .target(name: "RelayDestinations", dependencies: ["RelayCore", "RelayCrypto", "RelayPII", "RelayHTTP"]),
         // Local servers that behave like the platforms' APIs (tests, demo, benchmarks).
         .target(
             name: "RelaySandbox",
             dependencies: [
-                "RelayCore", "RelayPII",
+                "RelayCore", "RelayCrypto", "RelayPII",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -71,10 +73,10 @@ let package = Package(
         ),
 
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
-        .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayPII"]),
+        .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayCrypto", "RelayPII"]),
         .testTarget(
             name: "RelayDestinationsTests",
-            dependencies: ["RelayCore", "RelayPII", "RelayDestinations", "RelaySandbox", "RelayHTTP"]
+            dependencies: ["RelayCore", "RelayCrypto", "RelayPII", "RelayDestinations", "RelaySandbox", "RelayHTTP"]
         ),
         .testTarget(
             name: "RelayKafkaTests",

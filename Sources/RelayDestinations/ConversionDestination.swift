@@ -12,14 +12,32 @@ public protocol ConversionDestination: Sendable {
     var batchPolicy: BatchPolicy { get }
 
     /// Encodes one event as this platform's JSON event object, or says why it must not be sent.
-    func encode(_ event: OrderEvent, eventID: String, nowSeconds: Int64) -> EncodingDecision
+    func encode(_ prepared: PreparedEvent) -> EncodingDecision
 
     /// The HTTP request that delivers `events` (already-encoded event objects, at most
     /// `batchPolicy.maximumEvents`).
     func makeRequest(_ events: [[UInt8]]) -> HTTPRequest
 
-    /// What the platform's answer means for the whole batch.
+    /// Adds credentials that must be fetched at send time (OAuth access tokens). `forceRefresh`
+    /// after the platform answered 401. The default adds nothing.
+    func authorize(_ request: inout HTTPRequest, forceRefresh: Bool) async throws(CredentialError)
+
+    /// What the platform's answer means for the batch.
     func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome
+
+    /// The request with every secret replaced by `<redacted>` (URL, headers, body), for `preview`.
+    func redacted(_ request: HTTPRequest) -> HTTPRequest
+}
+
+extension ConversionDestination {
+    public func authorize(_ request: inout HTTPRequest, forceRefresh: Bool) async throws(CredentialError) {}
+}
+
+/// Credentials could not be obtained (token file unreadable, token endpoint refused).
+/// The message never contains the credential.
+public struct CredentialError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// Whether and how one event goes to one destination.
@@ -54,6 +72,11 @@ public enum DeliveryOutcome: Sendable, Equatable {
     /// The request will never succeed as it is. `isolatable` is true when the platform rejects a
     /// whole batch because of one bad event, so splitting the batch finds it.
     case rejected(errorClass: String, reason: String, isolatable: Bool)
+    /// The platform processed the batch event by event: these indexes were rejected (with why);
+    /// every other event was accepted.
+    case partial(rejected: [Int: String])
+    /// The credentials were refused (HTTP 401): refresh them once and resend.
+    case unauthorized(reason: String)
 }
 
 extension DeliveryOutcome {
@@ -70,6 +93,44 @@ extension String {
         while text.first == set { text.removeFirst() }
         while text.last == set { text.removeLast() }
         return String(text)
+    }
+}
+
+extension JSONWriter {
+    /// Writes `"key":["<value>"]` when the identifier is present (the array form every platform
+    /// accepts for user data).
+    mutating func identifierArray(_ key: StaticString, _ identifier: NormalizedIdentifier?) {
+        guard let value = identifier?.wireValue else { return }
+        self.key(key)
+        beginArray()
+        string(value)
+        endArray()
+    }
+
+    /// Writes `"key":"<value>"` when present.
+    mutating func optionalString(_ key: StaticString, _ value: String?) {
+        guard let value else { return }
+        self.key(key)
+        string(value)
+    }
+}
+
+/// Replaces occurrences of secrets in URLs, headers and bodies with `<redacted>`.
+enum Redaction {
+    static func redact(_ request: HTTPRequest, secrets: [String]) -> HTTPRequest {
+        var copy = request
+        for secret in secrets where !secret.isEmpty {
+            copy.url = copy.url.replacing(secret, with: "<redacted>")
+            var encoded: [UInt8] = []
+            FormURLEncoding.append(secret.utf8, to: &encoded)
+            let encodedSecret = String(decoding: encoded, as: UTF8.self)
+            copy.url = copy.url.replacing(encodedSecret, with: "<redacted>")
+            copy.headers = copy.headers.map { ($0.name, $0.value.replacing(secret, with: "<redacted>")) }
+            var body = String(decoding: copy.body, as: UTF8.self)
+            body = body.replacing(secret, with: "<redacted>").replacing(encodedSecret, with: "<redacted>")
+            copy.body = Array(body.utf8)
+        }
+        return copy
     }
 }
 

@@ -51,22 +51,21 @@ public struct MetaDestination: ConversionDestination {
         ("external_id", .externalID),
     ]
 
-    public func encode(_ event: OrderEvent, eventID: String, nowSeconds: Int64) -> EncodingDecision {
-        if event.consent.marketing == false {
-            return .exclude(Exclusion(reason: "no_consent", detail: "consent.marketing is false", deadLetter: false))
-        }
-        if nowSeconds - event.occurredAt.epochSeconds > MetaDestinationConfiguration.maximumEventAgeSeconds {
-            return .exclude(
-                Exclusion(reason: "too_old", detail: "event_time is more than 7 days old; Meta rejects it", deadLetter: true))
+    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+        let event = prepared.event
+        if let exclusion = prepared.commonExclusion(
+            platform: "Meta", maximumAgeSeconds: MetaDestinationConfiguration.maximumEventAgeSeconds)
+        {
+            return .exclude(exclusion)
         }
         let isWebsite = configuration.actionSource == "website"
-        if isWebsite, event.context.userAgent?.isBlank ?? true {
+        if isWebsite, prepared.raw(event.context.userAgent) == nil {
             return .exclude(
                 Exclusion(
                     reason: "missing_required_field",
                     detail: "context.user_agent is required for Meta website events", deadLetter: true))
         }
-        if isWebsite, event.context.pageURL?.isBlank ?? true {
+        if isWebsite, prepared.raw(event.context.pageURL) == nil {
             return .exclude(
                 Exclusion(
                     reason: "missing_required_field",
@@ -77,25 +76,16 @@ public struct MetaDestination: ConversionDestination {
         writer.beginObject()
         writer.key("event_name"); writer.string("Purchase")
         writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-        writer.key("event_id"); writer.string(eventID)
+        writer.key("event_id"); writer.string(prepared.eventID)
         writer.key("action_source"); writer.string(configuration.actionSource)
-        if let url = event.context.pageURL, !url.isBlank {
-            writer.key("event_source_url"); writer.string(url.unredactedValue)
-        }
+        writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
 
         writer.key("user_data")
         writer.beginObject()
         var presentKeys: Set<String> = []
-        let country = event.customer.country
         for (key, field) in Self.hashedFields {
-            guard let raw = value(of: field, in: event.customer), !raw.isBlank,
-                let normalized = try? normalizer.normalize(field, raw, for: .meta, countryHint: country),
-                let wire = normalized.wireValue
-            else { continue }
-            writer.key(key)
-            writer.beginArray()
-            writer.string(wire)
-            writer.endArray()
+            guard let identifier = prepared.identifier(field, for: .meta) else { continue }
+            writer.identifierArray(key, identifier)
             presentKeys.insert("\(key)")
         }
         // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp.
@@ -103,9 +93,9 @@ public struct MetaDestination: ConversionDestination {
             ("client_ip_address", event.context.ip), ("client_user_agent", event.context.userAgent),
             ("fbc", event.context.fbc), ("fbp", event.context.fbp),
         ] as [(StaticString, RawPII?)] {
-            guard let raw, !raw.isBlank else { continue }
+            guard let value = prepared.raw(raw) else { continue }
             writer.key(key)
-            writer.string(raw.unredactedValue.trimmingCharacters(in: " "))
+            writer.string(value)
             presentKeys.insert("\(key)")
         }
         writer.endObject()
@@ -132,8 +122,8 @@ public struct MetaDestination: ConversionDestination {
                 writer.key("id"); writer.string(item.sku)
                 writer.key("quantity"); writer.integer(item.quantity)
                 writer.key("item_price"); writer.number(item.price)
-                if let brand = item.brand { writer.key("brand"); writer.string(brand) }
-                if let category = item.category { writer.key("category"); writer.string(category) }
+                writer.optionalString("brand", item.brand)
+                writer.optionalString("category", item.category)
                 writer.endObject()
             }
             writer.endArray()
@@ -171,31 +161,8 @@ public struct MetaDestination: ConversionDestination {
         return nil
     }
 
-    private func value(of field: IdentityField, in customer: OrderEvent.Customer) -> RawPII? {
-        switch field {
-        case .email: customer.email
-        case .phone: customer.phone
-        case .firstName: customer.firstName
-        case .lastName: customer.lastName
-        case .city: customer.city
-        case .state: customer.state
-        case .postalCode: customer.postalCode
-        case .country: customer.country
-        case .dateOfBirth: customer.dateOfBirth
-        case .gender: customer.gender
-        case .externalID: customer.id
-        }
-    }
-
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
-        var data: [UInt8] = []
-        data.reserveCapacity(events.reduce(2) { $0 + $1.count + 1 })
-        data.append(UInt8(ascii: "["))
-        for (index, event) in events.enumerated() {
-            if index > 0 { data.append(UInt8(ascii: ",")) }
-            data.append(contentsOf: event)
-        }
-        data.append(UInt8(ascii: "]"))
+        let data = EventArrayBody.make(events, prefix: "", suffix: "")
         var body: [UInt8] = Array("data=".utf8)
         body.reserveCapacity(data.count * 3 / 2)
         FormURLEncoding.append(data, to: &body)
@@ -258,5 +225,9 @@ public struct MetaDestination: ConversionDestination {
             }
             return .rejected(errorClass: "invalid_event", reason: label, isolatable: code == 100)
         }
+    }
+
+    public func redacted(_ request: HTTPRequest) -> HTTPRequest {
+        Redaction.redact(request, secrets: [configuration.accessToken.unredactedValue])
     }
 }

@@ -1,4 +1,5 @@
 import RelayCore
+import RelayCrypto
 
 /// An identifier after normalisation, ready to send.
 ///
@@ -55,10 +56,14 @@ public struct IdentityNormalizer: Sendable {
         case .firstName, .lastName: normalized = try Self.name(raw)
         case .city: normalized = try Self.lettersOnly(raw, what: "city")
         case .state: normalized = try Self.state(raw, country: country)
-        case .postalCode: normalized = try Self.postalCode(raw, country: country)
-        case .country: normalized = try Self.country(raw)
+        case .postalCode:
+            normalized =
+                platform == .google ? try Self.googlePostalCode(raw, country: country) : try Self.postalCode(raw, country: country)
+        case .country:
+            // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
+            normalized = platform == .google ? try Self.country(raw).uppercased() : try Self.country(raw)
         case .dateOfBirth: normalized = try Self.dateOfBirth(raw)
-        case .gender: normalized = try Self.gender(raw)
+        case .gender: normalized = try Self.gender(raw, allowingUnspecified: platform == .pinterest)
         case .externalID: normalized = raw
         }
         switch transmission {
@@ -73,14 +78,34 @@ public struct IdentityNormalizer: Sendable {
     /// Which fields a platform wants hashed, plain or not at all.
     public static func transmission(of field: IdentityField, for platform: Platform) -> Transmission {
         switch (platform, field) {
-        // Google: region and postal code are sent unhashed; city, state, birth date and gender are
-        // not Google Ads user identifiers [destinations.md §2 Normalization table].
+        // Google: region and postal code are sent unhashed; city, state, birth date, gender and
+        // external id are not Google Ads user identifiers [destinations.md §2 Normalization table].
         case (.google, .country), (.google, .postalCode): .plain
         case (.google, .city), (.google, .state), (.google, .dateOfBirth), (.google, .gender),
             (.google, .externalID):
             .omit
+        // TikTok: only email, phone and external_id are documented in TikTok's own GTM template;
+        // name and address rules are UNCONFIRMED (destinations.md §3), so we do not send them.
+        case (.tiktok, .email), (.tiktok, .phone), (.tiktok, .externalID): .sha256
+        case (.tiktok, _): .omit
         default: .sha256
         }
+    }
+
+    /// Two (field, platform) pairs with the same key produce the same normalised value, so the
+    /// relay normalises and hashes each identifier once per key and shares it.
+    public static func ruleKey(_ field: IdentityField, for platform: Platform) -> String {
+        let variant: String
+        switch (field, platform) {
+        case (.email, .google): variant = "gmail-canonical"
+        case (.phone, .google), (.phone, .tiktok): variant = "e164-plus"
+        case (.phone, _): variant = "e164-digits"
+        case (.gender, .pinterest): variant = "fmn"
+        case (.country, .google): variant = "alpha2-upper"
+        case (.postalCode, .google): variant = "google"
+        default: variant = "standard"
+        }
+        return "\(field.rawValue)/\(variant)/\(transmission(of: field, for: platform).rawValue)"
     }
 
     // MARK: - Rules
@@ -215,13 +240,23 @@ public struct IdentityNormalizer: Sendable {
         return "\(year)\(pad(month))\(pad(day))"
     }
 
-    /// `f` or `m` [§1 ge].
-    static func gender(_ raw: String) throws(NormalizationError) -> String {
+    /// `f` or `m` [§1 ge]; Pinterest also takes `n` [§4 ge].
+    static func gender(_ raw: String, allowingUnspecified: Bool) throws(NormalizationError) -> String {
         switch raw.lowercased().trimmingWhitespace() {
         case "f", "female", "woman", "w": return "f"
         case "m", "male", "man": return "m"
-        default: throw NormalizationError("gender must be f or m")
+        case "n", "non-binary", "nonbinary", "other" where allowingUnspecified: return "n"
+        default: throw NormalizationError(allowingUnspecified ? "gender must be f, m or n" : "gender must be f or m")
         }
+    }
+
+    /// Google: US 5 digits (5+4 shortened to 5), elsewhere the code as given, trimmed, no extended
+    /// codes [§2 postalCode, "strip only" in the util]. Sent unhashed.
+    static func googlePostalCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        if country?.alpha2 == "us" { return try postalCode(raw, country: country) }
+        let trimmed = raw.trimmingWhitespace()
+        guard !trimmed.isEmpty, trimmed.count <= 16 else { throw NormalizationError("postal code has an impossible length") }
+        return trimmed
     }
 }
 

@@ -1,4 +1,5 @@
 import RelayCore
+import RelayCrypto
 import RelayPII
 
 /// Behaves like Meta's Conversions API (`destinations.md` §1):
@@ -15,7 +16,8 @@ struct MetaSandbox: SandboxPlatform {
 
     func matches(_ request: SandboxRequest) -> Bool {
         let parts = request.path.split(separator: "/")
-        return parts.count == 3 && parts[0].hasPrefix("v") && parts[2] == "events"
+        // Graph versions look like v26.0 (Snapchat's /v3/{pixel}/events has no dot).
+        return parts.count == 3 && parts[0].hasPrefix("v") && parts[0].contains(".") && parts[2] == "events"
     }
 
     func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {

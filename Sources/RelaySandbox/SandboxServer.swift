@@ -2,6 +2,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import RelayCore
+import RelayCrypto
 import Synchronization
 
 /// A local HTTP server that behaves like the ad platforms' conversion APIs, for tests, the demo
@@ -15,11 +16,27 @@ public final class SandboxServer: Sendable {
     public let baseURL: String
     public let accounts: SandboxAccounts
 
+    /// The Google service account's key pair: tests and the demo write ``googleServiceAccountKeyFile``
+    /// for the relay; the sandbox's token endpoint verifies assertions with the public half.
+    private let googleKey: RSAKey
+    private let google: GoogleSandbox
+
     /// Starts the server on an ephemeral loopback port.
     public init(accounts: SandboxAccounts = SandboxAccounts(), threads: Int = 1) async throws {
         self.accounts = accounts
+        let googleKey = try RSAKey.generate()
+        self.googleKey = googleKey
+        let audience = Mutex("")
+        let google = GoogleSandbox(
+            accounts: accounts, publicKey: try RSAKey(publicKeyPEM: try googleKey.publicKeyPEM()),
+            tokenAudience: { audience.withLock { $0 } })
+        self.google = google
         let platforms: [any SandboxPlatform] = [
-            MetaSandbox(pixelID: accounts.metaPixelID, accessToken: accounts.metaAccessToken)
+            MetaSandbox(pixelID: accounts.metaPixelID, accessToken: accounts.metaAccessToken),
+            google,
+            TikTokSandbox(accounts: accounts),
+            PinterestSandbox(accounts: accounts),
+            SnapchatSandbox(accounts: accounts),
         ]
         let state = SandboxState(platforms: platforms)
         self.state = state
@@ -36,6 +53,27 @@ public final class SandboxServer: Sendable {
             }
         channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
         baseURL = "http://127.0.0.1:\(channel.localAddress!.port!)"
+        audience.withLock { [baseURL] in $0 = baseURL + "/token" }
+    }
+
+    /// A Google service-account key file (JSON, as the Cloud console issues it) whose `token_uri`
+    /// is this sandbox's token endpoint.
+    public func googleServiceAccountKeyFile() throws -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("type"); writer.string("service_account")
+        writer.key("project_id"); writer.string("sandbox-project")
+        writer.key("private_key_id"); writer.string("sandbox-key-1")
+        writer.key("private_key"); writer.string(try googleKey.privateKeyPEM())
+        writer.key("client_email"); writer.string(accounts.googleClientEmail)
+        writer.key("token_uri"); writer.string(baseURL + "/token")
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// Makes every Google access token issued so far invalid (the next call gets 401).
+    public func expireGoogleTokens() {
+        google.expireTokens()
     }
 
     public func shutdown() async throws {

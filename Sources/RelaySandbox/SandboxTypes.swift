@@ -1,4 +1,5 @@
 import RelayCore
+import RelayCrypto
 
 /// A request as the sandbox saw it.
 public struct SandboxRequest: Sendable {
@@ -59,12 +60,56 @@ public struct InjectedFault: Sendable, Equatable {
     }
 }
 
-/// Credentials and ids the sandbox expects, as a real account would have them.
+/// Credentials and ids the sandbox expects, as a real account would have them. Every token is
+/// obviously fake.
 public struct SandboxAccounts: Sendable {
     public var metaPixelID = "1234567890"
     public var metaAccessToken = "sandbox-meta-token"
+    public var googleOperatingAccountID = "1234567890"
+    public var googleConversionActionID = "987654321"
+    public var googleClientEmail = "relay@sandbox-project.iam.gserviceaccount.com"
+    public var tiktokPixelCode = "CSANDBOXPIXEL01"
+    public var tiktokAccessToken = "sandbox-tiktok-token"
+    public var pinterestAdAccountID = "549755885175"
+    public var pinterestAccessToken = "sandbox-pinterest-token"
+    public var snapchatPixelID = "a1b2c3d4-sandbox-pixel"
+    public var snapchatAccessToken = "sandbox-snapchat-token"
 
     public init() {}
+}
+
+/// Shared validation helpers.
+enum Check {
+    static func isLowerHexSHA256(_ value: JSONValue) -> Bool {
+        guard case .string(let text) = value else { return false }
+        return text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// Every value of `keys` in `object` is an array of lowercase SHA-256 hex digests (or one digest).
+    static func hashedArrays(_ object: JSONObject, _ keys: [String]) -> String? {
+        for key in keys {
+            guard let field = object[key] else { continue }
+            let values: [JSONValue]
+            if case .array(let list) = field { values = list } else { values = [field] }
+            if values.isEmpty || !values.allSatisfy(isLowerHexSHA256) { return "\(key) must hold SHA-256 hex digests" }
+        }
+        return nil
+    }
+
+    static func receipt(_ event: JSONValue, idKey: String, timeKey: String) -> LedgerReceipt? {
+        guard case .object(let object) = event, case .string(let id)? = object[idKey] else { return nil }
+        var writer = JSONWriter()
+        writer.value(event)
+        var time: Int64? = nil
+        if case .number(let number)? = object[timeKey] { time = number.integer }
+        if case .string(let text)? = object[timeKey] { time = RFC3339.parse(text)?.epochSeconds }
+        return LedgerReceipt(eventID: id, payloadSHA256: SHA256.hexDigest(writer.bytes), eventTime: time)
+    }
+
+    static func jsonBody(_ request: SandboxRequest) -> JSONObject? {
+        guard case .object(let object)? = try? JSONParser(maximumBytes: 64 << 20).parse(request.body) else { return nil }
+        return object
+    }
 }
 
 /// How one platform's API behaves: route, authenticate, validate, answer.

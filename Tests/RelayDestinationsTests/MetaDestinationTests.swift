@@ -2,6 +2,7 @@ import Foundation
 import RelayCore
 import RelayDestinations
 import RelayHTTP
+import RelayCrypto
 import RelayPII
 import RelaySandbox
 import Testing
@@ -28,7 +29,7 @@ func strings(_ value: JSONValue?) -> [String] {
         configuration: MetaDestinationConfiguration(pixelID: "1234567890", accessToken: Secret("sandbox-meta-token")))
 
     func encode(_ event: OrderEvent, now: Int64? = nil) -> EncodingDecision {
-        destination.encode(event, eventID: event.orderID, nowSeconds: now ?? event.occurredAt.epochSeconds + 60)
+        destination.encode(PreparedEvent(event: event, eventID: event.orderID, nowSeconds: now ?? event.occurredAt.epochSeconds + 60))
     }
 
     @Test func encodesThePurchaseAsMetaDocumentsIt() throws {
@@ -158,6 +159,8 @@ func strings(_ value: JSONValue?) -> [String] {
             summary = "retryable"
             if retryAfter != nil { #expect(after == 7) }
         case .rejected(let errorClass, _, let isolatable): summary = "rejected:\(errorClass)" + (isolatable ? ":isolatable" : "")
+        case .partial: summary = "partial"
+        case .unauthorized: summary = "unauthorized"
         }
         #expect(summary == expected)
     }
@@ -184,7 +187,8 @@ func strings(_ value: JSONValue?) -> [String] {
             event.orderID = "ORD-\(index)"
             event.occurredAt.epochSeconds = index == oldIndex ? now - 8 * 86_400 : now - 60
             // Encode with a clock that lets the old event through, so the sandbox must catch it.
-            guard case .send(let payload) = destination.encode(event, eventID: event.orderID, nowSeconds: event.occurredAt.epochSeconds) else {
+            let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: event.occurredAt.epochSeconds)
+            guard case .send(let payload) = destination.encode(prepared) else {
                 return []
             }
             return payload

@@ -72,9 +72,18 @@ import Testing
         let generator = SampleOrderGenerator(seed: 42, malformedEvery: 25, nowSeconds: 0)
         let demoOrders = (0..<200).map(generator.sample)
         let valid = demoOrders.filter(\.isValid).count
+        // Orders whose consent says no marketing go to no platform.
+        let refused = demoOrders.filter { $0.isValid && String(decoding: $0.bytes, as: UTF8.self).contains("\"marketing\":false") }.count
+        #expect(refused > 0)
         #expect(summary["published"] as? Int == 200)
         #expect(summary["valid"] as? Int == valid)
-        #expect((summary["delivered"] as? [String: Int])?["meta"] == valid)
+        let delivered = try #require(summary["delivered"] as? [String: Int])
+        let excluded = try #require(summary["excluded"] as? [String: Int])
+        #expect(Set(delivered.keys) == ["meta", "google", "tiktok", "pinterest", "snapchat"])
+        for platform in delivered.keys {
+            #expect(delivered[platform] == valid - refused, "\(platform)")
+            #expect(excluded[platform] == refused, "\(platform)")
+        }
         #expect(summary["retry_topic"] as? Int == 200 - valid)
         #expect(summary["committed"] as? Int == summary["end_offset"] as? Int)
 
@@ -87,7 +96,10 @@ import Testing
             }
         }
         #expect(checked > 500)
-        #expect(!output.contains(SandboxAccounts().metaAccessToken))
+        let accounts = SandboxAccounts()
+        for token in [accounts.metaAccessToken, accounts.tiktokAccessToken, accounts.pinterestAccessToken, accounts.snapchatAccessToken, "sandbox-google-access"] {
+            #expect(!output.contains(token))
+        }
         #expect(output.contains("poison record routed to the retry topic"), "debug logs were captured")
     }
 

@@ -1,4 +1,5 @@
 import RelayCore
+import RelayCrypto
 import RelayPII
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RelayCore
 import RelayDestinations
+import RelayHTTP
 import Yams
 
 /// A configuration problem, naming the key and what is wrong with it (never a secret's value).
@@ -117,18 +118,11 @@ public struct ConfigurationLoader: Sendable {
 
         let destinations = try reader.section("destinations", required: true)!
         try destinations.allowOnly(["meta", "google", "tiktok", "pinterest", "snapchat"])
-        for platform in ["google", "tiktok", "pinterest", "snapchat"] where try destinations.section(platform) != nil {
-            throw ConfigurationError(key: "destinations.\(platform)", problem: "is not supported by this version yet")
-        }
+        let common: Set<String> = ["enabled", "endpoint", "batch", "timeout_ms", "max_event_age_days"]
+
         if let meta = try destinations.section("meta"), try meta.bool("enabled") ?? true {
-            try meta.allowOnly([
-                "enabled", "pixel_id", "access_token", "access_token_file", "api_version", "endpoint",
-                "test_event_code", "action_source", "batch", "timeout_ms",
-            ])
-            let pixelID = try meta.string("pixel_id", required: true)!
-            guard !pixelID.isEmpty, pixelID.allSatisfy(\.isASCIIDigit) else {
-                throw ConfigurationError(key: "destinations.meta.pixel_id", problem: "must be the numeric pixel (dataset) id")
-            }
+            try meta.allowOnly(common.union(["pixel_id", "access_token", "access_token_file", "api_version", "test_event_code", "action_source"]))
+            let pixelID = try meta.digits("pixel_id", what: "the numeric pixel (dataset) id")
             var settings = MetaDestinationConfiguration(pixelID: pixelID, accessToken: try meta.secret("access_token"))
             settings.apiVersion = try meta.string("api_version") ?? settings.apiVersion
             guard settings.apiVersion.hasPrefix("v") else {
@@ -144,7 +138,108 @@ public struct ConfigurationLoader: Sendable {
             settings.timeoutMilliseconds = try meta.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
             settings.batchPolicy = try meta.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: MetaDestinationConfiguration.maximumEventsPerRequest)
+            if try meta.string("max_event_age_days") != nil {
+                throw ConfigurationError(key: "destinations.meta.max_event_age_days", problem: "is fixed at Meta's documented 7 days")
+            }
             configuration.destinations.meta = settings
+        }
+
+        if let google = try destinations.section("google"), try google.bool("enabled") ?? true {
+            try google.allowOnly(common.union([
+                "operating_account_id", "login_account_id", "conversion_action_id", "service_account_key_file",
+                "access_token_file", "token_uri", "validate_only",
+            ]))
+            let operating = try google.digits("operating_account_id", what: "the 10-digit Google Ads account id, no dashes", length: 10)
+            let conversionAction = try google.digits("conversion_action_id", what: "the numeric conversion action id")
+            let keyFile = try google.string("service_account_key_file")
+            let tokenFile = try google.string("access_token_file")
+            let provider: any AccessTokenProvider
+            switch (keyFile, tokenFile) {
+            case (let path?, nil):
+                guard let contents = FileManager.default.contents(atPath: path) else {
+                    throw ConfigurationError(key: "destinations.google.service_account_key_file", problem: "cannot read the file")
+                }
+                let tokenURI = try google.url("token_uri")
+                do {
+                    provider = try ServiceAccountTokenProvider(
+                        keyFileContents: [UInt8](contents), http: CurlHTTPClient(), tokenURIOverride: tokenURI)
+                } catch {
+                    throw ConfigurationError(key: "destinations.google.service_account_key_file", problem: error.description)
+                }
+            case (nil, let path?):
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    throw ConfigurationError(key: "destinations.google.access_token_file", problem: "cannot read the file")
+                }
+                provider = AccessTokenFile(path: path)
+            case (nil, nil):
+                throw ConfigurationError(
+                    key: "destinations.google.service_account_key_file", problem: "is required (or access_token_file)")
+            case (.some, .some):
+                throw ConfigurationError(
+                    key: "destinations.google.service_account_key_file", problem: "give either it or access_token_file, not both")
+            }
+            var settings = GoogleDestinationConfiguration(
+                operatingAccountID: operating, conversionActionID: conversionAction, tokenProvider: provider)
+            if try google.string("login_account_id") != nil {
+                settings.loginAccountID = try google.digits("login_account_id", what: "a 10-digit Google Ads account id", length: 10)
+            }
+            settings.endpoint = try google.url("endpoint") ?? settings.endpoint
+            settings.validateOnly = try google.bool("validate_only") ?? false
+            settings.timeoutMilliseconds = try google.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
+            settings.batchPolicy = try google.batchPolicy(
+                default: settings.batchPolicy, maximumEvents: GoogleDestinationConfiguration.maximumEventsPerRequest)
+            settings.maximumEventAgeSeconds = try google.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 90)
+            configuration.destinations.google = settings
+        }
+
+        if let tiktok = try destinations.section("tiktok"), try tiktok.bool("enabled") ?? true {
+            try tiktok.allowOnly(common.union(["pixel_code", "access_token", "access_token_file", "test_event_code", "event_name"]))
+            guard let pixel = try tiktok.string("pixel_code", required: true), !pixel.isEmpty,
+                pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            else { throw ConfigurationError(key: "destinations.tiktok.pixel_code", problem: "must be the pixel code (letters and digits)") }
+            var settings = TikTokDestinationConfiguration(pixelCode: pixel, accessToken: try tiktok.secret("access_token"))
+            settings.endpoint = try tiktok.url("endpoint") ?? settings.endpoint
+            settings.testEventCode = try tiktok.string("test_event_code")
+            settings.eventName = try tiktok.string("event_name") ?? settings.eventName
+            guard ["Purchase", "CompletePayment", "PlaceAnOrder"].contains(settings.eventName) else {
+                throw ConfigurationError(key: "destinations.tiktok.event_name", problem: "must be Purchase, CompletePayment or PlaceAnOrder")
+            }
+            settings.timeoutMilliseconds = try tiktok.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
+            settings.batchPolicy = try tiktok.batchPolicy(
+                default: settings.batchPolicy, maximumEvents: TikTokDestinationConfiguration.maximumEventsPerRequest)
+            settings.maximumEventAgeSeconds = try tiktok.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
+            configuration.destinations.tiktok = settings
+        }
+
+        if let pinterest = try destinations.section("pinterest"), try pinterest.bool("enabled") ?? true {
+            try pinterest.allowOnly(common.union(["ad_account_id", "access_token", "access_token_file", "test"]))
+            let account = try pinterest.digits("ad_account_id", what: "the numeric ad account id (at most 18 digits)")
+            guard account.count <= 18 else {
+                throw ConfigurationError(key: "destinations.pinterest.ad_account_id", problem: "must be at most 18 digits")
+            }
+            var settings = PinterestDestinationConfiguration(adAccountID: account, accessToken: try pinterest.secret("access_token"))
+            settings.endpoint = try pinterest.url("endpoint") ?? settings.endpoint
+            settings.testMode = try pinterest.bool("test") ?? false
+            settings.timeoutMilliseconds = try pinterest.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
+            settings.batchPolicy = try pinterest.batchPolicy(
+                default: settings.batchPolicy, maximumEvents: PinterestDestinationConfiguration.maximumEventsPerRequest)
+            settings.maximumEventAgeSeconds = try pinterest.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
+            configuration.destinations.pinterest = settings
+        }
+
+        if let snapchat = try destinations.section("snapchat"), try snapchat.bool("enabled") ?? true {
+            try snapchat.allowOnly(common.union(["pixel_id", "access_token", "access_token_file", "validate_only"]))
+            guard let pixel = try snapchat.string("pixel_id", required: true), !pixel.isEmpty,
+                pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+            else { throw ConfigurationError(key: "destinations.snapchat.pixel_id", problem: "must be the pixel id (letters, digits, dashes)") }
+            var settings = SnapchatDestinationConfiguration(pixelID: pixel, accessToken: try snapchat.secret("access_token"))
+            settings.endpoint = try snapchat.url("endpoint") ?? settings.endpoint
+            settings.validateOnly = try snapchat.bool("validate_only") ?? false
+            settings.timeoutMilliseconds = try snapchat.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
+            settings.batchPolicy = try snapchat.batchPolicy(
+                default: settings.batchPolicy, maximumEvents: SnapchatDestinationConfiguration.maximumEventsPerRequest)
+            settings.maximumEventAgeSeconds = try snapchat.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 37)
+            configuration.destinations.snapchat = settings
         }
         guard !configuration.destinations.makeDestinations().isEmpty else {
             throw ConfigurationError(key: "destinations", problem: "no destination is enabled")
@@ -273,6 +368,21 @@ private struct Section {
             guard !value.isEmpty else { throw ConfigurationError(key: key(fileKey), problem: "the file is empty") }
             return Secret(value)
         }
+    }
+
+    /// A string of digits (optionally of an exact length).
+    func digits(_ name: String, what: String, length: Int? = nil) throws(ConfigurationError) -> String {
+        let text = try string(name, required: true)!
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), length.map({ text.count == $0 }) ?? true else {
+            throw ConfigurationError(key: key(name), problem: "must be \(what)")
+        }
+        return text
+    }
+
+    /// `max_event_age_days`, at most the platform's own limit.
+    func ageSeconds(default defaults: Int64, maximumDays: Int) throws(ConfigurationError) -> Int64 {
+        guard let days = try integer("max_event_age_days", range: 1...maximumDays) else { return defaults }
+        return Int64(days) * 86_400
     }
 
     func batchPolicy(default defaults: BatchPolicy, maximumEvents: Int) throws(ConfigurationError) -> BatchPolicy {

@@ -62,18 +62,34 @@ public struct DeliverySettings: Sendable {
     public init() {}
 }
 
-/// Enabled destinations (issue-by-issue more platforms join here).
+/// The enabled destinations; `nil` means disabled.
 public struct DestinationSettings: Sendable {
     public var meta: MetaDestinationConfiguration?
+    public var google: GoogleDestinationConfiguration?
+    public var tiktok: TikTokDestinationConfiguration?
+    public var pinterest: PinterestDestinationConfiguration?
+    public var snapchat: SnapchatDestinationConfiguration?
 
-    public init(meta: MetaDestinationConfiguration? = nil) {
+    public init(
+        meta: MetaDestinationConfiguration? = nil, google: GoogleDestinationConfiguration? = nil,
+        tiktok: TikTokDestinationConfiguration? = nil, pinterest: PinterestDestinationConfiguration? = nil,
+        snapchat: SnapchatDestinationConfiguration? = nil
+    ) {
         self.meta = meta
+        self.google = google
+        self.tiktok = tiktok
+        self.pinterest = pinterest
+        self.snapchat = snapchat
     }
 
     /// The enabled destinations, in a fixed order.
     public func makeDestinations() -> [any ConversionDestination] {
         var result: [any ConversionDestination] = []
         if let meta { result.append(MetaDestination(configuration: meta)) }
+        if let google { result.append(GoogleDestination(configuration: google)) }
+        if let tiktok { result.append(TikTokDestination(configuration: tiktok)) }
+        if let pinterest { result.append(PinterestDestination(configuration: pinterest)) }
+        if let snapchat { result.append(SnapchatDestination(configuration: snapchat)) }
         return result
     }
 }

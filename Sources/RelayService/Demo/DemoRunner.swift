@@ -25,6 +25,8 @@ public struct DemoRunner: Sendable {
         public var published = 0
         public var valid = 0
         public var delivered: [String: Int] = [:]
+        /// Valid events deliberately not sent to a platform (no consent, too old), per platform.
+        public var excluded: [String: Int] = [:]
         public var retryTopic: Int64 = 0
         public var committed: Int64 = 0
         public var endOffset: Int64 = 0
@@ -39,6 +41,12 @@ public struct DemoRunner: Sendable {
             writer.beginObject()
             for name in delivered.keys.sorted(by: DemoRunner.destinationOrder) {
                 writer.key(dynamic: name); writer.integer(Int64(delivered[name]!))
+            }
+            writer.endObject()
+            writer.key("excluded")
+            writer.beginObject()
+            for name in excluded.keys.sorted(by: DemoRunner.destinationOrder) {
+                writer.key(dynamic: name); writer.integer(Int64(excluded[name]!))
             }
             writer.endObject()
             writer.key("retry_topic"); writer.integer(retryTopic)
@@ -96,15 +104,10 @@ public struct DemoRunner: Sendable {
         configuration.kafka.topic = topic
         // The 2.0.2 mock finishes rebalances only after session.timeout.ms − 1 s.
         configuration.kafka.consumerProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
-        var meta = MetaDestinationConfiguration(
-            pixelID: sandbox.accounts.metaPixelID, accessToken: Secret(sandbox.accounts.metaAccessToken))
-        meta.endpoint = sandbox.baseURL
-        meta.testEventCode = "TEST-DEMO"
-        meta.batchPolicy.lingerMilliseconds = 100
-        configuration.destinations.meta = meta
+        let http = CurlHTTPClient()
+        configuration.destinations = try .sandbox(sandbox, http: http)
 
         say("Running the relay until every order is settled…")
-        let http = CurlHTTPClient()
         let engine = try RelayEngine(configuration: configuration, http: http, logger: logger)
         let inspector = try KafkaGroupInspector(bootstrapServers: cluster.bootstrapServers, groupID: configuration.kafka.groupID)
         let started = ContinuousClock.now
@@ -126,21 +129,27 @@ public struct DemoRunner: Sendable {
         var summary = Summary()
         summary.published = samples.count
         summary.valid = validCount
-        summary.delivered["meta"] = Set(sandbox.receipts("meta").map(\.eventID)).count
+        let statistics = engine.statistics
+        for destination in configuration.destinations.makeDestinations() {
+            summary.delivered[destination.name] = Set(sandbox.receipts(destination.name).map(\.eventID)).count
+            summary.excluded[destination.name] = (statistics.excluded[destination.name] ?? [:]).values.reduce(0, +)
+        }
         let offsets = try inspector.committedAndEnd(topic: topic)
         summary.committed = offsets.committed
         summary.endOffset = offsets.end
         summary.retryTopic = try inspector.endOffsets(topic: configuration.kafka.effectiveRetryTopic).values.reduce(0, +)
         try await sandbox.shutdown()
 
-        let statistics = engine.statistics
         let elapsed = ContinuousClock.now - started
         say("")
         say("Summary (\(settled ? "all settled" : "TIMED OUT before everything settled") in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))")
         say("  orders published            \(summary.published)")
         say("  valid events                \(summary.valid)")
         for name in summary.delivered.keys.sorted(by: Self.destinationOrder) {
-            say("  delivered to \(name.padding(toLength: 15, withPad: " ", startingAt: 0))\(summary.delivered[name]!)  (\(statistics.requests[name] ?? 0) requests)")
+            let reasons = (statistics.excluded[name] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            say(
+                "  delivered to \(name.padding(toLength: 15, withPad: " ", startingAt: 0))\(summary.delivered[name]!)"
+                    + "  (\(statistics.requests[name] ?? 0) requests" + (reasons.isEmpty ? "" : "; not sent: \(reasons.joined(separator: ", "))") + ")")
         }
         say("  malformed → retry topic     \(summary.retryTopic)")
         say("  committed / end offset      \(summary.committed) / \(summary.endOffset)")

@@ -14,7 +14,9 @@ public struct SampleOrderGenerator: Sendable {
     }
 
     public var seed: UInt64
-    /// Every `malformedEvery`-th order is malformed (0 = none).
+    /// Every `malformedEvery`-th order is malformed (0 = none). Every 17th valid order has
+    /// `consent.marketing: false`, every 13th refuses ad personalisation, every 11th asks for
+    /// limited data use.
     public var malformedEvery: Int
     public var nowSeconds: Int64
 
@@ -97,8 +99,10 @@ public struct SampleOrderGenerator: Sendable {
             "context":{"ip":"\(ip)","user_agent":"\(Self.agents[rng.next(Self.agents.count)])",\
             "page_url":"https://shop.example/checkout/thank-you","fbp":"fb.1.\(clickMillis).\(1_000_000_000 + rng.next(999_999_999))",\
             "fbc":"fb.1.\(clickMillis).IwAR\(rng.next(1_000_000))AbCdEf","ttclid":"E.C.P.\(rng.next(1_000_000))",\
-            "gclid":"Cj0KCQ\(rng.next(1_000_000))"},\
-            "consent":{"marketing":true,"ad_user_data":true,"ad_personalization":true}}
+            "ttp":"\(rng.next(1_000_000))-ttp","gclid":"Cj0KCQ\(rng.next(1_000_000))","epik":"dj0yJnU9\(rng.next(1_000_000))",\
+            "sc_click_id":"ScCid\(rng.next(1_000_000))","sc_cookie1":"\(rng.next(1_000_000))-scid"},\
+            "consent":{"marketing":\(index % 17 == 16 ? "false" : "true"),"ad_user_data":true,\
+            "ad_personalization":\(index % 13 == 12 ? "false" : "true"),"limited_data_use":\(index % 11 == 10 ? "true" : "false")}}
             """
         return Sample(
             bytes: Array(json.utf8), orderID: orderID, isValid: true,

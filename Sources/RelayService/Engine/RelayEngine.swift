@@ -225,12 +225,12 @@ public final class RelayEngine: Sendable {
             return
         }
         let eventID = configuration.eventIDTemplate.eventID(for: event)
-        let nowSeconds = MonotonicClock.epochSeconds()
+        let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
         var sends: [(index: Int, payload: [UInt8])] = []
         var deadLetters: [(index: Int, exclusion: Exclusion)] = []
         var skipped: [(index: Int, exclusion: Exclusion)] = []
         for (index, destination) in destinations.enumerated() {
-            switch destination.encode(event, eventID: eventID, nowSeconds: nowSeconds) {
+            switch destination.encode(prepared) {
             case .send(let payload): sends.append((index, payload))
             case .exclude(let exclusion):
                 if exclusion.deadLetter { deadLetters.append((index, exclusion)) } else { skipped.append((index, exclusion)) }
@@ -437,17 +437,50 @@ public final class RelayEngine: Sendable {
     private func deliver(_ entries: [PendingDelivery], to index: Int) async {
         let destination = destinations[index]
         var attempt = 0
+        var refreshCredentials = false
+        var credentialsRefreshed = false
         while !Task.isCancelled {
-            let request = destination.makeRequest(entries.map(\.payload))
-            statisticsBox.withLock { $0.requests[destination.name, default: 0] += 1 }
+            var request = destination.makeRequest(entries.map(\.payload))
             let outcome: DeliveryOutcome
             do {
+                try await destination.authorize(&request, forceRefresh: refreshCredentials)
+                refreshCredentials = false
+                statisticsBox.withLock { $0.requests[destination.name, default: 0] += 1 }
                 let response = try await http.execute(request)
                 outcome = destination.classify(response, eventCount: entries.count)
+            } catch let error as CredentialError {
+                outcome = .retryable(reason: "credentials: \(error.description)", retryAfterSeconds: nil)
             } catch {
-                outcome = .retryable(reason: error.description, retryAfterSeconds: nil)
+                outcome = .retryable(reason: "\(error)", retryAfterSeconds: nil)
             }
             switch outcome {
+            case .unauthorized(let reason):
+                if !credentialsRefreshed {
+                    // One refresh and an immediate resend; a second 401 means the credentials are wrong.
+                    credentialsRefreshed = true
+                    refreshCredentials = true
+                    continue
+                }
+                logger.warning(
+                    "credentials refused after a refresh, handing events to the retry topic",
+                    metadata: ["destination": "\(destination.name)", "reason": "\(reason)", "events": "\(entries.count)"])
+                handToRetryTopic(entries, destination: index, errorClass: "auth", reason: reason)
+                return
+            case .partial(let rejected):
+                let accepted = entries.enumerated().filter { rejected[$0.offset] == nil }.map(\.element)
+                statisticsBox.withLock { $0.delivered[destination.name, default: 0] += accepted.count }
+                settle(accepted.map { ($0.position, $0.generation) }, destination: index)
+                for (offset, reason) in rejected.sorted(by: { $0.key < $1.key }) where offset < entries.count {
+                    let entry = entries[offset]
+                    logger.warning(
+                        "destination rejected one event, handing it to the retry topic",
+                        metadata: [
+                            "destination": "\(destination.name)", "order_id": "\(entry.orderID)", "event_id": "\(entry.eventID)",
+                            "reason": "\(reason)",
+                        ])
+                    handToRetryTopic([entry], destination: index, errorClass: "rejected", reason: reason)
+                }
+                return
             case .delivered:
                 statisticsBox.withLock { $0.delivered[destination.name, default: 0] += entries.count }
                 settle(entries.map { ($0.position, $0.generation) }, destination: index)

@@ -1,0 +1,226 @@
+import RelayCore
+import RelayHTTP
+import RelayPII
+
+/// Settings of the Google destination (Data Manager API, `events:ingest`).
+public struct GoogleDestinationConfiguration: Sendable {
+    /// The Google Ads account that owns the conversion action (10 digits, no dashes).
+    public var operatingAccountID: String
+    /// The manager account used to log in, when different.
+    public var loginAccountID: String?
+    /// The conversion action id (type WEBPAGE for multi-source tag conversions).
+    public var conversionActionID: String
+    public var tokenProvider: any AccessTokenProvider
+    public var endpoint = "https://datamanager.googleapis.com"
+    /// Validate without ingesting (Data Manager's test mode).
+    public var validateOnly = false
+    public var batchPolicy = BatchPolicy(maximumEvents: 2000)
+    public var timeoutMilliseconds = 30_000
+    /// Oldest event sent. Data Manager's limit for online multi-source conversions is UNCONFIRMED
+    /// (an `EVENT_TOO_OLD` error exists, destinations.md §2), so the default is conservative.
+    public var maximumEventAgeSeconds: Int64 = 30 * 86_400
+
+    /// ≤ 2,000 events per request, ≤ 10 user identifiers per event (destinations.md §2 "Limits").
+    public static let maximumEventsPerRequest = 2000
+    public static let maximumIdentifiersPerEvent = 10
+
+    public init(operatingAccountID: String, conversionActionID: String, tokenProvider: any AccessTokenProvider) {
+        self.operatingAccountID = operatingAccountID
+        self.conversionActionID = conversionActionID
+        self.tokenProvider = tokenProvider
+    }
+}
+
+/// Google Ads conversions through the Data Manager API: `POST /v1/events:ingest` with an OAuth 2.0
+/// bearer token, hex-encoded SHA-256 identifiers, `transactionId` = the event id (the key that
+/// merges the server copy with the Google tag's conversion).
+public struct GoogleDestination: ConversionDestination {
+    public let name = "google"
+    public let configuration: GoogleDestinationConfiguration
+
+    public init(configuration: GoogleDestinationConfiguration) {
+        self.configuration = configuration
+    }
+
+    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+
+    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+        let event = prepared.event
+        if let exclusion = prepared.commonExclusion(platform: "Google", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
+            return .exclude(exclusion)
+        }
+        var writer = JSONWriter(reservingCapacity: 1024)
+        writer.beginObject()
+        writer.key("transactionId"); writer.string(prepared.eventID)
+        writer.key("eventTimestamp"); writer.string(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
+        writer.key("eventSource"); writer.string("WEB")
+        writer.key("conversionValue"); writer.number(event.value)
+        writer.key("currency"); writer.string(event.currency)
+
+        var identifiers = 0
+        var userIdentifiers = JSONWriter()
+        userIdentifiers.beginArray()
+        for (key, field) in [("emailAddress", IdentityField.email), ("phoneNumber", .phone)] as [(StaticString, IdentityField)] {
+            guard let value = prepared.identifier(field, for: .google)?.wireValue else { continue }
+            userIdentifiers.beginObject()
+            userIdentifiers.key(key); userIdentifiers.string(value)
+            userIdentifiers.endObject()
+            identifiers += 1
+        }
+        // An address needs given name, family name, region and postal code together.
+        if let given = prepared.identifier(.firstName, for: .google)?.wireValue,
+            let family = prepared.identifier(.lastName, for: .google)?.wireValue,
+            let region = prepared.identifier(.country, for: .google)?.wireValue,
+            let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
+        {
+            userIdentifiers.beginObject()
+            userIdentifiers.key("address")
+            userIdentifiers.beginObject()
+            userIdentifiers.key("givenName"); userIdentifiers.string(given)
+            userIdentifiers.key("familyName"); userIdentifiers.string(family)
+            userIdentifiers.key("regionCode"); userIdentifiers.string(region)
+            userIdentifiers.key("postalCode"); userIdentifiers.string(postal)
+            userIdentifiers.endObject()
+            userIdentifiers.endObject()
+            identifiers += 1
+        }
+        userIdentifiers.endArray()
+        precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
+        if identifiers > 0 {
+            writer.key("userData")
+            writer.beginObject()
+            writer.key("userIdentifiers"); writer.raw(userIdentifiers.bytes)
+            writer.endObject()
+        }
+
+        let context = event.context
+        let gclid = prepared.raw(context.gclid)
+        let gbraid = prepared.raw(context.gbraid)
+        let wbraid = prepared.raw(context.wbraid)
+        let userAgent = prepared.raw(context.userAgent)
+        let ip = prepared.raw(context.ip)
+        if gclid != nil || gbraid != nil || wbraid != nil || userAgent != nil || ip != nil {
+            writer.key("adIdentifiers")
+            writer.beginObject()
+            writer.optionalString("gclid", gclid)
+            writer.optionalString("gbraid", gbraid)
+            writer.optionalString("wbraid", wbraid)
+            if userAgent != nil || ip != nil {
+                writer.key("landingPageDeviceInfo")
+                writer.beginObject()
+                writer.optionalString("userAgent", userAgent)
+                writer.optionalString("ipAddress", ip)
+                writer.endObject()
+            }
+            writer.endObject()
+        }
+        if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
+            return .exclude(
+                Exclusion(
+                    reason: "missing_required_field",
+                    detail: "Google needs an email, phone, full address or a gclid/gbraid/wbraid to match", deadLetter: true))
+        }
+        if !event.items.isEmpty {
+            writer.key("cartData")
+            writer.beginObject()
+            writer.key("items")
+            writer.beginArray()
+            for item in event.items {
+                writer.beginObject()
+                writer.key("merchantProductId"); writer.string(item.sku)
+                writer.key("quantity"); writer.string(String(item.quantity))  // int64 is a JSON string in proto3
+                writer.key("unitPrice"); writer.number(item.price)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        // Consent from the event (destinations.md §2 "Consent"); absent means unspecified.
+        if event.consent.adUserData != nil || event.consent.adPersonalization != nil {
+            writer.key("consent")
+            writer.beginObject()
+            if let granted = event.consent.adUserData {
+                writer.key("adUserData"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
+            }
+            if let granted = event.consent.adPersonalization {
+                writer.key("adPersonalization"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
+            }
+            writer.endObject()
+        }
+        writer.endObject()
+        return .send(writer.bytes)
+    }
+
+    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+        var prefix = JSONWriter()
+        prefix.beginObject()
+        prefix.key("destinations")
+        prefix.beginArray()
+        prefix.beginObject()
+        prefix.key("operatingAccount")
+        prefix.beginObject()
+        prefix.key("accountType"); prefix.string("GOOGLE_ADS")
+        prefix.key("accountId"); prefix.string(configuration.operatingAccountID)
+        prefix.endObject()
+        if let login = configuration.loginAccountID {
+            prefix.key("loginAccount")
+            prefix.beginObject()
+            prefix.key("accountType"); prefix.string("GOOGLE_ADS")
+            prefix.key("accountId"); prefix.string(login)
+            prefix.endObject()
+        }
+        prefix.key("productDestinationId"); prefix.string(configuration.conversionActionID)
+        prefix.endObject()
+        prefix.endArray()
+        prefix.key("encoding"); prefix.string("HEX")
+        prefix.key("validateOnly"); prefix.bool(configuration.validateOnly)
+        let head = String(decoding: prefix.bytes, as: UTF8.self) + ",\"events\":"
+        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
+        return HTTPRequest(
+            method: "POST", url: "\(base)/v1/events:ingest", headers: [("Content-Type", "application/json")],
+            body: EventArrayBody.make(events, prefix: head, suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
+    }
+
+    public func authorize(_ request: inout HTTPRequest, forceRefresh: Bool) async throws(CredentialError) {
+        let token = try await configuration.tokenProvider.accessToken(forceRefresh: forceRefresh)
+        request.headers.removeAll { $0.name == "Authorization" }
+        request.headers.append(("Authorization", "Bearer \(token.unredactedValue)"))
+    }
+
+    /// Google API errors (destinations.md §2 "Errors", "Retry"): 429 `RESOURCE_EXHAUSTED`, 500,
+    /// 503 `UNAVAILABLE`, 504 `DEADLINE_EXCEEDED` retry; 401 refreshes the token once; 400
+    /// `INVALID_ARGUMENT` fails fast for the whole request because of one bad record (isolatable);
+    /// 403 and 404 are permanent.
+    public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
+        let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
+        if (200..<300).contains(response.status) { return .delivered }
+        var status = "HTTP \(response.status)"
+        var reason: String? = nil
+        if case .object(let root)? = try? JSONParser().parse(response.body), case .object(let error)? = root["error"] {
+            if case .string(let text)? = error["status"] { status = text }
+            if case .array(let details)? = error["details"] {
+                for case .object(let detail) in details {
+                    if case .string(let text)? = detail["reason"] { reason = text }
+                }
+            }
+        }
+        let label = status + (reason.map { " (\($0))" } ?? "")
+        switch response.status {
+        case 401: return .unauthorized(reason: label)
+        case 429, 500, 502, 503, 504: return .retryable(reason: label, retryAfterSeconds: retryAfter)
+        case 400: return .rejected(errorClass: "invalid_event", reason: label, isolatable: true)
+        case 403: return .rejected(errorClass: "permission", reason: label, isolatable: false)
+        case 404: return .rejected(errorClass: "configuration", reason: label, isolatable: false)
+        default:
+            return response.status >= 500
+                ? .retryable(reason: label, retryAfterSeconds: retryAfter)
+                : .rejected(errorClass: "http_\(response.status)", reason: label, isolatable: false)
+        }
+    }
+
+    public func redacted(_ request: HTTPRequest) -> HTTPRequest {
+        var copy = request
+        copy.headers = copy.headers.map { $0.name == "Authorization" ? ($0.name, "Bearer <redacted>") : $0 }
+        return copy
+    }
+}

@@ -1,0 +1,56 @@
+import RelayCore
+import RelayPII
+
+/// One decoded event as every destination encodes it: the event, its deduplication id, the
+/// current time, and a per-event cache so each identifier is normalised and hashed once per
+/// distinct rule (``IdentityNormalizer/ruleKey(_:for:)``) however many platforms share the rule.
+///
+/// Not `Sendable`: it lives inside one ingest call.
+public final class PreparedEvent {
+    public let event: OrderEvent
+    public let eventID: String
+    /// Wall-clock seconds used for event-age checks.
+    public let nowSeconds: Int64
+    private let normalizer = IdentityNormalizer()
+    private var cache: [String: NormalizedIdentifier?] = [:]
+
+    public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
+        self.event = event
+        self.eventID = eventID
+        self.nowSeconds = nowSeconds
+    }
+
+    /// The identifier as `platform` wants it, or `nil` when absent, unusable or not sent there.
+    public func identifier(_ field: IdentityField, for platform: Platform) -> NormalizedIdentifier? {
+        guard IdentityNormalizer.transmission(of: field, for: platform) != .omit, let raw = event.customer[field],
+            !raw.isBlank
+        else { return nil }
+        let key = IdentityNormalizer.ruleKey(field, for: platform)
+        if let cached = cache[key] { return cached }
+        let result = try? normalizer.normalize(field, raw, for: platform, countryHint: event.customer.country)
+        cache[key] = .some(result)
+        return result
+    }
+
+    /// A context value trimmed, or `nil` when absent or blank (click ids, cookies, IP, user agent:
+    /// never hashed, never case-changed: fbclid, ttclid, epik and ScCid are case-sensitive).
+    public func raw(_ value: RawPII?) -> String? {
+        guard let value, !value.isBlank else { return nil }
+        return value.unredactedValue.trimmingCharacters(in: " ")
+    }
+
+    /// The checks every platform shares: marketing consent, then the platform's oldest accepted
+    /// event (destinations.md §6.8: an event past it fails, for Meta the whole request).
+    public func commonExclusion(platform: String, maximumAgeSeconds: Int64) -> Exclusion? {
+        if event.consent.marketing == false {
+            return Exclusion(reason: "no_consent", detail: "consent.marketing is false", deadLetter: false)
+        }
+        if nowSeconds - event.occurredAt.epochSeconds > maximumAgeSeconds {
+            return Exclusion(
+                reason: "too_old",
+                detail: "occurred_at is older than \(platform) accepts (\(maximumAgeSeconds / 86_400) days)",
+                deadLetter: true)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,121 @@
+import RelayCore
+import RelayHTTP
+import RelayPII
+
+/// Settings of the Snapchat Conversions API v3 destination.
+public struct SnapchatDestinationConfiguration: Sendable {
+    public var pixelID: String
+    /// Long-lived Conversions API token; v3 takes it as the `access_token` query parameter.
+    public var accessToken: Secret
+    public var endpoint = "https://tr.snapchat.com"
+    /// Posts to `/events/validate` instead: validated, not recorded as production conversions.
+    public var validateOnly = false
+    /// 2,000 per request is UNCONFIRMED (third parties); we stay at 1,000 to be safe.
+    public var batchPolicy = BatchPolicy(maximumEvents: 1000)
+    public var timeoutMilliseconds = 30_000
+    /// Timestamps up to 37 days back are eligible (destinations.md §5 "Event age").
+    public var maximumEventAgeSeconds: Int64 = 37 * 86_400
+
+    public static let maximumEventsPerRequest = 2000
+
+    public init(pixelID: String, accessToken: Secret) {
+        self.pixelID = pixelID
+        self.accessToken = accessToken
+    }
+}
+
+/// Snapchat Conversions API v3: `POST /v3/{pixel_id}/events?access_token=…`.
+public struct SnapchatDestination: ConversionDestination {
+    public let name = "snapchat"
+    public let configuration: SnapchatDestinationConfiguration
+
+    public init(configuration: SnapchatDestinationConfiguration) {
+        self.configuration = configuration
+    }
+
+    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+
+    /// `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules, as
+    /// destinations.md advises.
+    static let hashedFields: [(key: StaticString, field: IdentityField)] = [
+        ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ge", .gender), ("db", .dateOfBirth),
+        ("ct", .city), ("st", .state), ("zp", .postalCode), ("country", .country), ("external_id", .externalID),
+    ]
+
+    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+        let event = prepared.event
+        if let exclusion = prepared.commonExclusion(platform: "Snapchat", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
+            return .exclude(exclusion)
+        }
+        var writer = JSONWriter(reservingCapacity: 1536)
+        writer.beginObject()
+        writer.key("event_name"); writer.string("PURCHASE")
+        // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
+        writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
+        writer.key("event_id"); writer.string(prepared.eventID)
+        writer.key("action_source"); writer.string("WEB")
+        writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
+        writer.key("user_data")
+        writer.beginObject()
+        for (key, field) in Self.hashedFields {
+            writer.identifierArray(key, prepared.identifier(field, for: .snapchat))
+        }
+        writer.optionalString("client_ip_address", prepared.raw(event.context.ip))
+        writer.optionalString("client_user_agent", prepared.raw(event.context.userAgent))
+        writer.optionalString("sc_click_id", prepared.raw(event.context.scClickID))
+        writer.optionalString("sc_cookie1", prepared.raw(event.context.scCookie1))
+        writer.endObject()
+        writer.key("custom_data")
+        writer.beginObject()
+        writer.key("currency"); writer.string(event.currency)
+        writer.key("value"); writer.string(event.value.literal)  // a string in Snap's example body
+        writer.key("order_id"); writer.string(event.orderID)
+        if !event.items.isEmpty {
+            writer.key("contents")
+            writer.beginArray()
+            for item in event.items {
+                writer.beginObject()
+                writer.key("id"); writer.string(item.sku)
+                writer.key("quantity"); writer.integer(item.quantity)
+                writer.key("item_price"); writer.string(item.price.literal)
+                writer.optionalString("brand", item.brand)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        writer.endObject()
+        writer.endObject()
+        return .send(writer.bytes)
+    }
+
+    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
+        var token: [UInt8] = []
+        FormURLEncoding.append(configuration.accessToken.unredactedValue.utf8, to: &token)
+        let path = configuration.validateOnly ? "events/validate" : "events"
+        return HTTPRequest(
+            method: "POST",
+            url: "\(base)/v3/\(configuration.pixelID)/\(path)?access_token=\(String(decoding: token, as: UTF8.self))",
+            headers: [("Content-Type", "application/json")],
+            body: EventArrayBody.make(events, prefix: "{\"data\":", suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
+    }
+
+    /// v3 response bodies are UNCONFIRMED (destinations.md §5), so only status codes are trusted:
+    /// 2xx delivered; 429 and 5xx retry; 401/403 permanent until the token is fixed; any other 4xx
+    /// is treated as one bad event failing the request and the batch is split to find it.
+    public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
+        let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
+        let label = "HTTP \(response.status)"
+        switch response.status {
+        case 200..<300: return .delivered
+        case 429: return .retryable(reason: "\(label) (rate limited)", retryAfterSeconds: retryAfter)
+        case 401, 403: return .rejected(errorClass: "auth", reason: "\(label): token refused", isolatable: false)
+        case 400..<500: return .rejected(errorClass: "invalid_event", reason: label, isolatable: true)
+        default: return .retryable(reason: label, retryAfterSeconds: retryAfter)
+        }
+    }
+
+    public func redacted(_ request: HTTPRequest) -> HTTPRequest {
+        Redaction.redact(request, secrets: [configuration.accessToken.unredactedValue])
+    }
+}

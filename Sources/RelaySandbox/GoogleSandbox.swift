@@ -1,0 +1,158 @@
+import RelayCore
+import RelayCrypto
+import Synchronization
+
+/// Behaves like Google's Data Manager API (destinations.md §2) and its OAuth token endpoint:
+/// `POST /token` takes a JWT bearer assertion signed by the service account's key and returns an
+/// access token; `POST /v1/events:ingest` requires one, validates destinations, encoding, up to
+/// 2,000 events and ≤ 10 identifiers each, and fails the whole request on one bad record
+/// (400 `INVALID_ARGUMENT`). `validateOnly` records nothing.
+final class GoogleSandbox: SandboxPlatform {
+    let name = "google"
+    let accounts: SandboxAccounts
+    let publicKey: RSAKey
+    let tokenAudience: @Sendable () -> String
+    private let issued = Mutex<Set<String>>([])
+    private let counter = Atomic<Int>(0)
+
+    init(accounts: SandboxAccounts, publicKey: RSAKey, tokenAudience: @escaping @Sendable () -> String) {
+        self.accounts = accounts
+        self.publicKey = publicKey
+        self.tokenAudience = tokenAudience
+    }
+
+    func matches(_ request: SandboxRequest) -> Bool {
+        request.path == "/v1/events:ingest" || request.path == "/token"
+    }
+
+    /// Forgets every issued token, as if they all expired.
+    func expireTokens() {
+        issued.withLock { $0.removeAll() }
+    }
+
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+        if request.path == "/token" { return (token(request, nowSeconds: nowSeconds), []) }
+        guard let bearer = request.headers["authorization"], bearer.hasPrefix("Bearer "),
+            issued.withLock({ $0.contains(String(bearer.dropFirst(7))) })
+        else {
+            return (status(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."), [])
+        }
+        guard let body = Check.jsonBody(request) else { return (invalid("Invalid JSON payload received.", reason: "INVALID_FORMAT"), []) }
+        guard case .array(let destinations)? = body["destinations"], destinations.count == 1,
+            case .object(let destination) = destinations[0], case .object(let operating)? = destination["operatingAccount"],
+            operating["accountType"] == .string("GOOGLE_ADS"), operating["accountId"] == .string(accounts.googleOperatingAccountID)
+        else { return (status(403, "PERMISSION_DENIED", "The caller does not have permission on the operating account."), []) }
+        guard destination["productDestinationId"] == .string(accounts.googleConversionActionID) else {
+            return (invalid("Conversion action not found.", reason: "INVALID_CONVERSION_ACTION_ID"), [])
+        }
+        guard case .array(let events)? = body["events"], !events.isEmpty else {
+            return (invalid("events must not be empty.", reason: "INVALID_FORMAT"), [])
+        }
+        guard events.count <= 2000 else { return (invalid("Too many events in the request.", reason: "TOO_MANY_EVENTS"), []) }
+        for (index, event) in events.enumerated() {
+            if let problem = validate(event, encodingSet: body["encoding"] == .string("HEX"), nowSeconds: nowSeconds) {
+                return (invalid("events[\(index)]: \(problem.message)", reason: problem.reason), [])
+            }
+        }
+        let receipts =
+            body["validateOnly"] == .bool(true) ? [] : events.compactMap { Check.receipt($0, idKey: "transactionId", timeKey: "eventTimestamp") }
+        return (.json(200, "{\"requestId\":\"sandbox-\(counter.add(1, ordering: .relaxed).newValue)\"}"), receipts)
+    }
+
+    private func validate(_ value: JSONValue, encodingSet: Bool, nowSeconds: Int64) -> (message: String, reason: String)? {
+        guard case .object(let event) = value else { return ("event must be an object", "INVALID_FORMAT") }
+        guard case .string(let transaction)? = event["transactionId"], !transaction.isEmpty else {
+            return ("transactionId is required for multi-source conversions", "INVALID_FORMAT")
+        }
+        guard case .string(let stamp)? = event["eventTimestamp"], let time = RFC3339.parse(stamp) else {
+            return ("eventTimestamp must be an RFC 3339 timestamp", "EVENT_TIME_INVALID")
+        }
+        if time.epochSeconds > nowSeconds + 60 { return ("eventTimestamp is in the future", "EVENT_TIME_INVALID") }
+        if case .string(let currency)? = event["currency"], currency.utf8.count != 3 || currency != currency.uppercased() {
+            return ("currency must be an ISO 4217 code", "INVALID_CURRENCY_CODE")
+        }
+        if case .object(let userData)? = event["userData"] {
+            guard encodingSet else { return ("encoding must be set when userData is sent", "INVALID_FORMAT") }
+            guard case .array(let identifiers)? = userData["userIdentifiers"], !identifiers.isEmpty else {
+                return ("userIdentifiers must not be empty", "INVALID_FORMAT")
+            }
+            guard identifiers.count <= 10 else { return ("more than 10 user identifiers", "TOO_MANY_USER_IDENTIFIERS") }
+            for case .object(let identifier) in identifiers {
+                guard identifier.members.count == 1 else { return ("each user identifier holds exactly one value", "INVALID_FORMAT") }
+                if let email = identifier["emailAddress"], !Check.isLowerHexSHA256(email) { return ("emailAddress is not hex SHA-256", "INVALID_HEX_ENCODING") }
+                if let phone = identifier["phoneNumber"], !Check.isLowerHexSHA256(phone) { return ("phoneNumber is not hex SHA-256", "INVALID_HEX_ENCODING") }
+                if case .object(let address)? = identifier["address"] {
+                    guard let given = address["givenName"], Check.isLowerHexSHA256(given), let family = address["familyName"],
+                        Check.isLowerHexSHA256(family)
+                    else { return ("address names must be hex SHA-256", "INVALID_HEX_ENCODING") }
+                    guard case .string(let region)? = address["regionCode"], region.utf8.count == 2, region == region.uppercased() else {
+                        return ("regionCode must be an upper-case ISO 3166-1 alpha-2 code, unhashed", "INVALID_FORMAT")
+                    }
+                    guard case .string? = address["postalCode"] else { return ("postalCode is required in an address", "INVALID_FORMAT") }
+                }
+            }
+        }
+        return nil
+    }
+
+    private func token(_ request: SandboxRequest, nowSeconds: Int64) -> SandboxResponse {
+        let form = FormEncoding.decode(request.body)
+        guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let assertion = form["assertion"] else {
+            return .json(400, #"{"error":"unsupported_grant_type","error_description":"Invalid grant_type"}"#)
+        }
+        let parts = assertion.split(separator: ".").map(String.init)
+        guard parts.count == 3, let signature = Base64URL.decode(parts[2]),
+            publicKey.verifyRS256(Array("\(parts[0]).\(parts[1])".utf8), signature: signature),
+            let claimsBytes = Base64URL.decode(parts[1]), case .object(let claims)? = try? JSONParser().parse(claimsBytes)
+        else {
+            return .json(400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
+        }
+        guard claims["iss"] == .string(accounts.googleClientEmail), claims["aud"] == .string(tokenAudience()),
+            case .string(let scope)? = claims["scope"], scope.contains("https://www.googleapis.com/auth/datamanager"),
+            case .number(let expiry)? = claims["exp"], Int64(expiry.double) > nowSeconds
+        else {
+            return .json(400, #"{"error":"invalid_grant","error_description":"Invalid JWT: claims rejected."}"#)
+        }
+        let token = "sandbox-google-access-\(counter.add(1, ordering: .relaxed).newValue)"
+        issued.withLock { _ = $0.insert(token) }
+        return .json(200, "{\"access_token\":\"\(token)\",\"expires_in\":3599,\"token_type\":\"Bearer\"}")
+    }
+
+    func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse {
+        switch fault {
+        case .throttle(let seconds):
+            var response = status(429, "RESOURCE_EXHAUSTED", "Quota exceeded for IngestionService requests per minute.")
+            response.headers.append(("Retry-After", String(seconds)))
+            return response
+        case .serverError(let code): return status(code, "UNAVAILABLE", "The service is currently unavailable.")
+        case .dropConnection: return status(500, "INTERNAL", "Internal error.")
+        }
+    }
+
+    private func invalid(_ message: String, reason: String) -> SandboxResponse {
+        status(400, "INVALID_ARGUMENT", message, reason: reason)
+    }
+
+    private func status(_ code: Int, _ status: String, _ message: String, reason: String? = nil) -> SandboxResponse {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        writer.beginObject()
+        writer.key("code"); writer.integer(Int64(code))
+        writer.key("message"); writer.string(message)
+        writer.key("status"); writer.string(status)
+        if let reason {
+            writer.key("details")
+            writer.beginArray()
+            writer.beginObject()
+            writer.key("@type"); writer.string("type.googleapis.com/google.rpc.ErrorInfo")
+            writer.key("reason"); writer.string(reason)
+            writer.key("domain"); writer.string("datamanager.googleapis.com")
+            writer.endObject()
+            writer.endArray()
+        }
+        writer.endObject()
+        writer.endObject()
+        return SandboxResponse(status: code, headers: [("Content-Type", "application/json")], body: writer.bytes)
+    }
+}
