@@ -47,6 +47,18 @@ public struct SnapchatDestination: ConversionDestination {
         if let exclusion = prepared.commonExclusion(platform: "Snapchat", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return .exclude(exclusion)
         }
+        let context = event.context
+        let hasMatch =
+            prepared.identifier(.email, for: .snapchat) != nil || prepared.identifier(.phone, for: .snapchat) != nil
+            || prepared.raw(context.scClickID) != nil || prepared.raw(context.scCookie1) != nil
+            || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
+        // Snapchat's minimum user data is UNCONFIRMED; an event without any of these cannot match.
+        guard hasMatch else {
+            return .exclude(
+                Exclusion(
+                    reason: "missing_required_field",
+                    detail: "Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent", deadLetter: true))
+        }
         var writer = JSONWriter(reservingCapacity: 1536)
         writer.beginObject()
         writer.key("event_name"); writer.string("PURCHASE")

@@ -44,6 +44,19 @@ public struct TikTokDestination: ConversionDestination {
         if let exclusion = prepared.commonExclusion(platform: "TikTok", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return .exclude(exclusion)
         }
+        let hashed = [IdentityField.email, .phone, .externalID].compactMap { prepared.identifier($0, for: .tiktok) }
+        let context = event.context
+        let hasBrowserMatch =
+            prepared.raw(context.ttclid) != nil || prepared.raw(context.ttp) != nil
+            || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
+        // Whether TikTok accepts an event with an empty `user` is UNCONFIRMED, and it could not be
+        // attributed anyway: hold it back with a reason instead.
+        guard !hashed.isEmpty || hasBrowserMatch else {
+            return .exclude(
+                Exclusion(
+                    reason: "missing_required_field",
+                    detail: "TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent", deadLetter: true))
+        }
         var writer = JSONWriter(reservingCapacity: 1024)
         writer.beginObject()
         writer.key("event"); writer.string(configuration.eventName)

@@ -10,7 +10,7 @@ struct ConversionRelay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conversion-relay",
         abstract: "Relays order.completed events from Kafka to ad-platform conversion APIs.",
-        subcommands: [Run.self, Demo.self, CheckConfig.self]
+        subcommands: [Run.self, Demo.self, CheckConfig.self, Normalize.self, Preview.self]
     )
 }
 
@@ -76,6 +76,56 @@ struct CheckConfig: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
             throw ExitCode(78)
+        }
+    }
+}
+
+struct Normalize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Normalise and hash identifiers as each platform requires (JSON lines on stdin).",
+        discussion: """
+            Each input line: {"platform":"meta","field":"phone","value":"020 7946 0958","country":"GB"}
+            Each output line: {"normalized":"442079460958","sha256":"…","send":"sha256"} or {"error":"…"}
+            """)
+
+    func run() throws {
+        while let line = readLine() {
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            print(IdentityDebugger.process(line: line))
+        }
+    }
+}
+
+struct Preview: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the exact request each destination would send for one event, secrets redacted. Sends nothing.")
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    @Option(name: .long, help: "Path of a JSON file holding one order.completed event.")
+    var event: String
+
+    func run() throws {
+        let configuration: RelayConfiguration
+        do {
+            configuration = try ConfigurationLoader().load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        guard let data = FileManager.default.contents(atPath: event) else {
+            FileHandle.standardError.write(Data("cannot read \(event)\n".utf8))
+            throw ExitCode(66)
+        }
+        do {
+            print(
+                try RequestPreview.render(
+                    configuration: configuration, eventBytes: [UInt8](data), nowSeconds: Int64(Date().timeIntervalSince1970)),
+                terminator: "")
+        } catch {
+            FileHandle.standardError.write(Data("invalid event: \(error)\n".utf8))
+            throw ExitCode(65)
         }
     }
 }

@@ -126,4 +126,100 @@ import Testing
             #expect(!output.contains("literal-token"))
         }
     }
+
+    @Test func normalizeAnswersOneLinePerInput() throws {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).jsonl")
+        try """
+            {"platform":"meta","field":"phone","value":"+44 (0)20 7946 0958"}
+            {"platform":"google","field":"phone","value":"020 7946 0958","country":"GB"}
+            {"platform":"google","field":"email","value":" J.Doe+x@GMAIL.com"}
+            {"platform":"tiktok","field":"city","value":"Paris"}
+            {"platform":"meta","field":"email","value":"not an email"}
+            not json
+
+            """.write(to: input, atomically: true, encoding: .utf8)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).log")
+        let process = Process()
+        process.executableURL = RelayExecutable.url
+        process.arguments = ["normalize"]
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:]
+        }
+        #expect(lines.count == 6)
+        #expect(lines[0]["normalized"] == "442079460958")
+        #expect(lines[0]["send"] == "sha256")
+        #expect(lines[1]["normalized"] == "+442079460958")
+        #expect(lines[2]["normalized"] == "jdoe@gmail.com")
+        #expect(lines[2]["sha256"] == "910789803908d9ab8a57b28ff0af7ab81b9607356aef6f18d8499eb1489ed8ab")
+        #expect(lines[3]["send"] == "omit")
+        #expect(lines[4]["error"] == "not an email address")
+        #expect(lines[5]["error"] != nil)
+    }
+
+    @Test func previewPrintsEveryRequestWithSecretsRedactedAndSendsNothing() async throws {
+        let sandbox = try await SandboxServer()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let keyFile = directory.appendingPathComponent("google-key.json")
+        try Data(try sandbox.googleServiceAccountKeyFile()).write(to: keyFile)
+        let tokenFile = directory.appendingPathComponent("pinterest-token")
+        try "sandbox-pinterest-token\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let accounts = sandbox.accounts
+        let config = directory.appendingPathComponent("relay.yaml")
+        try """
+            kafka:
+              bootstrap_servers: "127.0.0.1:1"
+            destinations:
+              meta:
+                pixel_id: "\(accounts.metaPixelID)"
+                access_token: ${META_TOKEN}
+                endpoint: \(sandbox.baseURL)
+              google:
+                operating_account_id: "\(accounts.googleOperatingAccountID)"
+                conversion_action_id: "\(accounts.googleConversionActionID)"
+                service_account_key_file: \(keyFile.path)
+                endpoint: \(sandbox.baseURL)
+              tiktok:
+                pixel_code: \(accounts.tiktokPixelCode)
+                access_token: ${TIKTOK_TOKEN}
+                endpoint: \(sandbox.baseURL)
+              pinterest:
+                ad_account_id: "\(accounts.pinterestAdAccountID)"
+                access_token_file: \(tokenFile.path)
+                endpoint: \(sandbox.baseURL)
+              snapchat:
+                pixel_id: \(accounts.snapchatPixelID)
+                access_token: ${SNAP_TOKEN}
+                endpoint: \(sandbox.baseURL)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        var event = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schemas/examples/valid/full.json"), encoding: .utf8)
+        event = event.replacing("2026-11-26T10:15:30Z", with: RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60))
+        let eventFile = directory.appendingPathComponent("event.json")
+        try event.write(to: eventFile, atomically: true, encoding: .utf8)
+        let log = directory.appendingPathComponent("preview.log")
+        let process = try RelayExecutable.start(
+            ["preview", "--config", config.path, "--event", eventFile.path],
+            environment: ["META_TOKEN": accounts.metaAccessToken, "TIKTOK_TOKEN": accounts.tiktokAccessToken, "SNAP_TOKEN": accounts.snapchatAccessToken],
+            log: log)
+        process.waitUntilExit()
+        let output = try String(contentsOf: log, encoding: .utf8)
+        #expect(process.terminationStatus == 0, "\(output)")
+        for platform in ["meta", "google", "tiktok", "pinterest", "snapchat"] { #expect(output.contains("=== \(platform) ===")) }
+        #expect(output.contains("POST \(sandbox.baseURL)/v1/events:ingest"))
+        #expect(output.contains("/v3/\(accounts.snapchatPixelID)/events?access_token=<redacted>"))
+        for secret in [accounts.metaAccessToken, accounts.tiktokAccessToken, accounts.pinterestAccessToken, accounts.snapchatAccessToken, "BEGIN PRIVATE KEY"] {
+            #expect(!output.contains(secret))
+        }
+        for platform in ["meta", "google", "tiktok", "pinterest", "snapchat"] {
+            #expect(sandbox.requestCount(platform) == 0, "preview must not send anything")
+        }
+        try await sandbox.shutdown()
+    }
 }

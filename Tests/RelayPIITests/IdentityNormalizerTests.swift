@@ -119,7 +119,8 @@ import Testing
     }
 
     @Test func googleDiffersWhereItsDocsSaySo() throws {
-        // §2: Gmail dots and +tag removed for Google only; phone E.164 with "+"; region code plain.
+        // §2: Gmail dots and +tag removed for Google only; phone E.164 with "+"; region code plain,
+        // upper-case alpha-2 (the util's Formatter: strip + upper, 2 characters).
         func google(_ field: IdentityField, _ value: String, country: String? = nil) throws -> NormalizedIdentifier {
             try normalizer.normalize(field, RawPII(value), for: .google, countryHint: country.map(RawPII.init))
         }
@@ -128,7 +129,7 @@ import Testing
         #expect(try google(.phone, "020 7946 0958", country: "GB").normalized.unredactedValue == "+442079460958")
         let region = try google(.country, "United Kingdom")
         #expect(region.transmission == .plain)
-        #expect(region.wireValue == "gb")
+        #expect(region.wireValue == "GB")
     }
 
     @Test func errorsNeverContainTheValue() {

@@ -1,0 +1,314 @@
+import Foundation
+import RelayCore
+import RelayCrypto
+import RelayDestinations
+import RelayHTTP
+import RelayPII
+import RelaySandbox
+import Testing
+
+/// A token provider that never calls anything, for encoder tests.
+struct FixedToken: AccessTokenProvider {
+    func accessToken(forceRefresh: Bool) async throws(CredentialError) -> Secret { Secret("fixed-test-token") }
+}
+
+func destinations(endpoint: String = "https://example.invalid") -> [any ConversionDestination] {
+    let accounts = SandboxAccounts()
+    var meta = MetaDestinationConfiguration(pixelID: accounts.metaPixelID, accessToken: Secret(accounts.metaAccessToken))
+    meta.endpoint = endpoint
+    var google = GoogleDestinationConfiguration(
+        operatingAccountID: accounts.googleOperatingAccountID, conversionActionID: accounts.googleConversionActionID,
+        tokenProvider: FixedToken())
+    google.endpoint = endpoint
+    var tiktok = TikTokDestinationConfiguration(pixelCode: accounts.tiktokPixelCode, accessToken: Secret(accounts.tiktokAccessToken))
+    tiktok.endpoint = endpoint
+    var pinterest = PinterestDestinationConfiguration(adAccountID: accounts.pinterestAdAccountID, accessToken: Secret(accounts.pinterestAccessToken))
+    pinterest.endpoint = endpoint
+    var snapchat = SnapchatDestinationConfiguration(pixelID: accounts.snapchatPixelID, accessToken: Secret(accounts.snapchatAccessToken))
+    snapchat.endpoint = endpoint
+    return [
+        MetaDestination(configuration: meta), GoogleDestination(configuration: google), TikTokDestination(configuration: tiktok),
+        PinterestDestination(configuration: pinterest), SnapchatDestination(configuration: snapchat),
+    ]
+}
+
+func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now: Int64? = nil) -> [UInt8]? {
+    let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: now ?? event.occurredAt.epochSeconds + 60)
+    guard case .send(let bytes) = destination.encode(prepared) else { return nil }
+    return bytes
+}
+
+/// Pins the exact request body per platform for every valid example in schemas/examples/.
+/// Regenerate after an intended change with `UPDATE_GOLDEN=1 swift test --filter GoldenRequestTests`
+/// and review the diff: every byte here is what a platform receives.
+@Suite struct GoldenRequestTests {
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let examples = ["full", "minimal", "us-customer-offset-time", "integral-float-quantity", "hashed-email", "lowercase-t-and-z", "nulls-and-unknown-fields"]
+
+    @Test(arguments: examples)
+    func requestBodiesMatchTheGoldenFiles(example: String) throws {
+        let event = try loadExample(example)
+        for destination in destinations() {
+            let file = Self.golden.appendingPathComponent("\(destination.name)/\(example).txt")
+            let rendered: String
+            if let bytes = payload(destination, event) {
+                let request = destination.makeRequest([bytes])
+                rendered = "\(request.method) \(request.url)\n" + request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+                    + "\n\n" + String(decoding: request.body, as: UTF8.self) + "\n"
+            } else {
+                let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: event.occurredAt.epochSeconds + 60)
+                guard case .exclude(let exclusion) = destination.encode(prepared) else { return }
+                rendered = "not sent: \(exclusion.reason)\n"
+            }
+            if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+                try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try rendered.write(to: file, atomically: true, encoding: .utf8)
+            }
+            let expected = try String(contentsOf: file, encoding: .utf8)
+            #expect(rendered == expected, "\(destination.name)/\(example) differs from its golden file")
+        }
+    }
+}
+
+@Suite struct PlatformEncodingTests {
+    let all = destinations()
+    func named(_ name: String) -> any ConversionDestination { all.first { $0.name == name }! }
+
+    @Test func googleFollowsTheDataManagerFormat() throws {
+        let event = try loadExample("full")
+        let json = try object(try #require(payload(named("google"), event)))
+        #expect(json["transactionId"] == .string("ORD-1001"))
+        #expect(json["eventTimestamp"] == .string("2026-11-26T10:15:30Z"))
+        guard case .object(let userData)? = json["userData"], case .array(let identifiers)? = userData["userIdentifiers"] else {
+            Issue.record("userData.userIdentifiers expected")
+            return
+        }
+        #expect(identifiers.count == 3)
+        #expect(identifiers[0] == .object(JSONObject(members: [("emailAddress", .string(SHA256.hexDigest("jane.doe+shop@example.com")))])))
+        // E.164 with "+" before hashing [§2 phoneNumber].
+        #expect(identifiers[1] == .object(JSONObject(members: [("phoneNumber", .string(SHA256.hexDigest("+49301234567")))])))
+        guard case .object(let wrapper) = identifiers[2], case .object(let address)? = wrapper["address"] else {
+            Issue.record("address expected")
+            return
+        }
+        #expect(address["givenName"] == .string(SHA256.hexDigest("zoë")))
+        #expect(address["regionCode"] == .string("DE"))  // unhashed, upper case
+        #expect(address["postalCode"] == .string("80331"))  // unhashed
+        guard case .object(let consent)? = json["consent"], case .object(let ads)? = json["adIdentifiers"] else {
+            Issue.record("consent and adIdentifiers expected")
+            return
+        }
+        #expect(consent["adUserData"] == .string("CONSENT_GRANTED"))
+        #expect(consent["adPersonalization"] == .string("CONSENT_DENIED"))
+        #expect(ads["gclid"] == .string("Cj0KCQabc"))
+    }
+
+    @Test func gmailRuleAppliesToGoogleOnly() throws {
+        var event = try loadExample("full")
+        event.customer.email = RawPII("J.Doe+promo@gmail.com")
+        let google = try object(try #require(payload(named("google"), event)))
+        guard case .object(let userData)? = google["userData"], case .array(let identifiers)? = userData["userIdentifiers"] else {
+            Issue.record("userIdentifiers expected")
+            return
+        }
+        #expect(identifiers[0] == .object(JSONObject(members: [("emailAddress", .string(SHA256.hexDigest("jdoe@gmail.com")))])))
+        let meta = try object(try #require(payload(named("meta"), event)))
+        guard case .object(let user)? = meta["user_data"] else { return }
+        #expect(strings(user["em"]) == [SHA256.hexDigest("j.doe+promo@gmail.com")])
+    }
+
+    @Test func tiktokSendsDocumentedFieldsOnlyWithPlusPhone() throws {
+        var event = try loadExample("full")
+        event.consent.limitedDataUse = true
+        let json = try object(try #require(payload(named("tiktok"), event)))
+        #expect(json["event"] == .string("Purchase"))
+        guard case .object(let user)? = json["user"] else {
+            Issue.record("user expected")
+            return
+        }
+        #expect(user["email"] == .string(SHA256.hexDigest("jane.doe+shop@example.com")))
+        #expect(user["phone"] == .string(SHA256.hexDigest("+49301234567")))
+        #expect(user["external_id"] == .string(SHA256.hexDigest("cust-42")))
+        #expect(user["ttclid"] == .string("E.C.P.abc"))  // raw, case kept
+        #expect(user["first_name"] == nil && user["city"] == nil)  // UNCONFIRMED rules: not sent
+        #expect(json["limited_data_use"] == .bool(true))
+    }
+
+    @Test func pinterestUsesStringsForMoneyAndLDPForLimitedDataUse() throws {
+        var event = try loadExample("full")
+        event.consent.limitedDataUse = true
+        event.customer.gender = RawPII("non-binary")
+        let json = try object(try #require(payload(named("pinterest"), event)))
+        #expect(json["event_name"] == .string("checkout"))
+        #expect(json["opt_out"] == .bool(true))  // the example refuses ad personalisation
+        guard case .object(let user)? = json["user_data"], case .object(let custom)? = json["custom_data"] else {
+            Issue.record("user_data and custom_data expected")
+            return
+        }
+        #expect(strings(user["ge"]) == [SHA256.hexDigest("n")])
+        #expect(strings(user["ph"]) == [SHA256.hexDigest("49301234567")])
+        #expect(user["click_id"] == .string("dj0yJnU9abc"))
+        #expect(custom["value"] == .string("129.9"))
+        #expect(custom["opt_out_type"] == .string("LDP"))
+    }
+
+    @Test func snapchatUsesUppercaseEventAndSecondsAndTakesOlderEvents() throws {
+        let event = try loadExample("full")
+        let json = try object(try #require(payload(named("snapchat"), event)))
+        #expect(json["event_name"] == .string("PURCHASE"))
+        #expect(json["action_source"] == .string("WEB"))
+        #expect(json["event_time"] == .number(JSONNumber(literal: "1795688130", double: 1_795_688_130)))
+        guard case .object(let user)? = json["user_data"] else { return }
+        #expect(user["sc_click_id"] == .string("sc-click"))
+        // 10 days old: past Meta's 7-day limit, inside Snapchat's 37 days [§1, §5 "Event age"].
+        let tenDaysLater = event.occurredAt.epochSeconds + 10 * 86_400
+        #expect(payload(named("snapchat"), event, now: tenDaysLater) != nil)
+        #expect(payload(named("meta"), event, now: tenDaysLater) == nil)
+        #expect(payload(named("snapchat"), event, now: event.occurredAt.epochSeconds + 38 * 86_400) == nil)
+    }
+
+    @Test func noMarketingConsentSendsToNoPlatform() throws {
+        var event = try loadExample("full")
+        event.consent.marketing = false
+        for destination in all {
+            let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: event.occurredAt.epochSeconds + 60)
+            guard case .exclude(let exclusion) = destination.encode(prepared) else {
+                Issue.record("\(destination.name) must not receive an order without marketing consent")
+                continue
+            }
+            #expect(exclusion.reason == "no_consent")
+            #expect(!exclusion.deadLetter)
+        }
+    }
+
+    @Test func identifiersAreNormalisedOncePerRule() throws {
+        let prepared = PreparedEvent(event: try loadExample("full"), eventID: "x", nowSeconds: 1_795_688_200)
+        let meta = prepared.identifier(.email, for: .meta)
+        let pinterest = prepared.identifier(.email, for: .pinterest)
+        let google = prepared.identifier(.email, for: .google)
+        #expect(meta == pinterest)
+        #expect(IdentityNormalizer.ruleKey(.email, for: .meta) == IdentityNormalizer.ruleKey(.email, for: .pinterest))
+        #expect(IdentityNormalizer.ruleKey(.email, for: .meta) != IdentityNormalizer.ruleKey(.email, for: .google))
+        #expect(google?.wireValue == SHA256.hexDigest("jane.doe+shop@example.com"))
+    }
+
+    @Test(arguments: [
+        ("google", 200, #"{"requestId":"r"}"#, "delivered"),
+        ("google", 401, #"{"error":{"code":401,"status":"UNAUTHENTICATED","message":"m"}}"#, "unauthorized"),
+        ("google", 429, #"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"m"}}"#, "retryable"),
+        ("google", 400, #"{"error":{"code":400,"status":"INVALID_ARGUMENT","message":"m","details":[{"reason":"INVALID_FORMAT"}]}}"#, "rejected:invalid_event:isolatable"),
+        ("google", 403, #"{"error":{"code":403,"status":"PERMISSION_DENIED","message":"m"}}"#, "rejected:permission"),
+        ("tiktok", 200, #"{"code":0,"message":"OK"}"#, "delivered"),
+        ("tiktok", 200, #"{"code":20001,"message":"Partial"}"#, "rejected:partial_failure:isolatable"),
+        ("tiktok", 200, #"{"code":40100,"message":"Too frequent"}"#, "retryable"),
+        ("tiktok", 200, #"{"code":51003,"message":"internal"}"#, "retryable"),
+        ("tiktok", 200, #"{"code":40105,"message":"bad token"}"#, "rejected:auth"),
+        ("tiktok", 200, #"{"code":40062,"message":"PII not hashed"}"#, "rejected:invalid_event:isolatable"),
+        ("pinterest", 200, #"{"num_events_received":2,"num_events_processed":1,"events":[{"status":"processed"},{"status":"failed","error_message":"x"}]}"#, "partial:1"),
+        ("pinterest", 200, #"{"num_events_received":2,"num_events_processed":2,"events":[{"status":"processed"},{"status":"processed"}]}"#, "delivered"),
+        ("pinterest", 422, #"{"code":4221,"message":"Not all events were processed."}"#, "rejected:invalid_event:isolatable"),
+        ("pinterest", 429, #"{"code":8,"message":"rate"}"#, "retryable"),
+        ("pinterest", 401, #"{"code":2,"message":"auth"}"#, "rejected:auth"),
+        ("snapchat", 200, #"{"status":"SUCCESS"}"#, "delivered"),
+        ("snapchat", 400, #"{"status":"FAILED"}"#, "rejected:invalid_event:isolatable"),
+        ("snapchat", 503, "", "retryable"),
+        ("snapchat", 401, "", "rejected:auth"),
+    ])
+    func classifiesResponses(platform: String, status: Int, body: String, expected: String) {
+        let outcome = named(platform).classify(HTTPResponse(status: status, body: Array(body.utf8)), eventCount: 2)
+        let summary: String
+        switch outcome {
+        case .delivered: summary = "delivered"
+        case .retryable: summary = "retryable"
+        case .rejected(let errorClass, _, let isolatable): summary = "rejected:\(errorClass)" + (isolatable ? ":isolatable" : "")
+        case .partial(let rejected): summary = "partial:" + rejected.keys.sorted().map(String.init).joined(separator: ",")
+        case .unauthorized: summary = "unauthorized"
+        }
+        #expect(summary == expected)
+    }
+
+    @Test func redactionRemovesEveryToken() throws {
+        let event = try loadExample("full")
+        let accounts = SandboxAccounts()
+        for destination in all {
+            var request = destination.makeRequest([try #require(payload(destination, event))])
+            if destination.name == "google" { request.headers.append(("Authorization", "Bearer fixed-test-token")) }
+            let redacted = destination.redacted(request)
+            let text = redacted.url + redacted.headers.map { "\($0.name): \($0.value)" }.joined() + String(decoding: redacted.body, as: UTF8.self)
+            for secret in [accounts.metaAccessToken, accounts.tiktokAccessToken, accounts.pinterestAccessToken, accounts.snapchatAccessToken, "fixed-test-token"] {
+                #expect(!text.contains(secret), "\(destination.name) leaks a token")
+            }
+            #expect(text.contains("<redacted>"), "\(destination.name)")
+        }
+    }
+}
+
+/// Every destination against its sandbox over real HTTP, including Google's OAuth flow.
+@Suite struct PlatformSandboxRoundTripTests {
+    @Test func everyPlatformAcceptsAValidBatchAndRecordsIt() async throws {
+        let sandbox = try await SandboxServer()
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        var all = destinations(endpoint: sandbox.baseURL)
+        var google = (all[1] as! GoogleDestination).configuration
+        google.tokenProvider = try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client)
+        all[1] = GoogleDestination(configuration: google)
+        let base = try loadExample("full")
+        let now = Int64(Date().timeIntervalSince1970)
+        for destination in all {
+            let batch = try (0..<3).map { index in
+                var event = base
+                event.orderID = "ORD-\(index)"
+                event.occurredAt.epochSeconds = now - 60
+                return try #require(payload(destination, event, now: now))
+            }
+            var request = destination.makeRequest(batch)
+            try await destination.authorize(&request, forceRefresh: false)
+            let response = try await client.execute(request)
+            #expect(destination.classify(response, eventCount: 3) == .delivered, "\(destination.name): HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))")
+            #expect(sandbox.receipts(destination.name).map(\.eventID) == ["ORD-0", "ORD-1", "ORD-2"], "\(destination.name)")
+        }
+        try await sandbox.shutdown()
+    }
+
+    @Test func googleRefreshesItsTokenAfterA401() async throws {
+        let sandbox = try await SandboxServer()
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        var configuration = (destinations(endpoint: sandbox.baseURL)[1] as! GoogleDestination).configuration
+        configuration.tokenProvider = try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client)
+        let google = GoogleDestination(configuration: configuration)
+        var event = try loadExample("full")
+        event.occurredAt.epochSeconds = Int64(Date().timeIntervalSince1970) - 60
+        let batch = [try #require(payload(google, event))]
+        var first = google.makeRequest(batch)
+        try await google.authorize(&first, forceRefresh: false)
+        #expect(try await client.execute(first).status == 200)
+        sandbox.expireGoogleTokens()
+        var stale = google.makeRequest(batch)
+        try await google.authorize(&stale, forceRefresh: false)  // cached, now refused
+        let refused = try await client.execute(stale)
+        #expect(google.classify(refused, eventCount: 1) == .unauthorized(reason: "UNAUTHENTICATED"))
+        var fresh = google.makeRequest(batch)
+        try await google.authorize(&fresh, forceRefresh: true)
+        #expect(try await client.execute(fresh).status == 200)
+    }
+
+    @Test func aForgedServiceAccountIsRefused() async throws {
+        let sandbox = try await SandboxServer()
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        let real = try sandbox.googleServiceAccountKeyFile()
+        guard case .object(let json) = try JSONParser().parse(real) else { return }
+        var writer = JSONWriter()
+        writer.beginObject()
+        for member in json.members {
+            writer.key(dynamic: member.key)
+            if member.key == "private_key" { writer.string(try RSAKey.generate().privateKeyPEM()) } else { writer.value(member.value) }
+        }
+        writer.endObject()
+        let forged = try ServiceAccountTokenProvider(keyFileContents: writer.bytes, http: client)
+        await #expect(throws: CredentialError.self) { _ = try await forged.accessToken(forceRefresh: false) }
+        try await sandbox.shutdown()
+    }
+}
