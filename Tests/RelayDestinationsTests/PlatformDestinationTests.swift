@@ -312,3 +312,20 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         try await sandbox.shutdown()
     }
 }
+
+@Suite struct AccessTokenFileTests {
+    @Test func reReadsTheFileWhenItChangesOrOnForcedRefresh() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)")
+        try "first-token\n".write(to: file, atomically: true, encoding: .utf8)
+        let provider = AccessTokenFile(path: file.path)
+        #expect(try await provider.accessToken(forceRefresh: false).unredactedValue == "first-token")
+        try "second-token".write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: file.path)
+        #expect(try await provider.accessToken(forceRefresh: false).unredactedValue == "second-token")
+        try "third-token".write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: file.path)
+        #expect(try await provider.accessToken(forceRefresh: true).unredactedValue == "third-token")
+        try FileManager.default.removeItem(at: file)
+        await #expect(throws: CredentialError.self) { _ = try await provider.accessToken(forceRefresh: true) }
+    }
+}

@@ -93,6 +93,23 @@ func samples(_ count: Int, malformedEvery: Int = 0, seed: UInt64 = 7) -> [Sample
     return (0..<count).map(generator.sample)
 }
 
+/// The orders a platform must receive: valid, with marketing consent.
+func deliverable(_ orders: [SampleOrderGenerator.Sample]) -> Set<String> {
+    Set(orders.filter { $0.isValid && $0.marketingConsent }.map(\.orderID))
+}
+
+/// Compares delivered and expected event ids, reporting counts and a few examples, not thousands.
+func expectSameEventIDs(
+    _ actual: Set<String>, _ expected: Set<String>, _ label: String = "", sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let missing = expected.subtracting(actual)
+    let extra = actual.subtracting(expected)
+    #expect(
+        missing.isEmpty && extra.isEmpty,
+        "\(label) missing \(missing.count) (e.g. \(missing.sorted().prefix(3))), unexpected \(extra.count) (e.g. \(extra.sorted().prefix(3)))",
+        sourceLocation: sourceLocation)
+}
+
 /// Waits (bounded) for `condition`, checking every 100 ms.
 func eventually(seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)

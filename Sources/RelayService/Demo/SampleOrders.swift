@@ -8,6 +8,8 @@ public struct SampleOrderGenerator: Sendable {
         public var bytes: [UInt8]
         public var orderID: String
         public var isValid: Bool
+        /// False when the order says `consent.marketing: false` (no platform may receive it).
+        public var marketingConsent: Bool
         /// Raw personal values this order carries (emails, phones, names, addresses, IPs), so a test
         /// can prove none of them reaches a log line.
         public var personalValues: [String]
@@ -90,6 +92,7 @@ public struct SampleOrderGenerator: Sendable {
         }
         let value = (total * 100).rounded() / 100
         let clickMillis = (occurred - 600) * 1000
+        let marketingConsent = index % 17 != 16
         let json = """
             {"schema_version":1,"event_type":"order.completed","order_id":"\(orderID)","occurred_at":"\(RFC3339.format(epochSeconds: occurred))",\
             "currency":"\(market.currency)","value":\(value),"store_id":"shop-\(market.country.prefix(2).lowercased())",\
@@ -101,11 +104,11 @@ public struct SampleOrderGenerator: Sendable {
             "fbc":"fb.1.\(clickMillis).IwAR\(rng.next(1_000_000))AbCdEf","ttclid":"E.C.P.\(rng.next(1_000_000))",\
             "ttp":"\(rng.next(1_000_000))-ttp","gclid":"Cj0KCQ\(rng.next(1_000_000))","epik":"dj0yJnU9\(rng.next(1_000_000))",\
             "sc_click_id":"ScCid\(rng.next(1_000_000))","sc_cookie1":"\(rng.next(1_000_000))-scid"},\
-            "consent":{"marketing":\(index % 17 == 16 ? "false" : "true"),"ad_user_data":true,\
+            "consent":{"marketing":\(marketingConsent),"ad_user_data":true,\
             "ad_personalization":\(index % 13 == 12 ? "false" : "true"),"limited_data_use":\(index % 11 == 10 ? "true" : "false")}}
             """
         return Sample(
-            bytes: Array(json.utf8), orderID: orderID, isValid: true,
+            bytes: Array(json.utf8), orderID: orderID, isValid: true, marketingConsent: marketingConsent,
             personalValues: [email.trimmingCharacters(), phone, first, last, ip, "cust-\(9000 + index)"])
     }
 
@@ -119,7 +122,7 @@ public struct SampleOrderGenerator: Sendable {
             "{\"schema_version\":2,\"event_type\":\"order.completed\",\"order_id\":\"\(orderID)\",\"occurred_at\":\"2026-11-20T10:00:00Z\",\"currency\":\"EUR\",\"value\":5}",
         ]
         let text = kinds[index / max(malformedEvery, 1) % kinds.count]
-        return Sample(bytes: Array(text.utf8), orderID: orderID, isValid: false, personalValues: [])
+        return Sample(bytes: Array(text.utf8), orderID: orderID, isValid: false, marketingConsent: true, personalValues: [])
     }
 
     static func escape(_ text: String) -> String {
