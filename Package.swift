@@ -44,16 +44,17 @@ let package = Package(
         .target(name: "RelayHTTP", dependencies: ["CCurl", "CRelayShims"]),
         // One request encoder and response classifier per ad platform.
         .target(name: "RelayDestinations", dependencies: ["RelayCore", "RelayCrypto", "RelayPII", "RelayHTTP"]),
-        // Local servers that behave like the platforms' APIs (tests, demo, benchmarks).
+        // A small HTTP/1.1 server on SwiftNIO for local endpoints (metrics, health, sandbox).
         .target(
-            name: "RelaySandbox",
+            name: "RelayHTTPServer",
             dependencies: [
-                "RelayCore", "RelayCrypto", "RelayPII",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Local servers that behave like the platforms' APIs (tests, demo, benchmarks).
+        .target(name: "RelaySandbox", dependencies: ["RelayCore", "RelayCrypto", "RelayPII", "RelayHTTPServer"]),
         // Composition: consumer, dispatch, settlement, configuration, demo.
         .target(
             name: "RelayService",

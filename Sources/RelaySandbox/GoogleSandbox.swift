@@ -1,4 +1,5 @@
 import RelayCore
+import RelayHTTPServer
 import RelayCrypto
 import Synchronization
 
@@ -96,7 +97,7 @@ final class GoogleSandbox: SandboxPlatform {
     }
 
     private func token(_ request: SandboxRequest, nowSeconds: Int64) -> SandboxResponse {
-        let form = FormEncoding.decode(request.body)
+        let form = FormDecoding.decode(request.body)
         guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let assertion = form["assertion"] else {
             return .json(400, #"{"error":"unsupported_grant_type","error_description":"Invalid grant_type"}"#)
         }

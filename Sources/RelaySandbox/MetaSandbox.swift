@@ -1,4 +1,5 @@
 import RelayCore
+import RelayHTTPServer
 import RelayCrypto
 import RelayPII
 
@@ -30,7 +31,7 @@ struct MetaSandbox: SandboxPlatform {
         }
         var fields = request.query
         if request.headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true {
-            fields.merge(FormEncoding.decode(request.body)) { $1 }
+            fields.merge(FormDecoding.decode(request.body)) { $1 }
         } else if request.headers["content-type"]?.hasPrefix("application/json") == true,
             case .object(let object)? = try? JSONParser().parse(request.body)
         {
@@ -164,42 +165,3 @@ struct MetaSandbox: SandboxPlatform {
     }
 }
 
-/// `application/x-www-form-urlencoded` decoding.
-enum FormEncoding {
-    static func decode(_ body: [UInt8]) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in body.split(separator: UInt8(ascii: "&")) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            let key = percentDecode(parts[0])
-            let value = parts.count > 1 ? percentDecode(parts[1]) : ""
-            result[key] = value
-        }
-        return result
-    }
-
-    static func percentDecode(_ bytes: some Collection<UInt8>) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var iterator = Array(bytes).makeIterator()
-        func hexValue(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case 0x30...0x39: byte - 0x30
-            case 0x41...0x46: byte - 0x41 + 10
-            case 0x61...0x66: byte - 0x61 + 10
-            default: nil
-            }
-        }
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "+") {
-                output.append(0x20)
-            } else if byte == UInt8(ascii: "%"), let high = iterator.next().flatMap(hexValue),
-                let low = iterator.next().flatMap(hexValue)
-            {
-                output.append(high << 4 | low)
-            } else {
-                output.append(byte)
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-}

@@ -1,16 +1,14 @@
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import Foundation
 import RelayCore
 import RelayCrypto
+import RelayHTTPServer
 import Synchronization
 
 /// A local HTTP server that behaves like the ad platforms' conversion APIs, for tests, the demo
 /// and benchmarks. Every accepted event is recorded in a per-platform ledger; failures and latency
 /// can be injected per platform.
 public final class SandboxServer: Sendable {
-    private let group: MultiThreadedEventLoopGroup
-    private let channel: any Channel
+    private let server: LocalHTTPServer
     private let state: SandboxState
     /// `http://127.0.0.1:PORT`, the base URL to configure as each destination's `endpoint`.
     public let baseURL: String
@@ -40,19 +38,11 @@ public final class SandboxServer: Sendable {
         ]
         let state = SandboxState(platforms: platforms)
         self.state = state
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        self.group = group
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(SandboxHTTPHandler(state: state))
-                }
-            }
-        channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        baseURL = "http://127.0.0.1:\(channel.localAddress!.port!)"
+        server = try await LocalHTTPServer(host: "127.0.0.1", port: 0, threads: threads) { request in
+            let (response, delay) = state.respond(to: request)
+            return ServerReply(response, delayMilliseconds: delay)
+        }
+        baseURL = "http://127.0.0.1:\(server.port)"
         audience.withLock { [baseURL] in $0 = baseURL + "/token" }
     }
 
@@ -77,8 +67,7 @@ public final class SandboxServer: Sendable {
     }
 
     public func shutdown() async throws {
-        try await channel.close()
-        try await group.shutdownGracefully()
+        try await server.shutdown()
     }
 
     /// Everything `platform` accepted, in arrival order.
@@ -152,79 +141,6 @@ final class SandboxState: Sendable {
 }
 
 enum Clock {
-    static func epochSeconds() -> Int {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return spec.tv_sec
-    }
+    static func epochSeconds() -> Int { Int(Date().timeIntervalSince1970) }
 }
 
-private final class SandboxHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let state: SandboxState
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
-
-    init(state: SandboxState) {
-        self.state = state
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body.removeAll(keepingCapacity: true)
-        case .body(var buffer):
-            body.append(contentsOf: buffer.readBytes(length: buffer.readableBytes) ?? [])
-        case .end:
-            guard let head else { return }
-            let request = Self.makeRequest(head: head, body: body)
-            let (response, delay) = state.respond(to: request)
-            let keepAlive = head.isKeepAlive
-            let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-            let write: @Sendable () -> Void = { [self] in
-                guard let response else {
-                    boundContext.value.close(promise: nil)
-                    return
-                }
-                self.write(response, keepAlive: keepAlive, context: boundContext.value)
-            }
-            if delay > 0 {
-                context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) { write() }
-            } else {
-                write()
-            }
-            self.head = nil
-        }
-    }
-
-    private func write(_ response: SandboxResponse, keepAlive: Bool, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders(response.headers)
-        headers.add(name: "Content-Length", value: String(response.body.count))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-        buffer.writeBytes(response.body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { boundContext.value.close(promise: nil) }
-        }
-    }
-
-    static func makeRequest(head: HTTPRequestHead, body: [UInt8]) -> SandboxRequest {
-        let uri = head.uri
-        var path = uri
-        var query: [String: String] = [:]
-        if let mark = uri.firstIndex(of: "?") {
-            path = String(uri[..<mark])
-            query = FormEncoding.decode(Array(uri[uri.index(after: mark)...].utf8))
-        }
-        var headers: [String: String] = [:]
-        for (name, value) in head.headers { headers[name.lowercased()] = value }
-        return SandboxRequest(method: head.method.rawValue, path: path, query: query, headers: headers, body: body)
-    }
-}

@@ -1,34 +1,11 @@
 import RelayCore
 import RelayCrypto
+import RelayHTTPServer
 
 /// A request as the sandbox saw it.
-public struct SandboxRequest: Sendable {
-    public var method: String
-    /// Path without the query string.
-    public var path: String
-    /// Query parameters, percent-decoded.
-    public var query: [String: String]
-    /// Header names lowercased.
-    public var headers: [String: String]
-    public var body: [UInt8]
-}
-
+public typealias SandboxRequest = ServerRequest
 /// The response the sandbox sends.
-public struct SandboxResponse: Sendable {
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: [UInt8]
-
-    public init(status: Int, headers: [(String, String)] = [], body: [UInt8]) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    public static func json(_ status: Int, _ text: String, headers: [(String, String)] = []) -> SandboxResponse {
-        SandboxResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
-    }
-}
+public typealias SandboxResponse = ServerResponse
 
 /// One event a platform accepted: its dedup id and the SHA-256 of its exact bytes, so a test can
 /// tell a byte-identical repeat (which the platform deduplicates) from a different payload.

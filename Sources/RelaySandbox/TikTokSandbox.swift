@@ -1,4 +1,5 @@
 import RelayCore
+import RelayHTTPServer
 import Synchronization
 
 /// Behaves like TikTok's Events API 2.0 (destinations.md §3): `POST /open_api/v1.3/event/track/`
