@@ -12,13 +12,17 @@ public struct KafkaRebalanceHandler: Sendable {
     /// `lost` is true when the group already gave the partitions to someone else (session
     /// timeout): the handler must drop their state without storing offsets.
     public var revoked: @Sendable (_ partitions: [TopicPartition], _ lost: Bool) -> Void
+    /// After each offset commit (automatic or explicit): the committed offsets, or the error.
+    public var committed: @Sendable (Result<[TopicPartition: Int64], KafkaError>) -> Void
 
     public init(
         assigned: @escaping @Sendable ([TopicPartition]) -> Void,
-        revoked: @escaping @Sendable ([TopicPartition], Bool) -> Void
+        revoked: @escaping @Sendable ([TopicPartition], Bool) -> Void,
+        committed: @escaping @Sendable (Result<[TopicPartition: Int64], KafkaError>) -> Void = { _ in }
     ) {
         self.assigned = assigned
         self.revoked = revoked
+        self.committed = committed
     }
 }
 
@@ -74,6 +78,7 @@ public final class KafkaConsumer: Sendable {
         let conf = try RDKafkaConfig.make(merged)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, rebalanceTrampoline)
+        rd_kafka_conf_set_offset_commit_cb(conf, commitTrampoline)
         rd_kafka_conf_set_log_cb(conf, consumerLogTrampoline)
         var errorBuffer = [CChar](repeating: 0, count: 512)
         guard let pointer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count) else {
@@ -198,6 +203,26 @@ public final class KafkaConsumer: Sendable {
         try KafkaOffsets.committed(handle: handle.pointer, partitions, timeoutMilliseconds: timeoutMilliseconds)
     }
 
+    /// Messages between this member's position and the partition's end (from cached
+    /// watermarks: no broker round trip). `nil` where nothing is known yet.
+    public func lag(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        let list = RDKafkaTopicPartitionList(capacity: partitions.count)
+        for partition in partitions { list.add(topic: partition.topic, partition: partition.partition) }
+        guard rd_kafka_position(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var result: [TopicPartition: Int64] = [:]
+        for element in RDKafkaTopicPartitionList.read(list.pointer) {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
+                == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+            else { continue }
+            let position = element.offset >= 0 ? element.offset : low
+            result[TopicPartition(topic: element.topic, partition: element.partition)] = max(0, high - position)
+        }
+        return result
+    }
+
     /// Leaves the group cleanly: the final revoke runs the handler (drain, store), librdkafka
     /// commits the stored offsets, then the handle is destroyed. Idempotent.
     public func close() {
@@ -270,6 +295,26 @@ private let rebalanceTrampoline:
             handler?.revoked(partitions, true)
             rd_kafka_assign(rk, nil)
         }
+    }
+
+private let commitTrampoline:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?,
+        UnsafeMutableRawPointer?
+    ) -> Void = { _, error, list, opaque in
+        guard let opaque else { return }
+        let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
+        guard let handler = context.handler.withLock({ $0 }) else { return }
+        if error == RD_KAFKA_RESP_ERR__NO_OFFSET { return }  // nothing was stored since the last commit
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let list else {
+            handler.committed(.failure(KafkaError(error, context: "offset commit")))
+            return
+        }
+        var offsets: [TopicPartition: Int64] = [:]
+        for element in RDKafkaTopicPartitionList.read(list) where element.error == 0 && element.offset >= 0 {
+            offsets[TopicPartition(topic: element.topic, partition: element.partition)] = element.offset
+        }
+        handler.committed(.success(offsets))
     }
 
 private let consumerLogTrampoline: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {

@@ -3,38 +3,43 @@ import RelayHTTPServer
 import RelayCrypto
 import Synchronization
 
-/// Behaves like Google's Data Manager API (destinations.md §2) and its OAuth token endpoint:
-/// `POST /token` takes a JWT bearer assertion signed by the service account's key and returns an
-/// access token; `POST /v1/events:ingest` requires one, validates destinations, encoding, up to
-/// 2,000 events and ≤ 10 identifiers each, and fails the whole request on one bad record
-/// (400 `INVALID_ARGUMENT`). `validateOnly` records nothing.
+/// Access tokens the sandbox's OAuth server issued, shared with the Data Manager sandbox.
+final class IssuedTokens: Sendable {
+    private let tokens = Mutex<Set<String>>([])
+    private let counter = Atomic<Int>(0)
+
+    func issue() -> String {
+        let token = "sandbox-google-access-\(counter.add(1, ordering: .relaxed).newValue)"
+        tokens.withLock { _ = $0.insert(token) }
+        return token
+    }
+
+    func isValid(_ token: String) -> Bool { tokens.withLock { $0.contains(token) } }
+
+    /// Forgets every issued token, as if they all expired.
+    func expireAll() { tokens.withLock { $0.removeAll() } }
+}
+
+/// Behaves like Google's Data Manager API (destinations.md §2): `POST /v1/events:ingest` requires
+/// an access token from the OAuth server, validates destinations, encoding, up to 2,000 events
+/// and ≤ 10 identifiers each, and fails the whole request on one bad record (400
+/// `INVALID_ARGUMENT`). `validateOnly` records nothing.
 final class GoogleSandbox: SandboxPlatform {
     let name = "google"
     let accounts: SandboxAccounts
-    let publicKey: RSAKey
-    let tokenAudience: @Sendable () -> String
-    private let issued = Mutex<Set<String>>([])
+    let tokens: IssuedTokens
     private let counter = Atomic<Int>(0)
 
-    init(accounts: SandboxAccounts, publicKey: RSAKey, tokenAudience: @escaping @Sendable () -> String) {
+    init(accounts: SandboxAccounts, tokens: IssuedTokens) {
         self.accounts = accounts
-        self.publicKey = publicKey
-        self.tokenAudience = tokenAudience
+        self.tokens = tokens
     }
 
-    func matches(_ request: SandboxRequest) -> Bool {
-        request.path == "/v1/events:ingest" || request.path == "/token"
-    }
-
-    /// Forgets every issued token, as if they all expired.
-    func expireTokens() {
-        issued.withLock { $0.removeAll() }
-    }
+    func matches(_ request: SandboxRequest) -> Bool { request.path == "/v1/events:ingest" }
 
     func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
-        if request.path == "/token" { return (token(request, nowSeconds: nowSeconds), []) }
         guard let bearer = request.headers["authorization"], bearer.hasPrefix("Bearer "),
-            issued.withLock({ $0.contains(String(bearer.dropFirst(7))) })
+            tokens.isValid(String(bearer.dropFirst(7)))
         else {
             return (status(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."), [])
         }
@@ -96,29 +101,6 @@ final class GoogleSandbox: SandboxPlatform {
         return nil
     }
 
-    private func token(_ request: SandboxRequest, nowSeconds: Int64) -> SandboxResponse {
-        let form = FormDecoding.decode(request.body)
-        guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let assertion = form["assertion"] else {
-            return .json(400, #"{"error":"unsupported_grant_type","error_description":"Invalid grant_type"}"#)
-        }
-        let parts = assertion.split(separator: ".").map(String.init)
-        guard parts.count == 3, let signature = Base64URL.decode(parts[2]),
-            publicKey.verifyRS256(Array("\(parts[0]).\(parts[1])".utf8), signature: signature),
-            let claimsBytes = Base64URL.decode(parts[1]), case .object(let claims)? = try? JSONParser().parse(claimsBytes)
-        else {
-            return .json(400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
-        }
-        guard claims["iss"] == .string(accounts.googleClientEmail), claims["aud"] == .string(tokenAudience()),
-            case .string(let scope)? = claims["scope"], scope.contains("https://www.googleapis.com/auth/datamanager"),
-            case .number(let expiry)? = claims["exp"], Int64(expiry.double) > nowSeconds
-        else {
-            return .json(400, #"{"error":"invalid_grant","error_description":"Invalid JWT: claims rejected."}"#)
-        }
-        let token = "sandbox-google-access-\(counter.add(1, ordering: .relaxed).newValue)"
-        issued.withLock { _ = $0.insert(token) }
-        return .json(200, "{\"access_token\":\"\(token)\",\"expires_in\":3599,\"token_type\":\"Bearer\"}")
-    }
-
     func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse {
         switch fault {
         case .throttle(let seconds):
@@ -155,5 +137,48 @@ final class GoogleSandbox: SandboxPlatform {
         writer.endObject()
         writer.endObject()
         return SandboxResponse(status: code, headers: [("Content-Type", "application/json")], body: writer.bytes)
+    }
+}
+
+/// Behaves like Google's OAuth 2.0 token endpoint for service accounts (RFC 7523 JWT bearer
+/// grant): verifies the assertion's RS256 signature with the service account's public key and its
+/// claims (issuer, audience, scope, expiry), then issues an access token.
+struct GoogleOAuthSandbox: SandboxPlatform {
+    let name = "google-oauth"
+    let accounts: SandboxAccounts
+    let publicKey: RSAKey
+    let tokenAudience: @Sendable () -> String
+    let tokens: IssuedTokens
+
+    func matches(_ request: SandboxRequest) -> Bool { request.path == "/token" }
+
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+        (token(request, nowSeconds: nowSeconds), [])
+    }
+
+    private func token(_ request: SandboxRequest, nowSeconds: Int64) -> SandboxResponse {
+        let form = FormDecoding.decode(request.body)
+        guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer", let assertion = form["assertion"] else {
+            return .json(400, #"{"error":"unsupported_grant_type","error_description":"Invalid grant_type"}"#)
+        }
+        let parts = assertion.split(separator: ".").map(String.init)
+        guard parts.count == 3, let signature = Base64URL.decode(parts[2]),
+            publicKey.verifyRS256(Array("\(parts[0]).\(parts[1])".utf8), signature: signature),
+            let claimsBytes = Base64URL.decode(parts[1]), case .object(let claims)? = try? JSONParser().parse(claimsBytes)
+        else {
+            return .json(400, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
+        }
+        guard claims["iss"] == .string(accounts.googleClientEmail), claims["aud"] == .string(tokenAudience()),
+            case .string(let scope)? = claims["scope"], scope.contains("https://www.googleapis.com/auth/datamanager"),
+            case .number(let expiry)? = claims["exp"], Int64(expiry.double) > nowSeconds
+        else {
+            return .json(400, #"{"error":"invalid_grant","error_description":"Invalid JWT: claims rejected."}"#)
+        }
+        let token = tokens.issue()
+        return .json(200, "{\"access_token\":\"\(token)\",\"expires_in\":3599,\"token_type\":\"Bearer\"}")
+    }
+
+    func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse {
+        .json(503, #"{"error":"temporarily_unavailable"}"#)
     }
 }

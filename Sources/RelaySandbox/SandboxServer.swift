@@ -17,7 +17,7 @@ public final class SandboxServer: Sendable {
     /// The Google service account's key pair: tests and the demo write ``googleServiceAccountKeyFile``
     /// for the relay; the sandbox's token endpoint verifies assertions with the public half.
     private let googleKey: RSAKey
-    private let google: GoogleSandbox
+    private let googleTokens = IssuedTokens()
 
     /// Starts the server on an ephemeral loopback port.
     public init(accounts: SandboxAccounts = SandboxAccounts(), threads: Int = 1) async throws {
@@ -25,13 +25,12 @@ public final class SandboxServer: Sendable {
         let googleKey = try RSAKey.generate()
         self.googleKey = googleKey
         let audience = Mutex("")
-        let google = GoogleSandbox(
-            accounts: accounts, publicKey: try RSAKey(publicKeyPEM: try googleKey.publicKeyPEM()),
-            tokenAudience: { audience.withLock { $0 } })
-        self.google = google
         let platforms: [any SandboxPlatform] = [
             MetaSandbox(pixelID: accounts.metaPixelID, accessToken: accounts.metaAccessToken),
-            google,
+            GoogleSandbox(accounts: accounts, tokens: googleTokens),
+            GoogleOAuthSandbox(
+                accounts: accounts, publicKey: try RSAKey(publicKeyPEM: try googleKey.publicKeyPEM()),
+                tokenAudience: { audience.withLock { $0 } }, tokens: googleTokens),
             TikTokSandbox(accounts: accounts),
             PinterestSandbox(accounts: accounts),
             SnapchatSandbox(accounts: accounts),
@@ -63,7 +62,7 @@ public final class SandboxServer: Sendable {
 
     /// Makes every Google access token issued so far invalid (the next call gets 401).
     public func expireGoogleTokens() {
-        google.expireTokens()
+        googleTokens.expireAll()
     }
 
     public func shutdown() async throws {

@@ -28,12 +28,18 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
-        let logger = bootstrapLogging(level: configuration.logLevel)
+        let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
         let http = CurlHTTPClient()
         let engine = try RelayEngine(configuration: configuration, http: http, logger: logger)
+        var observability: ObservabilityServer? = nil
+        if configuration.observability.host != nil {
+            observability = try await ObservabilityServer(settings: configuration.observability, engine: engine)
+            logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(observability!.port)"])
+        }
         let signals = ShutdownSignals { engine.shutdown() }
         defer { withExtendedLifetime(signals) {} }
         try await engine.run()
+        try await observability?.shutdown()
         http.shutdown()
     }
 }
@@ -51,8 +57,12 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel = "info"
 
+    @Option(help: "Log format: json, text, or auto (json unless standard error is a terminal).")
+    var logFormat = "auto"
+
     func run() async throws {
-        let logger = bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
+        let logger = bootstrapLogging(
+            level: Logger.Level(rawValue: logLevel) ?? .info, format: LogFormat(rawValue: logFormat) ?? .automatic)
         var options = DemoRunner.Options()
         options.orders = orders
         options.malformedEvery = malformedEvery
@@ -130,9 +140,15 @@ struct Preview: ParsableCommand {
     }
 }
 
-/// Logs go to standard error; standard output is for results (the demo's summary).
-func bootstrapLogging(level: Logger.Level) -> Logger {
+/// Logs go to standard error (JSON lines, or text on a terminal); standard output is for results.
+func bootstrapLogging(level: Logger.Level, format: LogFormat) -> Logger {
+    let json = format == .json || (format == .automatic && isatty(STDERR_FILENO) == 0)
     LoggingSystem.bootstrap { label in
+        if json {
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
         var handler = StreamLogHandler.standardError(label: label)
         handler.logLevel = level
         return handler

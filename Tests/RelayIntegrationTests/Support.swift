@@ -126,8 +126,8 @@ final class RunningRelay: Sendable {
     let http = CurlHTTPClient()
     private let task: Task<Void, any Error>
 
-    init(_ configuration: RelayConfiguration) throws {
-        let engine = try RelayEngine(configuration: configuration, http: http, logger: testLogger)
+    init(_ configuration: RelayConfiguration, telemetry: RelayTelemetry = RelayTelemetry()) throws {
+        let engine = try RelayEngine(configuration: configuration, http: http, telemetry: telemetry, logger: testLogger)
         self.engine = engine
         task = Task { try await engine.run() }
     }
@@ -187,6 +187,9 @@ func writeConfig(_ fixture: Fixture, group: String, extra: String = "") throws -
             batch:
               max_events: 50
               linger_ms: 20
+        observability:
+          host: 127.0.0.1
+          port: 0
         logging:
           level: info
         \(extra)

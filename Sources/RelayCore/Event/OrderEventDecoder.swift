@@ -127,6 +127,11 @@ public struct OrderEventDecoder: Sendable {
         return event
     }
 
+    /// Whether `text` is a valid `store_id` under the event contract.
+    public static func isValidStoreID(_ text: String) -> Bool {
+        isToken(text, maximumLength: maximumStoreIDLength)
+    }
+
     /// 1...maximumLength characters from `!` to `~` (printable ASCII, no space).
     static func isToken(_ text: String, maximumLength: Int) -> Bool {
         let utf8 = text.utf8

@@ -49,7 +49,7 @@ public struct ConfigurationLoader: Sendable {
         }
         guard let root = node?.mapping else { throw ConfigurationError(key: "", problem: "the file must be a YAML mapping") }
         let reader = Section(mapping: root, path: "", environment: environment)
-        try reader.allowOnly(["kafka", "relay", "delivery", "destinations", "logging"])
+        try reader.allowOnly(["kafka", "relay", "delivery", "destinations", "stores", "routing", "observability", "logging"])
 
         let kafkaSection = try reader.section("kafka", required: true)!
         try kafkaSection.allowOnly([
@@ -116,7 +116,70 @@ public struct ConfigurationLoader: Sendable {
             configuration.delivery = settings
         }
 
-        let destinations = try reader.section("destinations", required: true)!
+        if let destinations = try reader.section("destinations") {
+            configuration.destinations = try destinationSettings(destinations)
+        }
+        if let stores = try reader.section("stores") {
+            for (keyNode, _) in stores.mapping {
+                guard let store = keyNode.string, OrderEventDecoder.isValidStoreID(store) else {
+                    throw ConfigurationError(key: stores.key(keyNode.string ?? "?"), problem: "store ids are 1 to 64 printable ASCII characters without spaces")
+                }
+                let section = try stores.section(store, required: true)!
+                let settings = try destinationSettings(section)
+                guard !settings.makeDestinations().isEmpty else {
+                    throw ConfigurationError(key: section.path, problem: "a store needs at least one enabled destination")
+                }
+                configuration.stores[store] = settings
+            }
+        }
+        if let routing = try reader.section("routing") {
+            try routing.allowOnly(["unknown_store"])
+            if let policy = try routing.string("unknown_store") {
+                guard let parsed = UnknownStorePolicy(rawValue: policy) else {
+                    throw ConfigurationError(key: routing.key("unknown_store"), problem: "must be default or dead_letter")
+                }
+                configuration.unknownStorePolicy = parsed
+            }
+        }
+        if let observability = try reader.section("observability") {
+            try observability.allowOnly(["enabled", "host", "port"])
+            if try observability.bool("enabled") == false {
+                configuration.observability.host = nil
+            } else {
+                configuration.observability.host = try observability.string("host") ?? configuration.observability.host
+                configuration.observability.port = try observability.integer("port", range: 0...65_535) ?? configuration.observability.port
+            }
+        }
+        let hasDefault = !configuration.destinations.makeDestinations().isEmpty
+        if !hasDefault, configuration.unknownStorePolicy == .useDefaultDestinations, !configuration.stores.isEmpty {
+            configuration.unknownStorePolicy = .deadLetter
+        }
+        guard hasDefault || !configuration.stores.isEmpty else {
+            throw ConfigurationError(key: "destinations", problem: "no destination is enabled")
+        }
+
+        if let logging = try reader.section("logging") {
+            try logging.allowOnly(["level", "format"])
+            if let format = try logging.string("format") {
+                guard let parsed = LogFormat(rawValue: format) else {
+                    throw ConfigurationError(key: "logging.format", problem: "must be json, text or auto")
+                }
+                configuration.logFormat = parsed
+            }
+            if let level = try logging.string("level") {
+                guard let parsed = Logger.Level(rawValue: level) else {
+                    throw ConfigurationError(
+                        key: "logging.level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+                }
+                configuration.logLevel = parsed
+            }
+        }
+        return configuration
+    }
+
+    /// One `destinations`-shaped block: the top-level one or a store's.
+    fileprivate func destinationSettings(_ destinations: Section) throws(ConfigurationError) -> DestinationSettings {
+        var result = DestinationSettings()
         try destinations.allowOnly(["meta", "google", "tiktok", "pinterest", "snapchat"])
         let common: Set<String> = ["enabled", "endpoint", "batch", "timeout_ms", "max_event_age_days"]
 
@@ -126,22 +189,22 @@ public struct ConfigurationLoader: Sendable {
             var settings = MetaDestinationConfiguration(pixelID: pixelID, accessToken: try meta.secret("access_token"))
             settings.apiVersion = try meta.string("api_version") ?? settings.apiVersion
             guard settings.apiVersion.hasPrefix("v") else {
-                throw ConfigurationError(key: "destinations.meta.api_version", problem: "must look like v26.0")
+                throw ConfigurationError(key: meta.key("api_version"), problem: "must look like v26.0")
             }
             settings.endpoint = try meta.url("endpoint") ?? settings.endpoint
             settings.testEventCode = try meta.string("test_event_code")
             settings.actionSource = try meta.string("action_source") ?? settings.actionSource
             let sources = ["website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other"]
             guard sources.contains(settings.actionSource) else {
-                throw ConfigurationError(key: "destinations.meta.action_source", problem: "must be one of \(sources.joined(separator: ", "))")
+                throw ConfigurationError(key: meta.key("action_source"), problem: "must be one of \(sources.joined(separator: ", "))")
             }
             settings.timeoutMilliseconds = try meta.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
             settings.batchPolicy = try meta.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: MetaDestinationConfiguration.maximumEventsPerRequest)
             if try meta.string("max_event_age_days") != nil {
-                throw ConfigurationError(key: "destinations.meta.max_event_age_days", problem: "is fixed at Meta's documented 7 days")
+                throw ConfigurationError(key: meta.key("max_event_age_days"), problem: "is fixed at Meta's documented 7 days")
             }
-            configuration.destinations.meta = settings
+            result.meta = settings
         }
 
         if let google = try destinations.section("google"), try google.bool("enabled") ?? true {
@@ -157,26 +220,26 @@ public struct ConfigurationLoader: Sendable {
             switch (keyFile, tokenFile) {
             case (let path?, nil):
                 guard let contents = FileManager.default.contents(atPath: path) else {
-                    throw ConfigurationError(key: "destinations.google.service_account_key_file", problem: "cannot read the file")
+                    throw ConfigurationError(key: google.key("service_account_key_file"), problem: "cannot read the file")
                 }
                 let tokenURI = try google.url("token_uri")
                 do {
                     provider = try ServiceAccountTokenProvider(
                         keyFileContents: [UInt8](contents), http: CurlHTTPClient(), tokenURIOverride: tokenURI)
                 } catch {
-                    throw ConfigurationError(key: "destinations.google.service_account_key_file", problem: error.description)
+                    throw ConfigurationError(key: google.key("service_account_key_file"), problem: error.description)
                 }
             case (nil, let path?):
                 guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw ConfigurationError(key: "destinations.google.access_token_file", problem: "cannot read the file")
+                    throw ConfigurationError(key: google.key("access_token_file"), problem: "cannot read the file")
                 }
                 provider = AccessTokenFile(path: path)
             case (nil, nil):
                 throw ConfigurationError(
-                    key: "destinations.google.service_account_key_file", problem: "is required (or access_token_file)")
+                    key: google.key("service_account_key_file"), problem: "is required (or access_token_file)")
             case (.some, .some):
                 throw ConfigurationError(
-                    key: "destinations.google.service_account_key_file", problem: "give either it or access_token_file, not both")
+                    key: google.key("service_account_key_file"), problem: "give either it or access_token_file, not both")
             }
             var settings = GoogleDestinationConfiguration(
                 operatingAccountID: operating, conversionActionID: conversionAction, tokenProvider: provider)
@@ -189,33 +252,33 @@ public struct ConfigurationLoader: Sendable {
             settings.batchPolicy = try google.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: GoogleDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try google.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 90)
-            configuration.destinations.google = settings
+            result.google = settings
         }
 
         if let tiktok = try destinations.section("tiktok"), try tiktok.bool("enabled") ?? true {
             try tiktok.allowOnly(common.union(["pixel_code", "access_token", "access_token_file", "test_event_code", "event_name"]))
             guard let pixel = try tiktok.string("pixel_code", required: true), !pixel.isEmpty,
                 pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            else { throw ConfigurationError(key: "destinations.tiktok.pixel_code", problem: "must be the pixel code (letters and digits)") }
+            else { throw ConfigurationError(key: tiktok.key("pixel_code"), problem: "must be the pixel code (letters and digits)") }
             var settings = TikTokDestinationConfiguration(pixelCode: pixel, accessToken: try tiktok.secret("access_token"))
             settings.endpoint = try tiktok.url("endpoint") ?? settings.endpoint
             settings.testEventCode = try tiktok.string("test_event_code")
             settings.eventName = try tiktok.string("event_name") ?? settings.eventName
             guard ["Purchase", "CompletePayment", "PlaceAnOrder"].contains(settings.eventName) else {
-                throw ConfigurationError(key: "destinations.tiktok.event_name", problem: "must be Purchase, CompletePayment or PlaceAnOrder")
+                throw ConfigurationError(key: tiktok.key("event_name"), problem: "must be Purchase, CompletePayment or PlaceAnOrder")
             }
             settings.timeoutMilliseconds = try tiktok.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
             settings.batchPolicy = try tiktok.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: TikTokDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try tiktok.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
-            configuration.destinations.tiktok = settings
+            result.tiktok = settings
         }
 
         if let pinterest = try destinations.section("pinterest"), try pinterest.bool("enabled") ?? true {
             try pinterest.allowOnly(common.union(["ad_account_id", "access_token", "access_token_file", "test"]))
             let account = try pinterest.digits("ad_account_id", what: "the numeric ad account id (at most 18 digits)")
             guard account.count <= 18 else {
-                throw ConfigurationError(key: "destinations.pinterest.ad_account_id", problem: "must be at most 18 digits")
+                throw ConfigurationError(key: pinterest.key("ad_account_id"), problem: "must be at most 18 digits")
             }
             var settings = PinterestDestinationConfiguration(adAccountID: account, accessToken: try pinterest.secret("access_token"))
             settings.endpoint = try pinterest.url("endpoint") ?? settings.endpoint
@@ -224,14 +287,14 @@ public struct ConfigurationLoader: Sendable {
             settings.batchPolicy = try pinterest.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: PinterestDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try pinterest.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
-            configuration.destinations.pinterest = settings
+            result.pinterest = settings
         }
 
         if let snapchat = try destinations.section("snapchat"), try snapchat.bool("enabled") ?? true {
             try snapchat.allowOnly(common.union(["pixel_id", "access_token", "access_token_file", "validate_only"]))
             guard let pixel = try snapchat.string("pixel_id", required: true), !pixel.isEmpty,
                 pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
-            else { throw ConfigurationError(key: "destinations.snapchat.pixel_id", problem: "must be the pixel id (letters, digits, dashes)") }
+            else { throw ConfigurationError(key: snapchat.key("pixel_id"), problem: "must be the pixel id (letters, digits, dashes)") }
             var settings = SnapchatDestinationConfiguration(pixelID: pixel, accessToken: try snapchat.secret("access_token"))
             settings.endpoint = try snapchat.url("endpoint") ?? settings.endpoint
             settings.validateOnly = try snapchat.bool("validate_only") ?? false
@@ -239,23 +302,39 @@ public struct ConfigurationLoader: Sendable {
             settings.batchPolicy = try snapchat.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: SnapchatDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try snapchat.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 37)
-            configuration.destinations.snapchat = settings
+            result.snapchat = settings
         }
-        guard !configuration.destinations.makeDestinations().isEmpty else {
-            throw ConfigurationError(key: "destinations", problem: "no destination is enabled")
-        }
+        return result
+    }
 
-        if let logging = try reader.section("logging") {
-            try logging.allowOnly(["level"])
-            if let level = try logging.string("level") {
-                guard let parsed = Logger.Level(rawValue: level) else {
-                    throw ConfigurationError(
-                        key: "logging.level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
-                }
-                configuration.logLevel = parsed
-            }
+    /// Prefix of environment variables that override configuration keys:
+    /// `CONVERSION_RELAY__KAFKA__BOOTSTRAP_SERVERS` sets `kafka.bootstrap_servers`. Levels are
+    /// separated by `__`; keys with dots or dashes (librdkafka properties, store ids) cannot be
+    /// addressed this way: reference an environment variable from the file instead (`${NAME}`).
+    public static let environmentPrefix = "CONVERSION_RELAY__"
+
+    /// Writes each override into the tree as a `${NAME}` reference to its own variable, so it goes
+    /// through the same expansion (and secret rules) as the file.
+    static func applyingEnvironmentOverrides(to root: Node.Mapping, environment: [String: String]) -> Node.Mapping {
+        var root = root
+        for name in environment.keys.sorted() where name.hasPrefix(environmentPrefix) {
+            let path = name.dropFirst(environmentPrefix.count).components(separatedBy: "__").map { $0.lowercased() }
+            guard !path.contains(where: \.isEmpty) else { continue }
+            root = set(root, path[...], to: Node("${\(name)}"))
         }
-        return configuration
+        return root
+    }
+
+    private static func set(_ mapping: Node.Mapping, _ path: ArraySlice<String>, to value: Node) -> Node.Mapping {
+        var mapping = mapping
+        let key = Node(path.first!)
+        if path.count == 1 {
+            mapping[key] = value
+        } else {
+            let child = mapping[key]?.mapping ?? Node.Mapping([])
+            mapping[key] = .mapping(set(child, path.dropFirst(), to: value))
+        }
+        return mapping
     }
 
     static func isValidTopicName(_ name: String) -> Bool {

@@ -8,12 +8,46 @@ public struct RelayConfiguration: Sendable {
     public var kafka: KafkaSettings
     public var eventIDTemplate: EventIDTemplate = .orderID
     public var delivery = DeliverySettings()
+    /// The destinations for events without a `store_id` (and, by default, for unknown stores).
     public var destinations = DestinationSettings()
+    /// Per-store destination accounts, selected by the event's `store_id`.
+    public var stores: [String: DestinationSettings] = [:]
+    /// What happens to an event whose `store_id` has no entry in ``stores``.
+    public var unknownStorePolicy: UnknownStorePolicy = .useDefaultDestinations
+    public var observability = ObservabilitySettings()
     public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .automatic
 
     public init(kafka: KafkaSettings) {
         self.kafka = kafka
     }
+}
+
+/// Routing of events whose store is not configured.
+public enum UnknownStorePolicy: String, Sendable {
+    /// Send them to the top-level `destinations`.
+    case useDefaultDestinations = "default"
+    /// Write them to the dead-letter topic with reason `unknown_store`.
+    case deadLetter = "dead_letter"
+}
+
+/// The HTTP listener for `/metrics`, `/healthz` and `/readyz`.
+public struct ObservabilitySettings: Sendable {
+    /// `nil` disables the listener.
+    public var host: String? = "0.0.0.0"
+    public var port = 9464
+
+    public init() {}
+}
+
+/// How log lines are written to standard error.
+public enum LogFormat: String, Sendable {
+    /// One JSON object per line (for log collectors).
+    case json
+    /// Human-readable lines.
+    case text
+    /// JSON unless standard error is a terminal.
+    case automatic = "auto"
 }
 
 /// Where to read orders and where failed records go.

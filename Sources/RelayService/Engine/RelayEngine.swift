@@ -4,6 +4,7 @@ import RelayCore
 import RelayDestinations
 import RelayHTTP
 import RelayKafka
+import RelayPII
 import Synchronization
 
 /// The relay: consumes `order.completed` events, fans them out to every enabled destination in
@@ -16,7 +17,10 @@ import Synchronization
 /// lock, taken once per record and once per batch.
 public final class RelayEngine: Sendable {
     private let configuration: RelayConfiguration
-    private let destinations: [any ConversionDestination]
+    /// One lane per (store, destination): its own batches, delivery loop and metrics labels.
+    private let lanes: [Lane]
+    private let defaultLanes: [Int]
+    private let storeLanes: [String: [Int]]
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let http: any HTTPExecutor
@@ -24,7 +28,8 @@ public final class RelayEngine: Sendable {
     private let decoder = OrderEventDecoder()
     private let backoff: Backoff
     private let state: Mutex<EngineState>
-    private let statisticsBox = Mutex(RelayStatistics())
+    /// Counters and Prometheus metrics.
+    public let telemetry: RelayTelemetry
     private let signal = SettlementSignal()
     private let shutdownRequested = Atomic<Bool>(false)
     private let queues: [BatchQueue]
@@ -46,6 +51,12 @@ public final class RelayEngine: Sendable {
         var firstSeenMilliseconds: Int64
     }
 
+    struct Lane: Sendable {
+        let destination: any ConversionDestination
+        let label: DestinationLabel
+        let platform: Platform?
+    }
+
     struct PartitionState {
         var frontier = PartitionFrontier()
         /// Changes on every assignment, so late settlements from a previous ownership are ignored.
@@ -62,6 +73,9 @@ public final class RelayEngine: Sendable {
         var paused: Set<TopicPartition> = []
         var backpressure = false
         var stopping = false
+        var assignmentReceived = false
+        /// Consecutive failed requests per lane (reset by a success): readiness.
+        var consecutiveFailures: [Int]
     }
 
     final class BatchQueue: Sendable {
@@ -73,14 +87,30 @@ public final class RelayEngine: Sendable {
     }
 
     public init(
-        configuration: RelayConfiguration, destinations: [any ConversionDestination]? = nil, http: any HTTPExecutor,
+        configuration: RelayConfiguration, http: any HTTPExecutor, telemetry: RelayTelemetry = RelayTelemetry(),
         logger: Logger
     ) throws(KafkaError) {
         self.configuration = configuration
-        let destinations = destinations ?? configuration.destinations.makeDestinations()
-        self.destinations = destinations
+        var lanes: [Lane] = []
+        func addLanes(_ settings: DestinationSettings, store: String) -> [Int] {
+            settings.makeDestinations().map { destination in
+                lanes.append(
+                    Lane(
+                        destination: destination, label: DestinationLabel(platform: destination.name, store: store),
+                        platform: Platform(rawValue: destination.name)))
+                return lanes.count - 1
+            }
+        }
+        self.defaultLanes = addLanes(configuration.destinations, store: "default")
+        var storeLanes: [String: [Int]] = [:]
+        for (store, settings) in configuration.stores.sorted(by: { $0.key < $1.key }) {
+            storeLanes[store] = addLanes(settings, store: store)
+        }
+        self.storeLanes = storeLanes
+        self.lanes = lanes
         self.http = http
         self.logger = logger
+        self.telemetry = telemetry
         self.backoff = Backoff(
             initialMilliseconds: configuration.delivery.initialBackoffMilliseconds,
             maximumMilliseconds: configuration.delivery.maximumBackoffMilliseconds)
@@ -94,13 +124,26 @@ public final class RelayEngine: Sendable {
         self.producer = try KafkaProducer(properties: producerProperties, logger: logger)
         self.state = Mutex(
             EngineState(
-                batches: destinations.map { BatchAccumulator(policy: $0.batchPolicy) },
-                inFlight: Array(repeating: 0, count: destinations.count)))
-        self.queues = destinations.map { _ in BatchQueue() }
+                batches: lanes.map { BatchAccumulator(policy: $0.destination.batchPolicy) },
+                inFlight: Array(repeating: 0, count: lanes.count),
+                consecutiveFailures: Array(repeating: 0, count: lanes.count)))
+        self.queues = lanes.map { _ in BatchQueue() }
+    }
+
+    /// Whether the relay can do its job, for `/readyz`.
+    public var health: RelayHealth {
+        state.withLock { state in
+            RelayHealth(
+                assignmentReceived: state.assignmentReceived, assignedPartitions: state.partitions.count,
+                failingDestinations: lanes.indices.filter { state.consecutiveFailures[$0] >= 3 }.map {
+                    "\(lanes[$0].label.platform)/\(lanes[$0].label.store)"
+                },
+                destinationCount: lanes.count)
+        }
     }
 
     /// A snapshot of the counters.
-    public var statistics: RelayStatistics { statisticsBox.withLock { $0 } }
+    public var statistics: RelayStatistics { telemetry.statistics }
 
     /// Asks the relay to stop: fetching stops, in-flight work drains (bounded), the settled
     /// frontier is committed, the consumer leaves the group, and ``run()`` returns.
@@ -114,15 +157,17 @@ public final class RelayEngine: Sendable {
             topics: [configuration.kafka.topic],
             handler: KafkaRebalanceHandler(
                 assigned: { [self] partitions in handleAssigned(partitions) },
-                revoked: { [self] partitions, lost in handleRevoked(partitions, lost: lost) }))
+                revoked: { [self] partitions, lost in handleRevoked(partitions, lost: lost) },
+                committed: { [self] result in handleCommitted(result) }))
         logger.info(
             "relay started",
             metadata: [
                 "kafka.topic": "\(configuration.kafka.topic)", "kafka.group.id": "\(configuration.kafka.groupID)",
-                "destinations": "\(destinations.map(\.name).joined(separator: ","))",
+                "destinations": "\(Set(lanes.map(\.label.platform)).sorted().joined(separator: ","))",
+                "stores": "\(storeLanes.keys.sorted().joined(separator: ","))",
             ])
         let failure: KafkaError? = await withTaskGroup(of: Void.self) { group in
-            for index in destinations.indices {
+            for index in lanes.indices {
                 group.addTask { await self.deliveryLoop(index) }
             }
             let failure = await withCheckedContinuation { continuation in
@@ -144,6 +189,7 @@ public final class RelayEngine: Sendable {
 
     private func pollLoop() -> KafkaError? {
         var lastHousekeeping: Int64 = 0
+        var lastGauges: Int64 = 0
         var fatal: KafkaError? = nil
         while !shutdownRequested.load(ordering: .acquiring) {
             if let event = consumer.poll(timeoutMilliseconds: 20) {
@@ -166,6 +212,10 @@ public final class RelayEngine: Sendable {
                 flushBatches(force: false)
                 storeDirtyOffsets()
                 applyBackpressure()
+            }
+            if now - lastGauges >= 1000 {
+                lastGauges = now
+                updateGauges()
             }
         }
         state.withLock { $0.stopping = true }
@@ -204,10 +254,8 @@ public final class RelayEngine: Sendable {
                 state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
                 state.dirty.insert(topicPartition)
             }
-            statisticsBox.withLock {
-                $0.consumed += 1
-                $0.poison += 1
-            }
+            telemetry.consumed(valid: false)
+            telemetry.poison(errorClass: error.kind.rawValue)
             logger.warning(
                 "poison record routed to the retry topic",
                 metadata: [
@@ -219,21 +267,42 @@ public final class RelayEngine: Sendable {
                 firstSeenMilliseconds: source.firstSeenMilliseconds)
             writeUntilAcknowledged(topic: configuration.kafka.effectiveRetryTopic, source: source, envelope: envelope) {
                 [self] in
-                statisticsBox.withLock { $0.retryTopicWrites += 1 }
-                settle([(position, generation)], destination: nil)
+                telemetry.poisonWrittenToRetryTopic()
+                settle([(position, generation)], lane: nil)
             }
             return
         }
+        telemetry.consumed(valid: true)
         let eventID = configuration.eventIDTemplate.eventID(for: event)
+        guard let routed = route(event.storeID) else {
+            state.withLock { state in
+                state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
+                state.dirty.insert(topicPartition)
+            }
+            logger.warning(
+                "event for an unknown store written to the dead-letter topic",
+                metadata: ["order_id": "\(event.orderID)", "event_id": "\(eventID)", "store_id": "\(event.storeID ?? "")"])
+            let envelope = RetryEnvelope(
+                origin: position, errorClass: "unknown_store", reason: "store_id has no configured destinations",
+                firstSeenMilliseconds: source.firstSeenMilliseconds)
+            writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
+                [self] in
+                settle([(position, generation)], lane: nil)
+            }
+            return
+        }
         let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
-        var sends: [(index: Int, payload: [UInt8])] = []
-        var deadLetters: [(index: Int, exclusion: Exclusion)] = []
-        var skipped: [(index: Int, exclusion: Exclusion)] = []
-        for (index, destination) in destinations.enumerated() {
-            switch destination.encode(prepared) {
-            case .send(let payload): sends.append((index, payload))
+        var sends: [(lane: Int, payload: [UInt8])] = []
+        var deadLetters: [(lane: Int, exclusion: Exclusion)] = []
+        for index in routed {
+            let lane = lanes[index]
+            switch lane.destination.encode(prepared) {
+            case .send(let payload):
+                sends.append((index, payload))
+                recordCoverage(prepared, lane: lane)
             case .exclude(let exclusion):
-                if exclusion.deadLetter { deadLetters.append((index, exclusion)) } else { skipped.append((index, exclusion)) }
+                telemetry.excluded(lane.label, reason: exclusion.reason)
+                if exclusion.deadLetter { deadLetters.append((index, exclusion)) }
             }
         }
         let now = MonotonicClock.milliseconds()
@@ -253,33 +322,70 @@ public final class RelayEngine: Sendable {
             }
             return ready
         }
-        statisticsBox.withLock { statistics in
-            statistics.consumed += 1
-            statistics.valid += 1
-            for (index, exclusion) in skipped + deadLetters {
-                statistics.excluded[destinations[index].name, default: [:]][exclusion.reason, default: 0] += 1
-            }
-        }
         for (index, batch) in ready { queues[index].continuation.yield(batch) }
         for (index, exclusion) in deadLetters {
-            let name = destinations[index].name
+            let label = lanes[index].label
             logger.notice(
                 "event not sent to destination, written to the dead-letter topic",
                 metadata: [
-                    "destination": "\(name)", "order_id": "\(event.orderID)", "event_id": "\(eventID)",
-                    "reason": "\(exclusion.reason)", "detail": "\(exclusion.detail)",
+                    "destination": "\(label.platform)", "store": "\(label.store)", "order_id": "\(event.orderID)",
+                    "event_id": "\(eventID)", "reason": "\(exclusion.reason)", "detail": "\(exclusion.detail)",
                 ])
             let envelope = RetryEnvelope(
-                origin: position, errorClass: exclusion.reason, reason: exclusion.detail, destination: name,
+                origin: position, errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform,
                 firstSeenMilliseconds: source.firstSeenMilliseconds)
             writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
                 [self] in
-                statisticsBox.withLock {
-                    $0.deadLetterTopicWrites += 1
-                    $0.deadLettered[name, default: 0] += 1
-                }
-                settle([(position, generation)], destination: nil)
+                telemetry.deadLettered(label)
+                settle([(position, generation)], lane: nil)
             }
+        }
+    }
+
+    /// The lanes an event goes to: its store's, the default ones, or `nil` for the dead-letter topic.
+    private func route(_ storeID: String?) -> [Int]? {
+        guard let storeID else { return defaultLanes }
+        if let lanes = storeLanes[storeID] { return lanes }
+        return configuration.unknownStorePolicy == .useDefaultDestinations ? defaultLanes : nil
+    }
+
+    /// Counts which match keys the event carried for this destination.
+    private func recordCoverage(_ prepared: PreparedEvent, lane: Lane) {
+        guard let platform = lane.platform else { return }
+        let context = prepared.event.context
+        let clickID: RawPII? =
+            switch platform {
+            case .meta: context.fbc
+            case .google: context.gclid ?? context.gbraid ?? context.wbraid
+            case .tiktok: context.ttclid
+            case .pinterest: context.epik
+            case .snapchat: context.scClickID
+            }
+        telemetry.encoded(
+            lane.label, email: prepared.identifier(.email, for: platform) != nil,
+            phone: prepared.identifier(.phone, for: platform) != nil, clickID: prepared.raw(clickID) != nil)
+    }
+
+    private func updateGauges() {
+        let (partitions, stored, paused, inFlight) = state.withLock { state in
+            (Array(state.partitions.keys), state.stored, state.paused.count, state.inFlight)
+        }
+        let lag = consumer.lag(partitions)
+        for partition in partitions {
+            telemetry.partition(partition, lag: lag[partition], stored: stored[partition])
+        }
+        telemetry.assignment(assigned: partitions.count, paused: paused)
+        for (index, lane) in lanes.enumerated() { telemetry.inFlight(lane.label, events: inFlight[index]) }
+    }
+
+    private func handleCommitted(_ result: Result<[TopicPartition: Int64], KafkaError>) {
+        switch result {
+        case .success(let offsets):
+            telemetry.offsetCommit(succeeded: true)
+            for (partition, offset) in offsets { telemetry.committed(partition, offset: offset) }
+        case .failure(let error):
+            telemetry.offsetCommit(succeeded: false)
+            logger.warning("offset commit failed; the next commit will cover it", metadata: ["kafka.error": "\(error)"])
         }
     }
 
@@ -321,7 +427,7 @@ public final class RelayEngine: Sendable {
             try consumer.storeOffsets(offsets)
         } catch {
             if error.isPartitionNotAssigned {
-                statisticsBox.withLock { $0.staleOffsetStores += 1 }
+                telemetry.staleOffsetStore()
             } else {
                 logger.warning("storing offsets failed", metadata: ["kafka.error": "\(error)"])
             }
@@ -362,6 +468,7 @@ public final class RelayEngine: Sendable {
     private func handleAssigned(_ partitions: [TopicPartition]) {
         state.withLock { state in
             state.generation += 1
+            state.assignmentReceived = true
             for partition in partitions {
                 state.partitions[partition] = PartitionState(generation: state.generation)
                 state.stored[partition] = nil
@@ -414,6 +521,7 @@ public final class RelayEngine: Sendable {
                 state.dirty.remove(partition)
             }
         }
+        for partition in revoked { telemetry.forget(partition) }
     }
 
     // MARK: - Delivery
@@ -435,7 +543,8 @@ public final class RelayEngine: Sendable {
     }
 
     private func deliver(_ entries: [PendingDelivery], to index: Int) async {
-        let destination = destinations[index]
+        let lane = lanes[index]
+        let destination = lane.destination
         var attempt = 0
         var refreshCredentials = false
         var credentialsRefreshed = false
@@ -445,15 +554,25 @@ public final class RelayEngine: Sendable {
             do {
                 try await destination.authorize(&request, forceRefresh: refreshCredentials)
                 refreshCredentials = false
-                statisticsBox.withLock { $0.requests[destination.name, default: 0] += 1 }
+                telemetry.requestSent(lane.label, events: entries.count)
+                let started = ContinuousClock.now
                 let response = try await http.execute(request)
+                telemetry.requestFinished(lane.label, duration: ContinuousClock.now - started)
                 outcome = destination.classify(response, eventCount: entries.count)
             } catch let error as CredentialError {
                 outcome = .retryable(reason: "credentials: \(error.description)", retryAfterSeconds: nil)
             } catch {
                 outcome = .retryable(reason: "\(error)", retryAfterSeconds: nil)
             }
+            recordOutcome(outcome, lane: index)
+            var metadata: Logger.Metadata = [
+                "destination": "\(lane.label.platform)", "store": "\(lane.label.store)", "events": "\(entries.count)",
+            ]
             switch outcome {
+            case .delivered:
+                telemetry.delivered(lane.label, events: entries.count)
+                settle(entries.map { ($0.position, $0.generation) }, lane: index)
+                return
             case .unauthorized(let reason):
                 if !credentialsRefreshed {
                     // One refresh and an immediate resend; a second 401 means the credentials are wrong.
@@ -461,47 +580,38 @@ public final class RelayEngine: Sendable {
                     refreshCredentials = true
                     continue
                 }
-                logger.warning(
-                    "credentials refused after a refresh, handing events to the retry topic",
-                    metadata: ["destination": "\(destination.name)", "reason": "\(reason)", "events": "\(entries.count)"])
-                handToRetryTopic(entries, destination: index, errorClass: "auth", reason: reason)
+                metadata["reason"] = "\(reason)"
+                logger.warning("credentials refused after a refresh, handing events to the retry topic", metadata: metadata)
+                telemetry.rejected(lane.label, errorClass: "auth", events: entries.count)
+                handToRetryTopic(entries, lane: index, errorClass: "auth", reason: reason)
                 return
             case .partial(let rejected):
                 let accepted = entries.enumerated().filter { rejected[$0.offset] == nil }.map(\.element)
-                statisticsBox.withLock { $0.delivered[destination.name, default: 0] += accepted.count }
-                settle(accepted.map { ($0.position, $0.generation) }, destination: index)
+                telemetry.delivered(lane.label, events: accepted.count)
+                settle(accepted.map { ($0.position, $0.generation) }, lane: index)
                 for (offset, reason) in rejected.sorted(by: { $0.key < $1.key }) where offset < entries.count {
                     let entry = entries[offset]
                     logger.warning(
                         "destination rejected one event, handing it to the retry topic",
-                        metadata: [
-                            "destination": "\(destination.name)", "order_id": "\(entry.orderID)", "event_id": "\(entry.eventID)",
-                            "reason": "\(reason)",
-                        ])
-                    handToRetryTopic([entry], destination: index, errorClass: "rejected", reason: reason)
+                        metadata: metadata.merging(
+                            ["order_id": "\(entry.orderID)", "event_id": "\(entry.eventID)", "reason": "\(reason)"]) { $1 })
+                    telemetry.rejected(lane.label, errorClass: "rejected", events: 1)
+                    handToRetryTopic([entry], lane: index, errorClass: "rejected", reason: reason)
                 }
-                return
-            case .delivered:
-                statisticsBox.withLock { $0.delivered[destination.name, default: 0] += entries.count }
-                settle(entries.map { ($0.position, $0.generation) }, destination: index)
                 return
             case .retryable(let reason, let retryAfter):
                 attempt += 1
+                metadata["reason"] = "\(reason)"
                 guard attempt < configuration.delivery.maximumAttempts else {
-                    logger.warning(
-                        "retries exhausted, handing events to the retry topic",
-                        metadata: ["destination": "\(destination.name)", "events": "\(entries.count)", "reason": "\(reason)"])
-                    handToRetryTopic(entries, destination: index, errorClass: "retries_exhausted", reason: reason)
+                    logger.warning("retries exhausted, handing events to the retry topic", metadata: metadata)
+                    handToRetryTopic(entries, lane: index, errorClass: "retries_exhausted", reason: reason)
                     return
                 }
-                statisticsBox.withLock { $0.retries[destination.name, default: 0] += 1 }
+                telemetry.retried(lane.label)
                 let delay = backoff.delayMilliseconds(attempt: attempt, retryAfterSeconds: retryAfter)
-                logger.info(
-                    "delivery will be retried",
-                    metadata: [
-                        "destination": "\(destination.name)", "attempt": "\(attempt)", "delay_ms": "\(delay)",
-                        "reason": "\(reason)",
-                    ])
+                metadata["attempt"] = "\(attempt)"
+                metadata["delay_ms"] = "\(delay)"
+                logger.info("delivery will be retried", metadata: metadata)
                 do { try await Task.sleep(for: .milliseconds(delay)) } catch { return }
             case .rejected(let errorClass, let reason, let isolatable):
                 if isolatable, entries.count > 1 {
@@ -511,36 +621,43 @@ public final class RelayEngine: Sendable {
                     await deliver(Array(entries[middle...]), to: index)
                     return
                 }
-                var metadata: Logger.Metadata = [
-                    "destination": "\(destination.name)", "error.class": "\(errorClass)", "reason": "\(reason)",
-                    "events": "\(entries.count)",
-                ]
+                metadata["error.class"] = "\(errorClass)"
+                metadata["reason"] = "\(reason)"
                 if entries.count == 1 {
                     metadata["order_id"] = "\(entries[0].orderID)"
                     metadata["event_id"] = "\(entries[0].eventID)"
                 }
                 logger.warning("destination rejected events, handing them to the retry topic", metadata: metadata)
-                handToRetryTopic(entries, destination: index, errorClass: errorClass, reason: reason)
+                telemetry.rejected(lane.label, errorClass: errorClass, events: entries.count)
+                handToRetryTopic(entries, lane: index, errorClass: errorClass, reason: reason)
                 return
             }
         }
     }
 
+    /// Tracks consecutive failures per lane for readiness. A bisected rejection is not a failure of
+    /// the destination (it answered), nor is a per-event partial result.
+    private func recordOutcome(_ outcome: DeliveryOutcome, lane: Int) {
+        let failed: Bool
+        switch outcome {
+        case .delivered, .partial, .rejected(_, _, true): failed = false
+        case .retryable, .unauthorized, .rejected: failed = true
+        }
+        state.withLock { $0.consecutiveFailures[lane] = failed ? $0.consecutiveFailures[lane] + 1 : 0 }
+    }
+
     /// Writes each event to the retry topic for this one destination; each is settled when the
     /// write is acknowledged.
-    private func handToRetryTopic(_ entries: [PendingDelivery], destination index: Int, errorClass: String, reason: String) {
-        let name = destinations[index].name
+    private func handToRetryTopic(_ entries: [PendingDelivery], lane index: Int, errorClass: String, reason: String) {
+        let label = lanes[index].label
         for entry in entries {
             let envelope = RetryEnvelope(
-                origin: entry.position, errorClass: errorClass, reason: reason, destination: name,
+                origin: entry.position, errorClass: errorClass, reason: reason, destination: label.platform,
                 firstSeenMilliseconds: entry.source.firstSeenMilliseconds)
             writeUntilAcknowledged(topic: configuration.kafka.effectiveRetryTopic, source: entry.source, envelope: envelope)
             { [self] in
-                statisticsBox.withLock {
-                    $0.retryTopicWrites += 1
-                    $0.handedToRetryTopic[name, default: 0] += 1
-                }
-                settle([(entry.position, entry.generation)], destination: index)
+                telemetry.handedToRetryTopic(label)
+                settle([(entry.position, entry.generation)], lane: index)
             }
         }
     }
@@ -573,7 +690,7 @@ public final class RelayEngine: Sendable {
         }
     }
 
-    private func settle(_ positions: [(RecordPosition, UInt64)], destination: Int?) {
+    private func settle(_ positions: [(RecordPosition, UInt64)], lane: Int?) {
         state.withLock { state in
             for (position, generation) in positions {
                 let topicPartition = position.topicPartition
@@ -582,7 +699,7 @@ public final class RelayEngine: Sendable {
                     state.dirty.insert(topicPartition)
                 }
             }
-            if let destination { state.inFlight[destination] -= positions.count }
+            if let lane { state.inFlight[lane] -= positions.count }
         }
         signal.broadcast()
     }

@@ -1,0 +1,208 @@
+import CoreMetrics
+import Prometheus
+import RelayCore
+import Synchronization
+
+/// Every count the relay keeps, in one place: a ``RelayStatistics`` snapshot (the demo, tests)
+/// and Prometheus metrics (`/metrics`) are updated together.
+///
+/// Labels are low-cardinality by construction: destination names, stores from the configuration,
+/// reason classes, topics and partitions. Never an order id, event id or identifier.
+public final class RelayTelemetry: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let statisticsBox = Mutex(RelayStatistics())
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let recorders = Mutex<[String: CoreMetrics.Recorder]>([:])
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["conversion_relay_destination_request_duration_seconds"] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        factory.valueHistogramBuckets["conversion_relay_destination_batch_size"] = [1, 5, 10, 50, 100, 250, 500, 1000, 2000]
+        self.factory = factory
+    }
+
+    public var statistics: RelayStatistics { statisticsBox.withLock { $0 } }
+
+    /// The Prometheus text exposition of every metric.
+    public func prometheusText() -> String { registry.emitToString() }
+
+    // MARK: - Events
+
+    func consumed(valid: Bool) {
+        statisticsBox.withLock {
+            $0.consumed += 1
+            if valid { $0.valid += 1 }
+        }
+        counter("conversion_relay_events_consumed_total").increment()
+        if valid { counter("conversion_relay_events_decoded_total").increment() }
+    }
+
+    func poison(errorClass: String) {
+        statisticsBox.withLock { $0.poison += 1 }
+        counter("conversion_relay_events_poison_total", [("error_class", errorClass)]).increment()
+    }
+
+    func excluded(_ destination: DestinationLabel, reason: String) {
+        statisticsBox.withLock { $0.excluded[destination.platform, default: [:]][reason, default: 0] += 1 }
+        counter("conversion_relay_destination_events_excluded_total", destination.labels + [("reason", reason)]).increment()
+    }
+
+    /// Which match keys the event carried for this destination (the drivers of match quality).
+    func encoded(_ destination: DestinationLabel, email: Bool, phone: Bool, clickID: Bool) {
+        counter("conversion_relay_destination_events_encoded_total", destination.labels).increment()
+        if email { counter("conversion_relay_destination_identifier_events_total", destination.labels + [("identifier", "email")]).increment() }
+        if phone { counter("conversion_relay_destination_identifier_events_total", destination.labels + [("identifier", "phone")]).increment() }
+        if clickID { counter("conversion_relay_destination_identifier_events_total", destination.labels + [("identifier", "click_id")]).increment() }
+    }
+
+    // MARK: - Delivery
+
+    func requestSent(_ destination: DestinationLabel, events: Int) {
+        statisticsBox.withLock { $0.requests[destination.platform, default: 0] += 1 }
+        counter("conversion_relay_destination_requests_total", destination.labels).increment()
+        counter("conversion_relay_destination_events_sent_total", destination.labels).increment(by: events)
+        recorder("conversion_relay_destination_batch_size", destination.labels).record(events)
+    }
+
+    func requestFinished(_ destination: DestinationLabel, duration: Duration) {
+        timer("conversion_relay_destination_request_duration_seconds", destination.labels).recordNanoseconds(
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    func delivered(_ destination: DestinationLabel, events: Int) {
+        statisticsBox.withLock { $0.delivered[destination.platform, default: 0] += events }
+        counter("conversion_relay_destination_events_acked_total", destination.labels).increment(by: events)
+    }
+
+    func retried(_ destination: DestinationLabel) {
+        statisticsBox.withLock { $0.retries[destination.platform, default: 0] += 1 }
+        counter("conversion_relay_destination_requests_retried_total", destination.labels).increment()
+    }
+
+    func rejected(_ destination: DestinationLabel, errorClass: String, events: Int) {
+        counter("conversion_relay_destination_events_rejected_total", destination.labels + [("error_class", errorClass)])
+            .increment(by: events)
+    }
+
+    func handedToRetryTopic(_ destination: DestinationLabel) {
+        statisticsBox.withLock {
+            $0.retryTopicWrites += 1
+            $0.handedToRetryTopic[destination.platform, default: 0] += 1
+        }
+        counter("conversion_relay_destination_events_handed_to_retry_topic_total", destination.labels).increment()
+    }
+
+    func deadLettered(_ destination: DestinationLabel) {
+        statisticsBox.withLock {
+            $0.deadLetterTopicWrites += 1
+            $0.deadLettered[destination.platform, default: 0] += 1
+        }
+        counter("conversion_relay_destination_events_dead_lettered_total", destination.labels).increment()
+    }
+
+    func poisonWrittenToRetryTopic() {
+        statisticsBox.withLock { $0.retryTopicWrites += 1 }
+        counter("conversion_relay_retry_topic_writes_total").increment()
+    }
+
+    func inFlight(_ destination: DestinationLabel, events: Int) {
+        gauge("conversion_relay_destination_in_flight_events", destination.labels).record(events)
+    }
+
+    // MARK: - Kafka
+
+    func staleOffsetStore() {
+        statisticsBox.withLock { $0.staleOffsetStores += 1 }
+        counter("conversion_relay_offset_store_stale_total").increment()
+    }
+
+    func offsetCommit(succeeded: Bool) {
+        counter(succeeded ? "conversion_relay_offset_commits_total" : "conversion_relay_offset_commit_failures_total").increment()
+    }
+
+    func partition(_ partition: TopicPartition, lag: Int64?, stored: Int64?) {
+        let labels = [("topic", partition.topic), ("partition", String(partition.partition))]
+        if let lag { gauge("conversion_relay_partition_lag", labels).record(lag) }
+        if let stored { gauge("conversion_relay_partition_stored_offset", labels).record(stored) }
+    }
+
+    func committed(_ partition: TopicPartition, offset: Int64) {
+        gauge("conversion_relay_partition_committed_offset", [("topic", partition.topic), ("partition", String(partition.partition))])
+            .record(offset)
+    }
+
+    /// Drops the series of partitions this member no longer owns (their lag belongs to someone else now).
+    func forget(_ partition: TopicPartition) {
+        let labels = [("topic", partition.topic), ("partition", String(partition.partition))]
+        for name in ["conversion_relay_partition_lag", "conversion_relay_partition_stored_offset", "conversion_relay_partition_committed_offset"] {
+            let key = Self.key(name, labels)
+            gauges.withLock { $0.removeValue(forKey: key) }?.destroy()
+        }
+    }
+
+    func assignment(assigned: Int, paused: Int) {
+        gauge("conversion_relay_partitions_assigned").record(assigned)
+        gauge("conversion_relay_partitions_paused").record(paused)
+    }
+
+    // MARK: - Metric objects, created once per name and labels
+
+    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
+        labels.reduce(name) { $0 + "|" + $1.0 + "=" + $1.1 }
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
+        let key = Self.key(name, labels)
+        return counters.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let created = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
+            cache[key] = created
+            return created
+        }
+    }
+
+    private func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {
+        let key = Self.key(name, labels)
+        return gauges.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let created = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
+            cache[key] = created
+            return created
+        }
+    }
+
+    private func timer(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Timer {
+        let key = Self.key(name, labels)
+        return timers.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let created = CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
+            cache[key] = created
+            return created
+        }
+    }
+
+    private func recorder(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Recorder {
+        let key = Self.key(name, labels)
+        return recorders.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let created = CoreMetrics.Recorder(label: name, dimensions: labels, aggregate: true, factory: factory)
+            cache[key] = created
+            return created
+        }
+    }
+}
+
+/// How a destination appears in metrics: its platform and (with multi-store routing) its store.
+struct DestinationLabel: Sendable, Hashable {
+    var platform: String
+    var store: String
+
+    var labels: [(String, String)] { [("destination", platform), ("store", store)] }
+}
