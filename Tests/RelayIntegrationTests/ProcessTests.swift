@@ -101,7 +101,14 @@ import Testing
         for token in [accounts.metaAccessToken, accounts.tiktokAccessToken, accounts.pinterestAccessToken, accounts.snapchatAccessToken, "sandbox-google-access"] {
             #expect(!output.contains(token))
         }
-        #expect(output.contains("poison record routed to the retry topic"), "debug logs were captured")
+        // Captured (not a terminal), so the logs are JSON lines.
+        let poisonLines = output.split(separator: "\n").filter { $0.contains("poison record routed to the retry topic") }
+        #expect(poisonLines.count == 200 - valid, "debug logs were captured")
+        for line in poisonLines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+            #expect(object["level"] == "warning")
+            #expect(object["kafka.partition"] != nil && object["error.class"] != nil)
+        }
     }
 
     @Test func badConfigurationStopsStartUpNamingTheKey() throws {

@@ -47,7 +47,8 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             throw ConfigurationError(key: "", problem: "not valid YAML: \(error)")
         }
-        guard let root = node?.mapping else { throw ConfigurationError(key: "", problem: "the file must be a YAML mapping") }
+        guard let file = node?.mapping else { throw ConfigurationError(key: "", problem: "the file must be a YAML mapping") }
+        let root = Self.applyingEnvironmentOverrides(to: file, environment: environment)
         let reader = Section(mapping: root, path: "", environment: environment)
         try reader.allowOnly(["kafka", "relay", "delivery", "destinations", "stores", "routing", "observability", "logging"])
 
@@ -326,15 +327,23 @@ public struct ConfigurationLoader: Sendable {
     }
 
     private static func set(_ mapping: Node.Mapping, _ path: ArraySlice<String>, to value: Node) -> Node.Mapping {
-        var mapping = mapping
-        let key = Node(path.first!)
+        let name = path.first!
+        var pairs = Array(mapping)
+        // Match keys by name: composed keys carry tags and marks a fresh Node would not equal.
+        let index = pairs.firstIndex { $0.key.string == name }
+        let newValue: Node
         if path.count == 1 {
-            mapping[key] = value
+            newValue = value
         } else {
-            let child = mapping[key]?.mapping ?? Node.Mapping([])
-            mapping[key] = .mapping(set(child, path.dropFirst(), to: value))
+            let child = index.flatMap { pairs[$0].value.mapping } ?? Node.Mapping([])
+            newValue = .mapping(set(child, path.dropFirst(), to: value))
         }
-        return mapping
+        if let index {
+            pairs[index] = (pairs[index].key, newValue)
+        } else {
+            pairs.append((Node(name), newValue))
+        }
+        return Node.Mapping(pairs)
     }
 
     static func isValidTopicName(_ name: String) -> Bool {

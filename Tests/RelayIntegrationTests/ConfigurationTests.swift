@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import RelayCore
+import RelayDestinations
+import RelayHTTP
+import RelayService
+import Testing
+
+@Suite struct ConfigurationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static let secrets = [
+        "KAFKA_SASL_PASSWORD": "kafka-secret", "META_ACCESS_TOKEN": "meta-secret", "TIKTOK_ACCESS_TOKEN": "tiktok-secret",
+        "PINTEREST_ACCESS_TOKEN": "pinterest-secret", "SNAPCHAT_ACCESS_TOKEN": "snap-secret", "META_UK_ACCESS_TOKEN": "meta-uk-secret",
+        "KAFKA_API_KEY": "api-key", "KAFKA_API_SECRET": "api-secret",
+    ]
+
+    func tokenFile() throws -> String {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("google-token-\(UUID().uuidString)")
+        try "google-access-token".write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    @Test func theSASLExampleLoadsAndLibrdkafkaAcceptsItsSecuritySettings() throws {
+        var environment = Self.secrets
+        // A key can be overridden from the environment, here the mounted token file's path.
+        environment["CONVERSION_RELAY__DESTINATIONS__GOOGLE__ACCESS_TOKEN_FILE"] = try tokenFile()
+        let configuration = try ConfigurationLoader(environment: environment)
+            .load(path: Self.root.appendingPathComponent("examples/relay-sasl-ssl.yaml").path)
+        #expect(configuration.kafka.properties["security.protocol"] == "SASL_SSL")
+        #expect(configuration.kafka.properties["sasl.password"] == "kafka-secret")
+        #expect(configuration.destinations.makeDestinations().map(\.name) == ["meta", "google", "tiktok", "pinterest", "snapchat"])
+        #expect(configuration.stores["shop-uk"]?.meta?.pixelID == "2234567890")
+        #expect(configuration.logFormat == .json)
+        // librdkafka validates every property when the clients are created (no connection needed).
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        _ = try RelayEngine(configuration: configuration, http: http, logger: testLogger)
+    }
+
+    @Test func theSASLPlainExampleIsAcceptedByLibrdkafka() throws {
+        let configuration = try ConfigurationLoader(environment: Self.secrets)
+            .load(path: Self.root.appendingPathComponent("examples/relay-sasl-plain.yaml").path)
+        #expect(configuration.kafka.properties["sasl.mechanisms"] == "PLAIN")
+        #expect(configuration.kafka.properties["sasl.username"] == "api-key")
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        _ = try RelayEngine(configuration: configuration, http: http, logger: testLogger)
+    }
+
+    @Test func environmentOverridesAnyKeyThroughTheSameRules() throws {
+        let yaml = """
+            kafka:
+              bootstrap_servers: from-file:9092
+            destinations:
+              meta:
+                pixel_id: "1"
+                access_token: ${META_ACCESS_TOKEN}
+            """
+        let configuration = try ConfigurationLoader(environment: [
+            "META_ACCESS_TOKEN": "file-token",
+            "CONVERSION_RELAY__KAFKA__BOOTSTRAP_SERVERS": "from-env:9092",
+            "CONVERSION_RELAY__DESTINATIONS__META__ACCESS_TOKEN": "env-token",
+            "CONVERSION_RELAY__DELIVERY__MAX_ATTEMPTS": "9",
+            "CONVERSION_RELAY__LOGGING__LEVEL": "debug",
+        ]).load(yaml: yaml)
+        #expect(configuration.kafka.bootstrapServers == "from-env:9092")
+        #expect(configuration.destinations.meta?.accessToken.unredactedValue == "env-token")
+        #expect(configuration.delivery.maximumAttempts == 9)
+        #expect(configuration.logLevel == .debug)
+        do {
+            _ = try ConfigurationLoader(environment: ["META_ACCESS_TOKEN": "t", "CONVERSION_RELAY__DELIVERY__MAX_ATTEMPTS": "lots"]).load(yaml: yaml)
+            Issue.record("a bad override must be rejected")
+        } catch {
+            #expect(error.key == "delivery.max_attempts")
+        }
+    }
+
+    @Test(arguments: [
+        ("destinations:\n  meta:\n    pixel_id: \"1\"\n", "destinations.meta.access_token"),
+        ("destinations:\n  facebook:\n    pixel_id: \"1\"\n", "destinations.facebook"),
+        ("destinations:\n  tiktok:\n    pixel_code: ABC\n    access_token: ${T}\n    endpoint: not a url\n", "destinations.tiktok.endpoint"),
+        ("destinations:\n  google:\n    operating_account_id: \"123-456-7890\"\n    conversion_action_id: \"1\"\n    access_token_file: /x\n", "destinations.google.operating_account_id"),
+        ("destinations:\n  pinterest:\n    ad_account_id: \"1\"\n    access_token: ${T}\n    batch:\n      max_events: 1001\n", "destinations.pinterest.batch.max_events"),
+        ("destinations:\n  snapchat:\n    pixel_id: p\n    access_token: ${T}\n    max_event_age_days: 60\n", "destinations.snapchat.max_event_age_days"),
+        ("stores:\n  shop de:\n    meta:\n      pixel_id: \"1\"\n      access_token: ${T}\n", "stores.shop de"),
+        ("stores:\n  shop-de:\n    meta:\n      pixel_id: x\n      access_token: ${T}\n", "stores.shop-de.meta.pixel_id"),
+        ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nrouting:\n  unknown_store: drop\n", "routing.unknown_store"),
+        ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nobservability:\n  port: 70000\n", "observability.port"),
+        ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nlogging:\n  format: xml\n", "logging.format"),
+    ])
+    func brokenConfigsNameTheKey(body: String, key: String) {
+        let yaml = "kafka:\n  bootstrap_servers: x:9092\n" + body
+        do {
+            _ = try ConfigurationLoader(environment: ["T": "token-value"]).load(yaml: yaml)
+            Issue.record("expected an error naming \(key)")
+        } catch {
+            #expect(error.key == key, "\(error)")
+            #expect(!error.description.contains("token-value"))
+        }
+    }
+}
