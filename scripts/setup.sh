@@ -17,9 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python jsonschema (with the RFC 3339 format checker) validates schemas/examples in the tests.
-if ! python3 -c "import jsonschema, rfc3339_validator" 2>/dev/null; then
+if ! python3 -c "import jsonschema, rfc3339_validator, yaml" 2>/dev/null; then
   echo "setup: installing jsonschema for the schema agreement test"
-  python3 -m pip install --quiet "jsonschema>=4.18" rfc3339-validator
+  python3 -m pip install --quiet "jsonschema>=4.18" rfc3339-validator pyyaml
 fi
 
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.1 or later) is required" >&2; exit 1; }

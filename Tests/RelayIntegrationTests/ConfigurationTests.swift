@@ -100,4 +100,43 @@ import Testing
             #expect(!error.description.contains("token-value"))
         }
     }
+
+    /// schemas/config.v1.json and the loader agree: the examples pass both, broken files fail both.
+    @Test func theConfigSchemaAndTheLoaderAgree() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let broken: [String: String] = [
+            "literal-token": "kafka:\n  bootstrap_servers: x:9092\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: EAAB-literal\n",
+            "unknown-key": "kafka:\n  bootstrap_servers: x:9092\n  topik: orders\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${META_ACCESS_TOKEN}\n",
+            "managed-property": "kafka:\n  bootstrap_servers: x:9092\n  properties:\n    enable.auto.commit: \"false\"\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${META_ACCESS_TOKEN}\n",
+        ]
+        var files: [(path: String, valid: Bool)] = []
+        for name in ["relay-sasl-ssl.yaml", "relay-sasl-plain.yaml"] {
+            files.append((Self.root.appendingPathComponent("examples/\(name)").path, true))
+        }
+        for (name, text) in broken {
+            let file = directory.appendingPathComponent("\(name).yaml")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            files.append((file.path, false))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.root.appendingPathComponent("schemas/validate_config.py").path] + files.map(\.path)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String]])
+        let googleTokenFile = try tokenFile()
+        for file in files {
+            #expect(report[file.path]?.isEmpty == file.valid, "schema on \(file.path): \(report[file.path] ?? [])")
+            var environment = Self.secrets
+            if file.path.hasSuffix("relay-sasl-ssl.yaml") {
+                environment["CONVERSION_RELAY__DESTINATIONS__GOOGLE__ACCESS_TOKEN_FILE"] = googleTokenFile
+            }
+            let loaded = (try? ConfigurationLoader(environment: environment).load(path: file.path)) != nil
+            #expect(loaded == file.valid, "loader on \(file.path)")
+        }
+    }
 }
