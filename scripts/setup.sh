@@ -22,4 +22,11 @@ if ! python3 -c "import jsonschema, rfc3339_validator, yaml" 2>/dev/null; then
   python3 -m pip install --quiet "jsonschema>=4.18" rfc3339-validator pyyaml
 fi
 
+# Helm's own Go library, for linting the chart in the tests (needs Python >= 3.12 by metadata,
+# works on 3.11).
+if ! python3 -c "import helm_sdkpy" 2>/dev/null; then
+  echo "setup: installing helm-sdkpy for the chart lint"
+  python3 -m pip install --quiet --ignore-requires-python helm-sdkpy
+fi
+
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.1 or later) is required" >&2; exit 1; }

@@ -56,6 +56,7 @@ public struct ConfigurationLoader: Sendable {
         try kafkaSection.allowOnly([
             "bootstrap_servers", "group_id", "topic", "retry_topic", "dead_letter_topic", "properties",
             "consumer_properties", "producer_properties", "revoke_drain_timeout_ms", "shutdown_drain_timeout_ms",
+            "group_instance_id",
         ])
         var kafka = KafkaSettings(bootstrapServers: try kafkaSection.string("bootstrap_servers", required: true)!)
         kafka.groupID = try kafkaSection.string("group_id") ?? kafka.groupID
@@ -65,6 +66,10 @@ public struct ConfigurationLoader: Sendable {
         kafka.properties = try kafkaSection.stringMap("properties")
         kafka.consumerProperties = try kafkaSection.stringMap("consumer_properties")
         kafka.producerProperties = try kafkaSection.stringMap("producer_properties")
+        // Static membership (KIP-345): a restart within session.timeout.ms causes no rebalance.
+        if let instance = try kafkaSection.string("group_instance_id"), !instance.isEmpty {
+            kafka.consumerProperties["group.instance.id"] = instance
+        }
         kafka.revokeDrainTimeoutMilliseconds =
             try kafkaSection.integer("revoke_drain_timeout_ms", range: 0...300_000) ?? kafka.revokeDrainTimeoutMilliseconds
         kafka.shutdownDrainTimeoutMilliseconds =
