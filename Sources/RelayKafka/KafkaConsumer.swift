@@ -175,6 +175,18 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Moves the fetch position of a partition (the next poll returns `offset` again).
+    public func seek(_ partition: TopicPartition, to offset: Int64) throws(KafkaError) {
+        let list = RDKafkaTopicPartitionList(capacity: 1)
+        list.add(topic: partition.topic, partition: partition.partition, offset: offset)
+        if let error = rd_kafka_seek_partitions(handle.pointer, list.pointer, 5_000) {
+            let message = String(cString: rd_kafka_error_string(error))
+            let code = rd_kafka_error_code(error).rawValue
+            rd_kafka_error_destroy(error)
+            throw KafkaError(code: .underlying, message: "seek \(partition): \(message)", rdKafkaCode: code)
+        }
+    }
+
     /// Stops fetching from `partitions` (the poll loop must keep running).
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
         try pauseOrResume(partitions, pause: true)

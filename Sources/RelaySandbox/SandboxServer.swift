@@ -133,7 +133,13 @@ final class SandboxState: Sendable {
         let now = Int64(Clock.epochSeconds())
         let (response, receipts) = platform.handle(request, nowSeconds: now)
         if !receipts.isEmpty {
-            ledger.withLock { $0[platform.name, default: []].append(contentsOf: receipts) }
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let stamped = receipts.map { receipt in
+                var receipt = receipt
+                receipt.receivedAtMilliseconds = now
+                return receipt
+            }
+            ledger.withLock { $0[platform.name, default: []].append(contentsOf: stamped) }
         }
         return (response, delay)
     }

@@ -14,6 +14,8 @@ public struct LedgerReceipt: Sendable, Equatable, Hashable {
     public var payloadSHA256: String
     /// Unix seconds of the event as sent.
     public var eventTime: Int64?
+    /// When the sandbox accepted it (epoch milliseconds).
+    public var receivedAtMilliseconds: Int64 = 0
 }
 
 /// A failure the sandbox injects into the next requests for one platform.

@@ -10,38 +10,75 @@ struct ConversionRelay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conversion-relay",
         abstract: "Relays order.completed events from Kafka to ad-platform conversion APIs.",
-        subcommands: [Run.self, Demo.self, CheckConfig.self, Normalize.self, Preview.self]
+        subcommands: [Run.self, Retry.self, Demo.self, CheckConfig.self, Normalize.self, Preview.self]
     )
 }
 
 struct Run: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the relay against a Kafka cluster.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the relay against a Kafka cluster (with the retry-topic consumer, unless retry.in_process is false).")
 
     @Option(name: .long, help: "Path of the YAML configuration file.")
     var config: String
 
     func run() async throws {
-        let configuration: RelayConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(path: config)
-        } catch {
-            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
-        let http = CurlHTTPClient()
-        let engine = try RelayEngine(configuration: configuration, http: http, logger: logger)
-        var observability: ObservabilityServer? = nil
-        if configuration.observability.host != nil {
-            observability = try await ObservabilityServer(settings: configuration.observability, engine: engine)
-            logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(observability!.port)"])
-        }
-        let signals = ShutdownSignals { engine.shutdown() }
-        defer { withExtendedLifetime(signals) {} }
-        try await engine.run()
-        try await observability?.shutdown()
-        http.shutdown()
+        let configuration = try loadConfiguration(config)
+        var roles: [RelayEngine.Role] = [.main]
+        if configuration.retry.inProcess { roles.append(.retry) }
+        try await runEngines(configuration, roles: roles)
     }
+}
+
+struct Retry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run only the retry-topic consumer (when retry.in_process is false, as its own deployment).")
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    func run() async throws {
+        try await runEngines(try loadConfiguration(config), roles: [.retry])
+    }
+}
+
+func loadConfiguration(_ path: String) throws -> RelayConfiguration {
+    do {
+        return try ConfigurationLoader().load(path: path)
+    } catch {
+        FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+        throw ExitCode(78)  // EX_CONFIG
+    }
+}
+
+/// Runs one engine per role until SIGTERM/SIGINT, with `/metrics`, `/healthz`, `/readyz` for the first.
+func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) async throws {
+    let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
+    let http = CurlHTTPClient()
+    let telemetry = RelayTelemetry()
+    let engines = try roles.map { role in
+        try RelayEngine(configuration: configuration, role: role, http: http, telemetry: telemetry, logger: logger)
+    }
+    var observability: ObservabilityServer? = nil
+    if configuration.observability.host != nil {
+        observability = try await ObservabilityServer(settings: configuration.observability, engine: engines[0])
+        logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(observability!.port)"])
+    }
+    let signals = ShutdownSignals { for engine in engines { engine.shutdown() } }
+    defer { withExtendedLifetime(signals) {} }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for engine in engines {
+            group.addTask { try await engine.run() }
+        }
+        // A fatal error in one engine stops the others too.
+        do {
+            try await group.waitForAll()
+        } catch {
+            for engine in engines { engine.shutdown() }
+            throw error
+        }
+    }
+    try await observability?.shutdown()
+    http.shutdown()
 }
 
 struct Demo: AsyncParsableCommand {

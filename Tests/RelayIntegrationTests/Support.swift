@@ -126,8 +126,8 @@ final class RunningRelay: Sendable {
     let http = CurlHTTPClient()
     private let task: Task<Void, any Error>
 
-    init(_ configuration: RelayConfiguration, telemetry: RelayTelemetry = RelayTelemetry()) throws {
-        let engine = try RelayEngine(configuration: configuration, http: http, telemetry: telemetry, logger: testLogger)
+    init(_ configuration: RelayConfiguration, role: RelayEngine.Role = .main, telemetry: RelayTelemetry = RelayTelemetry()) throws {
+        let engine = try RelayEngine(configuration: configuration, role: role, http: http, telemetry: telemetry, logger: testLogger)
         self.engine = engine
         task = Task { try await engine.run() }
     }

@@ -14,6 +14,8 @@ public struct RetryEnvelope: Sendable, Equatable {
         public static let destination = "relay.destination"
         public static let attempt = "relay.attempt"
         public static let firstSeen = "relay.first.seen"
+        public static let notBefore = "relay.not.before"
+        public static let history = "relay.history"
     }
 
     public var origin: RecordPosition
@@ -28,10 +30,14 @@ public struct RetryEnvelope: Sendable, Equatable {
     public var attempt: Int
     /// When the relay first saw the record, as milliseconds since the Unix epoch.
     public var firstSeenMilliseconds: Int64
+    /// The retry consumer holds the record until this time (epoch milliseconds).
+    public var notBeforeMilliseconds: Int64?
+    /// Every earlier failure, oldest first: `attempt|error_class|reason` entries separated by `;`.
+    public var history: String?
 
     public init(
         origin: RecordPosition, errorClass: String, reason: String, destination: String? = nil, attempt: Int = 1,
-        firstSeenMilliseconds: Int64
+        firstSeenMilliseconds: Int64, notBeforeMilliseconds: Int64? = nil, history: String? = nil
     ) {
         self.origin = origin
         self.errorClass = errorClass
@@ -39,6 +45,18 @@ public struct RetryEnvelope: Sendable, Equatable {
         self.destination = destination
         self.attempt = attempt
         self.firstSeenMilliseconds = firstSeenMilliseconds
+        self.notBeforeMilliseconds = notBeforeMilliseconds
+        self.history = history
+    }
+
+    /// The envelope for the next failure of the same record: same origin and first-seen time,
+    /// attempt + 1, this failure appended to the history.
+    public func next(errorClass: String, reason: String, destination: String?, notBeforeMilliseconds: Int64?) -> RetryEnvelope {
+        let entry = "\(attempt)|\(self.errorClass)|\(self.reason.replacing(";", with: ","))"
+        return RetryEnvelope(
+            origin: origin, errorClass: errorClass, reason: reason, destination: destination, attempt: attempt + 1,
+            firstSeenMilliseconds: firstSeenMilliseconds, notBeforeMilliseconds: notBeforeMilliseconds,
+            history: history.map { "\($0);\(entry)" } ?? entry)
     }
 
     /// Headers in a fixed order, values as UTF-8.
@@ -53,6 +71,8 @@ public struct RetryEnvelope: Sendable, Equatable {
             (HeaderName.firstSeen, String(firstSeenMilliseconds)),
         ]
         if let destination { headers.append((HeaderName.destination, destination)) }
+        if let notBeforeMilliseconds { headers.append((HeaderName.notBefore, String(notBeforeMilliseconds))) }
+        if let history { headers.append((HeaderName.history, history)) }
         return headers
     }
 
@@ -69,6 +89,7 @@ public struct RetryEnvelope: Sendable, Equatable {
         self.init(
             origin: RecordPosition(topicPartition: TopicPartition(topic: topic, partition: partition), offset: offset),
             errorClass: errorClass, reason: value(HeaderName.errorReason) ?? "",
-            destination: value(HeaderName.destination), attempt: attempt, firstSeenMilliseconds: firstSeen)
+            destination: value(HeaderName.destination), attempt: attempt, firstSeenMilliseconds: firstSeen,
+            notBeforeMilliseconds: value(HeaderName.notBefore).flatMap { Int64($0) }, history: value(HeaderName.history))
     }
 }

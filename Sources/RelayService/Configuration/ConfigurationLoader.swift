@@ -50,7 +50,7 @@ public struct ConfigurationLoader: Sendable {
         guard let file = node?.mapping else { throw ConfigurationError(key: "", problem: "the file must be a YAML mapping") }
         let root = Self.applyingEnvironmentOverrides(to: file, environment: environment)
         let reader = Section(mapping: root, path: "", environment: environment)
-        try reader.allowOnly(["kafka", "relay", "delivery", "destinations", "stores", "routing", "observability", "logging"])
+        try reader.allowOnly(["kafka", "relay", "delivery", "retry", "destinations", "stores", "routing", "observability", "logging"])
 
         let kafkaSection = try reader.section("kafka", required: true)!
         try kafkaSection.allowOnly([
@@ -136,6 +136,23 @@ public struct ConfigurationLoader: Sendable {
                     throw ConfigurationError(key: section.path, problem: "a store needs at least one enabled destination")
                 }
                 configuration.stores[store] = settings
+            }
+        }
+        if let retry = try reader.section("retry") {
+            try retry.allowOnly(["in_process", "delays_s", "max_attempts", "horizon_hours"])
+            configuration.retry.inProcess = try retry.bool("in_process") ?? true
+            if let node = retry.node("delays_s") {
+                guard let list = node.sequence, !list.isEmpty,
+                    case let delays = list.compactMap({ $0.scalar.flatMap { Int($0.string) } }), delays.count == list.count,
+                    delays.allSatisfy({ (0...86_400).contains($0) })
+                else {
+                    throw ConfigurationError(key: retry.key("delays_s"), problem: "must be a list of seconds between 0 and 86400")
+                }
+                configuration.retry.delaysSeconds = delays
+            }
+            configuration.retry.maximumAttempts = try retry.integer("max_attempts", range: 1...100) ?? configuration.retry.maximumAttempts
+            if let hours = try retry.integer("horizon_hours", range: 1...160) {
+                configuration.retry.horizonSeconds = hours * 3600
             }
         }
         if let routing = try reader.section("routing") {

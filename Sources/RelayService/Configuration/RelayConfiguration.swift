@@ -14,12 +14,37 @@ public struct RelayConfiguration: Sendable {
     public var stores: [String: DestinationSettings] = [:]
     /// What happens to an event whose `store_id` has no entry in ``stores``.
     public var unknownStorePolicy: UnknownStorePolicy = .useDefaultDestinations
+    public var retry = RetrySettings()
     public var observability = ObservabilitySettings()
     public var logLevel: Logger.Level = .info
     public var logFormat: LogFormat = .automatic
 
     public init(kafka: KafkaSettings) {
         self.kafka = kafka
+    }
+}
+
+/// The retry-topic consumer: when records handed to the retry topic are tried again, and when
+/// they are given up on (moved to the dead-letter topic).
+public struct RetrySettings: Sendable {
+    /// Run the retry consumer inside `conversion-relay run` (otherwise run `conversion-relay retry`).
+    public var inProcess = true
+    /// Wait before attempt n+1 is `delaysSeconds[n-1]` (the last value repeats).
+    public var delaysSeconds: [Int] = [60, 300, 1800, 7200, 21_600]
+    /// Attempts in all (the first, by the main consumer, included) before the dead-letter topic.
+    public var maximumAttempts = 6
+    /// Oldest a record may get, from when the relay first saw it, before the dead-letter topic.
+    /// Shorter than the strictest platform's oldest accepted event (Meta: 7 days).
+    public var horizonSeconds = 5 * 86_400
+    /// The retry consumer's group: `<group_id><suffix>`.
+    public var groupSuffix = "-retry"
+
+    public init() {}
+
+    /// How long to wait before `attempt` (2, 3, …).
+    public func delayMilliseconds(beforeAttempt attempt: Int) -> Int64 {
+        guard !delaysSeconds.isEmpty else { return 0 }
+        return Int64(delaysSeconds[min(max(attempt - 2, 0), delaysSeconds.count - 1)]) * 1000
     }
 }
 

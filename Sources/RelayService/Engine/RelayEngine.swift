@@ -16,6 +16,17 @@ import Synchronization
 /// concurrency; the producer's thread reports retry-topic writes. Shared state sits behind one
 /// lock, taken once per record and once per batch.
 public final class RelayEngine: Sendable {
+    /// What this engine consumes.
+    public enum Role: Sendable {
+        /// The orders topic.
+        case main
+        /// The retry topic, in its own consumer group: holds each record until its not-before
+        /// time, re-sends it to the destination its headers name, and gives up (dead-letter topic)
+        /// after the maximum attempts or the retry horizon.
+        case retry
+    }
+
+    public let role: Role
     private let configuration: RelayConfiguration
     /// One lane per (store, destination): its own batches, delivery loop and metrics labels.
     private let lanes: [Lane]
@@ -42,6 +53,8 @@ public final class RelayEngine: Sendable {
         var orderID: String
         var payload: [UInt8]
         var source: SourceRecord
+        /// The envelope the record carried when it came from the retry topic.
+        var previous: RetryEnvelope?
     }
 
     /// The original record, kept to write it unchanged to the retry topic if needed.
@@ -74,6 +87,8 @@ public final class RelayEngine: Sendable {
         var backpressure = false
         var stopping = false
         var assignmentReceived = false
+        /// Retry role: partitions paused until their head record is due (offset, due epoch ms).
+        var held: [TopicPartition: (offset: Int64, dueMilliseconds: Int64)] = [:]
         /// Consecutive failed requests per lane (reset by a success): readiness.
         var consecutiveFailures: [Int]
     }
@@ -87,9 +102,10 @@ public final class RelayEngine: Sendable {
     }
 
     public init(
-        configuration: RelayConfiguration, http: any HTTPExecutor, telemetry: RelayTelemetry = RelayTelemetry(),
-        logger: Logger
+        configuration: RelayConfiguration, role: Role = .main, http: any HTTPExecutor,
+        telemetry: RelayTelemetry = RelayTelemetry(), logger: Logger
     ) throws(KafkaError) {
+        self.role = role
         self.configuration = configuration
         var lanes: [Lane] = []
         func addLanes(_ settings: DestinationSettings, store: String) -> [Int] {
@@ -117,7 +133,8 @@ public final class RelayEngine: Sendable {
         let kafka = configuration.kafka
         var consumerProperties = kafka.properties.merging(kafka.consumerProperties) { $1 }
         consumerProperties["bootstrap.servers"] = kafka.bootstrapServers
-        consumerProperties["group.id"] = kafka.groupID
+        consumerProperties["group.id"] = role == .main ? kafka.groupID : kafka.groupID + configuration.retry.groupSuffix
+        if role == .retry { consumerProperties["group.instance.id"] = nil }
         var producerProperties = kafka.properties.merging(kafka.producerProperties) { $1 }
         producerProperties["bootstrap.servers"] = kafka.bootstrapServers
         self.consumer = try KafkaConsumer(properties: consumerProperties, logger: logger)
@@ -154,15 +171,15 @@ public final class RelayEngine: Sendable {
     /// Runs until ``shutdown()`` (returns normally) or a fatal Kafka error (throws).
     public func run() async throws {
         try consumer.subscribe(
-            topics: [configuration.kafka.topic],
+            topics: [role == .main ? configuration.kafka.topic : configuration.kafka.effectiveRetryTopic],
             handler: KafkaRebalanceHandler(
                 assigned: { [self] partitions in handleAssigned(partitions) },
                 revoked: { [self] partitions, lost in handleRevoked(partitions, lost: lost) },
                 committed: { [self] result in handleCommitted(result) }))
         logger.info(
-            "relay started",
+            role == .main ? "relay started" : "retry consumer started",
             metadata: [
-                "kafka.topic": "\(configuration.kafka.topic)", "kafka.group.id": "\(configuration.kafka.groupID)",
+                "kafka.topic": "\(role == .main ? configuration.kafka.topic : configuration.kafka.effectiveRetryTopic)",
                 "destinations": "\(Set(lanes.map(\.label.platform)).sorted().joined(separator: ","))",
                 "stores": "\(storeLanes.keys.sorted().joined(separator: ","))",
             ])
@@ -211,6 +228,7 @@ public final class RelayEngine: Sendable {
                 lastHousekeeping = now
                 flushBatches(force: false)
                 storeDirtyOffsets()
+                releaseDueRecords()
                 applyBackpressure()
             }
             if now - lastGauges >= 1000 {
@@ -244,12 +262,46 @@ public final class RelayEngine: Sendable {
             logger.debug("record for a partition not assigned here, skipped", metadata: ["kafka.partition": "\(topicPartition)"])
             return
         }
+        var previous: RetryEnvelope? = nil
+        if role == .retry {
+            guard state.withLock({ $0.held[topicPartition] == nil }) else {
+                return  // fetched before the pause took effect; re-read after the seek
+            }
+            previous =
+                RetryEnvelope(headers: record.headers)
+                ?? RetryEnvelope(
+                    origin: position, errorClass: "unknown", reason: "record had no retry headers", attempt: 1,
+                    firstSeenMilliseconds: MonotonicClock.epochMilliseconds())
+            let due = previous?.notBeforeMilliseconds ?? 0
+            if due > MonotonicClock.epochMilliseconds() {
+                // Not due: pause the partition (the poll loop keeps running) and read this record
+                // again when it is; nothing after it is processed meanwhile.
+                state.withLock { $0.held[topicPartition] = (position.offset, due) }
+                applyBackpressure()
+                return
+            }
+        }
         let source = SourceRecord(
-            key: record.key, value: record.value, firstSeenMilliseconds: MonotonicClock.epochMilliseconds())
+            key: record.key, value: record.value,
+            firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? MonotonicClock.epochMilliseconds())
         let event: OrderEvent
         do {
             event = try decoder.decode(record.value)
         } catch {
+            if let previous {
+                // Still not decodable: retrying cannot help, straight to the dead-letter topic.
+                state.withLock { state in
+                    state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
+                    state.dirty.insert(topicPartition)
+                }
+                let envelope = previous.next(
+                    errorClass: error.kind.rawValue, reason: error.description, destination: nil, notBeforeMilliseconds: nil)
+                writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
+                    [self] in
+                    settle([(position, generation)], lane: nil)
+                }
+                return
+            }
             state.withLock { state in
                 state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
                 state.dirty.insert(topicPartition)
@@ -264,7 +316,8 @@ public final class RelayEngine: Sendable {
                 ])
             let envelope = RetryEnvelope(
                 origin: position, errorClass: error.kind.rawValue, reason: error.description,
-                firstSeenMilliseconds: source.firstSeenMilliseconds)
+                firstSeenMilliseconds: source.firstSeenMilliseconds,
+                notBeforeMilliseconds: MonotonicClock.epochMilliseconds() + configuration.retry.delayMilliseconds(beforeAttempt: 2))
             writeUntilAcknowledged(topic: configuration.kafka.effectiveRetryTopic, source: source, envelope: envelope) {
                 [self] in
                 telemetry.poisonWrittenToRetryTopic()
@@ -294,7 +347,9 @@ public final class RelayEngine: Sendable {
         let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
         var sends: [(lane: Int, payload: [UInt8])] = []
         var deadLetters: [(lane: Int, exclusion: Exclusion)] = []
-        for index in routed {
+        // A retried record goes only to the destination that still needs it.
+        let targets = routed.filter { previous?.destination == nil || lanes[$0].label.platform == previous?.destination }
+        for index in targets {
             let lane = lanes[index]
             switch lane.destination.encode(prepared) {
             case .send(let payload):
@@ -315,7 +370,7 @@ public final class RelayEngine: Sendable {
                 state.inFlight[index] += 1
                 let pending = PendingDelivery(
                     position: position, generation: generation, eventID: eventID, orderID: event.orderID,
-                    payload: payload, source: source)
+                    payload: payload, source: source, previous: previous)
                 if let closed = state.batches[index].append(pending, bytes: payload.count, now: now) {
                     ready.append((index, closed))
                 }
@@ -331,9 +386,11 @@ public final class RelayEngine: Sendable {
                     "destination": "\(label.platform)", "store": "\(label.store)", "order_id": "\(event.orderID)",
                     "event_id": "\(eventID)", "reason": "\(exclusion.reason)", "detail": "\(exclusion.detail)",
                 ])
-            let envelope = RetryEnvelope(
-                origin: position, errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform,
-                firstSeenMilliseconds: source.firstSeenMilliseconds)
+            let envelope =
+                previous?.next(errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform, notBeforeMilliseconds: nil)
+                ?? RetryEnvelope(
+                    origin: position, errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform,
+                    firstSeenMilliseconds: source.firstSeenMilliseconds)
             writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
                 [self] in
                 telemetry.deadLettered(label)
@@ -374,7 +431,7 @@ public final class RelayEngine: Sendable {
         for partition in partitions {
             telemetry.partition(partition, lag: lag[partition], stored: stored[partition])
         }
-        telemetry.assignment(assigned: partitions.count, paused: paused)
+        telemetry.assignment(role: role == .main ? "main" : "retry", assigned: partitions.count, paused: paused)
         for (index, lane) in lanes.enumerated() { telemetry.inFlight(lane.label, events: inFlight[index]) }
     }
 
@@ -434,6 +491,25 @@ public final class RelayEngine: Sendable {
         }
     }
 
+    /// Retry role: seeks each held partition back to its head record once it is due, so the next
+    /// poll returns it again (``applyBackpressure()`` then resumes the partition).
+    private func releaseDueRecords() {
+        guard role == .retry else { return }
+        let now = MonotonicClock.epochMilliseconds()
+        let due: [(TopicPartition, Int64)] = state.withLock { state in
+            let due = state.held.filter { $0.value.dueMilliseconds <= now }.map { ($0.key, $0.value.offset) }
+            for (partition, _) in due { state.held[partition] = nil }
+            return due
+        }
+        for (partition, offset) in due {
+            do {
+                try consumer.seek(partition, to: offset)
+            } catch {
+                logger.warning("seek to a due retry record failed; it will be re-read after a rebalance", metadata: ["kafka.error": "\(error)"])
+            }
+        }
+    }
+
     /// Pauses every assigned partition while some destination has more unsettled events than the
     /// high watermark, and resumes below the low watermark. The poll loop keeps polling meanwhile,
     /// so the member stays in the group.
@@ -447,7 +523,7 @@ public final class RelayEngine: Sendable {
             } else if state.backpressure, busiest <= low {
                 state.backpressure = false
             }
-            let desired: Set<TopicPartition> = state.backpressure ? Set(state.partitions.keys) : []
+            let desired = (state.backpressure ? Set(state.partitions.keys) : []).union(state.held.keys)
             let pause = desired.subtracting(state.paused)
             let resume = state.paused.subtracting(desired)
             state.paused = desired
@@ -519,6 +595,7 @@ public final class RelayEngine: Sendable {
                 state.partitions[partition] = nil
                 state.stored[partition] = nil
                 state.dirty.remove(partition)
+                state.held[partition] = nil
             }
         }
         for partition in revoked { telemetry.forget(partition) }
@@ -646,17 +723,35 @@ public final class RelayEngine: Sendable {
         state.withLock { $0.consecutiveFailures[lane] = failed ? $0.consecutiveFailures[lane] + 1 : 0 }
     }
 
-    /// Writes each event to the retry topic for this one destination; each is settled when the
-    /// write is acknowledged.
+    /// Writes each event to the retry topic for this one destination, due after the next delay; or,
+    /// when its attempts or the retry horizon are used up, to the dead-letter topic with its full
+    /// history. Each is settled when the write is acknowledged.
     private func handToRetryTopic(_ entries: [PendingDelivery], lane index: Int, errorClass: String, reason: String) {
         let label = lanes[index].label
+        let retry = configuration.retry
+        let now = MonotonicClock.epochMilliseconds()
         for entry in entries {
-            let envelope = RetryEnvelope(
-                origin: entry.position, errorClass: errorClass, reason: reason, destination: label.platform,
-                firstSeenMilliseconds: entry.source.firstSeenMilliseconds)
-            writeUntilAcknowledged(topic: configuration.kafka.effectiveRetryTopic, source: entry.source, envelope: envelope)
-            { [self] in
-                telemetry.handedToRetryTopic(label)
+            let attempt = (entry.previous?.attempt ?? 0) + 1
+            let notBefore = now + retry.delayMilliseconds(beforeAttempt: attempt + 1)
+            let expired =
+                attempt >= retry.maximumAttempts
+                || notBefore - entry.source.firstSeenMilliseconds > Int64(retry.horizonSeconds) * 1000
+            let envelope =
+                entry.previous?.next(errorClass: errorClass, reason: reason, destination: label.platform, notBeforeMilliseconds: expired ? nil : notBefore)
+                ?? RetryEnvelope(
+                    origin: entry.position, errorClass: errorClass, reason: reason, destination: label.platform,
+                    firstSeenMilliseconds: entry.source.firstSeenMilliseconds, notBeforeMilliseconds: expired ? nil : notBefore)
+            let topic = expired ? configuration.kafka.effectiveDeadLetterTopic : configuration.kafka.effectiveRetryTopic
+            if expired {
+                logger.warning(
+                    "giving up on an event for one destination: written to the dead-letter topic",
+                    metadata: [
+                        "destination": "\(label.platform)", "order_id": "\(entry.orderID)", "event_id": "\(entry.eventID)",
+                        "attempts": "\(envelope.attempt)", "error.class": "\(errorClass)",
+                    ])
+            }
+            writeUntilAcknowledged(topic: topic, source: entry.source, envelope: envelope) { [self] in
+                if expired { telemetry.deadLettered(label) } else { telemetry.handedToRetryTopic(label) }
                 settle([(entry.position, entry.generation)], lane: index)
             }
         }

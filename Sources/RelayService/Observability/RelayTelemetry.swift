@@ -147,9 +147,9 @@ public final class RelayTelemetry: Sendable {
         }
     }
 
-    func assignment(assigned: Int, paused: Int) {
-        gauge("conversion_relay_partitions_assigned").record(assigned)
-        gauge("conversion_relay_partitions_paused").record(paused)
+    func assignment(role: String, assigned: Int, paused: Int) {
+        gauge("conversion_relay_partitions_assigned", [("role", role)]).record(assigned)
+        gauge("conversion_relay_partitions_paused", [("role", role)]).record(paused)
     }
 
     // MARK: - Metric objects, created once per name and labels

@@ -1,0 +1,93 @@
+import Foundation
+import RelayCore
+import RelayDestinations
+import RelayHTTP
+import RelayKafka
+import RelaySandbox
+import RelayService
+import Testing
+
+/// The retry-topic consumer (issue 4): records handed to the retry topic are held until due,
+/// re-sent only to the destination that needs them, and dead-lettered with their history when
+/// attempts run out.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct RetryConsumerTests {
+    func configuration(_ fixture: Fixture, http: any HTTPExecutor, group: String) throws -> RelayConfiguration {
+        var configuration = fixture.configuration(group: group)
+        let all = try DestinationSettings.sandbox(fixture.sandbox, http: http, lingerMilliseconds: 50)
+        configuration.destinations = DestinationSettings(meta: all.meta, tiktok: all.tiktok)
+        configuration.delivery.maximumAttempts = 2
+        configuration.retry.delaysSeconds = [2]
+        return configuration
+    }
+
+    @Test func failedDestinationIsRetriedFromTheRetryTopicAfterItsDelayAndOnlyThere() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
+        let orders = samples(40, seed: 21)
+        _ = try await fixture.publish(orders)
+        // Meta is down for the main consumer's attempts (2 per batch, at most 2 batches).
+        fixture.sandbox.inject(InjectedFault(.serverError(status: 503), count: 4), into: "meta")
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        let configuration = try configuration(fixture, http: http, group: "retry-ok")
+        let main = try RunningRelay(configuration)
+        let retry = try RunningRelay(configuration, role: .retry)
+        let expected = deliverable(orders)
+        let inspector = try fixture.inspector(group: "retry-ok")
+        let delivered = try await eventually(seconds: 90) {
+            let committed = try inspector.committedAndEnd(topic: "orders").committed
+            return Set(fixture.sandbox.receipts("meta").map(\.eventID)) == expected && committed == 40
+        }
+        try await main.stop()
+        try await retry.stop()
+        #expect(delivered)
+        expectSameEventIDs(Set(fixture.sandbox.receipts("meta").map(\.eventID)), expected, "meta")
+        // TikTok acknowledged the first time: the retry never goes back to it.
+        let tiktok = fixture.sandbox.receipts("tiktok")
+        #expect(tiktok.count == expected.count)
+        expectSameEventIDs(Set(tiktok.map(\.eventID)), expected, "tiktok")
+
+        let retried = try fixture.readAll("orders.conversion-retry", expected: 1)
+        let envelopes = retried.compactMap { RetryEnvelope(headers: $0.headers) }
+        #expect(!envelopes.isEmpty)
+        #expect(envelopes.allSatisfy { $0.destination == "meta" && $0.notBeforeMilliseconds != nil })
+        // Nothing was re-sent before it was due.
+        let firstDue = try #require(envelopes.compactMap(\.notBeforeMilliseconds).min())
+        let retriedIDs = Set(try retried.map { record in
+            guard case .object(let json) = try JSONParser().parse(record.value), case .string(let id)? = json["order_id"] else { return "" }
+            return id
+        })
+        let late = fixture.sandbox.receipts("meta").filter { retriedIDs.contains($0.eventID) }
+        #expect(!late.isEmpty)
+        #expect(late.allSatisfy { $0.receivedAtMilliseconds >= firstDue })
+        #expect((retry.engine.statistics.delivered["meta"] ?? 0) >= retriedIDs.count)
+    }
+
+    @Test func exhaustedRecordsAreDeadLetteredWithTheirHistory() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 1)
+        let orders = samples(6, seed: 22)
+        let positions = try await fixture.publish(orders)
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        var configuration = try configuration(fixture, http: http, group: "retry-exhausted")
+        configuration.destinations.meta?.pixelID = "999"  // a pixel that does not exist: refused every time
+        configuration.retry.delaysSeconds = [1]
+        configuration.retry.maximumAttempts = 3
+        let main = try RunningRelay(configuration)
+        let retry = try RunningRelay(configuration, role: .retry)
+        let expected = deliverable(orders)
+        let dead = try fixture.readAll("orders.conversion-dlq", expected: expected.count, seconds: 60)
+        try await main.stop()
+        try await retry.stop()
+        #expect(dead.count == expected.count)
+        for record in dead {
+            let envelope = try #require(RetryEnvelope(headers: record.headers))
+            #expect(envelope.attempt == 3)
+            #expect(envelope.destination == "meta")
+            #expect(envelope.errorClass == "configuration")
+            #expect(envelope.history?.split(separator: ";").count == 2)
+            #expect(positions.values.contains(envelope.origin), "the origin stays the orders record")
+        }
+        #expect(fixture.sandbox.receipts("meta").isEmpty)
+        #expect(fixture.sandbox.receipts("tiktok").count == expected.count)
+    }
+}
