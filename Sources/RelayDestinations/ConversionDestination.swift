@@ -10,6 +10,8 @@ public protocol ConversionDestination: Sendable {
     /// Stable name used in config, metrics, headers and the ledger (`meta`, `google`, …).
     var name: String { get }
     var batchPolicy: BatchPolicy { get }
+    /// Requests per minute this relay may send, or `nil` for no limit.
+    var requestsPerMinute: Int? { get }
 
     /// Encodes one event as this platform's JSON event object, or says why it must not be sent.
     func encode(_ prepared: PreparedEvent) -> EncodingDecision

@@ -16,6 +16,8 @@ public struct MetaDestinationConfiguration: Sendable {
     public var actionSource: String = "website"
     public var batchPolicy = BatchPolicy(maximumEvents: 1000)
     public var timeoutMilliseconds = 30_000
+    /// Requests per minute this destination may receive from one relay. Meta publishes no Conversions API rate limit (UNCONFIRMED, destinations.md §1): none by default.
+    public var requestsPerMinute: Int? = nil
 
     public init(pixelID: String, accessToken: Secret) {
         self.pixelID = pixelID
@@ -43,6 +45,7 @@ public struct MetaDestination: ConversionDestination {
     }
 
     public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
 
     /// The `user_data` keys Meta hashes, with our field for each [destinations.md §1 normalization table].
     static let hashedFields: [(key: StaticString, field: IdentityField)] = [

@@ -13,6 +13,8 @@ public struct PinterestDestinationConfiguration: Sendable {
     public var testMode = false
     public var batchPolicy = BatchPolicy(maximumEvents: 1000)
     public var timeoutMilliseconds = 30_000
+    /// Requests per minute this destination may receive from one relay. Pinterest: 5,000 calls/min per ad account (destinations.md §4).
+    public var requestsPerMinute: Int? = 5000
     /// Pinterest's hard limit is UNCONFIRMED (events over an hour late count as offline);
     /// 7 days is our conservative ceiling.
     public var maximumEventAgeSeconds: Int64 = 7 * 86_400
@@ -35,6 +37,7 @@ public struct PinterestDestination: ConversionDestination {
     }
 
     public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
 
     static let hashedFields: [(key: StaticString, field: IdentityField)] = [
         ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ge", .gender), ("db", .dateOfBirth),

@@ -13,6 +13,8 @@ public struct SnapchatDestinationConfiguration: Sendable {
     /// 2,000 per request is UNCONFIRMED (third parties); we stay at 1,000 to be safe.
     public var batchPolicy = BatchPolicy(maximumEvents: 1000)
     public var timeoutMilliseconds = 30_000
+    /// Requests per minute this destination may receive from one relay. Snapchat's rate limit is UNCONFIRMED (destinations.md §5): none by default.
+    public var requestsPerMinute: Int? = nil
     /// Timestamps up to 37 days back are eligible (destinations.md §5 "Event age").
     public var maximumEventAgeSeconds: Int64 = 37 * 86_400
 
@@ -34,6 +36,7 @@ public struct SnapchatDestination: ConversionDestination {
     }
 
     public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
 
     /// `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules, as
     /// destinations.md advises.

@@ -15,6 +15,8 @@ public struct TikTokDestinationConfiguration: Sendable {
     /// 1,000 per request is UNCONFIRMED (third parties only), so it is also our ceiling.
     public var batchPolicy = BatchPolicy(maximumEvents: 1000)
     public var timeoutMilliseconds = 30_000
+    /// Requests per minute this destination may receive from one relay. TikTok's rate limit is UNCONFIRMED (destinations.md §3): none by default.
+    public var requestsPerMinute: Int? = nil
     /// TikTok's oldest accepted event is UNCONFIRMED; 7 days matches the strictest documented
     /// platform and keeps events inside the 48 h dedup window's useful range.
     public var maximumEventAgeSeconds: Int64 = 7 * 86_400
@@ -38,6 +40,7 @@ public struct TikTokDestination: ConversionDestination {
     }
 
     public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
         let event = prepared.event

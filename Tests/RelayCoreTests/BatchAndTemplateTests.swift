@@ -102,3 +102,34 @@ import Testing
         #expect("\(email)" == "<redacted>")
     }
 }
+
+@Suite struct TokenBucketTests {
+    @Test func allowsABurstThenPacesAtTheRate() {
+        var bucket = TokenBucket(requestsPerMinute: 300)  // Google's documented per-project limit
+        #expect(bucket.capacity == 30)
+        var waits: [Int64] = []
+        for _ in 0..<32 { waits.append(bucket.reserve(now: 0)) }
+        #expect(waits.prefix(30).allSatisfy { $0 == 0 })
+        #expect(waits[30] == 200)  // 5 requests per second: one every 200 ms
+        #expect(waits[31] == 400)
+    }
+
+    @Test func refillsOverTimeUpToCapacity() {
+        var bucket = TokenBucket(requestsPerMinute: 60)
+        #expect(bucket.capacity == 6)
+        for _ in 0..<6 { #expect(bucket.reserve(now: 0) == 0) }
+        #expect(bucket.reserve(now: 0) == 1000)
+        // An hour later the bucket is full again, not overflowing.
+        var later = bucket
+        for _ in 0..<6 { #expect(later.reserve(now: 3_600_000) == 0) }
+        #expect(later.reserve(now: 3_600_000) > 0)
+    }
+
+    @Test func sustainedThroughputMatchesTheRate() {
+        var bucket = TokenBucket(requestsPerMinute: 600)
+        var clock: Int64 = 0
+        for _ in 0..<1000 { clock += bucket.reserve(now: clock) }
+        // 1000 requests, 60 of them from the initial burst, the rest at 10/s.
+        #expect(abs(Double(clock) - 94_000) < 200)
+    }
+}

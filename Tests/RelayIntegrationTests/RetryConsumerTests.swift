@@ -90,4 +90,33 @@ import Testing
         #expect(fixture.sandbox.receipts("meta").isEmpty)
         #expect(fixture.sandbox.receipts("tiktok").count == expected.count)
     }
+
+    /// One destination down for longer than the hand-off time, the other up: the commit frontier
+    /// still reaches the end (the failing pairs wait in the retry topic for that destination
+    /// only), and the healthy destination receives each event exactly once.
+    @Test func aDestinationThatKeepsFailingDoesNotHoldThePartition() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
+        let orders = samples(30, seed: 23)
+        _ = try await fixture.publish(orders)
+        fixture.sandbox.inject(InjectedFault(.serverError(status: 503), count: 100_000), into: "meta")
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        var configuration = try configuration(fixture, http: http, group: "handoff")
+        configuration.delivery.maximumAttempts = 100
+        configuration.delivery.handoffAfterMilliseconds = 1_500
+        let main = try RunningRelay(configuration)
+        let inspector = try fixture.inspector(group: "handoff")
+        let committed = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 30 }
+        try await main.stop()
+        #expect(committed, "the frontier must advance although Meta is still down")
+        let expected = deliverable(orders)
+        #expect(fixture.sandbox.receipts("meta").isEmpty)
+        let tiktok = fixture.sandbox.receipts("tiktok")
+        #expect(tiktok.count == expected.count)
+        expectSameEventIDs(Set(tiktok.map(\.eventID)), expected, "tiktok")
+        let parked = try fixture.readAll("orders.conversion-retry", expected: expected.count)
+        #expect(parked.count == expected.count)
+        #expect(parked.allSatisfy { RetryEnvelope(headers: $0.headers)?.destination == "meta" })
+        #expect((main.engine.statistics.retries["meta"] ?? 0) >= 2)
+    }
 }

@@ -16,6 +16,8 @@ public struct GoogleDestinationConfiguration: Sendable {
     public var validateOnly = false
     public var batchPolicy = BatchPolicy(maximumEvents: 2000)
     public var timeoutMilliseconds = 30_000
+    /// Requests per minute this destination may receive from one relay. Data Manager: 300 requests/min per Cloud project (destinations.md §2 "Limits").
+    public var requestsPerMinute: Int? = 300
     /// Oldest event sent. Data Manager's limit for online multi-source conversions is UNCONFIRMED
     /// (an `EVENT_TOO_OLD` error exists, destinations.md §2), so the default is conservative.
     public var maximumEventAgeSeconds: Int64 = 30 * 86_400
@@ -43,6 +45,7 @@ public struct GoogleDestination: ConversionDestination {
     }
 
     public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
         let event = prepared.event

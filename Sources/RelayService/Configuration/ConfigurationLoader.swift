@@ -102,9 +102,10 @@ public struct ConfigurationLoader: Sendable {
         if let delivery = try reader.section("delivery") {
             try delivery.allowOnly([
                 "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_concurrent_requests",
-                "high_watermark_events", "low_watermark_events",
+                "high_watermark_events", "low_watermark_events", "handoff_after_ms",
             ])
             var settings = DeliverySettings()
+            settings.handoffAfterMilliseconds = try delivery.integer("handoff_after_ms", range: 100...3_600_000) ?? settings.handoffAfterMilliseconds
             settings.maximumAttempts = try delivery.integer("max_attempts", range: 1...100) ?? settings.maximumAttempts
             settings.initialBackoffMilliseconds =
                 try delivery.integer("initial_backoff_ms", range: 1...600_000) ?? settings.initialBackoffMilliseconds
@@ -204,7 +205,7 @@ public struct ConfigurationLoader: Sendable {
     fileprivate func destinationSettings(_ destinations: Section) throws(ConfigurationError) -> DestinationSettings {
         var result = DestinationSettings()
         try destinations.allowOnly(["meta", "google", "tiktok", "pinterest", "snapchat"])
-        let common: Set<String> = ["enabled", "endpoint", "batch", "timeout_ms", "max_event_age_days"]
+        let common: Set<String> = ["enabled", "endpoint", "batch", "timeout_ms", "max_event_age_days", "requests_per_minute"]
 
         if let meta = try destinations.section("meta"), try meta.bool("enabled") ?? true {
             try meta.allowOnly(common.union(["pixel_id", "access_token", "access_token_file", "api_version", "test_event_code", "action_source"]))
@@ -227,6 +228,7 @@ public struct ConfigurationLoader: Sendable {
             if try meta.string("max_event_age_days") != nil {
                 throw ConfigurationError(key: meta.key("max_event_age_days"), problem: "is fixed at Meta's documented 7 days")
             }
+            settings.requestsPerMinute = try meta.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.meta = settings
         }
 
@@ -275,6 +277,7 @@ public struct ConfigurationLoader: Sendable {
             settings.batchPolicy = try google.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: GoogleDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try google.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 90)
+            settings.requestsPerMinute = try google.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.google = settings
         }
 
@@ -294,6 +297,7 @@ public struct ConfigurationLoader: Sendable {
             settings.batchPolicy = try tiktok.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: TikTokDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try tiktok.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
+            settings.requestsPerMinute = try tiktok.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.tiktok = settings
         }
 
@@ -310,6 +314,7 @@ public struct ConfigurationLoader: Sendable {
             settings.batchPolicy = try pinterest.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: PinterestDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try pinterest.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
+            settings.requestsPerMinute = try pinterest.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.pinterest = settings
         }
 
@@ -325,6 +330,7 @@ public struct ConfigurationLoader: Sendable {
             settings.batchPolicy = try snapchat.batchPolicy(
                 default: settings.batchPolicy, maximumEvents: SnapchatDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try snapchat.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 37)
+            settings.requestsPerMinute = try snapchat.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.snapchat = settings
         }
         return result

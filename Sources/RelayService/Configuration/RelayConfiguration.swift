@@ -113,6 +113,9 @@ public struct DeliverySettings: Sendable {
     public var maximumBackoffMilliseconds = 30_000
     /// Concurrent requests per destination.
     public var maximumConcurrentRequests = 4
+    /// An event that has not succeeded at a destination within this time is handed to the retry
+    /// topic for that destination, so one failing platform never holds the partition's commit.
+    public var handoffAfterMilliseconds = 120_000
     /// Events accepted but not yet settled, per destination, above which consumption pauses…
     public var highWatermarkEvents = 20_000
     /// …and below which it resumes.

@@ -91,6 +91,8 @@ public final class RelayEngine: Sendable {
         var held: [TopicPartition: (offset: Int64, dueMilliseconds: Int64)] = [:]
         /// Consecutive failed requests per lane (reset by a success): readiness.
         var consecutiveFailures: [Int]
+        /// Per-lane rate limits (nil: none).
+        var rateLimits: [TokenBucket?]
     }
 
     final class BatchQueue: Sendable {
@@ -143,7 +145,8 @@ public final class RelayEngine: Sendable {
             EngineState(
                 batches: lanes.map { BatchAccumulator(policy: $0.destination.batchPolicy) },
                 inFlight: Array(repeating: 0, count: lanes.count),
-                consecutiveFailures: Array(repeating: 0, count: lanes.count)))
+                consecutiveFailures: Array(repeating: 0, count: lanes.count),
+                rateLimits: lanes.map { $0.destination.requestsPerMinute.map(TokenBucket.init(requestsPerMinute:)) }))
         self.queues = lanes.map { _ in BatchQueue() }
     }
 
@@ -625,7 +628,12 @@ public final class RelayEngine: Sendable {
         var attempt = 0
         var refreshCredentials = false
         var credentialsRefreshed = false
+        let firstAttempt = MonotonicClock.milliseconds()
         while !Task.isCancelled {
+            let wait = state.withLock { $0.rateLimits[index]?.reserve(now: MonotonicClock.milliseconds()) ?? 0 }
+            if wait > 0 {
+                do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
+            }
             var request = destination.makeRequest(entries.map(\.payload))
             let outcome: DeliveryOutcome
             do {
@@ -679,13 +687,19 @@ public final class RelayEngine: Sendable {
             case .retryable(let reason, let retryAfter):
                 attempt += 1
                 metadata["reason"] = "\(reason)"
-                guard attempt < configuration.delivery.maximumAttempts else {
-                    logger.warning("retries exhausted, handing events to the retry topic", metadata: metadata)
+                let delay = backoff.delayMilliseconds(attempt: attempt, retryAfterSeconds: retryAfter)
+                let overdue =
+                    MonotonicClock.milliseconds() + Int64(delay) - firstAttempt
+                    > Int64(configuration.delivery.handoffAfterMilliseconds)
+                guard attempt < configuration.delivery.maximumAttempts, !overdue else {
+                    logger.warning(
+                        overdue ? "destination failing for too long, handing events to the retry topic"
+                            : "retries exhausted, handing events to the retry topic",
+                        metadata: metadata)
                     handToRetryTopic(entries, lane: index, errorClass: "retries_exhausted", reason: reason)
                     return
                 }
                 telemetry.retried(lane.label)
-                let delay = backoff.delayMilliseconds(attempt: attempt, retryAfterSeconds: retryAfter)
                 metadata["attempt"] = "\(attempt)"
                 metadata["delay_ms"] = "\(delay)"
                 logger.info("delivery will be retried", metadata: metadata)
