@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "conversion-relay",
             dependencies: [
-                "RelayService", "RelayDestinations", "RelayHTTP",
+                "RelayCore", "RelayService", "RelayDestinations", "RelayHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RelayCore
 import RelayDestinations
 import RelayHTTP
 import RelayService
@@ -10,7 +11,7 @@ struct ConversionRelay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conversion-relay",
         abstract: "Relays order.completed events from Kafka to ad-platform conversion APIs.",
-        subcommands: [Run.self, Retry.self, Demo.self, CheckConfig.self, Normalize.self, Preview.self]
+        subcommands: [Run.self, Retry.self, Replay.self, Demo.self, CheckConfig.self, Normalize.self, Preview.self]
     )
 }
 
@@ -38,6 +39,43 @@ struct Retry: AsyncParsableCommand {
 
     func run() async throws {
         try await runEngines(try loadConfiguration(config), roles: [.retry])
+    }
+}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-publish dead-letter records to the retry topic (after fixing a token or mapping).")
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    @Option(help: "Only records for this destination (meta, google, tiktok, pinterest, snapchat).")
+    var destination: String?
+
+    @Option(help: "Only records with this error class (relay.error.class), e.g. auth, too_old.")
+    var reason: String?
+
+    @Option(help: "Only records dead-lettered at or after this RFC 3339 time.")
+    var since: String?
+
+    @Option(help: "Only records dead-lettered at or before this RFC 3339 time.")
+    var until: String?
+
+    @Flag(help: "Count what would be replayed without writing anything.")
+    var dryRun = false
+
+    func run() throws {
+        let configuration = try loadConfiguration(config)
+        func instant(_ text: String?, _ name: String) throws -> Int64? {
+            guard let text else { return nil }
+            guard let time = RFC3339.parse(text) else { throw ValidationError("--\(name) must be an RFC 3339 time") }
+            return time.epochSeconds * 1000
+        }
+        let filter = DeadLetterReplayer.Filter(
+            destination: destination, reason: reason, since: try instant(since, "since"), until: try instant(until, "until"))
+        let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
+        let summary = try DeadLetterReplayer(configuration: configuration, logger: logger).replay(filter, dryRun: dryRun)
+        print("{\"scanned\":\(summary.scanned),\"replayed\":\(summary.replayed),\"dry_run\":\(dryRun)}")
     }
 }
 

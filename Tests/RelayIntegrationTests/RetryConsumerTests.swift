@@ -119,4 +119,38 @@ import Testing
         #expect(parked.allSatisfy { RetryEnvelope(headers: $0.headers)?.destination == "meta" })
         #expect((main.engine.statistics.retries["meta"] ?? 0) >= 2)
     }
+
+    /// After a fix (here: the right pixel id), `replay` sends dead-letter records back through the
+    /// retry topic and the retry consumer delivers them; filters select what is replayed.
+    @Test func replayAfterAFixDeliversDeadLetters() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 1)
+        let orders = samples(6, seed: 24)
+        _ = try await fixture.publish(orders)
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        var broken = try configuration(fixture, http: http, group: "replay")
+        broken.destinations.meta?.pixelID = "999"
+        broken.retry.delaysSeconds = [1]
+        broken.retry.maximumAttempts = 2
+        let main = try RunningRelay(broken)
+        let retry = try RunningRelay(broken, role: .retry)
+        let expected = deliverable(orders)
+        let dead = try fixture.readAll("orders.conversion-dlq", expected: expected.count, seconds: 60)
+        try await main.stop()
+        try await retry.stop()
+        #expect(dead.count == expected.count)
+        #expect(fixture.sandbox.receipts("meta").isEmpty)
+
+        var fixed = broken
+        fixed.destinations.meta?.pixelID = fixture.sandbox.accounts.metaPixelID
+        let replayer = DeadLetterReplayer(configuration: fixed, logger: testLogger)
+        #expect(try replayer.replay(.init(destination: "tiktok")).replayed == 0)
+        #expect(try replayer.replay(.init(destination: "meta", reason: "configuration"), dryRun: true) == .init(scanned: expected.count, replayed: expected.count))
+        #expect(try replayer.replay(.init(destination: "meta")).replayed == expected.count)
+        let again = try RunningRelay(fixed, role: .retry)
+        let delivered = await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)) == expected }
+        try await again.stop()
+        #expect(delivered)
+        #expect(fixture.sandbox.receipts("tiktok").count == expected.count, "replay never re-sends to other destinations")
+    }
 }
