@@ -117,6 +117,35 @@ extension JSONWriter {
     }
 }
 
+/// Joins a configured base URL (with or without a trailing slash) and an absolute path.
+func endpointURL(_ base: String, _ path: String) -> String {
+    (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
+}
+
+/// The hashed `user_data` keys that Meta documents and Pinterest and Snapchat share
+/// (destinations.md §1, §4, §5), in the order they are written.
+let sharedHashedUserDataFields: [(key: StaticString, field: IdentityField)] = [
+    ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ct", .city), ("st", .state),
+    ("zp", .postalCode), ("country", .country), ("db", .dateOfBirth), ("ge", .gender), ("external_id", .externalID),
+]
+
+extension JSONWriter {
+    /// Writes each present identifier of `fields` as `"key":["<hash>"]`, normalised for `platform`;
+    /// returns the keys written.
+    @discardableResult
+    mutating func hashedUserData(
+        _ fields: [(key: StaticString, field: IdentityField)], _ prepared: PreparedEvent, for platform: Platform
+    ) -> Set<String> {
+        var written: Set<String> = []
+        for (key, field) in fields {
+            guard let identifier = prepared.identifier(field, for: platform) else { continue }
+            identifierArray(key, identifier)
+            written.insert("\(key)")
+        }
+        return written
+    }
+}
+
 /// Replaces occurrences of secrets in URLs, headers and bodies with `<redacted>`.
 enum Redaction {
     static func redact(_ request: HTTPRequest, secrets: [String]) -> HTTPRequest {
@@ -155,3 +184,29 @@ public enum FormURLEncoding {
         }
     }
 }
+
+/// The settings every destination has, so configuration code reads them in one place.
+public protocol CommonDestinationSettings {
+    /// Base URL, overridable for proxies and the sandbox.
+    var endpoint: String { get set }
+    var timeoutMilliseconds: Int { get set }
+    var batchPolicy: BatchPolicy { get set }
+    var requestsPerMinute: Int? { get set }
+}
+
+/// A destination driven by a configuration that carries the common settings.
+public protocol ConfiguredDestination: ConversionDestination {
+    associatedtype Configuration: CommonDestinationSettings
+    var configuration: Configuration { get }
+}
+
+extension ConfiguredDestination {
+    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
+    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
+}
+
+extension MetaDestinationConfiguration: CommonDestinationSettings {}
+extension GoogleDestinationConfiguration: CommonDestinationSettings {}
+extension TikTokDestinationConfiguration: CommonDestinationSettings {}
+extension PinterestDestinationConfiguration: CommonDestinationSettings {}
+extension SnapchatDestinationConfiguration: CommonDestinationSettings {}

@@ -35,7 +35,7 @@ public struct MetaDestinationConfiguration: Sendable {
 /// The body is form-encoded with `data` holding the JSON array of events and `access_token` as a
 /// form field, exactly as Meta's documented curl example; a JSON body on graph.facebook.com is
 /// UNCONFIRMED in destinations.md §1, so we do not rely on it. The token never appears in the URL.
-public struct MetaDestination: ConversionDestination {
+public struct MetaDestination: ConfiguredDestination {
     public let name = "meta"
     public let configuration: MetaDestinationConfiguration
     private let normalizer = IdentityNormalizer()
@@ -43,16 +43,6 @@ public struct MetaDestination: ConversionDestination {
     public init(configuration: MetaDestinationConfiguration) {
         self.configuration = configuration
     }
-
-    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
-    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
-
-    /// The `user_data` keys Meta hashes, with our field for each [destinations.md §1 normalization table].
-    static let hashedFields: [(key: StaticString, field: IdentityField)] = [
-        ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ct", .city), ("st", .state),
-        ("zp", .postalCode), ("country", .country), ("db", .dateOfBirth), ("ge", .gender),
-        ("external_id", .externalID),
-    ]
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
         let event = prepared.event
@@ -85,12 +75,8 @@ public struct MetaDestination: ConversionDestination {
 
         writer.key("user_data")
         writer.beginObject()
-        var presentKeys: Set<String> = []
-        for (key, field) in Self.hashedFields {
-            guard let identifier = prepared.identifier(field, for: .meta) else { continue }
-            writer.identifierArray(key, identifier)
-            presentKeys.insert("\(key)")
-        }
+        // Hashed keys [destinations.md §1 normalization table].
+        var presentKeys = writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .meta)
         // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp.
         for (key, raw) in [
             ("client_ip_address", event.context.ip), ("client_user_agent", event.context.userAgent),
@@ -175,9 +161,8 @@ public struct MetaDestination: ConversionDestination {
             body.append(contentsOf: "&test_event_code=".utf8)
             FormURLEncoding.append(code.utf8, to: &body)
         }
-        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         return HTTPRequest(
-            method: "POST", url: "\(base)/\(configuration.apiVersion)/\(configuration.pixelID)/events",
+            method: "POST", url: endpointURL(configuration.endpoint, "/\(configuration.apiVersion)/\(configuration.pixelID)/events"),
             headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body,
             timeoutMilliseconds: configuration.timeoutMilliseconds)
     }

@@ -28,21 +28,13 @@ public struct PinterestDestinationConfiguration: Sendable {
 }
 
 /// Pinterest Conversions API v5: `POST /v5/ad_accounts/{id}/events`, per-event statuses.
-public struct PinterestDestination: ConversionDestination {
+public struct PinterestDestination: ConfiguredDestination {
     public let name = "pinterest"
     public let configuration: PinterestDestinationConfiguration
 
     public init(configuration: PinterestDestinationConfiguration) {
         self.configuration = configuration
     }
-
-    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
-    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
-
-    static let hashedFields: [(key: StaticString, field: IdentityField)] = [
-        ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ge", .gender), ("db", .dateOfBirth),
-        ("ct", .city), ("st", .state), ("zp", .postalCode), ("country", .country), ("external_id", .externalID),
-    ]
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
         let event = prepared.event
@@ -72,9 +64,7 @@ public struct PinterestDestination: ConversionDestination {
         }
         writer.key("user_data")
         writer.beginObject()
-        for (key, field) in Self.hashedFields {
-            writer.identifierArray(key, prepared.identifier(field, for: .pinterest))
-        }
+        writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
         writer.optionalString("client_ip_address", ip)
         writer.optionalString("client_user_agent", userAgent)
         writer.optionalString("click_id", prepared.raw(event.context.epik))
@@ -115,10 +105,10 @@ public struct PinterestDestination: ConversionDestination {
     }
 
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
-        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         return HTTPRequest(
             method: "POST",
-            url: "\(base)/v5/ad_accounts/\(configuration.adAccountID)/events" + (configuration.testMode ? "?test=true" : ""),
+            url: endpointURL(configuration.endpoint, "/v5/ad_accounts/\(configuration.adAccountID)/events")
+                + (configuration.testMode ? "?test=true" : ""),
             headers: [
                 ("Content-Type", "application/json"), ("Authorization", "Bearer \(configuration.accessToken.unredactedValue)"),
             ],

@@ -27,23 +27,13 @@ public struct SnapchatDestinationConfiguration: Sendable {
 }
 
 /// Snapchat Conversions API v3: `POST /v3/{pixel_id}/events?access_token=…`.
-public struct SnapchatDestination: ConversionDestination {
+public struct SnapchatDestination: ConfiguredDestination {
     public let name = "snapchat"
     public let configuration: SnapchatDestinationConfiguration
 
     public init(configuration: SnapchatDestinationConfiguration) {
         self.configuration = configuration
     }
-
-    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
-    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
-
-    /// `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules, as
-    /// destinations.md advises.
-    static let hashedFields: [(key: StaticString, field: IdentityField)] = [
-        ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ge", .gender), ("db", .dateOfBirth),
-        ("ct", .city), ("st", .state), ("zp", .postalCode), ("country", .country), ("external_id", .externalID),
-    ]
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
         let event = prepared.event
@@ -72,9 +62,9 @@ public struct SnapchatDestination: ConversionDestination {
         writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
         writer.key("user_data")
         writer.beginObject()
-        for (key, field) in Self.hashedFields {
-            writer.identifierArray(key, prepared.identifier(field, for: .snapchat))
-        }
+        // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
+        // as destinations.md advises.
+        writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .snapchat)
         writer.optionalString("client_ip_address", prepared.raw(event.context.ip))
         writer.optionalString("client_user_agent", prepared.raw(event.context.userAgent))
         writer.optionalString("sc_click_id", prepared.raw(event.context.scClickID))
@@ -104,13 +94,12 @@ public struct SnapchatDestination: ConversionDestination {
     }
 
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
-        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         var token: [UInt8] = []
         FormURLEncoding.append(configuration.accessToken.unredactedValue.utf8, to: &token)
         let path = configuration.validateOnly ? "events/validate" : "events"
         return HTTPRequest(
             method: "POST",
-            url: "\(base)/v3/\(configuration.pixelID)/\(path)?access_token=\(String(decoding: token, as: UTF8.self))",
+            url: endpointURL(configuration.endpoint, "/v3/\(configuration.pixelID)/\(path)?access_token=\(String(decoding: token, as: UTF8.self))"),
             headers: [("Content-Type", "application/json")],
             body: EventArrayBody.make(events, prefix: "{\"data\":", suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }

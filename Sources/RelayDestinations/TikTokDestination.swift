@@ -31,16 +31,13 @@ public struct TikTokDestinationConfiguration: Sendable {
 
 /// TikTok Events API 2.0: `POST /open_api/v1.3/event/track/`, header `Access-Token`.
 /// Success and failure travel in the body's `code` (0 = OK), whatever the HTTP status.
-public struct TikTokDestination: ConversionDestination {
+public struct TikTokDestination: ConfiguredDestination {
     public let name = "tiktok"
     public let configuration: TikTokDestinationConfiguration
 
     public init(configuration: TikTokDestinationConfiguration) {
         self.configuration = configuration
     }
-
-    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
-    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
         let event = prepared.event
@@ -121,9 +118,8 @@ public struct TikTokDestination: ConversionDestination {
         head.key("event_source_id"); head.string(configuration.pixelCode)
         head.optionalString("test_event_code", configuration.testEventCode)
         let prefix = String(decoding: head.bytes, as: UTF8.self) + ",\"data\":"
-        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         return HTTPRequest(
-            method: "POST", url: "\(base)/open_api/v1.3/event/track/",
+            method: "POST", url: endpointURL(configuration.endpoint, "/open_api/v1.3/event/track/"),
             headers: [("Content-Type", "application/json"), ("Access-Token", configuration.accessToken.unredactedValue)],
             body: EventArrayBody.make(events, prefix: prefix, suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }

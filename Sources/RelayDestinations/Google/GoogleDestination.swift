@@ -36,16 +36,13 @@ public struct GoogleDestinationConfiguration: Sendable {
 /// Google Ads conversions through the Data Manager API: `POST /v1/events:ingest` with an OAuth 2.0
 /// bearer token, hex-encoded SHA-256 identifiers, `transactionId` = the event id (the key that
 /// merges the server copy with the Google tag's conversion).
-public struct GoogleDestination: ConversionDestination {
+public struct GoogleDestination: ConfiguredDestination {
     public let name = "google"
     public let configuration: GoogleDestinationConfiguration
 
     public init(configuration: GoogleDestinationConfiguration) {
         self.configuration = configuration
     }
-
-    public var batchPolicy: BatchPolicy { configuration.batchPolicy }
-    public var requestsPerMinute: Int? { configuration.requestsPerMinute }
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
         let event = prepared.event
@@ -178,9 +175,8 @@ public struct GoogleDestination: ConversionDestination {
         prefix.key("encoding"); prefix.string("HEX")
         prefix.key("validateOnly"); prefix.bool(configuration.validateOnly)
         let head = String(decoding: prefix.bytes, as: UTF8.self) + ",\"events\":"
-        let base = configuration.endpoint.hasSuffix("/") ? String(configuration.endpoint.dropLast()) : configuration.endpoint
         return HTTPRequest(
-            method: "POST", url: "\(base)/v1/events:ingest", headers: [("Content-Type", "application/json")],
+            method: "POST", url: endpointURL(configuration.endpoint, "/v1/events:ingest"), headers: [("Content-Type", "application/json")],
             body: EventArrayBody.make(events, prefix: head, suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }
 

@@ -215,20 +215,16 @@ public struct ConfigurationLoader: Sendable {
             guard settings.apiVersion.hasPrefix("v") else {
                 throw ConfigurationError(key: meta.key("api_version"), problem: "must look like v26.0")
             }
-            settings.endpoint = try meta.url("endpoint") ?? settings.endpoint
             settings.testEventCode = try meta.string("test_event_code")
             settings.actionSource = try meta.string("action_source") ?? settings.actionSource
             let sources = ["website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other"]
             guard sources.contains(settings.actionSource) else {
                 throw ConfigurationError(key: meta.key("action_source"), problem: "must be one of \(sources.joined(separator: ", "))")
             }
-            settings.timeoutMilliseconds = try meta.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
-            settings.batchPolicy = try meta.batchPolicy(
-                default: settings.batchPolicy, maximumEvents: MetaDestinationConfiguration.maximumEventsPerRequest)
+            try meta.readCommon(into: &settings, maximumEvents: MetaDestinationConfiguration.maximumEventsPerRequest)
             if try meta.string("max_event_age_days") != nil {
                 throw ConfigurationError(key: meta.key("max_event_age_days"), problem: "is fixed at Meta's documented 7 days")
             }
-            settings.requestsPerMinute = try meta.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.meta = settings
         }
 
@@ -271,13 +267,9 @@ public struct ConfigurationLoader: Sendable {
             if try google.string("login_account_id") != nil {
                 settings.loginAccountID = try google.digits("login_account_id", what: "a 10-digit Google Ads account id", length: 10)
             }
-            settings.endpoint = try google.url("endpoint") ?? settings.endpoint
             settings.validateOnly = try google.bool("validate_only") ?? false
-            settings.timeoutMilliseconds = try google.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
-            settings.batchPolicy = try google.batchPolicy(
-                default: settings.batchPolicy, maximumEvents: GoogleDestinationConfiguration.maximumEventsPerRequest)
+            try google.readCommon(into: &settings, maximumEvents: GoogleDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try google.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 90)
-            settings.requestsPerMinute = try google.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.google = settings
         }
 
@@ -287,17 +279,13 @@ public struct ConfigurationLoader: Sendable {
                 pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             else { throw ConfigurationError(key: tiktok.key("pixel_code"), problem: "must be the pixel code (letters and digits)") }
             var settings = TikTokDestinationConfiguration(pixelCode: pixel, accessToken: try tiktok.secret("access_token"))
-            settings.endpoint = try tiktok.url("endpoint") ?? settings.endpoint
             settings.testEventCode = try tiktok.string("test_event_code")
             settings.eventName = try tiktok.string("event_name") ?? settings.eventName
             guard ["Purchase", "CompletePayment", "PlaceAnOrder"].contains(settings.eventName) else {
                 throw ConfigurationError(key: tiktok.key("event_name"), problem: "must be Purchase, CompletePayment or PlaceAnOrder")
             }
-            settings.timeoutMilliseconds = try tiktok.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
-            settings.batchPolicy = try tiktok.batchPolicy(
-                default: settings.batchPolicy, maximumEvents: TikTokDestinationConfiguration.maximumEventsPerRequest)
+            try tiktok.readCommon(into: &settings, maximumEvents: TikTokDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try tiktok.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
-            settings.requestsPerMinute = try tiktok.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.tiktok = settings
         }
 
@@ -308,13 +296,9 @@ public struct ConfigurationLoader: Sendable {
                 throw ConfigurationError(key: pinterest.key("ad_account_id"), problem: "must be at most 18 digits")
             }
             var settings = PinterestDestinationConfiguration(adAccountID: account, accessToken: try pinterest.secret("access_token"))
-            settings.endpoint = try pinterest.url("endpoint") ?? settings.endpoint
             settings.testMode = try pinterest.bool("test") ?? false
-            settings.timeoutMilliseconds = try pinterest.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
-            settings.batchPolicy = try pinterest.batchPolicy(
-                default: settings.batchPolicy, maximumEvents: PinterestDestinationConfiguration.maximumEventsPerRequest)
+            try pinterest.readCommon(into: &settings, maximumEvents: PinterestDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try pinterest.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
-            settings.requestsPerMinute = try pinterest.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.pinterest = settings
         }
 
@@ -324,13 +308,9 @@ public struct ConfigurationLoader: Sendable {
                 pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
             else { throw ConfigurationError(key: snapchat.key("pixel_id"), problem: "must be the pixel id (letters, digits, dashes)") }
             var settings = SnapchatDestinationConfiguration(pixelID: pixel, accessToken: try snapchat.secret("access_token"))
-            settings.endpoint = try snapchat.url("endpoint") ?? settings.endpoint
             settings.validateOnly = try snapchat.bool("validate_only") ?? false
-            settings.timeoutMilliseconds = try snapchat.integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
-            settings.batchPolicy = try snapchat.batchPolicy(
-                default: settings.batchPolicy, maximumEvents: SnapchatDestinationConfiguration.maximumEventsPerRequest)
+            try snapchat.readCommon(into: &settings, maximumEvents: SnapchatDestinationConfiguration.maximumEventsPerRequest)
             settings.maximumEventAgeSeconds = try snapchat.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 37)
-            settings.requestsPerMinute = try snapchat.integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
             result.snapchat = settings
         }
         return result
@@ -499,6 +479,16 @@ private struct Section {
     func ageSeconds(default defaults: Int64, maximumDays: Int) throws(ConfigurationError) -> Int64 {
         guard let days = try integer("max_event_age_days", range: 1...maximumDays) else { return defaults }
         return Int64(days) * 86_400
+    }
+
+    /// `endpoint`, `timeout_ms`, `batch` and `requests_per_minute`, which every destination takes.
+    func readCommon<Settings: CommonDestinationSettings>(into settings: inout Settings, maximumEvents: Int)
+        throws(ConfigurationError)
+    {
+        settings.endpoint = try url("endpoint") ?? settings.endpoint
+        settings.timeoutMilliseconds = try integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
+        settings.batchPolicy = try batchPolicy(default: settings.batchPolicy, maximumEvents: maximumEvents)
+        settings.requestsPerMinute = try integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
     }
 
     func batchPolicy(default defaults: BatchPolicy, maximumEvents: Int) throws(ConfigurationError) -> BatchPolicy {

@@ -12,10 +12,15 @@ public final class RelayTelemetry: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let statisticsBox = Mutex(RelayStatistics())
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let recorders = Mutex<[String: CoreMetrics.Recorder]>([:])
+    private let metrics = Mutex(MetricObjects())
+
+    /// Metric objects by name and labels, created once.
+    private struct MetricObjects {
+        var counters: [String: CoreMetrics.Counter] = [:]
+        var gauges: [String: CoreMetrics.Gauge] = [:]
+        var timers: [String: CoreMetrics.Timer] = [:]
+        var recorders: [String: CoreMetrics.Recorder] = [:]
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -143,7 +148,7 @@ public final class RelayTelemetry: Sendable {
         let labels = [("topic", partition.topic), ("partition", String(partition.partition))]
         for name in ["conversion_relay_partition_lag", "conversion_relay_partition_stored_offset", "conversion_relay_partition_committed_offset"] {
             let key = Self.key(name, labels)
-            gauges.withLock { $0.removeValue(forKey: key) }?.destroy()
+            metrics.withLock { $0.gauges.removeValue(forKey: key) }?.destroy()
         }
     }
 
@@ -158,43 +163,34 @@ public final class RelayTelemetry: Sendable {
         labels.reduce(name) { $0 + "|" + $1.0 + "=" + $1.1 }
     }
 
-    private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
+    private func cached<Metric: Sendable>(
+        _ objects: WritableKeyPath<MetricObjects, [String: Metric]>, _ name: String, _ labels: [(String, String)],
+        make: () -> Metric
+    ) -> Metric {
         let key = Self.key(name, labels)
-        return counters.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let created = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
-            cache[key] = created
+        return metrics.withLock { metrics in
+            if let existing = metrics[keyPath: objects][key] { return existing }
+            let created = make()
+            metrics[keyPath: objects][key] = created
             return created
         }
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
+        cached(\.counters, name, labels) { CoreMetrics.Counter(label: name, dimensions: labels, factory: factory) }
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {
-        let key = Self.key(name, labels)
-        return gauges.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let created = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
-            cache[key] = created
-            return created
-        }
+        cached(\.gauges, name, labels) { CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory) }
     }
 
     private func timer(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Timer {
-        let key = Self.key(name, labels)
-        return timers.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let created = CoreMetrics.Timer(label: name, dimensions: labels, factory: factory)
-            cache[key] = created
-            return created
-        }
+        cached(\.timers, name, labels) { CoreMetrics.Timer(label: name, dimensions: labels, factory: factory) }
     }
 
     private func recorder(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Recorder {
-        let key = Self.key(name, labels)
-        return recorders.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let created = CoreMetrics.Recorder(label: name, dimensions: labels, aggregate: true, factory: factory)
-            cache[key] = created
-            return created
+        cached(\.recorders, name, labels) {
+            CoreMetrics.Recorder(label: name, dimensions: labels, aggregate: true, factory: factory)
         }
     }
 }
