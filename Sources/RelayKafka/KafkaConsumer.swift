@@ -86,7 +86,6 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(code: .configuration, message: "cannot create consumer: \(String(errorBuffer: errorBuffer))")
         }
         self.handle = SendableKafkaHandle(pointer: pointer)
-        context.protocolIsCooperative = merged["partition.assignment.strategy"] == "cooperative-sticky"
         rd_kafka_poll_set_consumer(pointer)
     }
 
@@ -266,7 +265,6 @@ public final class KafkaConsumer: Sendable {
 final class ConsumerContext: Sendable {
     let logger: Logger
     let handler = Mutex<KafkaRebalanceHandler?>(nil)
-    nonisolated(unsafe) var protocolIsCooperative = false
 
     init(logger: Logger) {
         self.logger = logger

@@ -66,14 +66,4 @@ public struct BatchAccumulator<Element: Sendable>: Sendable {
         openedAt = nil
         return batch
     }
-
-    /// Removes elements that match, e.g. those of a revoked partition.
-    public mutating func removeAll(where shouldRemove: (Element) -> Bool, bytes: (Element) -> Int) {
-        elements.removeAll { element in
-            guard shouldRemove(element) else { return false }
-            byteCount -= bytes(element)
-            return true
-        }
-        if elements.isEmpty { openedAt = nil }
-    }
 }
