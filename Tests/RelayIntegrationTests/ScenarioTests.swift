@@ -1,0 +1,95 @@
+import Foundation
+import RelayCore
+import RelayDestinations
+import RelayHTTP
+import RelayKafka
+import RelaySandbox
+import RelayService
+import Testing
+
+/// Failure scenarios of style-and-reliability.md (b), on librdkafka's mock cluster with error
+/// injection. Each checks the ledger (every expected event present, repeats byte-identical) and
+/// that committed offsets never pass an unsettled event.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ScenarioTests {
+    func expectLedger(_ fixture: Fixture, _ orders: [SampleOrderGenerator.Sample], sourceLocation: SourceLocation = #_sourceLocation) {
+        let receipts = fixture.sandbox.receipts("meta")
+        expectSameEventIDs(Set(receipts.map(\.eventID)), deliverable(orders), "meta", sourceLocation: sourceLocation)
+        for (_, copies) in Dictionary(grouping: receipts, by: \.eventID) where copies.count > 1 {
+            #expect(Set(copies.map(\.payloadSHA256)).count == 1, "repeats must be byte-identical", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Scenario 6: OffsetCommit fails with REBALANCE_IN_PROGRESS ×6 and REQUEST_TIMED_OUT ×2, and
+    /// the coordinator answers slowly. Failed commits are counted, the next commit covers them,
+    /// nothing is stuck or lost.
+    @Test func offsetCommitErrorsAreCoveredByTheNextCommit() async throws {
+        let fixture = try await Fixture.make(brokers: 3, partitions: 2)
+        let orders = samples(200, seed: 31)
+        _ = try await fixture.publish(orders)
+        fixture.cluster.setGroupCoordinator(groupID: "commit-errors", broker: 1)
+        fixture.cluster.pushRequestErrors(
+            .offsetCommit,
+            errors: Array(repeating: KafkaError.RDKafkaCode.rebalanceInProgress, count: 6)
+                + Array(repeating: KafkaError.RDKafkaCode.requestTimedOut, count: 2))
+        fixture.cluster.setRoundTripTime(1, milliseconds: 300)
+        let relay = try RunningRelay(fixture.configuration(group: "commit-errors"))
+        let inspector = try fixture.inspector(group: "commit-errors")
+        let settled = try await eventually(seconds: 90) { try inspector.committedAndEnd(topic: "orders").committed == 200 }
+        let text = relay.engine.telemetry.prometheusText()
+        try await relay.stop()
+        #expect(settled)
+        expectLedger(fixture, orders)
+        #expect(metric(parsePrometheus(text), "conversion_relay_offset_commit_failures_total") >= 1)
+    }
+
+    /// Scenario 5: every broker down for a while mid-run, then back. No crash, no loss; the
+    /// relay resumes and commits to the end (repeats only from the uncommitted range).
+    @Test func allBrokersDownThenBack() async throws {
+        let fixture = try await Fixture.make(brokers: 3, partitions: 2)
+        let orders = samples(400, seed: 32)
+        _ = try await fixture.publish(orders)
+        fixture.sandbox.setLatency(30, for: "meta")
+        var configuration = fixture.configuration(group: "brokers-down")
+        configuration.destinations.meta?.batchPolicy.maximumEvents = 20
+        let relay = try RunningRelay(configuration)
+        let started = await eventually(seconds: 60) { !fixture.sandbox.receipts("meta").isEmpty }
+        #expect(started)
+        fixture.cluster.setBrokerDown(nil)
+        try await Task.sleep(for: .seconds(4))
+        fixture.cluster.setBrokerUp(nil)
+        let inspector = try fixture.inspector(group: "brokers-down")
+        let settled = try await eventually(seconds: 120) { try inspector.committedAndEnd(topic: "orders").committed == 400 }
+        try await relay.stop()
+        #expect(settled)
+        expectLedger(fixture, orders)
+    }
+
+    /// Scenario 10: the retry topic has no leader, so poison records cannot be written. The source
+    /// offset must not pass them; once the leader is back the write succeeds and the frontier moves.
+    @Test func retryTopicWriteFailureHoldsTheOffsetUntilTheWriteSucceeds() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 1)
+        let orders = samples(30, malformedEvery: 10, seed: 33)
+        let positions = try await fixture.publish(orders)
+        let poisonOffsets = orders.filter { !$0.isValid }.compactMap { positions[$0.orderID]?.offset }
+        let firstPoison = try #require(poisonOffsets.min())
+        fixture.cluster.setPartitionLeader(topic: "orders.conversion-retry", partition: 0, broker: nil)
+        var configuration = fixture.configuration(group: "retry-write")
+        configuration.kafka.producerProperties = ["message.timeout.ms": "2000"]
+        configuration.retry.inProcess = false
+        let relay = try RunningRelay(configuration)
+        let inspector = try fixture.inspector(group: "retry-write")
+        // Valid events are delivered, but the commit stays at (or before) the first poison record.
+        let delivered = await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)) == deliverable(orders) }
+        #expect(delivered)
+        try await Task.sleep(for: .seconds(3))  // several failed write attempts (message.timeout.ms = 2 s)
+        let held = try inspector.committedAndEnd(topic: "orders").committed
+        #expect(held <= firstPoison, "committed \(held) passed the unwritten poison record at \(firstPoison)")
+        fixture.cluster.setPartitionLeader(topic: "orders.conversion-retry", partition: 0, broker: 1)
+        let settled = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 30 }
+        try await relay.stop()
+        #expect(settled)
+        let retry = try fixture.readAll("orders.conversion-retry", expected: 3)
+        #expect(Set(retry.compactMap { RetryEnvelope(headers: $0.headers)?.origin.offset }).count == 3)
+        expectLedger(fixture, orders)
+    }
+}
