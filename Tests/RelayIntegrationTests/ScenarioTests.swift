@@ -93,3 +93,53 @@ import Testing
         expectLedger(fixture, orders)
     }
 }
+
+/// The bad-input corpus through the whole relay: every bad record reaches the retry topic with a
+/// clear reason (an oversized one as a pointer: headers and origin, no value), events with hostile
+/// identifiers are delivered without them, the partition reaches its end, nothing crashes.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct BadInputCorpusRelayTests {
+    @Test func theCorpusNeverStallsTheRelay() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures")
+        func load(_ folder: String) throws -> [[UInt8]] {
+            try FileManager.default.contentsOfDirectory(at: fixtures.appendingPathComponent(folder), includingPropertiesForKeys: nil)
+                .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }.map { try [UInt8](Data(contentsOf: $0)) }
+        }
+        let bad = try load("bad-inputs")
+        let hostile = try load("hostile-identifiers").map { bytes in
+            // Fresh timestamps so Meta's 7-day window accepts them.
+            Array(String(decoding: bytes, as: UTF8.self).replacing(
+                "2026-11-26T10:15:30Z", with: RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60)).utf8)
+        }
+        // 2 MiB: above the decoder's 1 MiB and the producer's 1 MB limits. (The 10 MB case is a
+        // unit test: librdkafka's mock broker does not serve a 10 MB fetch.)
+        var huge = Array(#"{"schema_version":1,"event_type":"order.completed","order_id":"O-HUGE","note":""#.utf8)
+        huge += Array(repeating: UInt8(ascii: "a"), count: 2 << 20)
+        huge += Array(#""}"#.utf8)
+        let records = bad + hostile + [huge]
+        let producer = try KafkaProducer(
+            properties: ["bootstrap.servers": fixture.cluster.bootstrapServers, "message.max.bytes": "16000000"], logger: testLogger)
+        for (index, record) in records.enumerated() {
+            _ = try await producer.send(topic: "orders", partition: Int32(index % 2), key: nil, value: record)
+        }
+        producer.close()
+
+        let relay = try RunningRelay(fixture.configuration(group: "corpus"))
+        let inspector = try fixture.inspector(group: "corpus")
+        let settled = try await eventually(seconds: 90) {
+            try inspector.committedAndEnd(topic: "orders").committed == Int64(records.count)
+        }
+        try await relay.stop()
+        #expect(settled, "the relay must pass every bad record")
+        let retry = try fixture.readAll("orders.conversion-retry", expected: bad.count + 1, seconds: 60)
+        #expect(retry.count == bad.count + 1)
+        let envelopes = retry.compactMap { RetryEnvelope(headers: $0.headers) }
+        #expect(envelopes.count == retry.count)
+        #expect(envelopes.allSatisfy { !$0.reason.isEmpty && ["malformed_json", "schema_violation"].contains($0.errorClass) })
+        let pointer = try #require(retry.first { $0.value.isEmpty && RetryEnvelope(headers: $0.headers)?.valueOmittedBytes != nil })
+        #expect(RetryEnvelope(headers: pointer.headers)?.valueOmittedBytes == huge.count)
+        #expect(Set(fixture.sandbox.receipts("meta").map(\.eventID)).count == hostile.count)
+        #expect(relay.engine.statistics.poison == bad.count + 1)
+    }
+}

@@ -52,8 +52,8 @@ public struct OrderEventDecoder: Sendable {
             throw reader.violation("/occurred_at", "must be an RFC 3339 date-time")
         }
         let currency = try reader.string(try reader.required(root, "currency", at: ""), at: "/currency")
-        guard currency.utf8.count == 3, currency.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
-            throw reader.violation("/currency", "must be an ISO 4217 code (three upper-case letters)")
+        guard ISO4217.codes.contains(currency) else {
+            throw reader.violation("/currency", "must be an active ISO 4217 currency code (upper case)")
         }
         let value = try reader.number(try reader.required(root, "value", at: ""), at: "/value")
         guard value.double >= 0 else { throw reader.violation("/value", "must be >= 0") }

@@ -16,6 +16,7 @@ public struct RetryEnvelope: Sendable, Equatable {
         public static let firstSeen = "relay.first.seen"
         public static let notBefore = "relay.not.before"
         public static let history = "relay.history"
+        public static let valueOmitted = "relay.value.omitted"
     }
 
     public var origin: RecordPosition
@@ -34,6 +35,9 @@ public struct RetryEnvelope: Sendable, Equatable {
     public var notBeforeMilliseconds: Int64?
     /// Every earlier failure, oldest first: `attempt|error_class|reason` entries separated by `;`.
     public var history: String?
+    /// Set when the original value was too large to copy: its size in bytes. The record then
+    /// carries no value; the original stays in the source topic at ``origin``.
+    public var valueOmittedBytes: Int?
 
     public init(
         origin: RecordPosition, errorClass: String, reason: String, destination: String? = nil, attempt: Int = 1,
@@ -73,6 +77,7 @@ public struct RetryEnvelope: Sendable, Equatable {
         if let destination { headers.append((HeaderName.destination, destination)) }
         if let notBeforeMilliseconds { headers.append((HeaderName.notBefore, String(notBeforeMilliseconds))) }
         if let history { headers.append((HeaderName.history, history)) }
+        if let valueOmittedBytes { headers.append((HeaderName.valueOmitted, String(valueOmittedBytes))) }
         return headers
     }
 
@@ -91,5 +96,6 @@ public struct RetryEnvelope: Sendable, Equatable {
             errorClass: errorClass, reason: value(HeaderName.errorReason) ?? "",
             destination: value(HeaderName.destination), attempt: attempt, firstSeenMilliseconds: firstSeen,
             notBeforeMilliseconds: value(HeaderName.notBefore).flatMap { Int64($0) }, history: value(HeaderName.history))
+        valueOmittedBytes = value(HeaderName.valueOmitted).flatMap { Int($0) }
     }
 }

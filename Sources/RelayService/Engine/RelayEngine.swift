@@ -782,6 +782,17 @@ public final class RelayEngine: Sendable {
             switch result {
             case .success:
                 onAcknowledged()
+            case .failure(let error) where error.rdKafkaCode == KafkaError.RDKafkaCode.messageSizeTooLarge && !source.value.isEmpty:
+                // Larger than the producer may write: park a pointer instead (headers, no value).
+                // The original stays in the source topic at the envelope's origin.
+                var pointer = envelope
+                pointer.valueOmittedBytes = source.value.count
+                var empty = source
+                empty.value = []
+                logger.warning(
+                    "record too large to copy to \(topic); writing its headers and origin only",
+                    metadata: ["kafka.partition": "\(envelope.origin.topicPartition)", "kafka.offset": "\(envelope.origin.offset)", "bytes": "\(source.value.count)"])
+                writeUntilAcknowledged(topic: topic, source: empty, envelope: pointer, attempt: attempt, onAcknowledged: onAcknowledged)
             case .failure(let error):
                 guard !shutdownRequested.load(ordering: .acquiring) || attempt < 3 else {
                     logger.error("write to \(topic) failed during shutdown; the record will be re-consumed", metadata: ["kafka.error": "\(error)"])
