@@ -2,7 +2,7 @@
 # Every import must be a declared dependency (a fresh clone builds targets in any order).
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 
-.PHONY: setup build demo test clean
+.PHONY: setup build demo test fuzz clean
 
 setup:
 	@./scripts/setup.sh
@@ -19,5 +19,14 @@ test: setup
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build --no-parallel
 
+## Fuzzes the event decoder (libFuzzer + AddressSanitizer) for FUZZ_SECONDS, seeded with the
+## schema examples and the bad-input corpus. Its own package and build folder (fuzz/, .build-fuzz).
+FUZZ_SECONDS ?= 30
+fuzz: setup
+	cd fuzz && swift build --scratch-path ../.build-fuzz
+	rm -rf .build-fuzz/corpus && mkdir -p .build-fuzz/corpus
+	cp schemas/examples/valid/*.json schemas/examples/invalid/*.json Tests/Fixtures/bad-inputs/*.json .build-fuzz/corpus/
+	.build-fuzz/debug/DecoderFuzzer .build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "conversion-relay", targets: ["conversion-relay"]),
         .library(name: "RelayService", targets: ["RelayService"]),
+        .library(name: "RelayCore", targets: ["RelayCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

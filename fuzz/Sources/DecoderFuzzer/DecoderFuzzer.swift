@@ -1,0 +1,36 @@
+import RelayCore
+
+/// libFuzzer entry point: any bytes must either decode or fail with a typed error that has a
+/// reason; the parser must never crash, hang or read out of bounds (AddressSanitizer), and what
+/// the writer emits for a parsed document must parse again.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: count))
+    do {
+        let event = try OrderEventDecoder().decode(bytes)
+        precondition(!event.orderID.isEmpty, "a decoded event has an order id")
+    } catch {
+        precondition(!error.description.isEmpty, "every refusal has a reason")
+    }
+    if let document = try? JSONParser().parse(bytes) {
+        var writer = JSONWriter()
+        writer.value(document)
+        precondition((try? JSONParser().parse(writer.bytes)) == document, "what we write reads back the same")
+    }
+    return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+/// SwiftPM links an executable through `<Target>_main`; hand control to libFuzzer's driver.
+@_cdecl("DecoderFuzzer_main")
+func decoderFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzz(data, size) }
+}
