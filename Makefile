@@ -24,9 +24,11 @@ test: setup
 FUZZ_SECONDS ?= 30
 fuzz: setup
 	cd fuzz && swift build --scratch-path ../.build-fuzz
-	rm -rf .build-fuzz/corpus && mkdir -p .build-fuzz/corpus
-	cp schemas/examples/valid/*.json schemas/examples/invalid/*.json Tests/Fixtures/bad-inputs/*.json .build-fuzz/corpus/
-	.build-fuzz/debug/DecoderFuzzer .build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1
+	mkdir -p .build-fuzz/corpus
+	# New inputs go to the first folder; the others are read-only seeds.
+	.build-fuzz/debug/DecoderFuzzer .build-fuzz/corpus schemas/examples/valid schemas/examples/invalid \
+		Tests/Fixtures/bad-inputs Tests/Fixtures/hostile-identifiers \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1
 
 clean:
 	rm -rf .build .build-fuzz
