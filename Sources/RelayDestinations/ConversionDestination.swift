@@ -63,6 +63,11 @@ public struct Exclusion: Sendable, Equatable {
         self.detail = detail
         self.deadLetter = deadLetter
     }
+
+    /// The event lacks what the platform requires: not sent there, dead-lettered with `detail`.
+    public static func missingRequiredField(_ detail: String) -> Exclusion {
+        Exclusion(reason: "missing_required_field", detail: detail, deadLetter: true)
+    }
 }
 
 /// The platform's verdict on one request.

@@ -53,16 +53,10 @@ public struct MetaDestination: ConfiguredDestination {
         }
         let isWebsite = configuration.actionSource == "website"
         if isWebsite, prepared.raw(event.context.userAgent) == nil {
-            return .exclude(
-                Exclusion(
-                    reason: "missing_required_field",
-                    detail: "context.user_agent is required for Meta website events", deadLetter: true))
+            return .exclude(.missingRequiredField("context.user_agent is required for Meta website events"))
         }
         if isWebsite, prepared.raw(event.context.pageURL) == nil {
-            return .exclude(
-                Exclusion(
-                    reason: "missing_required_field",
-                    detail: "context.page_url is required for Meta website events (event_source_url)", deadLetter: true))
+            return .exclude(.missingRequiredField("context.page_url is required for Meta website events (event_source_url)"))
         }
 
         var writer = JSONWriter(reservingCapacity: 1536)

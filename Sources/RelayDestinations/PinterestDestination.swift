@@ -46,10 +46,7 @@ public struct PinterestDestination: ConfiguredDestination {
         let email = prepared.identifier(.email, for: .pinterest)
         // user_data must contain em, or hashed_maids, or both IP and user agent [§4].
         guard email != nil || (ip != nil && userAgent != nil) else {
-            return .exclude(
-                Exclusion(
-                    reason: "missing_required_field",
-                    detail: "Pinterest needs an email, or both context.ip and context.user_agent", deadLetter: true))
+            return .exclude(.missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent"))
         }
         var writer = JSONWriter(reservingCapacity: 1536)
         writer.beginObject()

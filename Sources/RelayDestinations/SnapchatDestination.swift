@@ -47,10 +47,7 @@ public struct SnapchatDestination: ConfiguredDestination {
             || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
         // Snapchat's minimum user data is UNCONFIRMED; an event without any of these cannot match.
         guard hasMatch else {
-            return .exclude(
-                Exclusion(
-                    reason: "missing_required_field",
-                    detail: "Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent", deadLetter: true))
+            return .exclude(.missingRequiredField("Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent"))
         }
         var writer = JSONWriter(reservingCapacity: 1536)
         writer.beginObject()

@@ -52,10 +52,7 @@ public struct TikTokDestination: ConfiguredDestination {
         // Whether TikTok accepts an event with an empty `user` is UNCONFIRMED, and it could not be
         // attributed anyway: hold it back with a reason instead.
         guard !hashed.isEmpty || hasBrowserMatch else {
-            return .exclude(
-                Exclusion(
-                    reason: "missing_required_field",
-                    detail: "TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent", deadLetter: true))
+            return .exclude(.missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent"))
         }
         var writer = JSONWriter(reservingCapacity: 1024)
         writer.beginObject()

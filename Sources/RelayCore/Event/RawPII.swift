@@ -5,19 +5,25 @@
 /// `<redacted>`, so a value that slips into a log line, metric label or error message leaks
 /// nothing. Code that must read the value (the normalisers) asks for ``unredactedValue``, which
 /// is easy to find in review.
-public struct RawPII: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
-    CustomReflectable
-{
+public struct RawPII: RedactedValue, Sendable, Hashable {
     public let unredactedValue: String
 
     public init(_ value: String) {
         self.unredactedValue = value
     }
 
+    /// True when the value is empty after trimming whitespace.
+    public var isBlank: Bool { unredactedValue.allSatisfy(\.isWhitespace) }
+}
+
+/// A value that must never be printed: `description`, `debugDescription`, `dump` and reflection
+/// all yield `<redacted>`. Adopted by ``RawPII`` (personal data) and ``Secret`` (credentials).
+public protocol RedactedValue: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    var unredactedValue: String { get }
+}
+
+extension RedactedValue {
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
-
-    /// True when the value is empty after trimming whitespace.
-    public var isBlank: Bool { unredactedValue.allSatisfy(\.isWhitespace) }
 }

@@ -115,10 +115,7 @@ public struct GoogleDestination: ConfiguredDestination {
             writer.endObject()
         }
         if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
-            return .exclude(
-                Exclusion(
-                    reason: "missing_required_field",
-                    detail: "Google needs an email, phone, full address or a gclid/gbraid/wbraid to match", deadLetter: true))
+            return .exclude(.missingRequiredField("Google needs an email, phone, full address or a gclid/gbraid/wbraid to match"))
         }
         if !event.items.isEmpty {
             writer.key("cartData")
