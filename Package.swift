@@ -63,7 +63,7 @@ let package = Package(
             name: "RelayService",
             dependencies: [
                 "RelayCore", "RelayPII", "RelayKafka", "RelayHTTP", "RelayDestinations", "RelaySandbox",
-                "RelayHTTPServer",
+                "RelayHTTPServer", "CRelayShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

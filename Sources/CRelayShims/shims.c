@@ -58,3 +58,13 @@ rd_kafka_resp_err_t relay_cshim_mock_broker_push_request_error_rtt(rd_kafka_mock
                                                                     rd_kafka_resp_err_t err, int rtt_ms) {
     return rd_kafka_mock_broker_push_request_error_rtts(mcluster, broker_id, api_key, 1, err, rtt_ms);
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void relay_cshim_release_free_heap(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}

@@ -84,6 +84,11 @@ public final class SandboxServer: Sendable {
         state.faults.withLock { $0[platform, default: []].append(fault) }
     }
 
+    /// Drops the faults not yet served (an outage ends).
+    public func clearFaults(_ platform: String) {
+        state.faults.withLock { $0[platform] = nil }
+    }
+
     /// Injected faults not yet served.
     public func pendingFaults(_ platform: String) -> Int {
         state.faults.withLock { ($0[platform] ?? []).reduce(0) { $0 + $1.count } }

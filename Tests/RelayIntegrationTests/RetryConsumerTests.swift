@@ -91,6 +91,73 @@ import Testing
         #expect(fixture.sandbox.receipts("tiktok").count == expected.count)
     }
 
+    /// Scenario 11, the crash: a standalone `conversion-relay retry` process is killed with
+    /// SIGKILL while it re-sends parked events; a second one finishes. Every parked event reaches
+    /// the destination, repeats are byte-identical, the retry group commits to the end of the
+    /// retry topic, and the second process exits 0 on SIGTERM.
+    @Test func killedRetryConsumerRedeliversOnlyByteIdenticalCopies() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
+        let orders = samples(400, seed: 24)
+        let expected = deliverable(orders)
+        _ = try await fixture.publish(orders)
+        // Phase 1: Meta is down past the hand-off time, so every event is parked in the retry topic.
+        fixture.sandbox.inject(InjectedFault(.serverError(status: 503), count: 1_000_000), into: "meta")
+        var configuration = fixture.configuration(group: "retry-crash")
+        configuration.delivery.maximumAttempts = 1_000
+        configuration.delivery.handoffAfterMilliseconds = 1_000
+        configuration.retry.inProcess = false
+        configuration.retry.delaysSeconds = [1]
+        let main = try RunningRelay(configuration)
+        let inspector = try fixture.inspector(group: "retry-crash")
+        let parked = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 400 }
+        try await main.stop()
+        #expect(parked)
+        #expect(fixture.sandbox.receipts("meta").isEmpty)
+        #expect(main.engine.statistics.handedToRetryTopic["meta"] == expected.count)
+
+        // Phase 2: Meta is back but slow; the retry consumer is killed mid-delivery.
+        fixture.sandbox.clearFaults("meta")
+        fixture.sandbox.setLatency(300, for: "meta")
+        let config = try writeConfig(
+            fixture, group: "retry-crash", extra: "retry:\n  in_process: false\n  delays_s: [1]")
+        let environment = ["RELAY_TEST_META_TOKEN": fixture.sandbox.accounts.metaAccessToken]
+        let logs = FileManager.default.temporaryDirectory
+        let first = try RelayExecutable.start(
+            ["retry", "--config", config.path], environment: environment,
+            log: logs.appendingPathComponent("relay-retry-crash-1-\(UUID().uuidString).log"))
+        let midway = await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)).count >= 100 }
+        #expect(midway)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let deliveredBeforeKill = Set(fixture.sandbox.receipts("meta").map(\.eventID)).count
+        #expect(deliveredBeforeKill < expected.count, "the kill must land mid-delivery")
+
+        fixture.sandbox.setLatency(20, for: "meta")
+        let killedAt = Date()
+        let second = try RelayExecutable.start(
+            ["retry", "--config", config.path], environment: environment,
+            log: logs.appendingPathComponent("relay-retry-crash-2-\(UUID().uuidString).log"))
+        let retryInspector = try fixture.inspector(group: "retry-crash-retry")
+        let finished = try await eventually(seconds: 120) {
+            let offsets = try retryInspector.committedAndEnd(topic: "orders.conversion-retry")
+            return offsets.end == expected.count && offsets.committed == offsets.end
+                && Set(fixture.sandbox.receipts("meta").map(\.eventID)).count == expected.count
+        }
+        let recovered = Date().timeIntervalSince(killedAt)
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(finished)
+        #expect(second.terminationStatus == 0)
+        let ledger = checkLedger(fixture, expected: expected)
+        reportScenario(
+            "11-retry-consumer-killed",
+            [
+                "events_in": orders.count, "delivered": ledger.delivered, "repeats": ledger.totalRepeats,
+                "retry_topic": expected.count, "dlq": 0, "delivered_before_kill": deliveredBeforeKill,
+                "time_to_recover_s": (recovered * 10).rounded() / 10,
+            ])
+    }
+
     /// One destination down for longer than the hand-off time, the other up: the commit frontier
     /// still reaches the end (the failing pairs wait in the retry topic for that destination
     /// only), and the healthy destination receives each event exactly once.

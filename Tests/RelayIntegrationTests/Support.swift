@@ -110,6 +110,61 @@ func expectSameEventIDs(
         sourceLocation: sourceLocation)
 }
 
+/// What a scenario saw at the sandbox, for its checks and its figures line.
+struct LedgerSummary {
+    /// Distinct events received, per platform.
+    var delivered: [String: Int] = [:]
+    /// Receipts beyond the first of each event, per platform.
+    var repeats: [String: Int] = [:]
+    /// Event ids received more than once, per platform.
+    var repeatedEventIDs: [String: Set<String>] = [:]
+
+    var totalRepeats: Int { repeats.values.reduce(0, +) }
+}
+
+/// Checks the common scenario rules at the sandbox: every expected (platform, event) pair is
+/// present, nothing unexpected arrived, and every repeat is byte-identical to the first copy.
+@discardableResult
+func checkLedger(
+    _ fixture: Fixture, platforms: [String] = ["meta"], expected: Set<String>, sourceLocation: SourceLocation = #_sourceLocation
+) -> LedgerSummary {
+    var summary = LedgerSummary()
+    for platform in platforms {
+        let receipts = fixture.sandbox.receipts(platform)
+        let byEvent = Dictionary(grouping: receipts, by: \.eventID)
+        expectSameEventIDs(Set(byEvent.keys), expected, platform, sourceLocation: sourceLocation)
+        summary.delivered[platform] = byEvent.count
+        summary.repeats[platform] = receipts.count - byEvent.count
+        var repeated: Set<String> = []
+        for (eventID, copies) in byEvent where copies.count > 1 {
+            repeated.insert(eventID)
+            #expect(Set(copies.map(\.payloadSHA256)).count == 1, "\(platform): repeat of \(eventID) differs", sourceLocation: sourceLocation)
+        }
+        summary.repeatedEventIDs[platform] = repeated
+    }
+    return summary
+}
+
+/// Prints one JSON line of a scenario's figures (collected for the issue's closing note).
+func reportScenario(_ name: String, _ figures: [String: Any]) {
+    var all = figures
+    all["scenario"] = name
+    if let data = try? JSONSerialization.data(withJSONObject: all, options: [.sortedKeys]) {
+        print("scenario-figures " + String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Resident memory of a process, from `/proc/<pid>/status`, in MiB: current (`VmRSS`) and peak (`VmHWM`).
+func residentMemoryMegabytes(pid: Int32) -> (current: Double, peak: Double)? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    func field(_ name: String) -> Double? {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
+        return line.split(separator: " ").compactMap { Double($0) }.first.map { $0 / 1024 }
+    }
+    guard let current = field("VmRSS"), let peak = field("VmHWM") else { return nil }
+    return (current, peak)
+}
+
 /// Waits (bounded) for `condition`, checking every 100 ms.
 func eventually(seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
@@ -166,7 +221,7 @@ enum RelayExecutable {
 }
 
 /// Writes a YAML config for a child relay process.
-func writeConfig(_ fixture: Fixture, group: String, extra: String = "") throws -> URL {
+func writeConfig(_ fixture: Fixture, group: String, delivery: String = "", extra: String = "") throws -> URL {
     let yaml = """
         kafka:
           bootstrap_servers: "\(fixture.cluster.bootstrapServers)"
@@ -179,6 +234,7 @@ func writeConfig(_ fixture: Fixture, group: String, extra: String = "") throws -
           initial_backoff_ms: 20
           max_backoff_ms: 500
           max_concurrent_requests: 2
+        \(delivery)
         destinations:
           meta:
             pixel_id: "\(fixture.sandbox.accounts.metaPixelID)"

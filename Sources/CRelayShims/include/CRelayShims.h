@@ -33,4 +33,7 @@ rd_kafka_resp_err_t relay_cshim_mock_broker_push_request_error_rtt(rd_kafka_mock
                                                                     int32_t broker_id, int16_t api_key,
                                                                     rd_kafka_resp_err_t err, int rtt_ms);
 
+/// Returns freed heap pages to the operating system (glibc `malloc_trim(0)`); a no-op elsewhere.
+void relay_cshim_release_free_heap(void);
+
 #endif

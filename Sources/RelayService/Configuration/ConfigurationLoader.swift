@@ -102,7 +102,7 @@ public struct ConfigurationLoader: Sendable {
         if let delivery = try reader.section("delivery") {
             try delivery.allowOnly([
                 "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_concurrent_requests",
-                "high_watermark_events", "low_watermark_events", "handoff_after_ms",
+                "high_watermark_events", "low_watermark_events", "handoff_after_ms", "memory_budget_mb", "min_pause_ms",
             ])
             var settings = DeliverySettings()
             settings.handoffAfterMilliseconds = try delivery.integer("handoff_after_ms", range: 100...3_600_000) ?? settings.handoffAfterMilliseconds
@@ -117,6 +117,10 @@ public struct ConfigurationLoader: Sendable {
                 try delivery.integer("high_watermark_events", range: 1...10_000_000) ?? settings.highWatermarkEvents
             settings.lowWatermarkEvents =
                 try delivery.integer("low_watermark_events", range: 0...10_000_000) ?? settings.lowWatermarkEvents
+            settings.memoryBudgetMegabytes =
+                try delivery.integer("memory_budget_mb", range: 32...65_536) ?? settings.memoryBudgetMegabytes
+            settings.minimumPauseMilliseconds =
+                try delivery.integer("min_pause_ms", range: 0...60_000) ?? settings.minimumPauseMilliseconds
             guard settings.lowWatermarkEvents < settings.highWatermarkEvents else {
                 throw ConfigurationError(key: "delivery.low_watermark_events", problem: "must be below delivery.high_watermark_events")
             }

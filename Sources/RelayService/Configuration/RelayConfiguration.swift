@@ -120,8 +120,31 @@ public struct DeliverySettings: Sendable {
     public var highWatermarkEvents = 20_000
     /// …and below which it resumes.
     public var lowWatermarkEvents = 10_000
+    /// Resident memory the relay is sized for, in MiB. A fixed part is the idle process
+    /// (``DeliverySettings/idleMegabytes``); of the rest, a quarter is librdkafka's prefetch queue
+    /// (`queued.max.messages.kbytes`, unless set explicitly), consumption pauses when unsettled
+    /// events hold another quarter and resumes under an eighth, and the remaining half covers
+    /// what surrounds those bytes (allocator overhead, HTTP buffers; measured with the backlog
+    /// scenario). Set the container's memory limit at or above it.
+    public var memoryBudgetMegabytes = 256
+    /// Once paused by backpressure, partitions stay paused at least this long, so pause and
+    /// resume cannot flap faster than this.
+    public var minimumPauseMilliseconds = 250
+
+    /// Resident memory of an idle relay (runtime, librdkafka, libcurl, threads), measured on
+    /// Debian bookworm x86-64: the part of the budget that does not depend on the backlog.
+    public static let idleMegabytes = 48
 
     public init() {}
+
+    /// The budget beyond the idle process, in bytes (at least 16 MiB).
+    var workingBytes: Int { max(memoryBudgetMegabytes - Self.idleMegabytes, 16) << 20 }
+    /// Bytes held for unsettled events above which consumption pauses.
+    public var highWatermarkBytes: Int { workingBytes / 4 }
+    /// Bytes held for unsettled events below which consumption resumes.
+    public var lowWatermarkBytes: Int { workingBytes / 8 }
+    /// librdkafka's prefetch limit derived from the budget.
+    public var prefetchKilobytes: Int { workingBytes / 4 / 1024 }
 }
 
 /// The enabled destinations; `nil` means disabled.

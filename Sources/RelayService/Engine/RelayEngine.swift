@@ -55,6 +55,9 @@ public final class RelayEngine: Sendable {
         var source: SourceRecord
         /// The envelope the record carried when it came from the retry topic.
         var previous: RetryEnvelope?
+        /// Memory this entry accounts for: its payload, its share of the source record, and a
+        /// fixed allowance for the bookkeeping around it.
+        var chargedBytes: Int
     }
 
     /// The original record, kept to write it unchanged to the retry topic if needed.
@@ -85,6 +88,10 @@ public final class RelayEngine: Sendable {
         var generation: UInt64 = 0
         var paused: Set<TopicPartition> = []
         var backpressure = false
+        /// When backpressure last paused consumption (monotonic ms).
+        var backpressureSince: Int64 = 0
+        /// Bytes held for unsettled events, all lanes (see ``PendingDelivery/chargedBytes``).
+        var inFlightBytes = 0
         var stopping = false
         var assignmentReceived = false
         /// Retry role: partitions paused until their head record is due (offset, due epoch ms).
@@ -134,6 +141,15 @@ public final class RelayEngine: Sendable {
             maximumMilliseconds: configuration.delivery.maximumBackoffMilliseconds)
         let kafka = configuration.kafka
         var consumerProperties = kafka.properties.merging(kafka.consumerProperties) { $1 }
+        // The memory budget bounds librdkafka's prefetch: the queue, and how far one fetch
+        // response may overshoot it (librdkafka requires at least message.max.bytes + 512).
+        let prefetchKilobytes = configuration.delivery.prefetchKilobytes
+        if consumerProperties["queued.max.messages.kbytes"] == nil {
+            consumerProperties["queued.max.messages.kbytes"] = String(prefetchKilobytes)
+        }
+        if consumerProperties["fetch.max.bytes"] == nil {
+            consumerProperties["fetch.max.bytes"] = String(max(prefetchKilobytes * 1024 / 4, 1_000_512))
+        }
         consumerProperties["bootstrap.servers"] = kafka.bootstrapServers
         consumerProperties["group.id"] = role == .main ? kafka.groupID : kafka.groupID + configuration.retry.groupSuffix
         if role == .retry { consumerProperties["group.instance.id"] = nil }
@@ -369,11 +385,14 @@ public final class RelayEngine: Sendable {
                 offset: position.offset, settlements: sends.count + deadLetters.count)
             state.dirty.insert(topicPartition)
             var ready: [(Int, [PendingDelivery])] = []
+            let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
             for (index, payload) in sends {
                 state.inFlight[index] += 1
+                let charged = payload.count + sourceShare + Self.bookkeepingBytesPerEntry
+                state.inFlightBytes += charged
                 let pending = PendingDelivery(
                     position: position, generation: generation, eventID: eventID, orderID: event.orderID,
-                    payload: payload, source: source, previous: previous)
+                    payload: payload, source: source, previous: previous, chargedBytes: charged)
                 if let closed = state.batches[index].append(pending, bytes: payload.count, now: now) {
                     ready.append((index, closed))
                 }
@@ -436,6 +455,7 @@ public final class RelayEngine: Sendable {
         }
         telemetry.assignment(role: role == .main ? "main" : "retry", assigned: partitions.count, paused: paused)
         for (index, lane) in lanes.enumerated() { telemetry.inFlight(lane.label, events: inFlight[index]) }
+        telemetry.memory(inFlightBytes: state.withLock { $0.inFlightBytes }, residentBytes: ProcessMemory.residentBytes())
     }
 
     private func handleCommitted(_ result: Result<[TopicPartition: Int64], KafkaError>) {
@@ -514,27 +534,41 @@ public final class RelayEngine: Sendable {
     }
 
     /// Pauses every assigned partition while some destination has more unsettled events than the
-    /// high watermark, and resumes below the low watermark. The poll loop keeps polling meanwhile,
-    /// so the member stays in the group.
+    /// high watermark, or unsettled events hold more bytes than the memory budget allows, and
+    /// resumes when both are under their low watermarks (after at least the minimum pause). The
+    /// poll loop keeps polling meanwhile, so the member stays in the group.
     private func applyBackpressure() {
-        let high = configuration.delivery.highWatermarkEvents
-        let low = configuration.delivery.lowWatermarkEvents
-        let (toPause, toResume): ([TopicPartition], [TopicPartition]) = state.withLock { state in
+        let delivery = configuration.delivery
+        let now = MonotonicClock.milliseconds()
+        var releaseMemory = false
+        let (toPause, toResume, heldBytes): ([TopicPartition], [TopicPartition], Int) = state.withLock { state in
             let busiest = state.inFlight.max() ?? 0
-            if !state.backpressure, busiest >= high {
+            if !state.backpressure, busiest >= delivery.highWatermarkEvents || state.inFlightBytes >= delivery.highWatermarkBytes {
                 state.backpressure = true
-            } else if state.backpressure, busiest <= low {
+                state.backpressureSince = now
+                telemetry.backpressurePaused()
+            } else if state.backpressure, busiest <= delivery.lowWatermarkEvents, state.inFlightBytes <= delivery.lowWatermarkBytes,
+                now - state.backpressureSince >= Int64(delivery.minimumPauseMilliseconds)
+            {
                 state.backpressure = false
+                releaseMemory = true
             }
             let desired = (state.backpressure ? Set(state.partitions.keys) : []).union(state.held.keys)
             let pause = desired.subtracting(state.paused)
             let resume = state.paused.subtracting(desired)
             state.paused = desired
-            return (Array(pause), Array(resume))
+            return (Array(pause), Array(resume), state.inFlightBytes)
         }
         if !toPause.isEmpty {
-            logger.info("backpressure: pausing partitions", metadata: ["kafka.partitions": "\(toPause.sorted())"])
+            logger.info(
+                "backpressure: pausing partitions",
+                metadata: ["kafka.partitions": "\(toPause.sorted())", "in_flight_bytes": "\(heldBytes)"])
             do { try consumer.pause(toPause) } catch { logger.warning("pause failed", metadata: ["kafka.error": "\(error)"]) }
+        }
+        if releaseMemory {
+            // The backlog drained: hand the freed heap back to the OS so resident memory follows
+            // the watermarks instead of staying at the peak (glibc keeps freed pages otherwise).
+            ProcessMemory.releaseFreedHeap()
         }
         if !toResume.isEmpty {
             logger.info("backpressure: resuming partitions", metadata: ["kafka.partitions": "\(toResume.sorted())"])
@@ -553,6 +587,7 @@ public final class RelayEngine: Sendable {
                 state.stored[partition] = nil
             }
         }
+        telemetry.rebalance("assigned")
         logger.info("partitions assigned", metadata: ["kafka.partitions": "\(partitions.sorted())"])
     }
 
@@ -565,6 +600,7 @@ public final class RelayEngine: Sendable {
             return paused
         }
         if !wasPaused.isEmpty { try? consumer.resume(Array(wasPaused)) }
+        telemetry.rebalance(lost ? "lost" : "revoked")
         if lost {
             logger.warning(
                 "partitions lost (session timeout): dropping their state without committing",
@@ -656,7 +692,7 @@ public final class RelayEngine: Sendable {
             switch outcome {
             case .delivered:
                 telemetry.delivered(lane.label, events: entries.count)
-                settle(entries.map { ($0.position, $0.generation) }, lane: index)
+                settle(entries, lane: index)
                 return
             case .unauthorized(let reason):
                 if !credentialsRefreshed {
@@ -673,7 +709,7 @@ public final class RelayEngine: Sendable {
             case .partial(let rejected):
                 let accepted = entries.enumerated().filter { rejected[$0.offset] == nil }.map(\.element)
                 telemetry.delivered(lane.label, events: accepted.count)
-                settle(accepted.map { ($0.position, $0.generation) }, lane: index)
+                settle(accepted, lane: index)
                 for (offset, reason) in rejected.sorted(by: { $0.key < $1.key }) where offset < entries.count {
                     let entry = entries[offset]
                     logger.warning(
@@ -766,7 +802,7 @@ public final class RelayEngine: Sendable {
             }
             writeUntilAcknowledged(topic: topic, source: entry.source, envelope: envelope) { [self] in
                 if expired { telemetry.deadLettered(label) } else { telemetry.handedToRetryTopic(label) }
-                settle([(entry.position, entry.generation)], lane: index)
+                settle([entry], lane: index)
             }
         }
     }
@@ -810,7 +846,12 @@ public final class RelayEngine: Sendable {
         }
     }
 
-    private func settle(_ positions: [(RecordPosition, UInt64)], lane: Int?) {
+    /// Settles events of one lane: acknowledged by the destination or durably handed on.
+    private func settle(_ entries: [PendingDelivery], lane: Int) {
+        settle(entries.map { ($0.position, $0.generation) }, lane: lane, bytes: entries.reduce(0) { $0 + $1.chargedBytes })
+    }
+
+    private func settle(_ positions: [(RecordPosition, UInt64)], lane: Int?, bytes: Int = 0) {
         state.withLock { state in
             for (position, generation) in positions {
                 let topicPartition = position.topicPartition
@@ -820,7 +861,12 @@ public final class RelayEngine: Sendable {
                 }
             }
             if let lane { state.inFlight[lane] -= positions.count }
+            state.inFlightBytes -= bytes
         }
         signal.broadcast()
     }
+
+    /// Allowance per (event, destination) entry for what surrounds its bytes: the entry itself,
+    /// strings, batch and frontier slots, allocator rounding. Measured with the backlog scenario.
+    static let bookkeepingBytesPerEntry = 512
 }

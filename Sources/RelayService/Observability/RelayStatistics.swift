@@ -22,6 +22,10 @@ public struct RelayStatistics: Sendable, Equatable {
     public var deadLetterTopicWrites = 0
     /// `rd_kafka_offsets_store` refusals for partitions no longer owned (late completions).
     public var staleOffsetStores = 0
+    /// Times backpressure paused consumption (watermarks or memory budget).
+    public var backpressurePauses = 0
+    /// Rebalance callbacks by kind: `assigned`, `revoked`, `lost`.
+    public var rebalances: [String: Int] = [:]
 
     public init() {}
 }

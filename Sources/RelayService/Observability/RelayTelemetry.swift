@@ -121,7 +121,27 @@ public final class RelayTelemetry: Sendable {
         gauge("conversion_relay_destination_in_flight_events", destination.labels).record(events)
     }
 
+    /// Bytes held for unsettled events (what the memory budget's watermarks compare), and the
+    /// process's resident memory (to compare with the budget).
+    func memory(inFlightBytes: Int, residentBytes: Int?) {
+        gauge("conversion_relay_in_flight_bytes", []).record(inFlightBytes)
+        if let residentBytes { gauge("conversion_relay_resident_memory_bytes", []).record(residentBytes) }
+    }
+
+    /// Backpressure paused consumption (once per pause, not per partition).
+    func backpressurePaused() {
+        statisticsBox.withLock { $0.backpressurePauses += 1 }
+        counter("conversion_relay_backpressure_pauses_total").increment()
+    }
+
     // MARK: - Kafka
+
+    /// A rebalance callback: partitions `assigned`, `revoked` (drained, frontier stored), or
+    /// `lost` (session timed out: state dropped without storing).
+    func rebalance(_ kind: String) {
+        statisticsBox.withLock { $0.rebalances[kind, default: 0] += 1 }
+        counter("conversion_relay_rebalances_total", [("kind", kind)]).increment()
+    }
 
     func staleOffsetStore() {
         statisticsBox.withLock { $0.staleOffsetStores += 1 }

@@ -1,0 +1,143 @@
+import Foundation
+import RelayCore
+import RelayDestinations
+import RelayKafka
+import RelaySandbox
+import RelayService
+import Testing
+
+/// Scenarios 3 and 4 of style-and-reliability.md (b): the consumer group changes under the relay
+/// while batches are in flight.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct GroupScenarioTests {
+    /// Scenario 3, for the default eager assignors and for cooperative-sticky: a second member
+    /// joins while the first has batches in flight, then the first leaves. Revoked partitions are
+    /// drained and their frontiers stored before release; backpressure pauses (a low watermark
+    /// keeps them frequent) never leave a partition paused across the hand-over.
+    ///
+    /// Cooperative-sticky: the commit on revoke succeeds, so nothing is sent twice. Eager: the
+    /// 2.0.2 mock coordinator refuses every OffsetCommit while the group rebalances
+    /// (`rd_kafka_mock_cgrp_check_state`; a real broker accepts commits from current members
+    /// during PreparingRebalance), so the new owner restarts from the last periodic commit: the
+    /// repeats must then all be at or past the offsets committed before the join, byte-identical.
+    @Test(arguments: ["range,roundrobin", "cooperative-sticky"])
+    func memberJoinsThenLeavesMidBatch(assignor: String) async throws {
+        let fixture = try await Fixture.make(brokers: 3, partitions: 4)
+        let orders = samples(3_000, seed: 41)
+        let expected = deliverable(orders)
+        let positions = try await fixture.publish(orders)
+        fixture.sandbox.setLatency(100, for: "meta")
+        let group = "rebalance-" + (assignor.hasPrefix("cooperative") ? "cooperative" : "eager")
+        var configuration = fixture.configuration(group: group)
+        configuration.kafka.consumerProperties["partition.assignment.strategy"] = assignor
+        configuration.destinations.meta?.batchPolicy.maximumEvents = 20
+        configuration.delivery.maximumConcurrentRequests = 2
+        configuration.delivery.highWatermarkEvents = 60
+        configuration.delivery.lowWatermarkEvents = 20
+        let started = Date()
+        let first = try RunningRelay(configuration)
+        #expect(await eventually(seconds: 60) { fixture.sandbox.receipts("meta").count >= 300 })
+        let inspector = try fixture.inspector(group: group)
+        let committedBeforeJoin = try inspector.committedOffsets(topic: "orders")
+
+        let second = try RunningRelay(configuration)
+        let shared = await eventually(seconds: 60) {
+            second.engine.health.assignedPartitions > 0 && first.engine.health.assignedPartitions < 4
+        }
+        #expect(shared, "the joining member gets partitions while the first still has work in flight")
+        let deliveredAtJoin = Set(fixture.sandbox.receipts("meta").map(\.eventID)).count
+        #expect(deliveredAtJoin < expected.count, "the join must land mid-run")
+        #expect(await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)).count >= deliveredAtJoin + 300 })
+
+        try await first.stop()  // leaves the group: the second member takes every partition
+        let settled = try await eventually(seconds: 120) {
+            try inspector.committedAndEnd(topic: "orders").committed == 3_000
+                && Set(fixture.sandbox.receipts("meta").map(\.eventID)).count == expected.count
+        }
+        let recovered = Date().timeIntervalSince(started)
+        #expect(settled)
+        #expect(second.engine.health.assignedPartitions == 4)
+        // Paused-set reconciliation: the gauge (refreshed every second) settles at zero.
+        let unpaused = await eventually(seconds: 5) {
+            metric(parsePrometheus(second.engine.telemetry.prometheusText()), "conversion_relay_partitions_paused") == 0
+        }
+        #expect(unpaused, "no partition may stay paused after the backlog is gone")
+        let firstStatistics = first.engine.statistics
+        let secondStatistics = second.engine.statistics
+        try await second.stop()
+
+        let ledger = checkLedger(fixture, expected: expected)
+        if assignor == "cooperative-sticky" {
+            #expect(ledger.totalRepeats == 0, "a clean join and leave drains revoked work: nothing is sent twice")
+        } else {
+            for eventID in ledger.repeatedEventIDs["meta"] ?? [] {
+                let position = try #require(positions[eventID])
+                let committed = (committedBeforeJoin[position.topicPartition] ?? nil) ?? 0
+                #expect(position.offset >= committed, "\(eventID) at \(position) repeated although committed up to \(committed)")
+            }
+        }
+        #expect((firstStatistics.rebalances["revoked"] ?? 0) >= 1)
+        #expect((secondStatistics.rebalances["assigned"] ?? 0) >= 2, "assigned on join, and again when the first left")
+        #expect(firstStatistics.rebalances["lost"] == nil && secondStatistics.rebalances["lost"] == nil)
+        #expect(firstStatistics.backpressurePauses + secondStatistics.backpressurePauses >= 1)
+        reportScenario(
+            "3-rebalance-\(group.dropFirst("rebalance-".count))",
+            [
+                "events_in": orders.count, "delivered": ledger.delivered, "repeats": ledger.totalRepeats,
+                "retry_topic": 0, "dlq": 0, "time_to_settle_s": (recovered * 10).rounded() / 10,
+                "backpressure_pauses": firstStatistics.backpressurePauses + secondStatistics.backpressurePauses,
+                "stale_offset_stores": firstStatistics.staleOffsetStores + secondStatistics.staleOffsetStores,
+            ])
+    }
+
+    /// Scenario 4: the group coordinator is down longer than the session timeout. The relay sees
+    /// its assignment lost, drops the state without storing, and after the coordinator returns
+    /// resumes from the last committed offsets; nothing is lost and repeats (byte-identical) are
+    /// only at or past what was committed when the coordinator went down.
+    @Test func assignmentLostWhenTheCoordinatorIsDownPastTheSessionTimeout() async throws {
+        let fixture = try await Fixture.make(brokers: 3, partitions: 4)
+        let orders = samples(2_000, seed: 42)
+        let expected = deliverable(orders)
+        let positions = try await fixture.publish(orders)
+        fixture.cluster.setGroupCoordinator(groupID: "lost", broker: 2)
+        fixture.sandbox.setLatency(100, for: "meta")
+        var configuration = fixture.configuration(group: "lost")
+        configuration.destinations.meta?.batchPolicy.maximumEvents = 10
+        configuration.delivery.maximumConcurrentRequests = 2
+        let relay = try RunningRelay(configuration)
+        let inspector = try fixture.inspector(group: "lost")
+        // Some progress is committed before the coordinator goes away.
+        #expect(try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed >= 300 })
+        let committedBefore = try inspector.committedOffsets(topic: "orders")
+
+        fixture.cluster.setBrokerDown(2)
+        let downAt = Date()
+        let lost = await eventually(seconds: 40) { (relay.engine.statistics.rebalances["lost"] ?? 0) >= 1 }
+        fixture.cluster.setBrokerUp(2)
+        let upAt = Date()
+        #expect(lost, "the session timeout (6 s) must surface as a lost assignment")
+        let settled = try await eventually(seconds: 120) {
+            try inspector.committedAndEnd(topic: "orders").committed == 2_000
+                && Set(fixture.sandbox.receipts("meta").map(\.eventID)).count == expected.count
+        }
+        let recovered = Date().timeIntervalSince(upAt)
+        let statistics = relay.engine.statistics
+        try await relay.stop()
+        #expect(settled)
+
+        let ledger = checkLedger(fixture, expected: expected)
+        for eventID in ledger.repeatedEventIDs["meta"] ?? [] {
+            let position = try #require(positions[eventID])
+            let committed = (committedBefore[position.topicPartition] ?? nil) ?? 0
+            #expect(position.offset >= committed, "\(eventID) at \(position) repeated although committed up to \(committed)")
+        }
+        #expect((statistics.rebalances["assigned"] ?? 0) >= 2, "re-assigned after the coordinator returned")
+        reportScenario(
+            "4-assignment-lost",
+            [
+                "events_in": orders.count, "delivered": ledger.delivered, "repeats": ledger.totalRepeats,
+                "committed_before": committedBefore.values.reduce(0) { $0 + ($1 ?? 0) },
+                "retry_topic": 0, "dlq": 0, "coordinator_down_s": (upAt.timeIntervalSince(downAt) * 10).rounded() / 10,
+                "time_to_recover_s": (recovered * 10).rounded() / 10,
+            ])
+    }
+}
