@@ -227,11 +227,13 @@ public final class RelayEngine: Sendable {
         var lastHousekeeping: Int64 = 0
         var lastGauges: Int64 = 0
         var fatal: KafkaError? = nil
+        var tally = IngestTally(lanes: lanes.count)
+        let laneLabels = lanes.map(\.label)
         while !shutdownRequested.load(ordering: .acquiring) {
             if let event = consumer.poll(timeoutMilliseconds: 20) {
                 switch event {
                 case .record(let record):
-                    ingest(record)
+                    ingest(record, tally: &tally)
                 case .error(let error):
                     if error.rdKafkaCode == KafkaError.RDKafkaCode.fatal {
                         logger.critical("fatal Kafka error, stopping", metadata: ["kafka.error": "\(error)"])
@@ -245,6 +247,10 @@ public final class RelayEngine: Sendable {
             let now = MonotonicClock.milliseconds()
             if now - lastHousekeeping >= 5 {
                 lastHousekeeping = now
+                if tally.valid > 0 {
+                    telemetry.publish(tally, lanes: laneLabels)
+                    tally.reset()
+                }
                 flushBatches(force: false)
                 storeDirtyOffsets()
                 releaseDueRecords()
@@ -255,6 +261,7 @@ public final class RelayEngine: Sendable {
                 updateGauges()
             }
         }
+        telemetry.publish(tally, lanes: laneLabels)
         state.withLock { $0.stopping = true }
         if fatal == nil {
             logger.info("shutting down: draining in-flight deliveries")
@@ -274,7 +281,7 @@ public final class RelayEngine: Sendable {
         return fatal
     }
 
-    private func ingest(_ record: KafkaRecord) {
+    private func ingest(_ record: KafkaRecord, tally: inout IngestTally) {
         let position = record.position
         let topicPartition = position.topicPartition
         guard let generation = state.withLock({ $0.partitions[topicPartition]?.generation }) else {
@@ -344,7 +351,7 @@ public final class RelayEngine: Sendable {
             }
             return
         }
-        telemetry.consumed(valid: true)
+        tally.valid += 1
         let eventID = configuration.eventIDTemplate.eventID(for: event)
         guard let routed = route(event.storeID) else {
             state.withLock { state in
@@ -373,9 +380,9 @@ public final class RelayEngine: Sendable {
             switch lane.destination.encode(prepared) {
             case .send(let payload):
                 sends.append((index, payload))
-                recordCoverage(prepared, lane: lane)
+                recordCoverage(prepared, lane: lane, index: index, tally: &tally)
             case .exclude(let exclusion):
-                telemetry.excluded(lane.label, reason: exclusion.reason)
+                tally.excluded[index][exclusion.reason, default: 0] += 1
                 if exclusion.deadLetter { deadLetters.append((index, exclusion)) }
             }
         }
@@ -429,7 +436,7 @@ public final class RelayEngine: Sendable {
     }
 
     /// Counts which match keys the event carried for this destination.
-    private func recordCoverage(_ prepared: PreparedEvent, lane: Lane) {
+    private func recordCoverage(_ prepared: PreparedEvent, lane: Lane, index: Int, tally: inout IngestTally) {
         guard let platform = lane.platform else { return }
         let context = prepared.event.context
         let clickID: RawPII? =
@@ -440,9 +447,10 @@ public final class RelayEngine: Sendable {
             case .pinterest: context.epik
             case .snapchat: context.scClickID
             }
-        telemetry.encoded(
-            lane.label, email: prepared.identifier(.email, for: platform) != nil,
-            phone: prepared.identifier(.phone, for: platform) != nil, clickID: prepared.raw(clickID) != nil)
+        tally.encoded[index] += 1
+        if prepared.identifier(.email, for: platform) != nil { tally.email[index] += 1 }
+        if prepared.identifier(.phone, for: platform) != nil { tally.phone[index] += 1 }
+        if prepared.raw(clickID) != nil { tally.clickID[index] += 1 }
     }
 
     private func updateGauges() {

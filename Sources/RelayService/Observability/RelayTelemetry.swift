@@ -54,17 +54,35 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_events_poison_total", [("error_class", errorClass)]).increment()
     }
 
-    func excluded(_ destination: DestinationLabel, reason: String) {
-        statisticsBox.withLock { $0.excluded[destination.platform, default: [:]][reason, default: 0] += 1 }
-        counter("conversion_relay_destination_events_excluded_total", destination.labels + [("reason", reason)]).increment()
-    }
-
-    /// Which match keys the event carried for this destination (the drivers of match quality).
-    func encoded(_ destination: DestinationLabel, email: Bool, phone: Bool, clickID: Bool) {
-        counter("conversion_relay_destination_events_encoded_total", destination.labels).increment()
-        if email { counter("conversion_relay_destination_identifier_events_total", destination.labels + [("identifier", "email")]).increment() }
-        if phone { counter("conversion_relay_destination_identifier_events_total", destination.labels + [("identifier", "phone")]).increment() }
-        if clickID { counter("conversion_relay_destination_identifier_events_total", destination.labels + [("identifier", "click_id")]).increment() }
+    /// Publishes what the poll thread counted since the last call: valid events, and per lane the
+    /// events encoded, which match keys they carried (the drivers of match quality), and the
+    /// exclusions. One lock and one lookup per label set per call, not per event.
+    func publish(_ tally: IngestTally, lanes: [DestinationLabel]) {
+        guard tally.valid > 0 else { return }
+        statisticsBox.withLock { statistics in
+            statistics.consumed += tally.valid
+            statistics.valid += tally.valid
+            for (index, lane) in lanes.enumerated() {
+                for (reason, count) in tally.excluded[index] {
+                    statistics.excluded[lane.platform, default: [:]][reason, default: 0] += count
+                }
+            }
+        }
+        counter("conversion_relay_events_consumed_total").increment(by: tally.valid)
+        counter("conversion_relay_events_decoded_total").increment(by: tally.valid)
+        for (index, lane) in lanes.enumerated() {
+            let labels = lane.labels
+            if tally.encoded[index] > 0 {
+                counter("conversion_relay_destination_events_encoded_total", labels).increment(by: tally.encoded[index])
+            }
+            for (identifier, counts) in [("email", tally.email), ("phone", tally.phone), ("click_id", tally.clickID)] where counts[index] > 0 {
+                counter("conversion_relay_destination_identifier_events_total", labels + [("identifier", identifier)])
+                    .increment(by: counts[index])
+            }
+            for (reason, count) in tally.excluded[index] {
+                counter("conversion_relay_destination_events_excluded_total", labels + [("reason", reason)]).increment(by: count)
+            }
+        }
     }
 
     // MARK: - Delivery
@@ -221,4 +239,28 @@ struct DestinationLabel: Sendable, Hashable {
     var store: String
 
     var labels: [(String, String)] { [("destination", platform), ("store", store)] }
+}
+
+/// Per-event counts the poll thread keeps between two ``RelayTelemetry/publish(_:lanes:)`` calls
+/// (every lane count belongs to a valid event, so no valid event means nothing to publish).
+struct IngestTally {
+    var valid = 0
+    /// Per lane.
+    var encoded: [Int]
+    var email: [Int]
+    var phone: [Int]
+    var clickID: [Int]
+    var excluded: [[String: Int]]
+
+    init(lanes: Int) {
+        encoded = Array(repeating: 0, count: lanes)
+        email = encoded
+        phone = encoded
+        clickID = encoded
+        excluded = Array(repeating: [:], count: lanes)
+    }
+
+    mutating func reset() {
+        self = IngestTally(lanes: encoded.count)
+    }
 }
