@@ -10,6 +10,12 @@ let package = Package(
         .executable(name: "conversion-relay", targets: ["conversion-relay"]),
         .library(name: "RelayService", targets: ["RelayService"]),
         .library(name: "RelayCore", targets: ["RelayCore"]),
+        // For the benchmarks package (benchmarks/), which depends on this one by path.
+        .library(name: "RelayKafka", targets: ["RelayKafka"]),
+        .library(name: "RelayPII", targets: ["RelayPII"]),
+        .library(name: "RelayDestinations", targets: ["RelayDestinations"]),
+        .library(name: "RelayHTTP", targets: ["RelayHTTP"]),
+        .library(name: "RelaySandbox", targets: ["RelaySandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

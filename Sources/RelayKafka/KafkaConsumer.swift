@@ -145,6 +145,14 @@ public final class KafkaConsumer: Sendable {
                 key: key, value: value, headers: headers, timestampMilliseconds: timestamp))
     }
 
+    /// Reads one message and drops it without copying anything: `true` for a record, `false` for
+    /// nothing or an error. The bare-consumer throughput ceiling of the benchmarks.
+    public func pollDiscarding(timeoutMilliseconds: Int32) -> Bool {
+        guard let message = rd_kafka_consumer_poll(handle.pointer, timeoutMilliseconds) else { return false }
+        defer { rd_kafka_message_destroy(message) }
+        return message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+
     /// Stores offsets for the next commit (`offset` is the next offset to read: last settled + 1).
     /// Fails with ``KafkaError/RDKafkaCode/state`` for partitions no longer assigned.
     public func storeOffsets(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {

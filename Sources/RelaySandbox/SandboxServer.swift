@@ -19,8 +19,13 @@ public final class SandboxServer: Sendable {
     private let googleKey: RSAKey
     private let googleTokens = IssuedTokens()
 
-    /// Starts the server on an ephemeral loopback port.
-    public init(accounts: SandboxAccounts = SandboxAccounts(), threads: Int = 1) async throws {
+    /// Starts the server on an ephemeral loopback port. With a `receiptObserver`, accepted events
+    /// go to it (one call per request, on the server's threads) instead of the ledger, so a
+    /// benchmark of millions of events does not keep them all.
+    public init(
+        accounts: SandboxAccounts = SandboxAccounts(), threads: Int = 1,
+        receiptObserver: (@Sendable (_ platform: String, _ receipts: [LedgerReceipt]) -> Void)? = nil
+    ) async throws {
         self.accounts = accounts
         let googleKey = try RSAKey.generate()
         self.googleKey = googleKey
@@ -35,7 +40,7 @@ public final class SandboxServer: Sendable {
             PinterestSandbox(accounts: accounts),
             SnapchatSandbox(accounts: accounts),
         ]
-        let state = SandboxState(platforms: platforms)
+        let state = SandboxState(platforms: platforms, receiptObserver: receiptObserver)
         self.state = state
         server = try await LocalHTTPServer(host: "127.0.0.1", port: 0, threads: threads) { request in
             let (response, delay) = state.respond(to: request)
@@ -111,9 +116,11 @@ final class SandboxState: Sendable {
     let requestCounts = Mutex<[String: Int]>([:])
     let faults = Mutex<[String: [InjectedFault]]>([:])
     let latency = Mutex<[String: Int]>([:])
+    let receiptObserver: (@Sendable (String, [LedgerReceipt]) -> Void)?
 
-    init(platforms: [any SandboxPlatform]) {
+    init(platforms: [any SandboxPlatform], receiptObserver: (@Sendable (String, [LedgerReceipt]) -> Void)?) {
         self.platforms = platforms
+        self.receiptObserver = receiptObserver
     }
 
     /// Routes and answers one request; returns the response and its delay.
@@ -144,7 +151,11 @@ final class SandboxState: Sendable {
                 receipt.receivedAtMilliseconds = now
                 return receipt
             }
-            ledger.withLock { $0[platform.name, default: []].append(contentsOf: stamped) }
+            if let receiptObserver {
+                receiptObserver(platform.name, stamped)
+            } else {
+                ledger.withLock { $0[platform.name, default: []].append(contentsOf: stamped) }
+            }
         }
         return (response, delay)
     }

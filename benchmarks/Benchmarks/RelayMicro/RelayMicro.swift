@@ -1,0 +1,85 @@
+import Benchmark
+import Foundation
+import RelayCore
+import RelayDestinations
+import RelayPII
+import RelayService
+
+/// Micro-benchmarks of the relay's hot path: time and allocations per operation.
+/// Run with `make microbench` (`swift package benchmark` in benchmarks/).
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.cpuTotal, .wallClock, .mallocCountTotal, .throughput], maxDuration: .seconds(3), maxIterations: 1_000_000)
+
+    let now = Int64(Date().timeIntervalSince1970)
+    let generator = SampleOrderGenerator(seed: 7, malformedEvery: 0, nowSeconds: now)
+    let orders = (0..<256).map { generator.sample($0).bytes }
+    let decoder = OrderEventDecoder()
+    let events = orders.map { try! decoder.decode($0) }
+    let destinations: [any ConversionDestination] = [
+        MetaDestination(configuration: MetaDestinationConfiguration(pixelID: "1234567890", accessToken: Secret("token"))),
+        GoogleDestination(
+            configuration: GoogleDestinationConfiguration(
+                operatingAccountID: "1234567890", conversionActionID: "987654321",
+                tokenProvider: AccessTokenFile(path: "/nonexistent"))),
+        TikTokDestination(configuration: TikTokDestinationConfiguration(pixelCode: "CPIXEL", accessToken: Secret("token"))),
+        PinterestDestination(configuration: PinterestDestinationConfiguration(adAccountID: "549755885175", accessToken: Secret("token"))),
+        SnapchatDestination(configuration: SnapchatDestinationConfiguration(pixelID: "pixel", accessToken: Secret("token"))),
+    ]
+
+    Benchmark("decode an order (JSON → OrderEvent)") { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(try decoder.decode(orders[index % orders.count]))
+        }
+    }
+
+    Benchmark("normalize and hash a customer for all five platforms") { benchmark in
+        for index in benchmark.scaledIterations {
+            let prepared = PreparedEvent(event: events[index % events.count], eventID: "e", nowSeconds: now)
+            for platform in Platform.allCases {
+                for field in IdentityField.allCases { blackHole(prepared.identifier(field, for: platform)) }
+            }
+        }
+    }
+
+    for destination in destinations {
+        Benchmark("encode one event for \(destination.name)") { benchmark in
+            for index in benchmark.scaledIterations {
+                let event = events[index % events.count]
+                blackHole(destination.encode(PreparedEvent(event: event, eventID: event.orderID, nowSeconds: now)))
+            }
+        }
+    }
+
+    Benchmark("one order through all five encoders (shared normalization)") { benchmark in
+        for index in benchmark.scaledIterations {
+            let event = events[index % events.count]
+            let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: now)
+            for destination in destinations { blackHole(destination.encode(prepared)) }
+        }
+    }
+
+    for destination in destinations {
+        let payloads: [[UInt8]] = events.prefix(100).compactMap { event in
+            if case .send(let payload) = destination.encode(PreparedEvent(event: event, eventID: event.orderID, nowSeconds: now)) {
+                return payload
+            }
+            return nil
+        }
+        Benchmark("build a 100-event \(destination.name) request") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(destination.makeRequest(payloads)) }
+        }
+    }
+
+    Benchmark("offset frontier: track and settle 1,000 offsets out of order") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var frontier = PartitionFrontier()
+            for offset in 0..<1_000 { frontier.track(offset: Int64(offset), settlements: 2) }
+            for offset in stride(from: 999, through: 0, by: -1) {
+                _ = frontier.settle(offset: Int64(offset))
+                _ = frontier.settle(offset: Int64(offset))
+            }
+            blackHole(frontier.committableOffset)
+        }
+    }
+}

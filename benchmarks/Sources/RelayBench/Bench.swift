@@ -1,0 +1,341 @@
+import Foundation
+import Logging
+import RelayCore
+import RelayKafka
+import RelaySandbox
+import RelayService
+import Synchronization
+
+/// The phases of the harness, sharing one cluster, one sandbox and one order generator.
+final class Bench {
+    struct Backlog {
+        var topic: String
+        var partitions: Int
+        var megabytes: Double
+        var seconds: Double
+        var expected: [Bool]
+    }
+
+    struct RunResult {
+        var instances: Int
+        var ordersPerSecond: Double
+        /// From the first to the last acknowledgement (excludes process start and the group join).
+        var ackWindowSeconds: Double
+        var wallSeconds: Double
+        var cpuSecondsPerMillion: Double
+        var peakMegabytes: Double
+        var lost: Int
+        var duplicates: Int
+
+        func line(ceiling: Double) -> String {
+            String(
+                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order), peak RSS %.1f MB per instance, lost %d, duplicates %d",
+                instances, ordersPerSecond, ordersPerSecond / ceiling * 100, ackWindowSeconds, wallSeconds, cpuSecondsPerMillion,
+                cpuSecondsPerMillion, peakMegabytes, lost, duplicates)
+        }
+    }
+
+    struct LatencyResult {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+        var p999: Double
+        var lost: Int
+    }
+
+    struct SlowResult {
+        var earlyMegabytes: Double
+        var lateMegabytes: Double
+        var peakMegabytes: Double
+        var pauses: Int
+    }
+
+    let options: RelayBench
+    let logger: Logger
+    let cluster: MockKafkaCluster?
+    let bootstrapServers: String
+    let workDirectory: URL
+    let generator: SampleOrderGenerator
+    /// The tracker the sandbox currently reports to.
+    let trackerSlot = TrackerSlot()
+    let sandbox: SandboxServer
+    let googleKeyFile: URL
+
+    init(options: RelayBench, logger: Logger) async throws {
+        self.options = options
+        self.logger = logger
+        if let bootstrap = options.bootstrap {
+            cluster = nil
+            bootstrapServers = bootstrap
+        } else {
+            let cluster = try MockKafkaCluster(brokers: 3)
+            self.cluster = cluster
+            bootstrapServers = cluster.bootstrapServers
+        }
+        workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        generator = SampleOrderGenerator(
+            seed: options.seed, malformedEvery: options.malformedEvery, nowSeconds: Int64(Date().timeIntervalSince1970))
+        let slot = trackerSlot
+        sandbox = try await SandboxServer(threads: 2) { platform, receipts in
+            slot.current.withLock { $0 }?.observe(platform: platform, receipts: receipts)
+        }
+        googleKeyFile = workDirectory.appendingPathComponent("google-key.json")
+        try Data(try sandbox.googleServiceAccountKeyFile()).write(to: googleKeyFile)
+        for platform in DeliveryTracker.platforms where options.latencyMs > 0 {
+            sandbox.setLatency(options.latencyMs, for: platform)
+        }
+    }
+
+    func close() {
+        try? FileManager.default.removeItem(at: workDirectory)
+    }
+
+    // MARK: - Publishing
+
+    func makeProducer() throws -> KafkaProducer {
+        try KafkaProducer(
+            properties: [
+                "bootstrap.servers": bootstrapServers, "linger.ms": "20", "batch.size": "1000000",
+                "queue.buffering.max.messages": "500000", "queue.buffering.max.kbytes": "1048576",
+            ], logger: logger)
+    }
+
+    /// Publishes `orders` orders to a new topic sized so the mock keeps all of them (it keeps about
+    /// 5 MiB per partition), and checks that the broker holds every one before anything is timed.
+    func publishBacklog(orders: Int) async throws -> Backlog {
+        let topic = "orders-bench-\(orders)"
+        let averageBytes = (0..<200).map { generator.sample($0).bytes.count }.reduce(0, +) / 200
+        let partitions = max(4, (orders * averageBytes) / (3 << 20) + 1)
+        try cluster?.createTopic(topic, partitions: partitions)
+        try cluster?.createTopic(topic + ".conversion-retry", partitions: 1)
+        try cluster?.createTopic(topic + ".conversion-dlq", partitions: 1)
+        let started = Date()
+        let producer = try makeProducer()
+        defer { producer.close() }
+        var expected = [Bool](repeating: false, count: orders)
+        let failures = Atomic<Int>(0)
+        var bytes = 0
+        for index in 0..<orders {
+            let sample = generator.sample(index)
+            expected[index] = sample.isValid && sample.marketingConsent
+            bytes += sample.bytes.count
+            producer.send(topic: topic, partition: Int32(index % partitions), key: Array(sample.orderID.utf8), value: sample.bytes) {
+                if case .failure = $0 { failures.add(1, ordering: .relaxed) }
+            }
+            if index % 100_000 == 99_999 { producer.flush(timeoutMilliseconds: 120_000) }
+        }
+        producer.flush(timeoutMilliseconds: 120_000)
+        guard failures.load(ordering: .relaxed) == 0 else { throw BenchError("\(failures.load(ordering: .relaxed)) orders failed to publish") }
+        var held: Int64 = 0
+        for partition in 0..<partitions {
+            let marks = try producer.watermarks(TopicPartition(topic: topic, partition: Int32(partition)))
+            held += marks.high - marks.low
+        }
+        guard held == Int64(orders) else {
+            throw BenchError("the broker holds \(held) of \(orders) orders (mock retention); use more partitions")
+        }
+        return Backlog(
+            topic: topic, partitions: partitions, megabytes: Double(bytes) / 1_048_576,
+            seconds: Date().timeIntervalSince(started), expected: expected)
+    }
+
+    // MARK: - Ceiling
+
+    /// Reads the whole topic with a bare consumer that copies nothing: the rate the relay cannot beat.
+    func measureCeiling(topic: String, orders: Int) throws -> Double {
+        let consumer = try KafkaConsumer(
+            properties: [
+                "bootstrap.servers": bootstrapServers, "group.id": "ceiling-\(UUID().uuidString)",
+                "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
+            ], logger: logger)
+        defer { consumer.close() }
+        try consumer.subscribe(topics: [topic], handler: KafkaRebalanceHandler(assigned: { _ in }, revoked: { _, _ in }))
+        var read = 0
+        var first: Date? = nil
+        let deadline = Date().addingTimeInterval(600)
+        while read < orders, Date() < deadline {
+            if consumer.pollDiscarding(timeoutMilliseconds: 100) {
+                if first == nil { first = Date() }
+                read += 1
+            }
+        }
+        guard let first, read == orders else { throw BenchError("the bare consumer read \(read) of \(orders)") }
+        return Double(orders) / max(Date().timeIntervalSince(first), 0.001)
+    }
+
+    // MARK: - Relay runs
+
+    func writeConfig(topic: String, group: String, latencyDestination: String? = nil) throws -> URL {
+        let accounts = sandbox.accounts
+        let base = sandbox.baseURL
+        let mock = cluster != nil
+        let yaml = """
+            kafka:
+              bootstrap_servers: "\(bootstrapServers)"
+              group_id: \(group)
+              topic: \(topic)
+            \(mock ? "  consumer_properties:\n    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"" : "")
+            delivery:
+              memory_budget_mb: \(options.memoryBudgetMb)
+            destinations:
+              meta:
+                pixel_id: "\(accounts.metaPixelID)"
+                access_token: ${BENCH_META_TOKEN}
+                endpoint: \(base)
+              google:
+                operating_account_id: "\(accounts.googleOperatingAccountID)"
+                conversion_action_id: "\(accounts.googleConversionActionID)"
+                service_account_key_file: \(googleKeyFile.path)
+                endpoint: \(base)
+              tiktok:
+                pixel_code: \(accounts.tiktokPixelCode)
+                access_token: ${BENCH_TIKTOK_TOKEN}
+                endpoint: \(base)
+              pinterest:
+                ad_account_id: "\(accounts.pinterestAdAccountID)"
+                access_token: ${BENCH_PINTEREST_TOKEN}
+                endpoint: \(base)
+              snapchat:
+                pixel_id: \(accounts.snapchatPixelID)
+                access_token: ${BENCH_SNAPCHAT_TOKEN}
+                endpoint: \(base)
+            observability:
+              enabled: false
+            logging:
+              level: info
+              format: json
+            """
+        let url = workDirectory.appendingPathComponent("\(group).yaml")
+        try yaml.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    var relayEnvironment: [String: String] {
+        let accounts = sandbox.accounts
+        return ProcessInfo.processInfo.environment.merging([
+            "BENCH_META_TOKEN": accounts.metaAccessToken, "BENCH_TIKTOK_TOKEN": accounts.tiktokAccessToken,
+            "BENCH_PINTEREST_TOKEN": accounts.pinterestAccessToken, "BENCH_SNAPCHAT_TOKEN": accounts.snapchatAccessToken,
+        ]) { $1 }
+    }
+
+    /// Starts `count` relays in one new group on the backlog and waits until every expected
+    /// (platform, order) pair is acknowledged.
+    func runRelays(count: Int, backlog: Backlog, executable: String? = nil) async throws -> RunResult {
+        let tracker = DeliveryTracker(orderCount: backlog.expected.count, expected: backlog.expected)
+        trackerSlot.current.withLock { $0 = tracker }
+        let config = try writeConfig(topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))")
+        let started = Date()
+        let relays = try launch(count: count, config: config, label: "run-\(count)", executable: executable)
+        let deadline = Date().addingTimeInterval(max(120, Double(backlog.expected.count) / 2_000))
+        while !tracker.isComplete, Date() < deadline, relays.allSatisfy({ $0.process.isRunning }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let wall = Date().timeIntervalSince(started)
+        try await Task.sleep(for: .milliseconds(500))  // late duplicates, if any, arrive now
+        let cpu = relays.reduce(0) { $0 + $1.cpuSeconds }
+        let peak = relays.map(\.residentMegabytes.peak).max() ?? 0
+        for relay in relays { relay.stop() }
+        let window = tracker.state.withLock { Double($0.lastMicros - $0.firstMicros) / 1_000_000 }
+        let orders = Double(backlog.expected.count)
+        return RunResult(
+            instances: count, ordersPerSecond: orders / max(window, 0.001), ackWindowSeconds: window, wallSeconds: wall,
+            cpuSecondsPerMillion: cpu / orders * 1_000_000, peakMegabytes: peak, lost: tracker.lostPairs(),
+            duplicates: tracker.state.withLock { $0.duplicates })
+    }
+
+    func launch(count: Int, config: URL, label: String, executable: String? = nil) throws -> [ChildProcess] {
+        try (0..<count).map { index in
+            let log = workDirectory.appendingPathComponent("\(label)-\(index).log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: executable ?? options.relay)
+            child.arguments = ["run", "--config", config.path]
+            child.environment = relayEnvironment
+            let handle = try FileHandle(forWritingTo: log)
+            child.standardOutput = handle
+            child.standardError = handle
+            try child.run()
+            return ChildProcess(process: child, log: log)
+        }
+    }
+
+    /// Produces at `rate` orders/s for `seconds` while one relay consumes, and records each
+    /// order's time from produce to its last platform's acknowledgement.
+    func runPaced(rate: Double, seconds: Int) async throws -> LatencyResult {
+        let count = max(Int(rate * Double(seconds)), 1)
+        let topic = "orders-paced"
+        let partitions = 8
+        try cluster?.createTopic(topic, partitions: partitions)
+        try cluster?.createTopic(topic + ".conversion-retry", partitions: 1)
+        try cluster?.createTopic(topic + ".conversion-dlq", partitions: 1)
+        let samples = (0..<count).map { generator.sample($0) }
+        let expected = samples.map { $0.isValid && $0.marketingConsent }
+        let tracker = DeliveryTracker(orderCount: count, expected: expected)
+        tracker.measureLatency()
+        trackerSlot.current.withLock { $0 = tracker }
+        let relays = try launch(count: 1, config: try writeConfig(topic: topic, group: "paced"), label: "paced")
+        defer { for relay in relays { relay.stop() } }
+        let producer = try KafkaProducer(
+            properties: ["bootstrap.servers": bootstrapServers, "linger.ms": "5"], logger: logger)
+        defer { producer.close() }
+        // Warm-up: wait for the group join before the clock starts (one order, not measured).
+        try await Task.sleep(for: .seconds(4))
+        let interval = 1_000_000.0 / rate
+        let start = DeliveryTracker.nowMicros()
+        for (index, sample) in samples.enumerated() {
+            let due = start + Int64(Double(index) * interval)
+            let now = DeliveryTracker.nowMicros()
+            if due > now + 1000 { try await Task.sleep(for: .microseconds(due - now)) }
+            tracker.produced(index, atMicros: DeliveryTracker.nowMicros())
+            producer.send(topic: topic, partition: Int32(index % partitions), key: Array(sample.orderID.utf8), value: sample.bytes) { _ in }
+        }
+        producer.flush(timeoutMilliseconds: 60_000)
+        let deadline = Date().addingTimeInterval(60)
+        while !tracker.isComplete, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        return tracker.state.withLock { state in
+            LatencyResult(
+                rate: rate, p50: Double(state.latency.valueAtPercentile(50)) / 1000,
+                p99: Double(state.latency.valueAtPercentile(99)) / 1000,
+                p999: Double(state.latency.valueAtPercentile(99.9)) / 1000, lost: 0)
+        }
+    }
+
+    /// One relay on the backlog with Pinterest answering slowly enough to take a tenth of
+    /// `intakeRate`; samples resident memory, which must stay flat (backpressure).
+    func runSlowDestination(intakeRate: Double, seconds: Int, backlog: Backlog) async throws -> SlowResult {
+        let tracker = DeliveryTracker(orderCount: backlog.expected.count, expected: backlog.expected)
+        trackerSlot.current.withLock { $0 = tracker }
+        // Pinterest: batches of up to 1,000 events, 4 concurrent requests (the defaults).
+        let slowRate = max(intakeRate / 10, 100)
+        let latency = Int(4 * 1000 / slowRate * 1000)
+        sandbox.setLatency(latency, for: "pinterest")
+        defer { sandbox.setLatency(options.latencyMs, for: "pinterest") }
+        let relays = try launch(count: 1, config: try writeConfig(topic: backlog.topic, group: "slow"), label: "slow")
+        let relay = relays[0]
+        var samples: [Double] = []
+        let started = Date()
+        while Date().timeIntervalSince(started) < Double(seconds), relay.process.isRunning {
+            samples.append(relay.residentMegabytes.current)
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let peak = relay.residentMegabytes.peak
+        relay.stop()
+        let log = (try? String(contentsOf: relay.log, encoding: .utf8)) ?? ""
+        let pauses = log.split(separator: "\n").filter { $0.contains("backpressure: pausing") }.count
+        let quarter = samples.count / 4
+        return SlowResult(
+            earlyMegabytes: samples.isEmpty ? 0 : samples[quarter], lateMegabytes: samples.last ?? 0, peakMegabytes: peak,
+            pauses: pauses)
+    }
+}
+
+/// Where the sandbox's receipt observer finds the current run's tracker.
+final class TrackerSlot: Sendable {
+    let current = Mutex<DeliveryTracker?>(nil)
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

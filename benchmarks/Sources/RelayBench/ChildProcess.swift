@@ -1,0 +1,48 @@
+import Foundation
+
+/// A relay instance as a child process, and what `/proc` says about it.
+final class ChildProcess {
+    let process: Process
+    let log: URL
+
+    /// Wraps a started process whose output goes to `log`.
+    init(process: Process, log: URL) {
+        self.process = process
+        self.log = log
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// User plus system CPU seconds so far (`/proc/<pid>/stat` fields 14 and 15).
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Resident memory now and at its peak, in MiB (`VmRSS`, `VmHWM`).
+    var residentMegabytes: (current: Double, peak: Double) {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
+                let kilobytes = line.split(separator: " ").compactMap({ Double($0) }).first
+            else { return 0 }
+            return kilobytes / 1024
+        }
+        return (field("VmRSS"), field("VmHWM"))
+    }
+
+    /// SIGTERM, then wait; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            kill(pid, SIGTERM)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RelayCore
+import RelayKafka
+import RelaySandbox
+import RelayService
+import Synchronization
+
+/// The end-to-end throughput harness (issue 6). Publishes seeded, realistic orders into
+/// librdkafka's mock cluster (or a real cluster), measures a bare consumer's read rate of the
+/// topic (the ceiling), then runs the real `conversion-relay` executable (1, 2, 4 instances in one
+/// group) with all five destinations against the local sandbox, and reports orders/s, CPU
+/// seconds per million orders, peak resident memory, produce-to-last-ack latency at half the
+/// measured rate, and memory while one destination is slowed to a tenth of intake.
+@main
+struct RelayBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relay-bench", abstract: "End-to-end throughput of conversion-relay against the local sandbox.")
+
+    @Option(help: "Orders in the backlog.")
+    var orders = 1_000_000
+
+    @Option(help: "Seed of the order generator.")
+    var seed: UInt64 = 2026
+
+    @Option(help: "Every N-th order is malformed (100: about 1%).")
+    var malformedEvery = 100
+
+    @Option(help: "Relay instance counts to run, comma-separated.")
+    var instances = "1,2,4"
+
+    @Option(help: "The conversion-relay executable (built with -c release).")
+    var relay = "../.build/release/conversion-relay"
+
+    @Option(help: "Other conversion-relay builds to compare, comma-separated (one instance each, same backlog, before the main runs).")
+    var compare: String?
+
+    @Option(help: "A real Kafka cluster instead of the in-process mock (topics are created by the broker).")
+    var bootstrap: String?
+
+    @Option(help: "Sandbox response latency for every destination, in ms.")
+    var latencyMs = 0
+
+    @Option(help: "Seconds of the paced run (latency at half the measured rate); 0 skips it.")
+    var pacedSeconds = 10
+
+    @Option(help: "Seconds of the slow-destination run (memory while one destination is at 10%); 0 skips it.")
+    var slowSeconds = 30
+
+    @Option(help: "delivery.memory_budget_mb of the relay.")
+    var memoryBudgetMb = 256
+
+    func run() async throws {
+        var logger = Logger(label: "relay-bench")
+        logger.logLevel = .error
+        let machine = MachineDescription.current
+        say("machine: \(machine.summary)")
+        let bench = try await Bench(options: self, logger: logger)
+        defer { bench.close() }
+
+        let backlog = try await bench.publishBacklog(orders: orders)
+        say(String(format: "published %d orders (%.1f MB) to %d partitions in %.1f s", orders, backlog.megabytes, backlog.partitions, backlog.seconds))
+
+        let ceiling = try bench.measureCeiling(topic: backlog.topic, orders: orders)
+        say(String(format: "ceiling: bare librdkafka consumer %.0f orders/s", ceiling))
+
+        if let compare {
+            for path in compare.split(separator: ",").map(String.init) {
+                let result = try await bench.runRelays(count: 1, backlog: backlog, executable: path)
+                say("compare \(URL(fileURLWithPath: path).lastPathComponent): " + result.line(ceiling: ceiling))
+            }
+        }
+        var results: [Bench.RunResult] = []
+        for count in instances.split(separator: ",").compactMap({ Int($0) }) {
+            let result = try await bench.runRelays(count: count, backlog: backlog)
+            results.append(result)
+            say(result.line(ceiling: ceiling))
+        }
+        guard let single = results.first else { return }
+
+        var latency: Bench.LatencyResult? = nil
+        if pacedSeconds > 0 {
+            latency = try await bench.runPaced(rate: single.ordersPerSecond / 2, seconds: pacedSeconds)
+            if let latency {
+                say(String(format: "paced at %.0f orders/s for %d s: p50 %.1f ms, p99 %.1f ms, p999 %.1f ms (linger 100 ms), lost %d",
+                    latency.rate, pacedSeconds, latency.p50, latency.p99, latency.p999, latency.lost))
+            }
+        }
+        if slowSeconds > 0 {
+            let slow = try await bench.runSlowDestination(intakeRate: single.ordersPerSecond, seconds: slowSeconds, backlog: backlog)
+            say(String(format: "one destination at 10%% of intake for %d s: resident memory %.1f MB at 25%% of the run, %.1f MB at the end, peak %.1f MB; %d backpressure pauses",
+                slowSeconds, slow.earlyMegabytes, slow.lateMegabytes, slow.peakMegabytes, slow.pauses))
+        }
+        let summary: [(String, String)] = [
+            ("orders_per_s", String(Int(single.ordersPerSecond))),
+            ("ceiling_orders_per_s", String(Int(ceiling))),
+            ("p50_ms", latency.map { String(format: "%.1f", $0.p50) } ?? "null"),
+            ("p99_ms", latency.map { String(format: "%.1f", $0.p99) } ?? "null"),
+            ("p999_ms", latency.map { String(format: "%.1f", $0.p999) } ?? "null"),
+            ("peak_rss_mb", String(format: "%.1f", single.peakMegabytes)),
+            ("cpu_s_per_million", String(format: "%.1f", single.cpuSecondsPerMillion)),
+            ("orders", String(orders)),
+            ("lost", String(single.lost)),
+            ("duplicates", String(single.duplicates)),
+        ]
+        say("{" + summary.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+    }
+}
+
+/// What machine the figures come from.
+struct MachineDescription {
+    var summary: String
+
+    static var current: MachineDescription {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
+            .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let memory = ProcessInfo.processInfo.physicalMemory >> 30
+        return MachineDescription(summary: "\(model), \(cores) cores, \(memory) GiB, \(RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970)))")
+    }
+}
+
+/// Prints a line at once (unbuffered), so progress shows while the harness runs.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
