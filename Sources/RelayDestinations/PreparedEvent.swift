@@ -12,12 +12,14 @@ public final class PreparedEvent {
     /// Wall-clock seconds used for event-age checks.
     public let nowSeconds: Int64
     private let normalizer = IdentityNormalizer()
-    private var cache: [String: NormalizedIdentifier?] = [:]
+    private let context: IdentityContext
+    private var cache: [RuleKey: NormalizedIdentifier?] = [:]
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
         self.event = event
         self.eventID = eventID
         self.nowSeconds = nowSeconds
+        context = IdentityContext(countryHint: event.customer.country)
     }
 
     /// The identifier as `platform` wants it, or `nil` when absent, unusable or not sent there.
@@ -27,7 +29,7 @@ public final class PreparedEvent {
         else { return nil }
         let key = IdentityNormalizer.ruleKey(field, for: platform)
         if let cached = cache[key] { return cached }
-        let result = try? normalizer.normalize(field, raw, for: platform, countryHint: event.customer.country)
+        let result = try? normalizer.normalize(field, raw, for: platform, context: context)
         cache[key] = .some(result)
         return result
     }

@@ -27,6 +27,30 @@ public struct NormalizationError: Error, Sendable, Equatable, CustomStringConver
     init(_ description: String) { self.description = description }
 }
 
+/// Which normalisation rule a (field, platform) pair follows: pairs with equal keys share one
+/// normalised (and hashed) value.
+public struct RuleKey: Hashable, Sendable {
+    public enum Variant: Hashable, Sendable {
+        case standard, gmailCanonical, e164Plus, e164Digits, fmn, alpha2Upper, google
+    }
+    public let field: IdentityField
+    public let variant: Variant
+    public let transmission: Transmission
+}
+
+/// What every identifier of one customer shares: the country, looked up once, and the phone
+/// number parsed once by libphonenumber however many platforms want it.
+///
+/// Not `Sendable`: it lives inside one event's encoding.
+public final class IdentityContext {
+    let country: CountryTable.Country?
+    var e164: [String: Result<String, NormalizationError>] = [:]
+
+    public init(countryHint: RawPII?) {
+        country = countryHint.flatMap { CountryTable.lookup($0.unredactedValue) }
+    }
+}
+
 /// Normalises and hashes customer identifiers exactly as each platform documents it
 /// (`destinations.md`; rules cited per field below).
 public struct IdentityNormalizer: Sendable {
@@ -39,6 +63,14 @@ public struct IdentityNormalizer: Sendable {
     public func normalize(
         _ field: IdentityField, _ value: RawPII, for platform: Platform, countryHint: RawPII? = nil
     ) throws(NormalizationError) -> NormalizedIdentifier {
+        try normalize(field, value, for: platform, context: IdentityContext(countryHint: countryHint))
+    }
+
+    /// Normalises one identifier of the customer `context` describes, sharing the country
+    /// lookup and the phone number's parse with every other field and platform of that customer.
+    public func normalize(
+        _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext
+    ) throws(NormalizationError) -> NormalizedIdentifier {
         let raw = value.unredactedValue.trimmingWhitespace()
         guard !raw.isEmpty else { throw NormalizationError("empty value") }
         let transmission = Self.transmission(of: field, for: platform)
@@ -48,11 +80,11 @@ public struct IdentityNormalizer: Sendable {
             let digest = raw.lowercased()
             return NormalizedIdentifier(normalized: RawPII(digest), sha256: digest, transmission: .sha256)
         }
-        let country = countryHint.flatMap { CountryTable.lookup($0.unredactedValue) }
+        let country = context.country
         let normalized: String
         switch field {
         case .email: normalized = try Self.email(raw, for: platform)
-        case .phone: normalized = try Self.phone(raw, country: country, for: platform)
+        case .phone: normalized = try Self.phone(raw, country: country, for: platform, context: context)
         case .firstName, .lastName: normalized = try Self.name(raw)
         case .city: normalized = try Self.lettersOnly(raw, what: "city")
         case .state: normalized = try Self.state(raw, country: country)
@@ -94,18 +126,18 @@ public struct IdentityNormalizer: Sendable {
 
     /// Two (field, platform) pairs with the same key produce the same normalised value, so the
     /// relay normalises and hashes each identifier once per key and shares it.
-    public static func ruleKey(_ field: IdentityField, for platform: Platform) -> String {
-        let variant: String
+    public static func ruleKey(_ field: IdentityField, for platform: Platform) -> RuleKey {
+        let variant: RuleKey.Variant
         switch (field, platform) {
-        case (.email, .google): variant = "gmail-canonical"
-        case (.phone, .google), (.phone, .tiktok): variant = "e164-plus"
-        case (.phone, _): variant = "e164-digits"
-        case (.gender, .pinterest): variant = "fmn"
-        case (.country, .google): variant = "alpha2-upper"
-        case (.postalCode, .google): variant = "google"
-        default: variant = "standard"
+        case (.email, .google): variant = .gmailCanonical
+        case (.phone, .google), (.phone, .tiktok): variant = .e164Plus
+        case (.phone, _): variant = .e164Digits
+        case (.gender, .pinterest): variant = .fmn
+        case (.country, .google): variant = .alpha2Upper
+        case (.postalCode, .google): variant = .google
+        default: variant = .standard
         }
-        return "\(field.rawValue)/\(variant)/\(transmission(of: field, for: platform).rawValue)"
+        return RuleKey(field: field, variant: variant, transmission: transmission(of: field, for: platform))
     }
 
     // MARK: - Rules
@@ -138,9 +170,29 @@ public struct IdentityNormalizer: Sendable {
     /// Parsed by libphonenumber with the order's country as the default region (§6.2), so
     /// national numbers get their country code and lose the trunk prefix, and `+44 (0)20 …` loses
     /// the parenthesised trunk zero.
-    static func phone(_ raw: String, country: CountryTable.Country?, for platform: Platform)
-        throws(NormalizationError) -> String
-    {
+    static func phone(
+        _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext? = nil
+    ) throws(NormalizationError) -> String {
+        let e164: String
+        if let context {
+            if let parsed = context.e164[raw] {
+                e164 = try parsed.get()
+            } else {
+                let parsed = Result { () throws(NormalizationError) in try Self.e164(raw, country: country) }
+                context.e164[raw] = parsed
+                e164 = try parsed.get()
+            }
+        } else {
+            e164 = try Self.e164(raw, country: country)
+        }
+        switch platform {
+        case .google, .tiktok: return e164
+        case .meta, .pinterest, .snapchat: return String(e164.dropFirst())
+        }
+    }
+
+    /// The number in E.164 with `+`: what every platform's phone rule starts from.
+    static func e164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
         guard !raw.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else {
             throw NormalizationError("phone number contains letters")
         }
@@ -154,10 +206,7 @@ public struct IdentityNormalizer: Sendable {
                     ? "not an international phone number, and customer.country is unknown"
                     : "not a possible phone number for the customer's country")
         }
-        switch platform {
-        case .google, .tiktok: return e164
-        case .meta, .pinterest, .snapchat: return String(e164.dropFirst())
-        }
+        return e164
     }
 
     /// Lowercase, punctuation removed, UTF-8 letters kept (`Valéry` → `valéry`) [§1 fn/ln].

@@ -13,7 +13,14 @@ public struct RawPII: RedactedValue, Sendable, Hashable {
     }
 
     /// True when the value is empty after trimming whitespace.
-    public var isBlank: Bool { unredactedValue.allSatisfy(\.isWhitespace) }
+    public var isBlank: Bool {
+        // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking.
+        for byte in unredactedValue.utf8 {
+            if byte >= 0x80 { return unredactedValue.allSatisfy(\.isWhitespace) }
+            if byte != 0x20, !(0x09...0x0D).contains(byte) { return false }
+        }
+        return true
+    }
 }
 
 /// A value that must never be printed: `description`, `debugDescription`, `dump` and reflection
