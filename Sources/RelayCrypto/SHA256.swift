@@ -2,20 +2,41 @@ import COpenSSL
 
 /// SHA-256 through OpenSSL's EVP interface (the `SHA256_*` family is deprecated in OpenSSL 3).
 public enum SHA256 {
+    /// SHA-256 fetched once: passing `EVP_sha256()` makes OpenSSL 3 look the algorithm up again
+    /// on every digest ("implicit fetch", OpenSSL 3 migration guide), which costs more than
+    /// hashing a short identifier. A fetched `EVP_MD` is immutable and safe to share.
+    nonisolated(unsafe) private static let algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     /// The digest of `bytes` as 64 lowercase hexadecimal characters.
     public static func hexDigest(_ bytes: some Collection<UInt8>) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let ok = Array(bytes).withUnsafeBytes { input in
-            digest.withUnsafeMutableBufferPointer { output in
-                EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, EVP_sha256(), nil)
-            }
-        }
-        precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
-        return hex(digest)
+        if let hex = bytes.withContiguousStorageIfAvailable({ hexDigest(UnsafeRawBufferPointer($0)) }) { return hex }
+        return Array(bytes).withUnsafeBytes { hexDigest($0) }
     }
 
-    public static func hexDigest(_ text: String) -> String { hexDigest(Array(text.utf8)) }
+    public static func hexDigest(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hexDigest(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func hexDigest(_ input: UnsafeRawBufferPointer) -> String {
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var length: UInt32 = 0
+        let ok = withUnsafeMutableBytes(of: &digest) { output in
+            EVP_Digest(
+                input.baseAddress, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &length,
+                algorithm ?? EVP_sha256(), nil)
+        }
+        precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
+        return withUnsafeBytes(of: &digest) { bytes in
+            String(unsafeUninitializedCapacity: 64) { output in
+                for (index, byte) in bytes.enumerated() {
+                    output[index * 2] = digits[Int(byte >> 4)]
+                    output[index * 2 + 1] = digits[Int(byte & 0x0F)]
+                }
+                return 64
+            }
+        }
+    }
 
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 

@@ -134,18 +134,51 @@ let sharedHashedUserDataFields: [(key: StaticString, field: IdentityField)] = [
     ("zp", .postalCode), ("country", .country), ("db", .dateOfBirth), ("ge", .gender), ("external_id", .externalID),
 ]
 
+/// Which user-data keys an encoded event carries (a bit set: no strings or sets per event).
+struct UserDataKeys: OptionSet {
+    let rawValue: UInt32
+
+    /// The key of one identity field.
+    init(_ field: IdentityField) {
+        let bit: UInt32 =
+            switch field {
+            case .email: 0
+            case .phone: 1
+            case .firstName: 2
+            case .lastName: 3
+            case .city: 4
+            case .state: 5
+            case .postalCode: 6
+            case .country: 7
+            case .dateOfBirth: 8
+            case .gender: 9
+            case .externalID: 10
+            }
+        rawValue = 1 << bit
+    }
+
+    init(rawValue: UInt32) {
+        self.rawValue = rawValue
+    }
+
+    static let clientIPAddress = UserDataKeys(rawValue: 1 << 16)
+    static let clientUserAgent = UserDataKeys(rawValue: 1 << 17)
+    static let fbc = UserDataKeys(rawValue: 1 << 18)
+    static let fbp = UserDataKeys(rawValue: 1 << 19)
+}
+
 extension JSONWriter {
     /// Writes each present identifier of `fields` as `"key":["<hash>"]`, normalised for `platform`;
     /// returns the keys written.
     @discardableResult
     mutating func hashedUserData(
         _ fields: [(key: StaticString, field: IdentityField)], _ prepared: PreparedEvent, for platform: Platform
-    ) -> Set<String> {
-        var written: Set<String> = []
+    ) -> UserDataKeys {
+        var written: UserDataKeys = []
         for (key, field) in fields {
             guard let identifier = prepared.identifier(field, for: platform) else { continue }
             identifierArray(key, identifier)
-            written.insert("\(key)")
+            written.insert(UserDataKeys(field))
         }
         return written
     }

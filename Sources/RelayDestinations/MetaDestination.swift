@@ -72,14 +72,14 @@ public struct MetaDestination: ConfiguredDestination {
         // Hashed keys [destinations.md §1 normalization table].
         var presentKeys = writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .meta)
         // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp.
-        for (key, raw) in [
-            ("client_ip_address", event.context.ip), ("client_user_agent", event.context.userAgent),
-            ("fbc", event.context.fbc), ("fbp", event.context.fbp),
-        ] as [(StaticString, RawPII?)] {
+        for (key, raw, bit) in [
+            ("client_ip_address", event.context.ip, .clientIPAddress), ("client_user_agent", event.context.userAgent, .clientUserAgent),
+            ("fbc", event.context.fbc, .fbc), ("fbp", event.context.fbp, .fbp),
+        ] as [(StaticString, RawPII?, UserDataKeys)] {
             guard let value = prepared.raw(raw) else { continue }
             writer.key(key)
             writer.string(value)
-            presentKeys.insert("\(key)")
+            presentKeys.insert(bit)
         }
         writer.endObject()
 
@@ -131,13 +131,16 @@ public struct MetaDestination: ConfiguredDestination {
     /// Meta rejects a *whole request* when one event's customer information is only a subset of
     /// {ct, country, st, zp, ge, client_user_agent}, {db, client_user_agent}, {fn, ge} or {ln, ge}
     /// [destinations.md §1], so such an event is held back instead of sinking its batch.
-    static func insufficientCustomerInformation(_ keys: Set<String>) -> String? {
-        let identifying = keys.subtracting(["client_ip_address"])
-        let weakSets: [Set<String>] = [
-            ["ct", "country", "st", "zp", "ge", "client_user_agent"], ["db", "client_user_agent"], ["fn", "ge"],
-            ["ln", "ge"],
-        ]
-        let strongWithIP = keys.contains("client_ip_address") && keys.contains("client_user_agent")
+    private static let weakSets: [UserDataKeys] = [
+        [UserDataKeys(.city), UserDataKeys(.country), UserDataKeys(.state), UserDataKeys(.postalCode), UserDataKeys(.gender), .clientUserAgent],
+        [UserDataKeys(.dateOfBirth), .clientUserAgent], [UserDataKeys(.firstName), UserDataKeys(.gender)],
+        [UserDataKeys(.lastName), UserDataKeys(.gender)],
+    ]
+
+    static func insufficientCustomerInformation(_ keys: UserDataKeys) -> String? {
+        let identifying = keys.subtracting(.clientIPAddress)
+        let weakSets = Self.weakSets
+        let strongWithIP = keys.contains(.clientIPAddress) && keys.contains(.clientUserAgent)
         if !strongWithIP, identifying.isEmpty || weakSets.contains(where: { identifying.isSubset(of: $0) }) {
             return "customer information is too weak for Meta to match (needs email, phone, external id, fbp/fbc, or IP with user agent)"
         }

@@ -146,6 +146,12 @@ public struct IdentityNormalizer: Sendable {
     /// Google additionally removes all whitespace and, for gmail.com/googlemail.com only, drops
     /// dots and a `+tag` from the local part [destinations.md §2, Google formatting guide].
     static func email(_ raw: String, for platform: Platform) throws(NormalizationError) -> String {
+        if let ascii = try ASCIIRules.email(raw, google: platform == .google) { return ascii }
+        return try unicodeEmail(raw, for: platform)
+    }
+
+    /// The email rule for any input (``ASCIIRules/email(_:google:)`` is its ASCII fast path).
+    static func unicodeEmail(_ raw: String, for platform: Platform) throws(NormalizationError) -> String {
         var email = raw.lowercased()
         if platform == .google { email.removeAll { $0.isWhitespace } }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
@@ -211,6 +217,15 @@ public struct IdentityNormalizer: Sendable {
 
     /// Lowercase, punctuation removed, UTF-8 letters kept (`Valéry` → `valéry`) [§1 fn/ln].
     static func name(_ raw: String) throws(NormalizationError) -> String {
+        if let ascii = ASCIIRules.name(raw) {
+            guard !ascii.isEmpty else { throw NormalizationError("name has no letters") }
+            return ascii
+        }
+        return try unicodeName(raw)
+    }
+
+    /// The name rule for any input (``ASCIIRules/name(_:)`` is its ASCII fast path).
+    static func unicodeName(_ raw: String) throws(NormalizationError) -> String {
         let kept = raw.lowercased().unicodeScalars.filter {
             !$0.properties.generalCategory.isPunctuationOrSymbol
         }
@@ -221,6 +236,15 @@ public struct IdentityNormalizer: Sendable {
 
     /// Lowercase letters only: no punctuation, special characters, digits or spaces [§1 ct, st].
     static func lettersOnly(_ raw: String, what: String) throws(NormalizationError) -> String {
+        if let ascii = ASCIIRules.lettersOnly(raw) {
+            guard !ascii.isEmpty else { throw NormalizationError("\(what) has no letters") }
+            return ascii
+        }
+        return try unicodeLettersOnly(raw, what: what)
+    }
+
+    /// The letters-only rule for any input (``ASCIIRules/lettersOnly(_:)`` is its ASCII fast path).
+    static func unicodeLettersOnly(_ raw: String, what: String) throws(NormalizationError) -> String {
         let kept = raw.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic }
         guard !kept.isEmpty else { throw NormalizationError("\(what) has no letters") }
         return String(String.UnicodeScalarView(kept))
