@@ -14,6 +14,22 @@ import Testing
         #expect(values.map { if case .number(let n) = $0 { n.literal } else { "" } } == ["129.90", "-0", "1e3", "2.50E-1"])
     }
 
+    /// Small objects check duplicates by scanning, large ones with a set: both must catch them.
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func duplicateKeysAreRejectedInObjectsOfAnySize(size: Int) throws {
+        let members = (0..<size).map { "\"k\($0)\":\($0)" }
+        #expect(throws: Never.self) { try parse("{" + members.joined(separator: ",") + "}") }
+        for duplicate in [0, size - 1] {
+            let text = "{" + (members + ["\"k\(duplicate)\":0"]).joined(separator: ",") + "}"
+            do {
+                _ = try parse(text)
+                Issue.record("duplicate k\(duplicate) in \(size) members accepted")
+            } catch {
+                #expect(error.reason == .duplicateKey)
+            }
+        }
+    }
+
     @Test func decodesEscapesAndSurrogatePairs() throws {
         #expect(try parse(#""a\"b\\c\/d\n\u00e9\ud83d\ude00""#) == .string("a\"b\\c/d\né😀"))
     }

@@ -128,7 +128,9 @@ private struct Cursor {
         guard depth <= maximumDepth else { throw error(.tooDeep) }
         index += 1  // {
         var members: [(key: String, value: JSONValue)] = []
-        var seen = Set<String>()
+        // Duplicate keys: a linear scan for small objects (cheaper than hashing every key), a set
+        // once an object grows past that.
+        var seen: Set<String>? = nil
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             index += 1
@@ -139,7 +141,14 @@ private struct Cursor {
             guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
             let keyOffset = index
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw JSONParseError(reason: .duplicateKey, offset: keyOffset) }
+            let duplicate: Bool
+            if seen == nil, members.count < 16 {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if seen == nil { seen = Set(members.map(\.key)) }
+                duplicate = !seen!.insert(key).inserted
+            }
+            guard !duplicate else { throw JSONParseError(reason: .duplicateKey, offset: keyOffset) }
             skipWhitespace()
             guard try peek() == UInt8(ascii: ":") else { throw error(.unexpectedCharacter) }
             index += 1
