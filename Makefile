@@ -2,7 +2,7 @@
 # Every import must be a declared dependency (a fresh clone builds targets in any order).
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 
-.PHONY: setup build demo test fuzz clean
+.PHONY: setup build demo test fuzz bench microbench clean
 
 setup:
 	@./scripts/setup.sh
@@ -30,5 +30,18 @@ fuzz: setup
 		Tests/Fixtures/bad-inputs Tests/Fixtures/hostile-identifiers \
 		-max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1
 
+## End-to-end throughput (benchmarks/README.md): ORDERS orders from the in-process mock cluster
+## through the release build of the relay to the five local sandboxes; ends with one JSON line.
+ORDERS ?= 1000000
+BENCH_ARGS ?=
+bench: setup
+	swift build -c release --product conversion-relay
+	cd benchmarks && swift build -c release --product relay-bench
+	cd benchmarks && .build/release/relay-bench --orders $(ORDERS) --relay ../.build/release/conversion-relay $(BENCH_ARGS)
+
+## Micro-benchmarks (ordo-one/benchmark): time and allocations per hot-path operation.
+microbench: setup
+	cd benchmarks && swift package --disable-sandbox benchmark
+
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz benchmarks/.build

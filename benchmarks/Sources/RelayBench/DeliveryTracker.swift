@@ -22,6 +22,10 @@ final class DeliveryTracker: Sendable {
         /// Produce time per order (µs) when latency is measured; empty otherwise.
         var producedMicros: [Int64] = []
         var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        /// Per platform: produce to that platform's acknowledgement.
+        var platformLatency = DeliveryTracker.platforms.map { _ in
+            Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        }
     }
 
     let orderCount: Int
@@ -70,6 +74,9 @@ final class DeliveryTracker: Sendable {
                 }
                 state.distinct[platformIndex] += 1
                 state.platformsDone[index] += 1
+                if !state.producedMicros.isEmpty, state.producedMicros[index] > 0 {
+                    _ = state.platformLatency[platformIndex].record(UInt64(max(now - state.producedMicros[index], 0)))
+                }
                 if Int(state.platformsDone[index]) == Self.platforms.count, !state.producedMicros.isEmpty,
                     state.producedMicros[index] > 0
                 {

@@ -49,7 +49,7 @@ struct RelayBench: AsyncParsableCommand {
     var slowSeconds = 30
 
     @Option(help: "delivery.memory_budget_mb of the relay.")
-    var memoryBudgetMb = 256
+    var memoryBudgetMb = 150
 
     func run() async throws {
         var logger = Logger(label: "relay-bench")
@@ -83,8 +83,9 @@ struct RelayBench: AsyncParsableCommand {
         if pacedSeconds > 0 {
             latency = try await bench.runPaced(rate: single.ordersPerSecond / 2, seconds: pacedSeconds)
             if let latency {
-                say(String(format: "paced at %.0f orders/s for %d s: p50 %.1f ms, p99 %.1f ms, p999 %.1f ms (linger 100 ms), lost %d",
+                say(String(format: "paced at %.0f orders/s for %d s: produce to last platform's ack p50 %.1f ms, p99 %.1f ms, p999 %.1f ms (batch linger 200 ms), lost %d",
                     latency.rate, pacedSeconds, latency.p50, latency.p99, latency.p999, latency.lost))
+                say("  p99 per platform: " + latency.platformP99.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f ms", $0.key, $0.value) }.joined(separator: ", "))
             }
         }
         if slowSeconds > 0 {
