@@ -207,19 +207,48 @@ enum Redaction {
 public enum FormURLEncoding {
     private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
+    /// Bytes kept as they are: RFC 3986 unreserved characters.
+    private static let unreserved: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
+
     public static func append(_ bytes: some Sequence<UInt8>, to output: inout [UInt8]) {
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                output.append(byte)
-            default:
-                output.append(UInt8(ascii: "%"))
-                output.append(hex[Int(byte >> 4)])
-                output.append(hex[Int(byte & 0x0F)])
+        if bytes.withContiguousStorageIfAvailable({ append(buffer: $0, to: &output) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { append(buffer: $0, to: &output) }
+        }
+    }
+
+    /// Encodes straight into the output's spare capacity (at most three bytes per input byte),
+    /// one table lookup per byte: a 100-event Meta body is ~100 KB.
+    private static func append(buffer: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: buffer.count * 3))
+        let written = output.withUnsafeMutableBufferPointer { out in
+            unreserved.withUnsafeBufferPointer { keep in
+                hex.withUnsafeBufferPointer { digits in
+                    var position = start
+                    for byte in buffer {
+                        if keep[Int(byte)] {
+                            out[position] = byte
+                            position += 1
+                        } else {
+                            out[position] = UInt8(ascii: "%")
+                            out[position + 1] = digits[Int(byte >> 4)]
+                            out[position + 2] = digits[Int(byte & 0x0F)]
+                            position += 3
+                        }
+                    }
+                    return position
+                }
             }
         }
+        output.removeLast(output.count - written)
     }
 }
 
