@@ -2,7 +2,7 @@
 # Every import must be a declared dependency (a fresh clone builds targets in any order).
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 
-.PHONY: setup build demo test fuzz bench microbench clean
+.PHONY: setup build demo test fuzz bench bench-smoke microbench clean
 
 setup:
 	@./scripts/setup.sh
@@ -38,6 +38,15 @@ bench: setup
 	swift build -c release --product conversion-relay
 	cd benchmarks && swift build -c release --product relay-bench
 	cd benchmarks && .build/release/relay-bench --orders $(ORDERS) --relay ../.build/release/conversion-relay $(BENCH_ARGS)
+
+## Builds the benchmarks package (harness and micro-benchmarks) and runs the harness on a few
+## thousand orders against the debug relay: it must lose nothing. A check that the harness
+## works, not a measurement (CI runs it after the tests).
+bench-smoke: setup
+	cd benchmarks && swift build
+	cd benchmarks && .build/debug/relay-bench --orders 3000 --instances 1,2 --paced-seconds 2 --slow-seconds 3 \
+		--relay ../.build/debug/conversion-relay | tee ../.build/bench-smoke.log
+	tail -1 .build/bench-smoke.log | grep -q '"lost":0,'
 
 ## Micro-benchmarks (ordo-one/benchmark): time and allocations per hot-path operation.
 microbench: setup

@@ -20,6 +20,18 @@ func logMilliseconds(_ stamp: String) -> Int64? {
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LoadScenarioTests {
     static let platforms = ["meta", "google", "tiktok", "pinterest", "snapchat"]
 
+    /// All five destinations on the sandbox, every one answering 503 until the faults are cleared,
+    /// and the relay retrying for as long as the hand-off time allows.
+    func everyDestinationDown(_ fixture: Fixture, http: CurlHTTPClient, group: String) throws -> RelayConfiguration {
+        var configuration = fixture.configuration(group: group)
+        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 50)
+        configuration.delivery.maximumAttempts = 1_000
+        for platform in Self.platforms {
+            fixture.sandbox.inject(InjectedFault(.serverError(status: 503), count: 1_000_000), into: platform)
+        }
+        return configuration
+    }
+
     /// Scenario 7 (real-time variant, shortened): all five destinations answer 503 for a while.
     /// Consumption pauses at the high watermark while the poll loop keeps the member in the group
     /// (no rebalance), nothing is committed past unsettled events, readiness reports every
@@ -32,14 +44,9 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         _ = try await fixture.publish(orders)
         let http = CurlHTTPClient()
         defer { http.shutdown() }
-        var configuration = fixture.configuration(group: "all-down")
-        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 50)
-        configuration.delivery.maximumAttempts = 1_000
+        var configuration = try everyDestinationDown(fixture, http: http, group: "all-down")
         configuration.delivery.highWatermarkEvents = 100
         configuration.delivery.lowWatermarkEvents = 50
-        for platform in Self.platforms {
-            fixture.sandbox.inject(InjectedFault(.serverError(status: 503), count: 1_000_000), into: platform)
-        }
         let relay = try RunningRelay(configuration)
         let inspector = try fixture.inspector(group: "all-down")
         let paused = await eventually(seconds: 60) {
@@ -85,14 +92,9 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         _ = try await fixture.publish(orders)
         let http = CurlHTTPClient()
         defer { http.shutdown() }
-        var configuration = fixture.configuration(group: "all-down-handoff")
-        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 50)
-        configuration.delivery.maximumAttempts = 1_000
+        var configuration = try everyDestinationDown(fixture, http: http, group: "all-down-handoff")
         configuration.delivery.handoffAfterMilliseconds = 1_500
         configuration.retry.inProcess = false
-        for platform in Self.platforms {
-            fixture.sandbox.inject(InjectedFault(.serverError(status: 503), count: 1_000_000), into: platform)
-        }
         let relay = try RunningRelay(configuration)
         let inspector = try fixture.inspector(group: "all-down-handoff")
         let committed = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 60 }

@@ -133,7 +133,7 @@ public struct DeliverySettings: Sendable {
 
     /// Resident memory of an idle relay (runtime, librdkafka, libcurl, threads), measured on
     /// Debian bookworm x86-64: the part of the budget that does not depend on the backlog.
-    public static let idleMegabytes = 48
+    public static let idleMegabytes = 56
 
     public init() {}
 

@@ -679,6 +679,11 @@ public final class RelayEngine: Sendable {
                 do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
             }
             var request = destination.makeRequest(entries.map(\.payload))
+            // The request body is memory too (a 1,000-event Meta body is ~1.5 MB): it counts
+            // against the budget while the request is in flight.
+            let bodyBytes = request.body.count
+            state.withLock { $0.inFlightBytes += bodyBytes }
+            defer { state.withLock { $0.inFlightBytes -= bodyBytes } }
             let outcome: DeliveryOutcome
             do {
                 try await destination.authorize(&request, forceRefresh: refreshCredentials)
@@ -876,5 +881,5 @@ public final class RelayEngine: Sendable {
 
     /// Allowance per (event, destination) entry for what surrounds its bytes: the entry itself,
     /// strings, batch and frontier slots, allocator rounding. Measured with the backlog scenario.
-    static let bookkeepingBytesPerEntry = 512
+    static let bookkeepingBytesPerEntry = 1024
 }
