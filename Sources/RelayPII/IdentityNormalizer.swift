@@ -177,20 +177,16 @@ public struct IdentityNormalizer: Sendable {
     /// national numbers get their country code and lose the trunk prefix, and `+44 (0)20 …` loses
     /// the parenthesised trunk zero.
     static func phone(
-        _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext? = nil
+        _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> String {
-        let e164: String
-        if let context {
-            if let parsed = context.e164[raw] {
-                e164 = try parsed.get()
-            } else {
-                let parsed = Result { () throws(NormalizationError) in try Self.e164(raw, country: country) }
-                context.e164[raw] = parsed
-                e164 = try parsed.get()
-            }
+        let parsed: Result<String, NormalizationError>
+        if let cached = context.e164[raw] {
+            parsed = cached
         } else {
-            e164 = try Self.e164(raw, country: country)
+            parsed = Result { () throws(NormalizationError) in try Self.e164(raw, country: country) }
+            context.e164[raw] = parsed
         }
+        let e164 = try parsed.get()
         switch platform {
         case .google, .tiktok: return e164
         case .meta, .pinterest, .snapchat: return String(e164.dropFirst())

@@ -154,15 +154,9 @@ func reportScenario(_ name: String, _ figures: [String: Any]) {
     }
 }
 
-/// Resident memory of a process, from `/proc/<pid>/status`, in MiB: current (`VmRSS`) and peak (`VmHWM`).
+/// Resident memory of a process in MiB: current and peak.
 func residentMemoryMegabytes(pid: Int32) -> (current: Double, peak: Double)? {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    func field(_ name: String) -> Double? {
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
-        return line.split(separator: " ").compactMap { Double($0) }.first.map { $0 / 1024 }
-    }
-    guard let current = field("VmRSS"), let peak = field("VmHWM") else { return nil }
-    return (current, peak)
+    ProcessMemory.usage(pid: pid).map { (Double($0.residentBytes) / 1_048_576, Double($0.peakResidentBytes) / 1_048_576) }
 }
 
 /// Waits (bounded) for `condition`, checking every 100 ms.

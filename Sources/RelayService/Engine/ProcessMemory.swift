@@ -1,20 +1,30 @@
 import CRelayShims
 import Foundation
 
-/// The relay process's own memory, for the memory budget.
-enum ProcessMemory {
+/// A process's memory, for the memory budget (this process) and for the tests and benchmarks
+/// that watch a relay child process.
+public enum ProcessMemory {
+    /// Resident memory now (`VmRSS`) and at its peak (`VmHWM`), in bytes.
+    public struct Usage: Sendable {
+        public var residentBytes: Int
+        public var peakResidentBytes: Int
+    }
+
     /// Hands freed heap pages back to the operating system, so resident memory follows what is
     /// in use after a backlog drains instead of staying at its peak (glibc keeps freed pages).
     static func releaseFreedHeap() {
         relay_cshim_release_free_heap()
     }
 
-    /// Resident memory now (`VmRSS` of `/proc/self/status`), in bytes; `nil` off Linux.
-    static func residentBytes() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kilobytes = line.split(separator: " ").compactMap({ Int($0) }).first
+    /// Reads `/proc/<pid>/status` (`self` when `pid` is `nil`); `nil` off Linux or once the
+    /// process is gone.
+    public static func usage(pid: Int32? = nil) -> Usage? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/status", encoding: .utf8)
         else { return nil }
-        return kilobytes * 1024
+        func kilobytes(_ name: String) -> Int? {
+            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }?.split(separator: " ").compactMap { Int($0) }.first
+        }
+        guard let resident = kilobytes("VmRSS"), let peak = kilobytes("VmHWM") else { return nil }
+        return Usage(residentBytes: resident * 1024, peakResidentBytes: peak * 1024)
     }
 }

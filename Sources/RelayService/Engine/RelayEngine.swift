@@ -463,7 +463,7 @@ public final class RelayEngine: Sendable {
         }
         telemetry.assignment(role: role == .main ? "main" : "retry", assigned: partitions.count, paused: paused)
         for (index, lane) in lanes.enumerated() { telemetry.inFlight(lane.label, events: inFlight[index]) }
-        telemetry.memory(inFlightBytes: state.withLock { $0.inFlightBytes }, residentBytes: ProcessMemory.residentBytes())
+        telemetry.memory(inFlightBytes: state.withLock { $0.inFlightBytes }, residentBytes: ProcessMemory.usage()?.residentBytes)
     }
 
     private func handleCommitted(_ result: Result<[TopicPartition: Int64], KafkaError>) {

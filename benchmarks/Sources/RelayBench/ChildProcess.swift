@@ -1,4 +1,5 @@
 import Foundation
+import RelayService
 
 /// A relay instance as a child process, and what `/proc` says about it.
 final class ChildProcess {
@@ -26,14 +27,8 @@ final class ChildProcess {
 
     /// Resident memory now and at its peak, in MiB (`VmRSS`, `VmHWM`).
     var residentMegabytes: (current: Double, peak: Double) {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Double {
-            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }),
-                let kilobytes = line.split(separator: " ").compactMap({ Double($0) }).first
-            else { return 0 }
-            return kilobytes / 1024
-        }
-        return (field("VmRSS"), field("VmHWM"))
+        guard let usage = ProcessMemory.usage(pid: pid) else { return (0, 0) }
+        return (Double(usage.residentBytes) / 1_048_576, Double(usage.peakResidentBytes) / 1_048_576)
     }
 
     /// SIGTERM, then wait; returns the exit status.
