@@ -68,3 +68,9 @@ void relay_cshim_release_free_heap(void) {
     malloc_trim(0);
 #endif
 }
+
+void relay_cshim_limit_heap_arenas(int arenas) {
+#if defined(__GLIBC__)
+    mallopt(M_ARENA_MAX, arenas);
+#endif
+}

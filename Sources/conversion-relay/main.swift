@@ -91,6 +91,7 @@ func loadConfiguration(_ path: String) throws -> RelayConfiguration {
 /// Runs one engine per role until SIGTERM/SIGINT, with `/metrics`, `/healthz`, `/readyz` for the first.
 func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) async throws {
     let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
+    ProcessMemory.limitHeapArenas(max(2, configuration.delivery.effectivePreparationThreads))
     let http = CurlHTTPClient()
     let telemetry = RelayTelemetry()
     let engines = try roles.map { role in

@@ -89,6 +89,7 @@ import Testing
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nrouting:\n  unknown_store: drop\n", "routing.unknown_store"),
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nobservability:\n  port: 70000\n", "observability.port"),
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nlogging:\n  format: xml\n", "logging.format"),
+        ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\ndelivery:\n  preparation_threads: 0\n", "delivery.preparation_threads"),
     ])
     func brokenConfigsNameTheKey(body: String, key: String) {
         let yaml = "kafka:\n  bootstrap_servers: x:9092\n" + body

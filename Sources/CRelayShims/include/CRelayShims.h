@@ -36,4 +36,7 @@ rd_kafka_resp_err_t relay_cshim_mock_broker_push_request_error_rtt(rd_kafka_mock
 /// Returns freed heap pages to the operating system (glibc `malloc_trim(0)`); a no-op elsewhere.
 void relay_cshim_release_free_heap(void);
 
+/// Caps glibc's malloc arenas (`mallopt(M_ARENA_MAX)`); a no-op elsewhere.
+void relay_cshim_limit_heap_arenas(int arenas);
+
 #endif

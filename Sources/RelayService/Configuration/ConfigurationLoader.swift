@@ -103,6 +103,7 @@ public struct ConfigurationLoader: Sendable {
             try delivery.allowOnly([
                 "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_concurrent_requests",
                 "high_watermark_events", "low_watermark_events", "handoff_after_ms", "memory_budget_mb", "min_pause_ms",
+                "preparation_threads",
             ])
             var settings = DeliverySettings()
             settings.handoffAfterMilliseconds = try delivery.integer("handoff_after_ms", range: 100...3_600_000) ?? settings.handoffAfterMilliseconds
@@ -121,6 +122,7 @@ public struct ConfigurationLoader: Sendable {
                 try delivery.integer("memory_budget_mb", range: 32...65_536) ?? settings.memoryBudgetMegabytes
             settings.minimumPauseMilliseconds =
                 try delivery.integer("min_pause_ms", range: 0...60_000) ?? settings.minimumPauseMilliseconds
+            settings.preparationThreads = try delivery.integer("preparation_threads", range: 1...256)
             guard settings.lowWatermarkEvents < settings.highWatermarkEvents else {
                 throw ConfigurationError(key: "delivery.low_watermark_events", problem: "must be below delivery.high_watermark_events")
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RelayCore
 import RelayDestinations
@@ -121,15 +122,20 @@ public struct DeliverySettings: Sendable {
     /// …and below which it resumes.
     public var lowWatermarkEvents = 10_000
     /// Resident memory the relay is sized for, in MiB. A fixed part is the idle process
-    /// (``DeliverySettings/idleMegabytes``); of the rest, a quarter is librdkafka's prefetch queue
+    /// (``DeliverySettings/idleMegabytes``); of the rest, an eighth is librdkafka's prefetch queue
     /// (`queued.max.messages.kbytes`, unless set explicitly), consumption pauses when unsettled
-    /// events hold another quarter and resumes under an eighth, and the remaining half covers
+    /// events hold three eighths and resumes under three quarters of that (a narrow band, so the
+    /// destinations stay busy while the relay is at its budget), and the remaining half covers
     /// what surrounds those bytes (allocator overhead, HTTP buffers; measured with the backlog
-    /// scenario). Set the container's memory limit at or above it.
+    /// scenario and the benchmark harness). Set the container's memory limit at or above it.
     public var memoryBudgetMegabytes = 256
     /// Once paused by backpressure, partitions stay paused at least this long, so pause and
     /// resume cannot flap faster than this.
     public var minimumPauseMilliseconds = 250
+    /// Threads that decode, normalise and encode a chunk of polled records in parallel; `nil`
+    /// (the default) means one per CPU the process may run on. In a container limited to fewer
+    /// CPUs than the host has, set it to the limit.
+    public var preparationThreads: Int? = nil
 
     /// Resident memory of an idle relay (runtime, librdkafka, libcurl, threads), measured on
     /// Debian bookworm x86-64: the part of the budget that does not depend on the backlog.
@@ -137,14 +143,19 @@ public struct DeliverySettings: Sendable {
 
     public init() {}
 
+    /// ``preparationThreads`` or, by default, the CPUs this process may run on.
+    public var effectivePreparationThreads: Int {
+        preparationThreads ?? ProcessInfo.processInfo.activeProcessorCount
+    }
+
     /// The budget beyond the idle process, in bytes (at least 16 MiB).
     var workingBytes: Int { max(memoryBudgetMegabytes - Self.idleMegabytes, 16) << 20 }
     /// Bytes held for unsettled events above which consumption pauses.
-    public var highWatermarkBytes: Int { workingBytes / 4 }
+    public var highWatermarkBytes: Int { workingBytes * 3 / 8 }
     /// Bytes held for unsettled events below which consumption resumes.
-    public var lowWatermarkBytes: Int { workingBytes / 8 }
+    public var lowWatermarkBytes: Int { highWatermarkBytes * 3 / 4 }
     /// librdkafka's prefetch limit derived from the budget.
-    public var prefetchKilobytes: Int { workingBytes / 4 / 1024 }
+    public var prefetchKilobytes: Int { workingBytes / 8 / 1024 }
 }
 
 /// The enabled destinations; `nil` means disabled.

@@ -16,6 +16,16 @@ public enum ProcessMemory {
         relay_cshim_release_free_heap()
     }
 
+    /// Caps the allocator's per-thread heaps. glibc gives each thread that allocates its own arena
+    /// (up to 8 per core); memory freed in one arena is not reused by another, so bytes allocated
+    /// on the preparation threads and freed on the delivery threads leave resident memory well
+    /// above what is in use. A few arenas keep contention low and resident memory near the
+    /// budget's model. `MALLOC_ARENA_MAX` in the environment still wins (glibc reads it first).
+    public static func limitHeapArenas(_ arenas: Int) {
+        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil else { return }
+        relay_cshim_limit_heap_arenas(Int32(arenas))
+    }
+
     /// Reads `/proc/<pid>/status` (`self` when `pid` is `nil`); `nil` off Linux or once the
     /// process is gone.
     public static func usage(pid: Int32? = nil) -> Usage? {

@@ -12,7 +12,9 @@ import Synchronization
 /// before it (acknowledged, or durably written to the retry or dead-letter topic).
 ///
 /// Threads: one poll thread owns the consumer (records, rebalances, offset stores, pause and
-/// resume); one delivery loop per destination runs in a task group and sends batches with bounded
+/// resume) and takes up to ``chunkRecords`` records per turn; the chunk is decoded, normalised and
+/// encoded on `delivery.preparation_threads` threads at once (``RecordPreparer``, pure work), then
+/// admitted on the poll thread in polled order; one delivery loop per destination runs in a task group and sends batches with bounded
 /// concurrency; the producer's thread reports retry-topic writes. Shared state sits behind one
 /// lock, taken once per record and once per batch.
 public final class RelayEngine: Sendable {
@@ -30,13 +32,14 @@ public final class RelayEngine: Sendable {
     private let configuration: RelayConfiguration
     /// One lane per (store, destination): its own batches, delivery loop and metrics labels.
     private let lanes: [Lane]
-    private let defaultLanes: [Int]
-    private let storeLanes: [String: [Int]]
+    private let storeNames: [String]
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let http: any HTTPExecutor
     private let logger: Logger
-    private let decoder = OrderEventDecoder()
+    private let preparer: RecordPreparer
+    /// Records polled and not yet ingested (poll thread; a lock only so the type stays `Sendable`).
+    private let polled = Mutex<[KafkaRecord]>([])
     private let backoff: Backoff
     private let state: Mutex<EngineState>
     /// Counters and Prometheus metrics.
@@ -116,23 +119,10 @@ public final class RelayEngine: Sendable {
     ) throws(KafkaError) {
         self.role = role
         self.configuration = configuration
-        var lanes: [Lane] = []
-        func addLanes(_ settings: DestinationSettings, store: String) -> [Int] {
-            settings.makeDestinations().map { destination in
-                lanes.append(
-                    Lane(
-                        destination: destination, label: DestinationLabel(platform: destination.name, store: store),
-                        platform: Platform(rawValue: destination.name)))
-                return lanes.count - 1
-            }
-        }
-        self.defaultLanes = addLanes(configuration.destinations, store: "default")
-        var storeLanes: [String: [Int]] = [:]
-        for (store, settings) in configuration.stores.sorted(by: { $0.key < $1.key }) {
-            storeLanes[store] = addLanes(settings, store: store)
-        }
-        self.storeLanes = storeLanes
-        self.lanes = lanes
+        let preparer = RecordPreparer(configuration: configuration, role: role)
+        self.preparer = preparer
+        self.lanes = preparer.lanes
+        self.storeNames = preparer.storeLanes.keys.sorted()
         self.http = http
         self.logger = logger
         self.telemetry = telemetry
@@ -200,7 +190,7 @@ public final class RelayEngine: Sendable {
             metadata: [
                 "kafka.topic": "\(role == .main ? configuration.kafka.topic : configuration.kafka.effectiveRetryTopic)",
                 "destinations": "\(Set(lanes.map(\.label.platform)).sorted().joined(separator: ","))",
-                "stores": "\(storeLanes.keys.sorted().joined(separator: ","))",
+                "stores": "\(storeNames.joined(separator: ","))",
             ])
         let failure: KafkaError? = await withTaskGroup(of: Void.self) { group in
             for index in lanes.indices {
@@ -229,20 +219,29 @@ public final class RelayEngine: Sendable {
         var fatal: KafkaError? = nil
         var tally = IngestTally(lanes: lanes.count)
         let laneLabels = lanes.map(\.label)
-        while !shutdownRequested.load(ordering: .acquiring) {
-            if let event = consumer.poll(timeoutMilliseconds: 20) {
-                switch event {
-                case .record(let record):
-                    ingest(record, tally: &tally)
-                case .error(let error):
-                    if error.rdKafkaCode == KafkaError.RDKafkaCode.fatal {
-                        logger.critical("fatal Kafka error, stopping", metadata: ["kafka.error": "\(error)"])
-                        fatal = error
-                    } else {
-                        logger.warning("Kafka consumer error", metadata: ["kafka.error": "\(error)"])
-                    }
+        /// Keeps a record for ``ingestPolled(tally:)``; returns false after a fatal error.
+        func accept(_ event: KafkaConsumerEvent) -> Bool {
+            switch event {
+            case .record(let record):
+                polled.withLock { $0.append(record) }
+            case .error(let error):
+                if error.rdKafkaCode == KafkaError.RDKafkaCode.fatal {
+                    logger.critical("fatal Kafka error, stopping", metadata: ["kafka.error": "\(error)"])
+                    fatal = error
+                    return false
                 }
+                logger.warning("Kafka consumer error", metadata: ["kafka.error": "\(error)"])
             }
+            return true
+        }
+        while !shutdownRequested.load(ordering: .acquiring) {
+            if let event = consumer.poll(timeoutMilliseconds: 20), accept(event) {
+                // Take what librdkafka already holds, without waiting, up to one chunk: the chunk
+                // is prepared on several threads at once.
+                var taken = 1
+                while taken < Self.chunkRecords, let next = consumer.poll(timeoutMilliseconds: 0), accept(next) { taken += 1 }
+            }
+            ingestPolled(tally: &tally)
             if fatal != nil { break }
             let now = MonotonicClock.milliseconds()
             if now - lastHousekeeping >= 5 {
@@ -281,24 +280,40 @@ public final class RelayEngine: Sendable {
         return fatal
     }
 
-    private func ingest(_ record: KafkaRecord, tally: inout IngestTally) {
+    /// Ingests what the poll loop collected: prepares the records (in parallel, see
+    /// ``RecordPreparer``), then admits them one by one in the order they were polled.
+    private func ingestPolled(tally: inout IngestTally) {
+        let records = polled.withLock { polled in
+            var taken: [KafkaRecord] = []
+            swap(&taken, &polled)
+            return taken
+        }
+        guard !records.isEmpty else { return }
+        let prepared = preparer.prepare(records)
+        for (record, prepared) in zip(records, prepared) { admit(record, prepared, tally: &tally) }
+    }
+
+    /// Records the engine took over from ``ingestPolled(tally:)`` outside the poll loop (a
+    /// rebalance handler), so the tally is published at once.
+    private func ingestPolledNow() {
+        var tally = IngestTally(lanes: lanes.count)
+        ingestPolled(tally: &tally)
+        telemetry.publish(tally, lanes: lanes.map(\.label))
+    }
+
+    private func admit(_ record: KafkaRecord, _ prepared: PreparedRecord, tally: inout IngestTally) {
         let position = record.position
         let topicPartition = position.topicPartition
         guard let generation = state.withLock({ $0.partitions[topicPartition]?.generation }) else {
             logger.debug("record for a partition not assigned here, skipped", metadata: ["kafka.partition": "\(topicPartition)"])
             return
         }
-        var previous: RetryEnvelope? = nil
-        if role == .retry {
+        let previous = prepared.previous
+        if let previous {
             guard state.withLock({ $0.held[topicPartition] == nil }) else {
                 return  // fetched before the pause took effect; re-read after the seek
             }
-            previous =
-                RetryEnvelope(headers: record.headers)
-                ?? RetryEnvelope(
-                    origin: position, errorClass: "unknown", reason: "record had no retry headers", attempt: 1,
-                    firstSeenMilliseconds: MonotonicClock.epochMilliseconds())
-            let due = previous?.notBeforeMilliseconds ?? 0
+            let due = previous.notBeforeMilliseconds ?? 0
             if due > MonotonicClock.epochMilliseconds() {
                 // Not due: pause the partition (the poll loop keeps running) and read this record
                 // again when it is; nothing after it is processed meanwhile.
@@ -310,16 +325,14 @@ public final class RelayEngine: Sendable {
         let source = SourceRecord(
             key: record.key, value: record.value,
             firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? MonotonicClock.epochMilliseconds())
-        let event: OrderEvent
-        do {
-            event = try decoder.decode(record.value)
-        } catch {
+        switch prepared.outcome {
+        case .malformed(let error):
+            state.withLock { state in
+                state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
+                state.dirty.insert(topicPartition)
+            }
             if let previous {
                 // Still not decodable: retrying cannot help, straight to the dead-letter topic.
-                state.withLock { state in
-                    state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
-                    state.dirty.insert(topicPartition)
-                }
                 let envelope = previous.next(
                     errorClass: error.kind.rawValue, reason: error.description, destination: nil, notBeforeMilliseconds: nil)
                 writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
@@ -327,10 +340,6 @@ public final class RelayEngine: Sendable {
                     settle([(position, generation)], lane: nil)
                 }
                 return
-            }
-            state.withLock { state in
-                state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
-                state.dirty.insert(topicPartition)
             }
             telemetry.consumed(valid: false)
             telemetry.poison(errorClass: error.kind.rawValue)
@@ -349,18 +358,15 @@ public final class RelayEngine: Sendable {
                 telemetry.poisonWrittenToRetryTopic()
                 settle([(position, generation)], lane: nil)
             }
-            return
-        }
-        tally.valid += 1
-        let eventID = configuration.eventIDTemplate.eventID(for: event)
-        guard let routed = route(event.storeID) else {
+        case .unknownStore(let orderID, let eventID, let storeID):
+            tally.valid += 1
             state.withLock { state in
                 state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
                 state.dirty.insert(topicPartition)
             }
             logger.warning(
                 "event for an unknown store written to the dead-letter topic",
-                metadata: ["order_id": "\(event.orderID)", "event_id": "\(eventID)", "store_id": "\(event.storeID ?? "")"])
+                metadata: ["order_id": "\(orderID)", "event_id": "\(eventID)", "store_id": "\(storeID ?? "")"])
             let envelope = RetryEnvelope(
                 origin: position, errorClass: "unknown_store", reason: "store_id has no configured destinations",
                 firstSeenMilliseconds: source.firstSeenMilliseconds)
@@ -368,89 +374,57 @@ public final class RelayEngine: Sendable {
                 [self] in
                 settle([(position, generation)], lane: nil)
             }
-            return
-        }
-        let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
-        var sends: [(lane: Int, payload: [UInt8])] = []
-        var deadLetters: [(lane: Int, exclusion: Exclusion)] = []
-        // A retried record goes only to the destination that still needs it.
-        let targets = routed.filter { previous?.destination == nil || lanes[$0].label.platform == previous?.destination }
-        for index in targets {
-            let lane = lanes[index]
-            switch lane.destination.encode(prepared) {
-            case .send(let payload):
-                sends.append((index, payload))
-                recordCoverage(prepared, lane: lane, index: index, tally: &tally)
-            case .exclude(let exclusion):
-                tally.excluded[index][exclusion.reason, default: 0] += 1
-                if exclusion.deadLetter { deadLetters.append((index, exclusion)) }
+        case .encoded(let orderID, let eventID, let sends, let exclusions):
+            tally.valid += 1
+            for send in sends {
+                tally.encoded[send.lane] += 1
+                if send.coverage.contains(.email) { tally.email[send.lane] += 1 }
+                if send.coverage.contains(.phone) { tally.phone[send.lane] += 1 }
+                if send.coverage.contains(.clickID) { tally.clickID[send.lane] += 1 }
             }
-        }
-        let now = MonotonicClock.milliseconds()
-        let ready: [(Int, [PendingDelivery])] = state.withLock { state in
-            state.partitions[topicPartition]?.frontier.track(
-                offset: position.offset, settlements: sends.count + deadLetters.count)
-            state.dirty.insert(topicPartition)
-            var ready: [(Int, [PendingDelivery])] = []
-            let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
-            for (index, payload) in sends {
-                state.inFlight[index] += 1
-                let charged = payload.count + sourceShare + Self.bookkeepingBytesPerEntry
-                state.inFlightBytes += charged
-                let pending = PendingDelivery(
-                    position: position, generation: generation, eventID: eventID, orderID: event.orderID,
-                    payload: payload, source: source, previous: previous, chargedBytes: charged)
-                if let closed = state.batches[index].append(pending, bytes: payload.count, now: now) {
-                    ready.append((index, closed))
+            for (lane, exclusion) in exclusions { tally.excluded[lane][exclusion.reason, default: 0] += 1 }
+            let deadLetters = exclusions.filter(\.exclusion.deadLetter)
+            let now = MonotonicClock.milliseconds()
+            let ready: [(Int, [PendingDelivery])] = state.withLock { state in
+                state.partitions[topicPartition]?.frontier.track(
+                    offset: position.offset, settlements: sends.count + deadLetters.count)
+                state.dirty.insert(topicPartition)
+                var ready: [(Int, [PendingDelivery])] = []
+                let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
+                for send in sends {
+                    state.inFlight[send.lane] += 1
+                    let charged = send.payload.count + sourceShare + Self.bookkeepingBytesPerEntry
+                    state.inFlightBytes += charged
+                    let pending = PendingDelivery(
+                        position: position, generation: generation, eventID: eventID, orderID: orderID,
+                        payload: send.payload, source: source, previous: previous, chargedBytes: charged)
+                    if let closed = state.batches[send.lane].append(pending, bytes: send.payload.count, now: now) {
+                        ready.append((send.lane, closed))
+                    }
+                }
+                return ready
+            }
+            for (index, batch) in ready { queues[index].continuation.yield(batch) }
+            for (index, exclusion) in deadLetters {
+                let label = lanes[index].label
+                logger.notice(
+                    "event not sent to destination, written to the dead-letter topic",
+                    metadata: [
+                        "destination": "\(label.platform)", "store": "\(label.store)", "order_id": "\(orderID)",
+                        "event_id": "\(eventID)", "reason": "\(exclusion.reason)", "detail": "\(exclusion.detail)",
+                    ])
+                let envelope =
+                    previous?.next(errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform, notBeforeMilliseconds: nil)
+                    ?? RetryEnvelope(
+                        origin: position, errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform,
+                        firstSeenMilliseconds: source.firstSeenMilliseconds)
+                writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
+                    [self] in
+                    telemetry.deadLettered(label)
+                    settle([(position, generation)], lane: nil)
                 }
             }
-            return ready
         }
-        for (index, batch) in ready { queues[index].continuation.yield(batch) }
-        for (index, exclusion) in deadLetters {
-            let label = lanes[index].label
-            logger.notice(
-                "event not sent to destination, written to the dead-letter topic",
-                metadata: [
-                    "destination": "\(label.platform)", "store": "\(label.store)", "order_id": "\(event.orderID)",
-                    "event_id": "\(eventID)", "reason": "\(exclusion.reason)", "detail": "\(exclusion.detail)",
-                ])
-            let envelope =
-                previous?.next(errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform, notBeforeMilliseconds: nil)
-                ?? RetryEnvelope(
-                    origin: position, errorClass: exclusion.reason, reason: exclusion.detail, destination: label.platform,
-                    firstSeenMilliseconds: source.firstSeenMilliseconds)
-            writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) {
-                [self] in
-                telemetry.deadLettered(label)
-                settle([(position, generation)], lane: nil)
-            }
-        }
-    }
-
-    /// The lanes an event goes to: its store's, the default ones, or `nil` for the dead-letter topic.
-    private func route(_ storeID: String?) -> [Int]? {
-        guard let storeID else { return defaultLanes }
-        if let lanes = storeLanes[storeID] { return lanes }
-        return configuration.unknownStorePolicy == .useDefaultDestinations ? defaultLanes : nil
-    }
-
-    /// Counts which match keys the event carried for this destination.
-    private func recordCoverage(_ prepared: PreparedEvent, lane: Lane, index: Int, tally: inout IngestTally) {
-        guard let platform = lane.platform else { return }
-        let context = prepared.event.context
-        let clickID: RawPII? =
-            switch platform {
-            case .meta: context.fbc
-            case .google: context.gclid ?? context.gbraid ?? context.wbraid
-            case .tiktok: context.ttclid
-            case .pinterest: context.epik
-            case .snapchat: context.scClickID
-            }
-        tally.encoded[index] += 1
-        if prepared.identifier(.email, for: platform) != nil { tally.email[index] += 1 }
-        if prepared.identifier(.phone, for: platform) != nil { tally.phone[index] += 1 }
-        if prepared.raw(clickID) != nil { tally.clickID[index] += 1 }
     }
 
     private func updateGauges() {
@@ -587,6 +561,8 @@ public final class RelayEngine: Sendable {
     // MARK: - Rebalance (poll thread, inside consumer.poll)
 
     private func handleAssigned(_ partitions: [TopicPartition]) {
+        // Records polled before the rebalance come first, as if ingested one by one.
+        ingestPolledNow()
         state.withLock { state in
             state.generation += 1
             state.assignmentReceived = true
@@ -600,6 +576,8 @@ public final class RelayEngine: Sendable {
     }
 
     private func handleRevoked(_ partitions: [TopicPartition], lost: Bool) {
+        // Records polled before the rebalance are tracked (and, unless lost, drained) with their partitions.
+        ingestPolledNow()
         let revoked = Set(partitions)
         // librdkafka keeps a paused flag across revoke and re-assignment: clear ours first.
         let wasPaused = state.withLock { state in
@@ -882,4 +860,7 @@ public final class RelayEngine: Sendable {
     /// Allowance per (event, destination) entry for what surrounds its bytes: the entry itself,
     /// strings, batch and frontier slots, allocator rounding. Measured with the backlog scenario.
     static let bookkeepingBytesPerEntry = 1024
+
+    /// Records taken from librdkafka's queue per poll-loop turn, at most.
+    static let chunkRecords = 512
 }

@@ -1,0 +1,163 @@
+import Dispatch
+import RelayCore
+import RelayDestinations
+import RelayKafka
+import RelayPII
+
+/// What decoding, normalising and encoding one record produced, before the engine admits it
+/// (tracks its offset, batches its payloads, routes it to the retry or dead-letter topic).
+struct PreparedRecord: Sendable {
+    /// Which match keys one destination's payload carries (for the coverage metrics).
+    struct Coverage: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let email = Coverage(rawValue: 1)
+        static let phone = Coverage(rawValue: 2)
+        static let clickID = Coverage(rawValue: 4)
+    }
+
+    /// One destination's encoded event.
+    struct Send: Sendable {
+        var lane: Int
+        var payload: [UInt8]
+        var coverage: Coverage
+    }
+
+    enum Outcome: Sendable {
+        /// Not a valid event: retry topic (or, from the retry topic, the dead-letter topic).
+        case malformed(OrderEventDecodingError)
+        /// A `store_id` with no destinations under the `dead_letter` policy.
+        case unknownStore(orderID: String, eventID: String, storeID: String?)
+        /// Encoded for each target lane, or excluded from it.
+        case encoded(orderID: String, eventID: String, sends: [Send], exclusions: [(lane: Int, exclusion: Exclusion)])
+    }
+
+    /// The retry envelope the record carried (retry role only).
+    var previous: RetryEnvelope?
+    var outcome: Outcome
+}
+
+/// Turns records into ``PreparedRecord``s: the per-order CPU work (JSON decoding, identifier
+/// normalisation and hashing, one encoding per destination). It is pure — no shared mutable
+/// state — so a chunk of records is prepared on several threads at once while the poll thread
+/// keeps the order-sensitive bookkeeping (``RelayEngine``).
+struct RecordPreparer: Sendable {
+    let role: RelayEngine.Role
+    let lanes: [RelayEngine.Lane]
+    let defaultLanes: [Int]
+    let storeLanes: [String: [Int]]
+    let unknownStorePolicy: UnknownStorePolicy
+    let eventIDTemplate: EventIDTemplate
+    /// Threads that prepare one chunk (1: the poll thread alone).
+    let threads: Int
+    private let decoder = OrderEventDecoder()
+
+    /// One lane per (store, destination) of `configuration`: the default destinations first, then
+    /// each store's, stores in name order.
+    init(configuration: RelayConfiguration, role: RelayEngine.Role) {
+        var lanes: [RelayEngine.Lane] = []
+        func addLanes(_ settings: DestinationSettings, store: String) -> [Int] {
+            settings.makeDestinations().map { destination in
+                lanes.append(
+                    RelayEngine.Lane(
+                        destination: destination, label: DestinationLabel(platform: destination.name, store: store),
+                        platform: Platform(rawValue: destination.name)))
+                return lanes.count - 1
+            }
+        }
+        self.defaultLanes = addLanes(configuration.destinations, store: "default")
+        var storeLanes: [String: [Int]] = [:]
+        for (store, settings) in configuration.stores.sorted(by: { $0.key < $1.key }) {
+            storeLanes[store] = addLanes(settings, store: store)
+        }
+        self.storeLanes = storeLanes
+        self.lanes = lanes
+        self.role = role
+        self.unknownStorePolicy = configuration.unknownStorePolicy
+        self.eventIDTemplate = configuration.eventIDTemplate
+        self.threads = configuration.delivery.effectivePreparationThreads
+    }
+
+    /// Records below this count per thread are not worth handing to another thread.
+    static let minimumRecordsPerThread = 16
+
+    /// Prepares `records`, in parallel when there are enough of them; results are in record order.
+    func prepare(_ records: [KafkaRecord]) -> [PreparedRecord] {
+        let count = records.count
+        let workers = min(threads, count / Self.minimumRecordsPerThread)
+        guard workers > 1 else { return records.map(prepare) }
+        return [PreparedRecord](unsafeUninitializedCapacity: count) { buffer, initialized in
+            // Each worker initialises its own contiguous slice of the buffer, which outlives
+            // concurrentPerform: no sharing, no locks.
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let slice = (count * worker / workers)..<(count * (worker + 1) / workers)
+                for index in slice { (base + index).initialize(to: prepare(records[index])) }
+            }
+            initialized = count
+        }
+    }
+
+    func prepare(_ record: KafkaRecord) -> PreparedRecord {
+        var previous: RetryEnvelope? = nil
+        if role == .retry {
+            previous =
+                RetryEnvelope(headers: record.headers)
+                ?? RetryEnvelope(
+                    origin: record.position, errorClass: "unknown", reason: "record had no retry headers", attempt: 1,
+                    firstSeenMilliseconds: MonotonicClock.epochMilliseconds())
+        }
+        let event: OrderEvent
+        do {
+            event = try decoder.decode(record.value)
+        } catch {
+            return PreparedRecord(previous: previous, outcome: .malformed(error))
+        }
+        let eventID = eventIDTemplate.eventID(for: event)
+        guard let routed = route(event.storeID) else {
+            return PreparedRecord(
+                previous: previous, outcome: .unknownStore(orderID: event.orderID, eventID: eventID, storeID: event.storeID))
+        }
+        let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
+        var sends: [PreparedRecord.Send] = []
+        sends.reserveCapacity(routed.count)
+        var exclusions: [(lane: Int, exclusion: Exclusion)] = []
+        // A retried record goes only to the destination that still needs it.
+        let retriedFor = previous?.destination
+        for index in routed where retriedFor == nil || lanes[index].label.platform == retriedFor {
+            switch lanes[index].destination.encode(prepared) {
+            case .send(let payload):
+                sends.append(.init(lane: index, payload: payload, coverage: coverage(prepared, platform: lanes[index].platform)))
+            case .exclude(let exclusion):
+                exclusions.append((index, exclusion))
+            }
+        }
+        return PreparedRecord(
+            previous: previous, outcome: .encoded(orderID: event.orderID, eventID: eventID, sends: sends, exclusions: exclusions))
+    }
+
+    /// The lanes an event goes to: its store's, the default ones, or `nil` for the dead-letter topic.
+    func route(_ storeID: String?) -> [Int]? {
+        guard let storeID else { return defaultLanes }
+        if let lanes = storeLanes[storeID] { return lanes }
+        return unknownStorePolicy == .useDefaultDestinations ? defaultLanes : nil
+    }
+
+    /// Which match keys the event carried for this destination.
+    private func coverage(_ prepared: PreparedEvent, platform: Platform?) -> PreparedRecord.Coverage {
+        guard let platform else { return [] }
+        let context = prepared.event.context
+        let clickID: RawPII? =
+            switch platform {
+            case .meta: context.fbc
+            case .google: context.gclid ?? context.gbraid ?? context.wbraid
+            case .tiktok: context.ttclid
+            case .pinterest: context.epik
+            case .snapchat: context.scClickID
+            }
+        var coverage: PreparedRecord.Coverage = []
+        if prepared.identifier(.email, for: platform) != nil { coverage.insert(.email) }
+        if prepared.identifier(.phone, for: platform) != nil { coverage.insert(.phone) }
+        if prepared.raw(clickID) != nil { coverage.insert(.clickID) }
+        return coverage
+    }
+}

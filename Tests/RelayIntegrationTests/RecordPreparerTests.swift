@@ -1,0 +1,50 @@
+import Foundation
+import RelayCore
+import RelayDestinations
+import RelayHTTP
+import RelayKafka
+import RelaySandbox
+@testable import RelayService
+import Testing
+
+/// The per-order work runs on several threads at once; what it produces must not depend on that.
+@Suite struct RecordPreparerTests {
+    /// A readable account of one prepared record: its outcome, and each lane's payload or exclusion.
+    static func summary(_ prepared: PreparedRecord) -> String {
+        switch prepared.outcome {
+        case .malformed(let error): "malformed \(error.description)"
+        case .unknownStore(let orderID, let eventID, _): "unknown store \(orderID) \(eventID)"
+        case .encoded(let orderID, let eventID, let sends, let exclusions):
+            "encoded \(orderID) \(eventID) "
+                + sends.map { "\($0.lane):\($0.coverage.rawValue):\(String(decoding: $0.payload, as: UTF8.self))" }.joined(separator: "|")
+                + exclusions.map { " excluded \($0.lane):\($0.exclusion.reason)" }.joined()
+        }
+    }
+
+    @Test func parallelPreparationGivesWhatOneThreadGivesInRecordOrder() async throws {
+        let sandbox = try await SandboxServer()
+        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
+        configuration.destinations = try DestinationSettings.sandbox(sandbox, http: CurlHTTPClient())
+        let generator = SampleOrderGenerator(seed: 7, malformedEvery: 10, nowSeconds: Int64(Date().timeIntervalSince1970))
+        let records = (0..<600).map { index in
+            KafkaRecord(
+                position: RecordPosition(topicPartition: TopicPartition(topic: "orders", partition: Int32(index % 3)), offset: Int64(index)),
+                key: nil, value: generator.sample(index).bytes)
+        }
+        configuration.delivery.preparationThreads = 1
+        let sequential = RecordPreparer(configuration: configuration, role: .main).prepare(records)
+        configuration.delivery.preparationThreads = 4
+        let parallelPreparer = RecordPreparer(configuration: configuration, role: .main)
+        #expect(parallelPreparer.lanes.count == 5)
+        let parallel = parallelPreparer.prepare(records)
+        #expect(parallel.count == records.count)
+        #expect(parallel.map(Self.summary) == sequential.map(Self.summary))
+        // Every order is there, in record order, and the malformed tenth are recognised.
+        let orderIDs = parallel.compactMap { prepared -> String? in
+            if case .encoded(let orderID, _, _, _) = prepared.outcome { return orderID }
+            return nil
+        }
+        #expect(orderIDs == (0..<600).filter { $0 % 10 != 9 }.map { "ORD-\(100_000 + $0)" })
+        #expect(parallel.filter { if case .malformed = $0.outcome { true } else { false } }.count == 60)
+    }
+}
