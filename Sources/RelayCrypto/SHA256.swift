@@ -20,13 +20,11 @@ public enum SHA256 {
 
     private static func hexDigest(_ input: UnsafeRawBufferPointer) -> String {
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var length: UInt32 = 0
         let ok = withUnsafeMutableBytes(of: &digest) { output in
-            EVP_Digest(
-                input.baseAddress, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &length,
-                algorithm ?? EVP_sha256(), nil)
+            relay_sha256_digest(
+                algorithm ?? EVP_sha256(), input.baseAddress, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
-        precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
+        precondition(ok == 1, "SHA-256 digest failed")
         return withUnsafeBytes(of: &digest) { bytes in
             String(unsafeUninitializedCapacity: 64) { output in
                 for (index, byte) in bytes.enumerated() {

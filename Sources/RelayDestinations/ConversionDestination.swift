@@ -95,7 +95,14 @@ extension DeliveryOutcome {
 }
 
 extension String {
+    /// `self` without leading and trailing `set` characters.
     func trimmingCharacters(in set: Character) -> String {
+        // Nothing to trim (the usual case): no Substring, no grapheme breaking.
+        if let ascii = set.asciiValue, let first = utf8.first, let last = utf8.last, first != ascii, last != ascii,
+            first < 0x80, last < 0x80
+        {
+            return self
+        }
         var text = Substring(self)
         while text.first == set { text.removeFirst() }
         while text.last == set { text.removeLast() }

@@ -146,11 +146,11 @@ public struct IdentityNormalizer: Sendable {
     /// Google additionally removes all whitespace and, for gmail.com/googlemail.com only, drops
     /// dots and a `+tag` from the local part [destinations.md §2, Google formatting guide].
     static func email(_ raw: String, for platform: Platform) throws(NormalizationError) -> String {
-        if let ascii = try ASCIIRules.email(raw, google: platform == .google) { return ascii }
+        if let fast = try LatinRules.email(raw, google: platform == .google) { return fast }
         return try unicodeEmail(raw, for: platform)
     }
 
-    /// The email rule for any input (``ASCIIRules/email(_:google:)`` is its ASCII fast path).
+    /// The email rule for any input (``LatinRules/email(_:google:)`` is its fast path for Latin-script input).
     static func unicodeEmail(_ raw: String, for platform: Platform) throws(NormalizationError) -> String {
         var email = raw.lowercased()
         if platform == .google { email.removeAll { $0.isWhitespace } }
@@ -195,10 +195,28 @@ public struct IdentityNormalizer: Sendable {
 
     /// The number in E.164 with `+`: what every platform's phone rule starts from.
     static func e164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
-        guard !raw.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else {
-            throw NormalizationError("phone number contains letters")
+        var text: String
+        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (the usual case): letters and the "(0)" trunk marker found byte by byte.
+            var bytes = Array(raw.utf8)
+            guard !bytes.contains(where: { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
+                throw NormalizationError("phone number contains letters")
+            }
+            var index = 0
+            while index + 2 < bytes.count {
+                if bytes[index] == UInt8(ascii: "("), bytes[index + 1] == UInt8(ascii: "0"), bytes[index + 2] == UInt8(ascii: ")") {
+                    bytes.removeSubrange(index..<index + 3)
+                } else {
+                    index += 1
+                }
+            }
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            guard !raw.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else {
+                throw NormalizationError("phone number contains letters")
+            }
+            text = raw.replacing("(0)", with: "")
         }
-        var text = raw.replacing("(0)", with: "")
         let trimmed = text.trimmingWhitespace()
         // "00" is the international prefix in most of the world; without a region, read it as "+".
         if country == nil, trimmed.hasPrefix("00") { text = "+" + trimmed.dropFirst(2) }
@@ -213,14 +231,14 @@ public struct IdentityNormalizer: Sendable {
 
     /// Lowercase, punctuation removed, UTF-8 letters kept (`Valéry` → `valéry`) [§1 fn/ln].
     static func name(_ raw: String) throws(NormalizationError) -> String {
-        if let ascii = ASCIIRules.name(raw) {
-            guard !ascii.isEmpty else { throw NormalizationError("name has no letters") }
-            return ascii
+        if let fast = LatinRules.name(raw) {
+            guard !fast.isEmpty else { throw NormalizationError("name has no letters") }
+            return fast
         }
         return try unicodeName(raw)
     }
 
-    /// The name rule for any input (``ASCIIRules/name(_:)`` is its ASCII fast path).
+    /// The name rule for any input (``LatinRules/name(_:)`` is its fast path for Latin-script input).
     static func unicodeName(_ raw: String) throws(NormalizationError) -> String {
         let kept = raw.lowercased().unicodeScalars.filter {
             !$0.properties.generalCategory.isPunctuationOrSymbol
@@ -232,14 +250,14 @@ public struct IdentityNormalizer: Sendable {
 
     /// Lowercase letters only: no punctuation, special characters, digits or spaces [§1 ct, st].
     static func lettersOnly(_ raw: String, what: String) throws(NormalizationError) -> String {
-        if let ascii = ASCIIRules.lettersOnly(raw) {
-            guard !ascii.isEmpty else { throw NormalizationError("\(what) has no letters") }
-            return ascii
+        if let fast = LatinRules.lettersOnly(raw) {
+            guard !fast.isEmpty else { throw NormalizationError("\(what) has no letters") }
+            return fast
         }
         return try unicodeLettersOnly(raw, what: what)
     }
 
-    /// The letters-only rule for any input (``ASCIIRules/lettersOnly(_:)`` is its ASCII fast path).
+    /// The letters-only rule for any input (``LatinRules/lettersOnly(_:)`` is its fast path for Latin-script input).
     static func unicodeLettersOnly(_ raw: String, what: String) throws(NormalizationError) -> String {
         let kept = raw.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic }
         guard !kept.isEmpty else { throw NormalizationError("\(what) has no letters") }
@@ -314,7 +332,9 @@ public struct IdentityNormalizer: Sendable {
         switch raw.lowercased().trimmingWhitespace() {
         case "f", "female", "woman", "w": return "f"
         case "m", "male", "man": return "m"
-        case "n", "non-binary", "nonbinary", "other" where allowingUnspecified: return "n"
+        case "n", "non-binary", "nonbinary", "other":
+            guard allowingUnspecified else { throw NormalizationError("gender must be f or m") }
+            return "n"
         default: throw NormalizationError(allowingUnspecified ? "gender must be f, m or n" : "gender must be f or m")
         }
     }

@@ -1,8 +1,10 @@
-/// Byte-level versions of the normalisation rules for input that is entirely ASCII, the common
-/// case, which skip Unicode property lookups and grapheme breaking. Each returns `nil` when the
-/// input has a non-ASCII byte, and the caller then applies the general (Unicode) rule; for ASCII
-/// input both give the same result (`IdentityNormalizerTests` check them against each other).
-enum ASCIIRules {
+/// Byte-level versions of the normalisation rules for input written in the Latin script — ASCII
+/// plus the precomposed Latin letters (U+00C0–U+024F, U+1E00–U+1EFF: `é`, `ø`, `ł`, `ß`, `ẞ`),
+/// the common case for names, cities and email addresses — which skip grapheme breaking and
+/// per-character Unicode property lookups. Each returns `nil` when the input has any other
+/// scalar, and the caller then applies the general (Unicode) rule; for the input they accept both
+/// give the same result (`LatinRulesTests` check them against each other, scalar by scalar).
+enum LatinRules {
     static func isASCIIWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 
     static func lowercased(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
@@ -15,19 +17,33 @@ enum ASCIIRules {
         bytes.reserveCapacity(raw.utf8.count)
         var at = -1
         var ats = 0
-        for byte in raw.utf8 {
-            guard byte < 0x80 else { return nil }
-            if isASCIIWhitespace(byte) {
-                if google { continue }
-                throw NormalizationError("not an email address")
+        var whitespace = false
+        let accepted = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte >= 0x80 {
+                    guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
+                    else { return false }
+                    LatinScalars.appendUTF8(lower.scalar, to: &bytes)
+                    index += length
+                    continue
+                }
+                index += 1
+                if isASCIIWhitespace(byte) {
+                    if !google { whitespace = true }
+                    continue
+                }
+                if byte == UInt8(ascii: "@") {
+                    ats += 1
+                    at = bytes.count
+                }
+                bytes.append(lowercased(byte))
             }
-            if byte == UInt8(ascii: "@") {
-                ats += 1
-                at = bytes.count
-            }
-            bytes.append(lowercased(byte))
+            return true
         }
-        guard ats == 1, at > 0 else { throw NormalizationError("not an email address") }
+        guard accepted == true else { return nil }
+        guard !whitespace, ats == 1, at > 0 else { throw NormalizationError("not an email address") }
         let domain = bytes[(at + 1)...]
         guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".") else {
             throw NormalizationError("not an email address")
@@ -46,12 +62,25 @@ enum ASCIIRules {
     static func name(_ raw: String) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.utf8.count)
-        for byte in raw.utf8 {
-            guard byte < 0x80 else { return nil }
-            // ASCII punctuation and symbols: everything printable that is not a letter, digit or space.
-            let isLetterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-            if isLetterOrDigit || isASCIIWhitespace(byte) || byte < 0x20 || byte == 0x7F { bytes.append(lowercased(byte)) }
+        let accepted = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte >= 0x80 {
+                    guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
+                    else { return false }
+                    if !lower.isPunctuationOrSymbol { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
+                    index += length
+                    continue
+                }
+                index += 1
+                // ASCII punctuation and symbols: everything printable that is not a letter, digit or space.
+                let isLetterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                if isLetterOrDigit || isASCIIWhitespace(byte) || byte < 0x20 || byte == 0x7F { bytes.append(lowercased(byte)) }
+            }
+            return true
         }
+        guard accepted == true else { return nil }
         var start = 0
         var end = bytes.count
         while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
@@ -63,11 +92,106 @@ enum ASCIIRules {
     static func lettersOnly(_ raw: String) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.utf8.count)
-        for byte in raw.utf8 {
-            guard byte < 0x80 else { return nil }
-            let lower = lowercased(byte)
-            if (0x61...0x7A).contains(lower) { bytes.append(lower) }
+        let accepted = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte >= 0x80 {
+                    guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
+                    else { return false }
+                    if lower.isAlphabetic { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
+                    index += length
+                    continue
+                }
+                index += 1
+                let lower = lowercased(byte)
+                if (0x61...0x7A).contains(lower) { bytes.append(lower) }
+            }
+            return true
         }
+        guard accepted == true else { return nil }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// What the general rules need to know about each precomposed Latin letter, computed once from
+/// the Unicode properties the general rules themselves use, so both paths agree by construction.
+enum LatinScalars {
+    /// The ranges handled: Latin-1 Supplement letters, Latin Extended-A and -B, Latin Extended
+    /// Additional.
+    static let ranges: [Range<UInt32>] = [0xC0..<0x250, 0x1E00..<0x1F00]
+
+    struct Lowercase {
+        /// The scalar's lowercase mapping (a single scalar).
+        let scalar: UInt32
+        /// Properties of that lowercase scalar.
+        let isAlphabetic: Bool
+        let isPunctuationOrSymbol: Bool
+    }
+
+    /// Per scalar of ``ranges``: the lowercase scalar (bits 0–20), alphabetic (bit 24),
+    /// punctuation or symbol (bit 25); 0 when the fast paths must not handle it (its lowercase is
+    /// several scalars or outside the handled ranges; whitespace, marks and format characters,
+    /// which take part in grapheme breaking or trimming).
+    private static let table: [UInt32] = ranges.flatMap { range in
+        range.map { value -> UInt32 in
+            guard let scalar = Unicode.Scalar(value) else { return 0 }
+            let mapping = scalar.properties.lowercaseMapping.unicodeScalars
+            guard mapping.count == 1, let lower = mapping.first, isPlain(scalar), isPlain(lower),
+                lower.isASCII || ranges.contains(where: { $0.contains(lower.value) })
+            else { return 0 }
+            let properties = lower.properties
+            return lower.value | (properties.isAlphabetic ? 1 << 24 : 0)
+                | (properties.generalCategory.isPunctuationOrSymbol ? 1 << 25 : 0)
+        }
+    }
+
+    private static func isPlain(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark, .format, .control, .unassigned, .spaceSeparator,
+            .lineSeparator, .paragraphSeparator, .surrogate, .privateUse:
+            false
+        default: !scalar.properties.isWhitespace
+        }
+    }
+
+    static func lowercase(_ scalar: UInt32) -> Lowercase? {
+        let index: Int
+        if scalar >= 0xC0, scalar < 0x250 {
+            index = Int(scalar - 0xC0)
+        } else if scalar >= 0x1E00, scalar < 0x1F00 {
+            index = 0x190 + Int(scalar - 0x1E00)
+        } else {
+            return nil
+        }
+        let entry = table[index]
+        guard entry != 0 else { return nil }
+        return Lowercase(scalar: entry & 0x1F_FFFF, isAlphabetic: entry & (1 << 24) != 0, isPunctuationOrSymbol: entry & (1 << 25) != 0)
+    }
+
+    /// The scalar a two- or three-byte UTF-8 sequence at `index` encodes when it can be in
+    /// ``ranges`` (the input is valid UTF-8: it comes from a `String`), and its length.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32, Int)? {
+        let lead = input[index]
+        if lead >= 0xC3, lead <= 0xC9, index + 1 < input.count {
+            return (UInt32(lead & 0x1F) << 6 | UInt32(input[index + 1] & 0x3F), 2)
+        }
+        if lead == 0xE1, index + 2 < input.count, (0xB8...0xBB).contains(input[index + 1]) {
+            return (UInt32(lead & 0x0F) << 12 | UInt32(input[index + 1] & 0x3F) << 6 | UInt32(input[index + 2] & 0x3F), 3)
+        }
+        return nil
+    }
+
+    static func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
+        if scalar < 0x80 {
+            bytes.append(UInt8(scalar))
+        } else if scalar < 0x800 {
+            bytes.append(0xC0 | UInt8(scalar >> 6))
+            bytes.append(0x80 | UInt8(scalar & 0x3F))
+        } else {
+            bytes.append(0xE0 | UInt8(scalar >> 12))
+            bytes.append(0x80 | UInt8(scalar >> 6 & 0x3F))
+            bytes.append(0x80 | UInt8(scalar & 0x3F))
+        }
     }
 }

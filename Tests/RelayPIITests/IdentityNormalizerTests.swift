@@ -101,11 +101,15 @@ import Testing
         #expect(meta(.dateOfBirth, "yesterday") == nil)
     }
 
-    @Test func genderIsFOrM() {
+    @Test func genderIsFOrM() throws {
         // §1 ge: f or m.
         #expect(meta(.gender, "Female") == "f")
         #expect(meta(.gender, " M ") == "m")
         #expect(meta(.gender, "x") == nil)
+        // Only Pinterest takes n [§4 ge]: Meta gets no gender rather than a value it rejects.
+        #expect(meta(.gender, "n") == nil)
+        #expect(meta(.gender, "non-binary") == nil)
+        #expect(try normalizer.normalize(.gender, RawPII("Non-Binary"), for: .pinterest).normalized.unredactedValue == "n")
     }
 
     @Test func hashesAndNeverHashesTwice() throws {

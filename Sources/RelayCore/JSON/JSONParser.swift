@@ -224,9 +224,11 @@ private struct Cursor {
         let start = index
         // Fast path: no escapes, ASCII or valid UTF-8 only.
         var hasEscape = false
+        var highBits: UInt8 = 0
         while true {
             guard index < bytes.count else { throw error(.unexpectedEnd) }
             let byte = bytes[index]
+            highBits |= byte
             if byte == UInt8(ascii: "\"") { break }
             if byte < 0x20 { throw error(.controlCharacterInString) }
             if byte == UInt8(ascii: "\\") {
@@ -240,7 +242,11 @@ private struct Cursor {
         index += 1  // closing quote
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
         if !hasEscape {
-            guard let string = String(validating: raw, as: UTF8.self) else {
+            // `String(decoding:)` takes the stdlib's non-generic UTF-8 path (`String(validating:)`
+            // looks up generic metadata on every call); it repairs invalid UTF-8, so the input was
+            // valid exactly when the repair changed nothing.
+            let string = String(decoding: raw, as: UTF8.self)
+            guard highBits < 0x80 || string.utf8.count == raw.count && string.utf8.elementsEqual(raw) else {
                 throw JSONParseError(reason: .invalidUTF8, offset: start)
             }
             return string
