@@ -8,9 +8,22 @@ import CPhoneNumber
 enum PhoneNumberFormatter {
     /// `nil` when the text is not a possible phone number for the region.
     static func e164(_ text: String, region: String?) -> String? {
+        format(text, region: region, through: relay_cshim_phone_format_e164)
+    }
+
+    /// The same through libphonenumber's full parse only: the reference for the shortcut
+    /// ``e164(_:region:)`` takes for common shapes (tests compare the two).
+    static func e164ThroughFullParse(_ text: String, region: String?) -> String? {
+        format(text, region: region, through: relay_cshim_phone_format_e164_parsed)
+    }
+
+    private static func format(
+        _ text: String, region: String?,
+        through formatter: (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int) -> Int32
+    ) -> String? {
         var buffer = [CChar](repeating: 0, count: 32)
         let length = buffer.withUnsafeMutableBufferPointer { output in
-            relay_cshim_phone_format_e164(text, region?.uppercased(), output.baseAddress, output.count)
+            formatter(text, region?.uppercased(), output.baseAddress, output.count)
         }
         guard length > 0 else { return nil }
         return buffer.withUnsafeBufferPointer { String(decoding: UnsafeRawBufferPointer($0).prefix(Int(length)), as: UTF8.self) }

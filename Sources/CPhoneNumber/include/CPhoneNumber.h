@@ -1,4 +1,4 @@
-// Google's libphonenumber (Debian libphonenumber-dev) behind one C function, for Swift.
+// Google's libphonenumber (Debian libphonenumber-dev) behind two C functions, for Swift.
 #ifndef CPHONENUMBER_H
 #define CPHONENUMBER_H
 
@@ -12,7 +12,12 @@ extern "C" {
 /// code or NULL) and writes its E.164 form ("+442079460958") into `output`.
 /// Returns the length written, or a negative value: -1 not a number, -2 impossible for the
 /// region's numbering plan, -3 output too small.
+/// Common shapes (`+44 7700 900123`, `(415) 555-0123` in US) skip libphonenumber's regular
+/// expressions with the same result; everything else is parsed in full.
 int relay_cshim_phone_format_e164(const char *number, const char *default_region, char *output, size_t capacity);
+
+/// The same, always through libphonenumber's full Parse (the reference the shortcut is tested against).
+int relay_cshim_phone_format_e164_parsed(const char *number, const char *default_region, char *output, size_t capacity);
 
 #ifdef __cplusplus
 }
