@@ -35,7 +35,8 @@ char TrunkPrefixForShortcut(int country_code) {
 // expressions (ParseHelper costs tens of microseconds per number; most of an order's CPU):
 //   - "+<country code><number>" with digits and the separators " -.()", for the calling codes
 //     above, when the number does not start with the trunk prefix or 0;
-//   - a NANP number read in US or CA: ten digits, the first 2-9.
+//   - a NANP number read in US or CA: ten digits, the first 2-9;
+//   - a national number read in GB, DE, FR or NL, with or without its trunk 0.
 // The result is what Parse + IsPossibleNumber + Format(E164) give for such input (the same
 // country-code extraction, no extension, no trunk prefix to strip, no leading zero);
 // PhoneNumberTests compares both on every format the relay sees. Returns the length written,
@@ -60,6 +61,7 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     }
     int country_code = 0;
     size_t national_start = 0;
+    bool strict_length = false;
     if (plus) {
         // libphonenumber's ExtractCountryCode: the first 1-3 digit prefix that is a calling code.
         if (count < 2 || digits[0] == '0') return 0;
@@ -78,11 +80,26 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
         if (trunk == 0) return 0;
         const char first = digits[national_start];
         if (first == '0' || first == trunk) return 0;
-    } else {
-        if (default_region == nullptr || (std::strcmp(default_region, "US") != 0 && std::strcmp(default_region, "CA") != 0))
-            return 0;
+    } else if (default_region == nullptr) {
+        return 0;
+    } else if (std::strcmp(default_region, "US") == 0 || std::strcmp(default_region, "CA") == 0) {
         if (count != 10 || digits[0] < '2') return 0;
         country_code = 1;
+    } else if (std::strcmp(default_region, "GB") == 0 || std::strcmp(default_region, "DE") == 0 ||
+               std::strcmp(default_region, "FR") == 0 || std::strcmp(default_region, "NL") == 0) {
+        // No national significant number in these plans starts with 0, so libphonenumber always
+        // strips a single trunk 0 when what remains has a possible length ("00" is the
+        // international prefix: full parse). A number that starts with the country code's
+        // digits may be read as international by libphonenumber: full parse.
+        country_code = util->GetCountryCodeForRegion(default_region);
+        const std::string code = std::to_string(country_code);
+        if (count < 3 || digits[1] == '0' || std::strncmp(digits, code.c_str(), code.size()) == 0) return 0;
+        if (digits[0] == '0') {
+            national_start = 1;
+            strict_length = true;
+        }
+    } else {
+        return 0;
     }
     const size_t national_length = count - national_start;
     if (national_length == 0 || national_length > 15) return 0;
@@ -91,7 +108,10 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     PhoneNumber candidate;
     candidate.set_country_code(country_code);
     candidate.set_national_number(national_number);
-    if (!util->IsPossibleNumber(candidate)) return 0;
+    // libphonenumber keeps the trunk prefix unless the rest is possible outright (not "local only").
+    if (strict_length ? util->IsPossibleNumberWithReason(candidate) != PhoneNumberUtil::IS_POSSIBLE
+                      : !util->IsPossibleNumber(candidate))
+        return 0;
     std::string formatted;
     util->Format(candidate, PhoneNumberUtil::E164, &formatted);
     const int written = CopyOut(formatted, output, capacity);

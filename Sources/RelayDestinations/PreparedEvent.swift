@@ -13,7 +13,10 @@ public final class PreparedEvent {
     public let nowSeconds: Int64
     private let normalizer = IdentityNormalizer()
     private let context: IdentityContext
-    private var cache: [RuleKey: NormalizedIdentifier?] = [:]
+    /// Normalised identifiers by rule: a dozen entries at most, so a linear scan of the (trivially
+    /// comparable) keys beats hashing; values sit in a parallel array, copied only when found.
+    private var cachedKeys: [RuleKey] = []
+    private var cachedIdentifiers: [NormalizedIdentifier?] = []
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
         self.event = event
@@ -28,9 +31,14 @@ public final class PreparedEvent {
             !raw.isBlank
         else { return nil }
         let key = IdentityNormalizer.ruleKey(field, for: platform)
-        if let cached = cache[key] { return cached }
+        if let index = cachedKeys.firstIndex(of: key) { return cachedIdentifiers[index] }
         let result = try? normalizer.normalize(field, raw, for: platform, context: context)
-        cache[key] = .some(result)
+        if cachedKeys.isEmpty {
+            cachedKeys.reserveCapacity(16)
+            cachedIdentifiers.reserveCapacity(16)
+        }
+        cachedKeys.append(key)
+        cachedIdentifiers.append(result)
         return result
     }
 

@@ -19,8 +19,30 @@ enum CountryTable {
 
     /// Looks a country up by alpha-2, alpha-3 or English name, ignoring case and extra spaces.
     static func lookup(_ text: String) -> Country? {
+        if let folded = asciiFolded(text) { return byKey[folded] }
         let folded = text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         return byKey[folded]
+    }
+
+    /// The lookup key of ASCII text (lowercase, whitespace runs as one space, trimmed) byte by
+    /// byte; `nil` for other text, which takes the Unicode path.
+    private static func asciiFolded(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for byte in text.utf8 {
+            guard byte < 0x80 else { return nil }
+            if LatinRules.isASCIIWhitespace(byte) {
+                pendingSpace = !bytes.isEmpty
+                continue
+            }
+            if pendingSpace {
+                bytes.append(0x20)
+                pendingSpace = false
+            }
+            bytes.append(LatinRules.lowercased(byte))
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -5,7 +5,13 @@
 /// has grown to its working size.
 public struct JSONWriter: Sendable {
     public private(set) var bytes: [UInt8]
-    private var needsComma: [Bool] = []
+    /// Bit `d`: the open container at depth `d + 1` already has a member (so the next one needs a
+    /// comma). A bit set instead of a stack: no allocation, no bounds checks.
+    private var hasMembers: UInt64 = 0
+    private var depth = 0
+
+    /// Containers nest at most this deep.
+    public static let maximumDepth = 64
 
     public init(reservingCapacity capacity: Int = 1024) {
         bytes = []
@@ -15,37 +21,38 @@ public struct JSONWriter: Sendable {
     /// Clears the content but keeps the allocated capacity.
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
-        needsComma.removeAll(keepingCapacity: true)
+        hasMembers = 0
+        depth = 0
     }
+
+    private var currentBit: UInt64 { 1 << UInt64(depth - 1) }
 
     private mutating func separator() {
-        if let last = needsComma.last {
-            if last { bytes.append(UInt8(ascii: ",")) }
-            needsComma[needsComma.count - 1] = true
-        }
+        guard depth > 0 else { return }
+        if hasMembers & currentBit != 0 { bytes.append(UInt8(ascii: ",")) }
+        hasMembers |= currentBit
     }
 
-    public mutating func beginObject() {
+    private mutating func open(_ bracket: UInt8) {
         separator()
-        bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
+        bytes.append(bracket)
+        precondition(depth < Self.maximumDepth, "JSONWriter nests at most \(Self.maximumDepth) containers")
+        depth += 1
+        hasMembers &= ~currentBit
     }
 
-    public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        needsComma.removeLast()
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
+        depth -= 1
     }
 
-    public mutating func beginArray() {
-        separator()
-        bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
-    }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
 
-    public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        needsComma.removeLast()
-    }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Writes an object key; the next value written belongs to it.
     public mutating func key(_ name: StaticString) {
@@ -54,7 +61,7 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        hasMembers &= ~currentBit
     }
 
     /// Writes an object key that is not known at compile time.
@@ -62,7 +69,7 @@ public struct JSONWriter: Sendable {
         separator()
         appendQuoted(name)
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        hasMembers &= ~currentBit
     }
 
     public mutating func string(_ value: String) {
