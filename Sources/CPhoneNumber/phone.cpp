@@ -35,8 +35,9 @@ char TrunkPrefixForShortcut(int country_code) {
 // expressions (ParseHelper costs tens of microseconds per number; most of an order's CPU):
 //   - "+<country code><number>" with digits and the separators " -.()", for the calling codes
 //     above, when the number does not start with the trunk prefix or 0;
-//   - a NANP number read in US or CA: ten digits, the first 2-9;
-//   - a national number read in GB, DE, FR or NL, with or without its trunk 0.
+//   - a NANP number read in US or CA: ten digits, the first 2-9, optionally after a 1;
+//   - a national number read in GB, DE, FR or NL, with or without its trunk 0, or one written
+//     with their international prefix 00.
 // The result is what Parse + IsPossibleNumber + Format(E164) give for such input (the same
 // country-code extraction, no extension, no trunk prefix to strip, no leading zero);
 // PhoneNumberTests compares both on every format the relay sees. Returns the length written,
@@ -62,6 +63,16 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     int country_code = 0;
     size_t national_start = 0;
     bool strict_length = false;
+    const bool trunkZeroRegion = default_region != nullptr &&
+        (std::strcmp(default_region, "GB") == 0 || std::strcmp(default_region, "DE") == 0 ||
+         std::strcmp(default_region, "FR") == 0 || std::strcmp(default_region, "NL") == 0);
+    if (!plus && trunkZeroRegion && count > 3 && digits[0] == '0' && digits[1] == '0' && digits[2] != '0') {
+        // "00" is the international prefix of these four plans: libphonenumber strips it (unless
+        // a 0 follows) and reads the rest exactly as after a "+".
+        std::memmove(digits, digits + 2, count - 2);
+        count -= 2;
+        plus = true;
+    }
     if (plus) {
         // libphonenumber's ExtractCountryCode: the first 1-3 digit prefix that is a calling code.
         if (count < 2 || digits[0] == '0') return 0;
@@ -83,10 +94,12 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     } else if (default_region == nullptr) {
         return 0;
     } else if (std::strcmp(default_region, "US") == 0 || std::strcmp(default_region, "CA") == 0) {
-        if (count != 10 || digits[0] < '2') return 0;
+        // Eleven digits starting with 1 are too long for the plan, so libphonenumber reads the 1
+        // as the country code whatever follows.
+        if (count == 11 && digits[0] == '1') national_start = 1;
+        if (count - national_start != 10 || digits[national_start] < '2') return 0;
         country_code = 1;
-    } else if (std::strcmp(default_region, "GB") == 0 || std::strcmp(default_region, "DE") == 0 ||
-               std::strcmp(default_region, "FR") == 0 || std::strcmp(default_region, "NL") == 0) {
+    } else if (trunkZeroRegion) {
         // No national significant number in these plans starts with 0, so libphonenumber always
         // strips a single trunk 0 when what remains has a possible length ("00" is the
         // international prefix: full parse). A number that starts with the country code's
