@@ -9,6 +9,35 @@ enum LatinRules {
 
     static func lowercased(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
 
+    /// One unit of Latin-script text: an ASCII byte, or a precomposed Latin letter as its
+    /// lowercase form.
+    enum Unit {
+        case ascii(UInt8)
+        case letter(LatinScalars.Lowercase)
+    }
+
+    /// Calls `body` for each unit of `raw` in order; false (having stopped) when `raw` holds any
+    /// other scalar, and the general rule must be applied instead.
+    static func scan(_ raw: String, _ body: (Unit) -> Void) -> Bool {
+        let scanned = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
+            var index = 0
+            while index < input.count {
+                let byte = input[index]
+                if byte < 0x80 {
+                    body(.ascii(byte))
+                    index += 1
+                    continue
+                }
+                guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
+                else { return false }
+                body(.letter(lower))
+                index += length
+            }
+            return true
+        }
+        return scanned == true
+    }
+
     /// The email rule (trimmed by the caller): lowercase; for Google, whitespace removed and the
     /// gmail.com/googlemail.com local part without dots and `+tag`. Throws what the general rule
     /// throws.
@@ -18,31 +47,21 @@ enum LatinRules {
         var at = -1
         var ats = 0
         var whitespace = false
-        let accepted = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
-            var index = 0
-            while index < input.count {
-                let byte = input[index]
-                if byte >= 0x80 {
-                    guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
-                    else { return false }
-                    LatinScalars.appendUTF8(lower.scalar, to: &bytes)
-                    index += length
-                    continue
-                }
-                index += 1
-                if isASCIIWhitespace(byte) {
-                    if !google { whitespace = true }
-                    continue
-                }
+        let accepted = scan(raw) { unit in
+            switch unit {
+            case .letter(let lower):
+                LatinScalars.appendUTF8(lower.scalar, to: &bytes)
+            case .ascii(let byte) where isASCIIWhitespace(byte):
+                if !google { whitespace = true }
+            case .ascii(let byte):
                 if byte == UInt8(ascii: "@") {
                     ats += 1
                     at = bytes.count
                 }
                 bytes.append(lowercased(byte))
             }
-            return true
         }
-        guard accepted == true else { return nil }
+        guard accepted else { return nil }
         guard !whitespace, ats == 1, at > 0 else { throw NormalizationError("not an email address") }
         let domain = bytes[(at + 1)...]
         guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".") else {
@@ -62,25 +81,17 @@ enum LatinRules {
     static func name(_ raw: String) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.utf8.count)
-        let accepted = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
-            var index = 0
-            while index < input.count {
-                let byte = input[index]
-                if byte >= 0x80 {
-                    guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
-                    else { return false }
-                    if !lower.isPunctuationOrSymbol { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
-                    index += length
-                    continue
-                }
-                index += 1
+        let accepted = scan(raw) { unit in
+            switch unit {
+            case .letter(let lower):
+                if !lower.isPunctuationOrSymbol { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
+            case .ascii(let byte):
                 // ASCII punctuation and symbols: everything printable that is not a letter, digit or space.
                 let isLetterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
                 if isLetterOrDigit || isASCIIWhitespace(byte) || byte < 0x20 || byte == 0x7F { bytes.append(lowercased(byte)) }
             }
-            return true
         }
-        guard accepted == true else { return nil }
+        guard accepted else { return nil }
         var start = 0
         var end = bytes.count
         while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
@@ -92,24 +103,16 @@ enum LatinRules {
     static func lettersOnly(_ raw: String) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(raw.utf8.count)
-        let accepted = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
-            var index = 0
-            while index < input.count {
-                let byte = input[index]
-                if byte >= 0x80 {
-                    guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
-                    else { return false }
-                    if lower.isAlphabetic { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
-                    index += length
-                    continue
-                }
-                index += 1
+        let accepted = scan(raw) { unit in
+            switch unit {
+            case .letter(let lower):
+                if lower.isAlphabetic { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
+            case .ascii(let byte):
                 let lower = lowercased(byte)
                 if (0x61...0x7A).contains(lower) { bytes.append(lower) }
             }
-            return true
         }
-        guard accepted == true else { return nil }
+        guard accepted else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 }

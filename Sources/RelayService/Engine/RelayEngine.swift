@@ -12,7 +12,7 @@ import Synchronization
 /// before it (acknowledged, or durably written to the retry or dead-letter topic).
 ///
 /// Threads: one poll thread owns the consumer (records, rebalances, offset stores, pause and
-/// resume) and takes up to ``chunkRecords`` records per turn; the chunk is decoded, normalised and
+/// resume) and takes up to ``maximumChunkRecords`` records per turn; the chunk is decoded, normalised and
 /// encoded on `delivery.preparation_threads` threads at once (``RecordPreparer``, pure work), then
 /// admitted on the poll thread in polled order; one delivery loop per destination runs in a task group and sends batches with bounded
 /// concurrency; the producer's thread reports retry-topic writes. Shared state sits behind one
@@ -219,6 +219,9 @@ public final class RelayEngine: Sendable {
         var fatal: KafkaError? = nil
         var tally = IngestTally(lanes: lanes.count)
         let laneLabels = lanes.map(\.label)
+        // A chunk is admitted before backpressure is checked again: keep it small next to the
+        // high watermark, so a pause still lands close to it.
+        let chunkRecords = max(1, min(Self.maximumChunkRecords, configuration.delivery.highWatermarkEvents / 4))
         /// Keeps a record for ``ingestPolled(tally:)``; returns false after a fatal error.
         func accept(_ event: KafkaConsumerEvent) -> Bool {
             switch event {
@@ -239,7 +242,7 @@ public final class RelayEngine: Sendable {
                 // Take what librdkafka already holds, without waiting, up to one chunk: the chunk
                 // is prepared on several threads at once.
                 var taken = 1
-                while taken < Self.chunkRecords, let next = consumer.poll(timeoutMilliseconds: 0), accept(next) { taken += 1 }
+                while taken < chunkRecords, let next = consumer.poll(timeoutMilliseconds: 0), accept(next) { taken += 1 }
             }
             ingestPolled(tally: &tally)
             if fatal != nil { break }
@@ -293,9 +296,14 @@ public final class RelayEngine: Sendable {
         for (record, prepared) in zip(records, prepared) { admit(record, prepared, tally: &tally) }
     }
 
-    /// Records the engine took over from ``ingestPolled(tally:)`` outside the poll loop (a
-    /// rebalance handler), so the tally is published at once.
-    private func ingestPolledNow() {
+    /// Ingests what was polled before a rebalance, from a rebalance handler (the tally is
+    /// published at once). Records of `revoked` partitions are dropped instead: they were never
+    /// tracked, so the committed frontier stops before them and their next owner reads them
+    /// again; ingesting them would only lengthen the revoke drain.
+    private func ingestPolledNow(dropping revoked: Set<TopicPartition> = []) {
+        if !revoked.isEmpty {
+            polled.withLock { $0.removeAll { revoked.contains($0.position.topicPartition) } }
+        }
         var tally = IngestTally(lanes: lanes.count)
         ingestPolled(tally: &tally)
         telemetry.publish(tally, lanes: lanes.map(\.label))
@@ -576,9 +584,9 @@ public final class RelayEngine: Sendable {
     }
 
     private func handleRevoked(_ partitions: [TopicPartition], lost: Bool) {
-        // Records polled before the rebalance are tracked (and, unless lost, drained) with their partitions.
-        ingestPolledNow()
         let revoked = Set(partitions)
+        // Records polled before the rebalance: the kept partitions' are ingested, the revoked ones' dropped.
+        ingestPolledNow(dropping: revoked)
         // librdkafka keeps a paused flag across revoke and re-assignment: clear ours first.
         let wasPaused = state.withLock { state in
             let paused = state.paused.intersection(revoked)
@@ -861,6 +869,7 @@ public final class RelayEngine: Sendable {
     /// strings, batch and frontier slots, allocator rounding. Measured with the backlog scenario.
     static let bookkeepingBytesPerEntry = 1024
 
-    /// Records taken from librdkafka's queue per poll-loop turn, at most.
-    static let chunkRecords = 512
+    /// Records taken from librdkafka's queue per poll-loop turn, at most (fewer with a low
+    /// `high_watermark_events`).
+    static let maximumChunkRecords = 512
 }
