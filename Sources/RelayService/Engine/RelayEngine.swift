@@ -30,9 +30,9 @@ public final class RelayEngine: Sendable {
 
     public let role: Role
     private let configuration: RelayConfiguration
-    /// One lane per (store, destination): its own batches, delivery loop and metrics labels.
-    private let lanes: [Lane]
-    private let storeNames: [String]
+    /// One lane per (store, destination): its own batches, delivery loop and metrics labels
+    /// (built by the preparer, which routes events to them).
+    private var lanes: [Lane] { preparer.lanes }
     private let consumer: KafkaConsumer
     private let producer: KafkaProducer
     private let http: any HTTPExecutor
@@ -121,8 +121,7 @@ public final class RelayEngine: Sendable {
         self.configuration = configuration
         let preparer = RecordPreparer(configuration: configuration, role: role)
         self.preparer = preparer
-        self.lanes = preparer.lanes
-        self.storeNames = preparer.storeLanes.keys.sorted()
+        let lanes = preparer.lanes
         self.http = http
         self.logger = logger
         self.telemetry = telemetry
@@ -190,7 +189,7 @@ public final class RelayEngine: Sendable {
             metadata: [
                 "kafka.topic": "\(role == .main ? configuration.kafka.topic : configuration.kafka.effectiveRetryTopic)",
                 "destinations": "\(Set(lanes.map(\.label.platform)).sorted().joined(separator: ","))",
-                "stores": "\(storeNames.joined(separator: ","))",
+                "stores": "\(preparer.storeLanes.keys.sorted().joined(separator: ","))",
             ])
         let failure: KafkaError? = await withTaskGroup(of: Void.self) { group in
             for index in lanes.indices {
@@ -309,6 +308,14 @@ public final class RelayEngine: Sendable {
         telemetry.publish(tally, lanes: lanes.map(\.label))
     }
 
+    /// Tracks a record that one retry- or dead-letter-topic write will settle.
+    private func trackAwaitingOneSettlement(_ position: RecordPosition) {
+        state.withLock { state in
+            state.partitions[position.topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
+            state.dirty.insert(position.topicPartition)
+        }
+    }
+
     private func admit(_ record: KafkaRecord, _ prepared: PreparedRecord, tally: inout IngestTally) {
         let position = record.position
         let topicPartition = position.topicPartition
@@ -335,10 +342,7 @@ public final class RelayEngine: Sendable {
             firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? MonotonicClock.epochMilliseconds())
         switch prepared.outcome {
         case .malformed(let error):
-            state.withLock { state in
-                state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
-                state.dirty.insert(topicPartition)
-            }
+            trackAwaitingOneSettlement(position)
             if let previous {
                 // Still not decodable: retrying cannot help, straight to the dead-letter topic.
                 let envelope = previous.next(
@@ -368,10 +372,7 @@ public final class RelayEngine: Sendable {
             }
         case .unknownStore(let orderID, let eventID, let storeID):
             tally.valid += 1
-            state.withLock { state in
-                state.partitions[topicPartition]?.frontier.track(offset: position.offset, settlements: 1)
-                state.dirty.insert(topicPartition)
-            }
+            trackAwaitingOneSettlement(position)
             logger.warning(
                 "event for an unknown store written to the dead-letter topic",
                 metadata: ["order_id": "\(orderID)", "event_id": "\(eventID)", "store_id": "\(storeID ?? "")"])
