@@ -75,4 +75,51 @@ import Testing
         #expect(try JSONParser().parse(writer.bytes) == original)
         #expect(String(decoding: writer.bytes, as: UTF8.self).contains(#"\u0001"#))
     }
+
+    /// The writer checks eight bytes at a time for characters to escape; every ASCII character at
+    /// every position of strings around that word size must come out exactly as a byte-by-byte
+    /// escaper writes it, and parse back to the original.
+    @Test func writerEscapesEveryASCIICharacterAtEveryPosition() throws {
+        func reference(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u00" + String(repeating: "0", count: 2 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        for length in 1...19 {
+            for position in 0..<length {
+                for code in 0..<0x80 {
+                    var scalars = Array(repeating: Unicode.Scalar("a"), count: length)
+                    scalars[position] = Unicode.Scalar(UInt8(code))
+                    let text = String(String.UnicodeScalarView(scalars))
+                    // A small initial capacity also exercises growth in the middle of a string.
+                    var writer = JSONWriter(reservingCapacity: 8)
+                    writer.string(text)
+                    #expect(String(decoding: writer.bytes, as: UTF8.self) == reference(text), "code \(code) at \(position) of \(length)")
+                    #expect(try JSONParser().parse(writer.bytes) == .string(text))
+                }
+            }
+        }
+        // Many escapes in a row, multi-byte scalars and growth far past the reserved size.
+        let mixed = String(repeating: "\u{1}\"é\\\n漢😀", count: 200)
+        var writer = JSONWriter(reservingCapacity: 8)
+        writer.beginArray()
+        writer.string(mixed)
+        writer.integer(-9_223_372_036_854_775_807)
+        writer.integer(0)
+        writer.endArray()
+        #expect(try JSONParser().parse(writer.bytes) == .array([.string(mixed), .number(JSONNumber(literal: "-9223372036854775807", double: -9223372036854775807)), .number(JSONNumber(literal: "0", double: 0))]))
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == "[" + reference(mixed) + ",-9223372036854775807,0]")
+    }
 }

@@ -1,10 +1,14 @@
-/// Appends JSON to a reusable byte buffer, with no intermediate `String`s or `Foundation`.
+/// Appends JSON to a growable byte buffer, with no intermediate `String`s or `Foundation`.
 ///
 /// The writer does not track structure; callers emit separators through ``beginObject()``,
-/// ``key(_:)`` and friends, which keeps encoding straight-line and allocation-free once the buffer
-/// has grown to its working size.
-public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+/// ``key(_:)`` and friends, which keeps encoding straight-line. Bytes go through a raw pointer into
+/// storage the writer owns (no uniqueness or bounds check per byte, as an `Array` would do), so the
+/// writer is non-copyable; ``bytes`` hands out the result as an exactly sized array.
+public struct JSONWriter: ~Copyable, @unchecked Sendable {
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes written so far.
+    public private(set) var count = 0
     /// Bit `d`: the open container at depth `d + 1` already has a member (so the next one needs a
     /// comma). A bit set instead of a stack: no allocation, no bounds checks.
     private var hasMembers: UInt64 = 0
@@ -14,35 +18,98 @@ public struct JSONWriter: Sendable {
     public static let maximumDepth = 64
 
     public init(reservingCapacity capacity: Int = 1024) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = max(capacity, 64)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The JSON written so far, as an array of exactly ``count`` bytes.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// Calls `body` with the JSON written so far, without copying it.
+    public func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: storage, count: count))
     }
 
     /// Clears the content but keeps the allocated capacity.
     public mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
+        count = 0
         hasMembers = 0
         depth = 0
     }
 
+    // MARK: Raw output
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(toAtLeast: count + extra) }
+    }
+
+    private mutating func grow(toAtLeast needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newStorage.initialize(from: storage, count: count)
+        storage.deallocate()
+        storage = newStorage
+        capacity = newCapacity
+    }
+
+    /// Appends one byte; room must have been reserved.
+    @inline(__always)
+    private mutating func put(_ byte: UInt8) {
+        storage[count] = byte
+        count += 1
+    }
+
+    /// Appends bytes; room must have been reserved.
+    @inline(__always)
+    private mutating func put(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard let source = buffer.baseAddress else { return }
+        (storage + count).initialize(from: source, count: buffer.count)
+        count += buffer.count
+    }
+
+    private mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
+        reserve(buffer.count)
+        put(buffer)
+    }
+
+    private mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private mutating func append(utf8 text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    // MARK: Structure
+
     private var currentBit: UInt64 { 1 << UInt64(depth - 1) }
 
+    /// Writes the comma before a member or element when its container already has one; room for
+    /// one byte must have been reserved.
+    @inline(__always)
     private mutating func separator() {
         guard depth > 0 else { return }
-        if hasMembers & currentBit != 0 { bytes.append(UInt8(ascii: ",")) }
+        if hasMembers & currentBit != 0 { put(UInt8(ascii: ",")) }
         hasMembers |= currentBit
     }
 
     private mutating func open(_ bracket: UInt8) {
+        reserve(2)
         separator()
-        bytes.append(bracket)
+        put(bracket)
         precondition(depth < Self.maximumDepth, "JSONWriter nests at most \(Self.maximumDepth) containers")
         depth += 1
         hasMembers &= ~currentBit
     }
 
     private mutating func close(_ bracket: UInt8) {
-        bytes.append(bracket)
+        reserve(1)
+        put(bracket)
         depth -= 1
     }
 
@@ -56,51 +123,82 @@ public struct JSONWriter: Sendable {
 
     /// Writes an object key; the next value written belongs to it.
     public mutating func key(_ name: StaticString) {
+        reserve(name.utf8CodeUnitCount + 4)
         separator()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        put(UInt8(ascii: "\""))
+        put(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        put(UInt8(ascii: "\""))
+        put(UInt8(ascii: ":"))
         hasMembers &= ~currentBit
     }
 
     /// Writes an object key that is not known at compile time.
     public mutating func key(dynamic name: String) {
+        reserve(1)
         separator()
         appendQuoted(name)
-        bytes.append(UInt8(ascii: ":"))
+        reserve(1)
+        put(UInt8(ascii: ":"))
         hasMembers &= ~currentBit
     }
 
+    // MARK: Values
+
     public mutating func string(_ value: String) {
+        reserve(1)
+        separator()
+        appendQuoted(value)
+    }
+
+    /// Writes a string given as UTF-8 bytes (escaped as needed).
+    public mutating func string(utf8 value: UnsafeBufferPointer<UInt8>) {
+        reserve(1)
         separator()
         appendQuoted(value)
     }
 
     public mutating func number(_ value: JSONNumber) {
+        reserve(1)
         separator()
-        bytes.append(contentsOf: value.literal.utf8)
+        append(utf8: value.literal)
     }
 
     public mutating func integer(_ value: Int64) {
+        reserve(21)
         separator()
-        bytes.append(contentsOf: String(value).utf8)
+        // Digits written backwards into a stack buffer, then copied: no `String`.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value.magnitude
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if value < 0 { put(UInt8(ascii: "-")) }
+            put(UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
     }
 
     public mutating func bool(_ value: Bool) {
+        reserve(1)
         separator()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        append(value ? "true" : "false")
     }
 
     public mutating func null() {
+        reserve(1)
         separator()
-        bytes.append(contentsOf: "null".utf8)
+        append("null")
     }
 
     /// Inserts already-encoded JSON (one complete value) as the next value.
     public mutating func raw(_ encoded: some Collection<UInt8>) {
+        reserve(1)
         separator()
-        bytes.append(contentsOf: encoded)
+        if encoded.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            Array(encoded).withUnsafeBufferPointer { append($0) }
+        }
     }
 
     /// Writes any parsed value back out, members in document order.
@@ -124,44 +222,73 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    // MARK: Strings
+
+    private static let hexDigits: StaticString = "0123456789abcdef"
+
+    /// Whether one of the eight bytes of `word` is below 0x20, `"` or `\\`: the bytes a JSON string
+    /// must escape (RFC 8259 §7). Exact, branch-free bit arithmetic ("determine if a word has a byte
+    /// less than n", Stanford bit-twiddling hacks), so clean text is checked eight bytes at a time.
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func hasByteBelow(_ word: UInt64, _ limit: UInt64) -> Bool { (word &- ones &* limit) & ~word & highBits != 0 }
+        return hasByteBelow(word, 0x20) || hasByteBelow(word ^ (ones &* 0x22), 1) || hasByteBelow(word ^ (ones &* 0x5C), 1)
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// The index of the first byte at or after `start` that must be escaped, or `value.count`.
+    @inline(__always)
+    private static func firstEscape(in value: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = value.baseAddress else { return value.count }
+        var index = start
+        while index + 8 <= value.count,
+            !needsEscape(UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index, as: UInt64.self))
+        {
+            index += 8
+        }
+        while index < value.count, !needsEscape(value[index]) { index += 1 }
+        return index
+    }
 
     private mutating func appendQuoted(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Fast path: most values need no escaping and are copied in one go.
-        let clean = value.utf8.withContiguousStorageIfAvailable { buffer in
-            !buffer.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        }
-        if clean == true {
-            bytes.append(contentsOf: value.utf8)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
+        var value = value
+        value.withUTF8 { appendQuoted($0) }
+    }
+
+    /// Writes `"value"`, copying runs that need no escaping in one go.
+    private mutating func appendQuoted(_ value: UnsafeBufferPointer<UInt8>) {
+        reserve(value.count + 2)
+        put(UInt8(ascii: "\""))
+        var runStart = 0
+        while true {
+            let index = Self.firstEscape(in: value, from: runStart)
+            put(UnsafeBufferPointer(rebasing: value[runStart..<index]))
+            guard index < value.count else { break }
+            runStart = index + 1
+            // Room for the rest of the value plus this escape's longest form and the closing quote.
+            reserve(value.count - index + 7)
+            put(UInt8(ascii: "\\"))
+            let byte = value[index]
             switch byte {
-            case UInt8(ascii: "\""):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "\\"))
-            case 0x0A:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "n"))
-            case 0x0D:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "r"))
-            case 0x09:
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "t"))
-            case 0x00..<0x20:
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30])
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(byte)
+            case 0x0A: put(UInt8(ascii: "n"))
+            case 0x0D: put(UInt8(ascii: "r"))
+            case 0x09: put(UInt8(ascii: "t"))
             default:
-                bytes.append(byte)
+                let digits = Self.hexDigits.utf8Start
+                put(UInt8(ascii: "u"))
+                put(UInt8(ascii: "0"))
+                put(UInt8(ascii: "0"))
+                put(digits[Int(byte >> 4)])
+                put(digits[Int(byte & 0x0F)])
             }
         }
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
     }
 }
