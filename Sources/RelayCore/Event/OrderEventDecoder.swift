@@ -60,7 +60,7 @@ public struct OrderEventDecoder: Sendable {
 
         var event = OrderEvent(orderID: orderID, occurredAt: occurredAt, currency: currency, value: value)
 
-        if let storeValue = root["store_id"], storeValue != .null {
+        if let storeValue = root["store_id"], !storeValue.isNull {
             let storeID = try reader.string(storeValue, at: "/store_id")
             guard Self.isToken(storeID, maximumLength: Self.maximumStoreIDLength) else {
                 throw reader.violation(
@@ -81,7 +81,7 @@ public struct OrderEventDecoder: Sendable {
                 event.items.append(try reader.item(element, at: "/items/\(index)"))
             }
         }
-        if let customerValue = root["customer"], customerValue != .null {
+        if let customerValue = root["customer"], !customerValue.isNull {
             let object = try reader.object(customerValue, at: "/customer")
             func field(_ name: String) throws(OrderEventDecodingError) -> RawPII? {
                 try reader.pii(object, name, at: "/customer", maximumLength: Self.maximumCustomerFieldLength)
@@ -98,7 +98,7 @@ public struct OrderEventDecoder: Sendable {
             event.customer.postalCode = try field("postal_code")
             event.customer.country = try field("country")
         }
-        if let contextValue = root["context"], contextValue != .null {
+        if let contextValue = root["context"], !contextValue.isNull {
             let object = try reader.object(contextValue, at: "/context")
             func field(_ name: String) throws(OrderEventDecodingError) -> RawPII? {
                 try reader.pii(object, name, at: "/context", maximumLength: Self.maximumContextFieldLength)
@@ -117,7 +117,7 @@ public struct OrderEventDecoder: Sendable {
             event.context.scClickID = try field("sc_click_id")
             event.context.scCookie1 = try field("sc_cookie1")
         }
-        if let consentValue = root["consent"], consentValue != .null {
+        if let consentValue = root["consent"], !consentValue.isNull {
             let object = try reader.object(consentValue, at: "/consent")
             event.consent.marketing = try reader.optionalBool(object, "marketing", at: "/consent")
             event.consent.adUserData = try reader.optionalBool(object, "ad_user_data", at: "/consent")
@@ -174,11 +174,12 @@ private struct Reader {
     func optionalString(_ object: JSONObject, _ key: String, at path: String, maximumLength: Int)
         throws(OrderEventDecodingError) -> String?
     {
-        guard let value = object[key], value != .null else { return nil }
+        guard let value = object[key], !value.isNull else { return nil }
         guard case .string(let text) = value else {
             throw violation("\(path)/\(key)", "expected string or null, found \(value.typeName)")
         }
-        guard text.unicodeScalars.count <= maximumLength else {
+        // A string has no more scalars than UTF-8 bytes, and the byte count is known without a scan.
+        guard text.utf8.count <= maximumLength || text.unicodeScalars.count <= maximumLength else {
             throw violation("\(path)/\(key)", "longer than \(maximumLength) characters")
         }
         return text
@@ -193,7 +194,7 @@ private struct Reader {
     func optionalBool(_ object: JSONObject, _ key: String, at path: String) throws(OrderEventDecodingError)
         -> Bool?
     {
-        guard let value = object[key], value != .null else { return nil }
+        guard let value = object[key], !value.isNull else { return nil }
         guard case .bool(let flag) = value else {
             throw violation("\(path)/\(key)", "expected boolean or null, found \(value.typeName)")
         }

@@ -11,6 +11,12 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object(JSONObject)
 
+    /// Whether this is `null` (a case test, not an `Equatable` comparison of two values).
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
     /// The JSON type name as JSON Schema spells it, for error messages.
     public var typeName: String {
         switch self {
@@ -63,7 +69,9 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     public subscript(key: String) -> JSONValue? {
-        for member in members where member.key == key { return member.value }
+        // Byte counts first: a mismatch is then one integer compare, not a full string compare.
+        let length = key.utf8.count
+        for member in members where member.key.utf8.count == length && member.key == key { return member.value }
         return nil
     }
 

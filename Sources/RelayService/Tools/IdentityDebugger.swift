@@ -42,7 +42,7 @@ public enum IdentityDebugger {
         }
         guard case .string(let value)? = object["value"] else { throw IdentityDebuggerError("value must be a string") }
         var country: String? = nil
-        if let countryValue = object["country"], countryValue != .null {
+        if let countryValue = object["country"], !countryValue.isNull {
             guard case .string(let text) = countryValue else { throw IdentityDebuggerError("country must be a string") }
             country = text
         }
