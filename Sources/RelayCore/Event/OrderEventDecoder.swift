@@ -159,14 +159,15 @@ private struct Reader {
         return value
     }
 
-    func string(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> String {
-        guard case .string(let text) = value else { throw violation(path, "expected string, found \(value.typeName)") }
+    /// `path` is built only when the value is wrong (it names the value in the error).
+    func string(_ value: JSONValue, at path: @autoclosure () -> String) throws(OrderEventDecodingError) -> String {
+        guard case .string(let text) = value else { throw violation(path(), "expected string, found \(value.typeName)") }
         return text
     }
 
-    func number(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> JSONNumber {
+    func number(_ value: JSONValue, at path: @autoclosure () -> String) throws(OrderEventDecodingError) -> JSONNumber {
         guard case .number(let number) = value else {
-            throw violation(path, "expected number, found \(value.typeName)")
+            throw violation(path(), "expected number, found \(value.typeName)")
         }
         return number
     }

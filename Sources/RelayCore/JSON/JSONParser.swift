@@ -136,6 +136,8 @@ private struct Cursor {
             index += 1
             return JSONObject(members: members)
         }
+        // Event objects have up to a dozen or so members: one allocation instead of growing 1, 2, 4, 8, 16.
+        members.reserveCapacity(16)
         while true {
             skipWhitespace()
             guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedCharacter) }
@@ -175,6 +177,7 @@ private struct Cursor {
             index += 1
             return elements
         }
+        elements.reserveCapacity(4)
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
