@@ -225,21 +225,19 @@ private struct Cursor {
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, ASCII or valid UTF-8 only.
+        // Fast path: no escapes, ASCII or valid UTF-8 only. Runs of plain bytes are skipped eight
+        // at a time; the scan stops at a quote, a backslash or a control character.
         var hasEscape = false
-        var highBits: UInt8 = 0
+        var bitsSeen: UInt64 = 0
         while true {
+            index = JSONStringBytes.firstSpecial(in: bytes, from: index, bitsSeen: &bitsSeen)
             guard index < bytes.count else { throw error(.unexpectedEnd) }
             let byte = bytes[index]
-            highBits |= byte
             if byte == UInt8(ascii: "\"") { break }
             if byte < 0x20 { throw error(.controlCharacterInString) }
-            if byte == UInt8(ascii: "\\") {
-                hasEscape = true
-                index += 2
-                continue
-            }
-            index += 1
+            // A backslash: the escaped character is checked by `unescape`.
+            hasEscape = true
+            index += 2
         }
         let end = index
         index += 1  // closing quote
@@ -249,7 +247,7 @@ private struct Cursor {
             // looks up generic metadata on every call); it repairs invalid UTF-8, so the input was
             // valid exactly when the repair changed nothing.
             let string = String(decoding: raw, as: UTF8.self)
-            guard highBits < 0x80 || string.utf8.count == raw.count && string.utf8.elementsEqual(raw) else {
+            guard !JSONStringBytes.sawNonASCII(bitsSeen) || string.utf8.count == raw.count && string.utf8.elementsEqual(raw) else {
                 throw JSONParseError(reason: .invalidUTF8, offset: start)
             }
             return string

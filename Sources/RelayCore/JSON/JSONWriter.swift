@@ -3,7 +3,8 @@
 /// The writer does not track structure; callers emit separators through ``beginObject()``,
 /// ``key(_:)`` and friends, which keeps encoding straight-line. Bytes go through a raw pointer into
 /// storage the writer owns (no uniqueness or bounds check per byte, as an `Array` would do), so the
-/// writer is non-copyable; ``bytes`` hands out the result as an exactly sized array.
+/// writer is non-copyable; ``bytes`` hands out the result as an exactly sized array. Strings are
+/// checked for characters to escape eight bytes at a time (``JSONStringBytes``).
 public struct JSONWriter: ~Copyable, @unchecked Sendable {
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -226,36 +227,6 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     private static let hexDigits: StaticString = "0123456789abcdef"
 
-    /// Whether one of the eight bytes of `word` is below 0x20, `"` or `\\`: the bytes a JSON string
-    /// must escape (RFC 8259 §7). Exact, branch-free bit arithmetic ("determine if a word has a byte
-    /// less than n", Stanford bit-twiddling hacks), so clean text is checked eight bytes at a time.
-    @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        func hasByteBelow(_ word: UInt64, _ limit: UInt64) -> Bool { (word &- ones &* limit) & ~word & highBits != 0 }
-        return hasByteBelow(word, 0x20) || hasByteBelow(word ^ (ones &* 0x22), 1) || hasByteBelow(word ^ (ones &* 0x5C), 1)
-    }
-
-    @inline(__always)
-    private static func needsEscape(_ byte: UInt8) -> Bool {
-        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-    }
-
-    /// The index of the first byte at or after `start` that must be escaped, or `value.count`.
-    @inline(__always)
-    private static func firstEscape(in value: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        guard let base = value.baseAddress else { return value.count }
-        var index = start
-        while index + 8 <= value.count,
-            !needsEscape(UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index, as: UInt64.self))
-        {
-            index += 8
-        }
-        while index < value.count, !needsEscape(value[index]) { index += 1 }
-        return index
-    }
-
     private mutating func appendQuoted(_ value: String) {
         var value = value
         value.withUTF8 { appendQuoted($0) }
@@ -267,7 +238,8 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         put(UInt8(ascii: "\""))
         var runStart = 0
         while true {
-            let index = Self.firstEscape(in: value, from: runStart)
+            var ignored: UInt64 = 0
+            let index = JSONStringBytes.firstSpecial(in: value, from: runStart, bitsSeen: &ignored)
             put(UnsafeBufferPointer(rebasing: value[runStart..<index]))
             guard index < value.count else { break }
             runStart = index + 1
