@@ -27,13 +27,20 @@ public enum SHA256 {
         precondition(ok == 1, "SHA-256 digest failed")
         return withUnsafeBytes(of: &digest) { bytes in
             String(unsafeUninitializedCapacity: 64) { output in
-                for (index, byte) in bytes.enumerated() {
-                    output[index * 2] = digits[Int(byte >> 4)]
-                    output[index * 2 + 1] = digits[Int(byte & 0x0F)]
+                // Nibble to digit by arithmetic: no table lookups or bounds checks per byte.
+                for index in 0..<32 {
+                    let byte = bytes[index]
+                    output[index &* 2] = hexDigit(byte >> 4)
+                    output[index &* 2 &+ 1] = hexDigit(byte & 0x0F)
                 }
                 return 64
             }
         }
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
     }
 
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
