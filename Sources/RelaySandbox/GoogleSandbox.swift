@@ -37,7 +37,7 @@ final class GoogleSandbox: SandboxPlatform {
 
     func matches(_ request: SandboxRequest) -> Bool { request.path == "/v1/events:ingest" }
 
-    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent]) {
         guard let bearer = request.headers["authorization"], bearer.hasPrefix("Bearer "),
             tokens.isValid(String(bearer.dropFirst(7)))
         else {
@@ -61,7 +61,7 @@ final class GoogleSandbox: SandboxPlatform {
             }
         }
         let receipts =
-            body["validateOnly"] == .bool(true) ? [] : events.compactMap { Check.receipt($0, idKey: "transactionId", timeKey: "eventTimestamp") }
+            body["validateOnly"] == .bool(true) ? [] : events.compactMap { Check.accepted($0, idKey: "transactionId", timeKey: "eventTimestamp") }
         return (.json(200, "{\"requestId\":\"sandbox-\(counter.add(1, ordering: .relaxed).newValue)\"}"), receipts)
     }
 
@@ -152,7 +152,7 @@ struct GoogleOAuthSandbox: SandboxPlatform {
 
     func matches(_ request: SandboxRequest) -> Bool { request.path == "/token" }
 
-    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent]) {
         (token(request, nowSeconds: nowSeconds), [])
     }
 

@@ -21,7 +21,7 @@ struct MetaSandbox: SandboxPlatform {
         return parts.count == 3 && parts[0].hasPrefix("v") && parts[0].contains(".") && parts[2] == "events"
     }
 
-    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent]) {
         let parts = request.path.split(separator: "/")
         guard request.method == "POST" else {
             return (graphError(400, code: 100, message: "Unsupported get request."), [])
@@ -58,18 +58,16 @@ struct MetaSandbox: SandboxPlatform {
         guard !events.isEmpty, events.count <= Self.maximumEvents else {
             return (graphError(400, code: 100, message: "(#100) data must contain between 1 and \(Self.maximumEvents) events"), [])
         }
-        var receipts: [LedgerReceipt] = []
+        var receipts: [AcceptedEvent] = []
         receipts.reserveCapacity(events.count)
         for (index, event) in events.enumerated() {
             if let problem = validate(event, nowSeconds: nowSeconds) {
                 return (graphError(400, code: 100, subcode: 2804050, message: "Invalid parameter", userMessage: "event \(index): \(problem)"), [])
             }
-            var writer = JSONWriter()
-            writer.value(event)
             guard case .object(let object) = event, case .string(let eventID)? = object["event_id"] else { continue }
             var eventTime: Int64? = nil
             if case .number(let time)? = object["event_time"] { eventTime = time.integer }
-            receipts.append(LedgerReceipt(eventID: eventID, payloadSHA256: SHA256.hexDigest(writer.bytes), eventTime: eventTime))
+            receipts.append(AcceptedEvent(eventID: eventID, eventTime: eventTime, event: event))
         }
         let body = "{\"events_received\":\(events.count),\"messages\":[],\"fbtrace_id\":\"\(Self.traceID())\"}"
         return (.json(200, body), receipts)

@@ -11,7 +11,8 @@ public typealias SandboxResponse = ServerResponse
 /// tell a byte-identical repeat (which the platform deduplicates) from a different payload.
 public struct LedgerReceipt: Sendable, Equatable, Hashable {
     public var eventID: String
-    public var payloadSHA256: String
+    /// `nil` when the sandbox runs without payload fingerprints (``SandboxServer/init(accounts:threads:fingerprintPayloads:receiptObserver:)``).
+    public var payloadSHA256: String?
     /// Unix seconds of the event as sent.
     public var eventTime: Int64?
     /// When the sandbox accepted it (epoch milliseconds).
@@ -75,14 +76,12 @@ enum Check {
         return nil
     }
 
-    static func receipt(_ event: JSONValue, idKey: String, timeKey: String) -> LedgerReceipt? {
+    static func accepted(_ event: JSONValue, idKey: String, timeKey: String) -> AcceptedEvent? {
         guard case .object(let object) = event, case .string(let id)? = object[idKey] else { return nil }
-        var writer = JSONWriter()
-        writer.value(event)
         var time: Int64? = nil
         if case .number(let number)? = object[timeKey] { time = number.integer }
         if case .string(let text)? = object[timeKey] { time = RFC3339.parse(text)?.epochSeconds }
-        return LedgerReceipt(eventID: id, payloadSHA256: SHA256.hexDigest(writer.bytes), eventTime: time)
+        return AcceptedEvent(eventID: id, eventTime: time, event: event)
     }
 
     static func jsonBody(_ request: SandboxRequest) -> JSONObject? {
@@ -91,13 +90,28 @@ enum Check {
     }
 }
 
+/// An event a platform accepted, as the sandbox records it in its ledger.
+struct AcceptedEvent: Sendable {
+    var eventID: String
+    var eventTime: Int64?
+    /// The event as sent, for the payload fingerprint.
+    var event: JSONValue
+
+    /// The SHA-256 of the event written back out (members in document order).
+    var payloadFingerprint: String {
+        var writer = JSONWriter()
+        writer.value(event)
+        return writer.withBytes { SHA256.hexDigest($0) }
+    }
+}
+
 /// How one platform's API behaves: route, authenticate, validate, answer.
 protocol SandboxPlatform: Sendable {
     var name: String { get }
     /// Whether this platform serves `request` (by path).
     func matches(_ request: SandboxRequest) -> Bool
-    /// Handles a request; on success returns the receipts to record.
-    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt])
+    /// Handles a request; on success returns the events to record.
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent])
     /// The platform's answer to an injected fault.
     func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse
 }

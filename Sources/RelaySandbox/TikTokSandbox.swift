@@ -12,7 +12,7 @@ struct TikTokSandbox: SandboxPlatform {
 
     func matches(_ request: SandboxRequest) -> Bool { request.path == "/open_api/v1.3/event/track/" }
 
-    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent]) {
         guard let token = request.headers["access-token"], !token.isEmpty else {
             return (body(40104, "Access token is empty."), [])
         }
@@ -21,7 +21,7 @@ struct TikTokSandbox: SandboxPlatform {
             json["event_source_id"] == .string(accounts.tiktokPixelCode), case .array(let events)? = json["data"], !events.isEmpty
         else { return (body(40002, "event_source, event_source_id and data are required."), []) }
         guard events.count <= 1000 else { return (body(40061, "Invalid batch size."), []) }
-        var receipts: [LedgerReceipt] = []
+        var receipts: [AcceptedEvent] = []
         var failures = 0
         for event in events {
             if let code = problem(event, nowSeconds: nowSeconds) {
@@ -29,7 +29,7 @@ struct TikTokSandbox: SandboxPlatform {
                 if events.count == 1 { return (body(code, "Invalid event."), []) }
                 continue
             }
-            if let receipt = Check.receipt(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
+            if let receipt = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
         }
         if failures > 0 { return (body(20001, "Partial success."), receipts) }
         return (body(0, "OK"), receipts)
@@ -76,7 +76,7 @@ struct PinterestSandbox: SandboxPlatform {
         return parts.count == 4 && parts[0] == "v5" && parts[1] == "ad_accounts" && parts[3] == "events"
     }
 
-    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent]) {
         guard request.headers["authorization"] == "Bearer \(accounts.pinterestAccessToken)" else {
             return (.json(401, #"{"code":2,"message":"Authentication failed."}"#), [])
         }
@@ -87,13 +87,13 @@ struct PinterestSandbox: SandboxPlatform {
             return (.json(400, #"{"code":4196,"message":"The request was invalid."}"#), [])
         }
         var statuses: [String] = []
-        var receipts: [LedgerReceipt] = []
+        var receipts: [AcceptedEvent] = []
         for event in events {
             if let problem = problem(event, nowSeconds: nowSeconds) {
                 statuses.append(problem)
             } else {
                 statuses.append("")
-                if let receipt = Check.receipt(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
+                if let receipt = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
             }
         }
         let failed = statuses.enumerated().filter { !$0.element.isEmpty }
@@ -151,7 +151,7 @@ struct SnapchatSandbox: SandboxPlatform {
         return parts.count >= 3 && parts[0] == "v3" && parts[2] == "events" && (parts.count == 3 || (parts.count == 4 && parts[3] == "validate"))
     }
 
-    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [LedgerReceipt]) {
+    func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent]) {
         guard request.query["access_token"] == accounts.snapchatAccessToken else {
             return (.json(401, #"{"status":"FAILED","reason":"Unauthorized: invalid access token"}"#), [])
         }
@@ -162,12 +162,12 @@ struct SnapchatSandbox: SandboxPlatform {
         guard let json = Check.jsonBody(request), case .array(let events)? = json["data"], (1...2000).contains(events.count) else {
             return (.json(400, #"{"status":"FAILED","reason":"data must hold 1 to 2000 events"}"#), [])
         }
-        var receipts: [LedgerReceipt] = []
+        var receipts: [AcceptedEvent] = []
         for (index, event) in events.enumerated() {
             if let problem = problem(event, nowSeconds: nowSeconds) {
                 return (.json(400, "{\"status\":\"FAILED\",\"reason\":\"\(problem)\",\"error_records\":[{\"reason\":\"\(problem)\",\"record_indexes\":[\(index)]}]}"), [])
             }
-            if let receipt = Check.receipt(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
+            if let receipt = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
         }
         return (.json(200, #"{"status":"SUCCESS","reason":"All events processed"}"#), parts.count == 4 ? [] : receipts)
     }

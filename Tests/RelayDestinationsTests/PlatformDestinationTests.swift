@@ -245,8 +245,9 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
 
 /// Every destination against its sandbox over real HTTP, including Google's OAuth flow.
 @Suite struct PlatformSandboxRoundTripTests {
-    @Test func everyPlatformAcceptsAValidBatchAndRecordsIt() async throws {
-        let sandbox = try await SandboxServer()
+    /// Without payload fingerprints (the benchmark's mode) the sandbox validates and records alike.
+    @Test(arguments: [true, false]) func everyPlatformAcceptsAValidBatchAndRecordsIt(fingerprints: Bool) async throws {
+        let sandbox = try await SandboxServer(fingerprintPayloads: fingerprints)
         let client = CurlHTTPClient()
         defer { client.shutdown() }
         var all = destinations(endpoint: sandbox.baseURL)
@@ -267,6 +268,7 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
             let response = try await client.execute(request)
             #expect(destination.classify(response, eventCount: 3) == .delivered, "\(destination.name): HTTP \(response.status) \(String(decoding: response.body, as: UTF8.self))")
             #expect(sandbox.receipts(destination.name).map(\.eventID) == ["ORD-0", "ORD-1", "ORD-2"], "\(destination.name)")
+            #expect(sandbox.receipts(destination.name).allSatisfy { ($0.payloadSHA256 != nil) == fingerprints }, "\(destination.name)")
         }
         try await sandbox.shutdown()
     }
