@@ -89,7 +89,9 @@ let package = Package(
         .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayCrypto", "RelayPII"]),
         .testTarget(
             name: "RelayDestinationsTests",
-            dependencies: ["RelayCore", "RelayCrypto", "RelayPII", "RelayDestinations", "RelaySandbox", "RelayHTTP"],
+            dependencies: [
+                "RelayCore", "RelayCrypto", "RelayPII", "RelayDestinations", "RelaySandbox", "RelayHTTP", "RelayHTTPServer",
+            ],
             exclude: ["Golden"]  // read by path: the exact request bodies each platform receives
         ),
         .testTarget(

@@ -18,6 +18,12 @@ CURLcode relay_cshim_curl_setopt_off_t(CURL *easy, CURLoption option, curl_off_t
 CURLcode relay_cshim_curl_setopt_write_function(CURL *easy, relay_cshim_write_callback callback) {
     return curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, callback);
 }
+CURLcode relay_cshim_curl_setopt_read_function(CURL *easy, relay_cshim_read_callback callback) {
+    return curl_easy_setopt(easy, CURLOPT_READFUNCTION, callback);
+}
+CURLcode relay_cshim_curl_setopt_seek_function(CURL *easy, relay_cshim_seek_callback callback) {
+    return curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, callback);
+}
 CURLcode relay_cshim_curl_getinfo_long(CURL *easy, CURLINFO info, long *value) {
     return curl_easy_getinfo(easy, info, value);
 }

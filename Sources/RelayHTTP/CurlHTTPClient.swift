@@ -143,6 +143,8 @@ private final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
     private var continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>?
     var responseBody: [UInt8] = []
+    /// How much of the request body curl has read so far (see ``readCallback``).
+    var uploadOffset = 0
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
     init(request: HTTPRequest, continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>) {
@@ -163,6 +165,8 @@ private final class Transfer: @unchecked Sendable {
         guard relay_cshim_curl_setopt_string(easy, CURLOPT_URL, request.url) == CURLE_OK else {
             return HTTPClientError(kind: .invalidRequest, message: "URL rejected by libcurl")
         }
+        // The transfer outlives its easy handle's use: callbacks find it through this pointer.
+        let opaque = Unmanaged.passUnretained(self).toOpaque()
         relay_cshim_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         relay_cshim_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, request.timeoutMilliseconds)
         relay_cshim_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds)
@@ -173,10 +177,16 @@ private final class Transfer: @unchecked Sendable {
         if request.method == "POST" {
             relay_cshim_curl_setopt_long(easy, CURLOPT_POST, 1)
             relay_cshim_curl_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
-            request.body.withUnsafeBytes { bytes in
-                // COPYPOSTFIELDS copies, so the Swift array need not outlive this call.
-                _ = relay_cshim_curl_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
-            }
+            // curl pulls the body through the read callback straight from `request.body` (which
+            // this transfer keeps alive) into its upload buffer: no second copy of a megabyte-sized
+            // body as COPYPOSTFIELDS would make. "POST with a read callback: set CURLOPT_POST and
+            // CURLOPT_POSTFIELDSIZE" (libcurl, CURLOPT_POST); the seek callback lets curl rewind
+            // when it resends on a reused connection that turned out dead (CURLOPT_SEEKFUNCTION).
+            uploadOffset = 0
+            relay_cshim_curl_setopt_pointer(easy, CURLOPT_READDATA, opaque)
+            relay_cshim_curl_setopt_read_function(easy, readCallback)
+            relay_cshim_curl_setopt_pointer(easy, CURLOPT_SEEKDATA, opaque)
+            relay_cshim_curl_setopt_seek_function(easy, seekCallback)
         } else if request.method != "GET" {
             relay_cshim_curl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
         }
@@ -188,7 +198,6 @@ private final class Transfer: @unchecked Sendable {
         }
         headerList = list
         relay_cshim_curl_setopt_slist(easy, CURLOPT_HTTPHEADER, list)
-        let opaque = Unmanaged.passUnretained(self).toOpaque()
         relay_cshim_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, opaque)
         relay_cshim_curl_setopt_write_function(easy, writeCallback)
         return nil
@@ -212,6 +221,28 @@ private final class Transfer: @unchecked Sendable {
         }
         complete(.success(HTTPResponse(status: status, retryAfter: retryAfter, body: responseBody)))
     }
+}
+
+/// Hands curl the next part of the request body.
+private let readCallback: relay_cshim_read_callback = { buffer, size, count, userdata in
+    guard let buffer, let userdata else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    return transfer.request.body.withUnsafeBytes { body in
+        let length = min(size * count, body.count - transfer.uploadOffset)
+        guard length > 0, let base = body.baseAddress else { return 0 }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + transfer.uploadOffset, byteCount: length)
+        transfer.uploadOffset += length
+        return length
+    }
+}
+
+/// Moves the read position for a resend (curl only ever asks for an absolute offset).
+private let seekCallback: relay_cshim_seek_callback = { userdata, offset, origin in
+    guard let userdata, origin == SEEK_SET else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    guard offset >= 0, Int(offset) <= transfer.request.body.count else { return Int32(CURL_SEEKFUNC_FAIL) }
+    transfer.uploadOffset = Int(offset)
+    return Int32(CURL_SEEKFUNC_OK)
 }
 
 private let writeCallback: relay_cshim_write_callback = { data, size, count, userdata in

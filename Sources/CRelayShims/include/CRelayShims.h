@@ -10,6 +10,8 @@
 #include <librdkafka/rdkafka_mock.h>
 
 typedef size_t (*relay_cshim_write_callback)(char *data, size_t size, size_t nmemb, void *userdata);
+typedef size_t (*relay_cshim_read_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
+typedef int (*relay_cshim_seek_callback)(void *userdata, curl_off_t offset, int origin);
 
 CURLcode relay_cshim_curl_setopt_long(CURL *easy, CURLoption option, long value);
 CURLcode relay_cshim_curl_setopt_string(CURL *easy, CURLoption option, const char *value);
@@ -17,6 +19,8 @@ CURLcode relay_cshim_curl_setopt_pointer(CURL *easy, CURLoption option, void *va
 CURLcode relay_cshim_curl_setopt_slist(CURL *easy, CURLoption option, struct curl_slist *value);
 CURLcode relay_cshim_curl_setopt_off_t(CURL *easy, CURLoption option, curl_off_t value);
 CURLcode relay_cshim_curl_setopt_write_function(CURL *easy, relay_cshim_write_callback callback);
+CURLcode relay_cshim_curl_setopt_read_function(CURL *easy, relay_cshim_read_callback callback);
+CURLcode relay_cshim_curl_setopt_seek_function(CURL *easy, relay_cshim_seek_callback callback);
 CURLcode relay_cshim_curl_getinfo_long(CURL *easy, CURLINFO info, long *value);
 CURLcode relay_cshim_curl_getinfo_pointer(CURL *easy, CURLINFO info, void **value);
 CURLMcode relay_cshim_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
