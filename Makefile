@@ -2,7 +2,7 @@
 # Every import must be a declared dependency (a fresh clone builds targets in any order).
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 
-.PHONY: setup build demo test fuzz bench bench-smoke microbench clean
+.PHONY: setup build demo test fuzz bench bench-smoke bench-hot-path microbench clean
 
 setup:
 	@./scripts/setup.sh
@@ -47,6 +47,13 @@ bench-smoke: setup
 	cd benchmarks && .build/debug/relay-bench --orders 3000 --instances 1,2 --paced-seconds 2 --slow-seconds 3 \
 		--relay ../.build/debug/conversion-relay | tee ../.build/bench-smoke.log
 	tail -1 .build/bench-smoke.log | grep -q '"lost":0,'
+
+## Instructions per order of the preparation path (decode, normalise and hash, five encodings) on
+## one thread, counted by callgrind: a deterministic figure for comparing builds on a shared machine.
+HOT_PATH_ORDERS ?= 3000
+bench-hot-path: setup
+	cd benchmarks && swift build -c release --product relay-hot-path
+	./scripts/hot-path-instructions.sh benchmarks/.build/release/relay-hot-path $(HOT_PATH_ORDERS)
 
 ## Micro-benchmarks (ordo-one/benchmark): time and allocations per hot-path operation.
 microbench: setup

@@ -14,6 +14,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
+        .target(
+            name: "BenchSupport",
+            dependencies: [
+                .product(name: "RelayCore", package: "conversion-relay"),
+                .product(name: "RelayDestinations", package: "conversion-relay"),
+            ]
+        ),
         .executableTarget(
             name: "relay-bench",
             dependencies: [
@@ -29,8 +36,20 @@ let package = Package(
             path: "Sources/RelayBench"
         ),
         .executableTarget(
+            name: "relay-hot-path",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "RelayCore", package: "conversion-relay"),
+                .product(name: "RelayDestinations", package: "conversion-relay"),
+                .product(name: "RelayService", package: "conversion-relay"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/RelayHotPath"
+        ),
+        .executableTarget(
             name: "RelayMicro",
             dependencies: [
+                "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RelayCore", package: "conversion-relay"),
                 .product(name: "RelayPII", package: "conversion-relay"),

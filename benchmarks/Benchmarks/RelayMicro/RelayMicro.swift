@@ -1,3 +1,4 @@
+import BenchSupport
 import Benchmark
 import Foundation
 import RelayCore
@@ -16,16 +17,7 @@ let benchmarks: @Sendable () -> Void = {
     let orders = (0..<256).map { generator.sample($0).bytes }
     let decoder = OrderEventDecoder()
     let events = orders.map { try! decoder.decode($0) }
-    let destinations: [any ConversionDestination] = [
-        MetaDestination(configuration: MetaDestinationConfiguration(pixelID: "1234567890", accessToken: Secret("token"))),
-        GoogleDestination(
-            configuration: GoogleDestinationConfiguration(
-                operatingAccountID: "1234567890", conversionActionID: "987654321",
-                tokenProvider: AccessTokenFile(path: "/nonexistent"))),
-        TikTokDestination(configuration: TikTokDestinationConfiguration(pixelCode: "CPIXEL", accessToken: Secret("token"))),
-        PinterestDestination(configuration: PinterestDestinationConfiguration(adAccountID: "549755885175", accessToken: Secret("token"))),
-        SnapchatDestination(configuration: SnapchatDestinationConfiguration(pixelID: "pixel", accessToken: Secret("token"))),
-    ]
+    let destinations = offlineDestinations
 
     Benchmark("decode an order (JSON → OrderEvent)") { benchmark in
         for index in benchmark.scaledIterations {

@@ -1,0 +1,15 @@
+import RelayCore
+import RelayDestinations
+
+/// The five destinations with placeholder credentials, for measuring encoders: encoding and
+/// request building need no network or valid token.
+public let offlineDestinations: [any ConversionDestination] = [
+    MetaDestination(configuration: MetaDestinationConfiguration(pixelID: "1234567890", accessToken: Secret("token"))),
+    GoogleDestination(
+        configuration: GoogleDestinationConfiguration(
+            operatingAccountID: "1234567890", conversionActionID: "987654321",
+            tokenProvider: AccessTokenFile(path: "/nonexistent"))),
+    TikTokDestination(configuration: TikTokDestinationConfiguration(pixelCode: "CPIXEL", accessToken: Secret("token"))),
+    PinterestDestination(configuration: PinterestDestinationConfiguration(adAccountID: "549755885175", accessToken: Secret("token"))),
+    SnapchatDestination(configuration: SnapchatDestinationConfiguration(pixelID: "pixel", accessToken: Secret("token"))),
+]
