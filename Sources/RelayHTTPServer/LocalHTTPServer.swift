@@ -103,9 +103,13 @@ public enum FormDecoding {
     }
 
     public static func percentDecode(_ bytes: some Collection<UInt8>) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var iterator = Array(bytes).makeIterator()
+        if let decoded = bytes.withContiguousStorageIfAvailable(percentDecode(buffer:)) { return decoded }
+        return Array(bytes).withUnsafeBufferPointer(percentDecode(buffer:))
+    }
+
+    /// `+` is a space and `%XY` a byte; a `%` without two hex digits stays as it is. One pass into
+    /// an output of the input's size at most (a Meta body is megabytes of `%XY`).
+    private static func percentDecode(buffer input: UnsafeBufferPointer<UInt8>) -> String {
         func hexValue(_ byte: UInt8) -> UInt8? {
             switch byte {
             case 0x30...0x39: byte - 0x30
@@ -114,15 +118,23 @@ public enum FormDecoding {
             default: nil
             }
         }
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "+") {
-                output.append(0x20)
-            } else if byte == UInt8(ascii: "%"), let high = iterator.next().flatMap(hexValue),
-                let low = iterator.next().flatMap(hexValue)
-            {
-                output.append(high << 4 | low)
-            } else {
-                output.append(byte)
+        let output = [UInt8](unsafeUninitializedCapacity: input.count) { output, count in
+            var position = 0
+            count = 0
+            while position < input.count {
+                let byte = input[position]
+                if byte == UInt8(ascii: "+") {
+                    output[count] = 0x20
+                } else if byte == UInt8(ascii: "%"), position + 2 < input.count, let high = hexValue(input[position + 1]),
+                    let low = hexValue(input[position + 2])
+                {
+                    output[count] = high << 4 | low
+                    position += 2
+                } else {
+                    output[count] = byte
+                }
+                count += 1
+                position += 1
             }
         }
         return String(decoding: output, as: UTF8.self)

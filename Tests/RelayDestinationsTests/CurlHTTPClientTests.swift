@@ -1,4 +1,5 @@
 import RelayCrypto
+import RelayDestinations
 import RelayHTTP
 import RelayHTTPServer
 import Testing
@@ -30,5 +31,22 @@ import Testing
             }
         }
         try await server.shutdown()
+    }
+}
+
+/// What the Meta destination form-encodes, the sandbox's form decoder reads back exactly.
+@Suite struct FormEncodingRoundTripTests {
+    @Test func everyByteSurvivesEncodingAndDecoding() throws {
+        var generator = SystemRandomNumberGenerator()
+        for length in [0, 1, 2, 3, 64, 4096] {
+            let value = String(decoding: (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }, as: UTF8.self)
+            var body = Array("data=".utf8)
+            FormURLEncoding.append(value.utf8, to: &body)
+            body.append(contentsOf: "&access_token=a+b%2".utf8)
+            let fields = FormDecoding.decode(body)
+            #expect(fields["data"] == value, "length \(length)")
+            // `+` is a space; a `%` without two hex digits is kept as it is.
+            #expect(fields["access_token"] == "a b%2")
+        }
     }
 }
