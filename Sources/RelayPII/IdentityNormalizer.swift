@@ -280,6 +280,35 @@ public struct IdentityNormalizer: Sendable {
 
     /// Lowercase, no spaces or dashes; US: the first five digits (`94035-1234` → `94035`) [§1 zp].
     static func postalCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        if let fast = try asciiPostalCode(raw, country: country) { return fast }
+        return try unicodePostalCode(raw, country: country)
+    }
+
+    /// ``postalCode(_:country:)`` byte by byte for ASCII input (nearly every postal code), or `nil`
+    /// for other input; `PostalCodeRuleTests` checks it against ``unicodePostalCode(_:country:)``.
+    static func asciiPostalCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String? {
+        let utf8 = raw.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        func isLowerLetter(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
+        var compact: [UInt8] = []
+        compact.reserveCapacity(utf8.count)
+        for byte in utf8 where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "-") {
+            compact.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 0x20 : byte)
+        }
+        if country?.alpha2 == "us" || country == nil && compact.count >= 5 && compact.allSatisfy(isDigit) {
+            let digits = compact.filter(isDigit)
+            guard digits.count == 5 || digits.count == 9 else { throw NormalizationError("not a US ZIP code") }
+            return String(decoding: digits.prefix(5), as: UTF8.self)
+        }
+        guard !compact.isEmpty, compact.allSatisfy({ isDigit($0) || isLowerLetter($0) }) else {
+            throw NormalizationError("postal code has characters other than letters and digits")
+        }
+        return String(decoding: compact, as: UTF8.self)
+    }
+
+    /// The postal-code rule for any input (``asciiPostalCode(_:country:)`` is its fast path).
+    static func unicodePostalCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
         let compact = String(raw.lowercased().unicodeScalars.filter { $0 != " " && $0 != "-" }.map(Character.init))
         if country?.alpha2 == "us" || country == nil && compact.count >= 5 && compact.allSatisfy(\.isASCIIDigitCharacter) {
             let digits = compact.filter(\.isASCIIDigitCharacter)
