@@ -60,9 +60,9 @@ final class GoogleSandbox: SandboxPlatform {
                 return (invalid("events[\(index)]: \(problem.message)", reason: problem.reason), [])
             }
         }
-        let receipts =
+        let accepted =
             body["validateOnly"] == .bool(true) ? [] : events.compactMap { Check.accepted($0, idKey: "transactionId", timeKey: "eventTimestamp") }
-        return (.json(200, "{\"requestId\":\"sandbox-\(counter.add(1, ordering: .relaxed).newValue)\"}"), receipts)
+        return (.json(200, "{\"requestId\":\"sandbox-\(counter.add(1, ordering: .relaxed).newValue)\"}"), accepted)
     }
 
     private func validate(_ value: JSONValue, encodingSet: Bool, nowSeconds: Int64) -> (message: String, reason: String)? {

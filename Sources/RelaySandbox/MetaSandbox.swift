@@ -58,8 +58,8 @@ struct MetaSandbox: SandboxPlatform {
         guard !events.isEmpty, events.count <= Self.maximumEvents else {
             return (graphError(400, code: 100, message: "(#100) data must contain between 1 and \(Self.maximumEvents) events"), [])
         }
-        var receipts: [AcceptedEvent] = []
-        receipts.reserveCapacity(events.count)
+        var accepted: [AcceptedEvent] = []
+        accepted.reserveCapacity(events.count)
         for (index, event) in events.enumerated() {
             if let problem = validate(event, nowSeconds: nowSeconds) {
                 return (graphError(400, code: 100, subcode: 2804050, message: "Invalid parameter", userMessage: "event \(index): \(problem)"), [])
@@ -67,10 +67,10 @@ struct MetaSandbox: SandboxPlatform {
             guard case .object(let object) = event, case .string(let eventID)? = object["event_id"] else { continue }
             var eventTime: Int64? = nil
             if case .number(let time)? = object["event_time"] { eventTime = time.integer }
-            receipts.append(AcceptedEvent(eventID: eventID, eventTime: eventTime, event: event))
+            accepted.append(AcceptedEvent(eventID: eventID, eventTime: eventTime, event: event))
         }
         let body = "{\"events_received\":\(events.count),\"messages\":[],\"fbtrace_id\":\"\(Self.traceID())\"}"
-        return (.json(200, body), receipts)
+        return (.json(200, body), accepted)
     }
 
     /// Returns why Meta would reject this event, or nil.

@@ -21,7 +21,7 @@ struct TikTokSandbox: SandboxPlatform {
             json["event_source_id"] == .string(accounts.tiktokPixelCode), case .array(let events)? = json["data"], !events.isEmpty
         else { return (body(40002, "event_source, event_source_id and data are required."), []) }
         guard events.count <= 1000 else { return (body(40061, "Invalid batch size."), []) }
-        var receipts: [AcceptedEvent] = []
+        var accepted: [AcceptedEvent] = []
         var failures = 0
         for event in events {
             if let code = problem(event, nowSeconds: nowSeconds) {
@@ -29,10 +29,10 @@ struct TikTokSandbox: SandboxPlatform {
                 if events.count == 1 { return (body(code, "Invalid event."), []) }
                 continue
             }
-            if let receipt = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
+            if let record = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { accepted.append(record) }
         }
-        if failures > 0 { return (body(20001, "Partial success."), receipts) }
-        return (body(0, "OK"), receipts)
+        if failures > 0 { return (body(20001, "Partial success."), accepted) }
+        return (body(0, "OK"), accepted)
     }
 
     private func problem(_ value: JSONValue, nowSeconds: Int64) -> Int? {
@@ -87,13 +87,13 @@ struct PinterestSandbox: SandboxPlatform {
             return (.json(400, #"{"code":4196,"message":"The request was invalid."}"#), [])
         }
         var statuses: [String] = []
-        var receipts: [AcceptedEvent] = []
+        var accepted: [AcceptedEvent] = []
         for event in events {
             if let problem = problem(event, nowSeconds: nowSeconds) {
                 statuses.append(problem)
             } else {
                 statuses.append("")
-                if let receipt = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
+                if let record = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { accepted.append(record) }
             }
         }
         let failed = statuses.enumerated().filter { !$0.element.isEmpty }
@@ -104,7 +104,7 @@ struct PinterestSandbox: SandboxPlatform {
         let body = "{\"num_events_received\":\(events.count),\"num_events_processed\":\(events.count),\"events\":["
             + Array(repeating: #"{"status":"processed","error_message":null,"warning_message":null}"#, count: events.count)
             .joined(separator: ",") + "]}"
-        return (.json(200, body), request.query["test"] == "true" ? [] : receipts)
+        return (.json(200, body), request.query["test"] == "true" ? [] : accepted)
     }
 
     private func problem(_ value: JSONValue, nowSeconds: Int64) -> String? {
@@ -162,14 +162,14 @@ struct SnapchatSandbox: SandboxPlatform {
         guard let json = Check.jsonBody(request), case .array(let events)? = json["data"], (1...2000).contains(events.count) else {
             return (.json(400, #"{"status":"FAILED","reason":"data must hold 1 to 2000 events"}"#), [])
         }
-        var receipts: [AcceptedEvent] = []
+        var accepted: [AcceptedEvent] = []
         for (index, event) in events.enumerated() {
             if let problem = problem(event, nowSeconds: nowSeconds) {
                 return (.json(400, "{\"status\":\"FAILED\",\"reason\":\"\(problem)\",\"error_records\":[{\"reason\":\"\(problem)\",\"record_indexes\":[\(index)]}]}"), [])
             }
-            if let receipt = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { receipts.append(receipt) }
+            if let record = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { accepted.append(record) }
         }
-        return (.json(200, #"{"status":"SUCCESS","reason":"All events processed"}"#), parts.count == 4 ? [] : receipts)
+        return (.json(200, #"{"status":"SUCCESS","reason":"All events processed"}"#), parts.count == 4 ? [] : accepted)
     }
 
     private func problem(_ value: JSONValue, nowSeconds: Int64) -> String? {
