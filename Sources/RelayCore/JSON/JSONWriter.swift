@@ -4,7 +4,8 @@
 /// ``key(_:)`` and friends, which keeps encoding straight-line. Bytes go through a raw pointer into
 /// storage the writer owns (no uniqueness or bounds check per byte, as an `Array` would do), so the
 /// writer is non-copyable; ``bytes`` hands out the result as an exactly sized array. Strings are
-/// checked for characters to escape eight bytes at a time (``JSONStringBytes``).
+/// checked for characters to escape eight bytes at a time (``JSONStringBytes``). It is `Sendable`
+/// because it cannot be copied: whoever holds it is the storage's only owner.
 public struct JSONWriter: ~Copyable, @unchecked Sendable {
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -146,13 +147,6 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     // MARK: Values
 
     public mutating func string(_ value: String) {
-        reserve(1)
-        separator()
-        appendQuoted(value)
-    }
-
-    /// Writes a string given as UTF-8 bytes (escaped as needed).
-    public mutating func string(utf8 value: UnsafeBufferPointer<UInt8>) {
         reserve(1)
         separator()
         appendQuoted(value)
