@@ -215,6 +215,8 @@ public final class RelayEngine: Sendable {
     private func pollLoop() -> KafkaError? {
         var lastHousekeeping: Int64 = 0
         var lastGauges: Int64 = 0
+        /// When the earliest open batch's linger runs out (as of the last flush).
+        var nextBatchDeadline: Int64? = nil
         var fatal: KafkaError? = nil
         var tally = IngestTally(lanes: lanes.count)
         let laneLabels = lanes.map(\.label)
@@ -237,7 +239,10 @@ public final class RelayEngine: Sendable {
             return true
         }
         while !shutdownRequested.load(ordering: .acquiring) {
-            if let event = consumer.poll(timeoutMilliseconds: 20), accept(event) {
+            // Wait for records at most 20 ms, and no longer than until a batch is due: it then
+            // leaves at its linger time, not up to one poll wait later.
+            let pollTimeout = Int32(nextBatchDeadline.map { max(0, min(20, $0 - MonotonicClock.milliseconds())) } ?? 20)
+            if let event = consumer.poll(timeoutMilliseconds: pollTimeout), accept(event) {
                 // Take what librdkafka already holds, without waiting, up to one chunk: the chunk
                 // is prepared on several threads at once.
                 var taken = 1
@@ -246,13 +251,13 @@ public final class RelayEngine: Sendable {
             ingestPolled(tally: &tally)
             if fatal != nil { break }
             let now = MonotonicClock.milliseconds()
-            if now - lastHousekeeping >= 5 {
+            if now - lastHousekeeping >= 5 || now >= nextBatchDeadline ?? .max {
                 lastHousekeeping = now
                 if tally.valid > 0 {
                     telemetry.publish(tally, lanes: laneLabels)
                     tally.reset()
                 }
-                flushBatches(force: false)
+                nextBatchDeadline = flushBatches(force: false)
                 storeDirtyOffsets()
                 releaseDueRecords()
                 applyBackpressure()
@@ -460,20 +465,26 @@ public final class RelayEngine: Sendable {
         }
     }
 
-    private func flushBatches(force: Bool) {
+    /// Sends the batches whose linger has run out (all non-empty ones with `force`); returns when
+    /// the earliest batch still open is due.
+    @discardableResult
+    private func flushBatches(force: Bool) -> Int64? {
         let now = MonotonicClock.milliseconds()
-        let ready: [(Int, [PendingDelivery])] = state.withLock { state in
+        let (ready, nextDeadline): ([(Int, [PendingDelivery])], Int64?) = state.withLock { state in
             var ready: [(Int, [PendingDelivery])] = []
+            var nextDeadline: Int64? = nil
             for index in state.batches.indices {
                 if force {
                     if !state.batches[index].isEmpty { ready.append((index, state.batches[index].take())) }
                 } else if let batch = state.batches[index].takeIfDue(now: now) {
                     ready.append((index, batch))
                 }
+                if let deadline = state.batches[index].deadline { nextDeadline = min(nextDeadline ?? deadline, deadline) }
             }
-            return ready
+            return (ready, nextDeadline)
         }
         for (index, batch) in ready { queues[index].continuation.yield(batch) }
+        return nextDeadline
     }
 
     private func storeDirtyOffsets() {
