@@ -145,7 +145,11 @@ private struct Cursor {
             let key = try parseString()
             let duplicate: Bool
             if seen == nil, members.count < 16 {
-                duplicate = members.contains { $0.key == key }
+                // Byte counts first: most keys differ in length, and then no string compare is made.
+                let length = key.utf8.count
+                duplicate = members.withUnsafeBufferPointer { members in
+                    members.indices.contains { members[$0].key.utf8.count == length && members[$0].key == key }
+                }
             } else {
                 if seen == nil { seen = Set(members.map(\.key)) }
                 duplicate = !seen!.insert(key).inserted

@@ -70,9 +70,14 @@ public struct JSONObject: Sendable, Equatable {
 
     public subscript(key: String) -> JSONValue? {
         // Byte counts first: a mismatch is then one integer compare, not a full string compare.
+        // Members are read in place (a `for member in members` copy retains and releases each).
         let length = key.utf8.count
-        for member in members where member.key.utf8.count == length && member.key == key { return member.value }
-        return nil
+        return members.withUnsafeBufferPointer { members in
+            for index in members.indices where members[index].key.utf8.count == length && members[index].key == key {
+                return members[index].value
+            }
+            return nil
+        }
     }
 
     public var keys: [String] { members.map(\.key) }
