@@ -145,11 +145,7 @@ private struct Cursor {
             let key = try parseString()
             let duplicate: Bool
             if seen == nil, members.count < 16 {
-                // Byte counts first: most keys differ in length, and then no string compare is made.
-                let length = key.utf8.count
-                duplicate = members.withUnsafeBufferPointer { members in
-                    members.indices.contains { members[$0].key.utf8.count == length && members[$0].key == key }
-                }
+                duplicate = JSONObject.index(of: key, in: members) != nil
             } else {
                 if seen == nil { seen = Set(members.map(\.key)) }
                 duplicate = !seen!.insert(key).inserted

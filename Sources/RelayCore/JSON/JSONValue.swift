@@ -69,14 +69,16 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     public subscript(key: String) -> JSONValue? {
-        // Byte counts first: a mismatch is then one integer compare, not a full string compare.
-        // Members are read in place (a `for member in members` copy retains and releases each).
+        Self.index(of: key, in: members).map { members[$0].value }
+    }
+
+    /// Where `key` is among `members`. Byte counts are compared first, so a mismatch costs one
+    /// integer compare rather than a string compare; members are read in place (a
+    /// `for member in members` copy retains and releases each).
+    static func index(of key: String, in members: [(key: String, value: JSONValue)]) -> Int? {
         let length = key.utf8.count
         return members.withUnsafeBufferPointer { members in
-            for index in members.indices where members[index].key.utf8.count == length && members[index].key == key {
-                return members[index].value
-            }
-            return nil
+            members.indices.first { members[$0].key.utf8.count == length && members[$0].key == key }
         }
     }
 
