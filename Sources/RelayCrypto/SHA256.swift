@@ -43,18 +43,6 @@ public enum SHA256 {
         nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
     }
 
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     /// True for 64 hexadecimal characters (either case): a value the shop already hashed.
     public static func isHexDigest(_ text: String) -> Bool {
         let utf8 = text.utf8
