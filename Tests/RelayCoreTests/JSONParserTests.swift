@@ -119,7 +119,7 @@ import Testing
         writer.integer(-9_223_372_036_854_775_807)
         writer.integer(0)
         writer.endArray()
-        #expect(try JSONParser().parse(writer.bytes) == .array([.string(mixed), .number(JSONNumber(literal: "-9223372036854775807", double: -9223372036854775807)), .number(JSONNumber(literal: "0", double: 0))]))
+        #expect(try JSONParser().parse(writer.bytes) == .array([.string(mixed), .number(JSONNumber(literal: "-9223372036854775807", double: -9.223372036854775808e18)), .number(JSONNumber(literal: "0", double: 0))]))
         #expect(String(decoding: writer.bytes, as: UTF8.self) == "[" + reference(mixed) + ",-9223372036854775807,0]")
     }
 }
