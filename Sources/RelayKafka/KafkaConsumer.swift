@@ -174,11 +174,39 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Synchronously commits the stored offsets (normally the background auto-commit does it).
-    public func commitStored() throws(KafkaError) {
-        let error = rd_kafka_commit(handle.pointer, nil, 0)
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__NO_OFFSET else {
-            throw KafkaError(error, context: "commit")
+    /// Commits the stored offsets of the current assignment and waits for the coordinator's
+    /// answer, at most `timeoutMilliseconds` (normally the background auto-commit does it).
+    ///
+    /// Safe inside the rebalance handler: the revoke handler calls it *before* librdkafka
+    /// unassigns, so the commit reaches the coordinator before this member rejoins. Left to the
+    /// auto-commit on unassign, the commit and the cooperative rejoin race, and a coordinator
+    /// that already counts the group as rebalancing refuses it (`REBALANCE_IN_PROGRESS`), so the
+    /// partition's next owner would repeat work already delivered. The commit goes through
+    /// `rd_kafka_commit_queue` on a private queue so a coordinator that does not answer cannot
+    /// hold the caller longer than the timeout (`rd_kafka_commit` has none). Nothing stored since
+    /// the last commit is not an error.
+    public func commitStored(timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) {
+        guard let queue = rd_kafka_queue_new(handle.pointer) else {
+            throw KafkaError(code: .underlying, message: "commit: cannot create a reply queue")
+        }
+        defer { rd_kafka_queue_destroy(queue) }
+        let requested = rd_kafka_commit_queue(handle.pointer, nil, queue, nil, nil)
+        if requested == RD_KAFKA_RESP_ERR__NO_OFFSET { return }
+        guard requested == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(requested, context: "commit") }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(timeoutMilliseconds))
+        while true {
+            let (seconds, attoseconds) = clock.now.duration(to: deadline).components
+            let remaining = seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+            guard remaining > 0 else { throw KafkaError(RD_KAFKA_RESP_ERR__TIMED_OUT, context: "commit") }
+            guard let event = rd_kafka_queue_poll(queue, Int32(clamping: remaining)) else { continue }
+            defer { rd_kafka_event_destroy(event) }
+            guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT else { continue }
+            let error = rd_kafka_event_error(event)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+                throw KafkaError(error, context: "commit")
+            }
+            return
         }
     }
 

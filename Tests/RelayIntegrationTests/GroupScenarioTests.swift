@@ -14,7 +14,8 @@ import Testing
     /// drained and their frontiers stored before release; backpressure pauses (a low watermark
     /// keeps them frequent) never leave a partition paused across the hand-over.
     ///
-    /// Cooperative-sticky: the commit on revoke succeeds, so nothing is sent twice. Eager: the
+    /// Cooperative-sticky: the commit on revoke (synchronous, before the unassign and the rejoin)
+    /// succeeds, so nothing is sent twice. Eager: the
     /// 2.0.2 mock coordinator refuses every OffsetCommit while the group rebalances
     /// (`rd_kafka_mock_cgrp_check_state`; a real broker accepts commits from current members
     /// during PreparingRebalance), so the new owner restarts from the last periodic commit: the

@@ -631,6 +631,16 @@ public final class RelayEngine: Sendable {
                 return offsets
             }
             store(offsets)
+            // Commit now, before librdkafka unassigns and rejoins: its own commit on unassign
+            // races the rejoin, and a coordinator that already counts the group as rebalancing
+            // refuses it, so the next owner would repeat delivered work. If this fails (eager
+            // rebalances on librdkafka's mock refuse it too), the commit on unassign still runs.
+            do {
+                try consumer.commitStored(timeoutMilliseconds: Self.revokeCommitTimeoutMilliseconds)
+            } catch {
+                logger.warning("offset commit on revoke failed; the next owner may repeat delivered events",
+                    metadata: ["kafka.error": "\(error)"])
+            }
             logger.info(
                 drained ? "partitions revoked after draining" : "partitions revoked; drain timed out, unsettled events will be redelivered",
                 metadata: ["kafka.partitions": "\(partitions.sorted())"])
@@ -884,4 +894,8 @@ public final class RelayEngine: Sendable {
     /// Records taken from librdkafka's queue per poll-loop turn, at most (fewer with a low
     /// `high_watermark_events`).
     static let maximumChunkRecords = 512
+
+    /// Longest wait for the coordinator's answer to the commit on revoke. The rebalance waits
+    /// for the revoke handler, so this stays short; the commit on unassign is the fallback.
+    static let revokeCommitTimeoutMilliseconds: Int32 = 5_000
 }
