@@ -89,23 +89,21 @@ public enum DeliveryOutcome: Sendable, Equatable {
 extension DeliveryOutcome {
     /// Reads a `Retry-After` header given in seconds (HTTP-date values are treated as absent).
     static func retryAfterSeconds(_ header: String?) -> Double? {
-        guard let header, let seconds = Double(header.trimmingCharacters(in: " ")), seconds >= 0 else { return nil }
+        guard let header, let seconds = Double(header.trimmingSpaces()), seconds >= 0 else { return nil }
         return seconds
     }
 }
 
 extension String {
-    /// `self` without leading and trailing `set` characters.
-    func trimmingCharacters(in set: Character) -> String {
-        // Nothing to trim (the usual case): no Substring, no grapheme breaking.
-        if let ascii = set.asciiValue, let first = utf8.first, let last = utf8.last, first != ascii, last != ascii,
-            first < 0x80, last < 0x80
-        {
-            return self
-        }
+    /// `self` without leading and trailing spaces (U+0020).
+    func trimmingSpaces() -> String {
+        // Nothing to trim (the usual case): a first or last Character that is a space is that
+        // one scalar, so its byte decides; no Substring, no grapheme breaking.
+        guard let first = utf8.first, let last = utf8.last, first == 0x20 || last == 0x20 else { return self }
+        // Character by character: a space followed by a combining mark is not a space.
         var text = Substring(self)
-        while text.first == set { text.removeFirst() }
-        while text.last == set { text.removeLast() }
+        while text.first == " " { text.removeFirst() }
+        while text.last == " " { text.removeLast() }
         return String(text)
     }
 }

@@ -49,7 +49,7 @@ public final class PreparedEvent {
     /// never hashed, never case-changed: fbclid, ttclid, epik and ScCid are case-sensitive).
     public func raw(_ value: RawPII?) -> String? {
         guard let value, !value.isBlank else { return nil }
-        return value.unredactedValue.trimmingCharacters(in: " ")
+        return value.unredactedValue.trimmingSpaces()
     }
 
     /// The checks every platform shares: marketing consent, then the platform's oldest accepted

@@ -331,3 +331,35 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         await #expect(throws: CredentialError.self) { _ = try await provider.accessToken(forceRefresh: true) }
     }
 }
+
+/// Context values (click ids, cookies, IP, user agent) go out as given, only trimmed of spaces.
+@Suite struct RawContextValueTests {
+    @Test func spacesAreTrimmedAtBothEndsAndNothingElseChanges() throws {
+        let event = try loadExample("full")
+        let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: event.occurredAt.epochSeconds)
+        let cases: [(String, String?)] = [
+            ("IwAR2xYz", "IwAR2xYz"), ("  IwAR2xYz", "IwAR2xYz"), ("IwAR2xYz   ", "IwAR2xYz"), (" a b ", "a b"),
+            ("\tAbC\t", "\tAbC\t"), ("Mozilla/5.0 (X11)", "Mozilla/5.0 (X11)"), ("   ", nil), ("", nil),
+            // A space followed by a combining mark is one Character that is not a space.
+            (" \u{301}x ", " \u{301}x"), ("x \u{301}", "x \u{301}"),
+        ]
+        for (value, expected) in cases {
+            #expect(prepared.raw(RawPII(value)) == expected, "\(value.debugDescription)")
+        }
+        #expect(prepared.raw(nil) == nil)
+    }
+
+    @Test func retryAfterSecondsToleratesSpaces() {
+        let destination = destinations()[0]
+        for (header, expected) in [(" 7 ", 7.0), ("7", 7), ("2.5", 2.5)] {
+            guard case .retryable(_, let after) = destination.classify(
+                HTTPResponse(status: 429, retryAfter: header, body: Array(#"{"error":{"code":4,"message":"m"}}"#.utf8)),
+                eventCount: 1)
+            else {
+                Issue.record("429 must be retryable")
+                continue
+            }
+            #expect(after == expected, "Retry-After \(header.debugDescription)")
+        }
+    }
+}
