@@ -1,3 +1,4 @@
+import Foundation
 import RelayCore
 import Testing
 
@@ -78,6 +79,28 @@ import Testing
         for seconds: Int64 in [0, 1_795_688_130, 951_782_400, -86_400] {
             #expect(RFC3339.parse(RFC3339.format(epochSeconds: seconds))?.epochSeconds == seconds)
         }
+    }
+
+    /// The digit-by-digit writer against Foundation's formatter over years 1583–9999 (both ends
+    /// and 20,000 random instants; before 1583 Foundation's calendar is Julian, RFC 3339's is
+    /// proleptic Gregorian), the first year by hand, and the padded form beyond year 9999.
+    @Test func formatMatchesFoundation() {
+        let reference = DateFormatter()
+        reference.locale = Locale(identifier: "en_US_POSIX")
+        reference.timeZone = TimeZone(identifier: "UTC")
+        reference.calendar = Calendar(identifier: .gregorian)
+        reference.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+        var generator = SystemRandomNumberGenerator()
+        let first: Int64 = -12_212_553_600  // 1583-01-01T00:00:00Z
+        let last: Int64 = 253_402_300_799  // 9999-12-31T23:59:59Z
+        let instants = [first, last, 0, -1, 951_782_400, 1_795_688_130]
+            + (0..<20_000).map { _ in Int64.random(in: first...last, using: &generator) }
+        for seconds in instants {
+            let expected = reference.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            #expect(RFC3339.format(epochSeconds: seconds) == expected, "epoch seconds \(seconds)")
+        }
+        #expect(RFC3339.format(epochSeconds: -62_135_596_800) == "0001-01-01T00:00:00Z")
+        #expect(RFC3339.format(epochSeconds: last + 1) == "10000-01-01T00:00:00Z")
     }
 
     @Test(arguments: ["2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26 10:15:30Z", "2026-11-26T10:15:30"])

@@ -54,10 +54,43 @@ public enum RFC3339 {
     }
 
     /// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+    ///
+    /// Years 0–9999 (every instant ``parse(_:)`` accepts) are written digit by digit into the
+    /// string's own storage: one allocation, no intermediate strings (Google's encoder calls this
+    /// once per event).
     public static func format(epochSeconds: Int64) -> String {
         let days = Int(epochSeconds.floorDiv(86_400))
         let secondsOfDay = Int(epochSeconds - Int64(days) * 86_400)
         let (year, month, day) = civilFromDays(days)
+        guard (0...9999).contains(year) else {
+            return formatPadded(year: year, month: month, day: day, secondsOfDay: secondsOfDay)
+        }
+        return String(unsafeUninitializedCapacity: 20) { text in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var value = value
+                for position in (offset..<offset + width).reversed() {
+                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            text[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            text[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            text[10] = UInt8(ascii: "T")
+            put(secondsOfDay / 3600, 2, at: 11)
+            text[13] = UInt8(ascii: ":")
+            put(secondsOfDay / 60 % 60, 2, at: 14)
+            text[16] = UInt8(ascii: ":")
+            put(secondsOfDay % 60, 2, at: 17)
+            text[19] = UInt8(ascii: "Z")
+            return 20
+        }
+    }
+
+    /// Years outside 0–9999: each part zero-padded to its width, wider when it needs to be.
+    private static func formatPadded(year: Int, month: Int, day: Int, secondsOfDay: Int) -> String {
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
