@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per order of the relay's preparation path (benchmarks/Sources/RelayHotPath), counted
 # by valgrind's callgrind: each stage runs once with ORDERS orders and once with none, and the
-# difference is divided by ORDERS, so set-up (generating and decoding the sample orders) is not
+# difference is divided by ORDERS, so set-up (generating and decoding the sample orders, and one
+# warm-up order through every encoder that initialises libphonenumber and OpenSSL) is not
 # counted. Deterministic, unlike timings on a shared machine. Usage: hot-path-instructions.sh BINARY [ORDERS]
 set -euo pipefail
 binary=$1
