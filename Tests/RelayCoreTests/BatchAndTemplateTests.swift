@@ -156,3 +156,13 @@ import Testing
         #expect(abs(Double(clock) - 94_000) < 200)
     }
 }
+
+@Suite struct RawPIIBlankTests {
+    @Test(arguments: [
+        ("", true), (" ", true), ("\t\r\n ", true), ("\u{00A0}", true), (" \u{2003}\u{3000}", true),
+        ("a", false), (" a ", false), ("\t0", false), ("é", false), ("\u{00A0}é", false), ("漢", false),
+    ])
+    func blankMeansOnlyWhitespace(value: String, blank: Bool) {
+        #expect(RawPII(value).isBlank == blank)
+    }
+}
