@@ -57,39 +57,48 @@ public struct GoogleDestination: ConfiguredDestination {
         writer.key("conversionValue"); writer.number(event.value)
         writer.key("currency"); writer.string(event.currency)
 
-        var identifiers = 0
-        var userIdentifiers = JSONWriter()
-        userIdentifiers.beginArray()
-        for (key, field) in [("emailAddress", IdentityField.email), ("phoneNumber", .phone)] as [(StaticString, IdentityField)] {
-            guard let value = prepared.identifier(field, for: .google)?.wireValue else { continue }
-            userIdentifiers.beginObject()
-            userIdentifiers.key(key); userIdentifiers.string(value)
-            userIdentifiers.endObject()
-            identifiers += 1
-        }
+        // Looked up first (cached per order), written straight into the body: "userData" only
+        // when there is at least one identifier.
+        let email = prepared.identifier(.email, for: .google)?.wireValue
+        let phone = prepared.identifier(.phone, for: .google)?.wireValue
+        var address: (given: String, family: String, region: String, postal: String)? = nil
         // An address needs given name, family name, region and postal code together.
         if let given = prepared.identifier(.firstName, for: .google)?.wireValue,
             let family = prepared.identifier(.lastName, for: .google)?.wireValue,
             let region = prepared.identifier(.country, for: .google)?.wireValue,
             let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
         {
-            userIdentifiers.beginObject()
-            userIdentifiers.key("address")
-            userIdentifiers.beginObject()
-            userIdentifiers.key("givenName"); userIdentifiers.string(given)
-            userIdentifiers.key("familyName"); userIdentifiers.string(family)
-            userIdentifiers.key("regionCode"); userIdentifiers.string(region)
-            userIdentifiers.key("postalCode"); userIdentifiers.string(postal)
-            userIdentifiers.endObject()
-            userIdentifiers.endObject()
-            identifiers += 1
+            address = (given, family, region, postal)
         }
-        userIdentifiers.endArray()
+        let identifiers = (email == nil ? 0 : 1) + (phone == nil ? 0 : 1) + (address == nil ? 0 : 1)
         precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
         if identifiers > 0 {
             writer.key("userData")
             writer.beginObject()
-            writer.key("userIdentifiers"); writer.raw(userIdentifiers.bytes)
+            writer.key("userIdentifiers")
+            writer.beginArray()
+            if let email {
+                writer.beginObject()
+                writer.key("emailAddress"); writer.string(email)
+                writer.endObject()
+            }
+            if let phone {
+                writer.beginObject()
+                writer.key("phoneNumber"); writer.string(phone)
+                writer.endObject()
+            }
+            if let address {
+                writer.beginObject()
+                writer.key("address")
+                writer.beginObject()
+                writer.key("givenName"); writer.string(address.given)
+                writer.key("familyName"); writer.string(address.family)
+                writer.key("regionCode"); writer.string(address.region)
+                writer.key("postalCode"); writer.string(address.postal)
+                writer.endObject()
+                writer.endObject()
+            }
+            writer.endArray()
             writer.endObject()
         }
 
