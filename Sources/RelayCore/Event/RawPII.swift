@@ -7,17 +7,17 @@
 /// is easy to find in review.
 public struct RawPII: RedactedValue, Sendable, Hashable {
     public let unredactedValue: String
-    /// True when the value is empty after trimming whitespace. Worked out once here: every
-    /// platform's encoder asks, several times per order.
-    public let isBlank: Bool
 
     public init(_ value: String) {
         self.unredactedValue = value
-        self.isBlank = Self.isBlank(value)
     }
 
-    private static func isBlank(_ value: String) -> Bool {
+    /// True when the value is empty after trimming whitespace.
+    public var isBlank: Bool {
         // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking.
+        // The first byte alone decides for almost every value (no iterator over the view).
+        let value = unredactedValue
+        if let first = value.utf8.first, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
         for byte in value.utf8 {
             if byte >= 0x80 { return value.allSatisfy(\.isWhitespace) }
             if byte != 0x20, !(0x09...0x0D).contains(byte) { return false }
