@@ -638,7 +638,8 @@ public final class RelayEngine: Sendable {
             do {
                 try consumer.commitStored(timeoutMilliseconds: Self.revokeCommitTimeoutMilliseconds)
             } catch {
-                logger.warning("offset commit on revoke failed; the next owner may repeat delivered events",
+                logger.warning(
+                    "offset commit on revoke failed; the next owner may repeat delivered events",
                     metadata: ["kafka.error": "\(error)"])
             }
             logger.info(
