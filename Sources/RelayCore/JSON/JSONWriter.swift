@@ -125,12 +125,16 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     /// Writes an object key; the next value written belongs to it.
     public mutating func key(_ name: StaticString) {
-        reserve(name.utf8CodeUnitCount + 4)
+        let length = name.utf8CodeUnitCount
+        reserve(length + 4)
         separator()
-        put(UInt8(ascii: "\""))
-        put(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-        put(UInt8(ascii: "\""))
-        put(UInt8(ascii: ":"))
+        // Written through one pointer and counted once (keys are a sixth of an order's writes).
+        let target = storage + count
+        target[0] = UInt8(ascii: "\"")
+        (target + 1).initialize(from: name.utf8Start, count: length)
+        target[length + 1] = UInt8(ascii: "\"")
+        target[length + 2] = UInt8(ascii: ":")
+        count += length + 3
         hasMembers &= ~currentBit
     }
 
