@@ -112,10 +112,14 @@ extension JSONWriter {
     /// Writes `"key":["<value>"]` when the identifier is present (the array form every platform
     /// accepts for user data).
     mutating func identifierArray(_ key: StaticString, _ identifier: NormalizedIdentifier?) {
-        guard let value = identifier?.wireValue else { return }
+        guard let identifier, let value = identifier.wireValue else { return }
         self.key(key)
         beginArray()
-        string(value)
+        if identifier.transmission == .sha256 {
+            unescapedString(value)  // a SHA-256 digest: 64 hex digits
+        } else {
+            string(value)
+        }
         endArray()
     }
 

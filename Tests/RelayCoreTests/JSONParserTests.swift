@@ -76,6 +76,34 @@ import Testing
         #expect(String(decoding: writer.bytes, as: UTF8.self).contains(#"\u0001"#))
     }
 
+    /// Strings with nothing to escape come out of `unescapedString` byte for byte as `string`
+    /// writes them, commas included, whatever the length and however the storage grows.
+    @Test func unescapedStringsMatchTheEscapingPath() throws {
+        let alphabet = Array(" !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~".utf8)
+        var generator = SystemRandomNumberGenerator()
+        let digest = "836f82db99121b3481011f16b49dfa5fbc714a0d1b1b9f784a1ebbbf5b39577f"
+        let values = [digest, "", "US", "94105"]
+            + (0..<300).map { _ in
+                String(decoding: (0..<Int.random(in: 0...90, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }, as: UTF8.self)
+            }
+        var fast = JSONWriter(reservingCapacity: 8)
+        var reference = JSONWriter(reservingCapacity: 8)
+        fast.beginObject()
+        reference.beginObject()
+        fast.key("values"); fast.beginArray()
+        reference.key("values"); reference.beginArray()
+        for (index, value) in values.enumerated() {
+            fast.beginArray(); fast.unescapedString(value); fast.unescapedString(value); fast.endArray()
+            reference.beginArray(); reference.string(value); reference.string(value); reference.endArray()
+            #expect(fast.bytes == reference.bytes, "value \(index)")
+        }
+        fast.endArray(); fast.endObject()
+        reference.endArray(); reference.endObject()
+        #expect(fast.bytes == reference.bytes)
+        let parsed = try JSONParser().parse(fast.bytes)
+        #expect(parsed == .object(JSONObject(members: [("values", .array(values.map { .array([.string($0), .string($0)]) }))])))
+    }
+
     /// The writer checks eight bytes at a time for characters to escape; every ASCII character at
     /// every position of strings around that word size must come out exactly as a byte-by-byte
     /// escaper writes it, and parse back to the original.

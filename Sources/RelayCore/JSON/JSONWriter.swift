@@ -156,6 +156,23 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         appendQuoted(value)
     }
 
+    /// Writes a string that has nothing to escape (ASCII from 0x20, no `"` or `\\`: hex digests,
+    /// codes built from letters and digits) without scanning it. Checked in debug builds only:
+    /// anything else belongs in ``string(_:)``.
+    public mutating func unescapedString(_ value: String) {
+        var value = value
+        value.withUTF8 { bytes in
+            assert(bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
+            reserve(bytes.count + 3)
+            separator()
+            let target = storage + count
+            target[0] = UInt8(ascii: "\"")
+            if let source = bytes.baseAddress { (target + 1).initialize(from: source, count: bytes.count) }
+            target[bytes.count + 1] = UInt8(ascii: "\"")
+            count += bytes.count + 2
+        }
+    }
+
     public mutating func number(_ value: JSONNumber) {
         reserve(1)
         separator()
