@@ -108,19 +108,39 @@ extension String {
     }
 }
 
+/// `identifier` when it has a value to send (``NormalizedIdentifier/wireValue``), else `nil`.
+func transmitted(_ identifier: NormalizedIdentifier?) -> NormalizedIdentifier? {
+    identifier?.wireValue == nil ? nil : identifier
+}
+
 extension JSONWriter {
-    /// Writes `"key":["<value>"]` when the identifier is present (the array form every platform
-    /// accepts for user data).
-    mutating func identifierArray(_ key: StaticString, _ identifier: NormalizedIdentifier?) {
-        guard let identifier, let value = identifier.wireValue else { return }
-        self.key(key)
-        beginArray()
+    /// Writes the identifier's wire value (``NormalizedIdentifier/wireValue``), which must exist
+    /// (see ``transmitted(_:)``). A SHA-256 digest, 64 hex digits, has nothing to escape and skips
+    /// the scan.
+    mutating func identifier(_ identifier: NormalizedIdentifier) {
+        guard let value = identifier.wireValue else { preconditionFailure("an identifier without a wire value") }
         if identifier.transmission == .sha256 {
-            unescapedString(value)  // a SHA-256 digest: 64 hex digits
+            unescapedString(value)
         } else {
             string(value)
         }
+    }
+
+    /// Writes `"key":["<value>"]` when the identifier is present (the array form every platform
+    /// accepts for user data).
+    mutating func identifierArray(_ key: StaticString, _ identifier: NormalizedIdentifier?) {
+        guard let identifier = transmitted(identifier) else { return }
+        self.key(key)
+        beginArray()
+        self.identifier(identifier)
         endArray()
+    }
+
+    /// Writes `"key":"<value>"` when the identifier is present.
+    mutating func optionalIdentifier(_ key: StaticString, _ identifier: NormalizedIdentifier?) {
+        guard let identifier = transmitted(identifier) else { return }
+        self.key(key)
+        self.identifier(identifier)
     }
 
     /// Writes `"key":"<value>"` when present.

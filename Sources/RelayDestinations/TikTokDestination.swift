@@ -62,9 +62,9 @@ public struct TikTokDestination: ConfiguredDestination {
         writer.key("user")
         writer.beginObject()
         // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +), external_id.
-        writer.optionalString("email", prepared.identifier(.email, for: .tiktok)?.wireValue)
-        writer.optionalString("phone", prepared.identifier(.phone, for: .tiktok)?.wireValue)
-        writer.optionalString("external_id", prepared.identifier(.externalID, for: .tiktok)?.wireValue)
+        writer.optionalIdentifier("email", prepared.identifier(.email, for: .tiktok))
+        writer.optionalIdentifier("phone", prepared.identifier(.phone, for: .tiktok))
+        writer.optionalIdentifier("external_id", prepared.identifier(.externalID, for: .tiktok))
         // Never hashed: ttclid, ttp, ip, user_agent.
         writer.optionalString("ttclid", prepared.raw(event.context.ttclid))
         writer.optionalString("ttp", prepared.raw(event.context.ttp))

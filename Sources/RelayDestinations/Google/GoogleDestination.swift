@@ -59,12 +59,12 @@ public struct GoogleDestination: ConfiguredDestination {
 
         // Looked up first (cached per order), written straight into the body: "userData" only
         // when there is at least one identifier.
-        let email = prepared.identifier(.email, for: .google)?.wireValue
-        let phone = prepared.identifier(.phone, for: .google)?.wireValue
-        var address: (given: String, family: String, region: String, postal: String)? = nil
+        let email = transmitted(prepared.identifier(.email, for: .google))
+        let phone = transmitted(prepared.identifier(.phone, for: .google))
+        var address: (given: NormalizedIdentifier, family: NormalizedIdentifier, region: String, postal: String)? = nil
         // An address needs given name, family name, region and postal code together.
-        if let given = prepared.identifier(.firstName, for: .google)?.wireValue,
-            let family = prepared.identifier(.lastName, for: .google)?.wireValue,
+        if let given = transmitted(prepared.identifier(.firstName, for: .google)),
+            let family = transmitted(prepared.identifier(.lastName, for: .google)),
             let region = prepared.identifier(.country, for: .google)?.wireValue,
             let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
         {
@@ -79,20 +79,20 @@ public struct GoogleDestination: ConfiguredDestination {
             writer.beginArray()
             if let email {
                 writer.beginObject()
-                writer.key("emailAddress"); writer.string(email)
+                writer.key("emailAddress"); writer.identifier(email)
                 writer.endObject()
             }
             if let phone {
                 writer.beginObject()
-                writer.key("phoneNumber"); writer.string(phone)
+                writer.key("phoneNumber"); writer.identifier(phone)
                 writer.endObject()
             }
             if let address {
                 writer.beginObject()
                 writer.key("address")
                 writer.beginObject()
-                writer.key("givenName"); writer.string(address.given)
-                writer.key("familyName"); writer.string(address.family)
+                writer.key("givenName"); writer.identifier(address.given)
+                writer.key("familyName"); writer.identifier(address.family)
                 writer.key("regionCode"); writer.string(address.region)
                 writer.key("postalCode"); writer.string(address.postal)
                 writer.endObject()
