@@ -156,7 +156,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         appendQuoted(value)
     }
 
-    /// Writes a string that has nothing to escape (ASCII from 0x20, no `"` or `\\`: hex digests,
+    /// Writes a string that has nothing to escape (ASCII from 0x20, no `"` or `\`: hex digests,
     /// codes built from letters and digits) without scanning it. Checked in debug builds only:
     /// anything else belongs in ``string(_:)``.
     public mutating func unescapedString(_ value: String) {
