@@ -73,6 +73,17 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         count += buffer.count
     }
 
+    /// Appends `"bytes"` for bytes with nothing to escape (keys, digests), through one pointer and
+    /// one count update; room must have been reserved.
+    @inline(__always)
+    private mutating func putQuoted(unescaped bytes: UnsafeBufferPointer<UInt8>) {
+        let target = storage + count
+        target[0] = UInt8(ascii: "\"")
+        if let source = bytes.baseAddress { (target + 1).initialize(from: source, count: bytes.count) }
+        target[bytes.count + 1] = UInt8(ascii: "\"")
+        count += bytes.count + 2
+    }
+
     private mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
         reserve(buffer.count)
         put(buffer)
@@ -128,13 +139,8 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         let length = name.utf8CodeUnitCount
         reserve(length + 4)
         separator()
-        // Written through one pointer and counted once (keys are a sixth of an order's writes).
-        let target = storage + count
-        target[0] = UInt8(ascii: "\"")
-        (target + 1).initialize(from: name.utf8Start, count: length)
-        target[length + 1] = UInt8(ascii: "\"")
-        target[length + 2] = UInt8(ascii: ":")
-        count += length + 3
+        putQuoted(unescaped: UnsafeBufferPointer(start: name.utf8Start, count: length))
+        put(UInt8(ascii: ":"))
         hasMembers &= ~currentBit
     }
 
@@ -165,11 +171,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
             assert(bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
             reserve(bytes.count + 3)
             separator()
-            let target = storage + count
-            target[0] = UInt8(ascii: "\"")
-            if let source = bytes.baseAddress { (target + 1).initialize(from: source, count: bytes.count) }
-            target[bytes.count + 1] = UInt8(ascii: "\"")
-            count += bytes.count + 2
+            putQuoted(unescaped: bytes)
         }
     }
 
