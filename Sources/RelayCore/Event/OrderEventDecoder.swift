@@ -3,6 +3,9 @@
 /// Accepts exactly what `schemas/order-completed.v1.json` accepts (a test runs every example in
 /// `schemas/examples/` through this decoder and through Python `jsonschema` and requires the same
 /// verdict). Unknown members are allowed and ignored.
+///
+/// A valid event is read straight from its bytes (``DirectEventReader``, no JSON tree); an input
+/// it gives up on goes through ``JSONParser``'s tree, which names the error.
 public struct OrderEventDecoder: Sendable {
     public var parser: JSONParser
 
@@ -22,6 +25,16 @@ public struct OrderEventDecoder: Sendable {
     }
 
     public func decode(_ bytes: some Collection<UInt8>) throws(OrderEventDecodingError) -> OrderEvent {
+        // A valid event is read straight from its bytes; anything else (and the rare valid event
+        // the direct reader leaves to the tree) goes through the tree, which names the error.
+        let direct = bytes.withContiguousStorageIfAvailable { DirectEventReader.read($0, parser: parser) }
+        if let event = direct ?? nil { return event }
+        return try decodeThroughTree(bytes)
+    }
+
+    /// Decodes through a ``JSONValue`` tree: the reference the direct reader is tested against,
+    /// and the path that explains every refusal.
+    func decodeThroughTree(_ bytes: some Collection<UInt8>) throws(OrderEventDecodingError) -> OrderEvent {
         let document: JSONValue
         do {
             document = try parser.parse(bytes)

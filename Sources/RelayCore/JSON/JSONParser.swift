@@ -54,7 +54,7 @@ public struct JSONParser: Sendable {
 
     public func parse(buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
         guard buffer.count <= maximumBytes else { throw JSONParseError(reason: .tooLarge, offset: maximumBytes) }
-        var cursor = Cursor(bytes: buffer, maximumDepth: maximumDepth)
+        var cursor = JSONCursor(bytes: buffer, maximumDepth: maximumDepth)
         cursor.skipWhitespace()
         guard cursor.index < buffer.count else { throw JSONParseError(reason: .emptyDocument, offset: 0) }
         let value = try cursor.parseValue(depth: 0)
@@ -64,7 +64,10 @@ public struct JSONParser: Sendable {
     }
 }
 
-private struct Cursor {
+/// Reads one JSON document from UTF-8 bytes, value by value. Shared by ``JSONParser`` (which builds
+/// a tree) and ``OrderEventDecoder``'s direct path (which reads an event without one), so both
+/// accept and refuse exactly the same bytes.
+struct JSONCursor {
     let bytes: UnsafeBufferPointer<UInt8>
     let maximumDepth: Int
     var index = 0

@@ -1,17 +1,21 @@
-import RelayCore
+@testable import RelayCore
 
 /// libFuzzer entry point: any bytes must either decode or fail with a typed error that has a
-/// reason; the parser must never crash, hang or read out of bounds (AddressSanitizer), and what
-/// the writer emits for a parsed document must parse again.
+/// reason, the same through the direct reader as through the JSON tree; the parser must never
+/// crash, hang or read out of bounds (AddressSanitizer), and what the writer emits for a parsed
+/// document must parse again.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: count))
-    do {
-        let event = try OrderEventDecoder().decode(bytes)
-        precondition(!event.orderID.isEmpty, "a decoded event has an order id")
-    } catch {
-        precondition(!error.description.isEmpty, "every refusal has a reason")
+    let decoder = OrderEventDecoder()
+    let decoded = Result { () throws(OrderEventDecodingError) in try decoder.decode(bytes) }
+    switch decoded {
+    case .success(let event): precondition(!event.orderID.isEmpty, "a decoded event has an order id")
+    case .failure(let error): precondition(!error.description.isEmpty, "every refusal has a reason")
     }
+    // The direct reader (valid events straight from the bytes) and the tree agree on every input.
+    let throughTree = Result { () throws(OrderEventDecodingError) in try decoder.decodeThroughTree(bytes) }
+    precondition(decoded == throughTree, "the direct reader and the tree disagree")
     if let document = try? JSONParser().parse(bytes) {
         var writer = JSONWriter()
         writer.value(document)
