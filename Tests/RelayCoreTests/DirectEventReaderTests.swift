@@ -108,6 +108,22 @@ import Testing
         if case .success = outcomes.decoded { #expect(valid) } else { #expect(!valid) }
     }
 
+    /// Names are matched a word at a time, the one after the last read first: members in another
+    /// order, unknown names that start with a known one, and known ones that start an unknown one.
+    @Test func membersInAnyOrderAndNamesThatShareAPrefix() throws {
+        let document = #"{"value_cents":1,"value":12.5,"context":{"ttpx":"b","ttp":"a","ip":"203.0.113.9","i":1},"#
+            + #""currency":"EUR","occurred_at":"2026-11-26T10:15:30Z","order_id_2":"B-2","order_id":"A-1","#
+            + #""event_type":"order.completed","customer":{"phone":"+4930123456","email":"a@b.c"},"schema_version":1}"#
+        let bytes = Array(document.utf8)
+        let direct = try #require(Self.direct(bytes))
+        #expect(direct == (try OrderEventDecoder().decodeThroughTree(bytes)))
+        #expect(direct.orderID == "A-1")
+        #expect(direct.value.literal == "12.5")
+        #expect(direct.context.ttp?.unredactedValue == "a")
+        #expect(direct.context.ip?.unredactedValue == "203.0.113.9")
+        #expect(direct.customer.email?.unredactedValue == "a@b.c")
+    }
+
     @Test func itemsAreCountedToTheLimit() {
         func order(items: Int) -> [UInt8] {
             let item = #"{"sku":"S","quantity":1,"price":1}"#

@@ -226,21 +226,25 @@ struct DirectEventReader {
         }
         var seen: UInt64 = 0
         var unknownNames: [Range<Int>] = []  // allocates only if an event carries unknown members
+        // Producers write members in one order, mostly the contract's: the name after the last
+        // one read is tried first.
+        var expected = 0
         while true {
             cursor.skipWhitespace()
-            let name = try memberName()
-            cursor.skipWhitespace()
-            guard byte() == UInt8(ascii: ":") else { throw GiveUp() }
-            cursor.index += 1
-            cursor.skipWhitespace()
-            if let member = names.index(of: name, in: cursor.bytes) {
+            guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+            if let member = names.member(startingAt: cursor.index + 1, in: cursor.bytes, tryingFirst: expected) {
                 guard seen & (1 << member) == 0 else { throw GiveUp() }
                 seen |= 1 << member
+                expected = member + 1
+                cursor.index += names.length(of: member) + 2
+                try colon()
                 try read(&self, member)
             } else {
+                let name = try unknownName()
                 let bytes = cursor.bytes
                 guard !unknownNames.contains(where: { bytes[$0].elementsEqual(bytes[name]) }) else { throw GiveUp() }
                 unknownNames.append(name)
+                try colon()
                 do {
                     _ = try cursor.parseValue(depth: depth)
                 } catch {
@@ -258,9 +262,8 @@ struct DirectEventReader {
         }
     }
 
-    /// The byte range of a member name made of printable ASCII without escapes.
-    private mutating func memberName() throws(GiveUp) -> Range<Int> {
-        guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+    /// The byte range of a name the contract does not know, made of printable ASCII without escapes.
+    private mutating func unknownName() throws(GiveUp) -> Range<Int> {
         let start = cursor.index + 1
         var end = start
         while end < cursor.bytes.count {
@@ -272,6 +275,14 @@ struct DirectEventReader {
         guard end < cursor.bytes.count else { throw GiveUp() }
         cursor.index = end + 1
         return start..<end
+    }
+
+    /// The `:` between a member's name and its value, with the whitespace around it.
+    private mutating func colon() throws(GiveUp) {
+        cursor.skipWhitespace()
+        guard byte() == UInt8(ascii: ":") else { throw GiveUp() }
+        cursor.index += 1
+        cursor.skipWhitespace()
     }
 
     private func byte() -> UInt8? {
@@ -339,24 +350,62 @@ struct DirectEventReader {
     }
 }
 
-/// The member names an object of the event contract knows, looked up by their bytes.
+/// The member names an object of the event contract knows, matched against a document's bytes a
+/// word at a time.
 private struct MemberNames {
-    private let names: [StaticString]
+    private struct Name {
+        let spelled: StaticString
+        let length: Int
+        /// The first eight bytes (fewer for a shorter name), little-endian, zero-padded.
+        let head: UInt64
+        /// The last eight bytes, for a name longer than eight.
+        let tail: UInt64
+    }
+
+    private let names: [Name]
 
     init(_ names: [StaticString]) {
         precondition(names.count <= 64, "one bit per name in a UInt64")
-        self.names = names
+        self.names = names.map { spelled in
+            let bytes = UnsafeBufferPointer(start: spelled.utf8Start, count: spelled.utf8CodeUnitCount)
+            func word(_ slice: Slice<UnsafeBufferPointer<UInt8>>) -> UInt64 {
+                slice.reversed().reduce(0) { $0 << 8 | UInt64($1) }
+            }
+            precondition(bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C })
+            return Name(
+                spelled: spelled, length: bytes.count, head: word(bytes.prefix(8)),
+                tail: bytes.count > 8 ? word(bytes.suffix(8)) : 0)
+        }
     }
 
-    /// The index of the name spelled by `bytes[range]`, or nil for a name the contract does not know.
-    func index(of range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        let length = range.count
-        for (index, name) in names.enumerated() where name.utf8CodeUnitCount == length {
-            let spelled = name.utf8Start
-            var offset = 0
-            while offset < length, bytes[range.lowerBound + offset] == spelled[offset] { offset += 1 }
-            if offset == length { return index }
+    func length(of member: Int) -> Int { names[member].length }
+
+    /// The index of the name whose bytes, followed by the closing quote, start at `start`; nil for
+    /// a name the contract does not know (or one spelled with escapes, which the caller refuses).
+    /// `tryingFirst` is the likeliest index.
+    func member(startingAt start: Int, in bytes: UnsafeBufferPointer<UInt8>, tryingFirst likeliest: Int) -> Int? {
+        names.withUnsafeBufferPointer { names in
+            if likeliest < names.count, Self.matches(names[likeliest], at: start, in: bytes) { return likeliest }
+            return names.indices.first { Self.matches(names[$0], at: start, in: bytes) }
         }
-        return nil
+    }
+
+    @inline(__always)
+    private static func matches(_ name: Name, at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = name.length
+        guard start + length < bytes.count, bytes[start + length] == UInt8(ascii: "\"") else { return false }
+        guard start + 8 <= bytes.count, let base = bytes.baseAddress else {
+            return (0..<length).allSatisfy { bytes[start + $0] == name.spelled.utf8Start[$0] }
+        }
+        let raw = UnsafeRawPointer(base)
+        let head = raw.loadUnaligned(fromByteOffset: start, as: UInt64.self)
+        guard length > 8 else {
+            let mask: UInt64 = length == 8 ? ~0 : (1 << (8 * UInt64(length))) - 1
+            return head & mask == name.head
+        }
+        // A name longer than eight bytes ends at start + length - 1 < bytes.count, so both loads are in bounds.
+        guard head == name.head, raw.loadUnaligned(fromByteOffset: start + length - 8, as: UInt64.self) == name.tail
+        else { return false }
+        return length <= 16 || (8..<length - 8).allSatisfy { bytes[start + $0] == name.spelled.utf8Start[$0] }
     }
 }
