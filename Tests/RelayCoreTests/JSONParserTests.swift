@@ -14,6 +14,28 @@ import Testing
         #expect(values.map { if case .number(let n) = $0 { n.literal } else { "" } } == ["129.90", "-0", "1e3", "2.50E-1"])
     }
 
+    /// Short decimals are converted without strtod (digits / 10^n, Clinger's fast path); every
+    /// literal, short or long, must give the Double that `Double(String)` gives, bit for bit.
+    @Test func numbersAreTheDoublesStrtodGives() throws {
+        var random = SplitMix64(seed: 4_711)
+        func digits(_ count: Int) -> String { String((0..<count).map { _ in Character(String(random.next(below: 10))) }) }
+        var literals = ["0", "-0", "0.1", "0.3", "129.90", "9.95", "999999999999999", "0.000000000000001", "1.7976931348623157",
+                        "9007199254740993", "1234567890.12345", "0.1e1", "-5E-3"]
+        for _ in 0..<20_000 {
+            let whole = random.next(below: 3) == 0 ? "0" : String(1 + random.next(below: 9)) + digits(random.next(below: 12))
+            let fraction = random.next(below: 4) == 0 ? "" : "." + digits(1 + random.next(below: 12))
+            literals.append((random.next(below: 5) == 0 ? "-" : "") + whole + fraction)
+        }
+        for literal in literals {
+            guard case .number(let number) = try parse(literal) else {
+                Issue.record("\(literal) is not a number")
+                continue
+            }
+            #expect(number.literal == literal)
+            #expect(number.double.bitPattern == Double(literal)!.bitPattern, "\(literal)")
+        }
+    }
+
     /// Small objects check duplicates by scanning, large ones with a set: both must catch them.
     @Test(arguments: [3, 15, 16, 17, 40])
     func duplicateKeysAreRejectedInObjectsOfAnySize(size: Int) throws {

@@ -198,19 +198,37 @@ struct JSONCursor {
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = index
         func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        // The digits as one integer, while there are few enough for it to be exact in a Double.
+        var digits: UInt64 = 0
+        var digitCount = 0
+        var fractionDigits = 0
+        func take(_ byte: UInt8) {
+            digits = digits &* 10 &+ UInt64(byte - 0x30)
+            digitCount += 1
+        }
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidNumber) }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else {
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            while index < bytes.count, isDigit(bytes[index]) {
+                take(bytes[index])
+                index += 1
+            }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidNumber) }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            while index < bytes.count, isDigit(bytes[index]) {
+                take(bytes[index])
+                fractionDigits += 1
+                index += 1
+            }
         }
+        var hasExponent = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            hasExponent = true
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
                 index += 1
@@ -219,10 +237,23 @@ struct JSONCursor {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        // Clinger's fast path: an integer below 2^53 and a power of ten up to 10^22 are both exact
+        // Doubles, and IEEE 754 division rounds correctly, so digits / 10^fractionDigits is the
+        // Double nearest the literal, as `Double(String)` (strtod) finds it. Prices and quantities
+        // take this path; anything longer or with an exponent goes to strtod.
+        if !hasExponent, digitCount <= 15 {
+            let magnitude = Double(digits) / Self.powersOfTen[fractionDigits]
+            return JSONNumber(literal: literal, double: negative ? -magnitude : magnitude)
+        }
         guard let value = Double(literal), value.isFinite else {
             throw JSONParseError(reason: .numberOutOfRange, offset: start)
         }
         return JSONNumber(literal: literal, double: value)
+    }
+
+    /// 10^0 through 10^15, every one exact as a Double.
+    private static let powersOfTen: [Double] = (0...15).map { exponent in
+        (0..<exponent).reduce(1.0) { product, _ in product * 10 }
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
@@ -250,7 +281,11 @@ struct JSONCursor {
             // looks up generic metadata on every call); it repairs invalid UTF-8, so the input was
             // valid exactly when the repair changed nothing.
             let string = String(decoding: raw, as: UTF8.self)
-            guard !JSONStringBytes.sawNonASCII(bitsSeen) || string.utf8.count == raw.count && string.utf8.elementsEqual(raw) else {
+            guard
+                !JSONStringBytes.sawNonASCII(bitsSeen)
+                    || string.utf8.count == raw.count
+                        && string.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(raw) }) ?? string.utf8.elementsEqual(raw)
+            else {
                 throw JSONParseError(reason: .invalidUTF8, offset: start)
             }
             return string
