@@ -253,31 +253,35 @@ public enum FormURLEncoding {
         }
     }
 
-    /// Encodes straight into the output's spare capacity (at most three bytes per input byte),
-    /// one table lookup per byte: a 100-event Meta body is ~100 KB.
     private static func append(buffer: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
-        let start = output.count
-        output.append(contentsOf: repeatElement(0, count: buffer.count * 3))
-        let written = output.withUnsafeMutableBufferPointer { out in
-            unreserved.withUnsafeBufferPointer { keep in
-                hex.withUnsafeBufferPointer { digits in
-                    var position = start
-                    for byte in buffer {
-                        if keep[Int(byte)] {
-                            out[position] = byte
-                            position += 1
-                        } else {
-                            out[position] = UInt8(ascii: "%")
-                            out[position + 1] = digits[Int(byte >> 4)]
-                            out[position + 2] = digits[Int(byte & 0x0F)]
-                            position += 3
-                        }
+        output += [UInt8](unsafeUninitializedCapacity: buffer.count * 3) { encoded, count in
+            count = encode(buffer, into: encoded, at: 0)
+        }
+    }
+
+    /// Writes the encoding of `buffer` into `output` from `position` and returns the position after
+    /// it; `output` must have room for three bytes per input byte. One table lookup per byte, no
+    /// zero-filling and no intermediate array: a 100-event Meta body is ~100 KB.
+    static func encode(_ buffer: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>, at position: Int) -> Int {
+        precondition(output.count - position >= buffer.count * 3, "room for three bytes per input byte")
+        guard let base = output.baseAddress else { return position }
+        return unreserved.withUnsafeBufferPointer { keep in
+            hex.withUnsafeBufferPointer { digits in
+                var out = base + position
+                for byte in buffer {
+                    if keep[Int(byte)] {
+                        out[0] = byte
+                        out += 1
+                    } else {
+                        out[0] = UInt8(ascii: "%")
+                        out[1] = digits[Int(byte >> 4)]
+                        out[2] = digits[Int(byte & 0x0F)]
+                        out += 3
                     }
-                    return position
                 }
+                return out - base
             }
         }
-        output.removeLast(output.count - written)
     }
 }
 
