@@ -242,11 +242,18 @@ final class Bench {
         try await Task.sleep(for: .milliseconds(500))  // late duplicates, if any, arrive now
         let cpu = relays.reduce(0) { $0 + $1.cpuSeconds }
         let peak = relays.map(\.residentMegabytes.peak).max() ?? 0
+        // A relay that died mid-run has no rate: say so (with its log) rather than divide the
+        // backlog by the few acknowledgements it managed.
+        for (index, relay) in relays.enumerated() where !relay.process.isRunning {
+            FileHandle.standardError.write(Data(
+                "relay instance \(index) exited with status \(relay.process.terminationStatus) before the run ended; log: \(relay.log.path)\n".utf8))
+        }
         for relay in relays { relay.stop() }
         let window = tracker.state.withLock { Double($0.lastMicros - $0.firstMicros) / 1_000_000 }
         let orders = Double(backlog.expected.count)
         return RunResult(
-            instances: count, ordersPerSecond: orders / max(window, 0.001), ackWindowSeconds: window, wallSeconds: wall,
+            instances: count, ordersPerSecond: tracker.isComplete ? orders / max(window, 0.001) : 0, ackWindowSeconds: window,
+            wallSeconds: wall,
             cpuSecondsPerMillion: cpu / orders * 1_000_000, peakMegabytes: peak, lost: tracker.lostPairs(),
             duplicates: tracker.state.withLock { $0.duplicates })
     }
