@@ -13,13 +13,13 @@ public final class PreparedEvent {
     public let nowSeconds: Int64
     private let normalizer = IdentityNormalizer()
     private let context: IdentityContext
-    /// Normalised identifiers by rule: a dozen entries at most, so a linear scan of the (trivially
-    /// comparable) keys beats hashing; values sit in a parallel array, copied only when found.
-    /// Exclusivity is not checked at run time (a check per access cost 2.6 % of preparing an order):
-    /// the class is not `Sendable` and never leaves the thread that prepares its event, and no
-    /// access to these arrays overlaps another (`identifier` reads, then appends).
-    @exclusivity(unchecked) private var cachedKeys: [RuleKey] = []
-    @exclusivity(unchecked) private var cachedIdentifiers: [NormalizedIdentifier?] = []
+    /// Normalised identifiers by rule slot (``IdentityNormalizer/ruleSlot(_:for:)``), indexed
+    /// directly; bit `s` of `computedSlots` marks slot `s` as worked out (its value may be `nil`:
+    /// absent, blank or unusable). Exclusivity is not checked at run time (a check per access cost
+    /// 2.6 % of preparing an order): the class is not `Sendable` and never leaves the thread that
+    /// prepares its event, and no access to these overlaps another.
+    @exclusivity(unchecked) private var identifiers: [NormalizedIdentifier?] = []
+    @exclusivity(unchecked) private var computedSlots: UInt64 = 0
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
         self.event = event
@@ -30,18 +30,13 @@ public final class PreparedEvent {
 
     /// The identifier as `platform` wants it, or `nil` when absent, unusable or not sent there.
     public func identifier(_ field: IdentityField, for platform: Platform) -> NormalizedIdentifier? {
-        guard IdentityNormalizer.transmission(of: field, for: platform) != .omit, let raw = event.customer[field],
-            !raw.isBlank
-        else { return nil }
-        let key = IdentityNormalizer.ruleKey(field, for: platform)
-        if let index = cachedKeys.firstIndex(of: key) { return cachedIdentifiers[index] }
+        guard let slot = IdentityNormalizer.ruleSlot(field, for: platform) else { return nil }
+        if computedSlots & (1 << slot) != 0 { return identifiers[slot] }
+        computedSlots |= 1 << slot
+        if identifiers.isEmpty { identifiers = Array(repeating: nil, count: IdentityNormalizer.ruleSlotCount) }
+        guard let raw = event.customer[field], !raw.isBlank else { return nil }
         let result = try? normalizer.normalize(field, raw, for: platform, context: context)
-        if cachedKeys.isEmpty {
-            cachedKeys.reserveCapacity(16)
-            cachedIdentifiers.reserveCapacity(16)
-        }
-        cachedKeys.append(key)
-        cachedIdentifiers.append(result)
+        identifiers[slot] = result
         return result
     }
 

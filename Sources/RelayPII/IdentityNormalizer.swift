@@ -124,6 +124,19 @@ public struct IdentityNormalizer: Sendable {
         }
     }
 
+    /// The (field, platform) pair's rule as a small integer, for a per-event cache indexed
+    /// directly: pairs with equal ``ruleKey(_:for:)`` share a slot, and a pair the platform does
+    /// not receive (``Transmission/omit``) has none. Slots are below ``ruleSlotCount``.
+    @inline(__always)
+    public static func ruleSlot(_ field: IdentityField, for platform: Platform) -> Int? {
+        let slot = RuleSlots.table[RuleSlots.index(field, platform)]
+        return slot < 0 ? nil : Int(slot)
+    }
+
+    /// How many distinct rules the (field, platform) pairs that are sent follow (at most 64, so a
+    /// cache can mark computed slots in one `UInt64`).
+    public static var ruleSlotCount: Int { RuleSlots.count }
+
     /// Two (field, platform) pairs with the same key produce the same normalised value, so the
     /// relay normalises and hashes each identifier once per key and shares it.
     public static func ruleKey(_ field: IdentityField, for platform: Platform) -> RuleKey {
@@ -401,4 +414,62 @@ extension Unicode.GeneralCategory {
 
 extension Character {
     var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+}
+
+/// ``IdentityNormalizer/ruleSlot(_:for:)``'s table, worked out once from ``IdentityNormalizer/ruleKey(_:for:)``.
+private enum RuleSlots {
+    static let fields = IdentityField.allCases
+    static let platforms = Platform.allCases
+
+    @inline(__always)
+    static func index(_ field: IdentityField, _ platform: Platform) -> Int {
+        field.ordinal &* platforms.count &+ platform.ordinal
+    }
+
+    static let (table, count): ([Int8], Int) = {
+        var keys: [RuleKey] = []
+        var table = [Int8](repeating: -1, count: fields.count * platforms.count)
+        for field in fields {
+            for platform in platforms where IdentityNormalizer.transmission(of: field, for: platform) != .omit {
+                let key = IdentityNormalizer.ruleKey(field, for: platform)
+                let slot = keys.firstIndex(of: key) ?? keys.count
+                if slot == keys.count { keys.append(key) }
+                table[index(field, platform)] = Int8(slot)
+            }
+        }
+        precondition(keys.count <= 64, "a cache marks computed slots in one UInt64")
+        return (table, keys.count)
+    }()
+}
+
+extension IdentityField {
+    /// The case's position in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .email: 0
+        case .phone: 1
+        case .firstName: 2
+        case .lastName: 3
+        case .city: 4
+        case .state: 5
+        case .postalCode: 6
+        case .country: 7
+        case .dateOfBirth: 8
+        case .gender: 9
+        case .externalID: 10
+        }
+    }
+}
+
+extension Platform {
+    /// The case's position in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .meta: 0
+        case .google: 1
+        case .tiktok: 2
+        case .pinterest: 3
+        case .snapchat: 4
+        }
+    }
 }

@@ -192,6 +192,32 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         #expect(google?.wireValue == SHA256.hexDigest("jane.doe+shop@example.com"))
     }
 
+    /// The per-event cache is indexed by rule slot: pairs share a slot exactly when they share a
+    /// rule, and whatever order platforms ask in, each gets what normalising afresh gives.
+    @Test(arguments: ["full", "us-customer-offset-time", "hashed-email", "minimal"])
+    func cachedIdentifiersMatchFreshNormalisationInAnyOrder(example: String) throws {
+        let pairs = IdentityField.allCases.flatMap { field in Platform.allCases.map { (field, $0) } }
+        for (left, right) in zip(pairs, pairs.dropFirst()) + pairs.map({ ($0, $0) }) + zip(pairs, pairs.reversed()) {
+            let sameRule = IdentityNormalizer.ruleKey(left.0, for: left.1) == IdentityNormalizer.ruleKey(right.0, for: right.1)
+            let leftSlot = IdentityNormalizer.ruleSlot(left.0, for: left.1)
+            let rightSlot = IdentityNormalizer.ruleSlot(right.0, for: right.1)
+            #expect(leftSlot == nil || leftSlot! < IdentityNormalizer.ruleSlotCount)
+            #expect(leftSlot == nil || (leftSlot == rightSlot) == sameRule)
+            #expect((leftSlot == nil) == (IdentityNormalizer.transmission(of: left.0, for: left.1) == .omit))
+        }
+        let event = try loadExample(example)
+        for order in [pairs, pairs.reversed()] {
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: 1_795_688_200)
+            for (field, platform) in order {
+                let fresh = event.customer[field].flatMap {
+                    try? IdentityNormalizer().normalize(field, $0, for: platform, countryHint: event.customer.country)
+                }
+                let expected = IdentityNormalizer.transmission(of: field, for: platform) == .omit ? nil : fresh
+                #expect(prepared.identifier(field, for: platform) == expected, "\(field) for \(platform)")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("google", 200, #"{"requestId":"r"}"#, "delivered"),
         ("google", 401, #"{"error":{"code":401,"status":"UNAUTHENTICATED","message":"m"}}"#, "unauthorized"),
