@@ -94,8 +94,17 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     }
 
     private mutating func append(utf8 text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
+        Self.withUTF8(of: text) { append($0) }
+    }
+
+    /// Calls `body` with a string's UTF-8 bytes in place. `String.withUTF8` is `mutating`, so
+    /// calling it on a copy retains and releases the string's storage each time (~170 times per
+    /// order across the five encoders); a native string's contiguous view needs no copy.
+    @inline(__always)
+    private static func withUTF8<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return copy.withUTF8(body)
     }
 
     // MARK: Structure
@@ -166,8 +175,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// codes built from letters and digits) without scanning it. Checked in debug builds only:
     /// anything else belongs in ``string(_:)``.
     public mutating func unescapedString(_ value: String) {
-        var value = value
-        value.withUTF8 { bytes in
+        Self.withUTF8(of: value) { bytes in
             assert(bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
             reserve(bytes.count + 3)
             separator()
@@ -245,8 +253,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     private static let hexDigits: StaticString = "0123456789abcdef"
 
     private mutating func appendQuoted(_ value: String) {
-        var value = value
-        value.withUTF8 { appendQuoted($0) }
+        Self.withUTF8(of: value) { appendQuoted($0) }
     }
 
     /// Writes `"value"`, copying runs that need no escaping in one go.
