@@ -99,7 +99,7 @@ extension String {
     func trimmingSpaces() -> String {
         // Nothing to trim (the usual case): a first or last Character that is a space is that
         // one scalar, so its byte decides; no Substring, no grapheme breaking.
-        guard let first = utf8.first, let last = utf8.last, first == 0x20 || last == 0x20 else { return self }
+        guard let (first, last) = utf8Ends, first == 0x20 || last == 0x20 else { return self }
         // Character by character: a space followed by a combining mark is not a space.
         var text = Substring(self)
         while text.first == " " { text.removeFirst() }

@@ -1,3 +1,5 @@
+import RelayCore
+
 /// ISO 3166-1 countries by alpha-2, alpha-3 and English name (the data is generated into
 /// `CountryTable+ISO3166.swift`). Calling codes and trunk prefixes come from libphonenumber.
 enum CountryTable {
@@ -66,8 +68,7 @@ enum USStates {
 extension String {
     func trimmingWhitespace() -> String {
         // ASCII fast path: nothing to trim when both ends are visible ASCII.
-        let utf8 = self.utf8
-        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
+        if let (first, last) = utf8Ends, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -166,3 +166,13 @@ import Testing
         #expect(RawPII(value).isBlank == blank)
     }
 }
+
+@Suite struct StringEndsTests {
+    /// Small (inline) and heap strings, one byte, several, multi-byte ends, and a Substring's copy.
+    @Test(arguments: ["", "a", "ab", " x ", "é", "Zoë", "漢字", "a very long string well past fifteen bytes ✓", String("  trimmed  ".dropFirst(2))])
+    func endsAreTheFirstAndLastUTF8Bytes(value: String) {
+        let ends = value.utf8Ends
+        #expect(ends?.first == value.utf8.first)
+        #expect(ends?.last == value.utf8.last)
+    }
+}

@@ -17,7 +17,7 @@ public struct RawPII: RedactedValue, Sendable, Hashable {
         // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking.
         // The first byte alone decides for almost every value (no iterator over the view).
         let value = unredactedValue
-        if let first = value.utf8.first, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
+        if let first = value.utf8Ends?.first, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
         for byte in value.utf8 {
             if byte >= 0x80 { return value.allSatisfy(\.isWhitespace) }
             if byte != 0x20, !(0x09...0x0D).contains(byte) { return false }
