@@ -108,39 +108,35 @@ extension String {
     }
 }
 
-/// `identifier` when it has a value to send (``NormalizedIdentifier/wireValue``), else `nil`.
+/// `identifier` when it has a value to send (``NormalizedIdentifier/hasWireValue``), else `nil`.
 func transmitted(_ identifier: NormalizedIdentifier?) -> NormalizedIdentifier? {
-    identifier?.wireValue == nil ? nil : identifier
+    identifier?.hasWireValue == true ? identifier : nil
 }
 
 extension JSONWriter {
     /// Writes the identifier's wire value (``NormalizedIdentifier/wireValue``), which must exist
     /// (see ``transmitted(_:)``). A SHA-256 digest, 64 hex digits, has nothing to escape and skips
     /// the scan.
-    mutating func identifier(_ identifier: NormalizedIdentifier) {
-        guard let value = identifier.wireValue else { preconditionFailure("an identifier without a wire value") }
-        if identifier.transmission == .sha256 {
-            unescapedString(value)
-        } else {
-            string(value)
+    mutating func identifier(_ identifier: borrowing NormalizedIdentifier) {
+        switch identifier.transmission {
+        case .sha256:
+            guard let digest = identifier.sha256 else { preconditionFailure("a hashed identifier without its digest") }
+            unescapedString(digest)
+        case .plain: string(identifier.normalized.unredactedValue)
+        case .omit: preconditionFailure("an identifier without a wire value")
         }
     }
 
-    /// Writes `"key":["<value>"]` when the identifier is present (the array form every platform
-    /// accepts for user data).
-    mutating func identifierArray(_ key: StaticString, _ identifier: NormalizedIdentifier?) {
-        guard let identifier = transmitted(identifier) else { return }
-        self.key(key)
-        beginArray()
-        self.identifier(identifier)
-        endArray()
-    }
-
-    /// Writes `"key":"<value>"` when the identifier is present.
-    mutating func optionalIdentifier(_ key: StaticString, _ identifier: NormalizedIdentifier?) {
-        guard let identifier = transmitted(identifier) else { return }
-        self.key(key)
-        self.identifier(identifier)
+    /// Writes `"key":"<value>"` when `prepared` has an identifier of `field` to send to
+    /// `platform`, read where the cache holds it.
+    mutating func optionalIdentifier(
+        _ key: StaticString, _ field: IdentityField, of prepared: PreparedEvent, for platform: Platform
+    ) {
+        _ = prepared.withIdentifier(field, for: platform) { identifier in
+            guard identifier.hasWireValue else { return }
+            self.key(key)
+            self.identifier(identifier)
+        }
     }
 
     /// Writes `"key":"<value>"` when present.
@@ -197,17 +193,23 @@ struct UserDataKeys: OptionSet {
 }
 
 extension JSONWriter {
-    /// Writes each present identifier of `fields` as `"key":["<hash>"]`, normalised for `platform`;
-    /// returns the keys written.
+    /// Writes each present identifier of `fields` as `"key":["<hash>"]` (the array form every
+    /// platform accepts for user data), normalised for `platform` and read where the cache holds
+    /// it; returns the keys written.
     @discardableResult
     mutating func hashedUserData(
         _ fields: [(key: StaticString, field: IdentityField)], _ prepared: PreparedEvent, for platform: Platform
     ) -> UserDataKeys {
         var written: UserDataKeys = []
         for (key, field) in fields {
-            guard let identifier = prepared.identifier(field, for: platform) else { continue }
-            identifierArray(key, identifier)
-            written.insert(UserDataKeys(field))
+            let present: Void? = prepared.withIdentifier(field, for: platform) { identifier in
+                guard identifier.hasWireValue else { return }
+                self.key(key)
+                beginArray()
+                self.identifier(identifier)
+                endArray()
+            }
+            if present != nil { written.insert(UserDataKeys(field)) }
         }
         return written
     }

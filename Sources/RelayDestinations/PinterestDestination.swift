@@ -43,9 +43,8 @@ public struct PinterestDestination: ConfiguredDestination {
         }
         let ip = prepared.raw(event.context.ip)
         let userAgent = prepared.raw(event.context.userAgent)
-        let email = prepared.identifier(.email, for: .pinterest)
         // user_data must contain em, or hashed_maids, or both IP and user agent [§4].
-        guard email != nil || (ip != nil && userAgent != nil) else {
+        guard prepared.hasIdentifier(.email, for: .pinterest) || (ip != nil && userAgent != nil) else {
             return .exclude(.missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent"))
         }
         var writer = JSONWriter(reservingCapacity: 1536)

@@ -30,14 +30,35 @@ public final class PreparedEvent {
 
     /// The identifier as `platform` wants it, or `nil` when absent, unusable or not sent there.
     public func identifier(_ field: IdentityField, for platform: Platform) -> NormalizedIdentifier? {
+        computedSlot(field, for: platform).flatMap { identifiers[$0] }
+    }
+
+    /// Calls `body` with the identifier where the cache holds it, without copying it (a copy
+    /// retains and releases its two strings), or returns `nil` when absent, unusable or not sent
+    /// there, as ``identifier(_:for:)``.
+    public func withIdentifier<Result>(
+        _ field: IdentityField, for platform: Platform, _ body: (borrowing NormalizedIdentifier) -> Result
+    ) -> Result? {
+        guard let slot = computedSlot(field, for: platform) else { return nil }
+        return identifiers.withUnsafeBufferPointer { cached in cached[slot] == nil ? nil : body(cached[slot]!) }
+    }
+
+    /// Whether ``identifier(_:for:)`` has a value, answered without copying it.
+    public func hasIdentifier(_ field: IdentityField, for platform: Platform) -> Bool {
+        withIdentifier(field, for: platform) { _ in () } != nil
+    }
+
+    /// The pair's cache slot, its identifier worked out on first use; `nil` when not sent there.
+    private func computedSlot(_ field: IdentityField, for platform: Platform) -> Int? {
         guard let slot = IdentityNormalizer.ruleSlot(field, for: platform) else { return nil }
-        if computedSlots & (1 << slot) != 0 { return identifiers[slot] }
-        computedSlots |= 1 << slot
-        if identifiers.isEmpty { identifiers = Array(repeating: nil, count: IdentityNormalizer.ruleSlotCount) }
-        guard let raw = event.customer[field], !raw.isBlank else { return nil }
-        let result = try? normalizer.normalize(field, raw, for: platform, context: context)
-        identifiers[slot] = result
-        return result
+        if computedSlots & (1 << slot) == 0 {
+            computedSlots |= 1 << slot
+            if identifiers.isEmpty { identifiers = Array(repeating: nil, count: IdentityNormalizer.ruleSlotCount) }
+            if let raw = event.customer[field], !raw.isBlank {
+                identifiers[slot] = try? normalizer.normalize(field, raw, for: platform, context: context)
+            }
+        }
+        return slot
     }
 
     /// A context value trimmed, or `nil` when absent or blank (click ids, cookies, IP, user agent:

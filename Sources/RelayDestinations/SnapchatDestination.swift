@@ -42,7 +42,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         }
         let context = event.context
         let hasMatch =
-            prepared.identifier(.email, for: .snapchat) != nil || prepared.identifier(.phone, for: .snapchat) != nil
+            prepared.hasIdentifier(.email, for: .snapchat) || prepared.hasIdentifier(.phone, for: .snapchat)
             || prepared.raw(context.scClickID) != nil || prepared.raw(context.scCookie1) != nil
             || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
         // Snapchat's minimum user data is UNCONFIRMED; an event without any of these cannot match.

@@ -44,14 +44,16 @@ public struct TikTokDestination: ConfiguredDestination {
         if let exclusion = prepared.commonExclusion(platform: "TikTok", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return .exclude(exclusion)
         }
-        let hashed = [IdentityField.email, .phone, .externalID].compactMap { prepared.identifier($0, for: .tiktok) }
+        let hasHashedIdentifier =
+            prepared.hasIdentifier(.email, for: .tiktok) || prepared.hasIdentifier(.phone, for: .tiktok)
+            || prepared.hasIdentifier(.externalID, for: .tiktok)
         let context = event.context
         let hasBrowserMatch =
             prepared.raw(context.ttclid) != nil || prepared.raw(context.ttp) != nil
             || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
         // Whether TikTok accepts an event with an empty `user` is UNCONFIRMED, and it could not be
         // attributed anyway: hold it back with a reason instead.
-        guard !hashed.isEmpty || hasBrowserMatch else {
+        guard hasHashedIdentifier || hasBrowserMatch else {
             return .exclude(.missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent"))
         }
         var writer = JSONWriter(reservingCapacity: 1024)
@@ -62,9 +64,9 @@ public struct TikTokDestination: ConfiguredDestination {
         writer.key("user")
         writer.beginObject()
         // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +), external_id.
-        writer.optionalIdentifier("email", prepared.identifier(.email, for: .tiktok))
-        writer.optionalIdentifier("phone", prepared.identifier(.phone, for: .tiktok))
-        writer.optionalIdentifier("external_id", prepared.identifier(.externalID, for: .tiktok))
+        writer.optionalIdentifier("email", .email, of: prepared, for: .tiktok)
+        writer.optionalIdentifier("phone", .phone, of: prepared, for: .tiktok)
+        writer.optionalIdentifier("external_id", .externalID, of: prepared, for: .tiktok)
         // Never hashed: ttclid, ttp, ip, user_agent.
         writer.optionalString("ttclid", prepared.raw(event.context.ttclid))
         writer.optionalString("ttp", prepared.raw(event.context.ttp))

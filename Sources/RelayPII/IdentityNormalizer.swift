@@ -11,6 +11,15 @@ public struct NormalizedIdentifier: Sendable, Equatable {
     public let sha256: String?
     public let transmission: Transmission
 
+    /// Whether there is a ``wireValue`` to send, answered without copying it out.
+    public var hasWireValue: Bool {
+        switch transmission {
+        case .sha256: sha256 != nil
+        case .plain: true
+        case .omit: false
+        }
+    }
+
     /// The string that goes into the request: the hash or the plain normalised value.
     public var wireValue: String? {
         switch transmission {

@@ -167,6 +167,28 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         #expect(payload(named("snapchat"), event, now: event.occurredAt.epochSeconds + 38 * 86_400) == nil)
     }
 
+    /// The least each platform matches on (destinations.md §2–§5), one customer identifier and
+    /// no browser context at a time: enough identifiers are sent, too few hold the event back.
+    @Test(arguments: [
+        ("tiktok", IdentityField.email, true), ("tiktok", .phone, true), ("tiktok", .externalID, true),
+        ("snapchat", .email, true), ("snapchat", .phone, true), ("snapchat", .externalID, false),
+        ("pinterest", .email, true), ("pinterest", .phone, false), ("google", .email, true), ("google", .phone, true),
+        ("google", .externalID, false),
+    ])
+    func oneIdentifierAloneIsEnoughWhereThePlatformMatchesOnIt(platform: String, field: IdentityField, sent: Bool) throws {
+        let full = try loadExample("full")
+        var event = full
+        event.customer = OrderEvent.Customer()
+        event.context = OrderEvent.Context()
+        switch field {
+        case .email: event.customer.email = full.customer.email
+        case .phone: event.customer.phone = full.customer.phone
+        default: event.customer.id = full.customer.id
+        }
+        event.customer.country = full.customer.country
+        #expect((payload(named(platform), event) != nil) == sent)
+    }
+
     @Test func noMarketingConsentSendsToNoPlatform() throws {
         var event = try loadExample("full")
         event.consent.marketing = false
