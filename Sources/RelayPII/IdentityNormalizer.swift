@@ -53,7 +53,10 @@ public struct RuleKey: Hashable, Sendable {
 /// Not `Sendable`: it lives inside one event's encoding.
 public final class IdentityContext {
     let country: CountryTable.Country?
-    var e164: [String: Result<String, NormalizationError>] = [:]
+    /// The last phone number parsed and its E.164 form: one customer has one phone, which every
+    /// platform's rule starts from (a dictionary cost a hash of the number per lookup and an
+    /// allocation per order).
+    var lastE164: (raw: String, parsed: Result<String, NormalizationError>)?
 
     public init(countryHint: RawPII?) {
         country = countryHint.flatMap { CountryTable.lookup($0.unredactedValue) }
@@ -202,11 +205,11 @@ public struct IdentityNormalizer: Sendable {
         _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> String {
         let parsed: Result<String, NormalizationError>
-        if let cached = context.e164[raw] {
-            parsed = cached
+        if let cached = context.lastE164, cached.raw == raw {
+            parsed = cached.parsed
         } else {
             parsed = Result { () throws(NormalizationError) in try Self.e164(raw, country: country) }
-            context.e164[raw] = parsed
+            context.lastE164 = (raw, parsed)
         }
         let e164 = try parsed.get()
         switch platform {
