@@ -14,6 +14,9 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// Bit `d`: the open container at depth `d + 1` already has a member (so the next one needs a
     /// comma). A bit set instead of a stack: no allocation, no bounds checks.
     private var hasMembers: UInt64 = 0
+    /// The innermost open container's bit in `hasMembers` (`1 << (depth - 1)`), kept rather than
+    /// shifted out of `depth` on every member; 0 outside any container.
+    private var currentBit: UInt64 = 0
     private var depth = 0
 
     /// Containers nest at most this deep.
@@ -38,6 +41,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     public mutating func reset() {
         count = 0
         hasMembers = 0
+        currentBit = 0
         depth = 0
     }
 
@@ -109,13 +113,10 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     // MARK: Structure
 
-    private var currentBit: UInt64 { 1 << UInt64(depth - 1) }
-
-    /// Writes the comma before a member or element when its container already has one; room for
-    /// one byte must have been reserved.
+    /// Writes the comma before a member or element when its container already has one (nothing
+    /// outside any container, where `currentBit` is 0); room for one byte must have been reserved.
     @inline(__always)
     private mutating func separator() {
-        guard depth > 0 else { return }
         if hasMembers & currentBit != 0 { put(UInt8(ascii: ",")) }
         hasMembers |= currentBit
     }
@@ -126,6 +127,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         put(bracket)
         precondition(depth < Self.maximumDepth, "JSONWriter nests at most \(Self.maximumDepth) containers")
         depth += 1
+        currentBit = currentBit == 0 ? 1 : currentBit << 1
         hasMembers &= ~currentBit
     }
 
@@ -133,6 +135,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         reserve(1)
         put(bracket)
         depth -= 1
+        currentBit >>= 1
     }
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
