@@ -163,23 +163,9 @@ let sharedHashedUserDataFields: [(key: StaticString, field: IdentityField)] = [
 struct UserDataKeys: OptionSet {
     let rawValue: UInt32
 
-    /// The key of one identity field.
+    /// The key of one identity field: bits 0–10, by the field's position in `allCases`.
     init(_ field: IdentityField) {
-        let bit: UInt32 =
-            switch field {
-            case .email: 0
-            case .phone: 1
-            case .firstName: 2
-            case .lastName: 3
-            case .city: 4
-            case .state: 5
-            case .postalCode: 6
-            case .country: 7
-            case .dateOfBirth: 8
-            case .gender: 9
-            case .externalID: 10
-            }
-        rawValue = 1 << bit
+        rawValue = 1 << field.ordinal
     }
 
     init(rawValue: UInt32) {

@@ -455,8 +455,8 @@ private enum RuleSlots {
 }
 
 extension IdentityField {
-    /// The case's position in `allCases`.
-    var ordinal: Int {
+    /// The case's position in `allCases` (for tables and bit sets indexed by field).
+    public var ordinal: Int {
         switch self {
         case .email: 0
         case .phone: 1
