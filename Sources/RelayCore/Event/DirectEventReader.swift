@@ -136,74 +136,32 @@ struct DirectEventReader {
         return OrderEvent.Item(sku: sku, name: name, category: category, brand: brand, quantity: quantity, price: price)
     }
 
-    private static let customerNames = MemberNames([
-        "id", "email", "phone", "first_name", "last_name", "date_of_birth", "gender", "city", "state", "postal_code",
-        "country",
-    ])
+    private static let customerNames = MemberNames(OrderEvent.Customer.memberNames)
 
     private mutating func customer() throws(GiveUp) -> OrderEvent.Customer {
         var customer = OrderEvent.Customer()
         try object(depth: 2, names: Self.customerNames) { reader, member throws(GiveUp) in
-            let field = try reader.pii(maximumLength: OrderEventDecoder.maximumCustomerFieldLength)
-            switch member {
-            case 0: customer.id = field
-            case 1: customer.email = field
-            case 2: customer.phone = field
-            case 3: customer.firstName = field
-            case 4: customer.lastName = field
-            case 5: customer.dateOfBirth = field
-            case 6: customer.gender = field
-            case 7: customer.city = field
-            case 8: customer.state = field
-            case 9: customer.postalCode = field
-            default: customer.country = field
-            }
+            customer.setMember(member, to: try reader.pii(maximumLength: OrderEventDecoder.maximumCustomerFieldLength))
         }
         return customer
     }
 
-    private static let contextNames = MemberNames([
-        "ip", "user_agent", "page_url", "fbp", "fbc", "ttclid", "ttp", "gclid", "gbraid", "wbraid", "epik",
-        "sc_click_id", "sc_cookie1",
-    ])
+    private static let contextNames = MemberNames(OrderEvent.Context.memberNames)
 
     private mutating func context() throws(GiveUp) -> OrderEvent.Context {
         var context = OrderEvent.Context()
         try object(depth: 2, names: Self.contextNames) { reader, member throws(GiveUp) in
-            let field = try reader.pii(maximumLength: OrderEventDecoder.maximumContextFieldLength)
-            switch member {
-            case 0: context.ip = field
-            case 1: context.userAgent = field
-            case 2: context.pageURL = field
-            case 3: context.fbp = field
-            case 4: context.fbc = field
-            case 5: context.ttclid = field
-            case 6: context.ttp = field
-            case 7: context.gclid = field
-            case 8: context.gbraid = field
-            case 9: context.wbraid = field
-            case 10: context.epik = field
-            case 11: context.scClickID = field
-            default: context.scCookie1 = field
-            }
+            context.setMember(member, to: try reader.pii(maximumLength: OrderEventDecoder.maximumContextFieldLength))
         }
         return context
     }
 
-    private static let consentNames = MemberNames([
-        "marketing", "ad_user_data", "ad_personalization", "limited_data_use",
-    ])
+    private static let consentNames = MemberNames(OrderEvent.Consent.memberNames)
 
     private mutating func consent() throws(GiveUp) -> OrderEvent.Consent {
         var consent = OrderEvent.Consent()
         try object(depth: 2, names: Self.consentNames) { reader, member throws(GiveUp) in
-            let flag = try reader.optionalBool()
-            switch member {
-            case 0: consent.marketing = flag
-            case 1: consent.adUserData = flag
-            case 2: consent.adPersonalization = flag
-            default: consent.limitedDataUse = flag
-            }
+            consent.setMember(member, to: try reader.optionalBool())
         }
         return consent
     }

@@ -105,6 +105,81 @@ public struct OrderEvent: Sendable, Equatable {
     }
 }
 
+// The contract's member names of each nested object, in schema order, and where each one's value
+// goes: one table that both decoding paths (the JSON tree and `DirectEventReader`) read, so a
+// new member is added in one place. The setters are inlined: the direct reader calls one per
+// member on every record (not inlined, they cost ~900 instructions per order).
+
+extension OrderEvent.Customer {
+    /// The `customer` members, in schema order; ``setMember(_:to:)`` takes the same indices.
+    static let memberNames: [StaticString] = [
+        "id", "email", "phone", "first_name", "last_name", "date_of_birth", "gender", "city", "state", "postal_code",
+        "country",
+    ]
+
+    /// Sets the field of ``memberNames``[`member`].
+    @inline(__always)
+    mutating func setMember(_ member: Int, to value: RawPII?) {
+        switch member {
+        case 0: id = value
+        case 1: email = value
+        case 2: phone = value
+        case 3: firstName = value
+        case 4: lastName = value
+        case 5: dateOfBirth = value
+        case 6: gender = value
+        case 7: city = value
+        case 8: state = value
+        case 9: postalCode = value
+        default: country = value
+        }
+    }
+}
+
+extension OrderEvent.Context {
+    /// The `context` members, in schema order; ``setMember(_:to:)`` takes the same indices.
+    static let memberNames: [StaticString] = [
+        "ip", "user_agent", "page_url", "fbp", "fbc", "ttclid", "ttp", "gclid", "gbraid", "wbraid", "epik",
+        "sc_click_id", "sc_cookie1",
+    ]
+
+    /// Sets the field of ``memberNames``[`member`].
+    @inline(__always)
+    mutating func setMember(_ member: Int, to value: RawPII?) {
+        switch member {
+        case 0: ip = value
+        case 1: userAgent = value
+        case 2: pageURL = value
+        case 3: fbp = value
+        case 4: fbc = value
+        case 5: ttclid = value
+        case 6: ttp = value
+        case 7: gclid = value
+        case 8: gbraid = value
+        case 9: wbraid = value
+        case 10: epik = value
+        case 11: scClickID = value
+        default: scCookie1 = value
+        }
+    }
+}
+
+extension OrderEvent.Consent {
+    /// The `consent` members, in schema order; ``setMember(_:to:)`` takes the same indices.
+    static let memberNames: [StaticString] = ["marketing", "ad_user_data", "ad_personalization", "limited_data_use"]
+
+    /// Sets the field of ``memberNames``[`member`].
+    @inline(__always)
+    mutating func setMember(_ member: Int, to value: Bool?) {
+        switch member {
+        case 0: marketing = value
+        case 1: adUserData = value
+        case 2: adPersonalization = value
+        default: limitedDataUse = value
+        }
+    }
+}
+
 /// An instant parsed from an RFC 3339 timestamp.
 public struct Timestamp: Sendable, Equatable, Comparable, Hashable {
     /// Seconds since the Unix epoch (UTC), rounded down.

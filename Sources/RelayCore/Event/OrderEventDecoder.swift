@@ -96,46 +96,25 @@ public struct OrderEventDecoder: Sendable {
         }
         if let customerValue = root["customer"], !customerValue.isNull {
             let object = try reader.object(customerValue, at: "/customer")
-            func field(_ name: String) throws(OrderEventDecodingError) -> RawPII? {
-                try reader.pii(object, name, at: "/customer", maximumLength: Self.maximumCustomerFieldLength)
+            for (member, name) in OrderEvent.Customer.memberNames.enumerated() {
+                event.customer.setMember(
+                    member,
+                    to: try reader.pii(object, "\(name)", at: "/customer", maximumLength: Self.maximumCustomerFieldLength))
             }
-            event.customer.id = try field("id")
-            event.customer.email = try field("email")
-            event.customer.phone = try field("phone")
-            event.customer.firstName = try field("first_name")
-            event.customer.lastName = try field("last_name")
-            event.customer.dateOfBirth = try field("date_of_birth")
-            event.customer.gender = try field("gender")
-            event.customer.city = try field("city")
-            event.customer.state = try field("state")
-            event.customer.postalCode = try field("postal_code")
-            event.customer.country = try field("country")
         }
         if let contextValue = root["context"], !contextValue.isNull {
             let object = try reader.object(contextValue, at: "/context")
-            func field(_ name: String) throws(OrderEventDecodingError) -> RawPII? {
-                try reader.pii(object, name, at: "/context", maximumLength: Self.maximumContextFieldLength)
+            for (member, name) in OrderEvent.Context.memberNames.enumerated() {
+                event.context.setMember(
+                    member,
+                    to: try reader.pii(object, "\(name)", at: "/context", maximumLength: Self.maximumContextFieldLength))
             }
-            event.context.ip = try field("ip")
-            event.context.userAgent = try field("user_agent")
-            event.context.pageURL = try field("page_url")
-            event.context.fbp = try field("fbp")
-            event.context.fbc = try field("fbc")
-            event.context.ttclid = try field("ttclid")
-            event.context.ttp = try field("ttp")
-            event.context.gclid = try field("gclid")
-            event.context.gbraid = try field("gbraid")
-            event.context.wbraid = try field("wbraid")
-            event.context.epik = try field("epik")
-            event.context.scClickID = try field("sc_click_id")
-            event.context.scCookie1 = try field("sc_cookie1")
         }
         if let consentValue = root["consent"], !consentValue.isNull {
             let object = try reader.object(consentValue, at: "/consent")
-            event.consent.marketing = try reader.optionalBool(object, "marketing", at: "/consent")
-            event.consent.adUserData = try reader.optionalBool(object, "ad_user_data", at: "/consent")
-            event.consent.adPersonalization = try reader.optionalBool(object, "ad_personalization", at: "/consent")
-            event.consent.limitedDataUse = try reader.optionalBool(object, "limited_data_use", at: "/consent")
+            for (member, name) in OrderEvent.Consent.memberNames.enumerated() {
+                event.consent.setMember(member, to: try reader.optionalBool(object, "\(name)", at: "/consent"))
+            }
         }
         return event
     }
