@@ -3,7 +3,9 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
+#include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -31,11 +33,77 @@ char TrunkPrefixForShortcut(int country_code) {
     }
 }
 
+// The calling code of a default region whose national numbers the shortcut reads (GB, DE, FR,
+// NL: trunk prefix 0, international prefix 00), or 0.
+int TrunkZeroRegionCallingCode(const char *region) {
+    if (region == nullptr) return 0;
+    if (std::strcmp(region, "GB") == 0) return 44;
+    if (std::strcmp(region, "DE") == 0) return 49;
+    if (std::strcmp(region, "FR") == 0) return 33;
+    if (std::strcmp(region, "NL") == 0) return 31;
+    return 0;
+}
+
+// libphonenumber's ExtractCountryCode takes the first 1-3 digit prefix that is a calling code.
+// The only one-digit codes are 1 and 7, and 3 and 4 are not codes, so for the calling codes the
+// shortcut handles the answer is read off the first digits, without GetRegionCodeForCountryCode
+// (which builds a list of strings per call: a third of the shortcut's cost). Returns the code and
+// its length, or 0 when the number does not start with one of those codes.
+int ShortcutCallingCode(const char *digits, size_t count, size_t *length) {
+    if (count > 1 && digits[0] == '1') {
+        *length = 1;
+        return 1;
+    }
+    if (count > 2) {
+        const int code = (digits[0] - '0') * 10 + (digits[1] - '0');
+        if (code == 44 || code == 49 || code == 33 || code == 31) {
+            *length = 2;
+            return code;
+        }
+    }
+    return 0;
+}
+
+// Whether a number of `country_code` whose national significant number has `length` digits is
+// possible, as IsPossibleNumber (or, with `strict`, IsPossibleNumberWithReason == IS_POSSIBLE)
+// answers it. libphonenumber's answer depends on nothing else: TestNumberLength compares the
+// length with the plan's possible lengths (type UNKNOWN). Each answer is asked of libphonenumber
+// once and kept; the table is shared by all threads (an answer is written whole, and two threads
+// that race write the same answer).
+bool PossibleForShortcut(const PhoneNumberUtil *util, int country_code, size_t length, bool strict) {
+    static std::atomic<int8_t> answers[5][17][2];  // calling code slot, NSN length, strict; 0: not asked yet
+    int slot;
+    switch (country_code) {
+    case 1: slot = 0; break;
+    case 44: slot = 1; break;
+    case 49: slot = 2; break;
+    case 33: slot = 3; break;
+    case 31: slot = 4; break;
+    default: return false;
+    }
+    if (length == 0 || length > 16) return false;
+    std::atomic<int8_t> &answer = answers[slot][length][strict ? 1 : 0];
+    int8_t known = answer.load(std::memory_order_relaxed);
+    if (known == 0) {
+        // Any national significant number of that length gets the same answer: 55…5.
+        uint64_t representative = 0;
+        for (size_t i = 0; i < length; ++i) representative = representative * 10 + 5;
+        PhoneNumber candidate;
+        candidate.set_country_code(country_code);
+        candidate.set_national_number(representative);
+        const bool possible = strict ? util->IsPossibleNumberWithReason(candidate) == PhoneNumberUtil::IS_POSSIBLE
+                                     : util->IsPossibleNumber(candidate);
+        known = possible ? 1 : 2;
+        answer.store(known, std::memory_order_relaxed);
+    }
+    return known == 1;
+}
+
 // The E.164 form of the shapes most orders carry, computed without libphonenumber's regular
 // expressions (ParseHelper costs tens of microseconds per number; most of an order's CPU):
 //   - "+<country code><number>" with digits and the separators " -.()", for the calling codes
-//     above, when the number does not start with the trunk prefix or 0;
-//   - a NANP number read in US or CA: ten digits, the first 2-9, optionally after a 1;
+//     above, when the number does not start with the trunk prefix or 0 (or is ten NANP digits);
+//   - a NANP number read in US or CA: ten digits (not "011…"), or eleven starting with 1 (not "11…");
 //   - a national number read in GB, DE, FR or NL, with or without its trunk 0, or one written
 //     with their international prefix 00.
 // The result is what Parse + IsPossibleNumber + Format(E164) give for such input (the same
@@ -63,10 +131,8 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     int country_code = 0;
     size_t national_start = 0;
     bool strict_length = false;
-    const bool trunkZeroRegion = default_region != nullptr &&
-        (std::strcmp(default_region, "GB") == 0 || std::strcmp(default_region, "DE") == 0 ||
-         std::strcmp(default_region, "FR") == 0 || std::strcmp(default_region, "NL") == 0);
-    if (!plus && trunkZeroRegion && count > 3 && digits[0] == '0' && digits[1] == '0' && digits[2] != '0') {
+    const int trunk_zero_code = TrunkZeroRegionCallingCode(default_region);
+    if (!plus && trunk_zero_code != 0 && count > 3 && digits[0] == '0' && digits[1] == '0' && digits[2] != '0') {
         // "00" is the international prefix of these four plans: libphonenumber strips it (unless
         // a 0 follows) and reads the rest exactly as after a "+".
         std::memmove(digits, digits + 2, count - 2);
@@ -74,39 +140,36 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
         plus = true;
     }
     if (plus) {
-        // libphonenumber's ExtractCountryCode: the first 1-3 digit prefix that is a calling code.
         if (count < 2 || digits[0] == '0') return 0;
-        for (size_t length = 1; length <= 3 && length < count; ++length) {
-            int candidate = 0;
-            for (size_t i = 0; i < length; ++i) candidate = candidate * 10 + (digits[i] - '0');
-            std::string region;
-            util->GetRegionCodeForCountryCode(candidate, &region);
-            if (region != "ZZ") {
-                country_code = candidate;
-                national_start = length;
-                break;
-            }
-        }
+        country_code = ShortcutCallingCode(digits, count, &national_start);
         const char trunk = TrunkPrefixForShortcut(country_code);
         if (trunk == 0) return 0;
         const char first = digits[national_start];
-        if (first == '0' || first == trunk) return 0;
+        // libphonenumber reads ten NANP digits after "+1" as the national number whatever they
+        // start with (a leading 0 kept as an "italian leading zero"); other numbers that start
+        // with the trunk prefix or 0 go to the full parse.
+        const bool nanp_ten_digits = country_code == 1 && count - national_start == 10;
+        if (!nanp_ten_digits && (first == '0' || first == trunk)) return 0;
     } else if (default_region == nullptr) {
         return 0;
     } else if (std::strcmp(default_region, "US") == 0 || std::strcmp(default_region, "CA") == 0) {
-        // Eleven digits starting with 1 are too long for the plan, so libphonenumber reads the 1
-        // as the country code whatever follows.
-        if (count == 11 && digits[0] == '1') national_start = 1;
-        if (count - national_start != 10 || digits[national_start] < '2') return 0;
+        // Ten digits are the national number whatever they start with, except "011…", the
+        // international prefix. Eleven digits starting with 1 are too long for the plan, so
+        // libphonenumber reads the 1 as the country code, unless "11" follows (full parse).
+        if (count == 11 && digits[0] == '1') {
+            if (digits[1] == '1') return 0;
+            national_start = 1;
+        } else if (count != 10 || (digits[0] == '0' && digits[1] == '1' && digits[2] == '1')) {
+            return 0;
+        }
         country_code = 1;
-    } else if (trunkZeroRegion) {
+    } else if (trunk_zero_code != 0) {
         // No national significant number in these plans starts with 0, so libphonenumber always
         // strips a single trunk 0 when what remains has a possible length ("00" is the
         // international prefix: full parse). A number that starts with the country code's
         // digits may be read as international by libphonenumber: full parse.
-        country_code = util->GetCountryCodeForRegion(default_region);
-        const std::string code = std::to_string(country_code);
-        if (count < 3 || digits[1] == '0' || std::strncmp(digits, code.c_str(), code.size()) == 0) return 0;
+        country_code = trunk_zero_code;
+        if (count < 3 || digits[1] == '0' || (digits[0] - '0') * 10 + (digits[1] - '0') == country_code) return 0;
         if (digits[0] == '0') {
             national_start = 1;
             strict_length = true;
@@ -116,19 +179,15 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     }
     const size_t national_length = count - national_start;
     if (national_length == 0 || national_length > 15) return 0;
-    uint64_t national_number = 0;
-    for (size_t i = national_start; i < count; ++i) national_number = national_number * 10 + (digits[i] - '0');
-    PhoneNumber candidate;
-    candidate.set_country_code(country_code);
-    candidate.set_national_number(national_number);
     // libphonenumber keeps the trunk prefix unless the rest is possible outright (not "local only").
-    if (strict_length ? util->IsPossibleNumberWithReason(candidate) != PhoneNumberUtil::IS_POSSIBLE
-                      : !util->IsPossibleNumber(candidate))
-        return 0;
-    std::string formatted;
-    util->Format(candidate, PhoneNumberUtil::E164, &formatted);
-    const int written = CopyOut(formatted, output, capacity);
-    return written > 0 ? written : 0;
+    // The national significant number is exactly the national digits (a leading 0 only for NANP,
+    // where libphonenumber keeps it as an italian leading zero).
+    if (!PossibleForShortcut(util, country_code, national_length, strict_length)) return 0;
+    // Format(E164) is "+", the calling code and the national significant number (no extension):
+    // written directly, without Format's string building.
+    const int written = std::snprintf(output, capacity, "+%d%.*s", country_code, static_cast<int>(national_length),
+                                      digits + national_start);
+    return written > 0 && static_cast<size_t>(written) < capacity ? written : 0;
 }
 
 }  // namespace

@@ -220,38 +220,80 @@ public struct IdentityNormalizer: Sendable {
 
     /// The number in E.164 with `+`: what every platform's phone rule starts from.
     static func e164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
-        var text: String
-        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
-            // ASCII (the usual case): letters and the "(0)" trunk marker found byte by byte.
-            var bytes = Array(raw.utf8)
-            guard !bytes.contains(where: { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
-                throw NormalizationError("phone number contains letters")
-            }
-            var index = 0
-            while index + 2 < bytes.count {
-                if bytes[index] == UInt8(ascii: "("), bytes[index + 1] == UInt8(ascii: "0"), bytes[index + 2] == UInt8(ascii: ")") {
-                    bytes.removeSubrange(index..<index + 3)
-                } else {
-                    index += 1
-                }
-            }
-            text = String(decoding: bytes, as: UTF8.self)
-        } else {
-            guard !raw.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else {
-                throw NormalizationError("phone number contains letters")
-            }
-            text = raw.replacing("(0)", with: "")
+        // ASCII (the usual case): read byte by byte into a stack buffer.
+        if let ascii = raw.utf8.withContiguousStorageIfAvailable({ asciiE164($0, country: country) }), let ascii {
+            return try ascii.get()
         }
+        return try unicodeE164(raw, country: country)
+    }
+
+    /// The E.164 rule for any input (``asciiE164(_:country:)`` is its fast path for ASCII input).
+    static func unicodeE164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        guard !raw.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else {
+            throw NormalizationError("phone number contains letters")
+        }
+        var text = raw.replacing("(0)", with: "")
         let trimmed = text.trimmingWhitespace()
         // "00" is the international prefix in most of the world; without a region, read it as "+".
         if country == nil, trimmed.hasPrefix("00") { text = "+" + trimmed.dropFirst(2) }
-        guard let e164 = PhoneNumberFormatter.e164(text, region: country?.alpha2) else {
+        return try formatted(PhoneNumberFormatter.e164(text, region: country?.alpha2), country: country)
+    }
+
+    private static func formatted(_ e164: String?, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        guard let e164 else {
             throw NormalizationError(
                 country == nil
                     ? "not an international phone number, and customer.country is unknown"
                     : "not a possible phone number for the customer's country")
         }
         return e164
+    }
+
+    /// ``e164(_:country:)`` for ASCII text, with the same steps on bytes: letters refused, every
+    /// `(0)` trunk marker removed, and without a region a leading `00` read as `+` (after
+    /// trimming). `nil` when the text is not ASCII.
+    private static func asciiE164(
+        _ bytes: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?
+    ) -> Result<String, NormalizationError>? {
+        for byte in bytes {
+            guard byte < 0x80 else { return nil }
+            if (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) {
+                return .failure(NormalizationError("phone number contains letters"))
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { text in
+            var count = 0
+            var index = 0
+            while index < bytes.count {
+                if index + 2 < bytes.count, bytes[index] == UInt8(ascii: "("), bytes[index + 1] == UInt8(ascii: "0"),
+                    bytes[index + 2] == UInt8(ascii: ")")
+                {
+                    index += 3
+                    continue
+                }
+                text[count] = bytes[index]
+                count += 1
+                index += 1
+            }
+            var start = 0
+            if country == nil {
+                var first = 0
+                var end = count
+                while first < end, LatinRules.isASCIIWhitespace(text[first]) { first += 1 }
+                while end > first, LatinRules.isASCIIWhitespace(text[end - 1]) { end -= 1 }
+                // "00" is the international prefix in most of the world; without a region, read it as "+".
+                if end - first >= 2, text[first] == UInt8(ascii: "0"), text[first + 1] == UInt8(ascii: "0") {
+                    start = first + 1
+                    text[start] = UInt8(ascii: "+")
+                    count = end
+                }
+            }
+            text[count] = 0
+            let cString = UnsafeRawPointer(text.baseAddress! + start).assumingMemoryBound(to: CChar.self)
+            return Result { () throws(NormalizationError) in
+                try formatted(PhoneNumberFormatter.e164(cString: cString, region: country?.alpha2), country: country)
+            }
+        }
     }
 
     /// Lowercase, punctuation removed, UTF-8 letters kept (`Valéry` → `valéry`) [§1 fn/ln].

@@ -9,6 +9,8 @@ enum LatinRules {
 
     static func lowercased(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
 
+    static func uppercased(_ byte: UInt8) -> UInt8 { (0x61...0x7A).contains(byte) ? byte & ~0x20 : byte }
+
     /// One unit of Latin-script text: an ASCII byte, or a precomposed Latin letter as its
     /// lowercase form.
     enum Unit {

@@ -8,24 +8,42 @@ import CPhoneNumber
 enum PhoneNumberFormatter {
     /// `nil` when the text is not a possible phone number for the region.
     static func e164(_ text: String, region: String?) -> String? {
+        text.withCString { e164(cString: $0, region: region) }
+    }
+
+    /// The same for NUL-terminated text (the normaliser passes it from a stack buffer).
+    static func e164(cString text: UnsafePointer<CChar>, region: String?) -> String? {
         format(text, region: region, through: relay_cshim_phone_format_e164)
     }
 
     /// The same through libphonenumber's full parse only: the reference for the shortcut
     /// ``e164(_:region:)`` takes for common shapes (tests compare the two).
     static func e164ThroughFullParse(_ text: String, region: String?) -> String? {
-        format(text, region: region, through: relay_cshim_phone_format_e164_parsed)
+        text.withCString { format($0, region: region, through: relay_cshim_phone_format_e164_parsed) }
     }
 
     private static func format(
-        _ text: String, region: String?,
+        _ text: UnsafePointer<CChar>, region: String?,
         through formatter: (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int) -> Int32
     ) -> String? {
-        var buffer = [CChar](repeating: 0, count: 32)
-        let length = buffer.withUnsafeMutableBufferPointer { output in
-            formatter(text, region?.uppercased(), output.baseAddress, output.count)
+        // E.164 is at most 16 characters: the stack is enough, and the result is usually a small
+        // (inline) String, so formatting allocates nothing.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { output in
+            let length = withRegionCode(region) { formatter(text, $0, output.baseAddress, output.count) }
+            guard length > 0 else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(start: output.baseAddress, count: Int(length)), as: UTF8.self)
         }
-        guard length > 0 else { return nil }
-        return buffer.withUnsafeBufferPointer { String(decoding: UnsafeRawBufferPointer($0).prefix(Int(length)), as: UTF8.self) }
+    }
+
+    /// Calls `body` with the region upper-cased as libphonenumber wants it (NUL-terminated), or
+    /// with `nil`. A two-letter ASCII code is upper-cased on the stack, without a new String.
+    private static func withRegionCode<Result>(_ region: String?, _ body: (UnsafePointer<CChar>?) -> Result) -> Result {
+        guard let region else { return body(nil) }
+        let utf8 = region.utf8
+        guard utf8.count == 2, let first = utf8.first, let last = utf8.last, first < 0x80, last < 0x80 else {
+            return region.uppercased().withCString(body)
+        }
+        var code: (UInt8, UInt8, UInt8) = (LatinRules.uppercased(first), LatinRules.uppercased(last), 0)
+        return withUnsafeBytes(of: &code) { body($0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
     }
 }

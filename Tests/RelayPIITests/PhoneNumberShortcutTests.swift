@@ -19,6 +19,9 @@ import Testing
         "0#########", "0##########", "0###########", "0## ### ####", "0 ## ## ## ##", "0#######", "0####", "00## ### ####",
         "#########", "##########", "###########", "44#########", "49##########", "33#########", "31#########", "1##########",
         "07### ### ###", "015# #######", "0800 ### ####", "0900######", "09## ######",
+        // NANP numbers whose first digit is 0 or 1, "011" (the international prefix) and "1" before them.
+        "0## ### ####", "1## ### ####", "011 ### ####", "011########", "1 0## ### ####", "1 1## ### ####", "1-011-###-####",
+        "+1 0## ### ####", "+1 1## ### ####", "+1 011 ### ####", "(0##) ###-####", "(1##) ###-####",
     ]
 
     @Test func shortcutAgreesWithTheFullParse() {
@@ -56,5 +59,34 @@ import Testing
                 }
             }
         }
+    }
+
+    /// The ASCII fast path of the normaliser's E.164 rule (bytes in a stack buffer) against the
+    /// rule for any input, on phone-like ASCII text: `(0)` markers, `00` prefixes, letters,
+    /// whitespace at either end, with and without the customer's country.
+    @Test func asciiPathAgreesWithTheGeneralRule() throws {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["(0)", "00", "+", " ", "\t", "-", "(", ")", "0", "1", "4", "7", "9", "44", "49", ".", "x", "/", "((0)0)", "(0"]
+        let countries: [CountryTable.Country?] = [nil] + ["us", "gb", "de", "fr", "nl", "it"].map { CountryTable.lookup($0) }
+        var compared = 0
+        var formatted = 0
+        for _ in 0..<4_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...9, using: &generator) {
+                text += pieces.randomElement(using: &generator)!
+                if Bool.random(using: &generator) {
+                    text += String((0..<Int.random(in: 1...5, using: &generator)).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+                }
+            }
+            for country in countries {
+                let fast = Result { () throws(NormalizationError) in try IdentityNormalizer.e164(text, country: country) }
+                let general = Result { () throws(NormalizationError) in try IdentityNormalizer.unicodeE164(text, country: country) }
+                #expect(fast == general, "\(text) in \(country?.alpha2 ?? "no country")")
+                compared += 1
+                if case .success = fast { formatted += 1 }
+            }
+        }
+        #expect(compared == 28_000)
+        #expect(formatted > 1_000)
     }
 }
