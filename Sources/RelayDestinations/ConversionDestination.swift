@@ -1,4 +1,5 @@
 import RelayCore
+import RelayCrypto
 import RelayHTTP
 import RelayPII
 
@@ -120,8 +121,8 @@ extension JSONWriter {
     mutating func identifier(_ identifier: borrowing NormalizedIdentifier) {
         switch identifier.transmission {
         case .sha256:
-            guard let digest = identifier.sha256 else { preconditionFailure("a hashed identifier without its digest") }
-            unescapedString(digest)
+            guard let digest = identifier.digest else { preconditionFailure("a hashed identifier without its digest") }
+            unescapedString(count: SHA256Digest.hexCount) { digest.writeHex(to: $0) }
         case .plain: string(identifier.normalized.unredactedValue)
         case .omit: preconditionFailure("an identifier without a wire value")
         }

@@ -6,15 +6,19 @@ import RelayCrypto
 /// `normalized` is still personal data, so it is a ``RawPII`` (redacted when printed).
 public struct NormalizedIdentifier: Sendable, Equatable {
     public let normalized: RawPII
-    /// SHA-256 hex of `normalized` when the platform wants it hashed, or the value as the shop sent
-    /// it when it already was a SHA-256 digest (never hashed twice).
-    public let sha256: String?
+    /// SHA-256 of `normalized` when the platform wants it hashed, or the value the shop sent when
+    /// it already was a SHA-256 digest (never hashed twice). Held inline: no 64-character string
+    /// per identifier; encoders write its digits straight into the request (``SHA256Digest/writeHex(to:)``).
+    public let digest: SHA256Digest?
     public let transmission: Transmission
+
+    /// ``digest`` as 64 lowercase hexadecimal digits.
+    public var sha256: String? { digest?.hex }
 
     /// Whether there is a ``wireValue`` to send, answered without copying it out.
     public var hasWireValue: Bool {
         switch transmission {
-        case .sha256: sha256 != nil
+        case .sha256: digest != nil
         case .plain: true
         case .omit: false
         }
@@ -90,7 +94,7 @@ public struct IdentityNormalizer: Sendable {
         // (Meta SDK `is_already_hashed`; destinations.md §6.5). Plain fields are never digests.
         if transmission == .sha256, SHA256.isHexDigest(raw) {
             let digest = raw.lowercased()
-            return NormalizedIdentifier(normalized: RawPII(digest), sha256: digest, transmission: .sha256)
+            return NormalizedIdentifier(normalized: RawPII(digest), digest: SHA256Digest(hex: digest), transmission: .sha256)
         }
         let country = context.country
         let normalized: String
@@ -113,9 +117,9 @@ public struct IdentityNormalizer: Sendable {
         switch transmission {
         case .sha256:
             return NormalizedIdentifier(
-                normalized: RawPII(normalized), sha256: SHA256.hexDigest(normalized), transmission: .sha256)
+                normalized: RawPII(normalized), digest: SHA256.digest(normalized), transmission: .sha256)
         case .plain, .omit:
-            return NormalizedIdentifier(normalized: RawPII(normalized), sha256: nil, transmission: transmission)
+            return NormalizedIdentifier(normalized: RawPII(normalized), digest: nil, transmission: transmission)
         }
     }
 

@@ -16,6 +16,24 @@ import Testing
         #expect(!SHA256.isHexDigest("abc"))
         #expect(!SHA256.isHexDigest(String(repeating: "g", count: 64)))
     }
+
+    /// A digest held inline reads back from its hexadecimal digits in either case, and nothing
+    /// else reads as one.
+    @Test func digestsRoundTripThroughTheirDigits() throws {
+        for text in ["", "abc", "jane@example.com", "zoë", String(repeating: "x", count: 1_000)] {
+            let digest = SHA256.digest(text)
+            #expect(digest.hex == SHA256.hexDigest(text))
+            #expect(SHA256Digest(hex: digest.hex) == digest)
+            #expect(SHA256Digest(hex: digest.hex.uppercased()) == digest)
+            #expect(SHA256Digest(hex: digest.hex)?.hex == digest.hex)
+        }
+        #expect(SHA256.digest("a") != SHA256.digest("b"))
+        let hex = SHA256.hexDigest("abc")
+        #expect(SHA256Digest(hex: String(hex.dropLast())) == nil)
+        #expect(SHA256Digest(hex: hex + "0") == nil)
+        #expect(SHA256Digest(hex: String(hex.dropLast()) + "g") == nil)
+        #expect(SHA256Digest(hex: "/" + String(hex.dropFirst())) == nil)
+    }
 }
 
 /// Each expectation names its rule in `destinations.md`.

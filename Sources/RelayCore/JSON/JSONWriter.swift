@@ -186,6 +186,21 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         }
     }
 
+    /// Writes a string of `count` bytes that `fill` writes in place, with nothing to escape (as
+    /// for ``unescapedString(_:)``): a value formatted straight into the output, such as a
+    /// digest's hexadecimal digits, with no `String` in between.
+    public mutating func unescapedString(count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+        reserve(count + 3)
+        separator()
+        storage[self.count] = UInt8(ascii: "\"")
+        fill(storage + self.count + 1)
+        assert(UnsafeBufferPointer(start: storage + self.count + 1, count: count).allSatisfy {
+            $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+        })
+        storage[self.count + count + 1] = UInt8(ascii: "\"")
+        self.count += count + 2
+    }
+
     public mutating func number(_ value: JSONNumber) {
         reserve(1)
         separator()
