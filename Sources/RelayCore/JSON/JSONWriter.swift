@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Appends JSON to a growable byte buffer, with no intermediate `String`s or `Foundation`.
 ///
 /// The writer does not track structure; callers emit separators through ``beginObject()``,
@@ -24,10 +32,18 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     public init(reservingCapacity capacity: Int = 1024) {
         self.capacity = max(capacity, 64)
-        storage = .allocate(capacity: self.capacity)
+        storage = Self.allocate(self.capacity)
     }
 
-    deinit { storage.deallocate() }
+    deinit { free(storage) }
+
+    /// Storage comes from `malloc` and grows with `realloc`: `UnsafeMutablePointer.allocate`
+    /// always takes the runtime's aligned path (`posix_memalign`), which costs more per call and
+    /// cannot grow a block in place.
+    private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
+        guard let block = malloc(capacity) else { fatalError("out of memory: JSONWriter needs \(capacity) bytes") }
+        return block.assumingMemoryBound(to: UInt8.self)
+    }
 
     /// The JSON written so far, as an array of exactly ``count`` bytes.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
@@ -55,10 +71,8 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     private mutating func grow(toAtLeast needed: Int) {
         let newCapacity = max(needed, capacity * 2)
-        let newStorage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newStorage.initialize(from: storage, count: count)
-        storage.deallocate()
-        storage = newStorage
+        guard let block = realloc(storage, newCapacity) else { fatalError("out of memory: JSONWriter needs \(newCapacity) bytes") }
+        storage = block.assumingMemoryBound(to: UInt8.self)
         capacity = newCapacity
     }
 
