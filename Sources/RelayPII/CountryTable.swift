@@ -29,22 +29,22 @@ enum CountryTable {
     /// The lookup key of ASCII text (lowercase, whitespace runs as one space, trimmed) byte by
     /// byte; `nil` for other text, which takes the Unicode path.
     private static func asciiFolded(_ text: String) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var pendingSpace = false
-        for byte in text.utf8 {
-            guard byte < 0x80 else { return nil }
-            if LatinRules.isASCIIWhitespace(byte) {
-                pendingSpace = !bytes.isEmpty
-                continue
+        ScratchBytes.with(capacity: text.utf8.count) { bytes -> String? in
+            var pendingSpace = false
+            for byte in text.utf8 {
+                guard byte < 0x80 else { return nil }
+                if LatinRules.isASCIIWhitespace(byte) {
+                    pendingSpace = bytes.count > 0
+                    continue
+                }
+                if pendingSpace {
+                    bytes.append(0x20)
+                    pendingSpace = false
+                }
+                bytes.append(LatinRules.lowercased(byte))
             }
-            if pendingSpace {
-                bytes.append(0x20)
-                pendingSpace = false
-            }
-            bytes.append(LatinRules.lowercased(byte))
+            return bytes.string()
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -362,20 +362,25 @@ public struct IdentityNormalizer: Sendable {
         guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         func isLowerLetter(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
-        var compact: [UInt8] = []
-        compact.reserveCapacity(utf8.count)
-        for byte in utf8 where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "-") {
-            compact.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 0x20 : byte)
+        return try ScratchBytes.with(capacity: utf8.count) { compact throws(NormalizationError) -> String in
+            for byte in utf8 where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "-") {
+                compact.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 0x20 : byte)
+            }
+            if country?.alpha2 == "us" || country == nil && compact.count >= 5 && compact.bytes.allSatisfy(isDigit) {
+                // In place: the digits only.
+                var digits = 0
+                for index in 0..<compact.count where isDigit(compact[index]) {
+                    compact[digits] = compact[index]
+                    digits += 1
+                }
+                guard digits == 5 || digits == 9 else { throw NormalizationError("not a US ZIP code") }
+                return compact.string(0..<5)
+            }
+            guard compact.count > 0, compact.bytes.allSatisfy({ isDigit($0) || isLowerLetter($0) }) else {
+                throw NormalizationError("postal code has characters other than letters and digits")
+            }
+            return compact.string()
         }
-        if country?.alpha2 == "us" || country == nil && compact.count >= 5 && compact.allSatisfy(isDigit) {
-            let digits = compact.filter(isDigit)
-            guard digits.count == 5 || digits.count == 9 else { throw NormalizationError("not a US ZIP code") }
-            return String(decoding: digits.prefix(5), as: UTF8.self)
-        }
-        guard !compact.isEmpty, compact.allSatisfy({ isDigit($0) || isLowerLetter($0) }) else {
-            throw NormalizationError("postal code has characters other than letters and digits")
-        }
-        return String(decoding: compact, as: UTF8.self)
     }
 
     /// The postal-code rule for any input (``asciiPostalCode(_:country:)`` is its fast path).

@@ -40,82 +40,95 @@ enum LatinRules {
         return scanned == true
     }
 
+    /// Output room for the rules below: a unit is at least one input byte and at most three
+    /// output bytes.
+    static func outputCapacity(_ raw: String) -> Int { raw.utf8.count * 3 }
+
     /// The email rule (trimmed by the caller): lowercase; for Google, whitespace removed and the
     /// gmail.com/googlemail.com local part without dots and `+tag`. Throws what the general rule
     /// throws.
     static func email(_ raw: String, google: Bool) throws(NormalizationError) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(raw.utf8.count)
-        var at = -1
-        var ats = 0
-        var whitespace = false
-        let accepted = scan(raw) { unit in
-            switch unit {
-            case .letter(let lower):
-                LatinScalars.appendUTF8(lower.scalar, to: &bytes)
-            case .ascii(let byte) where isASCIIWhitespace(byte):
-                if !google { whitespace = true }
-            case .ascii(let byte):
-                if byte == UInt8(ascii: "@") {
-                    ats += 1
-                    at = bytes.count
+        try ScratchBytes.with(capacity: outputCapacity(raw)) { bytes throws(NormalizationError) -> String? in
+            var at = -1
+            var ats = 0
+            var whitespace = false
+            let accepted = scan(raw) { unit in
+                switch unit {
+                case .letter(let lower):
+                    bytes.appendUTF8(lower.scalar)
+                case .ascii(let byte) where isASCIIWhitespace(byte):
+                    if !google { whitespace = true }
+                case .ascii(let byte):
+                    if byte == UInt8(ascii: "@") {
+                        ats += 1
+                        at = bytes.count
+                    }
+                    bytes.append(lowercased(byte))
                 }
-                bytes.append(lowercased(byte))
             }
+            guard accepted else { return nil }
+            guard !whitespace, ats == 1, at > 0 else { throw NormalizationError("not an email address") }
+            let domain = bytes.bytes[(at + 1)...]
+            guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".") else {
+                throw NormalizationError("not an email address")
+            }
+            if google, domain.elementsEqual("gmail.com".utf8) || domain.elementsEqual("googlemail.com".utf8) {
+                // In place: the local part up to a "+", without dots, then "@" and the domain.
+                let local = bytes.bytes[..<at]
+                let localEnd = local.firstIndex(of: UInt8(ascii: "+")) ?? at
+                var written = 0
+                for index in 0..<localEnd where bytes[index] != UInt8(ascii: ".") {
+                    bytes[written] = bytes[index]
+                    written += 1
+                }
+                guard written > 0 else { throw NormalizationError("not an email address") }
+                for index in at..<bytes.count {
+                    bytes[written] = bytes[index]
+                    written += 1
+                }
+                bytes.truncate(to: written)
+            }
+            return bytes.string()
         }
-        guard accepted else { return nil }
-        guard !whitespace, ats == 1, at > 0 else { throw NormalizationError("not an email address") }
-        let domain = bytes[(at + 1)...]
-        guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".") else {
-            throw NormalizationError("not an email address")
-        }
-        if google, domain.elementsEqual("gmail.com".utf8) || domain.elementsEqual("googlemail.com".utf8) {
-            var local = bytes[..<at]
-            if let plus = local.firstIndex(of: UInt8(ascii: "+")) { local = local[..<plus] }
-            let kept = local.filter { $0 != UInt8(ascii: ".") }
-            guard !kept.isEmpty else { throw NormalizationError("not an email address") }
-            return String(decoding: kept + [UInt8(ascii: "@")] + domain, as: UTF8.self)
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The name rule: lowercase, punctuation and symbols removed, then trimmed.
     static func name(_ raw: String) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(raw.utf8.count)
-        let accepted = scan(raw) { unit in
-            switch unit {
-            case .letter(let lower):
-                if !lower.isPunctuationOrSymbol { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
-            case .ascii(let byte):
-                // ASCII punctuation and symbols: everything printable that is not a letter, digit or space.
-                let isLetterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                if isLetterOrDigit || isASCIIWhitespace(byte) || byte < 0x20 || byte == 0x7F { bytes.append(lowercased(byte)) }
+        ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
+            let accepted = scan(raw) { unit in
+                switch unit {
+                case .letter(let lower):
+                    if !lower.isPunctuationOrSymbol { bytes.appendUTF8(lower.scalar) }
+                case .ascii(let byte):
+                    // ASCII punctuation and symbols: everything printable that is not a letter, digit or space.
+                    let isLetterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    if isLetterOrDigit || isASCIIWhitespace(byte) || byte < 0x20 || byte == 0x7F { bytes.append(lowercased(byte)) }
+                }
             }
+            guard accepted else { return nil }
+            var start = 0
+            var end = bytes.count
+            while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
+            while end > start, isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
+            return bytes.string(start..<end)
         }
-        guard accepted else { return nil }
-        var start = 0
-        var end = bytes.count
-        while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
-        while end > start, isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// The letters-only rule (cities, states): lowercase letters, nothing else.
     static func lettersOnly(_ raw: String) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(raw.utf8.count)
-        let accepted = scan(raw) { unit in
-            switch unit {
-            case .letter(let lower):
-                if lower.isAlphabetic { LatinScalars.appendUTF8(lower.scalar, to: &bytes) }
-            case .ascii(let byte):
-                let lower = lowercased(byte)
-                if (0x61...0x7A).contains(lower) { bytes.append(lower) }
+        ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
+            let accepted = scan(raw) { unit in
+                switch unit {
+                case .letter(let lower):
+                    if lower.isAlphabetic { bytes.appendUTF8(lower.scalar) }
+                case .ascii(let byte):
+                    let lower = lowercased(byte)
+                    if (0x61...0x7A).contains(lower) { bytes.append(lower) }
+                }
             }
+            guard accepted else { return nil }
+            return bytes.string()
         }
-        guard accepted else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
@@ -185,18 +198,5 @@ enum LatinScalars {
             return (UInt32(lead & 0x0F) << 12 | UInt32(input[index + 1] & 0x3F) << 6 | UInt32(input[index + 2] & 0x3F), 3)
         }
         return nil
-    }
-
-    static func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
-        if scalar < 0x80 {
-            bytes.append(UInt8(scalar))
-        } else if scalar < 0x800 {
-            bytes.append(0xC0 | UInt8(scalar >> 6))
-            bytes.append(0x80 | UInt8(scalar & 0x3F))
-        } else {
-            bytes.append(0xE0 | UInt8(scalar >> 12))
-            bytes.append(0x80 | UInt8(scalar >> 6 & 0x3F))
-            bytes.append(0x80 | UInt8(scalar & 0x3F))
-        }
     }
 }
