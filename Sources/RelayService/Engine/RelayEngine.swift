@@ -48,19 +48,44 @@ public final class RelayEngine: Sendable {
     private let shutdownRequested = Atomic<Bool>(false)
     private let queues: [BatchQueue]
 
-    /// Events of one destination's batch, with what is needed to settle or re-route each.
-    struct PendingDelivery: Sendable {
-        var position: RecordPosition
-        var generation: UInt64
-        var eventID: String
-        var orderID: String
-        var payload: [UInt8]
-        var source: SourceRecord
+    /// One admitted record: what is needed to settle it or re-route it, shared by its entries in
+    /// every destination's batch (one reference per entry rather than a copy of each of its
+    /// strings and buffers, each retained and released per destination).
+    final class AdmittedRecord: Sendable {
+        let position: RecordPosition
+        let generation: UInt64
+        let eventID: String
+        let orderID: String
+        let source: SourceRecord
         /// The envelope the record carried when it came from the retry topic.
-        var previous: RetryEnvelope?
+        let previous: RetryEnvelope?
+
+        init(
+            position: RecordPosition, generation: UInt64, eventID: String, orderID: String, source: SourceRecord,
+            previous: RetryEnvelope?
+        ) {
+            self.position = position
+            self.generation = generation
+            self.eventID = eventID
+            self.orderID = orderID
+            self.source = source
+            self.previous = previous
+        }
+    }
+
+    /// One event in one destination's batch: its record and its encoding for that destination.
+    struct PendingDelivery: Sendable {
+        var record: AdmittedRecord
+        var payload: [UInt8]
         /// Memory this entry accounts for: its payload, its share of the source record, and a
         /// fixed allowance for the bookkeeping around it.
         var chargedBytes: Int
+
+        var position: RecordPosition { record.position }
+        var eventID: String { record.eventID }
+        var orderID: String { record.orderID }
+        var source: SourceRecord { record.source }
+        var previous: RetryEnvelope? { record.previous }
     }
 
     /// The original record, kept to write it unchanged to the retry topic if needed.
@@ -407,13 +432,14 @@ public final class RelayEngine: Sendable {
                 state.dirty.insert(topicPartition)
                 var ready: [(Int, [PendingDelivery])] = []
                 let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
+                let record = AdmittedRecord(
+                    position: position, generation: generation, eventID: eventID, orderID: orderID, source: source,
+                    previous: previous)
                 for send in sends {
                     state.inFlight[send.lane] += 1
                     let charged = send.payload.count + sourceShare + Self.bookkeepingBytesPerEntry
                     state.inFlightBytes += charged
-                    let pending = PendingDelivery(
-                        position: position, generation: generation, eventID: eventID, orderID: orderID,
-                        payload: send.payload, source: source, previous: previous, chargedBytes: charged)
+                    let pending = PendingDelivery(record: record, payload: send.payload, chargedBytes: charged)
                     if let closed = state.batches[send.lane].append(pending, bytes: send.payload.count, now: now) {
                         ready.append((send.lane, closed))
                     }
@@ -566,6 +592,8 @@ public final class RelayEngine: Sendable {
                     releaseMemory = true
                 }
             }
+            // The usual turn: nothing paused, nothing to pause (no sets built per turn).
+            if !state.backpressure, state.held.isEmpty, state.paused.isEmpty { return ([], [], state.inFlightBytes) }
             let desired = (state.backpressure ? Set(state.partitions.keys) : []).union(state.held.keys)
             let pause = desired.subtracting(state.paused)
             let resume = state.paused.subtracting(desired)
@@ -881,22 +909,50 @@ public final class RelayEngine: Sendable {
 
     /// Settles events of one lane: acknowledged by the destination or durably handed on.
     private func settle(_ entries: [PendingDelivery], lane: Int) {
-        settle(entries.map { ($0.position, $0.generation) }, lane: lane, bytes: entries.reduce(0) { $0 + $1.chargedBytes })
+        let bytes = entries.reduce(0) { $0 + $1.chargedBytes }
+        state.withLock { state in
+            var cursor = SettlementCursor()
+            for entry in entries { cursor.settle(entry.record.position, generation: entry.record.generation, in: &state) }
+            state.inFlight[lane] -= entries.count
+            state.inFlightBytes -= bytes
+        }
+        signal.broadcast()
     }
 
     private func settle(_ positions: [(RecordPosition, UInt64)], lane: Int?, bytes: Int = 0) {
         state.withLock { state in
-            for (position, generation) in positions {
-                let topicPartition = position.topicPartition
-                guard state.partitions[topicPartition]?.generation == generation else { continue }
-                if state.partitions[topicPartition]!.frontier.settle(offset: position.offset) {
-                    state.dirty.insert(topicPartition)
-                }
-            }
+            var cursor = SettlementCursor()
+            for (position, generation) in positions { cursor.settle(position, generation: generation, in: &state) }
             if let lane { state.inFlight[lane] -= positions.count }
             state.inFlightBytes -= bytes
         }
         signal.broadcast()
+    }
+
+    /// Settles offsets in the frontiers, looking each partition up once per run of entries of that
+    /// partition (a batch holds long runs) rather than hashing it twice per entry.
+    private struct SettlementCursor {
+        private var last: (topicPartition: TopicPartition, index: Dictionary<TopicPartition, PartitionState>.Index)?
+
+        /// Records one settlement; ignored when the partition was reassigned since (another generation).
+        mutating func settle(_ position: RecordPosition, generation: UInt64, in state: inout EngineState) {
+            let topicPartition = position.topicPartition
+            let index: Dictionary<TopicPartition, PartitionState>.Index
+            if let last, last.topicPartition == topicPartition {
+                index = last.index
+            } else {
+                guard let found = state.partitions.index(forKey: topicPartition) else {
+                    last = nil
+                    return
+                }
+                index = found
+                last = (topicPartition, found)
+            }
+            guard state.partitions.values[index].generation == generation else { return }
+            if state.partitions.values[index].frontier.settle(offset: position.offset) {
+                state.dirty.insert(topicPartition)
+            }
+        }
     }
 
     /// Allowance per (event, destination) entry for what surrounds its bytes: the entry itself,
