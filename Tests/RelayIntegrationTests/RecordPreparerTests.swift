@@ -48,3 +48,12 @@ import Testing
         #expect(parallel.filter { if case .malformed = $0.outcome { true } else { false } }.count == 60)
     }
 }
+
+@Suite struct LogTimestampTests {
+    @Test func timestampsAreRFC3339WithMilliseconds() {
+        #expect(JSONLogHandler.timestamp(epochSeconds: 1_764_236_731, nanoseconds: 42_999_999) == "2025-11-27T09:45:31.042Z")
+        #expect(JSONLogHandler.timestamp(epochSeconds: 0, nanoseconds: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(JSONLogHandler.timestamp(epochSeconds: 86_399, nanoseconds: 999_999_999) == "1970-01-01T23:59:59.999Z")
+        #expect(JSONLogHandler.timestamp(epochSeconds: 1, nanoseconds: 100_000_000) == "1970-01-01T00:00:01.100Z")
+    }
+}
