@@ -15,7 +15,9 @@ import Testing
     /// keeps them frequent) never leave a partition paused across the hand-over.
     ///
     /// Cooperative-sticky: the commit on revoke (synchronous, before the unassign and the rejoin)
-    /// succeeds, so nothing is sent twice. Eager: the
+    /// succeeds, so nothing is sent twice. (Now and then the mock coordinator already counts the
+    /// group as rebalancing by the time the revoked work is drained and refuses that commit too;
+    /// the engine counts the refusal, and the test then holds it to the eager bound below.) Eager: the
     /// 2.0.2 mock coordinator refuses every OffsetCommit while the group rebalances
     /// (`rd_kafka_mock_cgrp_check_state`; a real broker accepts commits from current members
     /// during PreparingRebalance), so the new owner restarts from the last periodic commit: the
@@ -67,9 +69,17 @@ import Testing
         try await second.stop()
 
         let ledger = checkLedger(fixture, expected: expected)
-        if assignor == "cooperative-sticky" {
+        let revokeCommitsRefused = firstStatistics.revokeCommitFailures + secondStatistics.revokeCommitFailures
+        if assignor == "cooperative-sticky" && revokeCommitsRefused == 0 {
             #expect(ledger.totalRepeats == 0, "a clean join and leave drains revoked work: nothing is sent twice")
         } else {
+            // Eager always, cooperative when the mock coordinator refused a commit on revoke
+            // (counted, and exported as conversion_relay_revoke_commit_failures_total).
+            if assignor == "cooperative-sticky" {
+                print("cooperative rebalance: \(revokeCommitsRefused) commit(s) on revoke refused by the mock coordinator")
+            } else {
+                #expect(revokeCommitsRefused >= 1, "the 2.0.2 mock refuses commits during an eager rebalance, and the engine counts it")
+            }
             for eventID in ledger.repeatedEventIDs["meta"] ?? [] {
                 let position = try #require(positions[eventID])
                 let committed = (committedBeforeJoin[position.topicPartition] ?? nil) ?? 0

@@ -677,6 +677,7 @@ public final class RelayEngine: Sendable {
             do {
                 try consumer.commitStored(timeoutMilliseconds: Self.revokeCommitTimeoutMilliseconds)
             } catch {
+                telemetry.revokeCommitFailed()
                 logger.warning(
                     "offset commit on revoke failed; the next owner may repeat delivered events",
                     metadata: ["kafka.error": "\(error)"])

@@ -24,6 +24,9 @@ public struct RelayStatistics: Sendable, Equatable {
     public var staleOffsetStores = 0
     /// Times backpressure paused consumption (watermarks or memory budget).
     public var backpressurePauses = 0
+    /// Commits on revoke the group coordinator refused (the next owner then repeats what was
+    /// settled since the last commit; the platforms deduplicate it by event id).
+    public var revokeCommitFailures = 0
     /// Rebalance callbacks by kind: `assigned`, `revoked`, `lost`.
     public var rebalances: [String: Int] = [:]
 

@@ -161,6 +161,12 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_rebalances_total", [("kind", kind)]).increment()
     }
 
+    /// The commit on revoke was refused (see ``RelayStatistics/revokeCommitFailures``).
+    func revokeCommitFailed() {
+        statisticsBox.withLock { $0.revokeCommitFailures += 1 }
+        counter("conversion_relay_revoke_commit_failures_total").increment()
+    }
+
     func staleOffsetStore() {
         statisticsBox.withLock { $0.staleOffsetStores += 1 }
         counter("conversion_relay_offset_store_stale_total").increment()
