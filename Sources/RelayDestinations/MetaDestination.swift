@@ -59,73 +59,74 @@ public struct MetaDestination: ConfiguredDestination {
             return .exclude(.missingRequiredField("context.page_url is required for Meta website events (event_source_url)"))
         }
 
-        var writer = JSONWriter(reservingCapacity: 1536)
-        writer.beginObject()
-        writer.key("event_name"); writer.string("Purchase")
-        writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-        writer.key("event_id"); writer.string(prepared.eventID)
-        writer.key("action_source"); writer.string(configuration.actionSource)
-        writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
+        return prepared.withScratchWriter { writer in
+            writer.beginObject()
+            writer.key("event_name"); writer.string("Purchase")
+            writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
+            writer.key("event_id"); writer.string(prepared.eventID)
+            writer.key("action_source"); writer.string(configuration.actionSource)
+            writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
 
-        writer.key("user_data")
-        writer.beginObject()
-        // Hashed keys [destinations.md §1 normalization table].
-        var presentKeys = writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .meta)
-        // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp.
-        for (key, raw, bit) in [
-            ("client_ip_address", event.context.ip, .clientIPAddress), ("client_user_agent", event.context.userAgent, .clientUserAgent),
-            ("fbc", event.context.fbc, .fbc), ("fbp", event.context.fbp, .fbp),
-        ] as [(StaticString, RawPII?, UserDataKeys)] {
-            guard let value = prepared.raw(raw) else { continue }
-            writer.key(key)
-            writer.string(value)
-            presentKeys.insert(bit)
-        }
-        writer.endObject()
-
-        if let problem = Self.insufficientCustomerInformation(presentKeys) {
-            return .exclude(Exclusion(reason: "insufficient_customer_information", detail: problem, deadLetter: true))
-        }
-
-        writer.key("custom_data")
-        writer.beginObject()
-        writer.key("currency"); writer.string(event.currency)
-        writer.key("value"); writer.number(event.value)
-        writer.key("order_id"); writer.string(event.orderID)
-        if !event.items.isEmpty {
-            writer.key("content_type"); writer.string("product")
-            writer.key("content_ids")
-            writer.beginArray()
-            for item in event.items { writer.string(item.sku) }
-            writer.endArray()
-            writer.key("contents")
-            writer.beginArray()
-            for item in event.items {
-                writer.beginObject()
-                writer.key("id"); writer.string(item.sku)
-                writer.key("quantity"); writer.integer(item.quantity)
-                writer.key("item_price"); writer.number(item.price)
-                writer.optionalString("brand", item.brand)
-                writer.optionalString("category", item.category)
-                writer.endObject()
+            writer.key("user_data")
+            writer.beginObject()
+            // Hashed keys [destinations.md §1 normalization table].
+            var presentKeys = writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .meta)
+            // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp.
+            for (key, raw, bit) in [
+                ("client_ip_address", event.context.ip, .clientIPAddress), ("client_user_agent", event.context.userAgent, .clientUserAgent),
+                ("fbc", event.context.fbc, .fbc), ("fbp", event.context.fbp, .fbp),
+            ] as [(StaticString, RawPII?, UserDataKeys)] {
+                guard let value = prepared.raw(raw) else { continue }
+                writer.key(key)
+                writer.string(value)
+                presentKeys.insert(bit)
             }
-            writer.endArray()
-            writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
-        }
-        writer.endObject()
+            writer.endObject()
 
-        // Limited Data Use: ["LDU"] with country and state 0 = let Meta geolocate
-        // [destinations.md §1 "Consent / LDU"].
-        if event.consent.limitedDataUse == true {
-            writer.key("data_processing_options")
-            writer.beginArray()
-            writer.string("LDU")
-            writer.endArray()
-            writer.key("data_processing_options_country"); writer.integer(0)
-            writer.key("data_processing_options_state"); writer.integer(0)
+            if let problem = Self.insufficientCustomerInformation(presentKeys) {
+                return .exclude(Exclusion(reason: "insufficient_customer_information", detail: problem, deadLetter: true))
+            }
+
+            writer.key("custom_data")
+            writer.beginObject()
+            writer.key("currency"); writer.string(event.currency)
+            writer.key("value"); writer.number(event.value)
+            writer.key("order_id"); writer.string(event.orderID)
+            if !event.items.isEmpty {
+                writer.key("content_type"); writer.string("product")
+                writer.key("content_ids")
+                writer.beginArray()
+                for item in event.items { writer.string(item.sku) }
+                writer.endArray()
+                writer.key("contents")
+                writer.beginArray()
+                for item in event.items {
+                    writer.beginObject()
+                    writer.key("id"); writer.string(item.sku)
+                    writer.key("quantity"); writer.integer(item.quantity)
+                    writer.key("item_price"); writer.number(item.price)
+                    writer.optionalString("brand", item.brand)
+                    writer.optionalString("category", item.category)
+                    writer.endObject()
+                }
+                writer.endArray()
+                writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
+            }
+            writer.endObject()
+
+            // Limited Data Use: ["LDU"] with country and state 0 = let Meta geolocate
+            // [destinations.md §1 "Consent / LDU"].
+            if event.consent.limitedDataUse == true {
+                writer.key("data_processing_options")
+                writer.beginArray()
+                writer.string("LDU")
+                writer.endArray()
+                writer.key("data_processing_options_country"); writer.integer(0)
+                writer.key("data_processing_options_state"); writer.integer(0)
+            }
+            writer.endObject()
+            return .send(writer.bytes)
         }
-        writer.endObject()
-        return .send(writer.bytes)
     }
 
     /// Meta rejects a *whole request* when one event's customer information is only a subset of

@@ -47,57 +47,58 @@ public struct PinterestDestination: ConfiguredDestination {
         guard prepared.hasIdentifier(.email, for: .pinterest) || (ip != nil && userAgent != nil) else {
             return .exclude(.missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent"))
         }
-        var writer = JSONWriter(reservingCapacity: 1536)
-        writer.beginObject()
-        writer.key("event_name"); writer.string("checkout")
-        writer.key("action_source"); writer.string("web")
-        writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-        writer.key("event_id"); writer.string(prepared.eventID)
-        writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
-        // Opt-out: the shopper refused personalised advertising.
-        if event.consent.adPersonalization == false {
-            writer.key("opt_out"); writer.bool(true)
-        }
-        writer.key("user_data")
-        writer.beginObject()
-        writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
-        writer.optionalString("client_ip_address", ip)
-        writer.optionalString("client_user_agent", userAgent)
-        writer.optionalString("click_id", prepared.raw(event.context.epik))
-        writer.endObject()
-        writer.key("custom_data")
-        writer.beginObject()
-        writer.key("currency"); writer.string(event.currency)
-        // Pinterest takes value and item_price as strings [§4 custom_data].
-        writer.key("value"); writer.string(event.value.literal)
-        writer.key("order_id"); writer.string(event.orderID)
-        if !event.items.isEmpty {
-            writer.key("content_ids")
-            writer.beginArray()
-            for item in event.items { writer.string(item.sku) }
-            writer.endArray()
-            writer.key("contents")
-            writer.beginArray()
-            for item in event.items {
-                writer.beginObject()
-                writer.key("id"); writer.string(item.sku)
-                writer.key("item_price"); writer.string(item.price.literal)
-                writer.key("quantity"); writer.integer(item.quantity)
-                writer.optionalString("item_name", item.name)
-                writer.optionalString("item_category", item.category)
-                writer.optionalString("item_brand", item.brand)
-                writer.endObject()
+        return prepared.withScratchWriter { writer in
+            writer.beginObject()
+            writer.key("event_name"); writer.string("checkout")
+            writer.key("action_source"); writer.string("web")
+            writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
+            writer.key("event_id"); writer.string(prepared.eventID)
+            writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
+            // Opt-out: the shopper refused personalised advertising.
+            if event.consent.adPersonalization == false {
+                writer.key("opt_out"); writer.bool(true)
             }
-            writer.endArray()
-            writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
+            writer.key("user_data")
+            writer.beginObject()
+            writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
+            writer.optionalString("client_ip_address", ip)
+            writer.optionalString("client_user_agent", userAgent)
+            writer.optionalString("click_id", prepared.raw(event.context.epik))
+            writer.endObject()
+            writer.key("custom_data")
+            writer.beginObject()
+            writer.key("currency"); writer.string(event.currency)
+            // Pinterest takes value and item_price as strings [§4 custom_data].
+            writer.key("value"); writer.string(event.value.literal)
+            writer.key("order_id"); writer.string(event.orderID)
+            if !event.items.isEmpty {
+                writer.key("content_ids")
+                writer.beginArray()
+                for item in event.items { writer.string(item.sku) }
+                writer.endArray()
+                writer.key("contents")
+                writer.beginArray()
+                for item in event.items {
+                    writer.beginObject()
+                    writer.key("id"); writer.string(item.sku)
+                    writer.key("item_price"); writer.string(item.price.literal)
+                    writer.key("quantity"); writer.integer(item.quantity)
+                    writer.optionalString("item_name", item.name)
+                    writer.optionalString("item_category", item.category)
+                    writer.optionalString("item_brand", item.brand)
+                    writer.endObject()
+                }
+                writer.endArray()
+                writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
+            }
+            // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
+            if event.consent.limitedDataUse == true {
+                writer.key("opt_out_type"); writer.string("LDP")
+            }
+            writer.endObject()
+            writer.endObject()
+            return .send(writer.bytes)
         }
-        // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
-        if event.consent.limitedDataUse == true {
-            writer.key("opt_out_type"); writer.string("LDP")
-        }
-        writer.endObject()
-        writer.endObject()
-        return .send(writer.bytes)
     }
 
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {

@@ -20,6 +20,9 @@ public final class PreparedEvent {
     /// prepares its event, and no access to these overlaps another.
     @exclusivity(unchecked) private var identifiers: [NormalizedIdentifier?] = []
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
+    /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one
+    /// allocation per event, grown at most once, instead of one per encoder and its growth.
+    @exclusivity(unchecked) private var scratchWriter = JSONWriter(reservingCapacity: 2048)
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
         self.event = event
@@ -41,6 +44,13 @@ public final class PreparedEvent {
     ) -> Result? {
         guard let slot = computedSlot(field, for: platform) else { return nil }
         return identifiers.withUnsafeBufferPointer { cached in cached[slot] == nil ? nil : body(cached[slot]!) }
+    }
+
+    /// Calls `body` with the event's JSON buffer, emptied; what `body` writes is valid until the
+    /// next call, so `body` copies out what it keeps (``JSONWriter/bytes``).
+    public func withScratchWriter<Result>(_ body: (inout JSONWriter) -> Result) -> Result {
+        scratchWriter.reset()
+        return body(&scratchWriter)
     }
 
     /// Whether ``identifier(_:for:)`` has a value, answered without copying it.

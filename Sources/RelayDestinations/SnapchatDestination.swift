@@ -49,45 +49,46 @@ public struct SnapchatDestination: ConfiguredDestination {
         guard hasMatch else {
             return .exclude(.missingRequiredField("Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent"))
         }
-        var writer = JSONWriter(reservingCapacity: 1536)
-        writer.beginObject()
-        writer.key("event_name"); writer.string("PURCHASE")
-        // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
-        writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-        writer.key("event_id"); writer.string(prepared.eventID)
-        writer.key("action_source"); writer.string("WEB")
-        writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
-        writer.key("user_data")
-        writer.beginObject()
-        // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
-        // as destinations.md advises.
-        writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .snapchat)
-        writer.optionalString("client_ip_address", prepared.raw(event.context.ip))
-        writer.optionalString("client_user_agent", prepared.raw(event.context.userAgent))
-        writer.optionalString("sc_click_id", prepared.raw(event.context.scClickID))
-        writer.optionalString("sc_cookie1", prepared.raw(event.context.scCookie1))
-        writer.endObject()
-        writer.key("custom_data")
-        writer.beginObject()
-        writer.key("currency"); writer.string(event.currency)
-        writer.key("value"); writer.string(event.value.literal)  // a string in Snap's example body
-        writer.key("order_id"); writer.string(event.orderID)
-        if !event.items.isEmpty {
-            writer.key("contents")
-            writer.beginArray()
-            for item in event.items {
-                writer.beginObject()
-                writer.key("id"); writer.string(item.sku)
-                writer.key("quantity"); writer.integer(item.quantity)
-                writer.key("item_price"); writer.string(item.price.literal)
-                writer.optionalString("brand", item.brand)
-                writer.endObject()
+        return prepared.withScratchWriter { writer in
+            writer.beginObject()
+            writer.key("event_name"); writer.string("PURCHASE")
+            // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
+            writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
+            writer.key("event_id"); writer.string(prepared.eventID)
+            writer.key("action_source"); writer.string("WEB")
+            writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
+            writer.key("user_data")
+            writer.beginObject()
+            // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
+            // as destinations.md advises.
+            writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .snapchat)
+            writer.optionalString("client_ip_address", prepared.raw(event.context.ip))
+            writer.optionalString("client_user_agent", prepared.raw(event.context.userAgent))
+            writer.optionalString("sc_click_id", prepared.raw(event.context.scClickID))
+            writer.optionalString("sc_cookie1", prepared.raw(event.context.scCookie1))
+            writer.endObject()
+            writer.key("custom_data")
+            writer.beginObject()
+            writer.key("currency"); writer.string(event.currency)
+            writer.key("value"); writer.string(event.value.literal)  // a string in Snap's example body
+            writer.key("order_id"); writer.string(event.orderID)
+            if !event.items.isEmpty {
+                writer.key("contents")
+                writer.beginArray()
+                for item in event.items {
+                    writer.beginObject()
+                    writer.key("id"); writer.string(item.sku)
+                    writer.key("quantity"); writer.integer(item.quantity)
+                    writer.key("item_price"); writer.string(item.price.literal)
+                    writer.optionalString("brand", item.brand)
+                    writer.endObject()
+                }
+                writer.endArray()
             }
-            writer.endArray()
+            writer.endObject()
+            writer.endObject()
+            return .send(writer.bytes)
         }
-        writer.endObject()
-        writer.endObject()
-        return .send(writer.bytes)
     }
 
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {

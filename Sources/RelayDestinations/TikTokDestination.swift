@@ -56,56 +56,57 @@ public struct TikTokDestination: ConfiguredDestination {
         guard hasHashedIdentifier || hasBrowserMatch else {
             return .exclude(.missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent"))
         }
-        var writer = JSONWriter(reservingCapacity: 1024)
-        writer.beginObject()
-        writer.key("event"); writer.string(configuration.eventName)
-        writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-        writer.key("event_id"); writer.string(prepared.eventID)
-        writer.key("user")
-        writer.beginObject()
-        // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +), external_id.
-        writer.optionalIdentifier("email", .email, of: prepared, for: .tiktok)
-        writer.optionalIdentifier("phone", .phone, of: prepared, for: .tiktok)
-        writer.optionalIdentifier("external_id", .externalID, of: prepared, for: .tiktok)
-        // Never hashed: ttclid, ttp, ip, user_agent.
-        writer.optionalString("ttclid", prepared.raw(event.context.ttclid))
-        writer.optionalString("ttp", prepared.raw(event.context.ttp))
-        writer.optionalString("ip", prepared.raw(event.context.ip))
-        writer.optionalString("user_agent", prepared.raw(event.context.userAgent))
-        writer.endObject()
-        if let url = prepared.raw(event.context.pageURL) {
-            writer.key("page")
+        return prepared.withScratchWriter { writer in
             writer.beginObject()
-            writer.key("url"); writer.string(url)
+            writer.key("event"); writer.string(configuration.eventName)
+            writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
+            writer.key("event_id"); writer.string(prepared.eventID)
+            writer.key("user")
+            writer.beginObject()
+            // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +), external_id.
+            writer.optionalIdentifier("email", .email, of: prepared, for: .tiktok)
+            writer.optionalIdentifier("phone", .phone, of: prepared, for: .tiktok)
+            writer.optionalIdentifier("external_id", .externalID, of: prepared, for: .tiktok)
+            // Never hashed: ttclid, ttp, ip, user_agent.
+            writer.optionalString("ttclid", prepared.raw(event.context.ttclid))
+            writer.optionalString("ttp", prepared.raw(event.context.ttp))
+            writer.optionalString("ip", prepared.raw(event.context.ip))
+            writer.optionalString("user_agent", prepared.raw(event.context.userAgent))
             writer.endObject()
-        }
-        writer.key("properties")
-        writer.beginObject()
-        if !event.items.isEmpty {
-            writer.key("contents")
-            writer.beginArray()
-            for item in event.items {
+            if let url = prepared.raw(event.context.pageURL) {
+                writer.key("page")
                 writer.beginObject()
-                writer.key("content_id"); writer.string(item.sku)
-                writer.key("content_type"); writer.string("product")
-                writer.optionalString("content_name", item.name)
-                writer.optionalString("content_category", item.category)
-                writer.optionalString("brand", item.brand)
-                writer.key("price"); writer.number(item.price)
-                writer.key("quantity"); writer.integer(item.quantity)
+                writer.key("url"); writer.string(url)
                 writer.endObject()
             }
-            writer.endArray()
-            writer.key("content_type"); writer.string("product")
+            writer.key("properties")
+            writer.beginObject()
+            if !event.items.isEmpty {
+                writer.key("contents")
+                writer.beginArray()
+                for item in event.items {
+                    writer.beginObject()
+                    writer.key("content_id"); writer.string(item.sku)
+                    writer.key("content_type"); writer.string("product")
+                    writer.optionalString("content_name", item.name)
+                    writer.optionalString("content_category", item.category)
+                    writer.optionalString("brand", item.brand)
+                    writer.key("price"); writer.number(item.price)
+                    writer.key("quantity"); writer.integer(item.quantity)
+                    writer.endObject()
+                }
+                writer.endArray()
+                writer.key("content_type"); writer.string("product")
+            }
+            writer.key("currency"); writer.string(event.currency)
+            writer.key("value"); writer.number(event.value)
+            writer.key("order_id"); writer.string(event.orderID)
+            writer.endObject()
+            // Per-event limited data use (destinations.md §3 "Consent").
+            writer.key("limited_data_use"); writer.bool(event.consent.limitedDataUse == true)
+            writer.endObject()
+            return .send(writer.bytes)
         }
-        writer.key("currency"); writer.string(event.currency)
-        writer.key("value"); writer.number(event.value)
-        writer.key("order_id"); writer.string(event.orderID)
-        writer.endObject()
-        // Per-event limited data use (destinations.md §3 "Consent").
-        writer.key("limited_data_use"); writer.bool(event.consent.limitedDataUse == true)
-        writer.endObject()
-        return .send(writer.bytes)
     }
 
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {

@@ -49,112 +49,113 @@ public struct GoogleDestination: ConfiguredDestination {
         if let exclusion = prepared.commonExclusion(platform: "Google", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return .exclude(exclusion)
         }
-        var writer = JSONWriter(reservingCapacity: 1024)
-        writer.beginObject()
-        writer.key("transactionId"); writer.string(prepared.eventID)
-        writer.key("eventTimestamp"); writer.string(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
-        writer.key("eventSource"); writer.string("WEB")
-        writer.key("conversionValue"); writer.number(event.value)
-        writer.key("currency"); writer.string(event.currency)
+        return prepared.withScratchWriter { writer in
+            writer.beginObject()
+            writer.key("transactionId"); writer.string(prepared.eventID)
+            writer.key("eventTimestamp"); writer.string(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
+            writer.key("eventSource"); writer.string("WEB")
+            writer.key("conversionValue"); writer.number(event.value)
+            writer.key("currency"); writer.string(event.currency)
 
-        // Looked up first (cached per order), written straight into the body: "userData" only
-        // when there is at least one identifier.
-        let email = transmitted(prepared.identifier(.email, for: .google))
-        let phone = transmitted(prepared.identifier(.phone, for: .google))
-        var address: (given: NormalizedIdentifier, family: NormalizedIdentifier, region: String, postal: String)? = nil
-        // An address needs given name, family name, region and postal code together.
-        if let given = transmitted(prepared.identifier(.firstName, for: .google)),
-            let family = transmitted(prepared.identifier(.lastName, for: .google)),
-            let region = prepared.identifier(.country, for: .google)?.wireValue,
-            let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
-        {
-            address = (given, family, region, postal)
-        }
-        let identifiers = (email == nil ? 0 : 1) + (phone == nil ? 0 : 1) + (address == nil ? 0 : 1)
-        precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
-        if identifiers > 0 {
-            writer.key("userData")
-            writer.beginObject()
-            writer.key("userIdentifiers")
-            writer.beginArray()
-            if let email {
+            // Looked up first (cached per order), written straight into the body: "userData" only
+            // when there is at least one identifier.
+            let email = transmitted(prepared.identifier(.email, for: .google))
+            let phone = transmitted(prepared.identifier(.phone, for: .google))
+            var address: (given: NormalizedIdentifier, family: NormalizedIdentifier, region: String, postal: String)? = nil
+            // An address needs given name, family name, region and postal code together.
+            if let given = transmitted(prepared.identifier(.firstName, for: .google)),
+                let family = transmitted(prepared.identifier(.lastName, for: .google)),
+                let region = prepared.identifier(.country, for: .google)?.wireValue,
+                let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
+            {
+                address = (given, family, region, postal)
+            }
+            let identifiers = (email == nil ? 0 : 1) + (phone == nil ? 0 : 1) + (address == nil ? 0 : 1)
+            precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
+            if identifiers > 0 {
+                writer.key("userData")
                 writer.beginObject()
-                writer.key("emailAddress"); writer.identifier(email)
+                writer.key("userIdentifiers")
+                writer.beginArray()
+                if let email {
+                    writer.beginObject()
+                    writer.key("emailAddress"); writer.identifier(email)
+                    writer.endObject()
+                }
+                if let phone {
+                    writer.beginObject()
+                    writer.key("phoneNumber"); writer.identifier(phone)
+                    writer.endObject()
+                }
+                if let address {
+                    writer.beginObject()
+                    writer.key("address")
+                    writer.beginObject()
+                    writer.key("givenName"); writer.identifier(address.given)
+                    writer.key("familyName"); writer.identifier(address.family)
+                    writer.key("regionCode"); writer.string(address.region)
+                    writer.key("postalCode"); writer.string(address.postal)
+                    writer.endObject()
+                    writer.endObject()
+                }
+                writer.endArray()
                 writer.endObject()
             }
-            if let phone {
-                writer.beginObject()
-                writer.key("phoneNumber"); writer.identifier(phone)
-                writer.endObject()
-            }
-            if let address {
-                writer.beginObject()
-                writer.key("address")
-                writer.beginObject()
-                writer.key("givenName"); writer.identifier(address.given)
-                writer.key("familyName"); writer.identifier(address.family)
-                writer.key("regionCode"); writer.string(address.region)
-                writer.key("postalCode"); writer.string(address.postal)
-                writer.endObject()
-                writer.endObject()
-            }
-            writer.endArray()
-            writer.endObject()
-        }
 
-        let context = event.context
-        let gclid = prepared.raw(context.gclid)
-        let gbraid = prepared.raw(context.gbraid)
-        let wbraid = prepared.raw(context.wbraid)
-        let userAgent = prepared.raw(context.userAgent)
-        let ip = prepared.raw(context.ip)
-        if gclid != nil || gbraid != nil || wbraid != nil || userAgent != nil || ip != nil {
-            writer.key("adIdentifiers")
-            writer.beginObject()
-            writer.optionalString("gclid", gclid)
-            writer.optionalString("gbraid", gbraid)
-            writer.optionalString("wbraid", wbraid)
-            if userAgent != nil || ip != nil {
-                writer.key("landingPageDeviceInfo")
+            let context = event.context
+            let gclid = prepared.raw(context.gclid)
+            let gbraid = prepared.raw(context.gbraid)
+            let wbraid = prepared.raw(context.wbraid)
+            let userAgent = prepared.raw(context.userAgent)
+            let ip = prepared.raw(context.ip)
+            if gclid != nil || gbraid != nil || wbraid != nil || userAgent != nil || ip != nil {
+                writer.key("adIdentifiers")
                 writer.beginObject()
-                writer.optionalString("userAgent", userAgent)
-                writer.optionalString("ipAddress", ip)
+                writer.optionalString("gclid", gclid)
+                writer.optionalString("gbraid", gbraid)
+                writer.optionalString("wbraid", wbraid)
+                if userAgent != nil || ip != nil {
+                    writer.key("landingPageDeviceInfo")
+                    writer.beginObject()
+                    writer.optionalString("userAgent", userAgent)
+                    writer.optionalString("ipAddress", ip)
+                    writer.endObject()
+                }
+                writer.endObject()
+            }
+            if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
+                return .exclude(.missingRequiredField("Google needs an email, phone, full address or a gclid/gbraid/wbraid to match"))
+            }
+            if !event.items.isEmpty {
+                writer.key("cartData")
+                writer.beginObject()
+                writer.key("items")
+                writer.beginArray()
+                for item in event.items {
+                    writer.beginObject()
+                    writer.key("merchantProductId"); writer.string(item.sku)
+                    writer.key("quantity"); writer.string(String(item.quantity))  // int64 is a JSON string in proto3
+                    writer.key("unitPrice"); writer.number(item.price)
+                    writer.endObject()
+                }
+                writer.endArray()
+                writer.endObject()
+            }
+            // Consent from the event (destinations.md §2 "Consent"); absent means unspecified.
+            if event.consent.adUserData != nil || event.consent.adPersonalization != nil {
+                writer.key("consent")
+                writer.beginObject()
+                if let granted = event.consent.adUserData {
+                    writer.key("adUserData"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
+                }
+                if let granted = event.consent.adPersonalization {
+                    writer.key("adPersonalization"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
+                }
                 writer.endObject()
             }
             writer.endObject()
+            return .send(writer.bytes)
         }
-        if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
-            return .exclude(.missingRequiredField("Google needs an email, phone, full address or a gclid/gbraid/wbraid to match"))
-        }
-        if !event.items.isEmpty {
-            writer.key("cartData")
-            writer.beginObject()
-            writer.key("items")
-            writer.beginArray()
-            for item in event.items {
-                writer.beginObject()
-                writer.key("merchantProductId"); writer.string(item.sku)
-                writer.key("quantity"); writer.string(String(item.quantity))  // int64 is a JSON string in proto3
-                writer.key("unitPrice"); writer.number(item.price)
-                writer.endObject()
-            }
-            writer.endArray()
-            writer.endObject()
-        }
-        // Consent from the event (destinations.md §2 "Consent"); absent means unspecified.
-        if event.consent.adUserData != nil || event.consent.adPersonalization != nil {
-            writer.key("consent")
-            writer.beginObject()
-            if let granted = event.consent.adUserData {
-                writer.key("adUserData"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
-            }
-            if let granted = event.consent.adPersonalization {
-                writer.key("adPersonalization"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
-            }
-            writer.endObject()
-        }
-        writer.endObject()
-        return .send(writer.bytes)
     }
 
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
