@@ -48,16 +48,18 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
     @Test(arguments: examples)
     func requestBodiesMatchTheGoldenFiles(example: String) throws {
         let event = try loadExample(example)
+        // One prepared event for every destination, as the relay encodes it (the encoders share its
+        // identifier cache and its JSON buffer).
+        let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: event.occurredAt.epochSeconds + 60)
         for destination in destinations() {
             let file = Self.golden.appendingPathComponent("\(destination.name)/\(example).txt")
             let rendered: String
-            if let bytes = payload(destination, event) {
+            switch destination.encode(prepared) {
+            case .send(let bytes):
                 let request = destination.makeRequest([bytes])
                 rendered = "\(request.method) \(request.url)\n" + request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
                     + "\n\n" + String(decoding: request.body, as: UTF8.self) + "\n"
-            } else {
-                let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: event.occurredAt.epochSeconds + 60)
-                guard case .exclude(let exclusion) = destination.encode(prepared) else { return }
+            case .exclude(let exclusion):
                 rendered = "not sent: \(exclusion.reason)\n"
             }
             if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
