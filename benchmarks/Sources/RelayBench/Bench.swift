@@ -26,12 +26,15 @@ final class Bench {
         var peakMegabytes: Double
         var lost: Int
         var duplicates: Int
+        /// Times the relays paused consumption for backpressure (from their logs): how often the
+        /// run stopped fetching, which sets the pace as much as CPU does.
+        var backpressurePauses: Int
 
         func line(ceiling: Double) -> String {
             String(
-                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order), peak RSS %.1f MB per instance, lost %d, duplicates %d",
+                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order), peak RSS %.1f MB per instance, %d backpressure pauses, lost %d, duplicates %d",
                 instances, ordersPerSecond, ordersPerSecond / ceiling * 100, ackWindowSeconds, wallSeconds, cpuSecondsPerMillion,
-                cpuSecondsPerMillion, peakMegabytes, lost, duplicates)
+                cpuSecondsPerMillion, peakMegabytes, backpressurePauses, lost, duplicates)
         }
     }
 
@@ -90,6 +93,11 @@ final class Bench {
     }
 
     func close() {
+        // RELAY_BENCH_KEEP_LOGS=1 keeps the relays' logs and configurations for inspection.
+        if ProcessInfo.processInfo.environment["RELAY_BENCH_KEEP_LOGS"] == "1" {
+            FileHandle.standardError.write(Data("relay logs kept in \(workDirectory.path)\n".utf8))
+            return
+        }
         try? FileManager.default.removeItem(at: workDirectory)
     }
 
@@ -233,7 +241,7 @@ final class Bench {
         trackerSlot.current.withLock { $0 = tracker }
         let config = try writeConfig(topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))")
         let started = Date()
-        let relays = try launch(count: count, config: config, label: "run-\(count)", executable: executable)
+        let relays = try launch(count: count, config: config, label: config.deletingPathExtension().lastPathComponent, executable: executable)
         let deadline = Date().addingTimeInterval(max(120, Double(backlog.expected.count) / 2_000))
         while !tracker.isComplete, Date() < deadline, relays.allSatisfy({ $0.process.isRunning }) {
             try await Task.sleep(for: .milliseconds(20))
@@ -249,13 +257,17 @@ final class Bench {
                 "relay instance \(index) exited with status \(relay.process.terminationStatus) before the run ended; log: \(relay.log.path)\n".utf8))
         }
         for relay in relays { relay.stop() }
+        let pauses = relays.reduce(0) { count, relay in
+            let log = (try? String(contentsOf: relay.log, encoding: .utf8)) ?? ""
+            return count + log.components(separatedBy: "backpressure: pausing partitions").count - 1
+        }
         let window = tracker.state.withLock { Double($0.lastMicros - $0.firstMicros) / 1_000_000 }
         let orders = Double(backlog.expected.count)
         return RunResult(
             instances: count, ordersPerSecond: tracker.isComplete ? orders / max(window, 0.001) : 0, ackWindowSeconds: window,
             wallSeconds: wall,
             cpuSecondsPerMillion: cpu / orders * 1_000_000, peakMegabytes: peak, lost: tracker.lostPairs(),
-            duplicates: tracker.state.withLock { $0.duplicates })
+            duplicates: tracker.state.withLock { $0.duplicates }, backpressurePauses: pauses)
     }
 
     func launch(count: Int, config: URL, label: String, executable: String? = nil) throws -> [ChildProcess] {
