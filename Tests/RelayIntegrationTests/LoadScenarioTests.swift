@@ -114,6 +114,29 @@ func logMilliseconds(_ stamp: String) -> Int64? {
     /// Resident memory, sampled every 50 ms, stays under the budget; pauses follow the watermarks
     /// no faster than the minimum pause; the member is assigned once (no rebalance, no
     /// poll-interval overrun); every event is delivered.
+    /// A pause for backpressure sends the partial batches at once: no more events arrive while
+    /// consumption is paused, so waiting for the linger would only hold the relay above its
+    /// resume mark. With a one-minute linger, events flow well before it runs out.
+    @Test func aBackpressurePauseSendsPartialBatchesWithoutWaitingForTheLinger() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
+        let orders = samples(600, seed: 46)
+        _ = try await fixture.publish(orders)
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        var configuration = fixture.configuration(group: "flush-on-pause")
+        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 60_000)
+        configuration.delivery.highWatermarkEvents = 100
+        configuration.delivery.lowWatermarkEvents = 50
+        configuration.delivery.minimumPauseMilliseconds = 50
+        let relay = try RunningRelay(configuration)
+        let flowed = await eventually(seconds: 30) {
+            Self.platforms.allSatisfy { fixture.sandbox.receipts($0).count >= 300 }
+        }
+        #expect(flowed, "partial batches waited for their linger although consumption was paused")
+        #expect(relay.engine.statistics.backpressurePauses >= 3)
+        try await relay.stop()
+    }
+
     @Test func backlogBurstWithASlowDestinationStaysUnderTheMemoryBudget() async throws {
         let fixture = try await Fixture.make(brokers: 3, partitions: 8)
         let orders = samples(24_000, seed: 45)

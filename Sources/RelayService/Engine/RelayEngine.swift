@@ -577,9 +577,11 @@ public final class RelayEngine: Sendable {
         let delivery = configuration.delivery
         let now = MonotonicClock.milliseconds()
         var releaseMemory = false
+        var pausedForBackpressure = false
         let (toPause, toResume, heldBytes): ([TopicPartition], [TopicPartition], Int) = state.withLock { state in
             let busiest = state.inFlight.max() ?? 0
             if !state.backpressure, busiest >= delivery.highWatermarkEvents || state.inFlightBytes >= delivery.highWatermarkBytes {
+                pausedForBackpressure = true
                 state.backpressure = true
                 state.backpressureSince = now
                 telemetry.backpressurePaused()
@@ -605,6 +607,9 @@ public final class RelayEngine: Sendable {
                 "backpressure: pausing partitions",
                 metadata: ["kafka.partitions": "\(toPause.sorted())", "in_flight_bytes": "\(heldBytes)"])
             do { try consumer.pause(toPause) } catch { logger.warning("pause failed", metadata: ["kafka.error": "\(error)"]) }
+            // Nothing more arrives while paused, so partial batches cannot fill: send them now
+            // instead of after their linger (what drains the relay to the resume mark sooner).
+            if pausedForBackpressure { _ = flushBatches(force: true) }
         }
         if releaseMemory {
             // The backlog drained: hand the freed heap back to the OS so resident memory follows
