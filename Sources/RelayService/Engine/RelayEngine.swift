@@ -265,11 +265,24 @@ public final class RelayEngine: Sendable {
             }
             return true
         }
+        let delivery = configuration.delivery
+        /// Over the high watermark, briefly: take no records until settlements bring the relay
+        /// under its resume mark (see ``holdBeforePauseMilliseconds``).
+        var holding = false
         while !shutdownRequested.load(ordering: .acquiring) {
             // Wait for records at most 20 ms, and no longer than until a batch is due: it then
             // leaves at its linger time, not up to one poll wait later.
             let pollTimeout = Int32(nextBatchDeadline.map { max(0, min(20, $0 - MonotonicClock.milliseconds())) } ?? 20)
-            if let event = consumer.poll(timeoutMilliseconds: pollTimeout), accept(event) {
+            if holding {
+                // Until the hold can end (what applyBackpressure checks), woken by settlements,
+                // at most 5 ms: the loop's housekeeping (batch deadlines, offsets) keeps running.
+                _ = signal.wait(untilMonotonicMilliseconds: MonotonicClock.milliseconds() + 5) {
+                    state.withLock { state in
+                        (state.inFlight.max() ?? 0) <= delivery.lowWatermarkEvents && state.inFlightBytes <= delivery.lowWatermarkBytes
+                            && MonotonicClock.milliseconds() - state.backpressureSince >= Int64(delivery.minimumPauseMilliseconds)
+                    }
+                }
+            } else if let event = consumer.poll(timeoutMilliseconds: pollTimeout), accept(event) {
                 // Take what librdkafka already holds, without waiting, up to one chunk: the chunk
                 // is prepared on several threads at once.
                 var taken = 1
@@ -278,7 +291,7 @@ public final class RelayEngine: Sendable {
             ingestPolled(tally: &tally)
             if fatal != nil { break }
             let now = MonotonicClock.milliseconds()
-            if now - lastHousekeeping >= 5 || now >= nextBatchDeadline ?? .max {
+            if holding || now - lastHousekeeping >= 5 || now >= nextBatchDeadline ?? .max {
                 lastHousekeeping = now
                 if tally.valid > 0 {
                     telemetry.publish(tally, lanes: laneLabels)
@@ -287,7 +300,7 @@ public final class RelayEngine: Sendable {
                 nextBatchDeadline = flushBatches(force: false)
                 storeDirtyOffsets()
                 releaseDueRecords()
-                applyBackpressure()
+                holding = applyBackpressure()
             }
             if now - lastGauges >= 1000 {
                 lastGauges = now
@@ -573,15 +586,28 @@ public final class RelayEngine: Sendable {
     /// in a `perf` profile of a 200,000-order backlog). A drained or slow period still trims.
     static let heapReleaseIntervalMilliseconds: Int64 = 5_000
 
-    private func applyBackpressure() {
+    /// How long consumption may be held over the high watermark before the partitions are
+    /// paused. A hold only stops taking records from librdkafka's queue; a pause makes librdkafka
+    /// drop the records it prefetched for the partition and fetch them again on resume
+    /// (confluent-kafka-go#260, librdkafka#5343), which under a backlog happened about once a
+    /// second. Holds are short (the destinations drain the relay to its resume mark); a hold that
+    /// lasts, because a destination is slow or down, pauses the partitions so the poll loop can
+    /// go back to polling for rebalances without taking records.
+    static let holdBeforePauseMilliseconds: Int64 = 1_000
+
+    /// Applies the watermarks; returns whether consumption is held (the poll loop then takes no
+    /// records, but the partitions are not paused).
+    @discardableResult
+    private func applyBackpressure() -> Bool {
         let delivery = configuration.delivery
         let now = MonotonicClock.milliseconds()
         var releaseMemory = false
-        var pausedForBackpressure = false
+        var holdStarted = false
+        var holding = false
         let (toPause, toResume, heldBytes): ([TopicPartition], [TopicPartition], Int) = state.withLock { state in
             let busiest = state.inFlight.max() ?? 0
             if !state.backpressure, busiest >= delivery.highWatermarkEvents || state.inFlightBytes >= delivery.highWatermarkBytes {
-                pausedForBackpressure = true
+                holdStarted = true
                 state.backpressure = true
                 state.backpressureSince = now
                 telemetry.backpressurePaused()
@@ -594,22 +620,28 @@ public final class RelayEngine: Sendable {
                     releaseMemory = true
                 }
             }
+            let pauseAll = state.backpressure && now - state.backpressureSince >= Self.holdBeforePauseMilliseconds
+            holding = state.backpressure && !pauseAll
             // The usual turn: nothing paused, nothing to pause (no sets built per turn).
-            if !state.backpressure, state.held.isEmpty, state.paused.isEmpty { return ([], [], state.inFlightBytes) }
-            let desired = (state.backpressure ? Set(state.partitions.keys) : []).union(state.held.keys)
+            if !pauseAll, state.held.isEmpty, state.paused.isEmpty { return ([], [], state.inFlightBytes) }
+            let desired = (pauseAll ? Set(state.partitions.keys) : []).union(state.held.keys)
             let pause = desired.subtracting(state.paused)
             let resume = state.paused.subtracting(desired)
             state.paused = desired
             return (Array(pause), Array(resume), state.inFlightBytes)
+        }
+        if holdStarted {
+            logger.info("backpressure: holding consumption", metadata: ["in_flight_bytes": "\(heldBytes)"])
+            // Nothing more arrives while consumption is held, so partial batches cannot fill:
+            // send them now instead of after their linger (what drains the relay to the resume
+            // mark sooner).
+            _ = flushBatches(force: true)
         }
         if !toPause.isEmpty {
             logger.info(
                 "backpressure: pausing partitions",
                 metadata: ["kafka.partitions": "\(toPause.sorted())", "in_flight_bytes": "\(heldBytes)"])
             do { try consumer.pause(toPause) } catch { logger.warning("pause failed", metadata: ["kafka.error": "\(error)"]) }
-            // Nothing more arrives while paused, so partial batches cannot fill: send them now
-            // instead of after their linger (what drains the relay to the resume mark sooner).
-            if pausedForBackpressure { _ = flushBatches(force: true) }
         }
         if releaseMemory {
             // The backlog drained: hand the freed heap back to the OS so resident memory follows
@@ -620,6 +652,7 @@ public final class RelayEngine: Sendable {
             logger.info("backpressure: resuming partitions", metadata: ["kafka.partitions": "\(toResume.sorted())"])
             do { try consumer.resume(toResume) } catch { logger.warning("resume failed", metadata: ["kafka.error": "\(error)"]) }
         }
+        return holding
     }
 
     // MARK: - Rebalance (poll thread, inside consumer.poll)

@@ -26,8 +26,8 @@ final class Bench {
         var peakMegabytes: Double
         var lost: Int
         var duplicates: Int
-        /// Times the relays paused consumption for backpressure (from their logs): how often the
-        /// run stopped fetching, which sets the pace as much as CPU does.
+        /// Times the relays held consumption for backpressure (from their logs): how often the
+        /// run stopped taking records, which sets the pace as much as CPU does.
         var backpressurePauses: Int
 
         func line(ceiling: Double) -> String {
@@ -259,7 +259,7 @@ final class Bench {
         for relay in relays { relay.stop() }
         let pauses = relays.reduce(0) { count, relay in
             let log = (try? String(contentsOf: relay.log, encoding: .utf8)) ?? ""
-            return count + log.components(separatedBy: "backpressure: pausing partitions").count - 1
+            return count + log.components(separatedBy: "backpressure: holding consumption").count - 1
         }
         let window = tracker.state.withLock { Double($0.lastMicros - $0.firstMicros) / 1_000_000 }
         let orders = Double(backlog.expected.count)
