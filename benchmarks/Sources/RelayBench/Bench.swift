@@ -26,15 +26,17 @@ final class Bench {
         var peakMegabytes: Double
         var lost: Int
         var duplicates: Int
-        /// Times the relays held consumption for backpressure (from their logs): how often the
-        /// run stopped taking records, which sets the pace as much as CPU does.
-        var backpressurePauses: Int
+        /// Times the relays held consumption for backpressure, and paused partitions in
+        /// librdkafka (which drops their prefetched records), from their logs: how often the run
+        /// stopped taking records, which sets the pace as much as CPU does.
+        var backpressureHolds: Int
+        var partitionPauses: Int
 
         func line(ceiling: Double) -> String {
             String(
-                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order), peak RSS %.1f MB per instance, %d backpressure pauses, lost %d, duplicates %d",
+                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order), peak RSS %.1f MB per instance, %d backpressure holds, %d partition pauses, lost %d, duplicates %d",
                 instances, ordersPerSecond, ordersPerSecond / ceiling * 100, ackWindowSeconds, wallSeconds, cpuSecondsPerMillion,
-                cpuSecondsPerMillion, peakMegabytes, backpressurePauses, lost, duplicates)
+                cpuSecondsPerMillion, peakMegabytes, backpressureHolds, partitionPauses, lost, duplicates)
         }
     }
 
@@ -257,17 +259,17 @@ final class Bench {
                 "relay instance \(index) exited with status \(relay.process.terminationStatus) before the run ended; log: \(relay.log.path)\n".utf8))
         }
         for relay in relays { relay.stop() }
-        let pauses = relays.reduce(0) { count, relay in
-            let log = (try? String(contentsOf: relay.log, encoding: .utf8)) ?? ""
-            return count + log.components(separatedBy: "backpressure: holding consumption").count - 1
-        }
+        // Builds before holds logged only "pausing partitions"; count both kinds, separately.
+        let logs = relays.map { (try? String(contentsOf: $0.log, encoding: .utf8)) ?? "" }
+        let holds = logs.reduce(0) { $0 + $1.components(separatedBy: "backpressure: holding consumption").count - 1 }
+        let partitionPauses = logs.reduce(0) { $0 + $1.components(separatedBy: "backpressure: pausing partitions").count - 1 }
         let window = tracker.state.withLock { Double($0.lastMicros - $0.firstMicros) / 1_000_000 }
         let orders = Double(backlog.expected.count)
         return RunResult(
             instances: count, ordersPerSecond: tracker.isComplete ? orders / max(window, 0.001) : 0, ackWindowSeconds: window,
             wallSeconds: wall,
             cpuSecondsPerMillion: cpu / orders * 1_000_000, peakMegabytes: peak, lost: tracker.lostPairs(),
-            duplicates: tracker.state.withLock { $0.duplicates }, backpressurePauses: pauses)
+            duplicates: tracker.state.withLock { $0.duplicates }, backpressureHolds: holds, partitionPauses: partitionPauses)
     }
 
     func launch(count: Int, config: URL, label: String, executable: String? = nil) throws -> [ChildProcess] {
