@@ -140,6 +140,14 @@ extension JSONWriter {
         }
     }
 
+    /// Writes `"content_ids":["<sku>",…]`, the items' SKUs in order (Meta and Pinterest).
+    mutating func contentIDs(of items: [OrderEvent.Item]) {
+        key("content_ids")
+        beginArray()
+        for item in items { string(item.sku) }
+        endArray()
+    }
+
     /// Writes `"key":"<value>"` when present.
     mutating func optionalString(_ key: StaticString, _ value: String?) {
         guard let value else { return }

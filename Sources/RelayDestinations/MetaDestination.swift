@@ -94,10 +94,7 @@ public struct MetaDestination: ConfiguredDestination {
             writer.key("order_id"); writer.string(event.orderID)
             if !event.items.isEmpty {
                 writer.key("content_type"); writer.string("product")
-                writer.key("content_ids")
-                writer.beginArray()
-                for item in event.items { writer.string(item.sku) }
-                writer.endArray()
+                writer.contentIDs(of: event.items)
                 writer.key("contents")
                 writer.beginArray()
                 for item in event.items {
