@@ -148,6 +148,20 @@ extension JSONWriter {
         endArray()
     }
 
+    /// Writes `"key":[{…},…]`: one object per item, its members written by `members`.
+    mutating func itemObjects(
+        _ key: StaticString, _ items: [OrderEvent.Item], _ members: (inout JSONWriter, OrderEvent.Item) -> Void
+    ) {
+        self.key(key)
+        beginArray()
+        for item in items {
+            beginObject()
+            members(&self, item)
+            endObject()
+        }
+        endArray()
+    }
+
     /// Writes `"key":"<value>"` when present.
     mutating func optionalString(_ key: StaticString, _ value: String?) {
         guard let value else { return }

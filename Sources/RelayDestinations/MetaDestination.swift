@@ -95,18 +95,13 @@ public struct MetaDestination: ConfiguredDestination {
             if !event.items.isEmpty {
                 writer.key("content_type"); writer.string("product")
                 writer.contentIDs(of: event.items)
-                writer.key("contents")
-                writer.beginArray()
-                for item in event.items {
-                    writer.beginObject()
+                writer.itemObjects("contents", event.items) { writer, item in
                     writer.key("id"); writer.string(item.sku)
                     writer.key("quantity"); writer.integer(item.quantity)
                     writer.key("item_price"); writer.number(item.price)
                     writer.optionalString("brand", item.brand)
                     writer.optionalString("category", item.category)
-                    writer.endObject()
                 }
-                writer.endArray()
                 writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
             }
             writer.endObject()

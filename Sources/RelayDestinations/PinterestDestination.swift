@@ -73,19 +73,14 @@ public struct PinterestDestination: ConfiguredDestination {
             writer.key("order_id"); writer.string(event.orderID)
             if !event.items.isEmpty {
                 writer.contentIDs(of: event.items)
-                writer.key("contents")
-                writer.beginArray()
-                for item in event.items {
-                    writer.beginObject()
+                writer.itemObjects("contents", event.items) { writer, item in
                     writer.key("id"); writer.string(item.sku)
                     writer.key("item_price"); writer.string(item.price.literal)
                     writer.key("quantity"); writer.integer(item.quantity)
                     writer.optionalString("item_name", item.name)
                     writer.optionalString("item_category", item.category)
                     writer.optionalString("item_brand", item.brand)
-                    writer.endObject()
                 }
-                writer.endArray()
                 writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
             }
             // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].

@@ -73,17 +73,12 @@ public struct SnapchatDestination: ConfiguredDestination {
             writer.key("value"); writer.string(event.value.literal)  // a string in Snap's example body
             writer.key("order_id"); writer.string(event.orderID)
             if !event.items.isEmpty {
-                writer.key("contents")
-                writer.beginArray()
-                for item in event.items {
-                    writer.beginObject()
+                writer.itemObjects("contents", event.items) { writer, item in
                     writer.key("id"); writer.string(item.sku)
                     writer.key("quantity"); writer.integer(item.quantity)
                     writer.key("item_price"); writer.string(item.price.literal)
                     writer.optionalString("brand", item.brand)
-                    writer.endObject()
                 }
-                writer.endArray()
             }
             writer.endObject()
             writer.endObject()

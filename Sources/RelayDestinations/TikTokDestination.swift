@@ -82,10 +82,7 @@ public struct TikTokDestination: ConfiguredDestination {
             writer.key("properties")
             writer.beginObject()
             if !event.items.isEmpty {
-                writer.key("contents")
-                writer.beginArray()
-                for item in event.items {
-                    writer.beginObject()
+                writer.itemObjects("contents", event.items) { writer, item in
                     writer.key("content_id"); writer.string(item.sku)
                     writer.key("content_type"); writer.string("product")
                     writer.optionalString("content_name", item.name)
@@ -93,9 +90,7 @@ public struct TikTokDestination: ConfiguredDestination {
                     writer.optionalString("brand", item.brand)
                     writer.key("price"); writer.number(item.price)
                     writer.key("quantity"); writer.integer(item.quantity)
-                    writer.endObject()
                 }
-                writer.endArray()
                 writer.key("content_type"); writer.string("product")
             }
             writer.key("currency"); writer.string(event.currency)

@@ -129,16 +129,11 @@ public struct GoogleDestination: ConfiguredDestination {
             if !event.items.isEmpty {
                 writer.key("cartData")
                 writer.beginObject()
-                writer.key("items")
-                writer.beginArray()
-                for item in event.items {
-                    writer.beginObject()
+                writer.itemObjects("items", event.items) { writer, item in
                     writer.key("merchantProductId"); writer.string(item.sku)
                     writer.key("quantity"); writer.string(String(item.quantity))  // int64 is a JSON string in proto3
                     writer.key("unitPrice"); writer.number(item.price)
-                    writer.endObject()
                 }
-                writer.endArray()
                 writer.endObject()
             }
             // Consent from the event (destinations.md §2 "Consent"); absent means unspecified.
