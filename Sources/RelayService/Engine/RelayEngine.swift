@@ -130,6 +130,13 @@ public final class RelayEngine: Sendable {
         var consecutiveFailures: [Int]
         /// Per-lane rate limits (nil: none).
         var rateLimits: [TokenBucket?]
+
+        /// Whether backpressure may end: every lane under the resume marks, and the hold at
+        /// least `min_pause_ms` old.
+        func mayEndBackpressure(_ delivery: DeliverySettings, now: Int64) -> Bool {
+            (inFlight.max() ?? 0) <= delivery.lowWatermarkEvents && inFlightBytes <= delivery.lowWatermarkBytes
+                && now - backpressureSince >= Int64(delivery.minimumPauseMilliseconds)
+        }
     }
 
     final class BatchQueue: Sendable {
@@ -277,10 +284,7 @@ public final class RelayEngine: Sendable {
                 // Until the hold can end (what applyBackpressure checks), woken by settlements,
                 // at most 5 ms: the loop's housekeeping (batch deadlines, offsets) keeps running.
                 _ = signal.wait(untilMonotonicMilliseconds: MonotonicClock.milliseconds() + 5) {
-                    state.withLock { state in
-                        (state.inFlight.max() ?? 0) <= delivery.lowWatermarkEvents && state.inFlightBytes <= delivery.lowWatermarkBytes
-                            && MonotonicClock.milliseconds() - state.backpressureSince >= Int64(delivery.minimumPauseMilliseconds)
-                    }
+                    state.withLock { $0.mayEndBackpressure(delivery, now: MonotonicClock.milliseconds()) }
                 }
             } else if let event = consumer.poll(timeoutMilliseconds: pollTimeout), accept(event) {
                 // Take what librdkafka already holds, without waiting, up to one chunk: the chunk
@@ -611,9 +615,7 @@ public final class RelayEngine: Sendable {
                 state.backpressure = true
                 state.backpressureSince = now
                 telemetry.backpressurePaused()
-            } else if state.backpressure, busiest <= delivery.lowWatermarkEvents, state.inFlightBytes <= delivery.lowWatermarkBytes,
-                now - state.backpressureSince >= Int64(delivery.minimumPauseMilliseconds)
-            {
+            } else if state.backpressure, state.mayEndBackpressure(delivery, now: now) {
                 state.backpressure = false
                 if state.heapReleasedAt.map({ now - $0 >= Self.heapReleaseIntervalMilliseconds }) ?? true {
                     state.heapReleasedAt = now
