@@ -23,6 +23,8 @@ final class Bench {
         var ackWindowSeconds: Double
         var wallSeconds: Double
         var cpuSecondsPerMillion: Double
+        /// The harness's CPU over the same run (brokers, sandbox, tracker), per million orders.
+        var harnessCPUSecondsPerMillion: Double
         var peakMegabytes: Double
         var lost: Int
         var duplicates: Int
@@ -34,9 +36,9 @@ final class Bench {
 
         func line(ceiling: Double) -> String {
             String(
-                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order), peak RSS %.1f MB per instance, %d backpressure holds, %d partition pauses, lost %d, duplicates %d",
+                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order; harness %.1f µs/order), peak RSS %.1f MB per instance, %d backpressure holds, %d partition pauses, lost %d, duplicates %d",
                 instances, ordersPerSecond, ordersPerSecond / ceiling * 100, ackWindowSeconds, wallSeconds, cpuSecondsPerMillion,
-                cpuSecondsPerMillion, peakMegabytes, backpressureHolds, partitionPauses, lost, duplicates)
+                cpuSecondsPerMillion, harnessCPUSecondsPerMillion, peakMegabytes, backpressureHolds, partitionPauses, lost, duplicates)
         }
     }
 
@@ -48,6 +50,9 @@ final class Bench {
         var lost: Int
         /// p99 per platform, ms.
         var platformP99: [String: Double]
+        /// CPU of the relay and of the harness per paced order, µs.
+        var relayMicrosPerOrder: Double
+        var harnessMicrosPerOrder: Double
     }
 
     struct SlowResult {
@@ -243,12 +248,14 @@ final class Bench {
         trackerSlot.current.withLock { $0 = tracker }
         let config = try writeConfig(topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))")
         let started = Date()
+        let harnessCPUAtStart = ChildProcess.harnessCPUSeconds
         let relays = try launch(count: count, config: config, label: config.deletingPathExtension().lastPathComponent, executable: executable)
         let deadline = Date().addingTimeInterval(max(120, Double(backlog.expected.count) / 2_000))
         while !tracker.isComplete, Date() < deadline, relays.allSatisfy({ $0.process.isRunning }) {
             try await Task.sleep(for: .milliseconds(20))
         }
         let wall = Date().timeIntervalSince(started)
+        let harnessCPU = ChildProcess.harnessCPUSeconds - harnessCPUAtStart
         try await Task.sleep(for: .milliseconds(500))  // late duplicates, if any, arrive now
         let cpu = relays.reduce(0) { $0 + $1.cpuSeconds }
         let peak = relays.map(\.residentMegabytes.peak).max() ?? 0
@@ -268,7 +275,7 @@ final class Bench {
         return RunResult(
             instances: count, ordersPerSecond: tracker.isComplete ? orders / max(window, 0.001) : 0, ackWindowSeconds: window,
             wallSeconds: wall,
-            cpuSecondsPerMillion: cpu / orders * 1_000_000, peakMegabytes: peak, lost: tracker.lostPairs(),
+            cpuSecondsPerMillion: cpu / orders * 1_000_000, harnessCPUSecondsPerMillion: harnessCPU / orders * 1_000_000, peakMegabytes: peak, lost: tracker.lostPairs(),
             duplicates: tracker.state.withLock { $0.duplicates }, backpressureHolds: holds, partitionPauses: partitionPauses)
     }
 
@@ -293,7 +300,12 @@ final class Bench {
     func runPaced(rate: Double, seconds: Int) async throws -> LatencyResult {
         let count = max(Int(rate * Double(seconds)), 1)
         let topic = "orders-paced"
-        let partitions = 8
+        // One partition per mock broker. The mock finds a Fetch's offset by walking the
+        // partition's message sets from the oldest (`rd_kafka_mock_msgset_find`: "FIXME: Maintain
+        // an index"), and a paced producer (linger 5 ms) writes a small set per partition every
+        // 5 ms: with 8 partitions that walk was a quarter of the harness's CPU, on the cores the
+        // relay runs on. A real broker indexes its log.
+        let partitions = 3
         try cluster?.createTopic(topic, partitions: partitions)
         try cluster?.createTopic(topic + ".conversion-retry", partitions: 1)
         try cluster?.createTopic(topic + ".conversion-dlq", partitions: 1)
@@ -313,6 +325,7 @@ final class Bench {
         let warm = Date().addingTimeInterval(60)
         while tracker.deliveredPairs < DeliveryTracker.platforms.count, Date() < warm { try await Task.sleep(for: .milliseconds(20)) }
         let interval = 1_000_000.0 / rate
+        let cpuAtStart = (relay: relays[0].cpuSeconds, harness: ChildProcess.harnessCPUSeconds)
         let start = DeliveryTracker.nowMicros()
         for (index, sample) in samples.enumerated() where index > 0 {
             let due = start + Int64(Double(index) * interval)
@@ -324,6 +337,9 @@ final class Bench {
         producer.flush(timeoutMilliseconds: 60_000)
         let deadline = Date().addingTimeInterval(60)
         while !tracker.isComplete, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let perOrder = 1_000_000 / Double(max(count - 1, 1))
+        let relayMicros = (relays[0].cpuSeconds - cpuAtStart.relay) * perOrder
+        let harnessMicros = (ChildProcess.harnessCPUSeconds - cpuAtStart.harness) * perOrder
         return tracker.state.withLock { state in
             LatencyResult(
                 rate: rate, p50: Double(state.latency.valueAtPercentile(50)) / 1000,
@@ -331,7 +347,7 @@ final class Bench {
                 p999: Double(state.latency.valueAtPercentile(99.9)) / 1000, lost: tracker.expectedPairs - state.distinct.reduce(0, +),
                 platformP99: Dictionary(uniqueKeysWithValues: zip(DeliveryTracker.platforms, state.platformLatency.map {
                     Double($0.valueAtPercentile(99)) / 1000
-                })))
+                })), relayMicrosPerOrder: relayMicros, harnessMicrosPerOrder: harnessMicros)
         }
     }
 

@@ -15,8 +15,14 @@ final class ChildProcess {
     var pid: Int32 { process.processIdentifier }
 
     /// User plus system CPU seconds so far (`/proc/<pid>/stat` fields 14 and 15).
-    var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    var cpuSeconds: Double { Self.cpuSeconds(stat: "/proc/\(pid)/stat") }
+
+    /// The harness's own CPU seconds so far: its mock brokers, sandbox and delivery tracker share
+    /// the machine with the relays, so each run reports what they took too.
+    static var harnessCPUSeconds: Double { cpuSeconds(stat: "/proc/self/stat") }
+
+    private static func cpuSeconds(stat path: String) -> Double {
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
