@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -94,22 +97,50 @@ public final class LocalHTTPServer: Sendable {
 /// `application/x-www-form-urlencoded` / query-string decoding.
 public enum FormDecoding {
     public static func decode(_ body: [UInt8]) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in body.split(separator: UInt8(ascii: "&")) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            result[percentDecode(parts[0])] = parts.count > 1 ? percentDecode(parts[1]) : ""
+        decodeBytes(body).mapValues { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The fields with their values as bytes: a Meta body's `data` field is megabytes of JSON
+    /// that a caller parses as bytes, with no `String` (and UTF-8 validation) in between.
+    /// Empty pairs are skipped; a pair without `=` is a key with an empty value.
+    public static func decodeBytes(_ body: [UInt8]) -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        body.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                let end = firstIndex(of: UInt8(ascii: "&"), in: buffer, from: start)
+                if end > start {
+                    let separator = firstIndex(of: UInt8(ascii: "="), in: buffer, from: start, to: end)
+                    let key = percentDecodedBytes(buffer: UnsafeBufferPointer(rebasing: buffer[start..<separator]))
+                    let value = percentDecodedBytes(buffer: UnsafeBufferPointer(rebasing: buffer[min(separator + 1, end)..<end]))
+                    result[String(decoding: key, as: UTF8.self)] = value
+                }
+                start = end + 1
+            }
         }
         return result
     }
 
+    /// The index of the first `byte` in `buffer[start..<end]` (`end` by default the count), or
+    /// `end`: `memchr`, not a byte-by-byte closure over megabytes.
+    private static func firstIndex(of byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int? = nil) -> Int {
+        let end = end ?? buffer.count
+        guard start < end, let base = buffer.baseAddress, let found = memchr(base + start, Int32(byte), end - start) else {
+            return end
+        }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
     public static func percentDecode(_ bytes: some Collection<UInt8>) -> String {
-        if let decoded = bytes.withContiguousStorageIfAvailable(percentDecode(buffer:)) { return decoded }
-        return Array(bytes).withUnsafeBufferPointer(percentDecode(buffer:))
+        if let decoded = bytes.withContiguousStorageIfAvailable(percentDecodedBytes(buffer:)) {
+            return String(decoding: decoded, as: UTF8.self)
+        }
+        return String(decoding: Array(bytes).withUnsafeBufferPointer(percentDecodedBytes(buffer:)), as: UTF8.self)
     }
 
     /// `+` is a space and `%XY` a byte; a `%` without two hex digits stays as it is. One pass into
     /// an output of the input's size at most (a Meta body is megabytes of `%XY`).
-    private static func percentDecode(buffer input: UnsafeBufferPointer<UInt8>) -> String {
+    private static func percentDecodedBytes(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         func hexValue(_ byte: UInt8) -> UInt8? {
             switch byte {
             case 0x30...0x39: byte - 0x30
@@ -137,7 +168,7 @@ public enum FormDecoding {
                 position += 1
             }
         }
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 }
 

@@ -30,8 +30,12 @@ struct MetaSandbox: SandboxPlatform {
             return (graphError(400, code: 2635, message: "You are calling a deprecated version of the Ads API."), [])
         }
         var fields = request.query
+        /// The `data` field's bytes: a form body's are parsed as they are decoded, no `String`.
+        var data = fields["data"].map { Array($0.utf8) }
         if request.headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true {
-            fields.merge(FormDecoding.decode(request.body)) { $1 }
+            for (key, value) in FormDecoding.decodeBytes(request.body) {
+                if key == "data" { data = value } else { fields[key] = String(decoding: value, as: UTF8.self) }
+            }
         } else if request.headers["content-type"]?.hasPrefix("application/json") == true,
             case .object(let object)? = try? JSONParser().parse(request.body)
         {
@@ -41,6 +45,7 @@ struct MetaSandbox: SandboxPlatform {
                 if case .string(let text) = member.value { fields[member.key] = text } else {
                     fields[member.key] = String(decoding: writer.bytes, as: UTF8.self)
                 }
+                if member.key == "data" { data = Array(fields["data"]!.utf8) }
             }
         }
         guard let token = fields["access_token"], !token.isEmpty else {
@@ -52,7 +57,7 @@ struct MetaSandbox: SandboxPlatform {
         guard parts[1] == pixelID else {
             return (graphError(400, code: 100, subcode: 33, message: "Unsupported post request. Object with ID '\(parts[1])' does not exist"), [])
         }
-        guard let dataText = fields["data"], case .array(let events)? = try? JSONParser(maximumBytes: 64 << 20).parse(Array(dataText.utf8)) else {
+        guard let data, case .array(let events)? = try? JSONParser(maximumBytes: 64 << 20).parse(data) else {
             return (graphError(400, code: 100, message: "(#100) The parameter data is required and must be a JSON array"), [])
         }
         guard !events.isEmpty, events.count <= Self.maximumEvents else {

@@ -49,4 +49,13 @@ import Testing
             #expect(fields["access_token"] == "a b%2")
         }
     }
+
+    /// The pair splitting: empty pairs skipped, a key without `=` has an empty value, only the
+    /// first `=` separates, and keys are percent-decoded too.
+    @Test func pairsSplitAsFormsDo() {
+        let fields = FormDecoding.decodeBytes(Array("&a=1&&b&c=&d=x=y&e%3Df=%26&".utf8))
+        #expect(fields == ["a": Array("1".utf8), "b": [], "c": [], "d": Array("x=y".utf8), "e=f": Array("&".utf8)])
+        #expect(FormDecoding.decodeBytes([]).isEmpty)
+        #expect(FormDecoding.decodeBytes(Array("=v".utf8)) == ["": Array("v".utf8)])
+    }
 }
