@@ -953,7 +953,13 @@ public final class RelayEngine: Sendable {
         let bytes = entries.reduce(0) { $0 + $1.chargedBytes }
         state.withLock { state in
             var cursor = SettlementCursor()
-            for entry in entries { cursor.settle(entry.record.position, generation: entry.record.generation, in: &state) }
+            // Read in place: `for entry in entries` copied each entry (retaining its record and
+            // payload) and its position (retaining the topic), ~4 % of the relay's CPU in `perf`.
+            entries.withUnsafeBufferPointer { entries in
+                for index in entries.indices {
+                    cursor.settle(entries[index].record.position, generation: entries[index].record.generation, in: &state)
+                }
+            }
             state.inFlight[lane] -= entries.count
             state.inFlightBytes -= bytes
         }
@@ -976,22 +982,21 @@ public final class RelayEngine: Sendable {
         private var last: (topicPartition: TopicPartition, index: Dictionary<TopicPartition, PartitionState>.Index)?
 
         /// Records one settlement; ignored when the partition was reassigned since (another generation).
-        mutating func settle(_ position: RecordPosition, generation: UInt64, in state: inout EngineState) {
-            let topicPartition = position.topicPartition
+        mutating func settle(_ position: borrowing RecordPosition, generation: UInt64, in state: inout EngineState) {
             let index: Dictionary<TopicPartition, PartitionState>.Index
-            if let last, last.topicPartition == topicPartition {
+            if let last, last.topicPartition == position.topicPartition {
                 index = last.index
             } else {
-                guard let found = state.partitions.index(forKey: topicPartition) else {
+                guard let found = state.partitions.index(forKey: position.topicPartition) else {
                     last = nil
                     return
                 }
                 index = found
-                last = (topicPartition, found)
+                last = (position.topicPartition, found)
             }
             guard state.partitions.values[index].generation == generation else { return }
             if state.partitions.values[index].frontier.settle(offset: position.offset) {
-                state.dirty.insert(topicPartition)
+                state.dirty.insert(position.topicPartition)
             }
         }
     }
