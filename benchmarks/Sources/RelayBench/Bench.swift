@@ -1,4 +1,10 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import RelayCore
 import RelayKafka
@@ -53,6 +59,24 @@ final class Bench {
         /// CPU of the relay and of the harness per paced order, µs.
         var relayMicrosPerOrder: Double
         var harnessMicrosPerOrder: Double
+        /// The relay's own view of its requests (from its `/metrics`), per platform.
+        var requests: [String: RelayRequestStatistics]
+    }
+
+    /// A port nothing listens on now (bound and released), for a relay's `/metrics`.
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw BenchError("no socket for a free port") }
+        defer { Glibc.close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw BenchError("binding a free port failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     struct SlowResult {
@@ -188,7 +212,7 @@ final class Bench {
     /// (`rdkafka_mock_handlers.c`, Fetch: "This isn't strictly correct since we should cut the
     /// wait short and feed newly produced data…"), which a real broker does not do; with the
     /// relay's default of 100 ms the paced latency would measure the mock, not the relay.
-    func writeConfig(topic: String, group: String, latencyDestination: String? = nil) throws -> URL {
+    func writeConfig(topic: String, group: String, latencyDestination: String? = nil, metricsPort: Int? = nil) throws -> URL {
         let accounts = sandbox.accounts
         let base = sandbox.baseURL
         let mock = cluster != nil
@@ -223,7 +247,7 @@ final class Bench {
                 access_token: ${BENCH_SNAPCHAT_TOKEN}
                 endpoint: \(base)
             observability:
-              enabled: false
+            \(metricsPort.map { "  host: 127.0.0.1\n  port: \($0)" } ?? "  enabled: false")
             logging:
               level: info
               format: json
@@ -314,7 +338,8 @@ final class Bench {
         let tracker = DeliveryTracker(orderCount: count, expected: expected)
         tracker.measureLatency()
         trackerSlot.current.withLock { $0 = tracker }
-        let relays = try launch(count: 1, config: try writeConfig(topic: topic, group: "paced"), label: "paced")
+        let metricsPort = try Self.freePort()
+        let relays = try launch(count: 1, config: try writeConfig(topic: topic, group: "paced", metricsPort: metricsPort), label: "paced")
         defer { for relay in relays { relay.stop() } }
         let producer = try KafkaProducer(
             properties: ["bootstrap.servers": bootstrapServers, "linger.ms": "5"], logger: logger)
@@ -337,6 +362,7 @@ final class Bench {
         producer.flush(timeoutMilliseconds: 60_000)
         let deadline = Date().addingTimeInterval(60)
         while !tracker.isComplete, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let requests = RelayRequestStatistics.scrape(port: metricsPort)
         let perOrder = 1_000_000 / Double(max(count - 1, 1))
         let relayMicros = (relays[0].cpuSeconds - cpuAtStart.relay) * perOrder
         let harnessMicros = (ChildProcess.harnessCPUSeconds - cpuAtStart.harness) * perOrder
@@ -347,7 +373,7 @@ final class Bench {
                 p999: Double(state.latency.valueAtPercentile(99.9)) / 1000, lost: tracker.expectedPairs - state.distinct.reduce(0, +),
                 platformP99: Dictionary(uniqueKeysWithValues: zip(DeliveryTracker.platforms, state.platformLatency.map {
                     Double($0.valueAtPercentile(99)) / 1000
-                })), relayMicrosPerOrder: relayMicros, harnessMicrosPerOrder: harnessMicros)
+                })), relayMicrosPerOrder: relayMicros, harnessMicrosPerOrder: harnessMicros, requests: requests)
         }
     }
 
@@ -388,4 +414,36 @@ final class TrackerSlot: Sendable {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Mean request duration and batch size per platform, as the relay measured them
+/// (`conversion_relay_destination_request_duration_seconds`, `conversion_relay_destination_batch_size`):
+/// what of the produce-to-ack latency is the request, not the batch's linger.
+struct RelayRequestStatistics {
+    var requests: Double
+    var meanMilliseconds: Double
+    var meanEvents: Double
+
+    static func scrape(port: Int) -> [String: RelayRequestStatistics] {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/metrics"), let data = try? Data(contentsOf: url) else { return [:] }
+        var sums: [String: [String: Double]] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            guard let open = line.firstIndex(of: "{"), let close = line.firstIndex(of: "}"),
+                let value = Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces))
+            else { continue }
+            let name = String(line[..<open])
+            guard let platform = line[open..<close].split(separator: ",").first(where: { $0.contains("destination=") })?
+                .split(separator: "\"").dropFirst().first
+            else { continue }
+            sums[String(platform), default: [:]][name, default: 0] += value
+        }
+        return sums.compactMapValues { metric in
+            let duration = "conversion_relay_destination_request_duration_seconds"
+            let batch = "conversion_relay_destination_batch_size"
+            guard let count = metric[duration + "_count"], count > 0 else { return nil }
+            return RelayRequestStatistics(
+                requests: count, meanMilliseconds: (metric[duration + "_sum"] ?? 0) / count * 1000,
+                meanEvents: (metric[batch + "_sum"] ?? 0) / max(metric[batch + "_count"] ?? 1, 1))
+        }
+    }
 }

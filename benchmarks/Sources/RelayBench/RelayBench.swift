@@ -86,6 +86,9 @@ struct RelayBench: AsyncParsableCommand {
                 say(String(format: "paced at %.0f orders/s for %d s: produce to last platform's ack p50 %.1f ms, p99 %.1f ms, p999 %.1f ms (batch linger 200 ms), lost %d",
                     latency.rate, pacedSeconds, latency.p50, latency.p99, latency.p999, latency.lost))
                 say(String(format: "  CPU per paced order: relay %.1f µs, harness (brokers, sandbox, producer, tracker) %.1f µs", latency.relayMicrosPerOrder, latency.harnessMicrosPerOrder))
+                say("  the relay's requests (its /metrics): " + latency.requests.sorted { $0.key < $1.key }.map {
+                    String(format: "%@ %.0f requests, mean %.1f ms, mean %.0f events", $0.key, $0.value.requests, $0.value.meanMilliseconds, $0.value.meanEvents)
+                }.joined(separator: "; "))
                 say("  p99 per platform: " + latency.platformP99.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f ms", $0.key, $0.value) }.joined(separator: ", "))
             }
         }
