@@ -183,7 +183,7 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         }
         #expect(pauses.count >= 1, "a backlog larger than the budget must hold consumption")
         let partitionPauses = lines.filter { $0.contains("backpressure: pausing partitions") }.count
-        let resumes = lines.filter { $0.contains("backpressure: resuming partitions") }.count
+        let resumes = lines.filter { $0.contains("resuming partitions") && $0.contains("[orders[") }.count
         #expect(resumes >= partitionPauses - 1)
         let gaps = zip(pauses.dropFirst(), pauses).map { $0 - $1 }
         #expect(gaps.allSatisfy { $0 >= 200 }, "pause cycles closer than the minimum pause: \(gaps.filter { $0 < 200 })")

@@ -608,7 +608,7 @@ public final class RelayEngine: Sendable {
         var releaseMemory = false
         var holdStarted = false
         var holding = false
-        let (toPause, toResume, heldBytes): ([TopicPartition], [TopicPartition], Int) = state.withLock { state in
+        let (toPause, toResume, heldBytes, notDue): ([TopicPartition], [TopicPartition], Int, Set<TopicPartition>) = state.withLock { state in
             let busiest = state.inFlight.max() ?? 0
             if !state.backpressure, busiest >= delivery.highWatermarkEvents || state.inFlightBytes >= delivery.highWatermarkBytes {
                 holdStarted = true
@@ -625,12 +625,13 @@ public final class RelayEngine: Sendable {
             let pauseAll = state.backpressure && now - state.backpressureSince >= Self.holdBeforePauseMilliseconds
             holding = state.backpressure && !pauseAll
             // The usual turn: nothing paused, nothing to pause (no sets built per turn).
-            if !pauseAll, state.held.isEmpty, state.paused.isEmpty { return ([], [], state.inFlightBytes) }
-            let desired = (pauseAll ? Set(state.partitions.keys) : []).union(state.held.keys)
+            if !pauseAll, state.held.isEmpty, state.paused.isEmpty { return ([], [], state.inFlightBytes, []) }
+            let notDue = Set(state.held.keys)
+            let desired = (pauseAll ? Set(state.partitions.keys) : []).union(notDue)
             let pause = desired.subtracting(state.paused)
             let resume = state.paused.subtracting(desired)
             state.paused = desired
-            return (Array(pause), Array(resume), state.inFlightBytes)
+            return (Array(pause), Array(resume), state.inFlightBytes, notDue)
         }
         if holdStarted {
             logger.info("backpressure: holding consumption", metadata: ["in_flight_bytes": "\(heldBytes)"])
@@ -640,9 +641,18 @@ public final class RelayEngine: Sendable {
             _ = flushBatches(force: true)
         }
         if !toPause.isEmpty {
-            logger.info(
-                "backpressure: pausing partitions",
-                metadata: ["kafka.partitions": "\(toPause.sorted())", "in_flight_bytes": "\(heldBytes)"])
+            // Two causes, logged apart (operators and the harness count backpressure pauses): a
+            // hold that lasted, and a retry-topic partition whose next record is not due yet.
+            let waiting = toPause.filter(notDue.contains)
+            let overBudget = toPause.filter { !notDue.contains($0) }
+            if !overBudget.isEmpty {
+                logger.info(
+                    "backpressure: pausing partitions",
+                    metadata: ["kafka.partitions": "\(overBudget.sorted())", "in_flight_bytes": "\(heldBytes)"])
+            }
+            if !waiting.isEmpty {
+                logger.info("pausing partitions until their next retry is due", metadata: ["kafka.partitions": "\(waiting.sorted())"])
+            }
             do { try consumer.pause(toPause) } catch { logger.warning("pause failed", metadata: ["kafka.error": "\(error)"]) }
         }
         if releaseMemory {
@@ -651,7 +661,7 @@ public final class RelayEngine: Sendable {
             ProcessMemory.releaseFreedHeap()
         }
         if !toResume.isEmpty {
-            logger.info("backpressure: resuming partitions", metadata: ["kafka.partitions": "\(toResume.sorted())"])
+            logger.info("resuming partitions", metadata: ["kafka.partitions": "\(toResume.sorted())"])
             do { try consumer.resume(toResume) } catch { logger.warning("resume failed", metadata: ["kafka.error": "\(error)"]) }
         }
         return holding

@@ -290,7 +290,9 @@ final class Bench {
                 "relay instance \(index) exited with status \(relay.process.terminationStatus) before the run ended; log: \(relay.log.path)\n".utf8))
         }
         for relay in relays { relay.stop() }
-        // Builds before holds logged only "pausing partitions"; count both kinds, separately.
+        // Holds, and holds that lasted into partition pauses. Builds before 2026-11-27 12:45 UTC
+        // logged a retry-topic partition paused until its next record is due as a backpressure
+        // pause too (all 102 "pauses" of the sixth round's 1 M run were those).
         let logs = relays.map { (try? String(contentsOf: $0.log, encoding: .utf8)) ?? "" }
         let holds = logs.reduce(0) { $0 + $1.components(separatedBy: "backpressure: holding consumption").count - 1 }
         let partitionPauses = logs.reduce(0) { $0 + $1.components(separatedBy: "backpressure: pausing partitions").count - 1 }
