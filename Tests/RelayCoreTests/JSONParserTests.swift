@@ -98,6 +98,25 @@ import Testing
         #expect(String(decoding: writer.bytes, as: UTF8.self).contains(#"\u0001"#))
     }
 
+    /// Keys and strings of every length around the writer's in-line copies (up to 16 bytes as
+    /// two overlapping loads and stores, longer through `copyMemory`) come out byte for byte,
+    /// including the run after an escape.
+    @Test func writerCopiesEveryLengthExactly() {
+        for length in 0...40 {
+            let text = String(decoding: (0..<length).map { UInt8(ascii: "a") + UInt8(($0 * 7 + length) % 26) }, as: UTF8.self)
+            var writer = JSONWriter(reservingCapacity: 8)
+            writer.beginObject()
+            writer.key(dynamic: text)
+            writer.beginArray()
+            writer.unescapedString(text)
+            writer.string(text + "\"" + text)
+            writer.endArray()
+            writer.endObject()
+            let quoted = "\"\(text)\""
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "{\(quoted):[\(quoted),\"\(text)\\\"\(text)\"]}", "length \(length)")
+        }
+    }
+
     /// Strings with nothing to escape come out of `unescapedString` byte for byte as `string`
     /// writes them, commas included, whatever the length and however the storage grows.
     @Test func unescapedStringsMatchTheEscapingPath() throws {
