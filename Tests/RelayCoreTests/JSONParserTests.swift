@@ -98,6 +98,19 @@ import Testing
         #expect(String(decoding: writer.bytes, as: UTF8.self).contains(#"\u0001"#))
     }
 
+    /// Contiguous bytes are parsed in place, anything else through a copy: the same value, or
+    /// the same error at the same offset, either way.
+    @Test(arguments: [#"{"a":[1,2.50,"x"]}"#, #"{"a":1,"a":2}"#, "[1,]", "\"unterminated", "  7  ", "{} x"])
+    func contiguousAndOtherCollectionsParseAlike(_ text: String) {
+        func outcome(_ parse: () throws(JSONParseError) -> JSONValue) -> Result<JSONValue, JSONParseError> {
+            Result { () throws(JSONParseError) in try parse() }
+        }
+        let bytes = Array(text.utf8)
+        let inPlace = outcome { () throws(JSONParseError) in try JSONParser().parse(bytes) }
+        let copied = outcome { () throws(JSONParseError) in try JSONParser().parse(bytes.lazy.map { $0 }) }
+        #expect(inPlace == copied)
+    }
+
     /// Keys and strings of every length around the writer's in-line copies (up to 16 bytes as
     /// two overlapping loads and stores, longer through `copyMemory`) come out byte for byte,
     /// including the run after an escape.
