@@ -17,30 +17,38 @@ public struct BatchPolicy: Sendable, Equatable {
 /// Collects encoded events for one destination until a batch is full or has lingered long enough.
 ///
 /// Pure: time is passed in (milliseconds on a monotonic clock), and the accumulator returns the
-/// batches that are ready instead of sending anything.
+/// batches that are ready instead of sending anything. Inlinable, so the engine's accumulators
+/// are specialised for its element type: unspecialised, each append looked up witness tables
+/// and generic metadata (about 1 % of the relay's CPU in `perf`).
 public struct BatchAccumulator<Element: Sendable>: Sendable {
     public let policy: BatchPolicy
-    public private(set) var elements: [Element] = []
-    public private(set) var byteCount = 0
-    private var openedAt: Int64?
+    @usableFromInline var openElements: [Element] = []
+    @usableFromInline var openBytes = 0
+    @usableFromInline var openedAt: Int64?
 
+    @inlinable
     public init(policy: BatchPolicy) {
         self.policy = policy
     }
 
-    public var isEmpty: Bool { elements.isEmpty }
+    /// The open batch.
+    @inlinable public var elements: [Element] { openElements }
+    /// Encoded bytes of the open batch.
+    @inlinable public var byteCount: Int { openBytes }
+    @inlinable public var isEmpty: Bool { openElements.isEmpty }
 
     /// Adds one element of `bytes` encoded size. Returns the batch that had to be closed to make
     /// room (byte limit) or that became full (event limit).
+    @inlinable
     public mutating func append(_ element: Element, bytes: Int, now: Int64) -> [Element]? {
         var closed: [Element]? = nil
-        if !elements.isEmpty, byteCount + bytes > policy.maximumBytes {
+        if !openElements.isEmpty, openBytes + bytes > policy.maximumBytes {
             closed = take()
         }
-        if elements.isEmpty { openedAt = now }
-        elements.append(element)
-        byteCount += bytes
-        if elements.count >= policy.maximumEvents {
+        if openElements.isEmpty { openedAt = now }
+        openElements.append(element)
+        openBytes += bytes
+        if openElements.count >= policy.maximumEvents {
             precondition(closed == nil, "a batch cannot close twice in one append")
             return take()
         }
@@ -48,21 +56,24 @@ public struct BatchAccumulator<Element: Sendable>: Sendable {
     }
 
     /// When the open batch must be flushed, if there is one.
+    @inlinable
     public var deadline: Int64? {
         openedAt.map { $0 + Int64(policy.lingerMilliseconds) }
     }
 
     /// Returns the open batch when its linger time has passed.
+    @inlinable
     public mutating func takeIfDue(now: Int64) -> [Element]? {
         guard let deadline, now >= deadline else { return nil }
         return take()
     }
 
     /// Closes and returns the open batch regardless of time (shutdown, revoke).
+    @inlinable
     public mutating func take() -> [Element] {
-        let batch = elements
-        elements.removeAll(keepingCapacity: true)
-        byteCount = 0
+        let batch = openElements
+        openElements.removeAll(keepingCapacity: true)
+        openBytes = 0
         openedAt = nil
         return batch
     }
