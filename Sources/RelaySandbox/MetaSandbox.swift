@@ -42,10 +42,10 @@ struct MetaSandbox: SandboxPlatform {
             for member in object.members {
                 var writer = JSONWriter()
                 writer.value(member.value)
-                if case .string(let text) = member.value { fields[member.key] = text } else {
-                    fields[member.key] = String(decoding: writer.bytes, as: UTF8.self)
-                }
-                if member.key == "data" { data = Array(fields["data"]!.utf8) }
+                let text: String
+                if case .string(let string) = member.value { text = string } else { text = String(decoding: writer.bytes, as: UTF8.self) }
+                fields[member.key] = text
+                if member.key == "data" { data = Array(text.utf8) }
             }
         }
         guard let token = fields["access_token"], !token.isEmpty else {

@@ -207,6 +207,19 @@ func strings(_ value: JSONValue?) -> [String] {
         }
     }
 
+    /// A JSON body (`{"data":[…],"access_token":…}`) is read like the form body.
+    @Test func aJSONBodyIsAcceptedLikeTheForm() async throws {
+        try await withSandbox { sandbox, destination, client in
+            let batch = try events(2, now: Int64(Date().timeIntervalSince1970))
+            var request = destination.makeRequest(batch)
+            request.headers = request.headers.filter { $0.name.lowercased() != "content-type" } + [(name: "Content-Type", value: "application/json")]
+            request.body = Array("{\"access_token\":\"\(sandbox.accounts.metaAccessToken)\",\"data\":[".utf8) + batch[0] + Array(",".utf8) + batch[1] + Array("]}".utf8)
+            let response = try await client.execute(request)
+            #expect(response.status == 200)
+            #expect(sandbox.receipts("meta").map(\.eventID) == ["ORD-0", "ORD-1"])
+        }
+    }
+
     @Test func oneOldEventFailsTheWholeBatch() async throws {
         try await withSandbox { sandbox, destination, client in
             let now = Int64(Date().timeIntervalSince1970)
