@@ -964,7 +964,8 @@ public final class RelayEngine: Sendable {
         state.withLock { state in
             var cursor = SettlementCursor()
             // Read in place: `for entry in entries` copied each entry (retaining its record and
-            // payload) and its position (retaining the topic), ~4 % of the relay's CPU in `perf`.
+            // payload) and its position (retaining the topic); settle was 5.5 % of the relay's
+            // `perf` samples, 3.7 % reading in place.
             entries.withUnsafeBufferPointer { entries in
                 for index in entries.indices {
                     cursor.settle(entries[index].record.position, generation: entries[index].record.generation, in: &state)
