@@ -28,7 +28,10 @@ import Testing
         let orders = samples(3_000, seed: 41)
         let expected = deliverable(orders)
         let positions = try await fixture.publish(orders)
-        fixture.sandbox.setLatency(100, for: "meta")
+        // ~200 events/s through Meta (batches of 20, two requests at a time): the join, which
+        // waits for the first member's revoke drain and commit, lands with most of the backlog
+        // still to deliver.
+        fixture.sandbox.setLatency(200, for: "meta")
         let group = "rebalance-" + (assignor.hasPrefix("cooperative") ? "cooperative" : "eager")
         var configuration = fixture.configuration(group: group)
         configuration.kafka.consumerProperties["partition.assignment.strategy"] = assignor
@@ -49,7 +52,9 @@ import Testing
         #expect(shared, "the joining member gets partitions while the first still has work in flight")
         let deliveredAtJoin = Set(fixture.sandbox.receipts("meta").map(\.eventID)).count
         #expect(deliveredAtJoin < expected.count, "the join must land mid-run")
-        #expect(await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)).count >= deliveredAtJoin + 300 })
+        // Delivery goes on after the join (300 more, or all of them if fewer were left).
+        let progressed = min(deliveredAtJoin + 300, expected.count)
+        #expect(await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)).count >= progressed })
 
         try await first.stop()  // leaves the group: the second member takes every partition
         let settled = try await eventually(seconds: 120) {
@@ -58,7 +63,9 @@ import Testing
         }
         let recovered = Date().timeIntervalSince(started)
         #expect(settled)
-        #expect(second.engine.health.assignedPartitions == 4)
+        // The leave is a rebalance of its own: the second member gets the first's partitions once
+        // it completes, which may be after the backlog is already settled.
+        #expect(await eventually(seconds: 30) { second.engine.health.assignedPartitions == 4 })
         // Paused-set reconciliation: the gauge (refreshed every second) settles at zero.
         let unpaused = await eventually(seconds: 5) {
             metric(parsePrometheus(second.engine.telemetry.prometheusText()), "conversion_relay_partitions_paused") == 0
@@ -110,7 +117,10 @@ import Testing
         let expected = deliverable(orders)
         let positions = try await fixture.publish(orders)
         fixture.cluster.setGroupCoordinator(groupID: "lost", broker: 2)
-        fixture.sandbox.setLatency(100, for: "meta")
+        // ~200 events/s through Meta (batches of 20, two requests at a time): the join, which
+        // waits for the first member's revoke drain and commit, lands with most of the backlog
+        // still to deliver.
+        fixture.sandbox.setLatency(200, for: "meta")
         var configuration = fixture.configuration(group: "lost")
         configuration.destinations.meta?.batchPolicy.maximumEvents = 10
         configuration.delivery.maximumConcurrentRequests = 2
