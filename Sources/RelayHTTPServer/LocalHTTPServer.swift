@@ -131,13 +131,6 @@ public enum FormDecoding {
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
-    public static func percentDecode(_ bytes: some Collection<UInt8>) -> String {
-        if let decoded = bytes.withContiguousStorageIfAvailable(percentDecodedBytes(buffer:)) {
-            return String(decoding: decoded, as: UTF8.self)
-        }
-        return String(decoding: Array(bytes).withUnsafeBufferPointer(percentDecodedBytes(buffer:)), as: UTF8.self)
-    }
-
     /// `+` is a space and `%XY` a byte; a `%` without two hex digits stays as it is. One pass into
     /// an output of the input's size at most (a Meta body is megabytes of `%XY`).
     private static func percentDecodedBytes(buffer input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
