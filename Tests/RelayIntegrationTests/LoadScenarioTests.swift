@@ -108,12 +108,6 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         for platform in Self.platforms { #expect(byPlatform[platform]?.count == expected.count, "\(platform)") }
     }
 
-    /// Scenario 12 (scaled down): a 24,000-order backlog (~26 MB; the 2.0.2 mock keeps at most
-    /// 5 MB per partition, hence 8 partitions), one destination at a fraction of the intake rate,
-    /// the relay as a child process with a 112 MiB memory budget (its idle debug build is ~47 MiB).
-    /// Resident memory, sampled every 50 ms, stays under the budget; pauses follow the watermarks
-    /// no faster than the minimum pause; the member is assigned once (no rebalance, no
-    /// poll-interval overrun); every event is delivered.
     /// A pause for backpressure sends the partial batches at once: no more events arrive while
     /// consumption is paused, so waiting for the linger would only hold the relay above its
     /// resume mark. With a one-minute linger, events flow well before it runs out.
@@ -137,6 +131,12 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         try await relay.stop()
     }
 
+    /// Scenario 12 (scaled down): a 24,000-order backlog (~26 MB; the 2.0.2 mock keeps at most
+    /// 5 MB per partition, hence 8 partitions), one destination at a fraction of the intake rate,
+    /// the relay as a child process with a 112 MiB memory budget (its idle debug build is ~47 MiB).
+    /// Resident memory, sampled every 50 ms, stays under the budget; pauses follow the watermarks
+    /// no faster than the minimum pause; the member is assigned once (no rebalance, no
+    /// poll-interval overrun); every event is delivered.
     @Test func backlogBurstWithASlowDestinationStaysUnderTheMemoryBudget() async throws {
         let fixture = try await Fixture.make(brokers: 3, partitions: 8)
         let orders = samples(24_000, seed: 45)
