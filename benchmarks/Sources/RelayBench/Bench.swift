@@ -63,6 +63,16 @@ final class Bench {
         var requests: [String: RelayRequestStatistics]
     }
 
+    /// The relay's log messages for a backpressure hold, and for a hold that lasted into pausing
+    /// the partitions.
+    static let holdMessage = "backpressure: holding consumption"
+    static let pauseMessage = "backpressure: pausing partitions"
+
+    /// How many times `message` appears in `logs` (one log line per occurrence).
+    static func occurrences(of message: String, in logs: [String]) -> Int {
+        logs.reduce(0) { $0 + $1.components(separatedBy: message).count - 1 }
+    }
+
     /// A port nothing listens on now (bound and released), for a relay's `/metrics`.
     static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -294,8 +304,8 @@ final class Bench {
         // logged a retry-topic partition paused until its next record is due as a backpressure
         // pause too (all 102 "pauses" of the sixth round's 1 M run were those).
         let logs = relays.map { (try? String(contentsOf: $0.log, encoding: .utf8)) ?? "" }
-        let holds = logs.reduce(0) { $0 + $1.components(separatedBy: "backpressure: holding consumption").count - 1 }
-        let partitionPauses = logs.reduce(0) { $0 + $1.components(separatedBy: "backpressure: pausing partitions").count - 1 }
+        let holds = Self.occurrences(of: Self.holdMessage, in: logs)
+        let partitionPauses = Self.occurrences(of: Self.pauseMessage, in: logs)
         let window = tracker.state.withLock { Double($0.lastMicros - $0.firstMicros) / 1_000_000 }
         let orders = Double(backlog.expected.count)
         return RunResult(
@@ -400,7 +410,7 @@ final class Bench {
         let peak = relay.residentMegabytes.peak
         relay.stop()
         let log = (try? String(contentsOf: relay.log, encoding: .utf8)) ?? ""
-        let pauses = log.split(separator: "\n").filter { $0.contains("backpressure: pausing") }.count
+        let pauses = Self.occurrences(of: Self.pauseMessage, in: [log])
         let quarter = samples.count / 4
         return SlowResult(
             earlyMegabytes: samples.isEmpty ? 0 : samples[quarter], lateMegabytes: samples.last ?? 0, peakMegabytes: peak,
