@@ -323,6 +323,78 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         try await sandbox.shutdown()
     }
 
+    /// `value` with the member at `path` replaced (or removed, with `nil`); a path component that
+    /// is a number indexes an array.
+    static func replacing(_ path: ArraySlice<String>, in value: JSONValue, with replacement: JSONValue?) -> JSONValue? {
+        guard let head = path.first else { return replacement }
+        switch value {
+        case .object(let object):
+            let members = object.members.compactMap { member -> (key: String, value: JSONValue)? in
+                guard member.key == head else { return member }
+                return replacing(path.dropFirst(), in: member.value, with: replacement).map { (member.key, $0) }
+            }
+            return .object(JSONObject(members: members))
+        case .array(let elements):
+            return .array(elements.enumerated().compactMap { index, element in
+                String(index) == head ? replacing(path.dropFirst(), in: element, with: replacement) : element
+            })
+        default: return value
+        }
+    }
+
+    /// Each platform's sandbox refuses what the platform documents it refuses (destinations.md),
+    /// per event where the platform reports per event: the second of two events is edited.
+    @Test(arguments: [
+        ("meta", "user_data.em", JSONValue.array([.string("someone@example.com")]), 400, "user_data.em must be a lowercase SHA-256", 0),
+        ("meta", "action_source", .string("websites"), 400, "action_source is invalid", 0),
+        ("meta", "custom_data", nil, 400, "Purchase events require custom_data", 0),
+        ("meta", "user_data", .object(JSONObject(members: [("ct", .array([.string(String(repeating: "a", count: 64))])), ("client_user_agent", .string("Mozilla/5.0"))])), 400,
+         "insufficient customer information", 0),
+        ("google", "userData.userIdentifiers.0.emailAddress", .string("someone@example.com"), 400, "INVALID_HEX_ENCODING", 0),
+        ("google", "userData.userIdentifiers.2.address.regionCode", .string("de"), 400, "regionCode must be an upper-case", 0),
+        ("google", "currency", .string("eur"), 400, "INVALID_CURRENCY_CODE", 0),
+        ("google", "transactionId", nil, 400, "transactionId is required", 0),
+        ("tiktok", "user.email", .string("someone@example.com"), 200, "\"code\":20001", 1),
+        ("tiktok", "event_id", .string(""), 200, "\"code\":20001", 1),
+        ("pinterest", "user_data.em", .array([.string("someone@example.com")]), 422, "event 1: em must hold SHA-256 hex digests", 0),
+        ("pinterest", "custom_data.value", .number(JSONNumber(129.9)), 422, "event 1: custom_data.value must be a string", 0),
+        ("pinterest", "event_time", .string("2026-11-26T10:15:30Z"), 422, "event 1: event_time must be Unix seconds", 0),
+        ("snapchat", "action_source", .string("web"), 400, "action_source must be WEB", 0),
+        ("snapchat", "user_data.ph", .array([]), 400, "ph must hold SHA-256 hex digests", 0),
+    ] as [(String, String, JSONValue?, Int, String, Int)])
+    func sandboxesRefuseWhatThePlatformsRefuse(
+        platform: String, path: String, replacement: JSONValue?, status: Int, answer: String, recorded: Int
+    ) async throws {
+        let sandbox = try await SandboxServer()
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        var destination = destinations(endpoint: sandbox.baseURL).first { $0.name == platform }!
+        if var google = (destination as? GoogleDestination)?.configuration {
+            google.tokenProvider = try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client)
+            destination = GoogleDestination(configuration: google)
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        var batch = try (0..<2).map { index in
+            var event = try loadExample("full")
+            event.orderID = "ORD-\(index)"
+            event.occurredAt.epochSeconds = now - 60
+            return try #require(payload(destination, event, now: now))
+        }
+        let edited = try #require(Self.replacing(path.split(separator: ".").map(String.init)[...], in: try JSONParser().parse(batch[1]), with: replacement))
+        var writer = JSONWriter()
+        writer.value(edited)
+        #expect(writer.bytes != batch[1], "the edit changed nothing")
+        batch[1] = writer.bytes
+        var request = destination.makeRequest(batch)
+        try await destination.authorize(&request, forceRefresh: false)
+        let response = try await client.execute(request)
+        let body = String(decoding: response.body, as: UTF8.self)
+        #expect(response.status == status, "\(platform) \(path): \(body)")
+        #expect(body.contains(answer), "\(platform) \(path): \(body)")
+        #expect(sandbox.receipts(platform).map(\.eventID) == Array(["ORD-0"].prefix(recorded)), "\(platform) \(path)")
+        try await sandbox.shutdown()
+    }
+
     @Test func googleRefreshesItsTokenAfterA401() async throws {
         let sandbox = try await SandboxServer()
         let client = CurlHTTPClient()
