@@ -261,10 +261,27 @@ struct JSONCursor {
     }
 
     mutating func parseString() throws(JSONParseError) -> String {
+        let string = try scanString()
+        return try decode(string)
+    }
+
+    /// Where one string's content is, and what ``decode(_:)`` must do with it.
+    struct ScannedString {
+        /// The content between the quotes, as written (escapes not undone).
+        var raw: UnsafeBufferPointer<UInt8>
+        /// Byte offset of the content in the document.
+        var start: Int
+        var hasEscape: Bool
+        var isASCII: Bool
+    }
+
+    /// Moves past one string (the cursor is on its opening quote) without decoding it: finds its
+    /// end and refuses control characters; ``decode(_:)`` (or ``validate(_:)``) checks the rest.
+    mutating func scanString() throws(JSONParseError) -> ScannedString {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, ASCII or valid UTF-8 only. Runs of plain bytes are skipped eight
-        // at a time; the scan stops at a quote, a backslash or a control character.
+        // Runs of plain bytes are skipped eight at a time; the scan stops at a quote, a backslash
+        // or a control character.
         var hasEscape = false
         var bitsSeen: UInt64 = 0
         while true {
@@ -279,22 +296,36 @@ struct JSONCursor {
         }
         let end = index
         index += 1  // closing quote
-        let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        if !hasEscape {
+        return ScannedString(
+            raw: UnsafeBufferPointer(rebasing: bytes[start..<end]), start: start, hasEscape: hasEscape,
+            isASCII: !JSONStringBytes.sawNonASCII(bitsSeen))
+    }
+
+    /// The string's value; throws what the content breaks (an escape, a surrogate, UTF-8).
+    func decode(_ scanned: ScannedString) throws(JSONParseError) -> String {
+        if !scanned.hasEscape {
             // `String(decoding:)` takes the stdlib's non-generic UTF-8 path (`String(validating:)`
             // looks up generic metadata on every call); it repairs invalid UTF-8, so the input was
             // valid exactly when the repair changed nothing.
+            let raw = scanned.raw
             let string = String(decoding: raw, as: UTF8.self)
             guard
-                !JSONStringBytes.sawNonASCII(bitsSeen)
+                scanned.isASCII
                     || string.utf8.count == raw.count
                         && string.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(raw) }) ?? string.utf8.elementsEqual(raw)
             else {
-                throw JSONParseError(reason: .invalidUTF8, offset: start)
+                throw JSONParseError(reason: .invalidUTF8, offset: scanned.start)
             }
             return string
         }
-        return try unescape(raw, baseOffset: start)
+        return try unescape(scanned.raw, baseOffset: scanned.start)
+    }
+
+    /// Throws exactly what ``decode(_:)`` throws, without making a `String` for ASCII content
+    /// with no escapes (the common case).
+    func validate(_ scanned: ScannedString) throws(JSONParseError) {
+        if scanned.isASCII, !scanned.hasEscape { return }
+        _ = try decode(scanned)
     }
 
     func unescape(_ raw: UnsafeBufferPointer<UInt8>, baseOffset: Int) throws(JSONParseError) -> String {

@@ -2,8 +2,8 @@
 
 /// libFuzzer entry point: any bytes must either decode or fail with a typed error that has a
 /// reason, the same through the direct reader as through the JSON tree; the parser must never
-/// crash, hang or read out of bounds (AddressSanitizer), and what the writer emits for a parsed
-/// document must parse again.
+/// crash, hang or read out of bounds (AddressSanitizer); the tape must read what the tree reads;
+/// and what the writer emits for a parsed document must parse again.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: count))
@@ -16,6 +16,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     // The direct reader (valid events straight from the bytes) and the tree agree on every input.
     let throughTree = Result { () throws(OrderEventDecodingError) in try decoder.decodeThroughTree(bytes) }
     precondition(decoded == throughTree, "the direct reader and the tree disagree")
+    // The tape (the sandbox's reading of request bodies) accepts and refuses what the tree does.
+    let tree = Result { () throws(JSONParseError) in try JSONParser().parse(bytes) }
+    let tape = Result { () throws(JSONParseError) in try JSONTape(parsing: bytes).root.tree }
+    precondition(tree == tape, "the tape and the tree disagree")
     if let document = try? JSONParser().parse(bytes) {
         var writer = JSONWriter()
         writer.value(document)
