@@ -44,57 +44,56 @@ final class GoogleSandbox: SandboxPlatform {
             return (status(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."), [])
         }
         guard let body = Check.jsonBody(request) else { return (invalid("Invalid JSON payload received.", reason: "INVALID_FORMAT"), []) }
-        guard case .array(let destinations)? = body["destinations"], destinations.count == 1,
-            case .object(let destination) = destinations[0], case .object(let operating)? = destination["operatingAccount"],
-            operating["accountType"] == .string("GOOGLE_ADS"), operating["accountId"] == .string(accounts.googleOperatingAccountID)
+        guard let destinations = body["destinations"]?.array, destinations.count == 1,
+            let destination = destinations.first?.object, let operating = destination["operatingAccount"]?.object,
+            operating["accountType"]?.isString("GOOGLE_ADS") == true, operating["accountId"]?.isString(accounts.googleOperatingAccountID) == true
         else { return (status(403, "PERMISSION_DENIED", "The caller does not have permission on the operating account."), []) }
-        guard destination["productDestinationId"] == .string(accounts.googleConversionActionID) else {
+        guard destination["productDestinationId"]?.isString(accounts.googleConversionActionID) == true else {
             return (invalid("Conversion action not found.", reason: "INVALID_CONVERSION_ACTION_ID"), [])
         }
-        guard case .array(let events)? = body["events"], !events.isEmpty else {
+        guard let events = body["events"]?.array, !events.isEmpty else {
             return (invalid("events must not be empty.", reason: "INVALID_FORMAT"), [])
         }
         guard events.count <= 2000 else { return (invalid("Too many events in the request.", reason: "TOO_MANY_EVENTS"), []) }
         for (index, event) in events.enumerated() {
-            if let problem = validate(event, encodingSet: body["encoding"] == .string("HEX"), nowSeconds: nowSeconds) {
+            if let problem = validate(event, encodingSet: body["encoding"]?.isString("HEX") == true, nowSeconds: nowSeconds) {
                 return (invalid("events[\(index)]: \(problem.message)", reason: problem.reason), [])
             }
         }
         let accepted =
-            body["validateOnly"] == .bool(true) ? [] : events.compactMap { Check.accepted($0, idKey: "transactionId", timeKey: "eventTimestamp") }
+            body["validateOnly"]?.bool == true ? [] : events.compactMap { Check.accepted($0, idKey: "transactionId", timeKey: "eventTimestamp") }
         return (.json(200, "{\"requestId\":\"sandbox-\(counter.add(1, ordering: .relaxed).newValue)\"}"), accepted)
     }
 
-    private func validate(_ value: JSONValue, encodingSet: Bool, nowSeconds: Int64) -> (message: String, reason: String)? {
-        guard case .object(let event) = value else { return ("event must be an object", "INVALID_FORMAT") }
-        guard case .string(let transaction)? = event["transactionId"], !transaction.isEmpty else {
+    private func validate(_ value: JSONTape.Value, encodingSet: Bool, nowSeconds: Int64) -> (message: String, reason: String)? {
+        guard let event = value.object else { return ("event must be an object", "INVALID_FORMAT") }
+        guard event["transactionId"]?.isNonEmptyString == true else {
             return ("transactionId is required for multi-source conversions", "INVALID_FORMAT")
         }
-        guard case .string(let stamp)? = event["eventTimestamp"], let time = RFC3339.parse(stamp) else {
+        guard let stamp = event["eventTimestamp"]?.string, let time = RFC3339.parse(stamp) else {
             return ("eventTimestamp must be an RFC 3339 timestamp", "EVENT_TIME_INVALID")
         }
         if time.epochSeconds > nowSeconds + 60 { return ("eventTimestamp is in the future", "EVENT_TIME_INVALID") }
-        if case .string(let currency)? = event["currency"], currency.utf8.count != 3 || currency != currency.uppercased() {
+        if let currency = event["currency"]?.string, currency.utf8.count != 3 || currency != currency.uppercased() {
             return ("currency must be an ISO 4217 code", "INVALID_CURRENCY_CODE")
         }
-        if case .object(let userData)? = event["userData"] {
+        if let userData = event["userData"]?.object {
             guard encodingSet else { return ("encoding must be set when userData is sent", "INVALID_FORMAT") }
-            guard case .array(let identifiers)? = userData["userIdentifiers"], !identifiers.isEmpty else {
+            guard let identifiers = userData["userIdentifiers"]?.array, !identifiers.isEmpty else {
                 return ("userIdentifiers must not be empty", "INVALID_FORMAT")
             }
             guard identifiers.count <= 10 else { return ("more than 10 user identifiers", "TOO_MANY_USER_IDENTIFIERS") }
-            for case .object(let identifier) in identifiers {
-                guard identifier.members.count == 1 else { return ("each user identifier holds exactly one value", "INVALID_FORMAT") }
-                if let email = identifier["emailAddress"], !Check.isLowerHexSHA256(email) { return ("emailAddress is not hex SHA-256", "INVALID_HEX_ENCODING") }
-                if let phone = identifier["phoneNumber"], !Check.isLowerHexSHA256(phone) { return ("phoneNumber is not hex SHA-256", "INVALID_HEX_ENCODING") }
-                if case .object(let address)? = identifier["address"] {
-                    guard let given = address["givenName"], Check.isLowerHexSHA256(given), let family = address["familyName"],
-                        Check.isLowerHexSHA256(family)
+            for case let identifier? in identifiers.lazy.map(\.object) {
+                guard identifier.count == 1 else { return ("each user identifier holds exactly one value", "INVALID_FORMAT") }
+                if let email = identifier["emailAddress"], !email.isLowerHexSHA256 { return ("emailAddress is not hex SHA-256", "INVALID_HEX_ENCODING") }
+                if let phone = identifier["phoneNumber"], !phone.isLowerHexSHA256 { return ("phoneNumber is not hex SHA-256", "INVALID_HEX_ENCODING") }
+                if let address = identifier["address"]?.object {
+                    guard address["givenName"]?.isLowerHexSHA256 == true, address["familyName"]?.isLowerHexSHA256 == true
                     else { return ("address names must be hex SHA-256", "INVALID_HEX_ENCODING") }
-                    guard case .string(let region)? = address["regionCode"], region.utf8.count == 2, region == region.uppercased() else {
+                    guard let region = address["regionCode"]?.string, region.utf8.count == 2, region == region.uppercased() else {
                         return ("regionCode must be an upper-case ISO 3166-1 alpha-2 code, unhashed", "INVALID_FORMAT")
                     }
-                    guard case .string? = address["postalCode"] else { return ("postalCode is required in an address", "INVALID_FORMAT") }
+                    guard address["postalCode"]?.kind == .string else { return ("postalCode is required in an address", "INVALID_FORMAT") }
                 }
             }
         }

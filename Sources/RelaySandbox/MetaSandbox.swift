@@ -57,7 +57,7 @@ struct MetaSandbox: SandboxPlatform {
         guard parts[1] == pixelID else {
             return (graphError(400, code: 100, subcode: 33, message: "Unsupported post request. Object with ID '\(parts[1])' does not exist"), [])
         }
-        guard let data, case .array(let events)? = try? JSONParser(maximumBytes: 64 << 20).parse(data) else {
+        guard let data, let events = (try? JSONTape(parsing: data, maximumBytes: 64 << 20))?.root.array else {
             return (graphError(400, code: 100, message: "(#100) The parameter data is required and must be a JSON array"), [])
         }
         guard !events.isEmpty, events.count <= Self.maximumEvents else {
@@ -69,62 +69,60 @@ struct MetaSandbox: SandboxPlatform {
             if let problem = validate(event, nowSeconds: nowSeconds) {
                 return (graphError(400, code: 100, subcode: 2804050, message: "Invalid parameter", userMessage: "event \(index): \(problem)"), [])
             }
-            guard case .object(let object) = event, case .string(let eventID)? = object["event_id"] else { continue }
-            var eventTime: Int64? = nil
-            if case .number(let time)? = object["event_time"] { eventTime = time.integer }
-            accepted.append(AcceptedEvent(eventID: eventID, eventTime: eventTime, event: event))
+            guard let object = event.object, let eventID = object["event_id"]?.string else { continue }
+            accepted.append(AcceptedEvent(eventID: eventID, eventTime: object["event_time"]?.number?.integer, event: event))
         }
         let body = "{\"events_received\":\(events.count),\"messages\":[],\"fbtrace_id\":\"\(Self.traceID())\"}"
         return (.json(200, body), accepted)
     }
 
     /// Returns why Meta would reject this event, or nil.
-    func validate(_ value: JSONValue, nowSeconds: Int64) -> String? {
-        guard case .object(let event) = value else { return "event is not an object" }
-        guard case .string(let name)? = event["event_name"], !name.isEmpty else { return "event_name is required" }
-        guard case .number(let time)? = event["event_time"], let seconds = time.integer else {
+    func validate(_ value: JSONTape.Value, nowSeconds: Int64) -> String? {
+        guard let event = value.object else { return "event is not an object" }
+        guard let name = event["event_name"], name.isNonEmptyString else { return "event_name is required" }
+        let isPurchase = name.isString("Purchase")
+        guard let seconds = event["event_time"]?.number?.integer else {
             return "event_time must be a Unix timestamp in seconds"
         }
         if seconds > nowSeconds + 60 { return "event_time is in the future" }
         if seconds < nowSeconds - Self.maximumAgeSeconds { return "event_time is more than 7 days in the past" }
-        guard case .string(let source)? = event["action_source"] else { return "action_source is required" }
-        let sources = ["email", "website", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other"]
-        guard sources.contains(source) else { return "action_source is invalid" }
-        guard case .object(let userData)? = event["user_data"] else { return "user_data is required" }
+        guard let source = event["action_source"]?.string else { return "action_source is required" }
+        guard Self.actionSources.contains(source) else { return "action_source is invalid" }
+        guard let userData = event["user_data"]?.object else { return "user_data is required" }
         if source == "website" {
-            guard case .string? = userData["client_user_agent"] else { return "client_user_agent is required for website events" }
-            guard case .string? = event["event_source_url"] else { return "event_source_url is required for website events" }
+            guard userData["client_user_agent"]?.kind == .string else { return "client_user_agent is required for website events" }
+            guard event["event_source_url"]?.kind == .string else { return "event_source_url is required for website events" }
         }
         for key in Self.hashedKeys {
             guard let field = userData[key] else { continue }
-            let values: [JSONValue]
-            if case .array(let list) = field { values = list } else { values = [field] }
-            for element in values {
-                guard case .string(let text) = element, text.utf8.count == 64,
-                    text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
-                else { return "user_data.\(key) must be a lowercase SHA-256 hex digest" }
-            }
+            let valid = field.array.map { $0.allSatisfy(\.isLowerHexSHA256) } ?? field.isLowerHexSHA256
+            if !valid { return "user_data.\(key) must be a lowercase SHA-256 hex digest" }
         }
         // Customer information that is only a subset of one of these sets is insufficient
         // (destinations.md §1, best practices).
-        let present = Set(userData.keys).subtracting(["client_ip_address"])
-        let weakSets: [Set<String>] = [
-            ["ct", "country", "st", "zp", "ge", "client_user_agent"], ["db", "client_user_agent"], ["fn", "ge"], ["ln", "ge"],
-        ]
-        if present.isEmpty || weakSets.contains(where: { present.isSubset(of: $0) }) {
-            if !userData.keys.contains("client_ip_address") || !present.contains("client_user_agent") {
+        let keys = userData.keys
+        let present = keys.filter { $0 != "client_ip_address" }
+        if present.isEmpty || Self.weakSets.contains(where: { weak in present.allSatisfy(weak.contains) }) {
+            if !keys.contains("client_ip_address") || !present.contains("client_user_agent") {
                 return "insufficient customer information"
             }
         }
-        if case .object(let custom)? = event["custom_data"], name == "Purchase" {
-            guard case .number? = custom["value"], case .string? = custom["currency"] else {
+        if isPurchase {
+            guard let custom = event["custom_data"]?.object else { return "Purchase events require custom_data" }
+            guard custom["value"]?.kind == .number, custom["currency"]?.kind == .string else {
                 return "Purchase events require custom_data.value and custom_data.currency"
             }
-        } else if name == "Purchase" {
-            return "Purchase events require custom_data"
         }
         return nil
     }
+
+    static let actionSources: Set<String> = [
+        "email", "website", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other",
+    ]
+    /// Sets of user data keys that are not enough on their own.
+    static let weakSets: [Set<String>] = [
+        ["ct", "country", "st", "zp", "ge", "client_user_agent"], ["db", "client_user_agent"], ["fn", "ge"], ["ln", "ge"],
+    ]
 
     func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse {
         switch fault {

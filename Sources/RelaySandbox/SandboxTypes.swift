@@ -58,35 +58,30 @@ public struct SandboxAccounts: Sendable {
     public init() {}
 }
 
-/// Shared validation helpers.
+/// Shared validation helpers. Request bodies are read as a ``JSONTape`` (no tree of a
+/// 1,000-event request), so checks read values in place.
 enum Check {
-    static func isLowerHexSHA256(_ value: JSONValue) -> Bool {
-        guard case .string(let text) = value else { return false }
-        return text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
-    }
-
     /// Every value of `keys` in `object` is an array of lowercase SHA-256 hex digests (or one digest).
-    static func hashedArrays(_ object: JSONObject, _ keys: [String]) -> String? {
+    static func hashedArrays(_ object: JSONTape.Object, _ keys: [String]) -> String? {
         for key in keys {
             guard let field = object[key] else { continue }
-            let values: [JSONValue]
-            if case .array(let list) = field { values = list } else { values = [field] }
-            if values.isEmpty || !values.allSatisfy(isLowerHexSHA256) { return "\(key) must hold SHA-256 hex digests" }
+            let valid = field.array.map { !$0.isEmpty && $0.allSatisfy(\.isLowerHexSHA256) } ?? field.isLowerHexSHA256
+            if !valid { return "\(key) must hold SHA-256 hex digests" }
         }
         return nil
     }
 
-    static func accepted(_ event: JSONValue, idKey: String, timeKey: String) -> AcceptedEvent? {
-        guard case .object(let object) = event, case .string(let id)? = object[idKey] else { return nil }
+    static func accepted(_ event: JSONTape.Value, idKey: String, timeKey: String) -> AcceptedEvent? {
+        guard let object = event.object, let id = object[idKey]?.string else { return nil }
         var time: Int64? = nil
-        if case .number(let number)? = object[timeKey] { time = number.integer }
-        if case .string(let text)? = object[timeKey] { time = RFC3339.parse(text)?.epochSeconds }
+        if let field = object[timeKey] {
+            time = field.number?.integer ?? field.string.flatMap { RFC3339.parse($0)?.epochSeconds }
+        }
         return AcceptedEvent(eventID: id, eventTime: time, event: event)
     }
 
-    static func jsonBody(_ request: SandboxRequest) -> JSONObject? {
-        guard case .object(let object)? = try? JSONParser(maximumBytes: 64 << 20).parse(request.body) else { return nil }
-        return object
+    static func jsonBody(_ request: SandboxRequest) -> JSONTape.Object? {
+        (try? JSONTape(parsing: request.body, maximumBytes: 64 << 20))?.root.object
     }
 }
 
@@ -95,14 +90,10 @@ struct AcceptedEvent: Sendable {
     var eventID: String
     var eventTime: Int64?
     /// The event as sent, for the payload fingerprint.
-    var event: JSONValue
+    var event: JSONTape.Value
 
-    /// The SHA-256 of the event written back out (members in document order).
-    var payloadFingerprint: String {
-        var writer = JSONWriter()
-        writer.value(event)
-        return writer.withBytes { SHA256.hexDigest($0) }
-    }
+    /// The SHA-256 of the event's bytes exactly as sent.
+    var payloadFingerprint: String { SHA256.hexDigest(event.rawBytes) }
 }
 
 /// How one platform's API behaves: route, authenticate, validate, answer.

@@ -17,8 +17,8 @@ struct TikTokSandbox: SandboxPlatform {
             return (body(40104, "Access token is empty."), [])
         }
         guard token == accounts.tiktokAccessToken else { return (body(40105, "Access token is incorrect or has been revoked."), []) }
-        guard let json = Check.jsonBody(request), json["event_source"] == .string("web"),
-            json["event_source_id"] == .string(accounts.tiktokPixelCode), case .array(let events)? = json["data"], !events.isEmpty
+        guard let json = Check.jsonBody(request), json["event_source"]?.isString("web") == true,
+            json["event_source_id"]?.isString(accounts.tiktokPixelCode) == true, let events = json["data"]?.array, !events.isEmpty
         else { return (body(40002, "event_source, event_source_id and data are required."), []) }
         guard events.count <= 1000 else { return (body(40061, "Invalid batch size."), []) }
         var accepted: [AcceptedEvent] = []
@@ -35,13 +35,12 @@ struct TikTokSandbox: SandboxPlatform {
         return (body(0, "OK"), accepted)
     }
 
-    private func problem(_ value: JSONValue, nowSeconds: Int64) -> Int? {
-        guard case .object(let event) = value, case .string(let name)? = event["event"], !name.isEmpty,
-            case .string(let id)? = event["event_id"], !id.isEmpty, case .number(let time)? = event["event_time"],
-            let seconds = time.integer, seconds <= nowSeconds + 60, case .object(let user)? = event["user"]
+    private func problem(_ value: JSONTape.Value, nowSeconds: Int64) -> Int? {
+        guard let event = value.object, event["event"]?.isNonEmptyString == true, event["event_id"]?.isNonEmptyString == true,
+            let seconds = event["event_time"]?.number?.integer, seconds <= nowSeconds + 60, let user = event["user"]?.object
         else { return 40002 }
         for key in ["email", "phone", "external_id"] {
-            if let value = user[key], !Check.isLowerHexSHA256(value) { return 40062 }
+            if let value = user[key], !value.isLowerHexSHA256 { return 40062 }
         }
         return nil
     }
@@ -83,7 +82,7 @@ struct PinterestSandbox: SandboxPlatform {
         guard request.path.split(separator: "/")[2] == accounts.pinterestAdAccountID else {
             return (.json(403, #"{"code":29,"message":"You are not permitted to access that resource."}"#), [])
         }
-        guard let json = Check.jsonBody(request), case .array(let events)? = json["data"], (1...1000).contains(events.count) else {
+        guard let json = Check.jsonBody(request), let events = json["data"]?.array, (1...1000).contains(events.count) else {
             return (.json(400, #"{"code":4196,"message":"The request was invalid."}"#), [])
         }
         var statuses: [String] = []
@@ -107,22 +106,22 @@ struct PinterestSandbox: SandboxPlatform {
         return (.json(200, body), request.query["test"] == "true" ? [] : accepted)
     }
 
-    private func problem(_ value: JSONValue, nowSeconds: Int64) -> String? {
-        guard case .object(let event) = value else { return "event is not an object" }
+    private func problem(_ value: JSONTape.Value, nowSeconds: Int64) -> String? {
+        guard let event = value.object else { return "event is not an object" }
         for key in ["event_name", "action_source", "event_id"] {
-            guard case .string(let text)? = event[key], !text.isEmpty else { return "\(key) is required" }
+            guard event[key]?.isNonEmptyString == true else { return "\(key) is required" }
         }
-        guard case .number(let time)? = event["event_time"], let seconds = time.integer, seconds <= nowSeconds + 60 else {
+        guard let seconds = event["event_time"]?.number?.integer, seconds <= nowSeconds + 60 else {
             return "event_time must be Unix seconds, not in the future"
         }
-        guard case .object(let user)? = event["user_data"] else { return "user_data is required" }
+        guard let user = event["user_data"]?.object else { return "user_data is required" }
         if let problem = Check.hashedArrays(user, Self.hashed) { return problem }
         let hasIPAndAgent = user["client_ip_address"] != nil && user["client_user_agent"] != nil
         guard user["em"] != nil || user["hashed_maids"] != nil || hasIPAndAgent else {
             return "user_data needs em, hashed_maids, or client_ip_address with client_user_agent"
         }
-        if case .object(let custom)? = event["custom_data"], let value = custom["value"] {
-            guard case .string = value else { return "custom_data.value must be a string" }
+        if let value = event["custom_data"]?.object?["value"], value.kind != .string {
+            return "custom_data.value must be a string"
         }
         return nil
     }
@@ -159,7 +158,7 @@ struct SnapchatSandbox: SandboxPlatform {
         guard parts[1] == accounts.snapchatPixelID else {
             return (.json(403, #"{"status":"FAILED","reason":"Pixel not found or not accessible"}"#), [])
         }
-        guard let json = Check.jsonBody(request), case .array(let events)? = json["data"], (1...2000).contains(events.count) else {
+        guard let json = Check.jsonBody(request), let events = json["data"]?.array, (1...2000).contains(events.count) else {
             return (.json(400, #"{"status":"FAILED","reason":"data must hold 1 to 2000 events"}"#), [])
         }
         var accepted: [AcceptedEvent] = []
@@ -172,17 +171,17 @@ struct SnapchatSandbox: SandboxPlatform {
         return (.json(200, #"{"status":"SUCCESS","reason":"All events processed"}"#), parts.count == 4 ? [] : accepted)
     }
 
-    private func problem(_ value: JSONValue, nowSeconds: Int64) -> String? {
-        guard case .object(let event) = value, case .string(let name)? = event["event_name"], !name.isEmpty else {
+    private func problem(_ value: JSONTape.Value, nowSeconds: Int64) -> String? {
+        guard let event = value.object, event["event_name"]?.isNonEmptyString == true else {
             return "event_name is required"
         }
-        guard case .string(let id)? = event["event_id"], !id.isEmpty else { return "event_id is required" }
-        guard case .number(let time)? = event["event_time"], let seconds = time.integer else { return "event_time is required" }
+        guard event["event_id"]?.isNonEmptyString == true else { return "event_id is required" }
+        guard let seconds = event["event_time"]?.number?.integer else { return "event_time is required" }
         guard seconds <= nowSeconds + 60, seconds >= nowSeconds - 37 * 86_400 else {
             return "event_time must be within the last 37 days"
         }
-        guard event["action_source"] == .string("WEB") else { return "action_source must be WEB for pixel events" }
-        guard case .object(let user)? = event["user_data"] else { return "user_data is required" }
+        guard event["action_source"]?.isString("WEB") == true else { return "action_source must be WEB for pixel events" }
+        guard let user = event["user_data"]?.object else { return "user_data is required" }
         return Check.hashedArrays(user, Self.hashed)
     }
 
