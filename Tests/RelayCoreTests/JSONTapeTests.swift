@@ -124,6 +124,16 @@ import Testing
         #expect(root["short"]?.isString("abcd") == false)
         #expect(root["short"]?.number == nil)
         #expect(tape.root.array == nil)
+        // Keys that share a long prefix are told apart by their last byte, in both halves of the
+        // eight-byte comparison; a long key repeated exactly is a duplicate.
+        let similar = try #require(try JSONTape(parsing: Array(#"{"client_user_agent":1,"client_user_agenT":2,"client_user_Agent":3}"#.utf8)).root.object)
+        #expect(similar["client_user_agent"]?.number?.integer == 1)
+        #expect(similar["client_user_agenT"]?.number?.integer == 2)
+        #expect(similar["client_user_Agent"]?.number?.integer == 3)
+        #expect(similar["client_user_agen"] == nil)
+        #expect(throws: JSONParseError(reason: .duplicateKey, offset: 23)) {
+            try JSONTape(parsing: Array(#"{"client_user_agent":1,"client_user_agent":2}"#.utf8))
+        }
         // The raw bytes of a container are the container as written.
         #expect(String(decoding: root["nested"]!.rawBytes, as: UTF8.self) == #"{"a":[1,{"b":2}],"c":"x"}"#)
     }

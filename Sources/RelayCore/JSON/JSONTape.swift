@@ -198,7 +198,9 @@ public final class JSONTape: Sendable {
         private func sameString(_ a: Node, _ b: Node) -> Bool {
             if !a.flag, !b.flag {
                 guard a.end - a.start == b.end - b.start else { return false }
-                return cursor.bytes[Int(a.start)..<Int(a.end)].elementsEqual(cursor.bytes[Int(b.start)..<Int(b.end)])
+                return JSONTape.sameBytes(
+                    UnsafeBufferPointer(rebasing: cursor.bytes[Int(a.start)..<Int(a.end)]),
+                    UnsafeBufferPointer(rebasing: cursor.bytes[Int(b.start)..<Int(b.end)]))
             }
             return text(a) == text(b)
         }
@@ -206,6 +208,24 @@ public final class JSONTape: Sendable {
 }
 
 extension JSONTape {
+    /// Whether two byte ranges hold the same bytes (memcmp's job, eight bytes at a time).
+    static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+        var index = 0
+        while index + 8 <= a.count {
+            let x = UnsafeRawPointer(left).loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let y = UnsafeRawPointer(right).loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if x != y { return false }
+            index += 8
+        }
+        while index < a.count {
+            if left[index] != right[index] { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// One value of the document.
     public struct Value: Sendable {
         let tape: JSONTape
@@ -258,7 +278,9 @@ extension JSONTape {
             var text = text
             return text.withUTF8 { expected in
                 expected.count == Int(node.end - node.start)
-                    && tape.bytes.withUnsafeBufferPointer { $0[Int(node.start)..<Int(node.end)].elementsEqual(expected) }
+                    && tape.bytes.withUnsafeBufferPointer {
+                        JSONTape.sameBytes(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]), expected)
+                    }
             }
         }
 
@@ -279,7 +301,12 @@ extension JSONTape {
             guard node.kind == .string else { return false }
             func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
             if node.flag { return string.map { $0.utf8.count == 64 && $0.utf8.allSatisfy(isLowerHex) } ?? false }
-            return node.end - node.start == 64 && tape.bytes[Int(node.start)..<Int(node.end)].allSatisfy(isLowerHex)
+            guard node.end - node.start == 64 else { return false }
+            return tape.bytes.withUnsafeBufferPointer { buffer in
+                var valid = true
+                for index in Int(node.start)..<Int(node.end) { valid = valid && isLowerHex(buffer[index]) }
+                return valid
+            }
         }
 
         /// A number's value.
