@@ -50,6 +50,36 @@ import Testing
         }
     }
 
+    /// Runs of kept characters are copied eight bytes at a time: a reserved character at every
+    /// position of inputs of every length up to 40 must still come out as its escape, exactly as
+    /// the byte-by-byte rule writes it.
+    @Test func runsOfKeptCharactersEncodeAsEachByteDoes() {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            bytes.flatMap { byte -> [UInt8] in
+                let kept = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || Array("-._~".utf8).contains(byte)
+                return kept ? [byte] : Array("%".utf8) + Array(String(byte, radix: 16, uppercase: true).leftPadded(to: 2).utf8)
+            }
+        }
+        let kept = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-._~".utf8)
+        for length in 0...40 {
+            let plain = (0..<length).map { kept[($0 * 7) % kept.count] }
+            var inputs = [plain]
+            for position in 0..<length {
+                for reserved in Array("\"%+ &=/".utf8) + [0x00, 0x7F, 0x80, 0xFF] {
+                    var input = plain
+                    input[position] = reserved
+                    inputs.append(input)
+                }
+            }
+            for input in inputs {
+                var body: [UInt8] = Array("x".utf8)
+                FormURLEncoding.append(input, to: &body)
+                #expect(body == Array("x".utf8) + reference(input), "\(input)")
+            }
+        }
+    }
+
     /// The pair splitting: empty pairs skipped, a key without `=` has an empty value, only the
     /// first `=` separates, and keys are percent-decoded too.
     @Test func pairsSplitAsFormsDo() {
@@ -58,4 +88,8 @@ import Testing
         #expect(FormDecoding.decodeBytes([]).isEmpty)
         #expect(FormDecoding.decodeBytes(Array("=v".utf8)) == ["": Array("v".utf8)])
     }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
