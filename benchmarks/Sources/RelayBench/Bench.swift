@@ -123,7 +123,7 @@ final class Bench {
         generator = SampleOrderGenerator(
             seed: options.seed, malformedEvery: options.malformedEvery, nowSeconds: Int64(Date().timeIntervalSince1970))
         let slot = trackerSlot
-        sandbox = try await SandboxServer(threads: 2, fingerprintPayloads: false) { platform, receipts in
+        sandbox = try await SandboxServer(threads: 4, fingerprintPayloads: false) { platform, receipts in
             slot.current.withLock { $0 }?.observe(platform: platform, receipts: receipts)
         }
         googleKeyFile = workDirectory.appendingPathComponent("google-key.json")
