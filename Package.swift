@@ -82,7 +82,10 @@ let package = Package(
                 "RelayCore", "RelayService", "RelayDestinations", "RelayHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // jemalloc serves the relay's heap (ProcessMemory.configureAllocator); only the
+            // executable links it, so tests and the benchmark harness keep glibc's malloc.
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
         ),
 
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),

@@ -3,7 +3,7 @@
 # the C libraries it links and the Python packages its schema agreement test uses.
 set -euo pipefail
 
-packages=(librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev pkg-config)
+packages=(librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libjemalloc-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

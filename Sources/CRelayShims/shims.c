@@ -68,8 +68,60 @@ rd_kafka_resp_err_t relay_cshim_mock_broker_push_request_error_rtt(rd_kafka_mock
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/// jemalloc's control interface, when jemalloc serves this process's heap (the relay's executable
+/// links it; tests and tools that do not get glibc's malloc). Found at run time, so nothing else
+/// links against jemalloc.
+typedef int (*relay_mallctl_fn)(const char *name, void *old, size_t *old_length, void *new, size_t new_length);
+
+static relay_mallctl_fn relay_mallctl(void) {
+    static relay_mallctl_fn function = NULL;
+    static int looked_up = 0;  // the lookup is idempotent, so a race only repeats it
+    if (!__atomic_load_n(&looked_up, __ATOMIC_ACQUIRE)) {
+        function = (relay_mallctl_fn)dlsym(RTLD_DEFAULT, "mallctl");
+        __atomic_store_n(&looked_up, 1, __ATOMIC_RELEASE);
+    }
+    return function;
+}
+
+/// MALLCTL_ARENAS_ALL in jemalloc.h: "every arena" in `arena.<i>.*` names.
+#define RELAY_JEMALLOC_ALL_ARENAS "4096"
+#define RELAY_JEMALLOC_ARENAS "2"
+#define RELAY_JEMALLOC_ARENAS_VALUE 2
+
+bool relay_cshim_heap_is_jemalloc(void) { return relay_mallctl() != NULL; }
+
+/// jemalloc's settings for the relay, read by jemalloc when it initialises (its documented
+/// `malloc_conf` global; `MALLOC_CONF` in the environment overrides any of them). Two arenas, as
+/// the relay has two busy allocating threads on the cores it is sized for (the default, four per
+/// core, kept ~10 MB more resident); freed pages return to the kernel after a second, from a
+/// background thread (the default keeps them ten seconds). Unused when glibc's malloc serves.
+const char *malloc_conf = "narenas:" RELAY_JEMALLOC_ARENAS ",background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+
+bool relay_cshim_jemalloc_uses_relay_settings(void) {
+    relay_mallctl_fn mallctl = relay_mallctl();
+    if (mallctl == NULL) return false;
+    unsigned arenas = 0;
+    size_t arenas_length = sizeof(arenas);
+    bool background = false;
+    size_t background_length = sizeof(background);
+    ssize_t dirty = 0;
+    size_t dirty_length = sizeof(dirty);
+    if (mallctl("opt.narenas", &arenas, &arenas_length, NULL, 0) != 0) return false;
+    if (mallctl("opt.background_thread", &background, &background_length, NULL, 0) != 0) return false;
+    if (mallctl("opt.dirty_decay_ms", &dirty, &dirty_length, NULL, 0) != 0) return false;
+    return arenas == RELAY_JEMALLOC_ARENAS_VALUE && background && dirty == 1000;
+}
 
 void relay_cshim_release_free_heap(void) {
+    relay_mallctl_fn mallctl = relay_mallctl();
+    if (mallctl != NULL) {
+        mallctl("arena." RELAY_JEMALLOC_ALL_ARENAS ".purge", NULL, NULL, NULL, 0);
+        return;
+    }
 #if defined(__GLIBC__)
     malloc_trim(0);
 #endif

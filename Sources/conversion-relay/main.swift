@@ -88,10 +88,16 @@ func loadConfiguration(_ path: String) throws -> RelayConfiguration {
     }
 }
 
+/// Sets the heap allocator up (see ``ProcessMemory/configureAllocator(preparationThreads:)``) and says which it is.
+func configureHeap(preparationThreads: Int, logger: Logger) {
+    let heap = ProcessMemory.configureAllocator(preparationThreads: preparationThreads)
+    logger.info("heap allocator", metadata: ["allocator": "\(heap.allocator.rawValue)", "tuned": "\(heap.tuned)"])
+}
+
 /// Runs one engine per role until SIGTERM/SIGINT, with `/metrics`, `/healthz`, `/readyz` for the first.
 func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) async throws {
     let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
-    ProcessMemory.limitHeapArenas(max(2, configuration.delivery.effectivePreparationThreads))
+    configureHeap(preparationThreads: configuration.delivery.effectivePreparationThreads, logger: logger)
     let http = CurlHTTPClient()
     let telemetry = RelayTelemetry()
     let engines = try roles.map { role in
@@ -139,6 +145,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = bootstrapLogging(
             level: Logger.Level(rawValue: logLevel) ?? .info, format: LogFormat(rawValue: logFormat) ?? .automatic)
+        configureHeap(preparationThreads: DeliverySettings().effectivePreparationThreads, logger: logger)
         var options = DemoRunner.Options()
         options.orders = orders
         options.malformedEvery = malformedEvery

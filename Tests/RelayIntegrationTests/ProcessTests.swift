@@ -101,6 +101,11 @@ import Testing
         for token in [accounts.metaAccessToken, accounts.tiktokAccessToken, accounts.pinterestAccessToken, accounts.snapchatAccessToken, "sandbox-google-access"] {
             #expect(!output.contains(token))
         }
+        // The executable's heap is jemalloc's (it links it; the relay tunes it at start).
+        let allocatorLine = try #require(output.split(separator: "\n").first { $0.contains("\"heap allocator\"") })
+        let allocator = try #require(try JSONSerialization.jsonObject(with: Data(allocatorLine.utf8)) as? [String: String])
+        #expect(allocator["allocator"] == "jemalloc")
+        #expect(allocator["tuned"] == "true")
         // Captured (not a terminal), so the logs are JSON lines.
         let poisonLines = output.split(separator: "\n").filter { $0.contains("poison record routed to the retry topic") }
         #expect(poisonLines.count == 200 - valid, "debug logs were captured")

@@ -3,6 +3,7 @@
 #ifndef CRELAYSHIMS_H
 #define CRELAYSHIMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <curl/curl.h>
@@ -37,8 +38,16 @@ rd_kafka_resp_err_t relay_cshim_mock_broker_push_request_error_rtt(rd_kafka_mock
                                                                     int32_t broker_id, int16_t api_key,
                                                                     rd_kafka_resp_err_t err, int rtt_ms);
 
-/// Returns freed heap pages to the operating system (glibc `malloc_trim(0)`); a no-op elsewhere.
+/// Returns freed heap pages to the operating system: jemalloc's `arena.<all>.purge` when jemalloc
+/// serves the heap, glibc's `malloc_trim(0)` otherwise; a no-op elsewhere.
 void relay_cshim_release_free_heap(void);
+
+/// Whether jemalloc serves this process's heap (its `mallctl` is loaded).
+bool relay_cshim_heap_is_jemalloc(void);
+
+/// Whether jemalloc serves the heap with the relay's settings (`malloc_conf` in shims.c), not
+/// ones `MALLOC_CONF` replaced.
+bool relay_cshim_jemalloc_uses_relay_settings(void);
 
 /// Caps glibc's malloc arenas (`mallopt(M_ARENA_MAX)`); a no-op elsewhere.
 void relay_cshim_limit_heap_arenas(int arenas);
