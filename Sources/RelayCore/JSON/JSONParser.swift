@@ -277,6 +277,7 @@ struct JSONCursor {
 
     /// Moves past one string (the cursor is on its opening quote) without decoding it: finds its
     /// end and refuses control characters; ``decode(_:)`` (or ``validate(_:)``) checks the rest.
+    @inline(__always)
     mutating func scanString() throws(JSONParseError) -> ScannedString {
         index += 1  // opening quote
         let start = index
@@ -302,6 +303,7 @@ struct JSONCursor {
     }
 
     /// The string's value; throws what the content breaks (an escape, a surrogate, UTF-8).
+    @inline(__always)
     func decode(_ scanned: ScannedString) throws(JSONParseError) -> String {
         if !scanned.hasEscape {
             // `String(decoding:)` takes the stdlib's non-generic UTF-8 path (`String(validating:)`
