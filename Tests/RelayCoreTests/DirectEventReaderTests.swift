@@ -54,29 +54,37 @@ import Testing
         }
     }
 
+    /// One to three random edits of `bytes`: a byte deleted, inserted or replaced (from JSON's
+    /// structural characters, digits, letters of literals, control and invalid UTF-8 bytes), or a
+    /// piece of the document copied elsewhere (which repeats members and nests values).
+    static func mutated(_ bytes: [UInt8], using random: inout SplitMix64) -> [UInt8] {
+        let alphabet = Array(#"{}[]":,\ n0123456789.-eEtrufalsx_é"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xFF]
+        var bytes = bytes
+        for _ in 0...random.next(below: 2) {
+            let position = random.next(below: bytes.count + 1)
+            switch random.next(below: 4) {
+            case 0 where position < bytes.count: bytes.remove(at: position)
+            case 1: bytes.insert(alphabet[random.next(below: alphabet.count)], at: position)
+            case 2 where position < bytes.count: bytes[position] = alphabet[random.next(below: alphabet.count)]
+            default:
+                let start = random.next(below: max(bytes.count, 1))
+                let end = min(bytes.count, start + 1 + random.next(below: 80))
+                if start < end { bytes.insert(contentsOf: bytes[start..<end], at: position) }
+            }
+        }
+        return bytes
+    }
+
     /// Random edits of valid events (a byte deleted, inserted or replaced, a piece of the document
     /// copied elsewhere, which repeats members and nests values) must never make the paths disagree.
     @Test func mutatedEventsGetTheSameOutcomeFromBothPaths() throws {
         let valid = try Self.corpus().filter { (try? OrderEventDecoder().decodeThroughTree($0.bytes)) != nil }
-        let alphabet = Array(#"{}[]":,\ n0123456789.-eEtrufalsx_é"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xFF]
         var random = SplitMix64(seed: 20_261_127)
         var accepted = 0
         var refused = 0
         for example in valid {
             for _ in 0..<1_500 {
-                var bytes = example.bytes
-                for _ in 0...random.next(below: 2) {
-                    let position = random.next(below: bytes.count + 1)
-                    switch random.next(below: 4) {
-                    case 0 where position < bytes.count: bytes.remove(at: position)
-                    case 1: bytes.insert(alphabet[random.next(below: alphabet.count)], at: position)
-                    case 2 where position < bytes.count: bytes[position] = alphabet[random.next(below: alphabet.count)]
-                    default:
-                        let start = random.next(below: bytes.count)
-                        let end = min(bytes.count, start + 1 + random.next(below: 80))
-                        bytes.insert(contentsOf: bytes[start..<end], at: position)
-                    }
-                }
+                let bytes = Self.mutated(example.bytes, using: &random)
                 let outcomes = Self.bothPaths(bytes)
                 #expect(outcomes.decoded == outcomes.tree, "\(example.name): \(String(decoding: bytes, as: UTF8.self))")
                 if case .success = outcomes.tree { accepted += 1 } else { refused += 1 }

@@ -63,7 +63,6 @@ import Testing
     @Test func mutatedDocumentsGetTheTreesOutcome() throws {
         let corpus = try DirectEventReaderTests.corpus()
         #expect(corpus.count >= 100)
-        let alphabet = Array(#"{}[]":,\ n0123456789.-eEtrufalsx_é"#.utf8) + [0x00, 0x1F, 0x7F, 0xC3, 0xFF]
         var random = SplitMix64(seed: 20_261_127)
         var accepted = 0
         var refused = 0
@@ -71,19 +70,7 @@ import Testing
             let unchanged = Self.bothReadings(file.bytes)
             #expect(unchanged.tape == unchanged.tree, "\(file.name)")
             for _ in 0..<200 {
-                var bytes = file.bytes
-                for _ in 0...random.next(below: 2) {
-                    let position = random.next(below: bytes.count + 1)
-                    switch random.next(below: 4) {
-                    case 0 where position < bytes.count: bytes.remove(at: position)
-                    case 1: bytes.insert(alphabet[random.next(below: alphabet.count)], at: position)
-                    case 2 where position < bytes.count: bytes[position] = alphabet[random.next(below: alphabet.count)]
-                    default:
-                        let start = random.next(below: max(bytes.count, 1))
-                        let end = min(bytes.count, start + 1 + random.next(below: 80))
-                        if start < end { bytes.insert(contentsOf: bytes[start..<end], at: position) }
-                    }
-                }
+                let bytes = DirectEventReaderTests.mutated(file.bytes, using: &random)
                 let readings = Self.bothReadings(bytes)
                 #expect(readings.tape == readings.tree, "\(file.name): \(String(decoding: bytes, as: UTF8.self))")
                 if case .success = readings.tree { accepted += 1 } else { refused += 1 }

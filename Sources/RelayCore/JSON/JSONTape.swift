@@ -11,6 +11,18 @@ public final class JSONTape: Sendable {
     /// What a node is.
     public enum Kind: UInt8, Sendable {
         case null, bool, number, string, array, object
+
+        /// The JSON type name as JSON Schema spells it, for error messages.
+        public var typeName: String {
+            switch self {
+            case .null: "null"
+            case .bool: "boolean"
+            case .number: "number"
+            case .string: "string"
+            case .array: "array"
+            case .object: "object"
+            }
+        }
     }
 
     struct Node {
@@ -141,14 +153,7 @@ public final class JSONTape: Sendable {
                     cursor.skipWhitespace()
                     try value(depth: depth)
                     count += 1
-                    cursor.skipWhitespace()
-                    let byte = try cursor.peek()
-                    cursor.index += 1
-                    if byte == UInt8(ascii: "}") { break }
-                    guard byte == UInt8(ascii: ",") else {
-                        cursor.index -= 1
-                        throw cursor.error(.unexpectedCharacter)
-                    }
+                    if try closes(with: UInt8(ascii: "}")) { break }
                 }
             }
             close(node, count: count)
@@ -168,17 +173,20 @@ public final class JSONTape: Sendable {
                     cursor.skipWhitespace()
                     try value(depth: depth)
                     count += 1
-                    cursor.skipWhitespace()
-                    let byte = try cursor.peek()
-                    cursor.index += 1
-                    if byte == UInt8(ascii: "]") { break }
-                    guard byte == UInt8(ascii: ",") else {
-                        cursor.index -= 1
-                        throw cursor.error(.unexpectedCharacter)
-                    }
+                    if try closes(with: UInt8(ascii: "]")) { break }
                 }
             }
             close(node, count: count)
+        }
+
+        /// After a member or element: moves past a `,` (false) or the container's `closing`
+        /// bracket (true); anything else is an error at that byte, as in the tree parser.
+        private mutating func closes(with closing: UInt8) throws(JSONParseError) -> Bool {
+            cursor.skipWhitespace()
+            let byte = try cursor.peek()
+            guard byte == closing || byte == UInt8(ascii: ",") else { throw cursor.error(.unexpectedCharacter) }
+            cursor.index += 1
+            return byte == closing
         }
 
         private mutating func close(_ node: Int, count: UInt32) {
@@ -236,16 +244,7 @@ extension JSONTape {
         public var kind: Kind { node.kind }
 
         /// The JSON type name as JSON Schema spells it, for error messages.
-        public var typeName: String {
-            switch kind {
-            case .null: "null"
-            case .bool: "boolean"
-            case .number: "number"
-            case .string: "string"
-            case .array: "array"
-            case .object: "object"
-            }
-        }
+        public var typeName: String { kind.typeName }
 
         public var isNull: Bool { kind == .null }
 

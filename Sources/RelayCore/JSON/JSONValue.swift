@@ -17,17 +17,20 @@ public enum JSONValue: Sendable, Equatable {
         return false
     }
 
-    /// The JSON type name as JSON Schema spells it, for error messages.
-    public var typeName: String {
+    /// What the value is, in the tape's terms.
+    public var kind: JSONTape.Kind {
         switch self {
-        case .null: "null"
-        case .bool: "boolean"
-        case .number: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
+        case .null: .null
+        case .bool: .bool
+        case .number: .number
+        case .string: .string
+        case .array: .array
+        case .object: .object
         }
     }
+
+    /// The JSON type name as JSON Schema spells it, for error messages.
+    public var typeName: String { kind.typeName }
 }
 
 /// A JSON number: its literal text and its value as a `Double`.
