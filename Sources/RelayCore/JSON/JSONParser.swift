@@ -262,7 +262,7 @@ struct JSONCursor {
 
     mutating func parseString() throws(JSONParseError) -> String {
         let string = try scanString()
-        return try decode(string)
+        return try Self.decode(string)
     }
 
     /// Where one string's content is, and what ``decode(_:)`` must do with it.
@@ -302,9 +302,10 @@ struct JSONCursor {
             isASCII: !JSONStringBytes.sawNonASCII(bitsSeen))
     }
 
-    /// The string's value; throws what the content breaks (an escape, a surrogate, UTF-8).
+    /// The string's value; throws what the content breaks (an escape, a surrogate, UTF-8). Reads
+    /// only `scanned`, not the cursor, so a reader of already-scanned bytes (``JSONTape``) calls it too.
     @inline(__always)
-    func decode(_ scanned: ScannedString) throws(JSONParseError) -> String {
+    static func decode(_ scanned: ScannedString) throws(JSONParseError) -> String {
         if !scanned.hasEscape {
             // `String(decoding:)` takes the stdlib's non-generic UTF-8 path (`String(validating:)`
             // looks up generic metadata on every call); it repairs invalid UTF-8, so the input was
@@ -325,12 +326,12 @@ struct JSONCursor {
 
     /// Throws exactly what ``decode(_:)`` throws, without making a `String` for ASCII content
     /// with no escapes (the common case).
-    func validate(_ scanned: ScannedString) throws(JSONParseError) {
+    static func validate(_ scanned: ScannedString) throws(JSONParseError) {
         if scanned.isASCII, !scanned.hasEscape { return }
         _ = try decode(scanned)
     }
 
-    func unescape(_ raw: UnsafeBufferPointer<UInt8>, baseOffset: Int) throws(JSONParseError) -> String {
+    static func unescape(_ raw: UnsafeBufferPointer<UInt8>, baseOffset: Int) throws(JSONParseError) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(raw.count)
         var position = 0

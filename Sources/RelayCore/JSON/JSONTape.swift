@@ -113,7 +113,7 @@ public final class JSONTape: Sendable {
 
         private mutating func string() throws(JSONParseError) {
             let scanned = try cursor.scanString()
-            try cursor.validate(scanned)
+            try JSONCursor.validate(scanned)
             append(.string, flag: scanned.hasEscape, start: scanned.start, end: scanned.start + scanned.raw.count)
         }
 
@@ -142,8 +142,8 @@ public final class JSONTape: Sendable {
                     if seen == nil, openKeys.count - firstKey < 16 {
                         duplicate = openKeys[firstKey...].contains { sameString(nodes[$0], nodes[key]) }
                     } else {
-                        if seen == nil { seen = Set(openKeys[firstKey...].map { text(nodes[$0]) }) }
-                        duplicate = !seen!.insert(text(nodes[key])).inserted
+                        if seen == nil { seen = Set(openKeys[firstKey...].map { JSONTape.text(of: nodes[$0], in: cursor.bytes) }) }
+                        duplicate = !seen!.insert(JSONTape.text(of: nodes[key], in: cursor.bytes)).inserted
                     }
                     guard !duplicate else { throw JSONParseError(reason: .duplicateKey, offset: keyOffset) }
                     openKeys.append(key)
@@ -195,14 +195,6 @@ public final class JSONTape: Sendable {
             nodes[node].count = count
         }
 
-        /// A string node's value (already validated).
-        private func text(_ node: Node) -> String {
-            let scanned = JSONCursor.ScannedString(
-                raw: UnsafeBufferPointer(rebasing: cursor.bytes[Int(node.start)..<Int(node.end)]), start: Int(node.start),
-                hasEscape: node.flag, isASCII: false)
-            return (try? cursor.decode(scanned)) ?? ""
-        }
-
         private func sameString(_ a: Node, _ b: Node) -> Bool {
             if !a.flag, !b.flag {
                 guard a.end - a.start == b.end - b.start else { return false }
@@ -210,8 +202,16 @@ public final class JSONTape: Sendable {
                     UnsafeBufferPointer(rebasing: cursor.bytes[Int(a.start)..<Int(a.end)]),
                     UnsafeBufferPointer(rebasing: cursor.bytes[Int(b.start)..<Int(b.end)]))
             }
-            return text(a) == text(b)
+            return JSONTape.text(of: a, in: cursor.bytes) == JSONTape.text(of: b, in: cursor.bytes)
         }
+    }
+
+    /// A string node's value. It was validated when parsed, so decoding cannot fail here.
+    static func text(of node: Node, in bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let scanned = JSONCursor.ScannedString(
+            raw: UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]), start: Int(node.start),
+            hasEscape: node.flag, isASCII: false)
+        return (try? JSONCursor.decode(scanned)) ?? ""
     }
 }
 
@@ -246,8 +246,6 @@ extension JSONTape {
         /// The JSON type name as JSON Schema spells it, for error messages.
         public var typeName: String { kind.typeName }
 
-        public var isNull: Bool { kind == .null }
-
         public var bool: Bool? { kind == .bool ? node.flag : nil }
 
         /// The value's bytes as written: a string's content between its quotes (escapes not
@@ -261,12 +259,7 @@ extension JSONTape {
         public var string: String? {
             let node = node
             guard node.kind == .string else { return nil }
-            return tape.bytes.withUnsafeBufferPointer { buffer in
-                let raw = UnsafeBufferPointer(rebasing: buffer[Int(node.start)..<Int(node.end)])
-                let scanned = JSONCursor.ScannedString(raw: raw, start: Int(node.start), hasEscape: node.flag, isASCII: false)
-                // Validated when parsed, so decoding cannot fail.
-                return try? JSONCursor(bytes: buffer, maximumDepth: 0).decode(scanned)
-            }
+            return tape.bytes.withUnsafeBufferPointer { JSONTape.text(of: node, in: $0) }
         }
 
         /// Whether this is a string equal to `text`; compares bytes unless the string has escapes.
@@ -354,8 +347,6 @@ extension JSONTape {
             }
             return nil
         }
-
-        public func contains(_ key: String) -> Bool { self[key] != nil }
 
         /// The members' keys and values.
         public var members: [(key: String, value: Value)] {
