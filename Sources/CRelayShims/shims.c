@@ -89,8 +89,12 @@ static relay_mallctl_fn relay_mallctl(void) {
 
 /// MALLCTL_ARENAS_ALL in jemalloc.h: "every arena" in `arena.<i>.*` names.
 #define RELAY_JEMALLOC_ALL_ARENAS "4096"
-#define RELAY_JEMALLOC_ARENAS "2"
-#define RELAY_JEMALLOC_ARENAS_VALUE 2
+/// The relay's jemalloc settings, each written once: as a number where they are checked, and as
+/// text (through the preprocessor) in `malloc_conf`.
+#define RELAY_JEMALLOC_ARENAS 2
+#define RELAY_JEMALLOC_DIRTY_DECAY_MS 1000
+#define RELAY_TEXT(value) #value
+#define RELAY_SETTING_TEXT(value) RELAY_TEXT(value)
 
 bool relay_cshim_heap_is_jemalloc(void) { return relay_mallctl() != NULL; }
 
@@ -100,7 +104,8 @@ bool relay_cshim_heap_is_jemalloc(void) { return relay_mallctl() != NULL; }
 /// background thread instead of after ten. On the benchmark's 200,000-order backlog jemalloc's
 /// defaults peaked at 134 MB resident, two arenas alone at 127 MB, both settings at 113 MB
 /// (benchmarks/README.md, eighth round). Unused when glibc's malloc serves.
-const char *malloc_conf = "narenas:" RELAY_JEMALLOC_ARENAS ",background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+const char *malloc_conf = "narenas:" RELAY_SETTING_TEXT(RELAY_JEMALLOC_ARENAS) ",background_thread:true,dirty_decay_ms:" RELAY_SETTING_TEXT(
+    RELAY_JEMALLOC_DIRTY_DECAY_MS) ",muzzy_decay_ms:0";
 
 bool relay_cshim_jemalloc_uses_relay_settings(void) {
     relay_mallctl_fn mallctl = relay_mallctl();
@@ -114,7 +119,7 @@ bool relay_cshim_jemalloc_uses_relay_settings(void) {
     if (mallctl("opt.narenas", &arenas, &arenas_length, NULL, 0) != 0) return false;
     if (mallctl("opt.background_thread", &background, &background_length, NULL, 0) != 0) return false;
     if (mallctl("opt.dirty_decay_ms", &dirty, &dirty_length, NULL, 0) != 0) return false;
-    return arenas == RELAY_JEMALLOC_ARENAS_VALUE && background && dirty == 1000;
+    return arenas == RELAY_JEMALLOC_ARENAS && background && dirty == RELAY_JEMALLOC_DIRTY_DECAY_MS;
 }
 
 void relay_cshim_release_free_heap(void) {

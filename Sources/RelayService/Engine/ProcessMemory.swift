@@ -42,9 +42,7 @@ public enum ProcessMemory {
         case .jemalloc:
             return (allocator, relay_cshim_jemalloc_uses_relay_settings())
         case .glibc:
-            guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil else { return (allocator, false) }
-            limitHeapArenas(max(2, preparationThreads))
-            return (allocator, true)
+            return (allocator, limitHeapArenas(max(2, preparationThreads)))
         }
     }
 
@@ -52,10 +50,13 @@ public enum ProcessMemory {
     /// (up to 8 per core); memory freed in one arena is not reused by another, so bytes allocated
     /// on the preparation threads and freed on the delivery threads leave resident memory well
     /// above what is in use. A few arenas keep contention low and resident memory near the
-    /// budget's model. `MALLOC_ARENA_MAX` in the environment still wins (glibc reads it first).
-    public static func limitHeapArenas(_ arenas: Int) {
-        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil else { return }
+    /// budget's model. `MALLOC_ARENA_MAX` in the environment still wins (glibc reads it first);
+    /// returns whether the cap was set here.
+    @discardableResult
+    public static func limitHeapArenas(_ arenas: Int) -> Bool {
+        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil else { return false }
         relay_cshim_limit_heap_arenas(Int32(arenas))
+        return true
     }
 
     /// Reads `/proc/<pid>/status` (`self` when `pid` is `nil`); `nil` off Linux or once the
