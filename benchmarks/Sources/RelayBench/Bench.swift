@@ -153,11 +153,16 @@ final class Bench {
     }
 
     /// Publishes `orders` orders to a new topic sized so the mock keeps all of them (it keeps about
-    /// 5 MiB per partition), and checks that the broker holds every one before anything is timed.
+    /// 5 MiB per partition), or of `--partitions` partitions when that is at least as many, and
+    /// checks that the broker holds every one before anything is timed.
     func publishBacklog(orders: Int) async throws -> Backlog {
         let topic = "orders-bench-\(orders)"
         let averageBytes = (0..<200).map { generator.sample($0).bytes.count }.reduce(0, +) / 200
-        let partitions = max(4, (orders * averageBytes) / (3 << 20) + 1)
+        let sized = max(4, (orders * averageBytes) / (3 << 20) + 1)
+        guard options.partitions == 0 || options.partitions >= sized else {
+            throw BenchError("--partitions \(options.partitions) is fewer than the \(sized) the mock needs to keep \(orders) orders")
+        }
+        let partitions = options.partitions == 0 ? sized : options.partitions
         try cluster?.createTopic(topic, partitions: partitions)
         try cluster?.createTopic(topic + ".conversion-retry", partitions: 1)
         try cluster?.createTopic(topic + ".conversion-dlq", partitions: 1)

@@ -51,6 +51,9 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "delivery.memory_budget_mb of the relay.")
     var memoryBudgetMb = 150
 
+    @Option(help: "Partitions of the backlog's topic; 0 sizes them from --orders (one per 3 MiB of orders, as the mock keeps about 5 MiB per partition). Fewer than that size are refused.")
+    var partitions = 0
+
     func run() async throws {
         var logger = Logger(label: "relay-bench")
         logger.logLevel = .error
