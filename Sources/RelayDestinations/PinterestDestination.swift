@@ -101,7 +101,7 @@ public struct PinterestDestination: ConfiguredDestination {
             headers: [
                 ("Content-Type", "application/json"), ("Authorization", "Bearer \(configuration.accessToken.unredactedValue)"),
             ],
-            body: EventArrayBody.make(events, prefix: "{\"data\":", suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
+            content: HTTPBody(jsonArray: events, prefix: "{\"data\":", suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }
 
     /// 200 carries one status per event, in request order: `failed` events are rejected one by

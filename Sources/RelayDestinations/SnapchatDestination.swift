@@ -94,7 +94,7 @@ public struct SnapchatDestination: ConfiguredDestination {
             method: "POST",
             url: endpointURL(configuration.endpoint, "/v3/\(configuration.pixelID)/\(path)?access_token=\(String(decoding: token, as: UTF8.self))"),
             headers: [("Content-Type", "application/json")],
-            body: EventArrayBody.make(events, prefix: "{\"data\":", suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
+            content: HTTPBody(jsonArray: events, prefix: "{\"data\":", suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }
 
     /// v3 response bodies are UNCONFIRMED (destinations.md §5), so only status codes are trusted:

@@ -114,7 +114,7 @@ public struct TikTokDestination: ConfiguredDestination {
         return HTTPRequest(
             method: "POST", url: endpointURL(configuration.endpoint, "/open_api/v1.3/event/track/"),
             headers: [("Content-Type", "application/json"), ("Access-Token", configuration.accessToken.unredactedValue)],
-            body: EventArrayBody.make(events, prefix: prefix, suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
+            content: HTTPBody(jsonArray: events, prefix: prefix, suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }
 
     /// Reads `code` (destinations.md §3 "Response / errors", "Retry"): 0 delivered; 40100, 61000,

@@ -143,13 +143,14 @@ private final class Transfer: @unchecked Sendable {
     let request: HTTPRequest
     private var continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>?
     var responseBody: [UInt8] = []
-    /// How much of the request body curl has read so far (see ``readCallback``).
-    var uploadOffset = 0
+    /// Where curl is in the request body (see ``readCallback``).
+    var upload: HTTPBody.Reader
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
     init(request: HTTPRequest, continuation: CheckedContinuation<Result<HTTPResponse, HTTPClientError>, Never>) {
         self.request = request
         self.continuation = continuation
+        upload = HTTPBody.Reader(request.content)
     }
 
     deinit {
@@ -176,13 +177,14 @@ private final class Transfer: @unchecked Sendable {
         relay_cshim_curl_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
         if request.method == "POST" {
             relay_cshim_curl_setopt_long(easy, CURLOPT_POST, 1)
-            relay_cshim_curl_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
-            // curl pulls the body through the read callback straight from `request.body` (which
-            // this transfer keeps alive) into its upload buffer: no second copy of a megabyte-sized
-            // body as COPYPOSTFIELDS would make. "POST with a read callback: set CURLOPT_POST and
-            // CURLOPT_POSTFIELDSIZE" (libcurl, CURLOPT_POST); the seek callback lets curl rewind
-            // when it resends on a reused connection that turned out dead (CURLOPT_SEEKFUNCTION).
-            uploadOffset = 0
+            relay_cshim_curl_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.content.count))
+            // curl pulls the body through the read callback straight from `request.content`'s
+            // pieces (which this transfer keeps alive) into its upload buffer: no joined copy of a
+            // megabyte-sized body, and not a second one as COPYPOSTFIELDS would make. "POST with a
+            // read callback: set CURLOPT_POST and CURLOPT_POSTFIELDSIZE" (libcurl, CURLOPT_POST);
+            // the seek callback lets curl rewind when it resends on a reused connection that
+            // turned out dead (CURLOPT_SEEKFUNCTION).
+            _ = upload.seek(to: 0)
             relay_cshim_curl_setopt_pointer(easy, CURLOPT_READDATA, opaque)
             relay_cshim_curl_setopt_read_function(easy, readCallback)
             relay_cshim_curl_setopt_pointer(easy, CURLOPT_SEEKDATA, opaque)
@@ -227,22 +229,14 @@ private final class Transfer: @unchecked Sendable {
 private let readCallback: relay_cshim_read_callback = { buffer, size, count, userdata in
     guard let buffer, let userdata else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
-    return transfer.request.body.withUnsafeBytes { body in
-        let length = min(size * count, body.count - transfer.uploadOffset)
-        guard length > 0, let base = body.baseAddress else { return 0 }
-        UnsafeMutableRawPointer(buffer).copyMemory(from: base + transfer.uploadOffset, byteCount: length)
-        transfer.uploadOffset += length
-        return length
-    }
+    return transfer.upload.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }
 
 /// Moves the read position for a resend (curl only ever asks for an absolute offset).
 private let seekCallback: relay_cshim_seek_callback = { userdata, offset, origin in
     guard let userdata, origin == SEEK_SET else { return Int32(CURL_SEEKFUNC_CANTSEEK) }
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
-    guard offset >= 0, Int(offset) <= transfer.request.body.count else { return Int32(CURL_SEEKFUNC_FAIL) }
-    transfer.uploadOffset = Int(offset)
-    return Int32(CURL_SEEKFUNC_OK)
+    return transfer.upload.seek(to: Int(offset)) ? Int32(CURL_SEEKFUNC_OK) : Int32(CURL_SEEKFUNC_FAIL)
 }
 
 private let writeCallback: relay_cshim_write_callback = { data, size, count, userdata in

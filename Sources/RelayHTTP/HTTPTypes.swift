@@ -3,7 +3,8 @@ public struct HTTPRequest: Sendable {
     public var method: String
     public var url: String
     public var headers: [(name: String, value: String)]
-    public var body: [UInt8]
+    /// The body as the client sends it (piece by piece: see ``HTTPBody``).
+    public var content: HTTPBody
     /// Whole-request timeout, in milliseconds.
     public var timeoutMilliseconds: Int
 
@@ -11,11 +12,25 @@ public struct HTTPRequest: Sendable {
         method: String = "POST", url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
         timeoutMilliseconds: Int = 30_000
     ) {
+        self.init(method: method, url: url, headers: headers, content: HTTPBody(body), timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    public init(
+        method: String = "POST", url: String, headers: [(name: String, value: String)] = [], content: HTTPBody,
+        timeoutMilliseconds: Int = 30_000
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
-        self.body = body
+        self.content = content
         self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    /// The body in one array: a joined copy of ``content`` (for tests, previews and redaction;
+    /// the client sends ``content`` without joining it).
+    public var body: [UInt8] {
+        get { content.bytes }
+        set { content = HTTPBody(newValue) }
     }
 }
 

@@ -32,6 +32,83 @@ import Testing
         }
         try await server.shutdown()
     }
+
+    /// A body sent piece by piece (a JSON array of event payloads) arrives as its joined bytes,
+    /// with elements that straddle curl's 16 KiB and 64 KiB upload buffers and empty ones.
+    @Test func jsonArrayBodiesArriveAsTheirJoinedBytes() async throws {
+        let server = try await LocalHTTPServer(host: "127.0.0.1", port: 0, threads: 2) { request in
+            ServerReply(ServerResponse(status: 200, body: Array("\(request.body.count) \(SHA256.hexDigest(request.body))".utf8)))
+        }
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        let elementSizes = [[], [0], [1, 16_383, 3, 65_536, 0, 70_001], Array(repeating: 997, count: 1_000)]
+        for sizes in elementSizes {
+            let elements = sizes.enumerated().map { index, size in (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) } }
+            let content = HTTPBody(jsonArray: elements, prefix: "{\"data\":", suffix: "}")
+            let joined = Array("{\"data\":[".utf8) + Array(elements.joined(separator: [UInt8(ascii: ",")])) + Array("]}".utf8)
+            let response = try await client.execute(HTTPRequest(url: "http://127.0.0.1:\(server.port)/echo", content: content))
+            #expect(String(decoding: response.body, as: UTF8.self) == "\(joined.count) \(SHA256.hexDigest(joined))", "elements of \(sizes.prefix(8)) bytes")
+        }
+        try await server.shutdown()
+    }
+}
+
+/// A body made of pieces reads, in chunks of any size and from any offset, as its joined bytes.
+@Suite struct HTTPBodyTests {
+    static let elements: [[UInt8]] = [Array("{\"a\":1}".utf8), [], Array("\"x\"".utf8), Array(repeating: 0x37, count: 300)]
+
+    @Test func aJSONArrayIsItsPrefixElementsAndSuffix() {
+        let content = HTTPBody(jsonArray: Self.elements, prefix: "{\"data\":", suffix: "}")
+        let expected = Array(("{\"data\":[{\"a\":1},,\"x\"," + String(repeating: "7", count: 300) + "]}").utf8)
+        #expect(content.bytes == expected)
+        #expect(content.count == expected.count)
+        #expect(content.ownedByteCount == "{\"data\":[".utf8.count + "]}".utf8.count)
+        #expect(HTTPBody(jsonArray: [], prefix: "{\"data\":", suffix: "}").bytes == Array("{\"data\":[]}".utf8))
+        #expect(HTTPBody(jsonArray: [Array("1".utf8)], prefix: "", suffix: "").bytes == Array("[1]".utf8))
+        #expect(HTTPBody(Array("plain".utf8)).bytes == Array("plain".utf8))
+        #expect(HTTPBody(Array("plain".utf8)).ownedByteCount == 5)
+    }
+
+    @Test func chunksOfAnySizeReadTheJoinedBytes() {
+        let content = HTTPBody(jsonArray: Self.elements, prefix: "{\"data\":", suffix: "}")
+        for chunkSize in [1, 2, 3, 7, 64, 4096] {
+            var reader = HTTPBody.Reader(content)
+            var read: [UInt8] = []
+            let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 1)
+            defer { chunk.deallocate() }
+            while true {
+                let length = reader.read(into: chunk)
+                guard length > 0 else { break }
+                #expect(length <= chunkSize)
+                read += chunk[..<length]
+            }
+            #expect(read == content.bytes, "chunks of \(chunkSize)")
+        }
+    }
+
+    @Test func aSeekResumesAtTheOffset() {
+        let content = HTTPBody(jsonArray: Self.elements, prefix: "{\"data\":", suffix: "}")
+        let bytes = content.bytes
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 5, alignment: 1)
+        defer { chunk.deallocate() }
+        for offset in 0...bytes.count {
+            var reader = HTTPBody.Reader(content)
+            _ = reader.read(into: chunk)  // somewhere else first, as curl is when it rewinds
+            let moved = reader.seek(to: offset)
+            #expect(moved)
+            var rest: [UInt8] = []
+            while true {
+                let length = reader.read(into: chunk)
+                guard length > 0 else { break }
+                rest += chunk[..<length]
+            }
+            #expect(rest == Array(bytes[offset...]), "from offset \(offset)")
+        }
+        var reader = HTTPBody.Reader(content)
+        let pastTheEnd = reader.seek(to: bytes.count + 1)
+        let beforeTheStart = reader.seek(to: -1)
+        #expect(!pastTheEnd && !beforeTheStart)
+    }
 }
 
 /// What the Meta destination form-encodes, the sandbox's form decoder reads back exactly.

@@ -179,7 +179,7 @@ public struct GoogleDestination: ConfiguredDestination {
         let head = String(decoding: prefix.bytes, as: UTF8.self) + ",\"events\":"
         return HTTPRequest(
             method: "POST", url: endpointURL(configuration.endpoint, "/v1/events:ingest"), headers: [("Content-Type", "application/json")],
-            body: EventArrayBody.make(events, prefix: head, suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
+            content: HTTPBody(jsonArray: events, prefix: head, suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }
 
     public func authorize(_ request: inout HTTPRequest, forceRefresh: Bool) async throws(CredentialError) {
