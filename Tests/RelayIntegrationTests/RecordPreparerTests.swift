@@ -47,6 +47,38 @@ import Testing
         #expect(orderIDs == (0..<600).filter { $0 % 10 != 9 }.map { "ORD-\(100_000 + $0)" })
         #expect(parallel.filter { if case .malformed = $0.outcome { true } else { false } }.count == 60)
     }
+
+    /// Which identifiers each platform's payload carries (the `identifier_events` metric): a blank
+    /// click id and an absent phone count as missing, present ones as present.
+    @Test func coverageCountsPresentIdentifiersPerPlatform() async throws {
+        let sandbox = try await SandboxServer()
+        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
+        configuration.destinations = try DestinationSettings.sandbox(sandbox, http: CurlHTTPClient())
+        let example = try String(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().appendingPathComponent("../../schemas/examples/valid/full.json"), encoding: .utf8)
+        let now = RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60)
+        let event = example
+            .replacingOccurrences(of: "\"2026-11-26T10:15:30Z\"", with: "\"\(now)\"")
+            .replacingOccurrences(of: "\"+49 30 1234567\"", with: "null")
+            .replacingOccurrences(of: "\"fb.1.1732600000000.IwAR2abcDEF\"", with: "\"   \"")
+            .replacingOccurrences(of: "\"E.C.P.abc\"", with: "\" \"")
+        let record = KafkaRecord(
+            position: RecordPosition(topicPartition: TopicPartition(topic: "orders", partition: 0), offset: 0),
+            key: nil, value: Array(event.utf8))
+        let preparer = RecordPreparer(configuration: configuration, role: .main)
+        guard case .encoded(_, _, let sends, let exclusions) = preparer.prepare(record).outcome else {
+            Issue.record("the example was not encoded")
+            return
+        }
+        #expect(exclusions.isEmpty)
+        var coverage: [String: PreparedRecord.Coverage] = [:]
+        for send in sends { coverage[preparer.lanes[send.lane].label.platform] = send.coverage }
+        #expect(coverage["meta"] == [.email])  // fbc blank
+        #expect(coverage["google"] == [.email, .clickID])  // gclid
+        #expect(coverage["tiktok"] == [.email])  // ttclid blank
+        #expect(coverage["pinterest"] == [.email, .clickID])  // epik
+        #expect(coverage["snapchat"] == [.email, .clickID])  // sc_click_id
+    }
 }
 
 @Suite struct LogTimestampTests {

@@ -155,9 +155,11 @@ struct RecordPreparer: Sendable {
             case .snapchat: context.scClickID
             }
         var coverage: PreparedRecord.Coverage = []
-        if prepared.identifier(.email, for: platform) != nil { coverage.insert(.email) }
-        if prepared.identifier(.phone, for: platform) != nil { coverage.insert(.phone) }
-        if prepared.raw(clickID) != nil { coverage.insert(.clickID) }
+        // Asked without copying the identifiers or trimming the click id (1.1 % of the relay's
+        // samples when it did both, once per order and platform).
+        if prepared.hasIdentifier(.email, for: platform) { coverage.insert(.email) }
+        if prepared.hasIdentifier(.phone, for: platform) { coverage.insert(.phone) }
+        if let clickID, !clickID.isBlank { coverage.insert(.clickID) }
         return coverage
     }
 }
