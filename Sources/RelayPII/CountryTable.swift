@@ -19,11 +19,35 @@ enum CountryTable {
         return map
     }()
 
+    /// Countries by alpha-2 code, at `(first letter) * 26 + (second letter)`, `a` being 0.
+    private static let byAlpha2: [Country?] = {
+        var table = [Country?](repeating: nil, count: 26 * 26)
+        for row in iso3166 {
+            let letters = Array(row.alpha2.utf8)
+            table[Int(letters[0] - UInt8(ascii: "a")) * 26 + Int(letters[1] - UInt8(ascii: "a"))] =
+                Country(alpha2: row.alpha2, alpha3: row.alpha3)
+        }
+        return table
+    }()
+
     /// Looks a country up by alpha-2, alpha-3 or English name, ignoring case and extra spaces.
     static func lookup(_ text: String) -> Country? {
+        // Two letters (the usual `customer.country`): a table index, no folded key to hash. Two
+        // letters that are not a code (a name such as "uk") go on to the names.
+        if let pair = alpha2Index(text), let country = byAlpha2[pair] { return country }
         if let folded = asciiFolded(text) { return byKey[folded] }
         let folded = text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         return byKey[folded]
+    }
+
+    /// The ``byAlpha2`` index of exactly two ASCII letters (either case); `nil` for anything else.
+    static func alpha2Index(_ text: String) -> Int? {
+        let utf8 = text.utf8
+        guard utf8.count == 2 else { return nil }
+        let first = utf8.first! | 0x20, second = utf8[utf8.index(after: utf8.startIndex)] | 0x20
+        let letters = UInt8(ascii: "a")...UInt8(ascii: "z")
+        guard letters.contains(first), letters.contains(second) else { return nil }
+        return Int(first - UInt8(ascii: "a")) * 26 + Int(second - UInt8(ascii: "a"))
     }
 
     /// The lookup key of ASCII text (lowercase, whitespace runs as one space, trimmed) byte by
