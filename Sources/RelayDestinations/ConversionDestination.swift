@@ -271,50 +271,24 @@ public enum FormURLEncoding {
     }
 
     /// Writes the encoding of `buffer` into `output` from `position` and returns the position after
-    /// it; `output` must have room for three bytes per input byte. No zero-filling and no
-    /// intermediate array: a 1,000-event Meta body is ~2 MB.
-    ///
-    /// Eight bytes that are all kept (most of a Meta event: its 64-digit hashes) are copied as one
-    /// word. Byte by byte, each output position depends on the previous byte's class, and that
-    /// chain, not the table lookups, bounded the loop.
+    /// it; `output` must have room for three bytes per input byte. Only short values go through
+    /// it since Meta's bodies are multipart (tokens, a JWT assertion, redactions).
     static func encode(_ buffer: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>, at position: Int) -> Int {
         precondition(output.count - position >= buffer.count * 3, "room for three bytes per input byte")
-        guard let base = output.baseAddress, let input = buffer.baseAddress else { return position }
-        return unreserved.withUnsafeBufferPointer { keep in
-            hex.withUnsafeBufferPointer { digits in
-                var out = base + position
-                var index = 0
-                @inline(__always) func encodeByte(_ byte: UInt8) {
-                    if keep[Int(byte)] != 0 {
-                        out[0] = byte
-                        out += 1
-                    } else {
-                        out[0] = UInt8(ascii: "%")
-                        out[1] = digits[Int(byte >> 4)]
-                        out[2] = digits[Int(byte & 0x0F)]
-                        out += 3
-                    }
-                }
-                while index + 8 <= buffer.count {
-                    let word = input + index
-                    let allKept =
-                        keep[Int(word[0])] & keep[Int(word[1])] & keep[Int(word[2])] & keep[Int(word[3])]
-                        & keep[Int(word[4])] & keep[Int(word[5])] & keep[Int(word[6])] & keep[Int(word[7])]
-                    if allKept != 0 {
-                        UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(word).loadUnaligned(as: UInt64.self), as: UInt64.self)
-                        out += 8
-                    } else {
-                        for offset in 0..<8 { encodeByte(word[offset]) }
-                    }
-                    index += 8
-                }
-                while index < buffer.count {
-                    encodeByte(input[index])
-                    index += 1
-                }
-                return out - base
+        guard let base = output.baseAddress else { return position }
+        var out = base + position
+        for byte in buffer {
+            if unreserved[Int(byte)] != 0 {
+                out[0] = byte
+                out += 1
+            } else {
+                out[0] = UInt8(ascii: "%")
+                out[1] = hex[Int(byte >> 4)]
+                out[2] = hex[Int(byte & 0x0F)]
+                out += 3
             }
         }
+        return out - base
     }
 }
 

@@ -32,9 +32,10 @@ public struct MetaDestinationConfiguration: Sendable {
 
 /// Meta Conversions API: `POST https://graph.facebook.com/{version}/{pixel_id}/events`.
 ///
-/// The body is form-encoded with `data` holding the JSON array of events and `access_token` as a
-/// form field, exactly as Meta's documented curl example; a JSON body on graph.facebook.com is
-/// UNCONFIRMED in destinations.md §1, so we do not rely on it. The token never appears in the URL.
+/// The body is `multipart/form-data` with `data` holding the JSON array of events and
+/// `access_token` as a field, exactly as Meta's documented curl example (`-F`); a JSON body on
+/// graph.facebook.com is UNCONFIRMED in destinations.md §1, so we do not rely on it. The token
+/// never appears in the URL.
 public struct MetaDestination: ConfiguredDestination {
     public let name = "meta"
     public let configuration: MetaDestinationConfiguration
@@ -140,40 +141,43 @@ public struct MetaDestination: ConfiguredDestination {
         return nil
     }
 
+    /// The body is `multipart/form-data` with `data` (the JSON array of events), `access_token`
+    /// and `test_event_code` as fields: what Meta's documented example sends (`curl -X POST -F
+    /// 'data=[…]' -F 'access_token=…'`, developers.facebook.com/documentation/ads-commerce/
+    /// conversions-api/using-the-api, "Send Requests"). The events go as they were encoded,
+    /// piece by piece (``HTTPBody``): no percent-encoding, which tripled every `"`, `:` and `,`
+    /// and took a form-encoded copy of each ~1 MB batch. A JSON body is UNCONFIRMED on
+    /// graph.facebook.com (destinations.md §1 "Request body"), so the documented form stays.
+    ///
+    /// The delimiter (CRLF, `--`, boundary) cannot occur inside `data`: the encoders write JSON,
+    /// which escapes every control character, so it holds no line break; and the boundary is
+    /// chosen so it occurs in neither the token nor the test code (``multipartBoundary``).
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
-        // `data=` and the form-encoded JSON array, written in one pass into one buffer (no joined
-        // array to encode afterwards). A JSON body is UNCONFIRMED on graph.facebook.com
-        // (destinations.md §1 "Request body"), so the documented form field it stays.
-        let encodedBound = 3 * events.reduce(2 + events.count) { $0 + $1.count }
-        var body = [UInt8](unsafeUninitializedCapacity: 5 + encodedBound) { output, count in
-            var position = 0
-            for byte in "data=".utf8 {
-                output[position] = byte
-                position += 1
-            }
-            func encode(_ bytes: UnsafeBufferPointer<UInt8>) {
-                position = FormURLEncoding.encode(bytes, into: output, at: position)
-            }
-            func encode(_ byte: UInt8) { withUnsafePointer(to: byte) { encode(UnsafeBufferPointer(start: $0, count: 1)) } }
-            encode(UInt8(ascii: "["))
-            for (index, event) in events.enumerated() {
-                if index > 0 { encode(UInt8(ascii: ",")) }
-                event.withUnsafeBufferPointer { encode($0) }
-            }
-            encode(UInt8(ascii: "]"))
-            count = position
+        let boundary = multipartBoundary
+        func field(_ name: String) -> String {
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n"
         }
-        body.append(contentsOf: "&access_token=".utf8)
-        FormURLEncoding.append(configuration.accessToken.unredactedValue.utf8, to: &body)
-        if let code = configuration.testEventCode {
-            body.append(contentsOf: "&test_event_code=".utf8)
-            FormURLEncoding.append(code.utf8, to: &body)
-        }
+        var suffix = "\r\n" + field("access_token") + configuration.accessToken.unredactedValue
+        if let code = configuration.testEventCode { suffix += "\r\n" + field("test_event_code") + code }
+        suffix += "\r\n--\(boundary)--\r\n"
         return HTTPRequest(
             method: "POST", url: endpointURL(configuration.endpoint, "/\(configuration.apiVersion)/\(configuration.pixelID)/events"),
-            headers: [("Content-Type", "application/x-www-form-urlencoded")], body: body,
+            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+            content: HTTPBody(jsonArray: events, prefix: field("data"), suffix: suffix),
             timeoutMilliseconds: configuration.timeoutMilliseconds)
     }
+
+    /// A multipart boundary that occurs in neither the access token nor the test event code.
+    var multipartBoundary: String {
+        var boundary = Self.boundaryBase
+        while configuration.accessToken.unredactedValue.contains(boundary) || configuration.testEventCode?.contains(boundary) == true {
+            boundary += "x"
+        }
+        return boundary
+    }
+
+    /// The boundary unless the token or test code holds it (then it grows `x` by `x`).
+    public static let boundaryBase = "conversion-relay-7c4e19b2a05d"
 
     /// Reads Meta's answer [destinations.md §1 "Retry vs permanent"]: codes 1, 2 and
     /// `is_transient` retry; 4, 17, 341, 613 are throttling; 368 is a temporary block; 190/102

@@ -4,7 +4,8 @@ import RelayCrypto
 import RelayPII
 
 /// Behaves like Meta's Conversions API (`destinations.md` §1):
-/// `POST /{version}/{pixel_id}/events`, `access_token` and `data` (a JSON array) as form fields,
+/// `POST /{version}/{pixel_id}/events`, `access_token` and `data` (a JSON array) as form fields
+/// (multipart, as `curl -F` sends them, or URL-encoded) or JSON members,
 /// at most 1,000 events, the whole request rejected when one event is invalid (code 100) or older
 /// than 7 days, Graph error envelope, success body `{"events_received":n,"messages":[],"fbtrace_id":…}`.
 struct MetaSandbox: SandboxPlatform {
@@ -32,11 +33,20 @@ struct MetaSandbox: SandboxPlatform {
         var fields = request.query
         /// The `data` field's bytes: a form body's are parsed as they are decoded, no `String`.
         var data = fields["data"].map { Array($0.utf8) }
-        if request.headers["content-type"]?.hasPrefix("application/x-www-form-urlencoded") == true {
+        let contentType = request.headers["content-type"] ?? ""
+        if let boundary = MultipartFormDecoding.boundary(ofContentType: contentType) {
+            // What `curl -F` sends, as in Meta's example.
+            guard let parts = MultipartFormDecoding.decodeBytes(request.body, boundary: boundary) else {
+                return (graphError(400, code: 100, message: "(#100) The multipart body could not be parsed"), [])
+            }
+            for (key, value) in parts {
+                if key == "data" { data = value } else { fields[key] = String(decoding: value, as: UTF8.self) }
+            }
+        } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
             for (key, value) in FormDecoding.decodeBytes(request.body) {
                 if key == "data" { data = value } else { fields[key] = String(decoding: value, as: UTF8.self) }
             }
-        } else if request.headers["content-type"]?.hasPrefix("application/json") == true,
+        } else if contentType.hasPrefix("application/json"),
             case .object(let object)? = try? JSONParser().parse(request.body)
         {
             for member in object.members {

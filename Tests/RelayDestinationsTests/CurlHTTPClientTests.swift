@@ -111,7 +111,8 @@ import Testing
     }
 }
 
-/// What the Meta destination form-encodes, the sandbox's form decoder reads back exactly.
+/// What the relay form-encodes (Snapchat's token in its URL, secrets in redactions), the
+/// sandbox's form decoder reads back exactly.
 @Suite struct FormEncodingRoundTripTests {
     @Test func everyByteSurvivesEncodingAndDecoding() throws {
         var generator = SystemRandomNumberGenerator()
@@ -127,9 +128,8 @@ import Testing
         }
     }
 
-    /// Runs of kept characters are copied eight bytes at a time: a reserved character at every
-    /// position of inputs of every length up to 40 must still come out as its escape, exactly as
-    /// the byte-by-byte rule writes it.
+    /// A reserved character at every position of inputs of every length up to 40 comes out as
+    /// its escape, and every kept character as itself.
     @Test func runsOfKeptCharactersEncodeAsEachByteDoes() {
         func reference(_ bytes: [UInt8]) -> [UInt8] {
             bytes.flatMap { byte -> [UInt8] in
@@ -169,4 +169,36 @@ import Testing
 
 extension String {
     fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
+
+/// The sandbox reads Meta's multipart bodies as Meta's Graph API would: fields by name, contents
+/// as sent, and nothing from a body that is not multipart with the announced boundary.
+@Suite struct MultipartFormDecodingTests {
+    @Test func theBoundaryIsReadFromTheContentType() {
+        #expect(MultipartFormDecoding.boundary(ofContentType: "multipart/form-data; boundary=abc") == "abc")
+        #expect(MultipartFormDecoding.boundary(ofContentType: "Multipart/Form-Data;charset=utf-8; Boundary=\"a b\"") == "a b")
+        #expect(MultipartFormDecoding.boundary(ofContentType: "multipart/form-data") == nil)
+        #expect(MultipartFormDecoding.boundary(ofContentType: "multipart/form-data; boundary=") == nil)
+        #expect(MultipartFormDecoding.boundary(ofContentType: "application/x-www-form-urlencoded; boundary=abc") == nil)
+    }
+
+    @Test func partsAreReadByNameWithTheirContentsAsSent() throws {
+        let body = "preamble\r\n--B\r\nContent-Disposition: form-data; name=\"data\"\r\nContent-Type: application/json\r\n\r\n"
+            + "[\"--B\",\"x\\r\\n--B\"]\r\n--B \r\ncontent-disposition: form-data; name=empty\r\n\r\n\r\n--B\r\n"
+            + "Content-Disposition: form-data; name=\"token\"\r\n\r\nt\r\nk\r\n--B--\r\nepilogue"
+        let parts = try #require(MultipartFormDecoding.decodeBytes(Array(body.utf8), boundary: "B"))
+        #expect(parts.mapValues { String(decoding: $0, as: UTF8.self) } == ["data": "[\"--B\",\"x\\r\\n--B\"]", "empty": "", "token": "t\r\nk"])
+    }
+
+    @Test func whatIsNotMultipartWithTheBoundaryIsRefused() {
+        for body in [
+            "", "--C\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--C--",  // another boundary
+            "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1",  // never closed
+            "--B\r\nContent-Disposition: form-data\r\n\r\n1\r\n--B--",  // a part without a name
+            "--B\r\nContent-Disposition: attachment; name=\"a\"\r\n\r\n1\r\n--B--",  // not form-data
+            "--Bx\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B--",  // no line break after the boundary
+        ] {
+            #expect(MultipartFormDecoding.decodeBytes(Array(body.utf8), boundary: "B") == nil, "\(body)")
+        }
+    }
 }

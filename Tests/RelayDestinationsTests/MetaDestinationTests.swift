@@ -5,6 +5,7 @@ import RelayHTTP
 import RelayCrypto
 import RelayPII
 import RelaySandbox
+import RelayHTTPServer
 import Testing
 
 func loadExample(_ name: String) throws -> OrderEvent {
@@ -133,9 +134,33 @@ func strings(_ value: JSONValue?) -> [String] {
         let request = MetaDestination(configuration: configuration).makeRequest([Array("{\"a\":1}".utf8), Array("{\"b\":2}".utf8)])
         #expect(request.url == "http://127.0.0.1:9/v26.0/1234567890/events")
         #expect(!request.url.contains("token"))
+        // multipart/form-data, as `curl -F` in Meta's example: the events as they were encoded.
+        let boundary = MetaDestination.boundaryBase
+        #expect(request.headers.map(\.name) == ["Content-Type"])
+        #expect(request.headers.first?.value == "multipart/form-data; boundary=\(boundary)")
         let body = String(decoding: request.body, as: UTF8.self)
-        #expect(body.hasPrefix("data=%5B%7B%22a%22%3A1%7D%2C%7B%22b%22%3A2%7D%5D&access_token=sandbox-meta-token"))
-        #expect(body.hasSuffix("&test_event_code=TEST123"))
+        #expect(
+            body == "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n[{\"a\":1},{\"b\":2}]\r\n"
+                + "--\(boundary)\r\nContent-Disposition: form-data; name=\"access_token\"\r\n\r\nsandbox-meta-token\r\n"
+                + "--\(boundary)\r\nContent-Disposition: form-data; name=\"test_event_code\"\r\n\r\nTEST123\r\n--\(boundary)--\r\n")
+        #expect(request.content.count == request.body.count)
+    }
+
+    /// The boundary occurs in neither the token nor the test code, whatever they hold; the events
+    /// cannot hold the delimiter, as JSON escapes every line break.
+    @Test func theMultipartBoundaryAvoidsTheTokenAndTheTestCode() throws {
+        var configuration = destination.configuration
+        configuration.accessToken = Secret("a\r\n--\(MetaDestination.boundaryBase)x")
+        configuration.testEventCode = "--\(MetaDestination.boundaryBase)\r\n"
+        let events = [Array("{\"n\":\"--\(MetaDestination.boundaryBase)\\r\\n\"}".utf8)]
+        let request = MetaDestination(configuration: configuration).makeRequest(events)
+        let contentType = try #require(request.headers.first { $0.name == "Content-Type" }?.value)
+        let boundary = try #require(MultipartFormDecoding.boundary(ofContentType: contentType))
+        #expect(boundary.hasPrefix(MetaDestination.boundaryBase) && boundary != MetaDestination.boundaryBase + "x")
+        let parts = try #require(MultipartFormDecoding.decodeBytes(request.body, boundary: boundary))
+        #expect(parts["data"] == Array("[".utf8) + events[0] + Array("]".utf8))
+        #expect(parts["access_token"].map { String(decoding: $0, as: UTF8.self) } == configuration.accessToken.unredactedValue)
+        #expect(parts["test_event_code"].map { String(decoding: $0, as: UTF8.self) } == configuration.testEventCode)
     }
 
     @Test(arguments: [

@@ -778,9 +778,9 @@ public final class RelayEngine: Sendable {
                 do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
             }
             var request = destination.makeRequest(entries.map(\.payload))
-            // What the request body holds beyond the payloads already charged (a 1,000-event Meta
-            // body, form-encoded into its own buffer, is ~1.5 MB; the others reference the
-            // payloads) counts against the budget while the request is in flight.
+            // What the request body holds beyond the payloads already charged (its head and
+            // tail: it references the payloads, see HTTPBody) counts against the budget while the
+            // request is in flight.
             let bodyBytes = request.content.ownedByteCount
             state.withLock { $0.inFlightBytes += bodyBytes }
             defer { state.withLock { $0.inFlightBytes -= bodyBytes } }
