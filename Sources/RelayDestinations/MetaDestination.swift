@@ -141,13 +141,11 @@ public struct MetaDestination: ConfiguredDestination {
         return nil
     }
 
-    /// The body is `multipart/form-data` with `data` (the JSON array of events), `access_token`
-    /// and `test_event_code` as fields: what Meta's documented example sends (`curl -X POST -F
-    /// 'data=[…]' -F 'access_token=…'`, developers.facebook.com/documentation/ads-commerce/
-    /// conversions-api/using-the-api, "Send Requests"). The events go as they were encoded,
-    /// piece by piece (``HTTPBody``): no percent-encoding, which tripled every `"`, `:` and `,`
-    /// and took a form-encoded copy of each ~1 MB batch. A JSON body is UNCONFIRMED on
-    /// graph.facebook.com (destinations.md §1 "Request body"), so the documented form stays.
+    /// `data`, `access_token` and `test_event_code` as `multipart/form-data` fields, as Meta's
+    /// example sends them (`curl -X POST -F 'data=[…]' -F 'access_token=…'`,
+    /// developers.facebook.com/documentation/ads-commerce/conversions-api/using-the-api, "Send
+    /// Requests"). The events go as they were encoded, piece by piece (``HTTPBody``): URL-encoding
+    /// them tripled every `"`, `:` and `,` in a copy of each ~1 MB batch.
     ///
     /// The delimiter (CRLF, `--`, boundary) cannot occur inside `data`: the encoders write JSON,
     /// which escapes every control character, so it holds no line break; and the boundary is

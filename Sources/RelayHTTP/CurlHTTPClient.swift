@@ -184,7 +184,6 @@ private final class Transfer: @unchecked Sendable {
             // read callback: set CURLOPT_POST and CURLOPT_POSTFIELDSIZE" (libcurl, CURLOPT_POST);
             // the seek callback lets curl rewind when it resends on a reused connection that
             // turned out dead (CURLOPT_SEEKFUNCTION).
-            _ = upload.seek(to: 0)
             relay_cshim_curl_setopt_pointer(easy, CURLOPT_READDATA, opaque)
             relay_cshim_curl_setopt_read_function(easy, readCallback)
             relay_cshim_curl_setopt_pointer(easy, CURLOPT_SEEKDATA, opaque)

@@ -65,7 +65,7 @@ public struct HTTPBody: Sendable {
 
     /// Reads a body from the start in chunks of any size, and moves to any offset (a resend).
     public struct Reader: Sendable {
-        public let body: HTTPBody
+        private let body: HTTPBody
         /// The piece being read and how far into it.
         private var piece = 0
         private var offsetInPiece = 0
@@ -80,19 +80,19 @@ public struct HTTPBody: Sendable {
             var written = 0
             let pieces = body.pieceCount
             while written < buffer.count, piece < pieces {
-                let copied = body.withPiece(piece) { bytes in
-                    let length = min(bytes.count - offsetInPiece, buffer.count - written)
+                let (copied, pieceDone) = body.withPiece(piece) { bytes in
+                    let length = max(0, min(bytes.count - offsetInPiece, buffer.count - written))
                     if length > 0, let source = bytes.baseAddress {
                         (target + written).copyMemory(from: source + offsetInPiece, byteCount: length)
                     }
-                    return (max(length, 0), offsetInPiece + max(length, 0) >= bytes.count)
+                    return (length, offsetInPiece + length >= bytes.count)
                 }
-                written += copied.0
-                if copied.1 {
+                written += copied
+                if pieceDone {
                     piece += 1
                     offsetInPiece = 0
                 } else {
-                    offsetInPiece += copied.0
+                    offsetInPiece += copied
                 }
             }
             return written

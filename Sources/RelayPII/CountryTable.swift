@@ -23,9 +23,8 @@ enum CountryTable {
     private static let byAlpha2: [Country?] = {
         var table = [Country?](repeating: nil, count: 26 * 26)
         for row in iso3166 {
-            let letters = Array(row.alpha2.utf8)
-            table[Int(letters[0] - UInt8(ascii: "a")) * 26 + Int(letters[1] - UInt8(ascii: "a"))] =
-                Country(alpha2: row.alpha2, alpha3: row.alpha3)
+            guard let index = alpha2Index(row.alpha2) else { preconditionFailure("an alpha-2 code of two letters") }
+            table[index] = Country(alpha2: row.alpha2, alpha3: row.alpha3)
         }
         return table
     }()
