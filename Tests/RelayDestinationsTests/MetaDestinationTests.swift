@@ -245,6 +245,29 @@ func strings(_ value: JSONValue?) -> [String] {
         }
     }
 
+    /// The URL-encoded form (the relay's body before multipart) is read like the multipart one; a
+    /// multipart body cut short is refused, with nothing recorded.
+    @Test func aURLEncodedBodyIsAcceptedAndACutMultipartOneRefused() async throws {
+        try await withSandbox { sandbox, destination, client in
+            let batch = try events(2, now: Int64(Date().timeIntervalSince1970))
+            var form = destination.makeRequest(batch)
+            form.headers = [(name: "Content-Type", value: "application/x-www-form-urlencoded")]
+            var body = Array("data=".utf8)
+            FormURLEncoding.append(Array("[".utf8) + batch[0] + Array(",".utf8) + batch[1] + Array("]".utf8), to: &body)
+            body += Array("&access_token=\(sandbox.accounts.metaAccessToken)".utf8)
+            form.body = body
+            #expect(try await client.execute(form).status == 200)
+            #expect(sandbox.receipts("meta").map(\.eventID) == ["ORD-0", "ORD-1"])
+
+            var cut = destination.makeRequest(try events(1, now: Int64(Date().timeIntervalSince1970)))
+            cut.body = Array(cut.body.dropLast(40))
+            let refused = try await client.execute(cut)
+            #expect(refused.status == 400)
+            #expect(String(decoding: refused.body, as: UTF8.self).contains("multipart body could not be parsed"))
+            #expect(sandbox.receipts("meta").count == 2)
+        }
+    }
+
     @Test func oneOldEventFailsTheWholeBatch() async throws {
         try await withSandbox { sandbox, destination, client in
             let now = Int64(Date().timeIntervalSince1970)
