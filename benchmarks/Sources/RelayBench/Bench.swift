@@ -231,12 +231,25 @@ final class Bench {
         let accounts = sandbox.accounts
         let base = sandbox.baseURL
         let mock = cluster != nil
+        // The harness's properties for the mock (below), then `--consumer-property` ones.
+        var properties: [(key: String, value: String)] =
+            mock ? [("session.timeout.ms", "6000"), ("heartbeat.interval.ms", "500"), ("fetch.wait.max.ms", "10")] : []
+        for property in options.consumerProperties {
+            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                throw BenchError("--consumer-property \(property): expected KEY=VALUE")
+            }
+            let key = String(property[..<equals]), value = String(property[property.index(after: equals)...])
+            properties.removeAll { $0.key == key }
+            properties.append((key, value))
+        }
+        let consumerProperties = properties.isEmpty ? "" :
+            "  consumer_properties:\n" + properties.map { "    \($0.key): \"\($0.value)\"" }.joined(separator: "\n")
         let yaml = """
             kafka:
               bootstrap_servers: "\(bootstrapServers)"
               group_id: \(group)
               topic: \(topic)
-            \(mock ? "  consumer_properties:\n    session.timeout.ms: \"6000\"\n    heartbeat.interval.ms: \"500\"\n    fetch.wait.max.ms: \"10\"" : "")
+            \(consumerProperties)
             delivery:
               memory_budget_mb: \(options.memoryBudgetMb)
             destinations:

@@ -51,6 +51,11 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "delivery.memory_budget_mb of the relay.")
     var memoryBudgetMb = 150
 
+    @Option(
+        name: .customLong("consumer-property"),
+        help: "A librdkafka consumer property for the relays, KEY=VALUE (repeatable), after the harness's own.")
+    var consumerProperties: [String] = []
+
     @Option(help: "Partitions of the backlog's topic; 0 sizes them from --orders (one per 3 MiB of orders, as the mock keeps about 5 MiB per partition). Fewer than that size are refused.")
     var partitions = 0
 
