@@ -126,8 +126,19 @@ public struct DeliverySettings: Sendable {
     /// (`queued.max.messages.kbytes`, unless set explicitly), consumption pauses when unsettled
     /// events hold three eighths and resumes under three quarters of that (a narrow band, so the
     /// destinations stay busy while the relay is at its budget), and the remaining half covers
-    /// what surrounds those bytes (allocator overhead, HTTP buffers; measured with the backlog
-    /// scenario and the benchmark harness). Set the container's memory limit at or above it.
+    /// what surrounds those bytes (allocator overhead, curl's buffers, a fetch beyond a full
+    /// queue; measured with the backlog scenario and the benchmark harness). Set the container's
+    /// memory limit at or above it.
+    ///
+    /// The prefetch queue also bounds one relay's rate. With librdkafka 2.0.2 a full queue stops
+    /// fetching until the broker thread next looks, up to about a second later (later versions
+    /// document that wait as `fetch.queue.backoff.ms`, default 1 s, for "long (~1s) delays
+    /// between messages"), so a relay settles about one queue's worth of orders per second at
+    /// most. Measured on the benchmark machine (benchmarks/README.md, ninth round): an eighth of a
+    /// 150 MiB budget (~11,000 orders) held one relay at ~12,300 orders/s; a quarter gave ~15,000
+    /// but a 158 MiB peak with a slow destination on a 1 M backlog, over the budget; three
+    /// sixteenths ~15,000 at a 131 MiB peak, with the paced p99 over linger + 100 ms in two of
+    /// three runs at the higher rate. A larger budget is the knob, not a larger share.
     public var memoryBudgetMegabytes = 256
     /// Once paused by backpressure, partitions stay paused at least this long, so pause and
     /// resume cannot flap faster than this.
@@ -156,6 +167,9 @@ public struct DeliverySettings: Sendable {
     public var lowWatermarkBytes: Int { highWatermarkBytes * 3 / 4 }
     /// librdkafka's prefetch limit derived from the budget.
     public var prefetchKilobytes: Int { workingBytes / 8 / 1024 }
+    /// The most one fetch response may carry (`fetch.max.bytes`, unless set explicitly): what a
+    /// fetch may add beyond a full prefetch queue, so a thirty-second of the working budget.
+    public var fetchMaximumBytes: Int { workingBytes / 32 }
 }
 
 /// The enabled destinations; `nil` means disabled.

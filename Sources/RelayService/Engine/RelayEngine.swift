@@ -165,13 +165,13 @@ public final class RelayEngine: Sendable {
         let kafka = configuration.kafka
         var consumerProperties = kafka.properties.merging(kafka.consumerProperties) { $1 }
         // The memory budget bounds librdkafka's prefetch: the queue, and how far one fetch
-        // response may overshoot it (librdkafka requires at least message.max.bytes + 512).
-        let prefetchKilobytes = configuration.delivery.prefetchKilobytes
+        // response may overshoot it (one per broker; librdkafka requires at least
+        // message.max.bytes + 512).
         if consumerProperties["queued.max.messages.kbytes"] == nil {
-            consumerProperties["queued.max.messages.kbytes"] = String(prefetchKilobytes)
+            consumerProperties["queued.max.messages.kbytes"] = String(configuration.delivery.prefetchKilobytes)
         }
         if consumerProperties["fetch.max.bytes"] == nil {
-            consumerProperties["fetch.max.bytes"] = String(max(prefetchKilobytes * 1024 / 4, 1_000_512))
+            consumerProperties["fetch.max.bytes"] = String(max(configuration.delivery.fetchMaximumBytes, 1_000_512))
         }
         consumerProperties["bootstrap.servers"] = kafka.bootstrapServers
         consumerProperties["group.id"] = role == .main ? kafka.groupID : kafka.groupID + configuration.retry.groupSuffix
