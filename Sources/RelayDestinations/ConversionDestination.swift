@@ -258,37 +258,19 @@ public enum FormURLEncoding {
         }
     }
 
+    /// Appends the encoding of `bytes` (short values: tokens, a JWT assertion, redactions; Meta's
+    /// bodies are multipart).
     public static func append(_ bytes: some Sequence<UInt8>, to output: inout [UInt8]) {
-        if bytes.withContiguousStorageIfAvailable({ append(buffer: $0, to: &output) }) == nil {
-            Array(bytes).withUnsafeBufferPointer { append(buffer: $0, to: &output) }
-        }
-    }
-
-    private static func append(buffer: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
-        output += [UInt8](unsafeUninitializedCapacity: buffer.count * 3) { encoded, count in
-            count = encode(buffer, into: encoded, at: 0)
-        }
-    }
-
-    /// Writes the encoding of `buffer` into `output` from `position` and returns the position after
-    /// it; `output` must have room for three bytes per input byte. Only short values go through
-    /// it since Meta's bodies are multipart (tokens, a JWT assertion, redactions).
-    static func encode(_ buffer: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>, at position: Int) -> Int {
-        precondition(output.count - position >= buffer.count * 3, "room for three bytes per input byte")
-        guard let base = output.baseAddress else { return position }
-        var out = base + position
-        for byte in buffer {
+        output.reserveCapacity(output.count + bytes.underestimatedCount)
+        for byte in bytes {
             if unreserved[Int(byte)] != 0 {
-                out[0] = byte
-                out += 1
+                output.append(byte)
             } else {
-                out[0] = UInt8(ascii: "%")
-                out[1] = hex[Int(byte >> 4)]
-                out[2] = hex[Int(byte & 0x0F)]
-                out += 3
+                output.append(UInt8(ascii: "%"))
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0x0F)])
             }
         }
-        return out - base
     }
 }
 
