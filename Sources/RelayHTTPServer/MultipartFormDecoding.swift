@@ -8,17 +8,11 @@ public enum MultipartFormDecoding {
     /// The `boundary` parameter of a `multipart/form-data` content type (quoted or not), or `nil`
     /// for any other content type or a missing or empty boundary.
     public static func boundary(ofContentType contentType: String) -> String? {
-        let parameters = contentType.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
-        guard let type = parameters.first, type.lowercased() == "multipart/form-data" else { return nil }
-        for parameter in parameters.dropFirst() {
-            guard let equals = parameter.firstIndex(of: "="),
-                parameter[..<equals].trimmingCharacters(in: " \t").lowercased() == "boundary"
-            else { continue }
-            var value = parameter[parameter.index(after: equals)...].trimmingCharacters(in: " \t")
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            return value.isEmpty || value.utf8.count > 70 ? nil : value
-        }
-        return nil
+        let header = parameterized(contentType)
+        guard header.value == "multipart/form-data", let boundary = header.parameters["boundary"],
+            !boundary.isEmpty, boundary.utf8.count <= 70
+        else { return nil }
+        return boundary
     }
 
     /// Each part's content by its `Content-Disposition: form-data; name="…"`, or `nil` when the
@@ -27,6 +21,7 @@ public enum MultipartFormDecoding {
     public static func decodeBytes(_ body: [UInt8], boundary: String) -> [String: [UInt8]]? {
         let dashBoundary = Array("--\(boundary)".utf8)
         let delimiter = Array("\r\n--\(boundary)".utf8)
+        let headerTerminator = Array("\r\n\r\n".utf8)
         return body.withUnsafeBufferPointer { buffer -> [String: [UInt8]]? in
             // The first boundary opens the body or follows a preamble's line break.
             var position: Int
@@ -47,9 +42,9 @@ public enum MultipartFormDecoding {
                 while position < buffer.count, buffer[position] == 0x20 || buffer[position] == 0x09 { position += 1 }
                 guard position + 2 <= buffer.count, buffer[position] == 0x0D, buffer[position + 1] == 0x0A else { return nil }
                 position += 2
-                guard let headersEnd = find(Array("\r\n\r\n".utf8), in: buffer, from: position - 2) else { return nil }
-                let headers = String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<max(position, headersEnd)]), as: UTF8.self)
-                let contentStart = headersEnd + 4
+                guard let blankLine = find(headerTerminator, in: buffer, from: position - 2) else { return nil }
+                let headers = String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<max(position, blankLine)]), as: UTF8.self)
+                let contentStart = blankLine + headerTerminator.count
                 guard let contentEnd = find(delimiter, in: buffer, from: contentStart), let name = name(inHeaders: headers)
                 else { return nil }
                 parts[name] = Array(UnsafeBufferPointer(rebasing: buffer[contentStart..<contentEnd]))
@@ -62,15 +57,25 @@ public enum MultipartFormDecoding {
     static func name(inHeaders headers: String) -> String? {
         for line in headers.split(separator: "\r\n") {
             guard let colon = line.firstIndex(of: ":"), line[..<colon].lowercased() == "content-disposition" else { continue }
-            let parameters = line[line.index(after: colon)...].split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
-            guard parameters.first?.lowercased() == "form-data" else { return nil }
-            for parameter in parameters.dropFirst() where parameter.lowercased().hasPrefix("name=") {
-                var value = parameter.dropFirst(5)
-                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
-                return String(value)
-            }
+            let header = parameterized(line[line.index(after: colon)...])
+            return header.value == "form-data" ? header.parameters["name"] : nil
         }
         return nil
+    }
+
+    /// A header value with parameters (`type; key=value; key="value"`): the value lowercased, and
+    /// each parameter by its lowercased key, unquoted (the first of a repeated key).
+    static func parameterized(_ text: some StringProtocol) -> (value: String, parameters: [String: String]) {
+        let items = text.split(separator: ";").map { $0.trimmingCharacters(in: " \t") }
+        var parameters: [String: String] = [:]
+        for item in items.dropFirst() {
+            guard let equals = item.firstIndex(of: "=") else { continue }
+            var value = item[item.index(after: equals)...]
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
+            let key = item[..<equals].lowercased()
+            if parameters[key] == nil { parameters[key] = String(value) }
+        }
+        return ((items.first ?? "").lowercased(), parameters)
     }
 
     /// Where `needle` first occurs in `buffer` at or after `start`: `memchr` to each candidate
