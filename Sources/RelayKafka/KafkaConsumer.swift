@@ -1,5 +1,6 @@
 import CRelayShims
 import Crdkafka
+import Dispatch
 import Logging
 import RelayCore
 import Synchronization
@@ -44,6 +45,8 @@ public enum KafkaConsumerEvent: Sendable {
 public final class KafkaConsumer: Sendable {
     private let handle: SendableKafkaHandle
     private let context: ConsumerContext
+    /// Wakes the fetchers after an emptied queue (librdkafka before 2.2 only, see ``FetchWaker``).
+    private let fetchWaker: FetchWaker?
     private let closed = Mutex(false)
     public let logger: Logger
 
@@ -86,8 +89,24 @@ public final class KafkaConsumer: Sendable {
             throw KafkaError(code: .configuration, message: "cannot create consumer: \(String(errorBuffer: errorBuffer))")
         }
         self.handle = SendableKafkaHandle(pointer: pointer)
+        fetchWaker =
+            FetchWaker.isNeeded(librdkafkaVersion: rd_kafka_version())
+            ? FetchWaker(
+                handle: handle,
+                queueKilobytes: merged["queued.max.messages.kbytes"].flatMap { Int($0) } ?? Self.librdkafkaQueueKilobytes,
+                queueMessages: merged["queued.min.messages"].flatMap { Int($0) } ?? Self.librdkafkaQueueMessages)
+            : nil
         rd_kafka_poll_set_consumer(pointer)
     }
+
+    /// librdkafka's own defaults for `queued.max.messages.kbytes` and `queued.min.messages`
+    /// (CONFIGURATION.md of 2.0.2).
+    static let librdkafkaQueueKilobytes = 65_536
+    static let librdkafkaQueueMessages = 100_000
+
+    /// Fetcher wake-ups sent since the consumer was created (see ``FetchWaker``); always 0 on
+    /// librdkafka 2.2 and later.
+    public var fetchWakeUps: Int { fetchWaker?.wakeUps ?? 0 }
 
     deinit {
         closeHandle(consumerClose: true)
@@ -105,7 +124,7 @@ public final class KafkaConsumer: Sendable {
     /// Waits up to `timeoutMilliseconds` for the next record or consumer error. Also serves
     /// rebalances (the handler runs inside this call).
     public func poll(timeoutMilliseconds: Int32) -> KafkaConsumerEvent? {
-        guard let message = rd_kafka_consumer_poll(handle.pointer, timeoutMilliseconds) else { return nil }
+        guard let message = nextMessage(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
         defer { rd_kafka_message_destroy(message) }
         let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -143,6 +162,21 @@ public final class KafkaConsumer: Sendable {
                     topicPartition: TopicPartition(topic: topic, partition: message.pointee.partition),
                     offset: message.pointee.offset),
                 key: key, value: value, headers: headers, timestampMilliseconds: timestamp))
+    }
+
+    /// The next message from librdkafka's queue, waiting up to `timeoutMilliseconds`. With a
+    /// ``FetchWaker``, the queue is looked at without waiting first, and an empty one is reported
+    /// to the waker before the wait.
+    private func nextMessage(timeoutMilliseconds: Int32) -> UnsafeMutablePointer<rd_kafka_message_t>? {
+        guard let fetchWaker else { return rd_kafka_consumer_poll(handle.pointer, timeoutMilliseconds) }
+        var message = rd_kafka_consumer_poll(handle.pointer, 0)
+        if message == nil {
+            fetchWaker.queueEmpty(nowMilliseconds: Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000))
+            guard timeoutMilliseconds > 0 else { return nil }
+            message = rd_kafka_consumer_poll(handle.pointer, timeoutMilliseconds)
+        }
+        if let message { fetchWaker.arrived(bytes: message.pointee.len + message.pointee.key_len) }
+        return message
     }
 
     /// Reads one message and drops it without copying anything: `true` for a record, `false` for
@@ -288,6 +322,7 @@ public final class KafkaConsumer: Sendable {
             return closed
         }
         guard !wasClosed else { return }
+        fetchWaker?.close()
         if consumerClose {
             rd_kafka_consumer_close(handle.pointer)
             rd_kafka_destroy(handle.pointer)

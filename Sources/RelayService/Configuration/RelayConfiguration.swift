@@ -130,15 +130,15 @@ public struct DeliverySettings: Sendable {
     /// queue; measured with the backlog scenario and the benchmark harness). Set the container's
     /// memory limit at or above it.
     ///
-    /// The prefetch queue also bounds one relay's rate. With librdkafka 2.0.2 a full queue stops
-    /// fetching until the broker thread next looks, up to about a second later (later versions
-    /// document that wait as `fetch.queue.backoff.ms`, default 1 s, for "long (~1s) delays
-    /// between messages"), so a relay settles about one queue's worth of orders per second at
-    /// most. Measured on the benchmark machine (benchmarks/README.md, ninth round): an eighth of a
-    /// 150 MiB budget (~11,000 orders) held one relay at ~12,300 orders/s; a quarter gave ~15,000
-    /// but a 158 MiB peak with a slow destination on a 1 M backlog, over the budget; three
-    /// sixteenths ~15,000 at a 131 MiB peak, with the paced p99 over linger + 100 ms in two of
-    /// three runs at the higher rate. A larger budget is the knob, not a larger share.
+    /// The prefetch queue bounded one relay's rate too: with librdkafka 2.0.2 a full queue stops
+    /// fetching until the broker thread next looks, up to about a second later (librdkafka issue
+    /// #2879; 2.2 added `fetch.queue.backoff.ms`), so a relay settled about one queue's worth of
+    /// orders per second (an eighth of a 150 MiB budget, ~11,000 orders: ~12,300 orders/s on the
+    /// benchmark machine). The consumer now wakes the fetchers when it empties a queue that was
+    /// full (`FetchWaker` in RelayKafka), which lifted that relay to 14,300–15,300 orders/s
+    /// (benchmarks/README.md, tenth round). Larger shares of the budget were measured and not
+    /// kept (ninth round): a quarter peaked at 158 MiB with a slow destination on a 1 M backlog,
+    /// over the budget.
     public var memoryBudgetMegabytes = 256
     /// Once paused by backpressure, partitions stay paused at least this long, so pause and
     /// resume cannot flap faster than this.

@@ -276,6 +276,7 @@ public final class RelayEngine: Sendable {
         /// Over the high watermark, briefly: take no records until settlements bring the relay
         /// under its resume mark (see ``holdBeforePauseMilliseconds``).
         var holding = false
+        var reportedFetchWakeUps = 0
         while !shutdownRequested.load(ordering: .acquiring) {
             // Wait for records at most 20 ms, and no longer than until a batch is due: it then
             // leaves at its linger time, not up to one poll wait later.
@@ -309,6 +310,9 @@ public final class RelayEngine: Sendable {
             if now - lastGauges >= 1000 {
                 lastGauges = now
                 updateGauges()
+                let fetchWakeUps = consumer.fetchWakeUps
+                telemetry.fetchWakeUps(fetchWakeUps - reportedFetchWakeUps)
+                reportedFetchWakeUps = fetchWakeUps
             }
         }
         telemetry.publish(tally, lanes: laneLabels)

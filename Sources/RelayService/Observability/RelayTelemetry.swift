@@ -167,6 +167,13 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_revoke_commit_failures_total").increment()
     }
 
+    /// Requests sent to wake librdkafka's fetchers after the consumer emptied a full queue
+    /// (librdkafka before 2.2, see `FetchWaker` in RelayKafka).
+    func fetchWakeUps(_ count: Int) {
+        guard count > 0 else { return }
+        counter("conversion_relay_kafka_fetch_wakeups_total").increment(by: count)
+    }
+
     func staleOffsetStore() {
         statisticsBox.withLock { $0.staleOffsetStores += 1 }
         counter("conversion_relay_offset_store_stale_total").increment()
