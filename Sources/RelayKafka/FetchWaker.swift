@@ -10,8 +10,10 @@ import Synchronization
 /// wakes: on network I/O, on an operation queued to it, or after up to one second
 /// (`rd_kafka_max_block_ms`). A consumer that empties its queue sooner waits out the rest of
 /// that second with nothing to do: librdkafka issue #2879 ("Consumer fetching once a second"),
-/// fixed in 2.2.0 by `fetch.queue.backoff.ms`. One relay with the 150 MB memory budget settled
-/// about one queue's worth of orders per second that way (~12,300 orders/s, 0.6 of a core).
+/// fixed in 2.2.0 by `fetch.queue.backoff.ms` (CHANGELOG.md of v2.2.0: "When the pre-fetch queue
+/// has exceeded its queuing thresholds … it backs off for 1 seconds"). One relay with the 150 MB
+/// memory budget settled about one queue's worth of orders per second that way (~12,300
+/// orders/s, 0.6 of a core).
 ///
 /// The wake-up is a ListOffsets request (`rd_kafka_offsets_for_times` for the latest offsets of
 /// the assignment): librdkafka sends one to each partition leader, which queues it to that
@@ -25,7 +27,12 @@ final class FetchWaker: Sendable {
     static let fixedInVersion: Int32 = 0x0202_00ff
 
     /// Whether a consumer over librdkafka `version` (`rd_kafka_version()`) needs wake-ups.
-    static func isNeeded(librdkafkaVersion version: Int32) -> Bool { version < fixedInVersion }
+    /// Not with `client.rack` set (fetching from follower replicas): before 2.1.1 a ListOffsets
+    /// under way when a follower's lease expires could crash the client (CHANGELOG.md of v2.1.1,
+    /// #4254), and a consumer that fetches from followers is left as librdkafka runs it.
+    static func isNeeded(librdkafkaVersion version: Int32, clientRack: String? = nil) -> Bool {
+        version < fixedInVersion && (clientRack ?? "").isEmpty
+    }
 
     static let minimumIntervalMilliseconds: Int64 = 10
     /// How long one wake-up may wait for its answers (they are not used).

@@ -90,7 +90,7 @@ public final class KafkaConsumer: Sendable {
         }
         self.handle = SendableKafkaHandle(pointer: pointer)
         fetchWaker =
-            FetchWaker.isNeeded(librdkafkaVersion: rd_kafka_version())
+            FetchWaker.isNeeded(librdkafkaVersion: rd_kafka_version(), clientRack: merged["client.rack"])
             ? FetchWaker(
                 handle: handle,
                 queueKilobytes: merged["queued.max.messages.kbytes"].flatMap { Int($0) } ?? Self.librdkafkaQueueKilobytes,
