@@ -135,7 +135,7 @@ public struct DeliverySettings: Sendable {
     /// #2879; 2.2 added `fetch.queue.backoff.ms`), so a relay settled about one queue's worth of
     /// orders per second (an eighth of a 150 MiB budget, ~11,000 orders: ~12,300 orders/s on the
     /// benchmark machine). The consumer now wakes the fetchers when it empties a queue that was
-    /// full (`FetchWaker` in RelayKafka), which lifted that relay to 14,300–15,300 orders/s
+    /// full (`FetchWaker` in RelayKafka), which lifted that relay to 13,500–15,500 orders/s
     /// (benchmarks/README.md, tenth round). Larger shares of the budget were measured and not
     /// kept (ninth round): a quarter peaked at 158 MiB with a slow destination on a 1 M backlog,
     /// over the budget.
