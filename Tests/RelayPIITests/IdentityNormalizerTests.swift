@@ -34,6 +34,20 @@ import Testing
         #expect(SHA256Digest(hex: String(hex.dropLast()) + "g") == nil)
         #expect(SHA256Digest(hex: "/" + String(hex.dropFirst())) == nil)
     }
+
+    /// Every byte value, in each of a word's first four positions, spells its two lowercase
+    /// digits (a faster writer would take several bytes at a time).
+    @Test func everyByteSpellsItsTwoLowercaseDigits() throws {
+        let digits = Array("0123456789abcdef".utf8)
+        for first in stride(from: 0, to: 256, by: 32) {
+            for shift in 0..<4 {  // each byte value in each of a group's four positions
+                let bytes = (0..<32).map { (first + ($0 + shift) % 32) }
+                let hex = String(decoding: bytes.flatMap { [digits[$0 >> 4], digits[$0 & 0x0F]] }, as: UTF8.self)
+                let digest = try #require(SHA256Digest(hex: hex.uppercased()))
+                #expect(digest.hex == hex)
+            }
+        }
+    }
 }
 
 /// Each expectation names its rule in `destinations.md`.
