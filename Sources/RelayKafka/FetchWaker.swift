@@ -63,11 +63,13 @@ final class FetchWaker: Sendable {
     /// Wake-ups sent so far.
     var wakeUps: Int { wakeUpCount.load(ordering: .relaxed) }
 
-    /// A record (or event) of `bytes` came out of the queue.
+    /// A record (or event) of `bytes` came out of the queue. Called for every record, from the
+    /// polling thread only (which also resets the counts): a load and a store each, not a locked
+    /// read-modify-write.
     @inline(__always)
     func arrived(bytes: Int) {
-        bytesSinceWake.add(bytes, ordering: .relaxed)
-        messagesSinceWake.add(1, ordering: .relaxed)
+        bytesSinceWake.store(bytesSinceWake.load(ordering: .relaxed) &+ bytes, ordering: .relaxed)
+        messagesSinceWake.store(messagesSinceWake.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
     }
 
     /// The queue was found empty: wakes the fetchers if it may have been full since the last time.
