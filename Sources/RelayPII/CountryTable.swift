@@ -89,12 +89,36 @@ enum USStates {
 }
 
 extension String {
+    /// The text without leading and trailing Unicode whitespace (`White_Space`: ASCII's tab,
+    /// line feed, vertical tab, form feed, carriage return and space, plus U+0085, U+00A0,
+    /// U+2000–U+200A and others).
     func trimmingWhitespace() -> String {
         // ASCII fast path: nothing to trim when both ends are visible ASCII.
         if let (first, last) = utf8Ends, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
+        // ASCII whitespace trimmed byte by byte, in place; only when what is left starts or ends
+        // with a non-ASCII byte (possibly Unicode whitespace such as U+00A0) does the scalar walk
+        // below decide. Asking every scalar for its `isWhitespace` property was ~1.4 % of the
+        // relay's CPU samples on the benchmark backlog (values padded with spaces).
+        let asciiTrimmed = utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            var start = 0
+            var end = bytes.count
+            while start < end, Self.isASCIIWhitespace(bytes[start]) { start += 1 }
+            while end > start, Self.isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
+            guard start < end else { return "" }
+            guard bytes[start] < 0x80, bytes[end - 1] < 0x80 else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
+        if let asciiTrimmed, let trimmed = asciiTrimmed { return trimmed }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
         return String(scalars[first...last])
+    }
+
+    /// Tab, line feed, vertical tab, form feed, carriage return and space: the ASCII characters
+    /// with Unicode's `White_Space` property.
+    @inline(__always)
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 }

@@ -22,3 +22,38 @@ import Testing
         }
     }
 }
+
+/// Trimming takes ASCII whitespace off byte by byte and leaves only non-ASCII ends to the walk
+/// over Unicode scalars; either way the result is what Unicode's `White_Space` property says.
+@Suite struct TrimmingWhitespaceTests {
+    /// The definition: scalars with `White_Space` removed from both ends.
+    private func byDefinition(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first...last])
+    }
+
+    @Test func asciiAndUnicodeWhitespaceAreTrimmedFromBothEnds() {
+        #expect("  Jane ".trimmingWhitespace() == "Jane")
+        #expect("\t\n\u{0B}\u{0C}\r x y \r\n".trimmingWhitespace() == "x y")
+        #expect(" \u{00A0}Zoë\u{2003} ".trimmingWhitespace() == "Zoë")
+        #expect("\u{0085}André\u{3000}".trimmingWhitespace() == "André")
+        #expect(" \u{200B}x ".trimmingWhitespace() == "\u{200B}x")  // a zero-width space is no White_Space
+        #expect(" \t ".trimmingWhitespace() == "")
+        #expect("".trimmingWhitespace() == "")
+    }
+
+    @Test func everyMixOfEndsMatchesTheDefinition() {
+        let ends = ["", " ", "\t", "\r\n", "\u{0B}", "\u{0C}", "\u{00A0}", "\u{0085}", " \u{2009} ", "\u{1680}", "\u{1F}", "\u{7F}"]
+        let middles = ["a", "ab c", "é", "Zoë", "日本", "x\u{00A0}y", "\u{1F600}", " ", "\u{00A0}"]
+        for leading in ends {
+            for middle in middles {
+                for trailing in ends {
+                    let text = leading + middle + trailing
+                    #expect(text.trimmingWhitespace() == byDefinition(text), "\(Array(text.unicodeScalars))")
+                }
+            }
+        }
+    }
+}
