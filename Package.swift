@@ -32,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Every C function we write ourselves (prefix `relay_cshim_`): non-variadic wrappers.
         .target(name: "CRelayShims", dependencies: ["Crdkafka", "CCurl"]),
+        // jemalloc's settings (`malloc_conf`), for the executable only: embedders keep theirs.
+        .target(name: "CRelayJemallocSettings", dependencies: ["CRelayShims"]),
         // Google's libphonenumber (C++, Debian libphonenumber-dev) behind one C function.
         .target(
             name: "CPhoneNumber",
@@ -79,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "conversion-relay",
             dependencies: [
-                "RelayCore", "RelayService", "RelayDestinations", "RelayHTTP",
+                "RelayCore", "RelayService", "RelayDestinations", "RelayHTTP", "CRelayJemallocSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -89,23 +89,8 @@ static relay_mallctl_fn relay_mallctl(void) {
 
 /// MALLCTL_ARENAS_ALL in jemalloc.h: "every arena" in `arena.<i>.*` names.
 #define RELAY_JEMALLOC_ALL_ARENAS "4096"
-/// The relay's jemalloc settings, each written once: as a number where they are checked, and as
-/// text (through the preprocessor) in `malloc_conf`.
-#define RELAY_JEMALLOC_ARENAS 2
-#define RELAY_JEMALLOC_DIRTY_DECAY_MS 1000
-#define RELAY_TEXT(value) #value
-#define RELAY_SETTING_TEXT(value) RELAY_TEXT(value)
 
 bool relay_cshim_heap_is_jemalloc(void) { return relay_mallctl() != NULL; }
-
-/// jemalloc's settings for the relay, read by jemalloc when it initialises (its documented
-/// `malloc_conf` global; `MALLOC_CONF` in the environment overrides any of them): two arenas
-/// instead of four per core, and freed pages returned to the kernel after a second from a
-/// background thread instead of after ten. On the benchmark's 200,000-order backlog jemalloc's
-/// defaults peaked at 134 MB resident, two arenas alone at 127 MB, both settings at 113 MB
-/// (benchmarks/README.md, eighth round). Unused when glibc's malloc serves.
-const char *malloc_conf = "narenas:" RELAY_SETTING_TEXT(RELAY_JEMALLOC_ARENAS) ",background_thread:true,dirty_decay_ms:" RELAY_SETTING_TEXT(
-    RELAY_JEMALLOC_DIRTY_DECAY_MS) ",muzzy_decay_ms:0";
 
 bool relay_cshim_jemalloc_uses_relay_settings(void) {
     relay_mallctl_fn mallctl = relay_mallctl();

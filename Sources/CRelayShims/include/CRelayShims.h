@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include "RelayJemallocSettings.h"
 
 typedef size_t (*relay_cshim_write_callback)(char *data, size_t size, size_t nmemb, void *userdata);
 typedef size_t (*relay_cshim_read_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
@@ -45,8 +46,9 @@ void relay_cshim_release_free_heap(void);
 /// Whether jemalloc serves this process's heap (its `mallctl` is loaded).
 bool relay_cshim_heap_is_jemalloc(void);
 
-/// Whether jemalloc serves the heap with the relay's settings (`malloc_conf` in shims.c), not
-/// ones `MALLOC_CONF` replaced.
+/// Whether jemalloc serves the heap with the relay's settings (RelayJemallocSettings.h, which the
+/// executable gives jemalloc as `malloc_conf` in CRelayJemallocSettings), not ones `MALLOC_CONF`
+/// replaced.
 bool relay_cshim_jemalloc_uses_relay_settings(void);
 
 /// Caps glibc's malloc arenas (`mallopt(M_ARENA_MAX)`); a no-op elsewhere.

@@ -32,8 +32,9 @@ public enum ProcessMemory {
 
     /// Sets the allocator up for a long-running relay; returns which one it is and whether the
     /// relay's settings are in effect. jemalloc reads its settings when it starts
-    /// (`malloc_conf` in CRelayShims: two arenas, freed pages returned after a second from a
-    /// background thread); `MALLOC_CONF` in the environment replaces them. glibc: arenas capped
+    /// (`malloc_conf`, which only the executable defines, in CRelayJemallocSettings: two arenas,
+    /// freed pages returned after a second from a background thread); `MALLOC_CONF` in the
+    /// environment replaces them. glibc: arenas capped
     /// (``limitHeapArenas(_:)``) unless `MALLOC_ARENA_MAX` is set.
     @discardableResult
     public static func configureAllocator(preparationThreads: Int) -> (allocator: Allocator, tuned: Bool) {
