@@ -86,8 +86,16 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser(maximumBytes: 50).parse(big) }
     }
 
-    @Test func rejectsInvalidUTF8() {
+    @Test func rejectsInvalidUTF8() throws {
         #expect(throws: JSONParseError(reason: .invalidUTF8, offset: 1)) { try JSONParser().parse([0x22, 0xFF, 0x22]) }
+        // A four-byte sequence cut after three bytes becomes one U+FFFD (three bytes) when
+        // repaired: the repaired text is as long as the input, and only its bytes differ.
+        #expect(throws: JSONParseError(reason: .invalidUTF8, offset: 1)) {
+            try JSONParser().parse([0x22, 0xF0, 0x9F, 0x98, 0x41, 0x22])
+        }
+        // U+FFFD itself, and other non-ASCII text, is valid.
+        #expect(try JSONParser().parse([0x22, 0xEF, 0xBF, 0xBD, 0x41, 0x22]) == .string("\u{FFFD}A"))
+        #expect(try JSONParser().parse(Array("\"Zoë 日本 😀\"".utf8)) == .string("Zoë 日本 😀"))
     }
 
     @Test func writerRoundTripsAndEscapes() throws {

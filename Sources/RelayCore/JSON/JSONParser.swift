@@ -315,7 +315,7 @@ struct JSONCursor {
             guard
                 scanned.isASCII
                     || string.utf8.count == raw.count
-                        && string.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(raw) }) ?? string.utf8.elementsEqual(raw)
+                        && string.utf8.withContiguousStorageIfAvailable({ $0.hasSameBytes(as: raw) }) ?? string.utf8.elementsEqual(raw)
             else {
                 throw JSONParseError(reason: .invalidUTF8, offset: scanned.start)
             }
