@@ -128,15 +128,27 @@ extension JSONWriter {
         }
     }
 
+    /// ``identifier(_:)`` for the identifier at `identifier` (``PreparedEvent/withIdentifier(_:for:_:)``),
+    /// reading only the fields it writes.
+    mutating func identifier(at identifier: UnsafePointer<NormalizedIdentifier>) {
+        switch identifier.pointee.transmission {
+        case .sha256:
+            guard let digest = identifier.pointee.digest else { preconditionFailure("a hashed identifier without its digest") }
+            unescapedString(count: SHA256Digest.hexCount) { digest.writeHex(to: $0) }
+        case .plain: string(identifier.pointee.normalized.unredactedValue)
+        case .omit: preconditionFailure("an identifier without a wire value")
+        }
+    }
+
     /// Writes `"key":"<value>"` when `prepared` has an identifier of `field` to send to
     /// `platform`, read where the cache holds it.
     mutating func optionalIdentifier(
         _ key: StaticString, _ field: IdentityField, of prepared: PreparedEvent, for platform: Platform
     ) {
         _ = prepared.withIdentifier(field, for: platform) { identifier in
-            guard identifier.hasWireValue else { return }
+            guard identifier.pointee.hasWireValue else { return }
             self.key(key)
-            self.identifier(identifier)
+            self.identifier(at: identifier)
         }
     }
 
@@ -212,10 +224,10 @@ extension JSONWriter {
         var written: UserDataKeys = []
         for (key, field) in fields {
             let present: Void? = prepared.withIdentifier(field, for: platform) { identifier in
-                guard identifier.hasWireValue else { return }
+                guard identifier.pointee.hasWireValue else { return }
                 self.key(key)
                 beginArray()
-                self.identifier(identifier)
+                self.identifier(at: identifier)
                 endArray()
             }
             if present != nil { written.insert(UserDataKeys(field)) }
