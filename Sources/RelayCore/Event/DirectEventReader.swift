@@ -82,7 +82,7 @@ struct DirectEventReader {
         }
         return OrderEvent(
             orderID: orderID, occurredAt: occurredAt, currency: currency, value: value, storeID: storeID,
-            items: items, customer: customer, context: context, consent: consent)
+            items: consume items, customer: consume customer, context: consume context, consent: consent)
     }
 
     private static let itemNames = MemberNames(["sku", "name", "category", "brand", "quantity", "price"])

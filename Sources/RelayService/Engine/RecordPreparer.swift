@@ -117,7 +117,8 @@ struct RecordPreparer: Sendable {
             return PreparedRecord(
                 previous: previous, outcome: .unknownStore(orderID: event.orderID, eventID: eventID, storeID: event.storeID))
         }
-        let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
+        let orderID = event.orderID
+        let prepared = PreparedEvent(event: consume event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
         var sends: [PreparedRecord.Send] = []
         sends.reserveCapacity(routed.count)
         var exclusions: [(lane: Int, exclusion: Exclusion)] = []
@@ -132,7 +133,7 @@ struct RecordPreparer: Sendable {
             }
         }
         return PreparedRecord(
-            previous: previous, outcome: .encoded(orderID: event.orderID, eventID: eventID, sends: sends, exclusions: exclusions))
+            previous: previous, outcome: .encoded(orderID: orderID, eventID: eventID, sends: sends, exclusions: exclusions))
     }
 
     /// The lanes an event goes to: its store's, the default ones, or `nil` for the dead-letter topic.
