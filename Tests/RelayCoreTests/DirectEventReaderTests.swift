@@ -146,6 +146,20 @@ import Testing
         #expect(Self.direct(overLimit)?.items.count == nil)
         #expect(throws: OrderEventDecodingError.self) { try OrderEventDecoder().decode(overLimit) }
     }
+
+    /// A SKU holds 1 to 256 characters (Unicode scalars, not bytes), on both paths: 256 two-byte
+    /// letters are 512 bytes and valid.
+    @Test(arguments: [("S", 256, true), ("S", 257, false), ("é", 256, true), ("é", 257, false), ("😀", 256, true), ("😀", 257, false)])
+    func skusAreCountedInCharactersToTheLimit(letter: String, count: Int, valid: Bool) {
+        let sku = String(repeating: letter, count: count)
+        let bytes = Array(
+            (#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"items":[{"sku":"\#(sku)","quantity":1,"price":1}]}"#).utf8)
+        #expect((Self.direct(bytes)?.items.first?.sku == sku) == valid)
+        let outcomes = Self.bothPaths(bytes)
+        #expect(outcomes.decoded == outcomes.tree)
+        if case .success = outcomes.decoded { #expect(valid) } else { #expect(!valid) }
+    }
 }
 
 /// A small seeded generator (SplitMix64), so a failing mutation is reproducible.

@@ -129,7 +129,7 @@ struct DirectEventReader {
             default: price = try reader.number()
             }
         }
-        guard let sku, !sku.isEmpty, sku.unicodeScalars.count <= 256,
+        guard let sku, !sku.isEmpty, sku.utf8.count <= 256 || sku.unicodeScalars.count <= 256,
             let quantity = quantity?.integer, quantity >= 1, quantity <= 1_000_000,
             let price, price.double >= 0
         else { throw GiveUp() }

@@ -197,7 +197,7 @@ private struct Reader {
     func item(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> OrderEvent.Item {
         let object = try self.object(value, at: path)
         let sku = try string(try required(object, "sku", at: path), at: "\(path)/sku")
-        guard !sku.isEmpty, sku.unicodeScalars.count <= 256 else {
+        guard !sku.isEmpty, sku.utf8.count <= 256 || sku.unicodeScalars.count <= 256 else {
             throw violation("\(path)/sku", "must be 1 to 256 characters")
         }
         let quantityNumber = try number(try required(object, "quantity", at: path), at: "\(path)/quantity")
