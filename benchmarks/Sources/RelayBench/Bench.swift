@@ -90,8 +90,13 @@ final class Bench {
     }
 
     struct SlowResult {
-        var earlyMegabytes: Double
-        var lateMegabytes: Double
+        /// Resident memory from a quarter of the run on (the relay has filled its budget by then).
+        var steadyMinimumMegabytes: Double
+        var steadyMedianMegabytes: Double
+        var steadyMaximumMegabytes: Double
+        /// Mean of the last half of those samples minus the mean of the first half: near zero when
+        /// memory is flat (it swings between the backpressure watermarks without a trend).
+        var driftMegabytes: Double
         var peakMegabytes: Double
         var pauses: Int
     }
@@ -426,12 +431,19 @@ final class Bench {
             try await Task.sleep(for: .milliseconds(250))
         }
         let peak = relay.residentMegabytes.peak
+        if ProcessInfo.processInfo.environment["RELAY_BENCH_RSS_SERIES"] != nil {
+            print("slow-destination RSS every 250 ms (MB): " + samples.map { String(format: "%.1f", $0) }.joined(separator: " "))
+        }
         relay.stop()
         let log = (try? String(contentsOf: relay.log, encoding: .utf8)) ?? ""
         let pauses = Self.occurrences(of: Self.pauseMessage, in: [log])
-        let quarter = samples.count / 4
+        let steady = Array(samples[(samples.count / 4)...])
+        let sorted = steady.sorted()
+        func mean(_ values: ArraySlice<Double>) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
         return SlowResult(
-            earlyMegabytes: samples.isEmpty ? 0 : samples[quarter], lateMegabytes: samples.last ?? 0, peakMegabytes: peak,
+            steadyMinimumMegabytes: sorted.first ?? 0, steadyMedianMegabytes: sorted.isEmpty ? 0 : sorted[sorted.count / 2],
+            steadyMaximumMegabytes: sorted.last ?? 0,
+            driftMegabytes: mean(steady[(steady.count / 2)...]) - mean(steady[..<(steady.count / 2)]), peakMegabytes: peak,
             pauses: pauses)
     }
 }

@@ -102,8 +102,9 @@ struct RelayBench: AsyncParsableCommand {
         }
         if slowSeconds > 0 {
             let slow = try await bench.runSlowDestination(intakeRate: single.ordersPerSecond, seconds: slowSeconds, backlog: backlog)
-            say(String(format: "one destination at 10%% of intake for %d s: resident memory %.1f MB at 25%% of the run, %.1f MB at the end, peak %.1f MB; %d backpressure pauses",
-                slowSeconds, slow.earlyMegabytes, slow.lateMegabytes, slow.peakMegabytes, slow.pauses))
+            say(String(format: "one destination at 10%% of intake for %d s: resident memory from 25%% of the run on min %.1f, median %.1f, max %.1f MB, drift %+.1f MB (mean of its last half minus its first), peak %.1f MB; %d backpressure pauses",
+                slowSeconds, slow.steadyMinimumMegabytes, slow.steadyMedianMegabytes, slow.steadyMaximumMegabytes,
+                slow.driftMegabytes, slow.peakMegabytes, slow.pauses))
         }
         let summary: [(String, String)] = [
             ("orders_per_s", String(Int(single.ordersPerSecond))),
