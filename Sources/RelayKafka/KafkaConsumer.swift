@@ -15,15 +15,20 @@ public struct KafkaRebalanceHandler: Sendable {
     public var revoked: @Sendable (_ partitions: [TopicPartition], _ lost: Bool) -> Void
     /// After each offset commit (automatic or explicit): the committed offsets, or the error.
     public var committed: @Sendable (Result<[TopicPartition: Int64], KafkaError>) -> Void
+    /// Where to start reading partitions about to be assigned, for those that should not start
+    /// at the group's committed offset (librdkafka's default); called before ``assigned``.
+    public var startingOffsets: @Sendable ([TopicPartition]) -> [TopicPartition: Int64]
 
     public init(
         assigned: @escaping @Sendable ([TopicPartition]) -> Void,
         revoked: @escaping @Sendable ([TopicPartition], Bool) -> Void,
-        committed: @escaping @Sendable (Result<[TopicPartition: Int64], KafkaError>) -> Void = { _ in }
+        committed: @escaping @Sendable (Result<[TopicPartition: Int64], KafkaError>) -> Void = { _ in },
+        startingOffsets: @escaping @Sendable ([TopicPartition]) -> [TopicPartition: Int64] = { _ in [:] }
     ) {
         self.assigned = assigned
         self.revoked = revoked
         self.committed = committed
+        self.startingOffsets = startingOffsets
     }
 }
 
@@ -356,6 +361,11 @@ private let rebalanceTrampoline:
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            // An offset set in the list before the assign is where fetching starts, instead of
+            // the committed offset librdkafka would look up.
+            for (partition, offset) in handler?.startingOffsets(partitions) ?? [:] {
+                rd_kafka_topic_partition_list_find(list, partition.topic, partition.partition)?.pointee.offset = offset
+            }
             handler?.assigned(partitions)
             if cooperative {
                 if let failure = rd_kafka_incremental_assign(rk, list) { rd_kafka_error_destroy(failure) }

@@ -107,6 +107,52 @@ import Testing
             ])
     }
 
+    /// A member whose commit on revoke is refused and that gets the same partitions back resumes
+    /// past what it settled instead of repeating it from an older committed offset. The trigger
+    /// is the benchmark's: members joining one after another, each join an eager rebalance that
+    /// the 2.0.2 mock coordinator refuses commits during; here a second member joins for another
+    /// topic, so the range assignor hands all of "orders" back to the relay.
+    @Test func partitionsBackAfterARefusedCommitResumePastWhatWasSettled() async throws {
+        let fixture = try await Fixture.make(brokers: 3, partitions: 4)
+        let orders = samples(500, seed: 43)
+        let expected = deliverable(orders)
+        let before = Array(orders.prefix(400))
+        _ = try await fixture.publish(before)
+        var configuration = fixture.configuration(group: "comeback")
+        // No periodic commit: only the commit on revoke could record what was settled.
+        configuration.kafka.consumerProperties["auto.commit.interval.ms"] = "600000"
+        let relay = try RunningRelay(configuration)
+        let deliveredBefore = deliverable(before)
+        #expect(await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)) == deliveredBefore })
+
+        let other = try KafkaConsumer(
+            properties: [
+                "bootstrap.servers": fixture.cluster.bootstrapServers, "group.id": "comeback",
+                "session.timeout.ms": "6000", "heartbeat.interval.ms": "500",
+            ],
+            logger: testLogger)
+        try other.subscribe(topics: ["orders.conversion-dlq"], handler: KafkaRebalanceHandler(assigned: { _ in }, revoked: { _, _ in }))
+        let polling = Task.detached {
+            while !Task.isCancelled { _ = other.poll(timeoutMilliseconds: 50) }
+        }
+        let rejoined = await eventually(seconds: 60) { (relay.engine.statistics.rebalances["assigned"] ?? 0) >= 2 }
+        #expect(rejoined, "the join revokes the relay's partitions and assigns them back")
+        let statistics = relay.engine.statistics
+        #expect(statistics.revokeCommitFailures >= 1, "the 2.0.2 mock refuses the commit during an eager rebalance")
+        #expect(statistics.partitionsResumedPastUncommitted == 4)
+
+        _ = try await fixture.publish(Array(orders.dropFirst(400)))
+        #expect(await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)) == expected })
+        try await relay.stop()
+        polling.cancel()
+        _ = await polling.value
+        other.close()
+
+        let ledger = checkLedger(fixture, expected: expected)
+        #expect(ledger.totalRepeats == 0, "nothing settled before the rebalance is sent again")
+        #expect(try fixture.inspector(group: "comeback").committedAndEnd(topic: "orders").committed == 500)
+    }
+
     /// Scenario 4: the group coordinator is down longer than the session timeout. The relay sees
     /// its assignment lost, drops the state without storing, and after the coordinator returns
     /// resumes from the last committed offsets; nothing is lost and repeats (byte-identical) are

@@ -113,6 +113,10 @@ public final class RelayEngine: Sendable {
         var inFlight: [Int]
         var dirty: Set<TopicPartition> = []
         var stored: [TopicPartition: Int64] = [:]
+        /// Offsets up to which this member settled revoked partitions but could not commit (the
+        /// coordinator refused the commit on revoke): if a partition comes back here, reading
+        /// resumes from there rather than from an older committed offset (see ``startingOffsets(_:)``).
+        var settledUncommitted: [TopicPartition: Int64] = [:]
         var generation: UInt64 = 0
         var paused: Set<TopicPartition> = []
         var backpressure = false
@@ -217,7 +221,8 @@ public final class RelayEngine: Sendable {
             handler: KafkaRebalanceHandler(
                 assigned: { [self] partitions in handleAssigned(partitions) },
                 revoked: { [self] partitions, lost in handleRevoked(partitions, lost: lost) },
-                committed: { [self] result in handleCommitted(result) }))
+                committed: { [self] result in handleCommitted(result) },
+                startingOffsets: { [self] partitions in startingOffsets(partitions) }))
         logger.info(
             role == .main ? "relay started" : "retry consumer started",
             metadata: [
@@ -688,6 +693,31 @@ public final class RelayEngine: Sendable {
         logger.info("partitions assigned", metadata: ["kafka.partitions": "\(partitions.sorted())"])
     }
 
+    /// Where partitions about to be assigned start: past what this member settled before it
+    /// lost them with the commit refused (``EngineState/settledUncommitted``), unless the group
+    /// committed further meanwhile (another member's work) or that is unknown. Every event below
+    /// such an offset was delivered to every destination by this process, so skipping them loses
+    /// nothing and sends nothing twice; everything else starts at the committed offset.
+    private func startingOffsets(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
+        let remembered: [TopicPartition: Int64] = state.withLock { state in
+            var remembered: [TopicPartition: Int64] = [:]
+            for partition in partitions {
+                if let offset = state.settledUncommitted.removeValue(forKey: partition) { remembered[partition] = offset }
+            }
+            return remembered
+        }
+        guard !remembered.isEmpty else { return [:] }
+        let committed = (try? consumer.committed(Array(remembered.keys), timeoutMilliseconds: Self.revokeCommitTimeoutMilliseconds)) ?? [:]
+        let starts = remembered.filter { partition, offset in offset > ((committed[partition] ?? nil) ?? -1) }
+        if !starts.isEmpty {
+            telemetry.resumedPastUncommitted(starts.count)
+            logger.info(
+                "partitions back after a refused commit: resuming past the events this member already settled",
+                metadata: ["kafka.partitions": "\(starts.keys.sorted())"])
+        }
+        return starts
+    }
+
     private func handleRevoked(_ partitions: [TopicPartition], lost: Bool) {
         let revoked = Set(partitions)
         // Records polled before the rebalance: the kept partitions' are ingested, the revoked ones' dropped.
@@ -727,13 +757,25 @@ public final class RelayEngine: Sendable {
             // Commit now, before librdkafka unassigns and rejoins: its own commit on unassign
             // races the rejoin, and a coordinator that already counts the group as rebalancing
             // refuses it, so the next owner would repeat delivered work. If this fails (eager
-            // rebalances on librdkafka's mock refuse it too), the commit on unassign still runs.
+            // rebalances on librdkafka's mock refuse it too), the commit on unassign still runs,
+            // and this member remembers what it settled in case the partitions come back to it.
+            let settled: [TopicPartition: Int64] = state.withLock { state in
+                var settled: [TopicPartition: Int64] = [:]
+                for partition in revoked {
+                    if let offset = offsets[partition] ?? state.stored[partition] { settled[partition] = offset }
+                }
+                return settled
+            }
             do {
                 try consumer.commitStored(timeoutMilliseconds: Self.revokeCommitTimeoutMilliseconds)
+                state.withLock { state in
+                    for partition in revoked { state.settledUncommitted[partition] = nil }
+                }
             } catch {
                 telemetry.revokeCommitFailed()
+                state.withLock { state in state.settledUncommitted.merge(settled) { max($0, $1) } }
                 logger.warning(
-                    "offset commit on revoke failed; the next owner may repeat delivered events",
+                    "offset commit on revoke failed; another owner may repeat delivered events (this member resumes past them if they come back)",
                     metadata: ["kafka.error": "\(error)"])
             }
             logger.info(

@@ -27,6 +27,9 @@ public struct RelayStatistics: Sendable, Equatable {
     /// Commits on revoke the group coordinator refused (the next owner then repeats what was
     /// settled since the last commit; the platforms deduplicate it by event id).
     public var revokeCommitFailures = 0
+    /// Partitions that came back to this member after such a refusal and resumed past what it had
+    /// settled, instead of repeating it from the older committed offset.
+    public var partitionsResumedPastUncommitted = 0
     /// Rebalance callbacks by kind: `assigned`, `revoked`, `lost`.
     public var rebalances: [String: Int] = [:]
 

@@ -167,6 +167,13 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_revoke_commit_failures_total").increment()
     }
 
+    /// Partitions that came back after a refused commit on revoke and resumed past what this
+    /// member had settled (see ``RelayStatistics/partitionsResumedPastUncommitted``).
+    func resumedPastUncommitted(_ partitions: Int) {
+        statisticsBox.withLock { $0.partitionsResumedPastUncommitted += partitions }
+        counter("conversion_relay_partitions_resumed_past_uncommitted_total").increment(by: partitions)
+    }
+
     /// Requests sent to wake librdkafka's fetchers after the consumer emptied a full queue
     /// (librdkafka before 2.2, see `FetchWaker` in RelayKafka).
     func fetchWakeUps(_ count: Int) {
