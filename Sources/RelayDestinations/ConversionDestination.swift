@@ -119,13 +119,7 @@ extension JSONWriter {
     /// (see ``transmitted(_:)``). A SHA-256 digest, 64 hex digits, has nothing to escape and skips
     /// the scan.
     mutating func identifier(_ identifier: borrowing NormalizedIdentifier) {
-        switch identifier.transmission {
-        case .sha256:
-            guard let digest = identifier.digest else { preconditionFailure("a hashed identifier without its digest") }
-            unescapedString(count: SHA256Digest.hexCount) { digest.writeHex(to: $0) }
-        case .plain: string(identifier.normalized.unredactedValue)
-        case .omit: preconditionFailure("an identifier without a wire value")
-        }
+        withUnsafePointer(to: identifier) { self.identifier(at: $0) }
     }
 
     /// ``identifier(_:)`` for the identifier at `identifier` (``PreparedEvent/withIdentifier(_:for:_:)``),
