@@ -742,16 +742,19 @@ public final class RelayEngine: Sendable {
                     revoked.allSatisfy { (state.partitions[$0]?.frontier.pendingCount ?? 0) == 0 }
                 }
             }
-            let offsets: [TopicPartition: Int64] = state.withLock { state in
+            // What to store now (frontiers past their stored offset), and how far each revoked
+            // partition is settled (that, or what was stored before).
+            let (offsets, settled): ([TopicPartition: Int64], [TopicPartition: Int64]) = state.withLock { state in
                 var offsets: [TopicPartition: Int64] = [:]
+                var settled: [TopicPartition: Int64] = [:]
                 for partition in revoked {
-                    if let offset = state.partitions[partition]?.frontier.committableOffset,
-                        offset > state.stored[partition] ?? -1
-                    {
+                    let stored = state.stored[partition]
+                    if let offset = state.partitions[partition]?.frontier.committableOffset, offset > stored ?? -1 {
                         offsets[partition] = offset
                     }
+                    settled[partition] = offsets[partition] ?? stored
                 }
-                return offsets
+                return (offsets, settled)
             }
             store(offsets)
             // Commit now, before librdkafka unassigns and rejoins: its own commit on unassign
@@ -759,13 +762,6 @@ public final class RelayEngine: Sendable {
             // refuses it, so the next owner would repeat delivered work. If this fails (eager
             // rebalances on librdkafka's mock refuse it too), the commit on unassign still runs,
             // and this member remembers what it settled in case the partitions come back to it.
-            let settled: [TopicPartition: Int64] = state.withLock { state in
-                var settled: [TopicPartition: Int64] = [:]
-                for partition in revoked {
-                    if let offset = offsets[partition] ?? state.stored[partition] { settled[partition] = offset }
-                }
-                return settled
-            }
             do {
                 try consumer.commitStored(timeoutMilliseconds: Self.revokeCommitTimeoutMilliseconds)
                 state.withLock { state in
