@@ -134,6 +134,20 @@ public final class RelayEngine: Sendable {
         var consecutiveFailures: [Int]
         /// Per-lane rate limits (nil: none).
         var rateLimits: [TokenBucket?]
+        /// Per lane: batches handed to its delivery loop whose request has not gone out yet
+        /// (queued behind others, or waiting for the rate limiter). See ``FlushMode``.
+        var unsentBatches: [Int]
+
+        /// Whether a partial batch of `lane` may be closed now, outside shutdown and revoke. A
+        /// rate-limited destination with batches still waiting for their turn keeps its open
+        /// batch filling towards the platform's maximum instead: closed now, it would only queue
+        /// behind them for a token, and carry fewer events in one of the few requests the limit
+        /// allows (Google Data Manager: 300 requests a minute of up to 2,000 events per Cloud
+        /// project, destinations.md §2, so events per request bound the rate). It closes when
+        /// full, or once the batches before it have gone out.
+        func mayClosePartialBatch(lane: Int) -> Bool {
+            rateLimits[lane] == nil || unsentBatches[lane] == 0
+        }
 
         /// Whether backpressure may end: every lane under the resume marks, and the hold at
         /// least `min_pause_ms` old.
@@ -189,7 +203,8 @@ public final class RelayEngine: Sendable {
                 batches: lanes.map { BatchAccumulator(policy: $0.destination.batchPolicy) },
                 inFlight: Array(repeating: 0, count: lanes.count),
                 consecutiveFailures: Array(repeating: 0, count: lanes.count),
-                rateLimits: lanes.map { $0.destination.requestsPerMinute.map(TokenBucket.init(requestsPerMinute:)) }))
+                rateLimits: lanes.map { $0.destination.requestsPerMinute.map(TokenBucket.init(requestsPerMinute:)) },
+                unsentBatches: Array(repeating: 0, count: lanes.count)))
         self.queues = lanes.map { _ in BatchQueue() }
     }
 
@@ -307,7 +322,7 @@ public final class RelayEngine: Sendable {
                     telemetry.publish(tally, lanes: laneLabels)
                     tally.reset()
                 }
-                nextBatchDeadline = flushBatches(force: false)
+                nextBatchDeadline = flushBatches(holding ? .holding : .due)
                 storeDirtyOffsets()
                 releaseDueRecords()
                 holding = applyBackpressure()
@@ -324,7 +339,7 @@ public final class RelayEngine: Sendable {
         state.withLock { $0.stopping = true }
         if fatal == nil {
             logger.info("shutting down: draining in-flight deliveries")
-            flushBatches(force: true)
+            flushBatches(.all)
             let deadline = MonotonicClock.milliseconds() + Int64(configuration.kafka.shutdownDrainTimeoutMilliseconds)
             let drained = signal.wait(untilMonotonicMilliseconds: deadline) {
                 state.withLock { state in state.partitions.values.allSatisfy { $0.frontier.pendingCount == 0 } }
@@ -468,6 +483,7 @@ public final class RelayEngine: Sendable {
                     let pending = PendingDelivery(record: record, payload: send.payload, chargedBytes: charged)
                     if let closed = state.batches[send.lane].append(pending, bytes: send.payload.count, now: now) {
                         ready.append((send.lane, closed))
+                        state.unsentBatches[send.lane] += 1
                     }
                 }
                 return ready
@@ -519,19 +535,34 @@ public final class RelayEngine: Sendable {
         }
     }
 
-    /// Sends the batches whose linger has run out (all non-empty ones with `force`); returns when
-    /// the earliest batch still open is due.
+    /// Which open (partial) batches ``flushBatches(_:)`` closes.
+    enum FlushMode {
+        /// Those whose linger has run out.
+        case due
+        /// Every one: consumption is held, nothing more arrives to fill them, and waiting for
+        /// the linger would only keep the relay above its resume mark.
+        case holding
+        /// Every one, whatever the destination's rate limit: shutdown and revoke drain.
+        case all
+    }
+
+    /// Closes and sends open batches as `mode` says (except, outside ``FlushMode/all``, those of
+    /// rate-limited destinations with batches still waiting: ``EngineState/mayClosePartialBatch(lane:)``);
+    /// returns when the earliest batch left open that may close is due.
     @discardableResult
-    private func flushBatches(force: Bool) -> Int64? {
+    private func flushBatches(_ mode: FlushMode) -> Int64? {
         let now = MonotonicClock.milliseconds()
         let (ready, nextDeadline): ([(Int, [PendingDelivery])], Int64?) = state.withLock { state in
             var ready: [(Int, [PendingDelivery])] = []
             var nextDeadline: Int64? = nil
-            for index in state.batches.indices {
-                if force {
-                    if !state.batches[index].isEmpty { ready.append((index, state.batches[index].take())) }
-                } else if let batch = state.batches[index].takeIfDue(now: now) {
+            for index in state.batches.indices where !state.batches[index].isEmpty {
+                // Left open to fill: looked at again on the next turn (at most 20 ms away).
+                guard mode == .all || state.mayClosePartialBatch(lane: index) else { continue }
+                let batch: [PendingDelivery]? =
+                    mode == .due ? state.batches[index].takeIfDue(now: now) : state.batches[index].take()
+                if let batch {
                     ready.append((index, batch))
+                    state.unsentBatches[index] += 1
                 }
                 if let deadline = state.batches[index].deadline { nextDeadline = min(nextDeadline ?? deadline, deadline) }
             }
@@ -647,7 +678,7 @@ public final class RelayEngine: Sendable {
             // Nothing more arrives while consumption is held, so partial batches cannot fill:
             // send them now instead of after their linger (what drains the relay to the resume
             // mark sooner).
-            _ = flushBatches(force: true)
+            _ = flushBatches(.holding)
         }
         if !toPause.isEmpty {
             // Two causes, logged apart (operators and the harness count backpressure pauses): a
@@ -735,7 +766,7 @@ public final class RelayEngine: Sendable {
                 "partitions lost (session timeout): dropping their state without committing",
                 metadata: ["kafka.partitions": "\(partitions.sorted())"])
         } else {
-            flushBatches(force: true)
+            flushBatches(.all)
             let timeout = configuration.kafka.revokeDrainTimeoutMilliseconds
             let drained = signal.wait(untilMonotonicMilliseconds: MonotonicClock.milliseconds() + Int64(timeout)) {
                 state.withLock { state in
@@ -800,24 +831,33 @@ public final class RelayEngine: Sendable {
                     await group.next()
                     running -= 1
                 }
-                group.addTask { await self.deliver(batch, to: index) }
+                group.addTask { await self.deliver(batch, to: index, fromQueue: true) }
                 running += 1
             }
             await group.waitForAll()
         }
     }
 
-    private func deliver(_ entries: [PendingDelivery], to index: Int) async {
+    /// Delivers one batch. `fromQueue`: the batch came from the lane's queue (not a half of a
+    /// batch being split), so it counts in ``EngineState/unsentBatches`` until its first request
+    /// goes out.
+    private func deliver(_ entries: [PendingDelivery], to index: Int, fromQueue: Bool = false) async {
         let lane = lanes[index]
         let destination = lane.destination
         var attempt = 0
         var refreshCredentials = false
         var credentialsRefreshed = false
+        var unsent = fromQueue
+        defer { if unsent { state.withLock { $0.unsentBatches[index] -= 1 } } }
         let firstAttempt = MonotonicClock.milliseconds()
         while !Task.isCancelled {
             let wait = state.withLock { $0.rateLimits[index]?.reserve(now: MonotonicClock.milliseconds()) ?? 0 }
             if wait > 0 {
                 do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
+            }
+            if unsent {
+                unsent = false
+                state.withLock { $0.unsentBatches[index] -= 1 }
             }
             var request = destination.makeRequest(entries.map(\.payload))
             // What the request body holds beyond the payloads already charged (its head and
