@@ -303,16 +303,37 @@ final class Bench {
     func runRelays(count: Int, backlog: Backlog, executable: String? = nil) async throws -> RunResult {
         let tracker = DeliveryTracker(orderCount: backlog.expected.count, expected: backlog.expected)
         trackerSlot.current.withLock { $0 = tracker }
-        let config = try writeConfig(topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))")
+        // `RELAY_BENCH_RATE_SERIES=1`: acknowledged orders per second, one line a second, to tell a
+        // rate that holds from one that decays over a long backlog; with one instance, also the
+        // relay's own view of its requests at the end (from its `/metrics`).
+        let rateSeries = ProcessInfo.processInfo.environment["RELAY_BENCH_RATE_SERIES"] != nil
+        let metricsPort = rateSeries && count == 1 ? try Self.freePort() : nil
+        let config = try writeConfig(
+            topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))", metricsPort: metricsPort)
         let started = Date()
         let harnessCPUAtStart = ChildProcess.harnessCPUSeconds
         let relays = try launch(count: count, config: config, label: config.deletingPathExtension().lastPathComponent, executable: executable)
         let deadline = Date().addingTimeInterval(max(120, Double(backlog.expected.count) / 2_000))
+        var lastSecond = Date(), lastPairs = 0
         while !tracker.isComplete, Date() < deadline, relays.allSatisfy({ $0.process.isRunning }) {
             try await Task.sleep(for: .milliseconds(20))
+            if rateSeries, Date().timeIntervalSince(lastSecond) >= 1 {
+                let pairs = tracker.deliveredPairs
+                let rate = Double(pairs - lastPairs) / Date().timeIntervalSince(lastSecond)
+                print("  rate: \(Int(Date().timeIntervalSince(started)))s \(Int(rate / Double(DeliveryTracker.platforms.count))) orders/s")
+                lastSecond = Date()
+                lastPairs = pairs
+            }
         }
         let wall = Date().timeIntervalSince(started)
         let harnessCPU = ChildProcess.harnessCPUSeconds - harnessCPUAtStart
+        if let metricsPort {
+            for (platform, requests) in RelayRequestStatistics.scrape(port: metricsPort).sorted(by: { $0.key < $1.key }) {
+                print(String(
+                    format: "  %@: %.0f requests, mean %.1f ms, mean %.0f events", platform, requests.requests,
+                    requests.meanMilliseconds, requests.meanEvents))
+            }
+        }
         try await Task.sleep(for: .milliseconds(500))  // late duplicates, if any, arrive now
         let cpu = relays.reduce(0) { $0 + $1.cpuSeconds }
         let peak = relays.map(\.residentMegabytes.peak).max() ?? 0
