@@ -232,7 +232,13 @@ final class Bench {
     /// (`rdkafka_mock_handlers.c`, Fetch: "This isn't strictly correct since we should cut the
     /// wait short and feed newly produced data…"), which a real broker does not do; with the
     /// relay's default of 100 ms the paced latency would measure the mock, not the relay.
-    func writeConfig(topic: String, group: String, latencyDestination: String? = nil, metricsPort: Int? = nil) throws -> URL {
+    /// `instances`: relays that will share this configuration. Google's quota (300 requests a
+    /// minute) is per Cloud project, and the sandbox does not enforce it, so each relay gets its
+    /// share, as docs/operations.md tells operators to do: otherwise two relays would send
+    /// Google twice what it accepts and the figures would count it.
+    func writeConfig(
+        topic: String, group: String, instances: Int = 1, latencyDestination: String? = nil, metricsPort: Int? = nil
+    ) throws -> URL {
         let accounts = sandbox.accounts
         let base = sandbox.baseURL
         let mock = cluster != nil
@@ -267,6 +273,7 @@ final class Bench {
                 conversion_action_id: "\(accounts.googleConversionActionID)"
                 service_account_key_file: \(googleKeyFile.path)
                 endpoint: \(base)
+                requests_per_minute: \(max(1, 300 / instances))
               tiktok:
                 pixel_code: \(accounts.tiktokPixelCode)
                 access_token: ${BENCH_TIKTOK_TOKEN}
@@ -309,7 +316,7 @@ final class Bench {
         let rateSeries = ProcessInfo.processInfo.environment["RELAY_BENCH_RATE_SERIES"] != nil
         let metricsPort = rateSeries && count == 1 ? try Self.freePort() : nil
         let config = try writeConfig(
-            topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))", metricsPort: metricsPort)
+            topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))", instances: count, metricsPort: metricsPort)
         let started = Date()
         let harnessCPUAtStart = ChildProcess.harnessCPUSeconds
         let relays = try launch(count: count, config: config, label: config.deletingPathExtension().lastPathComponent, executable: executable)
