@@ -232,10 +232,11 @@ final class Bench {
     /// (`rdkafka_mock_handlers.c`, Fetch: "This isn't strictly correct since we should cut the
     /// wait short and feed newly produced data…"), which a real broker does not do; with the
     /// relay's default of 100 ms the paced latency would measure the mock, not the relay.
-    /// `instances`: relays that will share this configuration. Google's quota (300 requests a
-    /// minute) is per Cloud project, and the sandbox does not enforce it, so each relay gets its
-    /// share, as docs/operations.md tells operators to do: otherwise two relays would send
-    /// Google twice what it accepts and the figures would count it.
+    /// `instances`: relays that will share this configuration. Google's quota
+    /// (`--google-requests-per-minute`, 300 as documented) is per Cloud project, and the sandbox
+    /// does not enforce it, so each relay gets its share, as docs/operations.md tells operators to
+    /// do: otherwise two relays would send Google twice what it accepts and the figures would
+    /// count it.
     func writeConfig(
         topic: String, group: String, instances: Int = 1, latencyDestination: String? = nil, metricsPort: Int? = nil
     ) throws -> URL {
@@ -273,7 +274,7 @@ final class Bench {
                 conversion_action_id: "\(accounts.googleConversionActionID)"
                 service_account_key_file: \(googleKeyFile.path)
                 endpoint: \(base)
-                requests_per_minute: \(max(1, 300 / instances))
+                requests_per_minute: \(max(1, options.googleRequestsPerMinute / instances))
               tiktok:
                 pixel_code: \(accounts.tiktokPixelCode)
                 access_token: ${BENCH_TIKTOK_TOKEN}

@@ -51,6 +51,9 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "delivery.memory_budget_mb of the relay.")
     var memoryBudgetMb = 150
 
+    @Option(help: "Google's quota in requests a minute, shared by the instances of a run (Data Manager's documented 300 per Cloud project bounds one relay to 10,000 orders/s; a larger value shows what the relay does without that bound).")
+    var googleRequestsPerMinute = 300
+
     @Option(
         name: .customLong("consumer-property"),
         help: "A librdkafka consumer property for the relays, KEY=VALUE (repeatable), after the harness's own.")
