@@ -13,6 +13,8 @@ public protocol ConversionDestination: Sendable {
     var batchPolicy: BatchPolicy { get }
     /// Requests per minute this relay may send, or `nil` for no limit.
     var requestsPerMinute: Int? { get }
+    /// Requests per day this relay may send, or `nil` for no limit.
+    var requestsPerDay: Int? { get }
 
     /// Encodes one event as this platform's JSON event object, or says why it must not be sent.
     func encode(_ prepared: PreparedEvent) -> EncodingDecision
@@ -287,6 +289,7 @@ public protocol CommonDestinationSettings {
     var timeoutMilliseconds: Int { get set }
     var batchPolicy: BatchPolicy { get set }
     var requestsPerMinute: Int? { get set }
+    var requestsPerDay: Int? { get set }
 }
 
 /// A destination driven by a configuration that carries the common settings.
@@ -298,6 +301,7 @@ public protocol ConfiguredDestination: ConversionDestination {
 extension ConfiguredDestination {
     public var batchPolicy: BatchPolicy { configuration.batchPolicy }
     public var requestsPerMinute: Int? { configuration.requestsPerMinute }
+    public var requestsPerDay: Int? { configuration.requestsPerDay }
 }
 
 extension MetaDestinationConfiguration: CommonDestinationSettings {}

@@ -148,6 +148,37 @@ import Testing
         #expect(later.reserve(now: 3_600_000) > 0)
     }
 
+    /// Google Data Manager's 100,000 requests a day per Cloud project: a relay sending as fast as
+    /// the bucket lets it stays within the quota over any 24 hours, starting full, and uses it.
+    @Test func aDayOfRequestsStaysWithinTheDailyQuota() {
+        var bucket = TokenBucket(requestsPerDay: 100_000)
+        #expect(bucket.capacity == 25_000)
+        var clock: Int64 = 0
+        var sentInTheFirstDay = 0
+        while true {
+            clock += bucket.reserve(now: clock)
+            guard clock < 86_400_000 else { break }
+            sentInTheFirstDay += 1
+        }
+        #expect(sentInTheFirstDay <= 100_000)
+        #expect(sentInTheFirstDay >= 99_900)
+        // After the quarter up front, one request every 86,400 s / 75,000.
+        var fresh = TokenBucket(requestsPerDay: 100_000)
+        for _ in 0..<25_000 { #expect(fresh.reserve(now: 0) == 0) }
+        #expect(fresh.reserve(now: 0) == 1_152)
+    }
+
+    @Test func aRequestWaitsForTheSlowerOfTwoQuotas() throws {
+        #expect(RequestPacing(requestsPerMinute: nil, requestsPerDay: nil) == nil)
+        var pacing = try #require(RequestPacing(requestsPerMinute: 300, requestsPerDay: 100))
+        // The day's quarter (25) runs out before the minute's burst (30).
+        for _ in 0..<25 { #expect(pacing.reserve(now: 0) == 0) }
+        #expect(pacing.reserve(now: 0) == 1_152_000)  // 86,400 s / 75 per day
+        var minuteOnly = try #require(RequestPacing(requestsPerMinute: 300, requestsPerDay: nil))
+        for _ in 0..<30 { #expect(minuteOnly.reserve(now: 0) == 0) }
+        #expect(minuteOnly.reserve(now: 0) == 200)
+    }
+
     @Test func sustainedThroughputMatchesTheRate() {
         var bucket = TokenBucket(requestsPerMinute: 600)
         var clock: Int64 = 0

@@ -77,6 +77,34 @@ import Testing
         }
     }
 
+    /// Google's two per-project quotas are on by default (300 a minute, 100,000 a day) and each
+    /// replica's share is configurable; the other platforms have no daily quota.
+    @Test func googleQuotasDefaultToTheDocumentedOnesAndTakeAReplicasShare() throws {
+        let file = try tokenFile()
+        func google(_ extra: String) throws -> GoogleDestinationConfiguration? {
+            try ConfigurationLoader(environment: ["T": "token-value"]).load(yaml: """
+                kafka:
+                  bootstrap_servers: x:9092
+                destinations:
+                  google:
+                    operating_account_id: "1234567890"
+                    conversion_action_id: "1"
+                    access_token_file: \(file)
+                \(extra)
+                  pinterest:
+                    ad_account_id: "1"
+                    access_token: ${T}
+                """).destinations.google
+        }
+        let defaults = try #require(try google(""))
+        #expect(defaults.requestsPerMinute == 300)
+        #expect(defaults.requestsPerDay == 100_000)
+        let share = try #require(try google("    requests_per_minute: 150\n    requests_per_day: 50000"))
+        #expect(share.requestsPerMinute == 150)
+        #expect(share.requestsPerDay == 50_000)
+        #expect(PinterestDestinationConfiguration(adAccountID: "1", accessToken: Secret("t")).requestsPerDay == nil)
+    }
+
     @Test(arguments: [
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n", "destinations.meta.access_token"),
         ("destinations:\n  facebook:\n    pixel_id: \"1\"\n", "destinations.facebook"),

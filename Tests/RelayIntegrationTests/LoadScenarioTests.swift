@@ -172,6 +172,37 @@ func logMilliseconds(_ stamp: String) -> Int64? {
             "the trickle closes an unlimited destination's batches (up to 1,000 events) at the linger, partial")
     }
 
+    /// A daily quota (Google: 100,000 requests a day per Cloud project) paces requests like the
+    /// per-minute one: here 8 a day, so two go out at once (a quarter of the day's budget) and the
+    /// next would wait hours, while the other destinations receive everything. What has not gone
+    /// out is not committed, so it is read again after a restart.
+    @Test func aDailyQuotaPacesADestinationsRequests() async throws {
+        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
+        let orders = samples(300, seed: 48)
+        let expected = deliverable(orders)
+        _ = try await fixture.publish(orders)
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        var configuration = fixture.configuration(group: "daily-quota")
+        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 0)
+        configuration.destinations.google?.batchPolicy.maximumEvents = 50
+        configuration.destinations.google?.requestsPerMinute = nil
+        configuration.destinations.google?.requestsPerDay = 8
+        configuration.kafka.shutdownDrainTimeoutMilliseconds = 500
+        configuration.kafka.revokeDrainTimeoutMilliseconds = 500
+        let relay = try RunningRelay(configuration)
+        let othersDone = await eventually(seconds: 60) {
+            ["meta", "tiktok", "pinterest", "snapchat"].allSatisfy {
+                Set(fixture.sandbox.receipts($0).map(\.eventID)).isSuperset(of: expected)
+            }
+        }
+        #expect(othersDone)
+        #expect(fixture.sandbox.requestCount("google") == 2, "a quarter of 8 a day at once, then one every 4 hours")
+        try await relay.stop()
+        let committed = try fixture.inspector(group: "daily-quota").committedAndEnd(topic: "orders")
+        #expect(committed.committed < committed.end, "events still waiting for the quota are not committed")
+    }
+
     /// Scenario 12 (scaled down): a 24,000-order backlog (~26 MB; the 2.0.2 mock keeps at most
     /// 5 MB per partition, hence 8 partitions), one destination at a fraction of the intake rate,
     /// the relay as a child process with a 112 MiB memory budget (its idle debug build is ~47 MiB).

@@ -18,6 +18,10 @@ public struct GoogleDestinationConfiguration: Sendable {
     public var timeoutMilliseconds = 30_000
     /// Requests per minute this destination may receive from one relay. Data Manager: 300 requests/min per Cloud project (destinations.md §2 "Limits").
     public var requestsPerMinute: Int? = 300
+    /// Data Manager's other per-project quota: at the default 200 ms linger, a steady trickle of
+    /// orders alone would send 5 requests a second, 432,000 a day, and be refused for the rest of
+    /// the day after ~5.5 hours (destinations.md §2; developers.google.com/data-manager/api/limits).
+    public var requestsPerDay: Int? = 100_000
     /// Oldest event sent. Data Manager's limit for online multi-source conversions is UNCONFIRMED
     /// (an `EVENT_TOO_OLD` error exists, destinations.md §2), so the default is conservative.
     public var maximumEventAgeSeconds: Int64 = 30 * 86_400

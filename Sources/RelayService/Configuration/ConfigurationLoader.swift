@@ -211,7 +211,7 @@ public struct ConfigurationLoader: Sendable {
     fileprivate func destinationSettings(_ destinations: Section) throws(ConfigurationError) -> DestinationSettings {
         var result = DestinationSettings()
         try destinations.allowOnly(["meta", "google", "tiktok", "pinterest", "snapchat"])
-        let common: Set<String> = ["enabled", "endpoint", "batch", "timeout_ms", "max_event_age_days", "requests_per_minute"]
+        let common: Set<String> = ["enabled", "endpoint", "batch", "timeout_ms", "max_event_age_days", "requests_per_minute", "requests_per_day"]
 
         if let meta = try destinations.section("meta"), try meta.bool("enabled") ?? true {
             try meta.allowOnly(common.union(["pixel_id", "access_token", "access_token_file", "api_version", "test_event_code", "action_source"]))
@@ -495,6 +495,7 @@ private struct Section {
         settings.timeoutMilliseconds = try integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
         settings.batchPolicy = try batchPolicy(default: settings.batchPolicy, maximumEvents: maximumEvents)
         settings.requestsPerMinute = try integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
+        settings.requestsPerDay = try integer("requests_per_day", range: 1...1_000_000_000) ?? settings.requestsPerDay
     }
 
     func batchPolicy(default defaults: BatchPolicy, maximumEvents: Int) throws(ConfigurationError) -> BatchPolicy {

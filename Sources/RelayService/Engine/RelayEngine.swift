@@ -132,8 +132,8 @@ public final class RelayEngine: Sendable {
         var held: [TopicPartition: (offset: Int64, dueMilliseconds: Int64)] = [:]
         /// Consecutive failed requests per lane (reset by a success): readiness.
         var consecutiveFailures: [Int]
-        /// Per-lane rate limits (nil: none).
-        var rateLimits: [TokenBucket?]
+        /// Per-lane request quotas (nil: none).
+        var rateLimits: [RequestPacing?]
         /// Per lane: batches handed to its delivery loop whose request has not gone out yet
         /// (queued behind others, or waiting for the rate limiter). See ``FlushMode``.
         var unsentBatches: [Int]
@@ -203,7 +203,9 @@ public final class RelayEngine: Sendable {
                 batches: lanes.map { BatchAccumulator(policy: $0.destination.batchPolicy) },
                 inFlight: Array(repeating: 0, count: lanes.count),
                 consecutiveFailures: Array(repeating: 0, count: lanes.count),
-                rateLimits: lanes.map { $0.destination.requestsPerMinute.map(TokenBucket.init(requestsPerMinute:)) },
+                rateLimits: lanes.map {
+                    RequestPacing(requestsPerMinute: $0.destination.requestsPerMinute, requestsPerDay: $0.destination.requestsPerDay)
+                },
                 unsentBatches: Array(repeating: 0, count: lanes.count)))
         self.queues = lanes.map { _ in BatchQueue() }
     }
