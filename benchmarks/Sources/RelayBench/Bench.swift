@@ -236,7 +236,8 @@ final class Bench {
     /// (`--google-requests-per-minute`, 300 as documented) is per Cloud project, and the sandbox
     /// does not enforce it, so each relay gets its share, as docs/operations.md tells operators to
     /// do: otherwise two relays would send Google twice what it accepts and the figures would
-    /// count it.
+    /// count it. The daily quota (100,000 requests, a quarter of them at once) does not bind a
+    /// run of minutes, and builds before it would refuse `requests_per_day`: left out.
     func writeConfig(
         topic: String, group: String, instances: Int = 1, latencyDestination: String? = nil, metricsPort: Int? = nil
     ) throws -> URL {
