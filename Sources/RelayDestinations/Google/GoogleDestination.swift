@@ -18,9 +18,10 @@ public struct GoogleDestinationConfiguration: Sendable {
     public var timeoutMilliseconds = 30_000
     /// Requests per minute this destination may receive from one relay. Data Manager: 300 requests/min per Cloud project (destinations.md §2 "Limits").
     public var requestsPerMinute: Int? = 300
-    /// Data Manager's other per-project quota: at the default 200 ms linger, a steady trickle of
-    /// orders alone would send 5 requests a second, 432,000 a day, and be refused for the rest of
-    /// the day after ~5.5 hours (destinations.md §2; developers.google.com/data-manager/api/limits).
+    /// Requests per day this destination may receive from one relay. Data Manager: 100,000 a day
+    /// per Cloud project (destinations.md §2 "Limits"; developers.google.com/data-manager/api/limits).
+    /// Unpaced, a steady trickle of orders at the default 200 ms linger would send 432,000 a day
+    /// and be refused for the rest of the day after ~5.5 hours.
     public var requestsPerDay: Int? = 100_000
     /// Oldest event sent. Data Manager's limit for online multi-source conversions is UNCONFIRMED
     /// (an `EVENT_TOO_OLD` error exists, destinations.md §2), so the default is conservative.
