@@ -198,9 +198,8 @@ public final class JSONTape: Sendable {
         private func sameString(_ a: Node, _ b: Node) -> Bool {
             if !a.flag, !b.flag {
                 guard a.end - a.start == b.end - b.start else { return false }
-                return JSONTape.sameBytes(
-                    UnsafeBufferPointer(rebasing: cursor.bytes[Int(a.start)..<Int(a.end)]),
-                    UnsafeBufferPointer(rebasing: cursor.bytes[Int(b.start)..<Int(b.end)]))
+                return UnsafeBufferPointer(rebasing: cursor.bytes[Int(a.start)..<Int(a.end)])
+                    .hasSameBytes(as: UnsafeBufferPointer(rebasing: cursor.bytes[Int(b.start)..<Int(b.end)]))
             }
             return JSONTape.text(of: a, in: cursor.bytes) == JSONTape.text(of: b, in: cursor.bytes)
         }
@@ -216,24 +215,6 @@ public final class JSONTape: Sendable {
 }
 
 extension JSONTape {
-    /// Whether two byte ranges hold the same bytes (memcmp's job, eight bytes at a time).
-    static func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        guard let left = a.baseAddress, let right = b.baseAddress else { return true }
-        var index = 0
-        while index + 8 <= a.count {
-            let x = UnsafeRawPointer(left).loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            let y = UnsafeRawPointer(right).loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if x != y { return false }
-            index += 8
-        }
-        while index < a.count {
-            if left[index] != right[index] { return false }
-            index += 1
-        }
-        return true
-    }
-
     /// One value of the document.
     public struct Value: Sendable {
         let tape: JSONTape
@@ -271,7 +252,7 @@ extension JSONTape {
             return text.withUTF8 { expected in
                 expected.count == Int(node.end - node.start)
                     && tape.bytes.withUnsafeBufferPointer {
-                        JSONTape.sameBytes(UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]), expected)
+                        UnsafeBufferPointer(rebasing: $0[Int(node.start)..<Int(node.end)]).hasSameBytes(as: expected)
                     }
             }
         }
