@@ -129,7 +129,7 @@ struct DirectEventReader {
             default: price = try reader.number()
             }
         }
-        guard let sku, !sku.isEmpty, sku.utf8.count <= 256 || sku.unicodeScalars.count <= 256,
+        guard let sku, !sku.isEmpty, OrderEventDecoder.isWithinLength(sku, maximumLength: 256),
             let quantity = quantity?.integer, quantity >= 1, quantity <= 1_000_000,
             let price, price.double >= 0
         else { throw GiveUp() }
@@ -280,7 +280,7 @@ struct DirectEventReader {
     private mutating func optionalString(maximumLength: Int) throws(GiveUp) -> String? {
         if try isNull() { return nil }
         let text = try string()
-        guard text.utf8.count <= maximumLength || text.unicodeScalars.count <= maximumLength else { throw GiveUp() }
+        guard OrderEventDecoder.isWithinLength(text, maximumLength: maximumLength) else { throw GiveUp() }
         return text
     }
 

@@ -124,6 +124,14 @@ public struct OrderEventDecoder: Sendable {
         isToken(text, maximumLength: maximumStoreIDLength)
     }
 
+    /// At most `maximumLength` characters (Unicode scalars, the schema's `maxLength`). A string
+    /// has no more scalars than UTF-8 bytes, and the byte count is known without a scan, so the
+    /// scalars are counted only when the bytes exceed the limit. Both decoding paths check
+    /// lengths through this.
+    static func isWithinLength(_ text: String, maximumLength: Int) -> Bool {
+        text.utf8.count <= maximumLength || text.unicodeScalars.count <= maximumLength
+    }
+
     /// 1...maximumLength characters from `!` to `~` (printable ASCII, no space).
     static func isToken(_ text: String, maximumLength: Int) -> Bool {
         let utf8 = text.utf8
@@ -171,8 +179,7 @@ private struct Reader {
         guard case .string(let text) = value else {
             throw violation("\(path)/\(key)", "expected string or null, found \(value.typeName)")
         }
-        // A string has no more scalars than UTF-8 bytes, and the byte count is known without a scan.
-        guard text.utf8.count <= maximumLength || text.unicodeScalars.count <= maximumLength else {
+        guard OrderEventDecoder.isWithinLength(text, maximumLength: maximumLength) else {
             throw violation("\(path)/\(key)", "longer than \(maximumLength) characters")
         }
         return text
@@ -197,7 +204,7 @@ private struct Reader {
     func item(_ value: JSONValue, at path: String) throws(OrderEventDecodingError) -> OrderEvent.Item {
         let object = try self.object(value, at: path)
         let sku = try string(try required(object, "sku", at: path), at: "\(path)/sku")
-        guard !sku.isEmpty, sku.utf8.count <= 256 || sku.unicodeScalars.count <= 256 else {
+        guard !sku.isEmpty, OrderEventDecoder.isWithinLength(sku, maximumLength: 256) else {
             throw violation("\(path)/sku", "must be 1 to 256 characters")
         }
         let quantityNumber = try number(try required(object, "quantity", at: path), at: "\(path)/quantity")
