@@ -18,6 +18,7 @@ public struct MetaDestinationConfiguration: Sendable {
     public var timeoutMilliseconds = 30_000
     /// Requests per minute this destination may receive from one relay. Meta publishes no Conversions API rate limit (UNCONFIRMED, destinations.md §1): none by default.
     public var requestsPerMinute: Int? = nil
+    /// Requests per day this destination may receive from one relay. Meta publishes no daily limit (UNCONFIRMED, destinations.md §1): none by default.
     public var requestsPerDay: Int? = nil
 
     public init(pixelID: String, accessToken: Secret) {

@@ -15,6 +15,7 @@ public struct PinterestDestinationConfiguration: Sendable {
     public var timeoutMilliseconds = 30_000
     /// Requests per minute this destination may receive from one relay. Pinterest: 5,000 calls/min per ad account (destinations.md §4).
     public var requestsPerMinute: Int? = 5000
+    /// Requests per day this destination may receive from one relay. Pinterest documents a per-minute limit only (destinations.md §4): none by default.
     public var requestsPerDay: Int? = nil
     /// Pinterest's hard limit is UNCONFIRMED (events over an hour late count as offline);
     /// 7 days is our conservative ceiling.

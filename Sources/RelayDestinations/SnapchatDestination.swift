@@ -15,6 +15,7 @@ public struct SnapchatDestinationConfiguration: Sendable {
     public var timeoutMilliseconds = 30_000
     /// Requests per minute this destination may receive from one relay. Snapchat's rate limit is UNCONFIRMED (destinations.md §5): none by default.
     public var requestsPerMinute: Int? = nil
+    /// Requests per day this destination may receive from one relay. Snapchat's rate limit is UNCONFIRMED (destinations.md §5): none by default.
     public var requestsPerDay: Int? = nil
     /// Timestamps up to 37 days back are eligible (destinations.md §5 "Event age").
     public var maximumEventAgeSeconds: Int64 = 37 * 86_400

@@ -17,6 +17,7 @@ public struct TikTokDestinationConfiguration: Sendable {
     public var timeoutMilliseconds = 30_000
     /// Requests per minute this destination may receive from one relay. TikTok's rate limit is UNCONFIRMED (destinations.md §3): none by default.
     public var requestsPerMinute: Int? = nil
+    /// Requests per day this destination may receive from one relay. TikTok's rate limit is UNCONFIRMED (destinations.md §3): none by default.
     public var requestsPerDay: Int? = nil
     /// TikTok's oldest accepted event is UNCONFIRMED; 7 days matches the strictest documented
     /// platform and keeps events inside the 48 h dedup window's useful range.
