@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "RelayDestinations", targets: ["RelayDestinations"]),
         .library(name: "RelayHTTP", targets: ["RelayHTTP"]),
         .library(name: "RelaySandbox", targets: ["RelaySandbox"]),
+        .library(name: "RelayDemo", targets: ["RelayDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,11 +67,11 @@ let package = Package(
         ),
         // Local servers that behave like the platforms' APIs (tests, demo, benchmarks).
         .target(name: "RelaySandbox", dependencies: ["RelayCore", "RelayCrypto", "RelayPII", "RelayHTTPServer"]),
-        // Composition: consumer, dispatch, settlement, configuration, demo.
+        // Composition: consumer, dispatch, settlement, configuration.
         .target(
             name: "RelayService",
             dependencies: [
-                "RelayCore", "RelayPII", "RelayKafka", "RelayHTTP", "RelayDestinations", "RelaySandbox",
+                "RelayCore", "RelayPII", "RelayKafka", "RelayHTTP", "RelayDestinations",
                 "RelayHTTPServer", "CRelayShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -78,10 +79,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // `conversion-relay demo`: sample orders, an in-process cluster and the sandboxes around
+        // the service (tests and benchmarks use its order generator too).
+        .target(
+            name: "RelayDemo",
+            dependencies: [
+                "RelayCore", "RelayService", "RelayKafka", "RelayHTTP", "RelayDestinations", "RelaySandbox",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "conversion-relay",
             dependencies: [
-                "RelayCore", "RelayService", "RelayDestinations", "RelayHTTP", "CRelayJemallocSettings",
+                "RelayCore", "RelayService", "RelayDemo", "RelayDestinations", "RelayHTTP", "CRelayJemallocSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -106,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "RelayIntegrationTests",
             dependencies: [
-                "RelayCore", "RelayService", "RelayKafka", "RelaySandbox", "RelayDestinations", "RelayHTTP",
+                "RelayCore", "RelayService", "RelayDemo", "RelayKafka", "RelaySandbox", "RelayDestinations", "RelayHTTP",
                 "conversion-relay", .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -25,6 +25,7 @@ let package = Package(
             name: "relay-bench",
             dependencies: [
                 .product(name: "RelayService", package: "conversion-relay"),
+                .product(name: "RelayDemo", package: "conversion-relay"),
                 .product(name: "RelayCore", package: "conversion-relay"),
                 .product(name: "RelayKafka", package: "conversion-relay"),
                 .product(name: "RelaySandbox", package: "conversion-relay"),
@@ -42,6 +43,7 @@ let package = Package(
                 .product(name: "RelayCore", package: "conversion-relay"),
                 .product(name: "RelayDestinations", package: "conversion-relay"),
                 .product(name: "RelayService", package: "conversion-relay"),
+                .product(name: "RelayDemo", package: "conversion-relay"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/RelayHotPath"
@@ -55,6 +57,7 @@ let package = Package(
                 .product(name: "RelayPII", package: "conversion-relay"),
                 .product(name: "RelayDestinations", package: "conversion-relay"),
                 .product(name: "RelayService", package: "conversion-relay"),
+                .product(name: "RelayDemo", package: "conversion-relay"),
             ],
             path: "Benchmarks/RelayMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

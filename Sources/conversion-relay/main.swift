@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RelayCore
+import RelayDemo
 import RelayDestinations
 import RelayHTTP
 import RelayService

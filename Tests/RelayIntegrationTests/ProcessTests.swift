@@ -1,5 +1,6 @@
 import Foundation
 import RelayCore
+import RelayDemo
 import RelayKafka
 import RelaySandbox
 import RelayService

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelayCore
+import RelayDemo
 import RelayDestinations
 import RelayHTTP
 import RelayKafka

@@ -2,6 +2,7 @@ import BenchSupport
 import Benchmark
 import Foundation
 import RelayCore
+import RelayDemo
 import RelayDestinations
 import RelayPII
 import RelayService

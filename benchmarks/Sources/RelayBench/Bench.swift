@@ -7,6 +7,7 @@ import Glibc
 #endif
 import Logging
 import RelayCore
+import RelayDemo
 import RelayKafka
 import RelaySandbox
 import RelayService

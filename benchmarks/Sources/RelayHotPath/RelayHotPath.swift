@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchSupport
 import Foundation
 import RelayCore
+import RelayDemo
 import RelayDestinations
 import RelayService
 

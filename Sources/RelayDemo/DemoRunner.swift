@@ -5,6 +5,7 @@ import RelayDestinations
 import RelayHTTP
 import RelayKafka
 import RelaySandbox
+import RelayService
 import Synchronization
 
 /// What `conversion-relay demo` does, as a library function so tests can run it in-process.
@@ -83,7 +84,7 @@ public struct DemoRunner: Sendable {
         let sandbox = try await SandboxServer()
 
         let generator = SampleOrderGenerator(
-            seed: options.seed, malformedEvery: options.malformedEvery, nowSeconds: MonotonicClock.epochSeconds())
+            seed: options.seed, malformedEvery: options.malformedEvery, nowSeconds: Int64(Date().timeIntervalSince1970))
         let samples = (0..<options.orders).map(generator.sample)
         let validCount = samples.filter(\.isValid).count
         say("Publishing \(samples.count) orders to '\(topic)' (\(samples.count - validCount) malformed on purpose)…")

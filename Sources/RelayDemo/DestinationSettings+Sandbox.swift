@@ -2,6 +2,7 @@ import RelayCore
 import RelayDestinations
 import RelayHTTP
 import RelaySandbox
+import RelayService
 
 extension DestinationSettings {
     /// All five destinations pointed at `sandbox` with its accounts: Google authenticates with the
