@@ -116,8 +116,8 @@ let package = Package(
         .testTarget(
             name: "RelayIntegrationTests",
             dependencies: [
-                "RelayCore", "RelayService", "RelayDemo", "RelayKafka", "RelaySandbox", "RelayDestinations", "RelayHTTP",
-                "conversion-relay", .product(name: "Logging", package: "swift-log"),
+                "RelayCore", "RelayCrypto", "RelayService", "RelayDemo", "RelayKafka", "RelaySandbox", "RelayDestinations",
+                "RelayHTTP", "conversion-relay", .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

@@ -100,6 +100,8 @@ func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) 
     let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
     configureHeap(preparationThreads: configuration.delivery.effectivePreparationThreads, logger: logger)
     let http = CurlHTTPClient()
+    // Credential providers are built here, on the one shared client: loading built none.
+    let configuration = configuration.withCredentialProviders(http: http)
     let telemetry = RelayTelemetry()
     let engines = try roles.map { role in
         try RelayEngine(configuration: configuration, role: role, http: http, telemetry: telemetry, logger: logger)

@@ -302,7 +302,7 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         defer { client.shutdown() }
         var all = destinations(endpoint: sandbox.baseURL)
         var google = (all[1] as! GoogleDestination).configuration
-        google.tokenProvider = try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client)
+        google.credentials = .provider(try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client))
         all[1] = GoogleDestination(configuration: google)
         let base = try loadExample("full")
         let now = Int64(Date().timeIntervalSince1970)
@@ -370,7 +370,7 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         defer { client.shutdown() }
         var destination = destinations(endpoint: sandbox.baseURL).first { $0.name == platform }!
         if var google = (destination as? GoogleDestination)?.configuration {
-            google.tokenProvider = try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client)
+            google.credentials = .provider(try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client))
             destination = GoogleDestination(configuration: google)
         }
         let now = Int64(Date().timeIntervalSince1970)
@@ -400,7 +400,7 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         let client = CurlHTTPClient()
         defer { client.shutdown() }
         var configuration = (destinations(endpoint: sandbox.baseURL)[1] as! GoogleDestination).configuration
-        configuration.tokenProvider = try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client)
+        configuration.credentials = .provider(try ServiceAccountTokenProvider(keyFileContents: try sandbox.googleServiceAccountKeyFile(), http: client))
         let google = GoogleDestination(configuration: configuration)
         var event = try loadExample("full")
         event.occurredAt.epochSeconds = Int64(Date().timeIntervalSince1970) - 60

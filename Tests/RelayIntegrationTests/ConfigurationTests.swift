@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import RelayCore
+import RelayCrypto
 import RelayDestinations
 import RelayHTTP
 import RelayService
+import Synchronization
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -79,6 +81,61 @@ import Testing
 
     /// Google's two per-project quotas are on by default (300 a minute, 100,000 a day) and each
     /// replica's share is configurable; the other platforms have no daily quota.
+    /// Loading a service-account key reads and checks it and builds nothing that talks HTTP (so
+    /// `check-config` starts no client thread): the credentials stay a value until the
+    /// composition gives them its one shared client, and only that client fetches tokens.
+    @Test func loadingAServiceAccountKeyBuildsNoHTTPClientTheSharedOneFetchesTheTokens() async throws {
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("google-key-\(UUID().uuidString).json")
+        var key = JSONWriter()
+        key.beginObject()
+        key.key("client_email"); key.string("relay@project.iam.gserviceaccount.com")
+        key.key("private_key"); key.string(try RSAKey.generate().privateKeyPEM())
+        key.key("token_uri"); key.string("https://oauth2.googleapis.com/token")
+        key.endObject()
+        try Data(key.bytes).write(to: keyFile)
+        defer { try? FileManager.default.removeItem(at: keyFile) }
+        let configuration = try ConfigurationLoader(environment: [:]).load(
+            yaml: """
+                kafka:
+                  bootstrap_servers: localhost:9092
+                destinations:
+                  google:
+                    operating_account_id: "1234567890"
+                    conversion_action_id: "42"
+                    service_account_key_file: \(keyFile.path)
+                    token_uri: http://tokens.test/token
+                """)
+        guard case .serviceAccountKey(let loaded)? = configuration.destinations.google?.credentials else {
+            Issue.record("loading built a token provider: \(String(describing: configuration.destinations.google?.credentials))")
+            return
+        }
+        #expect(loaded.clientEmail == "relay@project.iam.gserviceaccount.com")
+        #expect(loaded.tokenURI == "http://tokens.test/token")
+
+        let shared = RecordingExecutor()
+        let composed = configuration.withCredentialProviders(http: shared)
+        let google = GoogleDestination(configuration: try #require(composed.destinations.google))
+        var request = HTTPRequest(url: "https://datamanager.googleapis.com/v1/events:ingest")
+        try await google.authorize(&request, forceRefresh: false)
+        #expect(shared.urls.withLock { $0 } == ["http://tokens.test/token"])
+        #expect(request.headers.contains { $0.name == "Authorization" && $0.value == "Bearer token-from-the-shared-client" })
+        // Composing again keeps the provider (one token cache per key, shared by every engine).
+        let again = GoogleDestination(configuration: try #require(composed.withCredentialProviders(http: RecordingExecutor()).destinations.google))
+        var second = HTTPRequest(url: "https://datamanager.googleapis.com/v1/events:ingest")
+        try await again.authorize(&second, forceRefresh: false)
+        #expect(shared.urls.withLock { $0 }.count == 1)
+    }
+
+    /// Answers every request with a token and remembers where it was sent.
+    final class RecordingExecutor: HTTPExecutor {
+        let urls = Mutex<[String]>([])
+
+        func execute(_ request: HTTPRequest) async throws(HTTPClientError) -> HTTPResponse {
+            urls.withLock { $0.append(request.url) }
+            return HTTPResponse(status: 200, body: Array(#"{"access_token":"token-from-the-shared-client","expires_in":3600}"#.utf8))
+        }
+    }
+
     @Test func googleQuotasDefaultToTheDocumentedOnesAndTakeAReplicasShare() throws {
         let file = try tokenFile()
         func google(_ extra: String) throws -> GoogleDestinationConfiguration? {

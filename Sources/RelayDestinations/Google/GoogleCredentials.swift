@@ -35,22 +35,44 @@ public final class AccessTokenFile: AccessTokenProvider {
     }
 }
 
-/// A Google service-account key (the JSON file from the Cloud console): signs a JWT with the
-/// key (RS256) and exchanges it at the key's `token_uri` for an access token (OAuth 2.0 JWT
-/// bearer grant, RFC 7523), scope `https://www.googleapis.com/auth/datamanager`
-/// (destinations.md §2 "Auth"). Tokens are reused until five minutes before they expire.
-public final class ServiceAccountTokenProvider: AccessTokenProvider {
-    public static let scope = "https://www.googleapis.com/auth/datamanager"
+/// Where the Google destination's access tokens come from, as configuration.
+///
+/// A value: loading configuration reads and checks the key and contacts nothing. The provider
+/// that fetches tokens needs the relay's one shared HTTP client, so it is built where that client
+/// lives (``makeProvider(http:)``, called by the service's composition), never while loading.
+public enum GoogleCredentials: Sendable {
+    /// A service-account key, exchanged for tokens at its token endpoint.
+    case serviceAccountKey(ServiceAccountKey)
+    /// A token file kept fresh by something else (a sidecar, Workload Identity tooling).
+    case accessTokenFile(path: String)
+    /// A provider the caller built (embedders, tests, the sandbox wiring).
+    case provider(any AccessTokenProvider)
 
-    private let clientEmail: String
-    private let tokenURI: String
-    private let keyID: String?
-    private let key: RSAKey
-    private let http: any HTTPExecutor
-    private let cached = Mutex<(token: Secret, expiresAt: Date)?>(nil)
+    /// The provider for these credentials; `http` fetches service-account tokens.
+    public func makeProvider(http: any HTTPExecutor) -> any AccessTokenProvider {
+        switch self {
+        case .serviceAccountKey(let key): ServiceAccountTokenProvider(key: key, http: http)
+        case .accessTokenFile(let path): AccessTokenFile(path: path)
+        case .provider(let provider): provider
+        }
+    }
 
-    /// Reads the key file. Errors name the problem, never the key.
-    public init(keyFileContents: [UInt8], http: any HTTPExecutor, tokenURIOverride: String? = nil) throws(CredentialError) {
+    /// Whether fetching a token needs an HTTP client (a service-account key not yet given one).
+    public var needsHTTPClient: Bool {
+        if case .serviceAccountKey = self { true } else { false }
+    }
+}
+
+/// A Google service-account key (the JSON file from the Cloud console), read and checked: the
+/// account, its token endpoint and its RSA private key. Errors name the problem, never the key.
+public struct ServiceAccountKey: Sendable {
+    public let clientEmail: String
+    /// Where the signed assertion is exchanged for a token: the key's `token_uri`, unless overridden.
+    public let tokenURI: String
+    let keyID: String?
+    let key: RSAKey
+
+    public init(keyFileContents: [UInt8], tokenURIOverride: String? = nil) throws(CredentialError) {
         guard case .object(let json)? = try? JSONParser().parse(keyFileContents),
             case .string(let email)? = json["client_email"], case .string(let pem)? = json["private_key"]
         else {
@@ -66,7 +88,36 @@ public final class ServiceAccountTokenProvider: AccessTokenProvider {
         }
         self.clientEmail = email
         self.tokenURI = tokenURIOverride ?? tokenURI
+    }
+}
+
+/// Fetches tokens for a ``ServiceAccountKey``: signs a JWT with the key (RS256) and exchanges it
+/// at the key's `token_uri` for an access token (OAuth 2.0 JWT bearer grant, RFC 7523), scope
+/// `https://www.googleapis.com/auth/datamanager` (destinations.md §2 "Auth"). Tokens are reused
+/// until five minutes before they expire.
+public final class ServiceAccountTokenProvider: AccessTokenProvider {
+    public static let scope = "https://www.googleapis.com/auth/datamanager"
+
+    private let clientEmail: String
+    private let tokenURI: String
+    private let keyID: String?
+    private let key: RSAKey
+    private let http: any HTTPExecutor
+    private let cached = Mutex<(token: Secret, expiresAt: Date)?>(nil)
+
+    public init(key: ServiceAccountKey, http: any HTTPExecutor) {
+        self.clientEmail = key.clientEmail
+        self.tokenURI = key.tokenURI
+        self.keyID = key.keyID
+        self.key = key.key
         self.http = http
+    }
+
+    /// Reads the key file. Errors name the problem, never the key.
+    public convenience init(keyFileContents: [UInt8], http: any HTTPExecutor, tokenURIOverride: String? = nil)
+        throws(CredentialError)
+    {
+        self.init(key: try ServiceAccountKey(keyFileContents: keyFileContents, tokenURIOverride: tokenURIOverride), http: http)
     }
 
     public func accessToken(forceRefresh: Bool) async throws(CredentialError) -> Secret {

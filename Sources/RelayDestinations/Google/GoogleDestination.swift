@@ -10,7 +10,8 @@ public struct GoogleDestinationConfiguration: Sendable {
     public var loginAccountID: String?
     /// The conversion action id (type WEBPAGE for multi-source tag conversions).
     public var conversionActionID: String
-    public var tokenProvider: any AccessTokenProvider
+    /// Where access tokens come from (a value until the service gives it its HTTP client).
+    public var credentials: GoogleCredentials
     public var endpoint = "https://datamanager.googleapis.com"
     /// Validate without ingesting (Data Manager's test mode).
     public var validateOnly = false
@@ -31,10 +32,14 @@ public struct GoogleDestinationConfiguration: Sendable {
     public static let maximumEventsPerRequest = 2000
     public static let maximumIdentifiersPerEvent = 10
 
-    public init(operatingAccountID: String, conversionActionID: String, tokenProvider: any AccessTokenProvider) {
+    public init(operatingAccountID: String, conversionActionID: String, credentials: GoogleCredentials) {
         self.operatingAccountID = operatingAccountID
         self.conversionActionID = conversionActionID
-        self.tokenProvider = tokenProvider
+        self.credentials = credentials
+    }
+
+    public init(operatingAccountID: String, conversionActionID: String, tokenProvider: any AccessTokenProvider) {
+        self.init(operatingAccountID: operatingAccountID, conversionActionID: conversionActionID, credentials: .provider(tokenProvider))
     }
 }
 
@@ -44,9 +49,17 @@ public struct GoogleDestinationConfiguration: Sendable {
 public struct GoogleDestination: ConfiguredDestination {
     public let name = "google"
     public let configuration: GoogleDestinationConfiguration
+    /// `nil` while the credentials are a service-account key without an HTTP client
+    /// (``GoogleCredentials/makeProvider(http:)`` not yet applied): encoding works, sending does not.
+    private let tokenProvider: (any AccessTokenProvider)?
 
     public init(configuration: GoogleDestinationConfiguration) {
         self.configuration = configuration
+        switch configuration.credentials {
+        case .serviceAccountKey: tokenProvider = nil
+        case .accessTokenFile(let path): tokenProvider = AccessTokenFile(path: path)
+        case .provider(let provider): tokenProvider = provider
+        }
     }
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
@@ -188,7 +201,10 @@ public struct GoogleDestination: ConfiguredDestination {
     }
 
     public func authorize(_ request: inout HTTPRequest, forceRefresh: Bool) async throws(CredentialError) {
-        let token = try await configuration.tokenProvider.accessToken(forceRefresh: forceRefresh)
+        guard let tokenProvider else {
+            throw CredentialError("the service-account key was never given an HTTP client (GoogleCredentials.makeProvider(http:))")
+        }
+        let token = try await tokenProvider.accessToken(forceRefresh: forceRefresh)
         request.headers.removeAll { $0.name == "Authorization" }
         request.headers.append(("Authorization", "Bearer \(token.unredactedValue)"))
     }

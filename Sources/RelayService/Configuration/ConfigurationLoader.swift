@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import RelayCore
 import RelayDestinations
-import RelayHTTP
 import Yams
 
 /// A configuration problem, naming the key and what is wrong with it (never a secret's value).
@@ -243,7 +242,9 @@ public struct ConfigurationLoader: Sendable {
             let conversionAction = try google.digits("conversion_action_id", what: "the numeric conversion action id")
             let keyFile = try google.string("service_account_key_file")
             let tokenFile = try google.string("access_token_file")
-            let provider: any AccessTokenProvider
+            // Values only: the provider that fetches tokens is built where the shared HTTP client
+            // lives (RelayConfiguration.withCredentialProviders(http:)), so loading starts nothing.
+            let credentials: GoogleCredentials
             switch (keyFile, tokenFile) {
             case (let path?, nil):
                 guard let contents = FileManager.default.contents(atPath: path) else {
@@ -251,8 +252,8 @@ public struct ConfigurationLoader: Sendable {
                 }
                 let tokenURI = try google.url("token_uri")
                 do {
-                    provider = try ServiceAccountTokenProvider(
-                        keyFileContents: [UInt8](contents), http: CurlHTTPClient(), tokenURIOverride: tokenURI)
+                    credentials = .serviceAccountKey(
+                        try ServiceAccountKey(keyFileContents: [UInt8](contents), tokenURIOverride: tokenURI))
                 } catch {
                     throw ConfigurationError(key: google.key("service_account_key_file"), problem: error.description)
                 }
@@ -260,7 +261,7 @@ public struct ConfigurationLoader: Sendable {
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     throw ConfigurationError(key: google.key("access_token_file"), problem: "cannot read the file")
                 }
-                provider = AccessTokenFile(path: path)
+                credentials = .accessTokenFile(path: path)
             case (nil, nil):
                 throw ConfigurationError(
                     key: google.key("service_account_key_file"), problem: "is required (or access_token_file)")
@@ -269,7 +270,7 @@ public struct ConfigurationLoader: Sendable {
                     key: google.key("service_account_key_file"), problem: "give either it or access_token_file, not both")
             }
             var settings = GoogleDestinationConfiguration(
-                operatingAccountID: operating, conversionActionID: conversionAction, tokenProvider: provider)
+                operatingAccountID: operating, conversionActionID: conversionAction, credentials: credentials)
             if try google.string("login_account_id") != nil {
                 settings.loginAccountID = try google.digits("login_account_id", what: "a 10-digit Google Ads account id", length: 10)
             }

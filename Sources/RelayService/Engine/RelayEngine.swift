@@ -169,6 +169,8 @@ public final class RelayEngine: Sendable {
         configuration: RelayConfiguration, role: Role = .main, http: any HTTPExecutor,
         telemetry: RelayTelemetry = RelayTelemetry(), logger: Logger
     ) throws(KafkaError) {
+        // Credentials fetched over HTTP use this client (nothing changes if the caller did it).
+        let configuration = configuration.withCredentialProviders(http: http)
         self.role = role
         self.configuration = configuration
         let preparer = RecordPreparer(configuration: configuration, role: role)
