@@ -4,20 +4,6 @@ import RelayCore
 import RelayDestinations
 import Yams
 
-/// A configuration problem, naming the key and what is wrong with it (never a secret's value).
-public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Dotted path of the offending key, e.g. `destinations.meta.pixel_id`.
-    public let key: String
-    public let problem: String
-
-    public init(key: String, problem: String) {
-        self.key = key
-        self.problem = problem
-    }
-
-    public var description: String { key.isEmpty ? problem : "\(key): \(problem)" }
-}
-
 /// Loads ``RelayConfiguration`` from YAML.
 ///
 /// Secrets come only from `${ENV_VAR}` references or from `<key>_file` paths, never as literals
@@ -48,7 +34,7 @@ public struct ConfigurationLoader: Sendable {
         }
         guard let file = node?.mapping else { throw ConfigurationError(key: "", problem: "the file must be a YAML mapping") }
         let root = Self.applyingEnvironmentOverrides(to: file, environment: environment)
-        let reader = Section(mapping: root, path: "", environment: environment)
+        let reader = ConfigurationSection(mapping: root, path: "", environment: environment)
         try reader.allowOnly(["kafka", "relay", "delivery", "retry", "destinations", "stores", "routing", "observability", "logging"])
 
         let kafkaSection = try reader.section("kafka", required: true)!
@@ -206,120 +192,16 @@ public struct ConfigurationLoader: Sendable {
         return configuration
     }
 
-    /// One `destinations`-shaped block: the top-level one or a store's.
-    fileprivate func destinationSettings(_ destinations: Section) throws(ConfigurationError) -> DestinationSettings {
-        var result = DestinationSettings()
+    /// One `destinations`-shaped block: the top-level one or a store's (one file per platform:
+    /// `ConfigurationSection+Meta.swift`, …).
+    func destinationSettings(_ destinations: ConfigurationSection) throws(ConfigurationError) -> DestinationSettings {
         try destinations.allowOnly(["meta", "google", "tiktok", "pinterest", "snapchat"])
-        let common: Set<String> = ["enabled", "endpoint", "batch", "timeout_ms", "max_event_age_days", "requests_per_minute", "requests_per_day"]
-
-        if let meta = try destinations.section("meta"), try meta.bool("enabled") ?? true {
-            try meta.allowOnly(common.union(["pixel_id", "access_token", "access_token_file", "api_version", "test_event_code", "action_source"]))
-            let pixelID = try meta.digits("pixel_id", what: "the numeric pixel (dataset) id")
-            var settings = MetaDestinationConfiguration(pixelID: pixelID, accessToken: try meta.secret("access_token"))
-            settings.apiVersion = try meta.string("api_version") ?? settings.apiVersion
-            guard settings.apiVersion.hasPrefix("v") else {
-                throw ConfigurationError(key: meta.key("api_version"), problem: "must look like v26.0")
-            }
-            settings.testEventCode = try meta.string("test_event_code")
-            settings.actionSource = try meta.string("action_source") ?? settings.actionSource
-            let sources = ["website", "email", "app", "phone_call", "chat", "physical_store", "system_generated", "business_messaging", "other"]
-            guard sources.contains(settings.actionSource) else {
-                throw ConfigurationError(key: meta.key("action_source"), problem: "must be one of \(sources.joined(separator: ", "))")
-            }
-            try meta.readCommon(into: &settings, maximumEvents: MetaDestinationConfiguration.maximumEventsPerRequest)
-            if try meta.string("max_event_age_days") != nil {
-                throw ConfigurationError(key: meta.key("max_event_age_days"), problem: "is fixed at Meta's documented 7 days")
-            }
-            result.meta = settings
-        }
-
-        if let google = try destinations.section("google"), try google.bool("enabled") ?? true {
-            try google.allowOnly(common.union([
-                "operating_account_id", "login_account_id", "conversion_action_id", "service_account_key_file",
-                "access_token_file", "token_uri", "validate_only",
-            ]))
-            let operating = try google.digits("operating_account_id", what: "the 10-digit Google Ads account id, no dashes", length: 10)
-            let conversionAction = try google.digits("conversion_action_id", what: "the numeric conversion action id")
-            let keyFile = try google.string("service_account_key_file")
-            let tokenFile = try google.string("access_token_file")
-            // Values only: the provider that fetches tokens is built where the shared HTTP client
-            // lives (RelayConfiguration.withCredentialProviders(http:)), so loading starts nothing.
-            let credentials: GoogleCredentials
-            switch (keyFile, tokenFile) {
-            case (let path?, nil):
-                guard let contents = FileManager.default.contents(atPath: path) else {
-                    throw ConfigurationError(key: google.key("service_account_key_file"), problem: "cannot read the file")
-                }
-                let tokenURI = try google.url("token_uri")
-                do {
-                    credentials = .serviceAccountKey(
-                        try ServiceAccountKey(keyFileContents: [UInt8](contents), tokenURIOverride: tokenURI))
-                } catch {
-                    throw ConfigurationError(key: google.key("service_account_key_file"), problem: error.description)
-                }
-            case (nil, let path?):
-                guard FileManager.default.isReadableFile(atPath: path) else {
-                    throw ConfigurationError(key: google.key("access_token_file"), problem: "cannot read the file")
-                }
-                credentials = .accessTokenFile(path: path)
-            case (nil, nil):
-                throw ConfigurationError(
-                    key: google.key("service_account_key_file"), problem: "is required (or access_token_file)")
-            case (.some, .some):
-                throw ConfigurationError(
-                    key: google.key("service_account_key_file"), problem: "give either it or access_token_file, not both")
-            }
-            var settings = GoogleDestinationConfiguration(
-                operatingAccountID: operating, conversionActionID: conversionAction, credentials: credentials)
-            if try google.string("login_account_id") != nil {
-                settings.loginAccountID = try google.digits("login_account_id", what: "a 10-digit Google Ads account id", length: 10)
-            }
-            settings.validateOnly = try google.bool("validate_only") ?? false
-            try google.readCommon(into: &settings, maximumEvents: GoogleDestinationConfiguration.maximumEventsPerRequest)
-            settings.maximumEventAgeSeconds = try google.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 90)
-            result.google = settings
-        }
-
-        if let tiktok = try destinations.section("tiktok"), try tiktok.bool("enabled") ?? true {
-            try tiktok.allowOnly(common.union(["pixel_code", "access_token", "access_token_file", "test_event_code", "event_name"]))
-            guard let pixel = try tiktok.string("pixel_code", required: true), !pixel.isEmpty,
-                pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            else { throw ConfigurationError(key: tiktok.key("pixel_code"), problem: "must be the pixel code (letters and digits)") }
-            var settings = TikTokDestinationConfiguration(pixelCode: pixel, accessToken: try tiktok.secret("access_token"))
-            settings.testEventCode = try tiktok.string("test_event_code")
-            settings.eventName = try tiktok.string("event_name") ?? settings.eventName
-            guard ["Purchase", "CompletePayment", "PlaceAnOrder"].contains(settings.eventName) else {
-                throw ConfigurationError(key: tiktok.key("event_name"), problem: "must be Purchase, CompletePayment or PlaceAnOrder")
-            }
-            try tiktok.readCommon(into: &settings, maximumEvents: TikTokDestinationConfiguration.maximumEventsPerRequest)
-            settings.maximumEventAgeSeconds = try tiktok.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
-            result.tiktok = settings
-        }
-
-        if let pinterest = try destinations.section("pinterest"), try pinterest.bool("enabled") ?? true {
-            try pinterest.allowOnly(common.union(["ad_account_id", "access_token", "access_token_file", "test"]))
-            let account = try pinterest.digits("ad_account_id", what: "the numeric ad account id (at most 18 digits)")
-            guard account.count <= 18 else {
-                throw ConfigurationError(key: pinterest.key("ad_account_id"), problem: "must be at most 18 digits")
-            }
-            var settings = PinterestDestinationConfiguration(adAccountID: account, accessToken: try pinterest.secret("access_token"))
-            settings.testMode = try pinterest.bool("test") ?? false
-            try pinterest.readCommon(into: &settings, maximumEvents: PinterestDestinationConfiguration.maximumEventsPerRequest)
-            settings.maximumEventAgeSeconds = try pinterest.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 28)
-            result.pinterest = settings
-        }
-
-        if let snapchat = try destinations.section("snapchat"), try snapchat.bool("enabled") ?? true {
-            try snapchat.allowOnly(common.union(["pixel_id", "access_token", "access_token_file", "validate_only"]))
-            guard let pixel = try snapchat.string("pixel_id", required: true), !pixel.isEmpty,
-                pixel.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
-            else { throw ConfigurationError(key: snapchat.key("pixel_id"), problem: "must be the pixel id (letters, digits, dashes)") }
-            var settings = SnapchatDestinationConfiguration(pixelID: pixel, accessToken: try snapchat.secret("access_token"))
-            settings.validateOnly = try snapchat.bool("validate_only") ?? false
-            try snapchat.readCommon(into: &settings, maximumEvents: SnapchatDestinationConfiguration.maximumEventsPerRequest)
-            settings.maximumEventAgeSeconds = try snapchat.ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 37)
-            result.snapchat = settings
-        }
+        var result = DestinationSettings()
+        result.meta = try destinations.enabledSection("meta")?.metaConfiguration()
+        result.google = try destinations.enabledSection("google")?.googleConfiguration()
+        result.tiktok = try destinations.enabledSection("tiktok")?.tiktokConfiguration()
+        result.pinterest = try destinations.enabledSection("pinterest")?.pinterestConfiguration()
+        result.snapchat = try destinations.enabledSection("snapchat")?.snapchatConfiguration()
         return result
     }
 
@@ -365,171 +247,4 @@ public struct ConfigurationLoader: Sendable {
         !name.isEmpty && name.count <= 249 && name != "." && name != ".."
             && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }
     }
-}
-
-/// Typed access to one YAML mapping, with errors that carry the dotted key path.
-private struct Section {
-    let mapping: Node.Mapping
-    let path: String
-    let environment: [String: String]
-
-    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
-
-    func node(_ name: String) -> Node? { mapping[Node(name)] }
-
-    func allowOnly(_ names: Set<String>) throws(ConfigurationError) {
-        for (keyNode, _) in mapping {
-            guard let name = keyNode.string, names.contains(name) else {
-                throw ConfigurationError(
-                    key: key(keyNode.string ?? "?"), problem: "unknown key (allowed: \(names.sorted().joined(separator: ", ")))")
-            }
-        }
-    }
-
-    func section(_ name: String, required: Bool = false) throws(ConfigurationError) -> Section? {
-        guard let node = node(name), node != Node("~"), node.tag != .init(.null) else {
-            if required { throw ConfigurationError(key: key(name), problem: "is required") }
-            return nil
-        }
-        guard let child = node.mapping else { throw ConfigurationError(key: key(name), problem: "must be a mapping") }
-        return Section(mapping: child, path: key(name), environment: environment)
-    }
-
-    func string(_ name: String, required: Bool = false) throws(ConfigurationError) -> String? {
-        guard let node = node(name), node.tag != .init(.null) else {
-            if required { throw ConfigurationError(key: key(name), problem: "is required") }
-            return nil
-        }
-        guard let scalar = node.scalar else { throw ConfigurationError(key: key(name), problem: "must be a string") }
-        return try expand(scalar.string, key: key(name))
-    }
-
-    func integer(_ name: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
-        guard let text = try string(name) else { return nil }
-        guard let value = Int(text) else { throw ConfigurationError(key: key(name), problem: "must be an integer") }
-        guard range.contains(value) else {
-            throw ConfigurationError(key: key(name), problem: "must be between \(range.lowerBound) and \(range.upperBound)")
-        }
-        return value
-    }
-
-    func bool(_ name: String) throws(ConfigurationError) -> Bool? {
-        guard let text = try string(name) else { return nil }
-        switch text.lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default: throw ConfigurationError(key: key(name), problem: "must be true or false")
-        }
-    }
-
-    func url(_ name: String) throws(ConfigurationError) -> String? {
-        guard let text = try string(name) else { return nil }
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
-            url.query == nil
-        else {
-            throw ConfigurationError(key: key(name), problem: "must be an http(s) base URL without query string")
-        }
-        return text
-    }
-
-    func stringMap(_ name: String) throws(ConfigurationError) -> [String: String] {
-        guard let node = node(name), node.tag != .init(.null) else { return [:] }
-        guard let map = node.mapping else { throw ConfigurationError(key: key(name), problem: "must be a mapping") }
-        var result: [String: String] = [:]
-        for (keyNode, valueNode) in map {
-            guard let property = keyNode.string, let value = valueNode.scalar?.string else {
-                throw ConfigurationError(key: key(name), problem: "must map property names to strings")
-            }
-            result[property] = try expand(value, key: "\(key(name)).\(property)")
-        }
-        return result
-    }
-
-    /// A secret from `name` (which must be a `${ENV}` reference) or from the file at `name_file`.
-    func secret(_ name: String) throws(ConfigurationError) -> Secret {
-        let fileKey = "\(name)_file"
-        let inline = node(name)?.scalar?.string
-        let file = try string(fileKey)
-        switch (inline, file) {
-        case (nil, nil):
-            throw ConfigurationError(key: key(name), problem: "is required (as ${ENV_VAR} or via \(fileKey))")
-        case (.some, .some):
-            throw ConfigurationError(key: key(name), problem: "give either \(name) or \(fileKey), not both")
-        case (.some(let text), nil):
-            guard text.hasPrefix("${"), text.hasSuffix("}") else {
-                throw ConfigurationError(
-                    key: key(name), problem: "secrets must not be written into the file; use ${ENV_VAR} or \(fileKey)")
-            }
-            let value = try expand(text, key: key(name))
-            guard !value.isEmpty else { throw ConfigurationError(key: key(name), problem: "is empty") }
-            return Secret(value)
-        case (nil, .some(let path)):
-            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ConfigurationError(key: key(fileKey), problem: "cannot read the file")
-            }
-            let value = contents.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !value.isEmpty else { throw ConfigurationError(key: key(fileKey), problem: "the file is empty") }
-            return Secret(value)
-        }
-    }
-
-    /// A string of digits (optionally of an exact length).
-    func digits(_ name: String, what: String, length: Int? = nil) throws(ConfigurationError) -> String {
-        let text = try string(name, required: true)!
-        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }), length.map({ text.count == $0 }) ?? true else {
-            throw ConfigurationError(key: key(name), problem: "must be \(what)")
-        }
-        return text
-    }
-
-    /// `max_event_age_days`, at most the platform's own limit.
-    func ageSeconds(default defaults: Int64, maximumDays: Int) throws(ConfigurationError) -> Int64 {
-        guard let days = try integer("max_event_age_days", range: 1...maximumDays) else { return defaults }
-        return Int64(days) * 86_400
-    }
-
-    /// `endpoint`, `timeout_ms`, `batch` and `requests_per_minute`, which every destination takes.
-    func readCommon<Settings: CommonDestinationSettings>(into settings: inout Settings, maximumEvents: Int)
-        throws(ConfigurationError)
-    {
-        settings.endpoint = try url("endpoint") ?? settings.endpoint
-        settings.timeoutMilliseconds = try integer("timeout_ms", range: 100...600_000) ?? settings.timeoutMilliseconds
-        settings.batchPolicy = try batchPolicy(default: settings.batchPolicy, maximumEvents: maximumEvents)
-        settings.requestsPerMinute = try integer("requests_per_minute", range: 1...1_000_000) ?? settings.requestsPerMinute
-        settings.requestsPerDay = try integer("requests_per_day", range: 1...1_000_000_000) ?? settings.requestsPerDay
-    }
-
-    func batchPolicy(default defaults: BatchPolicy, maximumEvents: Int) throws(ConfigurationError) -> BatchPolicy {
-        guard let batch = try section("batch") else { return defaults }
-        try batch.allowOnly(["max_events", "max_bytes", "linger_ms"])
-        var policy = defaults
-        policy.maximumEvents = try batch.integer("max_events", range: 1...maximumEvents) ?? policy.maximumEvents
-        policy.maximumBytes = try batch.integer("max_bytes", range: 1024...(64 << 20)) ?? policy.maximumBytes
-        policy.lingerMilliseconds = try batch.integer("linger_ms", range: 0...60_000) ?? policy.lingerMilliseconds
-        return policy
-    }
-
-    /// Replaces every `${NAME}` with the environment variable's value.
-    func expand(_ text: String, key: String) throws(ConfigurationError) -> String {
-        guard text.contains("${") else { return text }
-        var result = ""
-        var rest = Substring(text)
-        while let start = rest.range(of: "${") {
-            result += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                throw ConfigurationError(key: key, problem: "unclosed ${ in value")
-            }
-            let name = String(rest[start.upperBound..<end])
-            guard let value = environment[name] else {
-                throw ConfigurationError(key: key, problem: "environment variable \(name) is not set")
-            }
-            result += value
-            rest = rest[rest.index(after: end)...]
-        }
-        return result + rest
-    }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
