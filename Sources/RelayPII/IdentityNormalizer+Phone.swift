@@ -1,0 +1,103 @@
+// The phone rule: E.164 through libphonenumber [destinations.md §6.2].
+extension IdentityNormalizer {
+    /// Digits with country code. Meta, Pinterest, Snapchat: no `+` [§1 `ph`, §4 `ph`, §5 `ph`];
+    /// Google and TikTok: E.164 with `+` [§2 phoneNumber, §3 phone].
+    ///
+    /// Parsed by libphonenumber with the order's country as the default region (§6.2), so
+    /// national numbers get their country code and lose the trunk prefix, and `+44 (0)20 …` loses
+    /// the parenthesised trunk zero.
+    static func phone(
+        _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext
+    ) throws(NormalizationError) -> String {
+        let parsed: Result<String, NormalizationError>
+        if let cached = context.lastE164, cached.raw == raw {
+            parsed = cached.parsed
+        } else {
+            parsed = Result { () throws(NormalizationError) in try Self.e164(raw, country: country) }
+            context.lastE164 = (raw, parsed)
+        }
+        let e164 = try parsed.get()
+        switch platform {
+        case .google, .tiktok: return e164
+        case .meta, .pinterest, .snapchat: return String(e164.dropFirst())
+        }
+    }
+
+    /// The number in E.164 with `+`: what every platform's phone rule starts from.
+    static func e164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        // ASCII (the usual case): read byte by byte into a stack buffer.
+        if let ascii = raw.utf8.withContiguousStorageIfAvailable({ asciiE164($0, country: country) }), let ascii {
+            return try ascii.get()
+        }
+        return try unicodeE164(raw, country: country)
+    }
+
+    /// The E.164 rule for any input (``asciiE164(_:country:)`` is its fast path for ASCII input).
+    static func unicodeE164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        guard !raw.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else {
+            throw NormalizationError("phone number contains letters")
+        }
+        var text = raw.replacing("(0)", with: "")
+        let trimmed = text.trimmingWhitespace()
+        // "00" is the international prefix in most of the world; without a region, read it as "+".
+        if country == nil, trimmed.hasPrefix("00") { text = "+" + trimmed.dropFirst(2) }
+        return try formatted(PhoneNumberFormatter.e164(text, region: country?.alpha2), country: country)
+    }
+
+    private static func formatted(_ e164: String?, country: CountryTable.Country?) throws(NormalizationError) -> String {
+        guard let e164 else {
+            throw NormalizationError(
+                country == nil
+                    ? "not an international phone number, and customer.country is unknown"
+                    : "not a possible phone number for the customer's country")
+        }
+        return e164
+    }
+
+    /// ``e164(_:country:)`` for ASCII text, with the same steps on bytes: letters refused, every
+    /// `(0)` trunk marker removed, and without a region a leading `00` read as `+` (after
+    /// trimming). `nil` when the text is not ASCII.
+    private static func asciiE164(
+        _ bytes: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?
+    ) -> Result<String, NormalizationError>? {
+        for byte in bytes {
+            guard byte < 0x80 else { return nil }
+            if (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) {
+                return .failure(NormalizationError("phone number contains letters"))
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { text in
+            var count = 0
+            var index = 0
+            while index < bytes.count {
+                if index + 2 < bytes.count, bytes[index] == UInt8(ascii: "("), bytes[index + 1] == UInt8(ascii: "0"),
+                    bytes[index + 2] == UInt8(ascii: ")")
+                {
+                    index += 3
+                    continue
+                }
+                text[count] = bytes[index]
+                count += 1
+                index += 1
+            }
+            var start = 0
+            if country == nil {
+                var first = 0
+                var end = count
+                while first < end, LatinRules.isASCIIWhitespace(text[first]) { first += 1 }
+                while end > first, LatinRules.isASCIIWhitespace(text[end - 1]) { end -= 1 }
+                // "00" is the international prefix in most of the world; without a region, read it as "+".
+                if end - first >= 2, text[first] == UInt8(ascii: "0"), text[first + 1] == UInt8(ascii: "0") {
+                    start = first + 1
+                    text[start] = UInt8(ascii: "+")
+                    count = end
+                }
+            }
+            text[count] = 0
+            let cString = UnsafeRawPointer(text.baseAddress! + start).assumingMemoryBound(to: CChar.self)
+            return Result { () throws(NormalizationError) in
+                try formatted(PhoneNumberFormatter.e164(cString: cString, region: country?.alpha2), country: country)
+            }
+        }
+    }
+}
