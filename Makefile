@@ -2,12 +2,16 @@
 # Every import must be a declared dependency (a fresh clone builds targets in any order).
 SWIFT_FLAGS ?= --explicit-target-dependency-import-check error
 
-.PHONY: setup build demo test fuzz bench bench-smoke bench-hot-path microbench clean
+.PHONY: setup setup-libraries build demo test fuzz bench bench-smoke bench-hot-path microbench clean
 
+## The C libraries and the Python test tooling (in .venv); setup-libraries: the C libraries only.
 setup:
 	@./scripts/setup.sh
 
-build: setup
+setup-libraries:
+	@./scripts/setup.sh --libraries
+
+build: setup-libraries
 	swift build $(SWIFT_FLAGS)
 
 ## Runs the relay end to end: in-process Kafka cluster, sample orders, local sandbox destinations.
@@ -22,7 +26,7 @@ test: setup
 ## Fuzzes the event decoder (libFuzzer + AddressSanitizer) for FUZZ_SECONDS, seeded with the
 ## schema examples and the bad-input corpus. Its own package and build folder (fuzz/, .build-fuzz).
 FUZZ_SECONDS ?= 30
-fuzz: setup
+fuzz: setup-libraries
 	cd fuzz && swift build --scratch-path ../.build-fuzz
 	mkdir -p .build-fuzz/corpus
 	# New inputs go to the first folder; the others are read-only seeds.
@@ -34,7 +38,7 @@ fuzz: setup
 ## through the release build of the relay to the five local sandboxes; ends with one JSON line.
 ORDERS ?= 1000000
 BENCH_ARGS ?=
-bench: setup
+bench: setup-libraries
 	swift build -c release --product conversion-relay
 	cd benchmarks && swift build -c release --product relay-bench
 	cd benchmarks && .build/release/relay-bench --orders $(ORDERS) --relay ../.build/release/conversion-relay $(BENCH_ARGS)
@@ -42,7 +46,7 @@ bench: setup
 ## Builds the benchmarks package (harness and micro-benchmarks) and runs the harness on a few
 ## thousand orders against the debug relay: it must lose nothing. A check that the harness
 ## works, not a measurement (CI runs it after the tests).
-bench-smoke: setup
+bench-smoke: setup-libraries
 	cd benchmarks && swift build
 	cd benchmarks && .build/debug/relay-bench --orders 3000 --instances 1,2 --paced-seconds 2 --slow-seconds 3 \
 		--relay ../.build/debug/conversion-relay | tee ../.build/bench-smoke.log
@@ -51,12 +55,12 @@ bench-smoke: setup
 ## Instructions per order of the preparation path (decode, normalise and hash, five encodings) on
 ## one thread, counted by callgrind: a deterministic figure for comparing builds on a shared machine.
 HOT_PATH_ORDERS ?= 3000
-bench-hot-path: setup
+bench-hot-path: setup-libraries
 	cd benchmarks && swift build -c release --product relay-hot-path
 	./scripts/hot-path-instructions.sh benchmarks/.build/release/relay-hot-path $(HOT_PATH_ORDERS)
 
 ## Micro-benchmarks (ordo-one/benchmark): time and allocations per hot-path operation.
-microbench: setup
+microbench: setup-libraries
 	cd benchmarks && swift package --disable-sandbox benchmark
 
 clean:

@@ -1,32 +1,53 @@
 #!/usr/bin/env bash
-# Installs what conversion-relay needs on a Debian (bookworm) machine, idempotently:
-# the C libraries it links and the Python packages its schema agreement test uses.
+# Installs what conversion-relay needs on a Debian (bookworm) machine, idempotently.
+#
+#   scripts/setup.sh               the C libraries the relay links, and the Python test tooling
+#   scripts/setup.sh --libraries   the C libraries only (`make build`, `make demo`: no Python)
+#
+# The Python packages go into the project's virtual environment, .venv (git-ignored): Debian's own
+# python3 is "externally managed" (PEP 668) and refuses `pip install` outside one. The tests run
+# .venv/bin/python3.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libjemalloc-dev pkg-config)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+libraries_only=false
+[ "${1:-}" = "--libraries" ] && libraries_only=true
+
+apt_install() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   echo "setup: installing ${missing[*]}"
-  sudo_cmd=""
+  local sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+}
 
-# Python jsonschema (with the RFC 3339 format checker) validates schemas/examples in the tests.
-if ! python3 -c "import jsonschema, rfc3339_validator, yaml" 2>/dev/null; then
-  echo "setup: installing jsonschema for the schema agreement test"
-  python3 -m pip install --quiet "jsonschema>=4.18" rfc3339-validator pyyaml
-fi
-
-# Helm's own Go library, for linting the chart in the tests (needs Python >= 3.12 by metadata,
-# works on 3.11).
-if ! python3 -c "import helm_sdkpy" 2>/dev/null; then
-  echo "setup: installing helm-sdkpy for the chart lint"
-  python3 -m pip install --quiet --ignore-requires-python helm-sdkpy
-fi
-
+apt_install librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libjemalloc-dev pkg-config
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.1 or later) is required" >&2; exit 1; }
+$libraries_only && exit 0
+
+# The test tooling, pinned where the tests depend on an API:
+#   jsonschema + rfc3339-validator  schemas/validate.py, schemas/validate_config.py (schema agreement)
+#   pyyaml                          the configuration and chart checks
+#   helm-python-sdk                 Helm v4's Go SDK (lint, and `helm template` with schema validation)
+#   kubernetes-validate             every rendered object against Kubernetes' OpenAPI schemas
+python_packages=("jsonschema>=4.18" rfc3339-validator pyyaml "helm-python-sdk==0.2.2" "kubernetes-validate>=1.30")
+venv=.venv
+# python3 -m venv needs Debian's python3-venv (ensurepip); the check is the module actually working.
+if [ ! -x "$venv/bin/python3" ]; then
+  if ! python3 -c "import ensurepip, venv" 2>/dev/null; then
+    python_minor=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    apt_install python3-venv "python${python_minor}-venv"
+  fi
+  echo "setup: creating the Python environment $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python3" -c "import jsonschema, rfc3339_validator, yaml, helm_python, kubernetes_validate" 2>/dev/null; then
+  echo "setup: installing the Python test tooling into $venv"
+  "$venv/bin/python3" -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
+fi

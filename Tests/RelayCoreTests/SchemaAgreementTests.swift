@@ -17,8 +17,9 @@ import Testing
     /// Runs every example through Python `jsonschema` (schemas/validate.py) in one process.
     static func pythonVerdicts(_ files: [URL]) throws -> [String: Bool] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("schemas/validate.py").path] + files.map(\.path)
+        // The project's Python environment (scripts/setup.sh), not whatever python3 is on the PATH.
+        process.executableURL = root.appendingPathComponent(".venv/bin/python3")
+        process.arguments = [root.appendingPathComponent("schemas/validate.py").path] + files.map(\.path)
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -206,8 +206,9 @@ import Testing
             files.append((file.path, false))
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent("schemas/validate_config.py").path] + files.map(\.path)
+        // The project's Python environment (scripts/setup.sh), not whatever python3 is on the PATH.
+        process.executableURL = Self.root.appendingPathComponent(".venv/bin/python3")
+        process.arguments = [Self.root.appendingPathComponent("schemas/validate_config.py").path] + files.map(\.path)
         let output = Pipe()
         process.standardOutput = output
         try process.run()
