@@ -108,7 +108,10 @@ func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) 
     }
     var observability: ObservabilityServer? = nil
     if configuration.observability.host != nil {
-        observability = try await ObservabilityServer(settings: configuration.observability, engine: engines[0])
+        observability = try await ObservabilityServer(
+            settings: configuration.observability, engine: engines[0],
+            stallAfterMilliseconds: PollLoopLiveness.stallThreshold(
+                revokeDrainTimeoutMilliseconds: configuration.kafka.revokeDrainTimeoutMilliseconds))
         logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(observability!.port)"])
     }
     let signals = ShutdownSignals { for engine in engines { engine.shutdown() } }

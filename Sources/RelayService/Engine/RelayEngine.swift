@@ -46,6 +46,8 @@ public final class RelayEngine: Sendable {
     public let telemetry: RelayTelemetry
     private let signal = SettlementSignal()
     private let shutdownRequested = Atomic<Bool>(false)
+    /// Stamped by the poll loop on every iteration, for `/healthz` (a stuck loop fails liveness).
+    public let heartbeat = PollLoopHeartbeat()
     private let queues: [BatchQueue]
 
     /// One admitted record: what is needed to settle it or re-route it, shared by its entries in
@@ -302,6 +304,7 @@ public final class RelayEngine: Sendable {
         var holding = false
         var reportedFetchWakeUps = 0
         while !shutdownRequested.load(ordering: .acquiring) {
+            heartbeat.stamp()
             // Wait for records at most 20 ms, and no longer than until a batch is due: it then
             // leaves at its linger time, not up to one poll wait later.
             let pollTimeout = Int32(nextBatchDeadline.map { max(0, min(20, $0 - MonotonicClock.milliseconds())) } ?? 20)

@@ -1,13 +1,15 @@
 import RelayCore
 import RelayHTTPServer
 
-/// Serves `/metrics` (Prometheus text format), `/healthz` (the process is alive) and `/readyz`
-/// (the member has its assignment and not every destination is failing) for one engine.
+/// Serves `/metrics` (Prometheus text format), `/healthz` (the poll loop is not stuck: 503 when it
+/// has not gone round for `stallAfterMilliseconds`) and `/readyz` (the member reached Kafka and has
+/// its assignment; failing destinations are listed but do not make it unready) for one engine.
 public final class ObservabilityServer: Sendable {
     private let server: LocalHTTPServer
     public var port: Int { server.port }
 
-    public init(settings: ObservabilitySettings, engine: RelayEngine) async throws {
+    /// `stallAfterMilliseconds`: see ``PollLoopLiveness/stallThreshold(revokeDrainTimeoutMilliseconds:)``.
+    public init(settings: ObservabilitySettings, engine: RelayEngine, stallAfterMilliseconds: Int64 = 70_000) async throws {
         let host = settings.host ?? "127.0.0.1"
         server = try await LocalHTTPServer(host: host, port: settings.port) { request in
             guard request.method == "GET" else { return ServerReply(.text(405, "method not allowed\n")) }
@@ -15,6 +17,11 @@ public final class ObservabilityServer: Sendable {
             case "/metrics":
                 return ServerReply(.text(200, engine.telemetry.prometheusText(), contentType: "text/plain; version=0.0.4; charset=utf-8"))
             case "/healthz":
+                let liveness = engine.heartbeat.liveness(stallAfterMilliseconds: stallAfterMilliseconds)
+                guard liveness.isAlive else {
+                    return ServerReply(
+                        .json(503, #"{"status":"stalled","milliseconds_since_poll":\#(liveness.millisecondsSinceStamp)}"#))
+                }
                 return ServerReply(.json(200, #"{"status":"alive"}"#))
             case "/readyz":
                 let health = engine.health

@@ -8,8 +8,11 @@ public struct RelayHealth: Sendable, Equatable {
     public var failingDestinations: [String]
     public var destinationCount: Int
 
-    /// Ready when the member has its assignment and not every destination is failing.
-    public var isReady: Bool {
-        assignmentReceived && (destinationCount == 0 || failingDestinations.count < destinationCount)
-    }
+    /// Ready when the member reached Kafka and has its assignment. A consumer takes no traffic,
+    /// so readiness says whether it can consume, not whether the platforms answer: a platform's
+    /// outage is retried and parked in the retry topic by design, and turning every pod NotReady
+    /// for it would only block node drains (the PDB) and hide the pods from the Service's
+    /// metrics scrape. Failing destinations are reported (in `/readyz`'s body and the metrics)
+    /// and alerted on instead.
+    public var isReady: Bool { assignmentReceived }
 }
