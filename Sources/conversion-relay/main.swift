@@ -103,6 +103,7 @@ func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) 
     // Credential providers are built here, on the one shared client: loading built none.
     let configuration = configuration.withCredentialProviders(http: http)
     let telemetry = RelayTelemetry()
+    telemetry.memoryBudget(megabytes: configuration.delivery.memoryBudgetMegabytes)
     let engines = try roles.map { role in
         try RelayEngine(configuration: configuration, role: role, http: http, telemetry: telemetry, logger: logger)
     }

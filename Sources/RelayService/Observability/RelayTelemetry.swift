@@ -146,6 +146,11 @@ public final class RelayTelemetry: Sendable {
         if let residentBytes { gauge("conversion_relay_resident_memory_bytes", []).record(residentBytes) }
     }
 
+    /// The configured `delivery.memory_budget_mb`, to compare resident memory with (dashboard, alert).
+    public func memoryBudget(megabytes: Int) {
+        gauge("conversion_relay_memory_budget_bytes", []).record(megabytes << 20)
+    }
+
     /// Backpressure paused consumption (once per pause, not per partition).
     func backpressurePaused() {
         statisticsBox.withLock { $0.backpressurePauses += 1 }
@@ -228,6 +233,7 @@ public final class RelayTelemetry: Sendable {
         let key = Self.key(name, labels)
         return metrics.withLock { metrics in
             if let existing = metrics[keyPath: objects][key] { return existing }
+            assert(RelayMetricCatalogue.contains(name, labels: labels.map(\.0)), "\(name) \(labels.map(\.0)): not in RelayMetricCatalogue")
             let created = make()
             metrics[keyPath: objects][key] = created
             return created
