@@ -49,6 +49,15 @@ public final class KafkaGroupInspector: Sendable {
         return result
     }
 
+    /// Low and high watermark per partition: the first offset still stored and the end.
+    public func watermarks(topic: String) throws(KafkaError) -> [TopicPartition: (low: Int64, high: Int64)] {
+        var result: [TopicPartition: (low: Int64, high: Int64)] = [:]
+        for partition in try partitions(of: topic) {
+            result[partition] = try KafkaOffsets.watermarks(handle: handle.pointer, partition, timeoutMilliseconds: 10_000)
+        }
+        return result
+    }
+
     /// Sum of committed offsets and sum of end offsets: equal when the group consumed everything.
     public func committedAndEnd(topic: String) throws(KafkaError) -> (committed: Int64, end: Int64) {
         let committed = try committedOffsets(topic: topic).values.reduce(Int64(0)) { $0 + ($1 ?? 0) }

@@ -62,8 +62,14 @@ struct Replay: ParsableCommand {
     @Option(help: "Only records dead-lettered at or before this RFC 3339 time.")
     var until: String?
 
-    @Flag(help: "Count what would be replayed without writing anything.")
+    @Flag(help: "Count what would be replayed without writing or checkpointing anything.")
     var dryRun = false
+
+    @Flag(help: "Ignore this filter's checkpoint and replay every record again.")
+    var fromBeginning = false
+
+    @Option(help: "Stop with exit code 1 when no record arrives for this many seconds before the end.")
+    var stallSeconds: Double = 60
 
     func run() throws {
         let configuration = try loadConfiguration(config)
@@ -75,8 +81,15 @@ struct Replay: ParsableCommand {
         let filter = DeadLetterReplayer.Filter(
             destination: destination, reason: reason, since: try instant(since, "since"), until: try instant(until, "until"))
         let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
-        let summary = try DeadLetterReplayer(configuration: configuration, logger: logger).replay(filter, dryRun: dryRun)
-        print("{\"scanned\":\(summary.scanned),\"replayed\":\(summary.replayed),\"dry_run\":\(dryRun)}")
+        do {
+            let summary = try DeadLetterReplayer(configuration: configuration, logger: logger).replay(
+                filter, dryRun: dryRun, fromBeginning: fromBeginning, stallAfterSeconds: stallSeconds)
+            print("{\"scanned\":\(summary.scanned),\"replayed\":\(summary.replayed),\"complete\":true,\"dry_run\":\(dryRun)}")
+        } catch let stopped as DeadLetterReplayer.Stopped {
+            print("{\"scanned\":\(stopped.summary.scanned),\"replayed\":\(stopped.summary.replayed),\"complete\":false,\"dry_run\":\(dryRun)}")
+            FileHandle.standardError.write(Data("\(stopped)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }
 
