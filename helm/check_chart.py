@@ -7,7 +7,8 @@ is `helm template` with the values schema applied; no cluster is contacted. For 
 - every object validates with kubernetes-validate --strict (Kubernetes' OpenAPI schemas, unknown
   fields refused), and the KEDA / Prometheus Operator objects against their CRDs' schemas
   (vendored in helm/crd-schemas, unknown fields refused too);
-- no ConfigMap holds a credential or key material (only ${VAR} references and file paths);
+- no ConfigMap holds a credential or key material (only ${VAR} references and file paths), and
+  the rendered relay.yaml is valid against the relay's own schemas/config.v1.json;
 - the retry consumer has its own Deployment exactly when config.retry.in_process is false;
 - the KEDA trigger authenticates with the Secrets the relay's SASL/TLS settings come from.
 Then values that would leak a secret, change an id, or cannot work are refused with a message
@@ -28,6 +29,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 CHART = HERE / "conversion-relay"
 OPERATIONS = HERE.parent / "docs" / "operations.md"
+RELAY_CONFIG_SCHEMA = jsonschema.Draft202012Validator(json.loads((HERE.parent / "schemas" / "config.v1.json").read_text()))
 KUBERNETES_VERSIONS = ["1.31.0", kubernetes_validate.latest_version()]
 CRD_FILES = ["keda.sh_scaledobjects.yaml", "keda.sh_triggerauthentications.yaml",
              "monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"]
@@ -218,6 +220,9 @@ for label, value_set in sets.items():
     rendered[label] = objects
     validate(objects, label)
     check(f"{label}: no credential or key material in a ConfigMap", not leaks(objects), leaks(objects))
+    relay_yaml = yaml.safe_load(find(objects, "ConfigMap", "relay-conversion-relay")[0]["data"]["relay.yaml"])
+    problems = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in RELAY_CONFIG_SCHEMA.iter_errors(relay_yaml)]
+    check(f"{label}: the rendered relay.yaml is a valid relay configuration (schemas/config.v1.json)", not problems, problems)
 
 if len(rendered) == len(sets):
     defaults, full, split = rendered["defaults"], rendered["every option with a StatefulSet"], rendered["retry consumer split out"]
