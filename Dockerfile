@@ -1,9 +1,11 @@
 # conversion-relay container image. Not built in this repository's CI (no Docker engine there);
 # kept small and conventional: build with the official Swift image, run on slim Debian bookworm.
 #
-#   docker build -t conversion-relay .
+#   docker build -t registry.example.com/conversion-relay:0.1.0 .    # the chart's appVersion
+#   docker push registry.example.com/conversion-relay:0.1.0
+#   helm install relay ./helm/conversion-relay --set image.repository=registry.example.com/conversion-relay ...
 #   docker run --rm -v $PWD/relay.yaml:/etc/conversion-relay/relay.yaml:ro \
-#     -e META_ACCESS_TOKEN=… conversion-relay run --config /etc/conversion-relay/relay.yaml
+#     -e META_ACCESS_TOKEN=… registry.example.com/conversion-relay:0.1.0 run --config /etc/conversion-relay/relay.yaml
 
 FROM swift:6.1-bookworm AS build
 RUN apt-get update \

@@ -123,7 +123,7 @@ func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) 
     var observability: ObservabilityServer? = nil
     if configuration.observability.host != nil {
         observability = try await ObservabilityServer(
-            settings: configuration.observability, engine: engines[0],
+            settings: configuration.observability, engine: engines[0], alsoWatching: Array(engines.dropFirst()),
             stallAfterMilliseconds: PollLoopLiveness.stallThreshold(
                 revokeDrainTimeoutMilliseconds: configuration.kafka.revokeDrainTimeoutMilliseconds))
         logger.info("serving /metrics, /healthz and /readyz", metadata: ["port": "\(observability!.port)"])

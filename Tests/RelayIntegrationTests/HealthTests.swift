@@ -40,7 +40,8 @@ import Testing
     }()
 
     /// A running engine's poll loop keeps stamping, so `/healthz` stays 200 with a 1 s threshold
-    /// long after the engine was created; an engine whose loop never runs turns 503.
+    /// long after the engine was created; a server that also watches an engine whose loop never
+    /// runs turns 503.
     @Test func healthzFollowsThePollLoop() async throws {
         let fixture = try await Fixture.make(brokers: 1, partitions: 2)
         let http = CurlHTTPClient()
@@ -51,7 +52,10 @@ import Testing
         let idle = try RelayEngine(
             configuration: fixture.configuration(group: "health-idle"), role: .main, http: http, telemetry: RelayTelemetry(),
             logger: testLogger)
-        let stuck = try await ObservabilityServer(settings: Self.listener, engine: idle, stallAfterMilliseconds: 1_000)
+        // The running engine is fine, but the one it also watches (as `run` does its in-process
+        // retry consumer) never goes round.
+        let stuck = try await ObservabilityServer(
+            settings: Self.listener, engine: relay.engine, alsoWatching: [idle], stallAfterMilliseconds: 1_000)
         let stalled = try await eventually(seconds: 30) {
             Date().timeIntervalSince(created) > 2 && idle.heartbeat.liveness(stallAfterMilliseconds: 1_000).isAlive == false
         }
