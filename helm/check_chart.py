@@ -362,12 +362,16 @@ refused("a numeric pixel_id (would change through YAML)", with_config(["config",
 refused("drain of 44.9 s in a 45 s grace period",
         lambda v: (with_config(["config", "kafka", "shutdown_drain_timeout_ms"], 44900)(v), v.update(terminationGracePeriodSeconds=45)),
         "terminationGracePeriodSeconds")
+refused("a ${VAR} that no secretEnv entry defines",
+        lambda v: (base_config(v), v.update(secretEnv=[])), "config references ${META_ACCESS_TOKEN}, but no secretEnv")
 refused("memory request below memory_budget_mb",
         lambda v: v.update(resources={"requests": {"memory": "256Mi"}, "limits": {"memory": "512Mi"}}), "resources.requests.memory")
 refused("KEDA with a literal SASL username",
         lambda v: (with_config(["config", "kafka", "properties"], {"security.protocol": "SASL_SSL", "sasl.mechanisms": "PLAIN",
                                                                    "sasl.username": "relay", "sasl.password": "${KAFKA_PASSWORD}"})(v),
-                   v.update(keda={"enabled": True}, secretEnv=[{"name": "KAFKA_PASSWORD", "secretName": "kafka-user", "key": "password"}])),
+                   v.update(keda={"enabled": True}, secretEnv=[
+                       {"name": "KAFKA_PASSWORD", "secretName": "kafka-user", "key": "password"},
+                       {"name": "META_ACCESS_TOKEN", "secretName": "conversion-relay-secrets", "key": "meta-access-token"}])),
         "config.kafka.properties.sasl.username must be a ${VAR} reference")
 
 print(f"{len(failures)} failed" if failures else "all chart checks passed")

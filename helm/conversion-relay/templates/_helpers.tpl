@@ -78,6 +78,14 @@ app.kubernetes.io/component: retry
 {{- if lt $graceMs (add $drainMs 5000) -}}
 {{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.kafka.shutdown_drain_timeout_ms (%d ms) by at least 5 s, for the final commit and leaving the group" (int64 .Values.terminationGracePeriodSeconds) $drainMs) -}}
 {{- end -}}
+{{- $defined := list -}}
+{{- range (concat .Values.secretEnv .Values.extraEnv) }}{{- $defined = append $defined .name -}}{{- end -}}
+{{- range (regexFindAll "\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}" (toYaml .Values.config) -1) | uniq -}}
+{{- $name := trimSuffix "}" (trimPrefix "${" .) -}}
+{{- if not (has $name $defined) -}}
+{{- fail (printf "config references ${%s}, but no secretEnv (or extraEnv) entry defines %s: the relay would stop at start-up" $name $name) -}}
+{{- end -}}
+{{- end -}}
 {{- $budget := int64 (dig "delivery" "memory_budget_mb" 256 .Values.config) -}}
 {{- $request := include "conversion-relay.mebibytes" (dig "requests" "memory" "" .Values.resources) | int64 -}}
 {{- $limit := include "conversion-relay.mebibytes" (dig "limits" "memory" "" .Values.resources) | int64 -}}
