@@ -39,6 +39,7 @@ python_packages=("jsonschema>=4.18" rfc3339-validator pyyaml "helm-python-sdk==0
 venv=.venv
 # python3 -m venv needs Debian's python3-venv (ensurepip); the check is the module actually working.
 if [ ! -x "$venv/bin/python3" ]; then
+  command -v python3 >/dev/null || apt_install python3 python3-venv
   if ! python3 -c "import ensurepip, venv" 2>/dev/null; then
     python_minor=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     apt_install python3-venv "python${python_minor}-venv"
