@@ -64,14 +64,38 @@ int ShortcutCallingCode(const char *digits, size_t count, size_t *length) {
     return 0;
 }
 
+// IS_POSSIBLE (not local-only, not too short or long) for the plan, and a possible length for
+// one of its mobile numbers.
+bool PossibleLengthForMobile(const PhoneNumberUtil *util, const PhoneNumber &number) {
+    return util->IsPossibleNumberWithReason(number) == PhoneNumberUtil::IS_POSSIBLE
+        && util->IsPossibleNumberForTypeWithReason(number, PhoneNumberUtil::MOBILE) == PhoneNumberUtil::IS_POSSIBLE;
+}
+
+// Whether the relay sends the number (docs/normalization.md "Phones"). libphonenumber must find it
+// at least possible (IsPossibleNumberWithReason == IS_POSSIBLE: local-only numbers lack their
+// area code and cannot match), and E.164 allows at most 15 digits. Possible is not enough on its
+// own: some plans accept almost any length (Germany: 5 to 15 digits, so "12345" read in DE is a
+// "possible" +4912345). So the number must also be valid (in a range the metadata knows), or have
+// a mobile number's possible length: the ranges the packaged metadata misses as it ages are
+// nearly all new mobile ranges, and a real customer's new number must not be dropped.
+bool Sendable(const PhoneNumberUtil *util, const PhoneNumber &number) {
+    std::string national;
+    util->GetNationalSignificantNumber(number, &national);
+    int code_digits = 0;
+    for (int code = number.country_code(); code > 0; code /= 10) ++code_digits;
+    if (national.size() + code_digits > 15) return false;
+    return util->IsValidNumber(number) || PossibleLengthForMobile(util, number);
+}
+
 // Whether a number of `country_code` whose national significant number has `length` digits is
-// possible, as IsPossibleNumber (or, with `strict`, IsPossibleNumberWithReason == IS_POSSIBLE)
-// answers it. libphonenumber's answer depends on nothing else: TestNumberLength compares the
-// length with the plan's possible lengths (type UNKNOWN). Each answer is asked of libphonenumber
-// once and kept; the table is shared by all threads (an answer is written whole, and two threads
-// that race write the same answer).
-bool PossibleForShortcut(const PhoneNumberUtil *util, int country_code, size_t length, bool strict) {
-    static std::atomic<int8_t> answers[5][17][2];  // calling code slot, NSN length, strict; 0: not asked yet
+// sendable by length alone (``Sendable`` below, second clause): IsPossibleNumberWithReason is
+// IS_POSSIBLE and the length is possible for a mobile number. Both answers depend on nothing
+// else (TestNumberLength compares the length with the plan's possible lengths). Each answer is
+// asked of libphonenumber once and kept; the table is shared by all threads (an answer is
+// written whole, and two threads that race write the same answer). A number that fails this
+// goes to the full parse, which may still accept it as a valid number.
+bool SendableByLength(const PhoneNumberUtil *util, int country_code, size_t length) {
+    static std::atomic<int8_t> answers[5][17];  // calling code slot, NSN length; 0: not asked yet
     int slot;
     switch (country_code) {
     case 1: slot = 0; break;
@@ -82,7 +106,7 @@ bool PossibleForShortcut(const PhoneNumberUtil *util, int country_code, size_t l
     default: return false;
     }
     if (length == 0 || length > 16) return false;
-    std::atomic<int8_t> &answer = answers[slot][length][strict ? 1 : 0];
+    std::atomic<int8_t> &answer = answers[slot][length];
     int8_t known = answer.load(std::memory_order_relaxed);
     if (known == 0) {
         // Any national significant number of that length gets the same answer: 55…5.
@@ -91,9 +115,7 @@ bool PossibleForShortcut(const PhoneNumberUtil *util, int country_code, size_t l
         PhoneNumber candidate;
         candidate.set_country_code(country_code);
         candidate.set_national_number(representative);
-        const bool possible = strict ? util->IsPossibleNumberWithReason(candidate) == PhoneNumberUtil::IS_POSSIBLE
-                                     : util->IsPossibleNumber(candidate);
-        known = possible ? 1 : 2;
+        known = PossibleLengthForMobile(util, candidate) ? 1 : 2;
         answer.store(known, std::memory_order_relaxed);
     }
     return known == 1;
@@ -106,9 +128,10 @@ bool PossibleForShortcut(const PhoneNumberUtil *util, int country_code, size_t l
 //   - a NANP number read in US or CA: ten digits (not "011…"), or eleven starting with 1 (not "11…");
 //   - a national number read in GB, DE, FR or NL, with or without its trunk 0, or one written
 //     with their international prefix 00.
-// The result is what Parse + IsPossibleNumber + Format(E164) give for such input (the same
-// country-code extraction, no extension, no trunk prefix to strip, no leading zero);
-// PhoneNumberTests compares both on every format the relay sees. Returns the length written,
+// The result is what the full parse (relay_cshim_phone_format_e164_parsed) gives for such input
+// (the same country-code extraction, no extension, no trunk prefix to strip, no leading zero, no
+// second reading of a "00" prefix); PhoneNumberShortcutTests compares both on every format the
+// relay sees. Returns the length written,
 // or 0 when the shortcut does not apply (the caller then runs the full parse). A number the
 // shortcut finds impossible also goes to the full parse, which decides.
 int Shortcut(const PhoneNumberUtil *util, const char *number, const char *default_region, char *output,
@@ -130,7 +153,6 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     }
     int country_code = 0;
     size_t national_start = 0;
-    bool strict_length = false;
     const int trunk_zero_code = TrunkZeroRegionCallingCode(default_region);
     if (!plus && trunk_zero_code != 0 && count > 3 && digits[0] == '0' && digits[1] == '0' && digits[2] != '0') {
         // "00" is the international prefix of these four plans: libphonenumber strips it (unless
@@ -161,6 +183,9 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
             national_start = 1;
         } else if (count != 10 || (digits[0] == '0' && digits[1] == '1' && digits[2] == '1')) {
             return 0;
+        } else if (digits[0] == '0' && digits[1] == '0') {
+            // May be read with the "00" international prefix instead (FullParse): full parse.
+            return 0;
         }
         country_code = 1;
     } else if (trunk_zero_code != 0) {
@@ -170,19 +195,17 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
         // digits may be read as international by libphonenumber: full parse.
         country_code = trunk_zero_code;
         if (count < 3 || digits[1] == '0' || (digits[0] - '0') * 10 + (digits[1] - '0') == country_code) return 0;
-        if (digits[0] == '0') {
-            national_start = 1;
-            strict_length = true;
-        }
+        if (digits[0] == '0') national_start = 1;
     } else {
         return 0;
     }
     const size_t national_length = count - national_start;
     if (national_length == 0 || national_length > 15) return 0;
-    // libphonenumber keeps the trunk prefix unless the rest is possible outright (not "local only").
+    // libphonenumber keeps the trunk prefix unless the rest is possible outright (not "local
+    // only"); SendableByLength asks for exactly that (IS_POSSIBLE), so a stripped prefix stays stripped.
     // The national significant number is exactly the national digits (a leading 0 only for NANP,
     // where libphonenumber keeps it as an italian leading zero).
-    if (!PossibleForShortcut(util, country_code, national_length, strict_length)) return 0;
+    if (!SendableByLength(util, country_code, national_length)) return 0;
     // Format(E164) is "+", the calling code and the national significant number (no extension):
     // written directly, without Format's string building.
     const int written = std::snprintf(output, capacity, "+%d%.*s", country_code, static_cast<int>(national_length),
@@ -205,17 +228,31 @@ extern "C" int relay_cshim_phone_format_e164_parsed(const char *number, const ch
                                                     size_t capacity) {
     // GetInstance() is a thread-safe singleton; Parse and Format are const.
     const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
-    PhoneNumber parsed;
     const std::string region = default_region != nullptr ? default_region : "ZZ";
-    if (util->Parse(number, region, &parsed) != PhoneNumberUtil::NO_PARSING_ERROR) {
-        return -1;
+    // First reading: libphonenumber's, in the order's country. It strips that country's own
+    // international prefix ("00" in DE, "011" in US and CA, "010" in JP, "00" and a carrier code in BR).
+    PhoneNumber parsed;
+    const bool has_parse = util->Parse(number, region, &parsed) == PhoneNumberUtil::NO_PARSING_ERROR;
+    // Second reading: a leading "00" (ITU-T E.164's recommended international prefix, used in
+    // most of the world) as "+", for customers who write their number the way their own country
+    // dials it, not the order's country: "0081 3 …" in JP (whose prefix is 010), "0055 11 …" in
+    // BR (where libphonenumber reads "0055" as prefix 00 with carrier 55, then a +1 number).
+    PhoneNumber international;
+    bool has_international = false;
+    const char *p = number;
+    while (*p == ' ' || *p == '\t' || *p == '(') ++p;
+    if (p[0] == '0' && p[1] == '0') {
+        const std::string rewritten = std::string("+") + (p + 2);
+        has_international = util->Parse(rewritten, "ZZ", &international) == PhoneNumberUtil::NO_PARSING_ERROR;
     }
-    // "Possible" (length and country code fit the plan) rather than "valid" (assigned ranges):
-    // the packaged metadata ages, and a real customer's new number must not be dropped.
-    if (!util->IsPossibleNumber(parsed)) {
-        return -2;
-    }
+    // A valid reading wins over one that is only sendable; the order's country's reading first.
+    const PhoneNumber *chosen = nullptr;
+    if (has_parse && util->IsValidNumber(parsed) && Sendable(util, parsed)) chosen = &parsed;
+    else if (has_international && util->IsValidNumber(international) && Sendable(util, international)) chosen = &international;
+    else if (has_parse && Sendable(util, parsed)) chosen = &parsed;
+    else if (has_international && Sendable(util, international)) chosen = &international;
+    if (chosen == nullptr) return has_parse || has_international ? -2 : -1;
     std::string formatted;
-    util->Format(parsed, PhoneNumberUtil::E164, &formatted);
+    util->Format(*chosen, PhoneNumberUtil::E164, &formatted);
     return CopyOut(formatted, output, capacity);
 }

@@ -76,6 +76,15 @@ public final class PreparedEvent {
         withIdentifier(field, for: platform) { _ in () } != nil
     }
 
+    /// Whether the customer gave a value for `field` that `platform` receives but that cannot be
+    /// normalised (a phone libphonenumber does not find possible, an email without `@`): left out
+    /// of the request, and counted as invalid in the identifier-coverage metrics.
+    public func hasInvalidIdentifier(_ field: IdentityField, for platform: Platform) -> Bool {
+        guard IdentityNormalizer.ruleSlot(field, for: platform) != nil, let raw = event.customer[field], !raw.isBlank
+        else { return false }
+        return presentSlot(field, for: platform) == nil
+    }
+
     /// The pair's cache slot when it holds a value, its identifier worked out on first use; `nil`
     /// when not sent there, absent, blank or unusable.
     private func presentSlot(_ field: IdentityField, for platform: Platform) -> Int? {

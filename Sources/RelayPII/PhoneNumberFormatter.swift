@@ -6,7 +6,8 @@ import CPhoneNumber
 /// international prefixes and trunk zeros are handled by the library's per-country metadata
 /// (`+44 (0)20 …`, `0049 …` in DE), which every SDK normaliser in destinations.md §6.2 gets wrong.
 enum PhoneNumberFormatter {
-    /// `nil` when the text is not a possible phone number for the region.
+    /// `nil` when the text is not a phone number worth sending for the region: not possible for its
+    /// plan, local-only, over 15 digits, or neither valid nor of a mobile length (CPhoneNumber.h).
     static func e164(_ text: String, region: String?) -> String? {
         text.withCString { e164(cString: $0, region: region) }
     }

@@ -147,7 +147,7 @@ import Testing
             {"platform":"meta","field":"phone","value":"+44 (0)20 7946 0958"}
             {"platform":"google","field":"phone","value":"020 7946 0958","country":"GB"}
             {"platform":"google","field":"email","value":" J.Doe+x@GMAIL.com"}
-            {"platform":"tiktok","field":"city","value":"Paris"}
+            {"platform":"google","field":"city","value":"Paris"}
             {"platform":"meta","field":"email","value":"not an email"}
             not json
 
@@ -174,6 +174,36 @@ import Testing
         #expect(lines[3]["send"] == "omit")
         #expect(lines[4]["error"] == "not an email address")
         #expect(lines[5]["error"] != nil)
+    }
+
+    /// Issue 21 item 11 through the command operators use: impossible phones give an error (and
+    /// nothing to send), "00" and "011" prefixes give the right E.164.
+    @Test func normalizeDropsImpossiblePhonesAndReadsInternationalPrefixes() throws {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).jsonl")
+        try """
+            {"platform":"meta","field":"phone","value":"12345","country":"DE"}
+            {"platform":"google","field":"phone","value":"0081 3 1234 5678","country":"JP"}
+            {"platform":"tiktok","field":"phone","value":"011 81 3 1234 5678","country":"US"}
+            {"platform":"snapchat","field":"phone","value":"0055 11 91234 5678","country":"BR"}
+
+            """.write(to: input, atomically: true, encoding: .utf8)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).log")
+        let process = Process()
+        process.executableURL = RelayExecutable.url
+        process.arguments = ["normalize"]
+        process.standardInput = try FileHandle(forReadingFrom: input)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:]
+        }
+        #expect(lines.count == 4)
+        #expect(lines.first?["error"] == "not a possible phone number for the customer's country")
+        #expect(lines.first?["normalized"] == nil)
+        #expect(lines.dropFirst().map { $0["normalized"] } == ["+81312345678", "+81312345678", "5511912345678"])
     }
 
     @Test func previewPrintsEveryRequestWithSecretsRedactedAndSendsNothing() async throws {

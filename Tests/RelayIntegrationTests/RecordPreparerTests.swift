@@ -80,6 +80,43 @@ import Testing
         #expect(coverage["pinterest"] == [.email, .clickID])  // epik
         #expect(coverage["snapchat"] == [.email, .clickID])  // sc_click_id
     }
+
+    /// A phone that is not a possible number is left out of every payload and counted as invalid
+    /// (identifier `phone_invalid`), never as present (issue 21 item 11).
+    @Test func impossiblePhonesAreCountedAsInvalid() async throws {
+        let sandbox = try await SandboxServer()
+        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
+        configuration.destinations = try DestinationSettings.sandbox(sandbox, http: CurlHTTPClient())
+        let example = try String(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().appendingPathComponent("../../schemas/examples/valid/full.json"), encoding: .utf8)
+        let now = RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60)
+        let preparer = RecordPreparer(configuration: configuration, role: .main)
+        func prepare(phone: String) -> (coverage: [String: PreparedRecord.Coverage], payloads: [String]) {
+            let event = example
+                .replacingOccurrences(of: "\"2026-11-26T10:15:30Z\"", with: "\"\(now)\"")
+                .replacingOccurrences(of: "\"+49 30 1234567\"", with: phone)
+            let record = KafkaRecord(
+                position: RecordPosition(topicPartition: TopicPartition(topic: "orders", partition: 0), offset: 0),
+                key: nil, value: Array(event.utf8))
+            guard case .encoded(_, _, let sends, _) = preparer.prepare(record).outcome else { return ([:], []) }
+            var coverage: [String: PreparedRecord.Coverage] = [:]
+            for send in sends { coverage[preparer.lanes[send.lane].label.platform] = send.coverage }
+            return (coverage, sends.map { String(decoding: $0.payload, as: UTF8.self) })
+        }
+        let valid = prepare(phone: "\"+49 30 1234567\"").coverage
+        let junk = prepare(phone: "\"12345\"")
+        let absent = prepare(phone: "null")
+        #expect(valid.count == 5 && junk.coverage.count == 5)
+        // Nothing of the junk number is sent: every payload is the one without a phone.
+        #expect(junk.payloads == absent.payloads)
+        #expect(absent.coverage.values.allSatisfy { !$0.contains(.invalidPhone) })
+        for platform in ["meta", "google", "tiktok", "snapchat"] {
+            #expect(valid[platform]?.contains(.phone) == true, "\(platform)")
+            #expect(valid[platform]?.contains(.invalidPhone) == false, "\(platform)")
+            #expect(junk.coverage[platform]?.contains(.phone) == false, "\(platform)")
+            #expect(junk.coverage[platform]?.contains(.invalidPhone) == true, "\(platform)")
+        }
+    }
 }
 
 @Suite struct LogTimestampTests {

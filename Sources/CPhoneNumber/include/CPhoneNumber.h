@@ -9,9 +9,12 @@ extern "C" {
 #endif
 
 /// Parses `number` (international, or national read in `default_region`, an ISO 3166-1 alpha-2
-/// code or NULL) and writes its E.164 form ("+442079460958") into `output`.
-/// Returns the length written, or a negative value: -1 not a number, -2 impossible for the
-/// region's numbering plan, -3 output too small.
+/// code or NULL) and writes its E.164 form ("+442079460958") into `output`. A leading "00" is
+/// also read as "+" when that reading is valid and the region's is not ("0081 3 …" in JP).
+/// Only a number worth sending is written: possible for its plan (not local-only), at most 15
+/// digits, and valid or of a mobile number's possible length (phone.cpp `Sendable`).
+/// Returns the length written, or a negative value: -1 not a number, -2 not sendable
+/// (impossible for the region's numbering plan), -3 output too small.
 /// Common shapes (`+44 7700 900123`, `(415) 555-0123` in US) skip libphonenumber's regular
 /// expressions with the same result; everything else is parsed in full.
 int relay_cshim_phone_format_e164(const char *number, const char *default_region, char *output, size_t capacity);

@@ -13,6 +13,8 @@ struct PreparedRecord: Sendable {
         static let email = Coverage(rawValue: 1)
         static let phone = Coverage(rawValue: 2)
         static let clickID = Coverage(rawValue: 4)
+        /// A phone was given but is not a phone number worth sending, so it was left out.
+        static let invalidPhone = Coverage(rawValue: 8)
     }
 
     /// One destination's encoded event.
@@ -159,7 +161,11 @@ struct RecordPreparer: Sendable {
         // Asked without copying the identifiers or trimming the click id (1.1 % of the relay's
         // samples when it did both, once per order and platform).
         if prepared.hasIdentifier(.email, for: platform) { coverage.insert(.email) }
-        if prepared.hasIdentifier(.phone, for: platform) { coverage.insert(.phone) }
+        if prepared.hasIdentifier(.phone, for: platform) {
+            coverage.insert(.phone)
+        } else if prepared.hasInvalidIdentifier(.phone, for: platform) {
+            coverage.insert(.invalidPhone)
+        }
         if let clickID, !clickID.isBlank { coverage.insert(.clickID) }
         return coverage
     }

@@ -469,6 +469,7 @@ public final class RelayEngine: Sendable {
                 tally.encoded[send.lane] += 1
                 if send.coverage.contains(.email) { tally.email[send.lane] += 1 }
                 if send.coverage.contains(.phone) { tally.phone[send.lane] += 1 }
+                if send.coverage.contains(.invalidPhone) { tally.invalidPhone[send.lane] += 1 }
                 if send.coverage.contains(.clickID) { tally.clickID[send.lane] += 1 }
             }
             for (lane, exclusion) in exclusions { tally.excluded[lane][exclusion.reason, default: 0] += 1 }

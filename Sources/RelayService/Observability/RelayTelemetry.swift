@@ -75,7 +75,10 @@ public final class RelayTelemetry: Sendable {
             if tally.encoded[index] > 0 {
                 counter("conversion_relay_destination_events_encoded_total", labels).increment(by: tally.encoded[index])
             }
-            for (identifier, counts) in [("email", tally.email), ("phone", tally.phone), ("click_id", tally.clickID)] where counts[index] > 0 {
+            let identifiers = [
+                ("email", tally.email), ("phone", tally.phone), ("phone_invalid", tally.invalidPhone), ("click_id", tally.clickID),
+            ]
+            for (identifier, counts) in identifiers where counts[index] > 0 {
                 counter("conversion_relay_destination_identifier_events_total", labels + [("identifier", identifier)])
                     .increment(by: counts[index])
             }
@@ -275,6 +278,8 @@ struct IngestTally {
     var encoded: [Int]
     var email: [Int]
     var phone: [Int]
+    /// Events whose phone was given but left out as not a possible number (identifier `phone_invalid`).
+    var invalidPhone: [Int]
     var clickID: [Int]
     var excluded: [[String: Int]]
 
@@ -282,6 +287,7 @@ struct IngestTally {
         encoded = Array(repeating: 0, count: lanes)
         email = encoded
         phone = encoded
+        invalidPhone = encoded
         clickID = encoded
         excluded = Array(repeating: [:], count: lanes)
     }
