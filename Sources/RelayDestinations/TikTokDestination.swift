@@ -22,6 +22,10 @@ public struct TikTokDestinationConfiguration: Sendable {
     /// TikTok's oldest accepted event is UNCONFIRMED; 7 days matches the strictest documented
     /// platform and keeps events inside the 48 h dedup window's useful range.
     public var maximumEventAgeSeconds: Int64 = 7 * 86_400
+    /// Whether `user` carries the hashed first and last name and zip code, and the plain city,
+    /// state and country (on by default: they raise match rates, and integrations in wide use
+    /// send them; docs/normalization.md "TikTok"). Off: email, phone and external id only.
+    public var sendNameAndAddress = true
 
     public static let maximumEventsPerRequest = 1000
 
@@ -65,10 +69,22 @@ public struct TikTokDestination: ConfiguredDestination {
             writer.key("event_id"); writer.string(prepared.eventID)
             writer.key("user")
             writer.beginObject()
-            // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +), external_id.
+            // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
+            // without its country code), external_id.
             writer.optionalIdentifier("email", .email, of: prepared, for: .tiktok)
             writer.optionalIdentifier("phone", .phone, of: prepared, for: .tiktok)
             writer.optionalIdentifier("external_id", .externalID, of: prepared, for: .tiktok)
+            if configuration.sendNameAndAddress {
+                // Hashed first_name, last_name, zip_code; plain city, state, country, as Segment
+                // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
+                // (stape-io/tiktok-tag template.js) send them; rules in IdentityNormalizer.
+                writer.optionalIdentifier("first_name", .firstName, of: prepared, for: .tiktok)
+                writer.optionalIdentifier("last_name", .lastName, of: prepared, for: .tiktok)
+                writer.optionalIdentifier("zip_code", .postalCode, of: prepared, for: .tiktok)
+                writer.optionalIdentifier("city", .city, of: prepared, for: .tiktok)
+                writer.optionalIdentifier("state", .state, of: prepared, for: .tiktok)
+                writer.optionalIdentifier("country", .country, of: prepared, for: .tiktok)
+            }
             // Never hashed: ttclid, ttp, ip, user_agent.
             writer.optionalString("ttclid", prepared.raw(event.context.ttclid))
             writer.optionalString("ttp", prepared.raw(event.context.ttp))

@@ -84,6 +84,15 @@ extension IdentityNormalizer {
         return country.alpha2
     }
 
+    /// TikTok: lowercase, whitespace removed, as Segment's TikTok integration formats `zip_code`
+    /// before hashing (action-destinations tiktok-conversions/reportWebEvent/formatter.ts
+    /// `formatString`); Stape trims and lower-cases. Dashes and ZIP+4 are kept, as both keep them.
+    static func tiktokPostalCode(_ raw: String) throws(NormalizationError) -> String {
+        let code = String(raw.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+        guard !code.isEmpty, code.count <= 16 else { throw NormalizationError("postal code has an impossible length") }
+        return code
+    }
+
     /// Google: US 5 digits (5+4 shortened to 5), elsewhere the code as given, trimmed, no extended
     /// codes [§2 postalCode, "strip only" in the util]. Sent unhashed.
     static func googlePostalCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {

@@ -18,6 +18,18 @@ extension IdentityNormalizer {
         guard !name.isEmpty else { throw NormalizationError("name has no letters") }
         return name
     }
+
+    /// TikTok: lowercase, every whitespace character removed, otherwise as written (accents and
+    /// punctuation kept), as Segment's TikTok integration formats names (action-destinations
+    /// tiktok-conversions/reportWebEvent/formatter.ts `formatString`: `replace(/\s/g, '')
+    /// .toLowerCase()`); Stape's template (stape-io/tiktok-tag template.js `hashData`) trims and
+    /// lower-cases, which agrees except for spaces inside a name: UNCONFIRMED which TikTok
+    /// matches on, so the relay follows Segment, the integration the issue names first.
+    static func tiktokName(_ raw: String) throws(NormalizationError) -> String {
+        let name = String(raw.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+        guard !name.isEmpty else { throw NormalizationError("name has no letters") }
+        return name
+    }
 }
 
 extension Unicode.GeneralCategory {

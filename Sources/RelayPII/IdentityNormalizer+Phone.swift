@@ -1,7 +1,8 @@
 // The phone rule: E.164 through libphonenumber [destinations.md §6.2].
 extension IdentityNormalizer {
     /// Digits with country code. Meta, Pinterest, Snapchat: no `+` [§1 `ph`, §4 `ph`, §5 `ph`];
-    /// Google and TikTok: E.164 with `+` [§2 phoneNumber, §3 phone].
+    /// Google and TikTok: E.164 with `+` [§2 phoneNumber, §3 phone], except that TikTok wants
+    /// Chinese (+86) numbers without their country code.
     ///
     /// Parsed by libphonenumber with the order's country as the default region (§6.2), so
     /// national numbers get their country code and lose the trunk prefix, and `+44 (0)20 …` loses
@@ -18,7 +19,10 @@ extension IdentityNormalizer {
         }
         let e164 = try parsed.get()
         switch platform {
-        case .google, .tiktok: return e164
+        case .google: return e164
+        // TikTok's own server-side template (tiktok/gtm-template-eapi template.tpl, phone help):
+        // "If the country code is 86, then do not include country code (example: 13800000000)".
+        case .tiktok: return e164.hasPrefix("+86") ? String(e164.dropFirst(3)) : e164
         case .meta, .pinterest, .snapchat: return String(e164.dropFirst())
         }
     }

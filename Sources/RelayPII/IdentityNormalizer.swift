@@ -44,7 +44,7 @@ public struct NormalizationError: Error, Sendable, Equatable, CustomStringConver
 /// normalised (and hashed) value.
 public struct RuleKey: Hashable, Sendable {
     public enum Variant: Hashable, Sendable {
-        case standard, gmailCanonical, e164Plus, e164Digits, fmn, alpha2Upper, google
+        case standard, gmailCanonical, e164Plus, e164Digits, fmn, alpha2Upper, google, tiktok
     }
     public let field: IdentityField
     public let variant: Variant
@@ -101,12 +101,15 @@ public struct IdentityNormalizer: Sendable {
         switch field {
         case .email: normalized = try Self.email(raw, for: platform)
         case .phone: normalized = try Self.phone(raw, country: country, for: platform, context: context)
-        case .firstName, .lastName: normalized = try Self.name(raw)
+        case .firstName, .lastName: normalized = platform == .tiktok ? try Self.tiktokName(raw) : try Self.name(raw)
         case .city: normalized = try Self.lettersOnly(raw, what: "city")
-        case .state: normalized = try Self.state(raw, country: country)
+        case .state: normalized = platform == .tiktok ? try Self.lettersOnly(raw, what: "state") : try Self.state(raw, country: country)
         case .postalCode:
-            normalized =
-                platform == .google ? try Self.googlePostalCode(raw, country: country) : try Self.postalCode(raw, country: country)
+            switch platform {
+            case .google: normalized = try Self.googlePostalCode(raw, country: country)
+            case .tiktok: normalized = try Self.tiktokPostalCode(raw)
+            case .meta, .pinterest, .snapchat: normalized = try Self.postalCode(raw, country: country)
+            }
         case .country:
             // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
             normalized = platform == .google ? try Self.country(raw).uppercased() : try Self.country(raw)
@@ -132,10 +135,15 @@ public struct IdentityNormalizer: Sendable {
         case (.google, .city), (.google, .state), (.google, .dateOfBirth), (.google, .gender),
             (.google, .externalID):
             .omit
-        // TikTok: only email, phone and external_id are documented in TikTok's own GTM template;
-        // name and address rules are UNCONFIRMED (destinations.md §3), so we do not send them.
-        case (.tiktok, .email), (.tiktok, .phone), (.tiktok, .externalID): .sha256
-        case (.tiktok, _): .omit
+        // TikTok: names and zip code hashed, city, state and country plain, as Segment
+        // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
+        // (stape-io/tiktok-tag template.js hashDataIfNeeded) send them; TikTokDestination leaves
+        // the name and address out when its `sendNameAndAddress` switch is off.
+        case (.tiktok, .email), (.tiktok, .phone), (.tiktok, .externalID), (.tiktok, .firstName), (.tiktok, .lastName),
+            (.tiktok, .postalCode):
+            .sha256
+        case (.tiktok, .city), (.tiktok, .state), (.tiktok, .country): .plain
+        case (.tiktok, .dateOfBirth), (.tiktok, .gender): .omit
         default: .sha256
         }
     }
@@ -159,7 +167,9 @@ public struct IdentityNormalizer: Sendable {
         let variant: RuleKey.Variant
         switch (field, platform) {
         case (.email, .google): variant = .gmailCanonical
-        case (.phone, .google), (.phone, .tiktok): variant = .e164Plus
+        case (.phone, .google): variant = .e164Plus
+        case (.phone, .tiktok), (.firstName, .tiktok), (.lastName, .tiktok), (.state, .tiktok), (.postalCode, .tiktok):
+            variant = .tiktok
         case (.phone, _): variant = .e164Digits
         case (.gender, .pinterest): variant = .fmn
         case (.country, .google): variant = .alpha2Upper

@@ -39,8 +39,19 @@ struct TikTokSandbox: SandboxPlatform {
         guard let event = value.object, event["event"]?.isNonEmptyString == true, event["event_id"]?.isNonEmptyString == true,
             let seconds = event["event_time"]?.number?.integer, seconds <= nowSeconds + 60, let user = event["user"]?.object
         else { return 40002 }
-        for key in ["email", "phone", "external_id"] {
+        // Hashed, as TikTok's integrations send them (Segment getUser, Stape template.js): a value
+        // that is not a SHA-256 digest is unhashed PII (40062).
+        for key in ["email", "phone", "external_id", "first_name", "last_name", "zip_code"] {
             if let value = user[key], !value.isLowerHexSHA256 { return 40062 }
+        }
+        // Plain: city and state as lower-case strings, country as a lower-case ISO 3166-1 alpha-2 code.
+        for key in ["city", "state"] {
+            if let value = user[key], value.string.map({ !$0.isEmpty && $0 == $0.lowercased() }) != true { return 40002 }
+        }
+        if let country = user["country"],
+            country.string.map({ $0.utf8.count == 2 && $0.utf8.allSatisfy { (0x61...0x7A).contains($0) } }) != true
+        {
+            return 40002
         }
         return nil
     }

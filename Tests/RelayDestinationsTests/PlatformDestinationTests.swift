@@ -132,7 +132,11 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         #expect(user["phone"] == .string(SHA256.hexDigest("+49301234567")))
         #expect(user["external_id"] == .string(SHA256.hexDigest("cust-42")))
         #expect(user["ttclid"] == .string("E.C.P.abc"))  // raw, case kept
-        #expect(user["first_name"] == nil && user["city"] == nil)  // UNCONFIRMED rules: not sent
+        // Names and zip code hashed, city, state and country plain (Segment getUser, Stape template.js).
+        #expect(user["first_name"] == .string(SHA256.hexDigest("zoë")))
+        #expect(user["last_name"] == .string(SHA256.hexDigest("müller")))
+        #expect(user["zip_code"] == .string(SHA256.hexDigest("80331")))
+        #expect(user["city"] == .string("münchen") && user["state"] == .string("bayern") && user["country"] == .string("de"))
         #expect(json["limited_data_use"] == .bool(true))
     }
 
@@ -356,6 +360,9 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         ("google", "transactionId", nil, 400, "transactionId is required", 0),
         ("tiktok", "user.email", .string("someone@example.com"), 200, "\"code\":20001", 1),
         ("tiktok", "event_id", .string(""), 200, "\"code\":20001", 1),
+        ("tiktok", "user.first_name", .string("zoë"), 200, "\"code\":20001", 1),
+        ("tiktok", "user.zip_code", .string("80331"), 200, "\"code\":20001", 1),
+        ("tiktok", "user.country", .string("DE"), 200, "\"code\":20001", 1),
         ("pinterest", "user_data.em", .array([.string("someone@example.com")]), 422, "event 1: em must hold SHA-256 hex digests", 0),
         ("pinterest", "custom_data.value", .number(JSONNumber(129.9)), 422, "event 1: custom_data.value must be a string", 0),
         ("pinterest", "event_time", .string("2026-11-26T10:15:30Z"), 422, "event 1: event_time must be Unix seconds", 0),
