@@ -162,6 +162,24 @@ import Testing
         #expect(PinterestDestinationConfiguration(adAccountID: "1", accessToken: Secret("t")).requestsPerDay == nil)
     }
 
+    /// `destinations.tiktok.send_name_and_address` is on unless switched off (issue 21 item 6).
+    @Test func tiktokSendsNameAndAddressUnlessSwitchedOff() throws {
+        func tiktok(_ extra: String) throws -> TikTokDestinationConfiguration? {
+            try ConfigurationLoader(environment: ["T": "token-value"]).load(yaml: """
+                kafka:
+                  bootstrap_servers: x:9092
+                destinations:
+                  tiktok:
+                    pixel_code: ABC
+                    access_token: ${T}
+                \(extra)
+                """).destinations.tiktok
+        }
+        #expect(try tiktok("")?.sendNameAndAddress == true)
+        #expect(try tiktok("    send_name_and_address: false")?.sendNameAndAddress == false)
+        #expect(throws: ConfigurationError.self) { try tiktok("    send_name_and_address: maybe") }
+    }
+
     @Test(arguments: [
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n", "destinations.meta.access_token"),
         ("destinations:\n  facebook:\n    pixel_id: \"1\"\n", "destinations.facebook"),
