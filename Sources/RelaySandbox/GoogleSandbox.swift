@@ -77,6 +77,14 @@ final class GoogleSandbox: SandboxPlatform {
         if let currency = event["currency"]?.string, currency.utf8.count != 3 || currency != currency.uppercased() {
             return ("currency must be an ISO 4217 code", "INVALID_CURRENCY_CODE")
         }
+        // DeviceInfo holds userAgent and ipAddress only; proto3 JSON parsing refuses any other name
+        // (googleapis datamanager_v1 types/device_info.py).
+        if let device = event["eventDeviceInfo"], !Self.isDeviceInfo(device) {
+            return ("eventDeviceInfo holds userAgent and ipAddress strings only", "INVALID_FORMAT")
+        }
+        if let landing = event["adIdentifiers"]?.object?["landingPageDeviceInfo"], !Self.isDeviceInfo(landing) {
+            return ("adIdentifiers.landingPageDeviceInfo holds userAgent and ipAddress strings only", "INVALID_FORMAT")
+        }
         if let userData = event["userData"]?.object {
             guard encodingSet else { return ("encoding must be set when userData is sent", "INVALID_FORMAT") }
             guard let identifiers = userData["userIdentifiers"]?.array, !identifiers.isEmpty else {
@@ -98,6 +106,10 @@ final class GoogleSandbox: SandboxPlatform {
             }
         }
         return nil
+    }
+
+    private static func isDeviceInfo(_ value: JSONTape.Value) -> Bool {
+        value.object?.members.allSatisfy { ["userAgent", "ipAddress"].contains($0.key) && $0.value.kind == .string } == true
     }
 
     func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse {

@@ -358,6 +358,7 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         ("google", "userData.userIdentifiers.2.address.regionCode", .string("de"), 400, "regionCode must be an upper-case", 0),
         ("google", "currency", .string("eur"), 400, "INVALID_CURRENCY_CODE", 0),
         ("google", "transactionId", nil, 400, "transactionId is required", 0),
+        ("google", "eventDeviceInfo.userAgent", .number(JSONNumber(1)), 400, "eventDeviceInfo holds userAgent and ipAddress", 0),
         ("tiktok", "user.email", .string("someone@example.com"), 200, "\"code\":20001", 1),
         ("tiktok", "event_id", .string(""), 200, "\"code\":20001", 1),
         ("tiktok", "user.first_name", .string("zoë"), 200, "\"code\":20001", 1),

@@ -126,19 +126,23 @@ public struct GoogleDestination: ConfiguredDestination {
             let wbraid = prepared.raw(context.wbraid)
             let userAgent = prepared.raw(context.userAgent)
             let ip = prepared.raw(context.ip)
-            if gclid != nil || gbraid != nil || wbraid != nil || userAgent != nil || ip != nil {
+            if gclid != nil || gbraid != nil || wbraid != nil {
                 writer.key("adIdentifiers")
                 writer.beginObject()
                 writer.optionalString("gclid", gclid)
                 writer.optionalString("gbraid", gbraid)
                 writer.optionalString("wbraid", wbraid)
-                if userAgent != nil || ip != nil {
-                    writer.key("landingPageDeviceInfo")
-                    writer.beginObject()
-                    writer.optionalString("userAgent", userAgent)
-                    writer.optionalString("ipAddress", ip)
-                    writer.endObject()
-                }
+                writer.endObject()
+            }
+            // The checkout's device is the device "when the event happened": `Event.eventDeviceInfo`,
+            // not `adIdentifiers.landingPageDeviceInfo`, the device "at the time of landing onto the
+            // advertiser's site after interacting with the ad" (googleapis datamanager_v1
+            // types/event.py Event.event_device_info, AdIdentifiers.landing_page_device_info).
+            if userAgent != nil || ip != nil {
+                writer.key("eventDeviceInfo")
+                writer.beginObject()
+                writer.optionalString("userAgent", userAgent)
+                writer.optionalString("ipAddress", ip)
                 writer.endObject()
             }
             if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
