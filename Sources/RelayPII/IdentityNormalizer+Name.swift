@@ -30,6 +30,24 @@ extension IdentityNormalizer {
         guard !name.isEmpty else { throw NormalizationError("name has no letters") }
         return name
     }
+
+    /// Google: the name rule above (lower-cased, trimmed, punctuation removed: the Data Manager
+    /// proto's "all lowercase, with no punctuation, no leading or trailing whitespace", googleapis
+    /// datamanager_v1 types/user_data.py AddressInfo), then without a title before it or a suffix
+    /// after it ("Mrs. Jane" → `jane`, "Smith Jr." → `smith`), as Google's formatting guidance
+    /// asks (developers.google.com/data-manager/api/devguides/concepts/formatting: "don't include
+    /// prefixes such as Mrs." / "suffixes such as Jr."). Google's own helper
+    /// (googleads/data-manager-python format.py) only trims and lower-cases; the documented rule
+    /// is what Google matches on, so the relay follows it. A name that is only a title is kept.
+    static func googleName(_ raw: String) throws(NormalizationError) -> String {
+        let plain = try name(raw)
+        var words = plain.split(whereSeparator: \.isWhitespace)
+        let count = words.count
+        if words.count > 1, GoogleNameAffixes.titles.contains(String(words[0])) { words.removeFirst() }
+        if words.count > 1, GoogleNameAffixes.suffixes.contains(String(words[words.count - 1])) { words.removeLast() }
+        // Unchanged unless an affix went: the rest of the name keeps its spacing.
+        return words.count == count ? plain : words.joined(separator: " ")
+    }
 }
 
 extension Unicode.GeneralCategory {
@@ -41,4 +59,11 @@ extension Unicode.GeneralCategory {
         default: false
         }
     }
+}
+
+/// Titles and suffixes Google's name guidance leaves out, as the name rule leaves them (lower
+/// case, no punctuation): English forms, the ones checkout forms offer.
+enum GoogleNameAffixes {
+    static let titles: Set<String> = ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"]
+    static let suffixes: Set<String> = ["jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"]
 }

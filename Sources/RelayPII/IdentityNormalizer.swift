@@ -101,7 +101,12 @@ public struct IdentityNormalizer: Sendable {
         switch field {
         case .email: normalized = try Self.email(raw, for: platform)
         case .phone: normalized = try Self.phone(raw, country: country, for: platform, context: context)
-        case .firstName, .lastName: normalized = platform == .tiktok ? try Self.tiktokName(raw) : try Self.name(raw)
+        case .firstName, .lastName:
+            switch platform {
+            case .google: normalized = try Self.googleName(raw)
+            case .tiktok: normalized = try Self.tiktokName(raw)
+            case .meta, .pinterest, .snapchat: normalized = try Self.name(raw)
+            }
         case .city: normalized = try Self.lettersOnly(raw, what: "city")
         case .state: normalized = platform == .tiktok ? try Self.lettersOnly(raw, what: "state") : try Self.state(raw, country: country)
         case .postalCode:
@@ -173,7 +178,7 @@ public struct IdentityNormalizer: Sendable {
         case (.phone, _): variant = .e164Digits
         case (.gender, .pinterest): variant = .fmn
         case (.country, .google): variant = .alpha2Upper
-        case (.postalCode, .google): variant = .google
+        case (.postalCode, .google), (.firstName, .google), (.lastName, .google): variant = .google
         default: variant = .standard
         }
         return RuleKey(field: field, variant: variant, transmission: transmission(of: field, for: platform))
