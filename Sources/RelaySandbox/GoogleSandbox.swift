@@ -24,24 +24,41 @@ final class IssuedTokens: Sendable {
 /// an access token from the OAuth server, validates destinations, encoding, up to 2,000 events
 /// and ≤ 10 identifiers each, and fails the whole request on one bad record (400
 /// `INVALID_ARGUMENT`). `validateOnly` records nothing.
+///
+/// `GET /v1/requestStatus:retrieve?requestId=…` answers what became of an accepted request, as
+/// Data Manager does after processing it (googleapis datamanager_v1 types/ingestion_service.py
+/// RetrieveRequestStatusResponse): `PROCESSING` on the first lookup, then `SUCCESS`,
+/// `PARTIAL_SUCCESS` or `FAILED` with `errorInfo.errorCounts` per `ProcessingErrorReason`. The
+/// sandbox refuses at processing time what Google refuses then: `consent.adUserData`
+/// `CONSENT_DENIED` (`DENIED_CONSENT`) and a gclid that is not a click id (`INVALID_GCLID`: here,
+/// one with characters other than letters, digits, `-` and `_`). An unknown or validate-only
+/// request id answers 404 `NOT_FOUND` (the real answer for those is UNCONFIRMED).
 final class GoogleSandbox: SandboxPlatform {
     let name = "google"
     let accounts: SandboxAccounts
     let tokens: IssuedTokens
     private let counter = Atomic<Int>(0)
+    /// Accepted requests by id: events, processing errors by reason, and whether looked up yet.
+    private let processed = Mutex<[String: (records: Int, errors: [(reason: String, count: Int)], lookedUp: Bool)]>([:])
 
     init(accounts: SandboxAccounts, tokens: IssuedTokens) {
         self.accounts = accounts
         self.tokens = tokens
     }
 
-    func matches(_ request: SandboxRequest) -> Bool { request.path == "/v1/events:ingest" }
+    func matches(_ request: SandboxRequest) -> Bool {
+        request.path == "/v1/events:ingest" || request.path == "/v1/requestStatus:retrieve"
+    }
 
     func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent]) {
         guard let bearer = request.headers["authorization"], bearer.hasPrefix("Bearer "),
             tokens.isValid(String(bearer.dropFirst(7)))
         else {
             return (status(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."), [])
+        }
+        if request.path == "/v1/requestStatus:retrieve" {
+            guard request.method == "GET" else { return (status(405, "INVALID_ARGUMENT", "Use GET."), []) }
+            return (requestStatus(request.query["requestId"] ?? ""), [])
         }
         guard let body = Check.jsonBody(request) else { return (invalid("Invalid JSON payload received.", reason: "INVALID_FORMAT"), []) }
         guard let destinations = body["destinations"]?.array, destinations.count == 1,
@@ -60,9 +77,79 @@ final class GoogleSandbox: SandboxPlatform {
                 return (invalid("events[\(index)]: \(problem.message)", reason: problem.reason), [])
             }
         }
-        let accepted =
-            body["validateOnly"]?.bool == true ? [] : events.compactMap { Check.accepted($0, idKey: "transactionId", timeKey: "eventTimestamp") }
-        return (.json(200, "{\"requestId\":\"sandbox-\(counter.add(1, ordering: .relaxed).newValue)\"}"), accepted)
+        let validateOnly = body["validateOnly"]?.bool == true
+        let accepted = validateOnly ? [] : events.compactMap { Check.accepted($0, idKey: "transactionId", timeKey: "eventTimestamp") }
+        let requestID = "sandbox-\(counter.add(1, ordering: .relaxed).newValue)"
+        if !validateOnly {
+            var errors: [(reason: String, count: Int)] = []
+            for event in events {
+                guard let reason = Self.processingError(event) else { continue }
+                if let index = errors.firstIndex(where: { $0.reason == reason }) { errors[index].count += 1 } else { errors.append((reason, 1)) }
+            }
+            processed.withLock { $0[requestID] = (events.count, errors, false) }
+        }
+        return (.json(200, "{\"requestId\":\"\(requestID)\"}"), accepted)
+    }
+
+    /// Why Google would drop an accepted event while processing it, if it would.
+    private static func processingError(_ value: JSONTape.Value) -> String? {
+        guard let event = value.object else { return nil }
+        if event["consent"]?.object?["adUserData"]?.isString("CONSENT_DENIED") == true { return "DENIED_CONSENT" }
+        if let gclid = event["adIdentifiers"]?.object?["gclid"]?.string,
+            !gclid.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 == 0x5F })
+        {
+            return "INVALID_GCLID"
+        }
+        return nil
+    }
+
+    private func requestStatus(_ requestID: String) -> SandboxResponse {
+        guard let entry = processed.withLock({ state -> (records: Int, errors: [(reason: String, count: Int)], lookedUp: Bool)? in
+            guard let entry = state[requestID] else { return nil }
+            state[requestID]?.lookedUp = true
+            return entry
+        })
+        else { return status(404, "NOT_FOUND", "Request id not found.") }
+        let failed = entry.errors.reduce(0) { $0 + $1.count }
+        let state =
+            !entry.lookedUp ? "PROCESSING" : failed == 0 ? "SUCCESS" : failed == entry.records ? "FAILED" : "PARTIAL_SUCCESS"
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("requestStatusPerDestination")
+        writer.beginArray()
+        writer.beginObject()
+        writer.key("destination")
+        writer.beginObject()
+        writer.key("operatingAccount")
+        writer.beginObject()
+        writer.key("accountType"); writer.string("GOOGLE_ADS")
+        writer.key("accountId"); writer.string(accounts.googleOperatingAccountID)
+        writer.endObject()
+        writer.key("productDestinationId"); writer.string(accounts.googleConversionActionID)
+        writer.endObject()
+        writer.key("requestStatus"); writer.string(state)
+        if entry.lookedUp, !entry.errors.isEmpty {
+            writer.key("errorInfo")
+            writer.beginObject()
+            writer.key("errorCounts")
+            writer.beginArray()
+            for error in entry.errors {
+                writer.beginObject()
+                writer.key("reason"); writer.string(error.reason)
+                writer.key("recordCount"); writer.string(String(error.count))  // int64: a string in proto3 JSON
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.key("eventsIngestionStatus")
+        writer.beginObject()
+        writer.key("recordCount"); writer.string(String(entry.records))
+        writer.endObject()
+        writer.endObject()
+        writer.endArray()
+        writer.endObject()
+        return SandboxResponse(status: 200, headers: [("Content-Type", "application/json")], body: writer.bytes)
     }
 
     private func validate(_ value: JSONTape.Value, encodingSet: Bool, nowSeconds: Int64) -> (message: String, reason: String)? {

@@ -114,9 +114,15 @@ func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) 
     configureHeap(preparationThreads: configuration.delivery.effectivePreparationThreads, logger: logger)
     let http = CurlHTTPClient()
     // Credential providers are built here, on the one shared client: loading built none.
-    let configuration = configuration.withCredentialProviders(http: http)
+    var configuration = configuration.withCredentialProviders(http: http)
     let telemetry = RelayTelemetry()
     telemetry.memoryBudget(megabytes: configuration.delivery.memoryBudgetMegabytes)
+    // Sampled requestStatus lookups for Google, composed here beside the engines (not in them).
+    let statusPoller = configuration.hasGoogleDestination
+        ? GoogleRequestStatusPoller(http: http, telemetry: telemetry, logger: logger) : nil
+    if let statusPoller { configuration = configuration.withGoogleRequestStatusPolling(statusPoller) }
+    let statusPolling = Task { await statusPoller?.run() }
+    defer { statusPolling.cancel() }
     let engines = try roles.map { role in
         try RelayEngine(configuration: configuration, role: role, http: http, telemetry: telemetry, logger: logger)
     }

@@ -27,6 +27,9 @@ public struct GoogleDestinationConfiguration: Sendable {
     /// Oldest event sent. Data Manager's limit for online multi-source conversions is UNCONFIRMED
     /// (an `EVENT_TOO_OLD` error exists, destinations.md §2), so the default is conservative.
     public var maximumEventAgeSeconds: Int64 = 30 * 86_400
+    /// Told the id of every request Google accepts, to sample per-event outcomes later
+    /// (`GoogleRequestStatusPolicy`); set by the service's composition, `nil` in tests and tools.
+    public var acceptedRequestObserver: (any GoogleAcceptedRequestObserver)? = nil
 
     /// ≤ 2,000 events per request, ≤ 10 user identifiers per event (destinations.md §2 "Limits").
     public static let maximumEventsPerRequest = 2000
@@ -219,7 +222,15 @@ public struct GoogleDestination: ConfiguredDestination {
     /// 403 and 404 are permanent.
     public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
         let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
-        if (200..<300).contains(response.status) { return .delivered }
+        if (200..<300).contains(response.status) {
+            // Accepted is not processed: per-event problems show later in the request's status.
+            if let observer = configuration.acceptedRequestObserver, !configuration.validateOnly,
+                let requestID = Self.requestID(in: response.body)
+            {
+                observer.accepted(requestID: requestID, events: eventCount)
+            }
+            return .delivered
+        }
         var status = "HTTP \(response.status)"
         var reason: String? = nil
         if case .object(let root)? = try? JSONParser().parse(response.body), case .object(let error)? = root["error"] {

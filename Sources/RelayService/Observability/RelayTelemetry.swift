@@ -160,6 +160,20 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_backpressure_pauses_total").increment()
     }
 
+    /// One `requestStatus:retrieve` lookup of a sampled Google request and its outcome class
+    /// (`success`, `partial_success`, `failed`, `processing`, `lookup_failed`, `still_processing`, …).
+    func requestStatusLookedUp(destination: String, outcome: String) {
+        counter("conversion_relay_destination_request_status_lookups_total", [("destination", destination), ("error_class", outcome)])
+            .increment()
+    }
+
+    /// Events of a sampled request that the platform refused after accepting the request, by the
+    /// platform's reason (`event_too_old`, `denied_consent`, `invalid_gclid`, …).
+    func eventsFailedAfterAcceptance(destination: String, errorClass: String, count: Int) {
+        counter("conversion_relay_destination_events_failed_after_acceptance_total", [("destination", destination), ("error_class", errorClass)])
+            .increment(by: count)
+    }
+
     // MARK: - Kafka
 
     /// A rebalance callback: partitions `assigned`, `revoked` (drained, frontier stored), or
