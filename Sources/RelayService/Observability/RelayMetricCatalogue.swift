@@ -22,7 +22,7 @@ public enum RelayMetricCatalogue {
         .init(name: "conversion_relay_destination_events_encoded_total", kind: .counter, labels: destination, help: "events encoded for a destination"),
         .init(
             name: "conversion_relay_destination_identifier_events_total", kind: .counter, labels: destination + ["identifier"],
-            help: "events carrying an `email`, `phone` or `click_id` (match quality)"),
+            help: "events carrying an `email`, `phone` or `click_id` (match quality); `phone_invalid`: a phone given but not sent, not a possible number"),
         .init(
             name: "conversion_relay_destination_events_excluded_total", kind: .counter, labels: destination + ["reason"],
             help: "events deliberately not sent (no consent, too old, missing what the platform requires)"),
@@ -35,6 +35,12 @@ public enum RelayMetricCatalogue {
         .init(
             name: "conversion_relay_destination_events_rejected_total", kind: .counter, labels: destination + ["error_class"],
             help: "events the platform refused (`auth`, `permission`, `invalid_event`, `configuration`, `http_<status>`, ...)"),
+        .init(
+            name: "conversion_relay_destination_request_status_lookups_total", kind: .counter, labels: ["destination", "error_class"],
+            help: "sampled Google `requestStatus:retrieve` lookups, by outcome (`success`, `partial_success`, `failed`, `processing`, `lookup_failed`, `still_processing`)"),
+        .init(
+            name: "conversion_relay_destination_events_failed_after_acceptance_total", kind: .counter, labels: ["destination", "error_class"],
+            help: "events of sampled requests the platform refused after accepting the request, by its reason (`denied_consent`, `invalid_gclid`, `event_too_old`, ...)"),
         .init(
             name: "conversion_relay_destination_events_handed_to_retry_topic_total", kind: .counter, labels: destination,
             help: "events parked in the retry topic for that destination"),
