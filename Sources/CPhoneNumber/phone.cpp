@@ -84,7 +84,8 @@ bool Sendable(const PhoneNumberUtil *util, const PhoneNumber &number) {
     int code_digits = 0;
     for (int code = number.country_code(); code > 0; code /= 10) ++code_digits;
     if (national.size() + code_digits > 15) return false;
-    return util->IsValidNumber(number) || PossibleLengthForMobile(util, number);
+    // The length test first: it is cheap, IsValidNumber runs the plan's regular expressions.
+    return PossibleLengthForMobile(util, number) || util->IsValidNumber(number);
 }
 
 // Whether a number of `country_code` whose national significant number has `length` digits is
@@ -246,8 +247,11 @@ extern "C" int relay_cshim_phone_format_e164_parsed(const char *number, const ch
         has_international = util->Parse(rewritten, "ZZ", &international) == PhoneNumberUtil::NO_PARSING_ERROR;
     }
     // A valid reading wins over one that is only sendable; the order's country's reading first.
+    // With one reading only, sendable is enough (and validity is asked only when it decides).
     const PhoneNumber *chosen = nullptr;
-    if (has_parse && util->IsValidNumber(parsed) && Sendable(util, parsed)) chosen = &parsed;
+    if (!has_international) {
+        if (has_parse && Sendable(util, parsed)) chosen = &parsed;
+    } else if (has_parse && util->IsValidNumber(parsed) && Sendable(util, parsed)) chosen = &parsed;
     else if (has_international && util->IsValidNumber(international) && Sendable(util, international)) chosen = &international;
     else if (has_parse && Sendable(util, parsed)) chosen = &parsed;
     else if (has_international && Sendable(util, international)) chosen = &international;
