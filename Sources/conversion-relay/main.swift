@@ -118,7 +118,7 @@ func runEngines(_ configuration: RelayConfiguration, roles: [RelayEngine.Role]) 
     let telemetry = RelayTelemetry()
     telemetry.memoryBudget(megabytes: configuration.delivery.memoryBudgetMegabytes)
     // Sampled requestStatus lookups for Google, composed here beside the engines (not in them).
-    let statusPoller = configuration.hasGoogleDestination
+    let statusPoller = configuration.wantsGoogleRequestStatusLookups
         ? GoogleRequestStatusPoller(http: http, telemetry: telemetry, logger: logger) : nil
     if let statusPoller { configuration = configuration.withGoogleRequestStatusPolling(statusPoller) }
     let statusPolling = Task { await statusPoller?.run() }

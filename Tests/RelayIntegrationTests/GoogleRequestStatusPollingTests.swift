@@ -102,6 +102,33 @@ final class CapturedLogs: Sendable {
         try await sandbox.shutdown()
     }
 
+    /// `destinations.google.request_status_lookups: false` leaves that destination without an observer.
+    @Test func lookupsCanBeSwitchedOffPerDestination() throws {
+        func loaded(_ extra: String) throws -> RelayConfiguration {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookups-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let token = directory.appendingPathComponent("token")
+            try "t".write(to: token, atomically: true, encoding: .utf8)
+            return try ConfigurationLoader().load(yaml: """
+                kafka:
+                  bootstrap_servers: x:9092
+                destinations:
+                  google:
+                    operating_account_id: "1234567890"
+                    conversion_action_id: "1"
+                    access_token_file: \(token.path)
+                \(extra)
+                """)
+        }
+        let poller = GoogleRequestStatusPoller(http: CurlHTTPClient(), telemetry: nil, logger: Logger(label: "test"))
+        let on = try loaded("")
+        #expect(on.wantsGoogleRequestStatusLookups)
+        #expect(on.withGoogleRequestStatusPolling(poller).destinations.google?.acceptedRequestObserver != nil)
+        let off = try loaded("    request_status_lookups: false")
+        #expect(!off.wantsGoogleRequestStatusLookups)
+        #expect(off.withGoogleRequestStatusPolling(poller).destinations.google?.acceptedRequestObserver == nil)
+    }
+
     /// Validate-only requests are never looked up (Google keeps no status for them).
     @Test func validateOnlyRequestsAreNotSampled() async throws {
         let poller = GoogleRequestStatusPoller(http: CurlHTTPClient(), telemetry: nil, logger: Logger(label: "test"))

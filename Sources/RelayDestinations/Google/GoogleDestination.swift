@@ -27,6 +27,9 @@ public struct GoogleDestinationConfiguration: Sendable {
     /// Oldest event sent. Data Manager's limit for online multi-source conversions is UNCONFIRMED
     /// (an `EVENT_TOO_OLD` error exists, destinations.md §2), so the default is conservative.
     public var maximumEventAgeSeconds: Int64 = 30 * 86_400
+    /// Whether the relay samples this destination's accepted requests with
+    /// `requestStatus:retrieve` to count per-event outcomes (docs/normalization.md "Google").
+    public var requestStatusLookups = true
     /// Told the id of every request Google accepts, to sample per-event outcomes later
     /// (`GoogleRequestStatusPolicy`); set by the service's composition, `nil` in tests and tools.
     public var acceptedRequestObserver: (any GoogleAcceptedRequestObserver)? = nil

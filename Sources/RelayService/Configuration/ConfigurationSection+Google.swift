@@ -6,7 +6,7 @@ extension ConfigurationSection {
     func googleConfiguration() throws(ConfigurationError) -> GoogleDestinationConfiguration {
         try allowOnly(Self.commonDestinationKeys.union([
             "operating_account_id", "login_account_id", "conversion_action_id", "service_account_key_file",
-            "access_token_file", "token_uri", "validate_only",
+            "access_token_file", "token_uri", "validate_only", "request_status_lookups",
         ]))
         let operating = try digits("operating_account_id", what: "the 10-digit Google Ads account id, no dashes", length: 10)
         let conversionAction = try digits("conversion_action_id", what: "the numeric conversion action id")
@@ -45,6 +45,7 @@ extension ConfigurationSection {
             settings.loginAccountID = try digits("login_account_id", what: "a 10-digit Google Ads account id", length: 10)
         }
         settings.validateOnly = try bool("validate_only") ?? false
+        settings.requestStatusLookups = try bool("request_status_lookups") ?? settings.requestStatusLookups
         try readCommon(into: &settings, maximumEvents: GoogleDestinationConfiguration.maximumEventsPerRequest)
         settings.maximumEventAgeSeconds = try ageSeconds(default: settings.maximumEventAgeSeconds, maximumDays: 90)
         return settings

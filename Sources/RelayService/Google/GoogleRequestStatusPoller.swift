@@ -126,16 +126,16 @@ extension RelayConfiguration {
         return result
     }
 
-    /// Whether any destination is Google's (the poller has something to do).
-    public var hasGoogleDestination: Bool {
-        destinations.google != nil || stores.values.contains { $0.google != nil }
+    /// Whether any Google destination (default or per store) has its requests looked up.
+    public var wantsGoogleRequestStatusLookups: Bool {
+        destinations.google?.requestStatusLookups == true || stores.values.contains { $0.google?.requestStatusLookups == true }
     }
 }
 
 extension DestinationSettings {
     func withGoogleRequestStatusPolling(_ poller: GoogleRequestStatusPoller) -> DestinationSettings {
         var result = self
-        if let google {
+        if let google, google.requestStatusLookups {
             var plain = google
             plain.acceptedRequestObserver = nil
             result.google?.acceptedRequestObserver = poller.observer(for: plain)
