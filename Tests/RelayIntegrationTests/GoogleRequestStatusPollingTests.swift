@@ -102,6 +102,45 @@ final class CapturedLogs: Sendable {
         try await sandbox.shutdown()
     }
 
+    /// The driver's own loop, on the real clock: it looks the request up when due, asks again
+    /// while Google is processing, and stops when its task is cancelled.
+    @Test func theLoopLooksUpWhatIsDueAndStopsWhenCancelled() async throws {
+        let sandbox = try await SandboxServer()
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        let telemetry = RelayTelemetry()
+        var settings = GoogleRequestStatusPolicy.Settings()
+        settings.sampleEvery = 1
+        settings.firstPollAfterSeconds = 0
+        let poller = GoogleRequestStatusPoller(
+            settings: settings, http: http, telemetry: telemetry, logger: Logger(label: "test"), tick: .milliseconds(20))
+        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
+        configuration.destinations = try DestinationSettings.sandbox(sandbox, http: http)
+        configuration = configuration.withGoogleRequestStatusPolling(poller)
+        let google = try #require(configuration.destinations.makeDestinations().first { $0.name == "google" })
+        let example = try String(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().appendingPathComponent("../../schemas/examples/valid/full.json"), encoding: .utf8)
+        var event = try OrderEventDecoder().decode(Array(example.utf8))
+        let now = Int64(Date().timeIntervalSince1970)
+        event.occurredAt.epochSeconds = now - 60
+        guard case .send(let bytes) = google.encode(PreparedEvent(event: event, eventID: event.orderID, nowSeconds: now)) else {
+            Issue.record("Google takes the order")
+            return
+        }
+        let loop = Task { await poller.run() }
+        var request = google.makeRequest([bytes])
+        try await google.authorize(&request, forceRefresh: false)
+        #expect(google.classify(try await http.execute(request), eventCount: 1) == .delivered)
+        let resolved = await eventually(seconds: 20) { poller.pendingCount == 0 }
+        loop.cancel()
+        await loop.value
+        #expect(resolved)
+        let values = parsePrometheus(telemetry.prometheusText())
+        #expect(metric(values, "conversion_relay_destination_request_status_lookups_total", ["error_class": "processing"]) == 1)
+        #expect(metric(values, "conversion_relay_destination_request_status_lookups_total", ["error_class": "success"]) == 1)
+        try await sandbox.shutdown()
+    }
+
     /// `destinations.google.request_status_lookups: false` leaves that destination without an observer.
     @Test func lookupsCanBeSwitchedOffPerDestination() throws {
         func loaded(_ extra: String) throws -> RelayConfiguration {
