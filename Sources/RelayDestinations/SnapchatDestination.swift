@@ -61,9 +61,13 @@ public struct SnapchatDestination: ConfiguredDestination {
             writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
             writer.key("user_data")
             writer.beginObject()
+            // The keys and types of the official v3 SDK's model (Snapchat/business-sdk-v3-java
+            // `model/UserData.java`): em, ph, fn, ln, ct, st, zp, country, ge are lists of strings;
+            // `external_id` is one string; the model has no `db`, so no birth date is sent.
             // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
             // as destinations.md advises.
-            writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .snapchat)
+            writer.hashedUserData(Self.hashedUserDataFields, prepared, for: .snapchat)
+            writer.optionalIdentifier("external_id", .externalID, of: prepared, for: .snapchat)
             writer.optionalString("client_ip_address", prepared.raw(event.context.ip))
             writer.optionalString("client_user_agent", prepared.raw(event.context.userAgent))
             writer.optionalString("sc_click_id", prepared.raw(event.context.scClickID))
@@ -71,13 +75,17 @@ public struct SnapchatDestination: ConfiguredDestination {
             writer.endObject()
             writer.key("custom_data")
             writer.beginObject()
+            // Types of the SDK's `model/CustomData.java` and `model/Content.java`: `value` is a
+            // BigDecimal (a JSON number, `type: number` in its api/openapi.yaml), `order_id` a
+            // string; each content's `id`, `quantity`, `item_price` and `brand` are strings (as in
+            // Snap's own example body, UsingTheAPI).
             writer.key("currency"); writer.string(event.currency)
-            writer.key("value"); writer.string(event.value.literal)  // a string in Snap's example body
+            writer.key("value"); writer.number(event.value)
             writer.key("order_id"); writer.string(event.orderID)
             if !event.items.isEmpty {
                 writer.itemObjects("contents", event.items) { writer, item in
                     writer.key("id"); writer.string(item.sku)
-                    writer.key("quantity"); writer.integer(item.quantity)
+                    writer.key("quantity"); writer.unescapedString(String(item.quantity))
                     writer.key("item_price"); writer.string(item.price.literal)
                     writer.optionalString("brand", item.brand)
                 }
@@ -99,22 +107,91 @@ public struct SnapchatDestination: ConfiguredDestination {
             content: HTTPBody(jsonArray: events, prefix: "{\"data\":", suffix: "}"), timeoutMilliseconds: configuration.timeoutMilliseconds)
     }
 
-    /// v3 response bodies are UNCONFIRMED (destinations.md §5), so only status codes are trusted:
-    /// 2xx delivered; 429 and 5xx retry; 401/403 permanent until the token is fixed; any other 4xx
-    /// is treated as one bad event failing the request and the batch is split to find it.
+    /// Reads the v3 `EventResponse` (Snapchat/business-sdk-v3-java `api/openapi.yaml`:
+    /// `{status: VALID|INVALID, reason, event, errors{codes[], error_msgs[]}}`). `VALID` is
+    /// delivered; `INVALID` is not, whatever the HTTP status (the SDK logs a 200 whose status is not
+    /// VALID, `util/ConversionUtil.java`). An INVALID answer to one event sets that event aside; to
+    /// several, the request failed as a whole (Snap's VerifySetUp answers INVALID with HTTP 400, and
+    /// the model has one `event` index, the first failing one), so the batch is split to find every
+    /// bad event, and the response's `event` is named in the reason. 429 and 5xx retry; 401/403 are
+    /// permanent until the token is fixed.
     public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
         let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
-        let label = "HTTP \(response.status)"
+        let answer = SnapchatEventResponse(body: response.body)
+        let label = "HTTP \(response.status)" + (answer.map { " \($0.summary)" } ?? "")
         switch response.status {
-        case 200..<300: return .delivered
+        case 200..<300:
+            guard let answer, answer.status == "INVALID" else { return .delivered }
+            return invalid(answer, label: label, eventCount: eventCount)
         case 429: return .retryable(reason: "\(label) (rate limited)", retryAfterSeconds: retryAfter)
-        case 401, 403: return .rejected(errorClass: "auth", reason: "\(label): token refused", isolatable: false)
-        case 400..<500: return .rejected(errorClass: "invalid_event", reason: label, isolatable: true)
+        case 401: return .rejected(errorClass: "auth", reason: "\(label): access token refused", isolatable: false)
+        case 403: return .rejected(errorClass: "permission", reason: "\(label): the token may not send to this pixel", isolatable: false)
+        case 400..<500:
+            guard let answer, answer.status == "INVALID" else {
+                return .rejected(errorClass: "invalid_event", reason: label, isolatable: true)
+            }
+            return invalid(answer, label: label, eventCount: eventCount)
         default: return .retryable(reason: label, retryAfterSeconds: retryAfter)
         }
     }
 
+    /// An `INVALID` answer: one event is set aside; a batch is split until each bad event is alone
+    /// (the engine's split is by halves: see the note on ``SnapchatEventResponse/failingEvent``).
+    private func invalid(_ answer: SnapchatEventResponse, label: String, eventCount: Int) -> DeliveryOutcome {
+        .rejected(errorClass: "invalid_event", reason: label, isolatable: eventCount > 1)
+    }
+
+    /// The hashed list-valued `user_data` keys of the SDK's `UserData` model, in the order written
+    /// (no `db`, and `external_id` is written apart, as one string).
+    static let hashedUserDataFields: [(key: StaticString, field: IdentityField)] = [
+        ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ct", .city), ("st", .state),
+        ("zp", .postalCode), ("country", .country), ("ge", .gender),
+    ]
+
     public func redacted(_ request: HTTPRequest) -> HTTPRequest {
         Redaction.redact(request, secrets: [configuration.accessToken.unredactedValue])
+    }
+}
+
+/// Snapchat's v3 `EventResponse` (Snapchat/business-sdk-v3-java `api/openapi.yaml`,
+/// `model/EventResponse.java`, `model/ErrorDetails.java`), as far as the relay reads it.
+public struct SnapchatEventResponse: Sendable, Equatable {
+    /// `VALID` or `INVALID`.
+    public var status: String
+    public var reason: String?
+    /// The index of the failing event in the request ("only present in error responses"). The
+    /// relay's engine splits a refused batch by halves and has no outcome for "set this one aside,
+    /// resend the others now"; until it has, the index is reported in the reason, and the halves
+    /// find the event in log2(n) requests.
+    public var failingEvent: Int?
+    /// `errors.codes` and `errors.error_msgs`.
+    public var codes: [String]
+    public var messages: [String]
+
+    /// `nil` when the body is not a JSON object with a `status` string.
+    public init?(body: [UInt8]) {
+        guard !body.isEmpty, let root = (try? JSONTape(parsing: body))?.root.object, let status = root["status"]?.string else {
+            return nil
+        }
+        self.status = status
+        reason = root["reason"]?.string
+        failingEvent = root["event"]?.number?.integer.map(Int.init)
+        let errors = root["errors"]?.object
+        codes = errors?["codes"]?.array?.compactMap(\.string) ?? []
+        messages = errors?["error_msgs"]?.array?.compactMap(\.string) ?? []
+    }
+
+    /// `INVALID event 3: CODE: message; …` for logs and the retry envelope (Snapchat's own words,
+    /// which name fields, never the values sent).
+    public var summary: String {
+        var text = status
+        if let failingEvent { text += " event \(failingEvent)" }
+        let details = zip(codes, messages).map { "\($0): \($1)" } + messages.dropFirst(codes.count)
+        if !details.isEmpty {
+            text += ": " + details.joined(separator: "; ")
+        } else if let reason, status != "VALID" {
+            text += ": " + reason
+        }
+        return text
     }
 }

@@ -258,6 +258,11 @@ import Testing
         for platform in ["meta", "google", "tiktok", "pinterest", "snapchat"] { #expect(output.contains("=== \(platform) ===")) }
         #expect(output.contains("POST \(sandbox.baseURL)/v1/events:ingest"))
         #expect(output.contains("/v3/\(accounts.snapchatPixelID)/events?access_token=<redacted>"))
+        // Snapchat's external_id is one string and its quantities are strings
+        // (Snapchat/business-sdk-v3-java model/UserData.java, model/Content.java).
+        let snapchat = try #require(output.components(separatedBy: "=== snapchat ===").last)
+        #expect(snapchat.contains("\"external_id\":\"8a3c5a67cad508582b5edf6b8352cea3ffbad7f44812c1a736b4444c0f5746aa\""), "\(snapchat)")
+        #expect(snapchat.contains("\"quantity\":\"1\"") && snapchat.contains("\"quantity\":\"3\""), "\(snapchat)")
         for secret in [accounts.metaAccessToken, accounts.tiktokAccessToken, accounts.pinterestAccessToken, accounts.snapchatAccessToken, "BEGIN PRIVATE KEY"] {
             #expect(!output.contains(secret))
         }
