@@ -30,6 +30,9 @@ apt_install librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev li
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.1 or later) is required" >&2; exit 1; }
 $libraries_only && exit 0
 
+# ISO 3166-2 data, read by scripts/generate-subdivision-table.py (not needed to build or test).
+apt_install iso-codes
+
 # The test tooling, pinned where the tests depend on an API:
 #   jsonschema + rfc3339-validator  schemas/validate.py, schemas/validate_config.py (schema agreement)
 #   pyyaml                          the configuration and chart checks

@@ -56,8 +56,12 @@ public struct PinterestDestination: ConfiguredDestination {
             writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
             writer.key("event_id"); writer.string(prepared.eventID)
             writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
-            // Opt-out: the shopper refused personalised advertising.
-            if event.consent.adPersonalization == false {
+            // `opt_out` (v5/openapi.yaml): for web events, "whether the user has opted out of
+            // tracking for web conversion events"; for app events, Limit Ad Tracking or Android's
+            // "opted out of Ads Personalization". Tracking uses the shopper's data for ads (the
+            // `ad_user_data` choice), and the app wording equates it with refusing personalised
+            // ads, so either refusal sets it: the conservative reading. `nil` (not asked) does not.
+            if event.consent.adUserData == false || event.consent.adPersonalization == false {
                 writer.key("opt_out"); writer.bool(true)
             }
             writer.key("user_data")
@@ -107,9 +111,15 @@ public struct PinterestDestination: ConfiguredDestination {
     }
 
     /// 200 carries one status per event, in request order: `failed` events are rejected one by
-    /// one, the rest are delivered. 422 (not all processed) has a body whose per-event content is
-    /// UNCONFIRMED, so the batch is split to find the failures. 429 and 5xx retry; 400, 401, 403
-    /// are permanent (destinations.md §4 "Errors", "Retry").
+    /// one, the rest are delivered. 422 means "Not all events were successfully processed"
+    /// (pinterest/api-description v5/openapi.yaml): its body is a `DetailedError {code, message,
+    /// details}` whose `details` the spec types only as an object. When `details` (or the body)
+    /// holds one status per event, as a 200 does, only the failed events are set aside and the
+    /// processed ones count as delivered, never sent again. When it does not, the relay cannot
+    /// tell which events Pinterest processed: the batch is split to find the failures, which may
+    /// send processed events again (Pinterest promises deduplication only between its tag and the
+    /// API), and the reason says so. 429 and 5xx retry; 400, 401, 403 are permanent
+    /// (destinations.md §4 "Errors", "Retry").
     public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
         let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
         // A 200 holds one status per event (~65 bytes each): read in place, not as a tree.
@@ -118,15 +128,19 @@ public struct PinterestDestination: ConfiguredDestination {
         let label = "HTTP \(response.status)" + (code.map { " code \($0)" } ?? "")
         switch response.status {
         case 200:
-            guard let statuses = root?["events"]?.array, statuses.count == eventCount else {
+            guard let outcome = Self.perEventOutcome(root?["events"], eventCount: eventCount) else {
                 return .retryable(reason: "HTTP 200 without one status per event", retryAfterSeconds: retryAfter)
             }
-            var rejected: [Int: String] = [:]
-            for (index, status) in statuses.enumerated() where status.object?["status"]?.isString("failed") == true {
-                rejected[index] = "Pinterest reported the event as failed"
+            return outcome
+        case 422:
+            let details = root?["details"]?.object
+            if let outcome = Self.perEventOutcome(details?["events"] ?? root?["events"], eventCount: eventCount) {
+                return outcome
             }
-            return rejected.isEmpty ? .delivered : .partial(rejected: rejected)
-        case 422: return .rejected(errorClass: "invalid_event", reason: "\(label) (not all events processed)", isolatable: true)
+            return .rejected(
+                errorClass: "invalid_event",
+                reason: "\(label) (not all events processed; the body does not say which, so the batch is split and processed events may be sent again)",
+                isolatable: true)
         case 429: return .retryable(reason: "\(label) (rate limited)", retryAfterSeconds: retryAfter)
         case 401: return .rejected(errorClass: "auth", reason: "\(label): authentication failed", isolatable: false)
         case 403: return .rejected(errorClass: "permission", reason: label, isolatable: false)
@@ -136,6 +150,19 @@ public struct PinterestDestination: ConfiguredDestination {
                 ? .retryable(reason: label, retryAfterSeconds: retryAfter)
                 : .rejected(errorClass: "http_\(response.status)", reason: label, isolatable: false)
         }
+    }
+
+    /// The outcome `ConversionApiResponse.events` gives (one `{status, error_message}` per event,
+    /// in request order), or `nil` when there is not exactly one status per event.
+    static func perEventOutcome(_ events: JSONTape.Value?, eventCount: Int) -> DeliveryOutcome? {
+        guard let statuses = events?.array, statuses.count == eventCount else { return nil }
+        var rejected: [Int: String] = [:]
+        for (index, status) in statuses.enumerated() where status.object?["status"]?.isString("failed") == true {
+            // Pinterest's message names the field at fault (the values it read are hashed).
+            let message = status.object?["error_message"]?.string
+            rejected[index] = "Pinterest reported the event as failed" + (message.map { ": \($0)" } ?? "")
+        }
+        return rejected.isEmpty ? .delivered : .partial(rejected: rejected)
     }
 
     public func redacted(_ request: HTTPRequest) -> HTTPRequest {

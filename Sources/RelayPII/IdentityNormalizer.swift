@@ -44,7 +44,7 @@ public struct NormalizationError: Error, Sendable, Equatable, CustomStringConver
 /// normalised (and hashed) value.
 public struct RuleKey: Hashable, Sendable {
     public enum Variant: Hashable, Sendable {
-        case standard, gmailCanonical, e164Plus, e164Digits, fmn, alpha2Upper, google, tiktok
+        case standard, gmailCanonical, e164Plus, e164Digits, fmn, alpha2Upper, google, tiktok, subdivisionCode
     }
     public let field: IdentityField
     public let variant: Variant
@@ -108,7 +108,12 @@ public struct IdentityNormalizer: Sendable {
             case .meta, .pinterest, .snapchat: normalized = try Self.name(raw)
             }
         case .city: normalized = try Self.lettersOnly(raw, what: "city")
-        case .state: normalized = platform == .tiktok ? try Self.lettersOnly(raw, what: "state") : try Self.state(raw, country: country)
+        case .state:
+            switch platform {
+            case .tiktok: normalized = try Self.lettersOnly(raw, what: "state")
+            case .pinterest: normalized = try Self.subdivisionCode(raw, country: country)
+            case .meta, .google, .snapchat: normalized = try Self.state(raw, country: country)
+            }
         case .postalCode:
             switch platform {
             case .google: normalized = try Self.googlePostalCode(raw, country: country)
@@ -177,6 +182,7 @@ public struct IdentityNormalizer: Sendable {
             variant = .tiktok
         case (.phone, _): variant = .e164Digits
         case (.gender, .pinterest): variant = .fmn
+        case (.state, .pinterest): variant = .subdivisionCode
         case (.country, .google): variant = .alpha2Upper
         case (.postalCode, .google), (.firstName, .google), (.lastName, .google): variant = .google
         default: variant = .standard

@@ -3,8 +3,9 @@ import RelayHTTPServer
 
 /// Behaves like Pinterest's Conversions API v5 (destinations.md §4): `POST
 /// /v5/ad_accounts/{id}/events` with a bearer conversion token, 1–1,000 events, required fields
-/// per event, one status per event in a 200, and 422 when not all events were processed.
-/// `?test=true` validates without recording.
+/// per event, one status per event in a 200, and 422 when not all events were processed (the
+/// processed ones recorded, per-event statuses in `details`). `?test=true` validates and answers
+/// the same without recording.
 struct PinterestSandbox: SandboxPlatform {
     let name = "pinterest"
     let accounts: SandboxAccounts
@@ -25,25 +26,46 @@ struct PinterestSandbox: SandboxPlatform {
         guard let json = Check.jsonBody(request), let events = json["data"]?.array, (1...1000).contains(events.count) else {
             return (.json(400, #"{"code":4196,"message":"The request was invalid."}"#), [])
         }
-        var statuses: [String] = []
+        let testing = request.query["test"] == "true"
+        var problems: [String?] = []
         var accepted: [AcceptedEvent] = []
         for event in events {
-            if let problem = problem(event, nowSeconds: nowSeconds) {
-                statuses.append(problem)
-            } else {
-                statuses.append("")
-                if let record = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { accepted.append(record) }
-            }
+            let problem = problem(event, nowSeconds: nowSeconds)
+            problems.append(problem)
+            if problem == nil, let record = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { accepted.append(record) }
         }
-        let failed = statuses.enumerated().filter { !$0.element.isEmpty }
-        if !failed.isEmpty {
-            let details = failed.map { "\"event \($0.offset): \($0.element)\"" }.joined(separator: ",")
-            return (.json(422, "{\"code\":4221,\"message\":\"Not all events were processed.\",\"details\":[\(details)]}"), [])
+        let statuses = Self.conversionAPIResponse(problems)
+        // `?test=true`: "The events will not be recorded but the API will still return the same
+        // response messages" (v5/openapi.yaml, `test`).
+        let recorded = testing ? [] : accepted
+        guard problems.contains(where: { $0 != nil }) else { return (.json(200, statuses), recorded) }
+        // 422 "Not all events were successfully processed" is a DetailedError {code, message,
+        // details}; the spec types `details` as an object only, so what it holds is UNCONFIRMED. The
+        // sandbox puts the 200's per-event statuses there (ConversionApiResponse), and records the
+        // events it processed, as the description says some were.
+        return (.json(422, "{\"code\":4221,\"message\":\"Not all events were successfully processed.\",\"details\":\(statuses)}"), recorded)
+    }
+
+    /// `ConversionApiResponse`: counts and one `{status, error_message, warning_message}` per event,
+    /// in request order (v5/openapi.yaml).
+    static func conversionAPIResponse(_ problems: [String?]) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("num_events_received"); writer.integer(Int64(problems.count))
+        writer.key("num_events_processed"); writer.integer(Int64(problems.count { $0 == nil }))
+        writer.key("events")
+        writer.beginArray()
+        for problem in problems {
+            writer.beginObject()
+            writer.key("status"); writer.string(problem == nil ? "processed" : "failed")
+            writer.key("error_message")
+            if let problem { writer.string(problem) } else { writer.null() }
+            writer.key("warning_message"); writer.null()
+            writer.endObject()
         }
-        let body = "{\"num_events_received\":\(events.count),\"num_events_processed\":\(events.count),\"events\":["
-            + Array(repeating: #"{"status":"processed","error_message":null,"warning_message":null}"#, count: events.count)
-            .joined(separator: ",") + "]}"
-        return (.json(200, body), request.query["test"] == "true" ? [] : accepted)
+        writer.endArray()
+        writer.endObject()
+        return String(decoding: writer.bytes, as: UTF8.self)
     }
 
     private func problem(_ value: JSONTape.Value, nowSeconds: Int64) -> String? {

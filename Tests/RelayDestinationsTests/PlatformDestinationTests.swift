@@ -263,8 +263,9 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         ("pinterest", 422, #"{"code":4221,"message":"Not all events were processed."}"#, "rejected:invalid_event:isolatable"),
         ("pinterest", 429, #"{"code":8,"message":"rate"}"#, "retryable"),
         ("pinterest", 401, #"{"code":2,"message":"auth"}"#, "rejected:auth"),
-        ("snapchat", 200, #"{"status":"SUCCESS"}"#, "delivered"),
-        ("snapchat", 400, #"{"status":"FAILED"}"#, "rejected:invalid_event:isolatable"),
+        ("snapchat", 200, #"{"status":"VALID","reason":"ok"}"#, "delivered"),
+        ("snapchat", 200, #"{"status":"INVALID","reason":"x","event":1}"#, "rejected:invalid_event:isolatable"),
+        ("snapchat", 400, #"{"status":"INVALID","reason":"x"}"#, "rejected:invalid_event:isolatable"),
         ("snapchat", 503, "", "retryable"),
         ("snapchat", 401, "", "rejected:auth"),
     ])
@@ -364,11 +365,15 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         ("tiktok", "user.first_name", .string("zoë"), 200, "\"code\":20001", 1),
         ("tiktok", "user.zip_code", .string("80331"), 200, "\"code\":20001", 1),
         ("tiktok", "user.country", .string("DE"), 200, "\"code\":20001", 1),
-        ("pinterest", "user_data.em", .array([.string("someone@example.com")]), 422, "event 1: em must hold SHA-256 hex digests", 0),
-        ("pinterest", "custom_data.value", .number(JSONNumber(129.9)), 422, "event 1: custom_data.value must be a string", 0),
-        ("pinterest", "event_time", .string("2026-11-26T10:15:30Z"), 422, "event 1: event_time must be Unix seconds", 0),
-        ("snapchat", "action_source", .string("web"), 400, "action_source must be WEB", 0),
+        // 422 "Not all events were successfully processed": the good event is processed.
+        ("pinterest", "user_data.em", .array([.string("someone@example.com")]), 422, #"{"status":"failed","error_message":"em must hold SHA-256 hex digests""#, 1),
+        ("pinterest", "custom_data.value", .number(JSONNumber(129.9)), 422, #"{"status":"failed","error_message":"custom_data.value must be a string""#, 1),
+        ("pinterest", "event_time", .string("2026-11-26T10:15:30Z"), 422, #"{"status":"failed","error_message":"event_time must be Unix seconds"#, 1),
+        // EventResponse INVALID naming the first failing event; nothing recorded.
+        ("snapchat", "action_source", .string("web"), 400, #""event":1,"errors":{"codes":["INVALID_ACTION_SOURCE"],"error_msgs":["action_source must be WEB"#, 0),
         ("snapchat", "user_data.ph", .array([]), 400, "ph must hold SHA-256 hex digests", 0),
+        ("snapchat", "user_data.external_id", .array([.string(String(repeating: "a", count: 64))]), 400, "external_id must be one string", 0),
+        ("snapchat", "custom_data.contents.0.quantity", .number(JSONNumber(1)), 400, "contents[].quantity must be a string", 0),
     ] as [(String, String, JSONValue?, Int, String, Int)])
     func sandboxesRefuseWhatThePlatformsRefuse(
         platform: String, path: String, replacement: JSONValue?, status: Int, answer: String, recorded: Int
