@@ -13,7 +13,6 @@ extension DestinationSettings {
         let accounts = sandbox.accounts
         var meta = MetaDestinationConfiguration(pixelID: accounts.metaPixelID, accessToken: Secret(accounts.metaAccessToken))
         meta.endpoint = sandbox.baseURL
-        meta.testEventCode = "TEST-DEMO"
         meta.batchPolicy.lingerMilliseconds = lingerMilliseconds
         var google = GoogleDestinationConfiguration(
             operatingAccountID: accounts.googleOperatingAccountID, conversionActionID: accounts.googleConversionActionID,

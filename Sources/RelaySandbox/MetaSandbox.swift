@@ -8,6 +8,7 @@ import RelayPII
 /// (multipart, as `curl -F` sends them, or URL-encoded) or JSON members,
 /// at most 1,000 events, the whole request rejected when one event is invalid (code 100) or older
 /// than 7 days, Graph error envelope, success body `{"events_received":n,"messages":[],"fbtrace_id":…}`.
+/// A request with `test_event_code` is validated and answered the same, and records nothing.
 struct MetaSandbox: SandboxPlatform {
     let name = "meta"
     let pixelID: String
@@ -83,7 +84,10 @@ struct MetaSandbox: SandboxPlatform {
             accepted.append(AcceptedEvent(eventID: eventID, eventTime: object["event_time"]?.number?.integer, event: event))
         }
         let body = "{\"events_received\":\(events.count),\"messages\":[],\"fbtrace_id\":\"\(Self.traceID())\"}"
-        return (.json(200, body), accepted)
+        // Events with a `test_event_code` go to Events Manager's Test Events, not to the data set
+        // (destinations.md §1 "Test mode"): answered the same, recorded nothing.
+        let testing = fields["test_event_code"].map { !$0.isEmpty } ?? false
+        return (.json(200, body), testing ? [] : accepted)
     }
 
     /// Returns why Meta would reject this event, or nil.

@@ -31,8 +31,10 @@ struct TikTokSandbox: SandboxPlatform {
             }
             if let record = Check.accepted(event, idKey: "event_id", timeKey: "event_time") { accepted.append(record) }
         }
-        if failures > 0 { return (body(20001, "Partial success."), accepted) }
-        return (body(0, "OK"), accepted)
+        // `test_event_code`: shown in Events Manager's Test Events, not recorded (destinations.md §3).
+        let recorded = json["test_event_code"]?.isNonEmptyString == true ? [] : accepted
+        if failures > 0 { return (body(20001, "Partial success."), recorded) }
+        return (body(0, "OK"), recorded)
     }
 
     private func problem(_ value: JSONTape.Value, nowSeconds: Int64) -> Int? {

@@ -12,7 +12,7 @@ struct ConversionRelay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conversion-relay",
         abstract: "Relays order.completed events from Kafka to ad-platform conversion APIs.",
-        subcommands: [Run.self, Retry.self, Replay.self, Demo.self, CheckConfig.self, Normalize.self, Preview.self]
+        subcommands: [Run.self, Retry.self, Replay.self, Demo.self, CheckConfig.self, Normalize.self, Preview.self, Verify.self]
     )
 }
 
@@ -246,6 +246,41 @@ struct Preview: ParsableCommand {
             FileHandle.standardError.write(Data("invalid event: \(error)\n".utf8))
             throw ExitCode(65)
         }
+    }
+}
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send one synthetic purchase to each enabled destination through its test mode; nothing reaches production data.",
+        discussion: """
+            Meta and TikTok: test_event_code (the configured one, or the options below); Pinterest: test=true;
+            Snapchat: /events/validate; Google: validateOnly. One line per destination; exits 1 if any fails.
+            """)
+
+    @Option(name: .long, help: "Path of the YAML configuration file.")
+    var config: String
+
+    @Option(name: .long, help: "Meta test event code (Events Manager › Test events); overrides the configured one.")
+    var metaTestEventCode: String?
+
+    @Option(name: .long, help: "TikTok test event code (Events Manager › Test Events); overrides the configured one.")
+    var tiktokTestEventCode: String?
+
+    func run() async throws {
+        let configuration: RelayConfiguration
+        do {
+            configuration = try ConfigurationLoader().load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        let http = CurlHTTPClient()
+        defer { http.shutdown() }
+        let verifier = DestinationVerifier(metaTestEventCode: metaTestEventCode, tiktokTestEventCode: tiktokTestEventCode)
+        let results = await verifier.verify(configuration, http: http, nowSeconds: Int64(Date().timeIntervalSince1970))
+        for result in results { print(result.line) }
+        if results.isEmpty { print("no destination is enabled") }
+        if results.contains(where: { !$0.accepted }) { throw ExitCode(1) }
     }
 }
 
