@@ -1,11 +1,8 @@
 /// States and provinces as ISO 3166-2 subdivision codes, for platforms that ask for a code
 /// (Pinterest's `st`: "two-letter code", pinterest/api-description v5/openapi.yaml), in the
-/// countries whose code is what addresses carry (``countries``; the table is generated into
+/// countries whose code is what addresses carry (the keys of ``table``, generated into
 /// `SubdivisionTable+ISO3166-2.swift` by scripts/generate-subdivision-table.py).
 enum SubdivisionCodes {
-    /// Countries (alpha-2, lower case) whose subdivisions are mapped.
-    static var countries: some Collection<String> { table.keys }
-
     /// The subdivision part of the ISO 3166-2 code, lower case (`Bayern`, `BY`, `DE-BY` → `by`),
     /// or `nil` when the country is not mapped or the text names none of its subdivisions.
     static func code(_ raw: String, country: String) -> String? {

@@ -30,7 +30,7 @@ public struct DestinationVerifier: Sendable {
     }
 
     /// What came of one destination.
-    public struct Result: Sendable, Equatable {
+    public struct Verdict: Sendable, Equatable {
         public var name: String
         public var store: String?
         public var accepted: Bool
@@ -100,19 +100,19 @@ public struct DestinationVerifier: Sendable {
     }
 
     /// Sends the synthetic purchase to every target through `http`, one at a time, in order.
-    public func verify(_ configuration: RelayConfiguration, http: any HTTPExecutor, nowSeconds: Int64) async -> [Result] {
+    public func verify(_ configuration: RelayConfiguration, http: any HTTPExecutor, nowSeconds: Int64) async -> [Verdict] {
         let event = Self.syntheticPurchase(nowSeconds: nowSeconds)
-        var results: [Result] = []
+        var results: [Verdict] = []
         for target in targets(configuration) {
             guard let destination = target.destination else {
-                results.append(Result(name: target.name, store: target.store, accepted: false, detail: target.notSent ?? "not sent"))
+                results.append(Verdict(name: target.name, store: target.store, accepted: false, detail: target.notSent ?? "not sent"))
                 continue
             }
             let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: nowSeconds)
             let payload: [UInt8]
             switch destination.encode(prepared) {
             case .exclude(let exclusion):
-                results.append(Result(
+                results.append(Verdict(
                     name: target.name, store: target.store, accepted: false,
                     detail: "the test event could not be built: \(exclusion.reason) (\(exclusion.detail))"))
                 continue
@@ -124,12 +124,12 @@ public struct DestinationVerifier: Sendable {
                 try await destination.authorize(&request, forceRefresh: false)
                 response = try await http.execute(request)
             } catch let error as CredentialError {
-                results.append(Result(
+                results.append(Verdict(
                     name: target.name, store: target.store, accepted: false,
                     detail: "credentials: \(error.description) — fix: \(Self.fix(target.name, errorClass: "auth"))"))
                 continue
             } catch {
-                results.append(Result(
+                results.append(Verdict(
                     name: target.name, store: target.store, accepted: false,
                     detail: "no answer: \(error) — fix: check the destination's endpoint and this host's network"))
                 continue
@@ -140,10 +140,10 @@ public struct DestinationVerifier: Sendable {
     }
 
     /// What the platform's answer means for the operator (pure: tested without a network).
-    static func judge(target: Target, destination: any ConversionDestination, response: HTTPResponse) -> Result {
+    static func judge(target: Target, destination: any ConversionDestination, response: HTTPResponse) -> Verdict {
         let words = platformWords(response, destination: destination)
         let result = { (accepted: Bool, detail: String) in
-            Result(name: target.name, store: target.store, accepted: accepted, detail: detail)
+            Verdict(name: target.name, store: target.store, accepted: accepted, detail: detail)
         }
         switch destination.classify(response, eventCount: 1) {
         case .delivered:
