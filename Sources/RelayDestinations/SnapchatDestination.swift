@@ -110,7 +110,8 @@ public struct SnapchatDestination: ConfiguredDestination {
     /// Reads the v3 `EventResponse` (Snapchat/business-sdk-v3-java `api/openapi.yaml`:
     /// `{status: VALID|INVALID, reason, event, errors{codes[], error_msgs[]}}`). `VALID` is
     /// delivered; `INVALID` is not, whatever the HTTP status (the SDK logs a 200 whose status is not
-    /// VALID, `util/ConversionUtil.java`). An INVALID answer to one event sets that event aside; to
+    /// VALID, `util/ConversionUtil.java`); a 2xx without an `EventResponse` counts as delivered,
+    /// as HTTP says. An INVALID answer to one event sets that event aside; to
     /// several, the request failed as a whole (Snap's VerifySetUp answers INVALID with HTTP 400, and
     /// the model has one `event` index, the first failing one), so the batch is split to find every
     /// bad event, and the response's `event` is named in the reason. 429 and 5xx retry; 401/403 are
