@@ -1,5 +1,6 @@
 import Foundation
 import RelayCore
+import RelayDemo
 import RelayDestinations
 import RelayHTTP
 import RelaySandbox

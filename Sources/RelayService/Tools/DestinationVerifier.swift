@@ -99,8 +99,10 @@ public struct DestinationVerifier: Sendable {
         return try! OrderEventDecoder().decode(Array(json.utf8))
     }
 
-    /// Sends the synthetic purchase to every target through `http`, one at a time, in order.
+    /// Sends the synthetic purchase to every target through `http`, one at a time, in order;
+    /// credentials fetched over HTTP (Google's service-account key) use `http` too.
     public func verify(_ configuration: RelayConfiguration, http: any HTTPExecutor, nowSeconds: Int64) async -> [Verdict] {
+        let configuration = configuration.withCredentialProviders(http: http)
         let event = Self.syntheticPurchase(nowSeconds: nowSeconds)
         var results: [Verdict] = []
         for target in targets(configuration) {
