@@ -122,23 +122,23 @@ public struct SnapchatDestination: ConfiguredDestination {
         let label = "HTTP \(response.status)" + (answer.map { " \($0.summary)" } ?? "")
         switch response.status {
         case 200..<300:
-            guard let answer, answer.status == "INVALID" else { return .delivered }
-            return invalid(answer, label: label, eventCount: eventCount)
+            guard answer?.status == "INVALID" else { return .delivered }
+            return invalid(label: label, eventCount: eventCount)
         case 429: return .retryable(reason: "\(label) (rate limited)", retryAfterSeconds: retryAfter)
         case 401: return .rejected(errorClass: "auth", reason: "\(label): access token refused", isolatable: false)
         case 403: return .rejected(errorClass: "permission", reason: "\(label): the token may not send to this pixel", isolatable: false)
         case 400..<500:
-            guard let answer, answer.status == "INVALID" else {
+            guard answer?.status == "INVALID" else {
                 return .rejected(errorClass: "invalid_event", reason: label, isolatable: true)
             }
-            return invalid(answer, label: label, eventCount: eventCount)
+            return invalid(label: label, eventCount: eventCount)
         default: return .retryable(reason: label, retryAfterSeconds: retryAfter)
         }
     }
 
     /// An `INVALID` answer: one event is set aside; a batch is split until each bad event is alone
     /// (the engine's split is by halves: see the note on ``SnapchatEventResponse/failingEvent``).
-    private func invalid(_ answer: SnapchatEventResponse, label: String, eventCount: Int) -> DeliveryOutcome {
+    private func invalid(label: String, eventCount: Int) -> DeliveryOutcome {
         .rejected(errorClass: "invalid_event", reason: label, isolatable: eventCount > 1)
     }
 
