@@ -7,11 +7,44 @@ enum SubdivisionCodes {
     /// or `nil` when the country is not mapped or the text names none of its subdivisions.
     static func code(_ raw: String, country: String) -> String? {
         guard let subdivisions = table[country] else { return nil }
+        return code(raw, country: country, in: subdivisions)
+    }
+
+    /// ``code(_:country:)`` with the country's table already looked up.
+    static func code(_ raw: String, country: String, in subdivisions: [String: String]) -> String? {
+        // ASCII (nearly every value): the key byte by byte, no lower-cased copy or scalar walk
+        // (callgrind of `relay-hot-path`: ~3,000 instructions per order through the general path).
+        if let attempt = raw.utf8.withContiguousStorageIfAvailable({ asciiKey($0, country: country) }), let key = attempt {
+            return subdivisions[key]
+        }
         var text = raw.lowercased()
         // `DE-BY`: the full ISO 3166-2 code.
         if text.utf8.count > 3, text.hasPrefix(country + "-") { text.removeFirst(3) }
         let key = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.properties.isAlphabetic }))
         return subdivisions[key]
+    }
+
+    /// The letters of `bytes`, lower case, after a leading `<country>-`; `nil` when `bytes` is not
+    /// ASCII (the general path decides).
+    private static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, country: String) -> String? {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var start = 0
+        var letters = country.utf8.makeIterator()
+        if bytes.count > 3, bytes[2] == UInt8(ascii: "-"), bytes[0] | 0x20 == letters.next(), bytes[1] | 0x20 == letters.next() {
+            start = 3
+        }
+        return String(unsafeUninitializedCapacity: bytes.count - start) { buffer in
+            var count = 0
+            for byte in bytes[start...] {
+                // `byte | 0x20` is a lower-case letter exactly when `byte` is a letter.
+                let lower = byte | 0x20
+                if lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z") {
+                    buffer[count] = lower
+                    count += 1
+                }
+            }
+            return count
+        }
     }
 }
 
@@ -23,8 +56,8 @@ extension IdentityNormalizer {
     /// and a name is left out, since a name where a code is asked for cannot match.
     static func subdivisionCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
         let alpha2 = country?.alpha2 ?? "us"
-        if SubdivisionCodes.table[alpha2] != nil {
-            guard let code = SubdivisionCodes.code(raw, country: alpha2) else {
+        if let subdivisions = SubdivisionCodes.table[alpha2] {
+            guard let code = SubdivisionCodes.code(raw, country: alpha2, in: subdivisions) else {
                 throw NormalizationError("not a subdivision of the order's country")
             }
             return code
