@@ -142,7 +142,7 @@ public struct DestinationVerifier: Sendable {
     }
 
     /// What the platform's answer means for the operator (pure: tested without a network).
-    static func judge(target: Target, destination: any ConversionDestination, response: HTTPResponse) -> Verdict {
+    public static func judge(target: Target, destination: any ConversionDestination, response: HTTPResponse) -> Verdict {
         let words = platformWords(response, destination: destination)
         let result = { (accepted: Bool, detail: String) in
             Verdict(name: target.name, store: target.store, accepted: accepted, detail: detail)
