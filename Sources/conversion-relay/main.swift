@@ -253,8 +253,9 @@ struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Send one synthetic purchase to each enabled destination through its test mode; nothing reaches production data.",
         discussion: """
-            Meta and TikTok: test_event_code (the configured one, or the options below); Pinterest: test=true;
-            Snapchat: /events/validate; Google: validateOnly. One line per destination; exits 1 if any fails.
+            Meta and TikTok: test_event_code (the configured one, or the options below); Pinterest: test=true; \
+            Snapchat: /events/validate; Google: validateOnly. One line per destination. Exits 1 if any \
+            destination fails (or none is enabled), 78 if the configuration is invalid.
             """)
 
     @Option(name: .long, help: "Path of the YAML configuration file.")
@@ -279,8 +280,9 @@ struct Verify: AsyncParsableCommand {
         let verifier = DestinationVerifier(metaTestEventCode: metaTestEventCode, tiktokTestEventCode: tiktokTestEventCode)
         let results = await verifier.verify(configuration, http: http, nowSeconds: Int64(Date().timeIntervalSince1970))
         for result in results { print(result.line) }
-        if results.isEmpty { print("no destination is enabled") }
-        if results.contains(where: { !$0.accepted }) { throw ExitCode(1) }
+        // Nothing enabled is nothing verified: not a pass before going live.
+        if results.isEmpty { print("no destination is enabled: nothing verified") }
+        if results.isEmpty || results.contains(where: { !$0.accepted }) { throw ExitCode(1) }
     }
 }
 
