@@ -13,6 +13,7 @@ let package = Package(
         // For the benchmarks package (benchmarks/), which depends on this one by path.
         .library(name: "RelayKafka", targets: ["RelayKafka"]),
         .library(name: "RelayPII", targets: ["RelayPII"]),
+        .library(name: "RelayInput", targets: ["RelayInput"]),
         .library(name: "RelayDestinations", targets: ["RelayDestinations"]),
         .library(name: "RelayHTTP", targets: ["RelayHTTP"]),
         .library(name: "RelaySandbox", targets: ["RelaySandbox"]),
@@ -31,6 +32,8 @@ let package = Package(
         .systemLibrary(name: "Crdkafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // jq 1.6 (Debian's libjq-dev ships no pkg-config file; the module map links libjq).
+        .systemLibrary(name: "CJQ", providers: [.apt(["libjq-dev"])]),
         // Every C function we write ourselves (prefix `relay_cshim_`): non-variadic wrappers.
         .target(name: "CRelayShims", dependencies: ["Crdkafka", "CCurl"]),
         // jemalloc's settings (`malloc_conf`), for the executable only: embedders keep theirs.
@@ -47,6 +50,8 @@ let package = Package(
         .target(name: "RelayCrypto", dependencies: ["COpenSSL"]),
         // Identifier normalisation and hashing, per platform.
         .target(name: "RelayPII", dependencies: ["RelayCore", "RelayCrypto", "CPhoneNumber"]),
+        // Other event shapes (Segment, Shopify, a jq program) turned into the native contract.
+        .target(name: "RelayInput", dependencies: ["RelayCore", "CJQ"]),
         // librdkafka behind a safe Swift API.
         .target(
             name: "RelayKafka",
@@ -72,7 +77,7 @@ let package = Package(
             name: "RelayService",
             dependencies: [
                 "RelayCore", "RelayPII", "RelayKafka", "RelayHTTP", "RelayDestinations",
-                "RelayHTTPServer", "CRelayShims",
+                "RelayHTTPServer", "RelayInput", "CRelayShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -91,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "conversion-relay",
             dependencies: [
-                "RelayCore", "RelayService", "RelayDemo", "RelayDestinations", "RelayHTTP", "CRelayJemallocSettings",
+                "RelayCore", "RelayService", "RelayDemo", "RelayDestinations", "RelayHTTP", "RelayInput", "CRelayJemallocSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -101,6 +106,7 @@ let package = Package(
         ),
 
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
+        .testTarget(name: "RelayInputTests", dependencies: ["RelayCore", "RelayInput"]),
         .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayCrypto", "RelayPII"]),
         .testTarget(
             name: "RelayDestinationsTests",

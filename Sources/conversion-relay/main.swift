@@ -5,6 +5,7 @@ import RelayCore
 import RelayDemo
 import RelayDestinations
 import RelayHTTP
+import RelayInput
 import RelayService
 
 @main
@@ -191,7 +192,8 @@ struct CheckConfig: ParsableCommand {
         do {
             let configuration = try ConfigurationLoader().load(path: config)
             let names = configuration.destinations.makeDestinations().map(\.name).joined(separator: ", ")
-            print("configuration OK: topic \(configuration.kafka.topic), destinations \(names)")
+            print(
+                "configuration OK: topic \(configuration.kafka.topic), input \(configuration.input.format.rawValue), destinations \(names)")
         } catch {
             FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
             throw ExitCode(78)
@@ -222,7 +224,7 @@ struct Preview: ParsableCommand {
     @Option(name: .long, help: "Path of the YAML configuration file.")
     var config: String
 
-    @Option(name: .long, help: "Path of a JSON file holding one order.completed event.")
+    @Option(name: .long, help: "Path of a JSON file holding one order, in the configuration's input format.")
     var event: String
 
     func run() throws {

@@ -236,6 +236,15 @@ extension JSONTape {
             return tape.bytes[Int(node.start)..<Int(node.end)]
         }
 
+        /// The value exactly as the document wrote it: a string with its quotes and escapes, a
+        /// number's literal, a container with its brackets. Valid JSON on its own, so a mapping
+        /// can copy it into another document without decoding and re-escaping it.
+        public var jsonText: ArraySlice<UInt8> {
+            let node = node
+            let quote = node.kind == .string ? 1 : 0
+            return tape.bytes[(Int(node.start) - quote)..<(Int(node.end) + quote)]
+        }
+
         /// A string's value, decoded.
         public var string: String? {
             let node = node

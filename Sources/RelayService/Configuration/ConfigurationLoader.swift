@@ -35,7 +35,9 @@ public struct ConfigurationLoader: Sendable {
         guard let file = node?.mapping else { throw ConfigurationError(key: "", problem: "the file must be a YAML mapping") }
         let root = Self.applyingEnvironmentOverrides(to: file, environment: environment)
         let reader = ConfigurationSection(mapping: root, path: "", environment: environment)
-        try reader.allowOnly(["kafka", "relay", "delivery", "retry", "destinations", "stores", "routing", "observability", "logging"])
+        try reader.allowOnly([
+            "kafka", "input", "relay", "delivery", "retry", "destinations", "stores", "routing", "observability", "logging",
+        ])
 
         let kafkaSection = try reader.section("kafka", required: true)!
         try kafkaSection.allowOnly([
@@ -73,6 +75,9 @@ public struct ConfigurationLoader: Sendable {
         }
         var configuration = RelayConfiguration(kafka: kafka)
 
+        if let input = try reader.section("input") {
+            configuration.input = try input.inputSettings()
+        }
         if let relay = try reader.section("relay") {
             try relay.allowOnly(["event_id_template"])
             if let template = try relay.string("event_id_template") {

@@ -2,11 +2,14 @@ import Foundation
 import Logging
 import RelayCore
 import RelayDestinations
+import RelayInput
 
 /// Everything the relay needs to run, as plain values. Built from a YAML file by
 /// ``ConfigurationLoader`` or directly in code (tests, the demo).
 public struct RelayConfiguration: Sendable {
     public var kafka: KafkaSettings
+    /// The shape of the records on the orders topic (`input`): native unless configured.
+    public var input = InputSettings.native
     public var eventIDTemplate: EventIDTemplate = .orderID
     public var delivery = DeliverySettings()
     /// The destinations for events without a `store_id` (and, by default, for unknown stores).

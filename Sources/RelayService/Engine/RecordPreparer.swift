@@ -1,6 +1,7 @@
 import Dispatch
 import RelayCore
 import RelayDestinations
+import RelayInput
 import RelayKafka
 import RelayPII
 
@@ -52,6 +53,9 @@ struct RecordPreparer: Sendable {
     /// Threads that prepare one chunk (1: the poll thread alone).
     let threads: Int
     private let decoder = OrderEventDecoder()
+    /// The configured `input` mapping (Segment, Shopify, jq) in front of the same decoder; `nil`
+    /// for native records, which keep the direct path.
+    let inputDecoder: MappedEventDecoder?
 
     /// One lane per (store, destination) of `configuration`: the default destinations first, then
     /// each store's, stores in name order.
@@ -77,6 +81,7 @@ struct RecordPreparer: Sendable {
         self.unknownStorePolicy = configuration.unknownStorePolicy
         self.eventIDTemplate = configuration.eventIDTemplate
         self.threads = configuration.delivery.effectivePreparationThreads
+        self.inputDecoder = configuration.input.decoder
     }
 
     /// Records below this count per thread are not worth handing to another thread.
@@ -110,7 +115,11 @@ struct RecordPreparer: Sendable {
         }
         let event: OrderEvent
         do {
-            event = try decoder.decode(record.value)
+            if let inputDecoder {
+                event = try inputDecoder.decode(record.value)
+            } else {
+                event = try decoder.decode(record.value)
+            }
         } catch {
             return PreparedRecord(previous: previous, outcome: .malformed(error))
         }

@@ -1,17 +1,25 @@
 import RelayCore
 import RelayDestinations
 import RelayHTTP
+import RelayInput
 
 /// `conversion-relay preview`: the exact HTTP request each enabled destination would send for one
-/// event, with every secret replaced by `<redacted>`. Sends nothing.
+/// event, with every secret replaced by `<redacted>`. Sends nothing. The event is read in the
+/// configured `input` format (mapped to the native contract first, as the relay does).
 public enum RequestPreview {
     public static func render(
         configuration: RelayConfiguration, eventBytes: [UInt8], nowSeconds: Int64
     ) throws(OrderEventDecodingError) -> String {
-        let event = try OrderEventDecoder().decode(eventBytes)
+        let event: OrderEvent
+        if let input = configuration.input.decoder {
+            event = try input.decode(eventBytes)
+        } else {
+            event = try OrderEventDecoder().decode(eventBytes)
+        }
         let eventID = configuration.eventIDTemplate.eventID(for: event)
         let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: nowSeconds)
         var output = "event_id: \(eventID) (order \(event.orderID))\n"
+        if configuration.input.format != .native { output += "input: \(configuration.input.format.rawValue)\n" }
         for destination in configuration.destinations.makeDestinations() {
             output += "\n=== \(destination.name) ===\n"
             switch destination.encode(prepared) {
