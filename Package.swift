@@ -123,7 +123,7 @@ let package = Package(
             name: "RelayIntegrationTests",
             dependencies: [
                 "RelayCore", "RelayCrypto", "RelayService", "RelayDemo", "RelayKafka", "RelaySandbox", "RelayDestinations",
-                "RelayHTTP", "conversion-relay", .product(name: "Logging", package: "swift-log"),
+                "RelayHTTP", "RelayInput", "conversion-relay", .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

@@ -19,6 +19,8 @@ import RelayCore
 ///   the relay does not read it; a mapped order says nothing about consent, as a native event
 ///   without `consent` does (its ad-consent choices live in Shopify's Customer Privacy API, in the
 ///   storefront: a shop that needs them sends them through a `jq` mapping).
+/// - Page: `order_status_url`, the order status page where the storefront's pixel reports the
+///   purchase (Meta needs a page URL and a user agent for website events).
 /// - Time: `processed_at` ("when an order was processed"), else `created_at`.
 /// - Customer: the order's `email` and `phone` (else the customer's); name and address from the
 ///   `billing_address` (else the customer's name); `province_code` and `country_code` as state
@@ -47,6 +49,7 @@ public struct ShopifyMapping: InputMapping {
         "/customer/country": "/billing_address/country_code",
         "/context/ip": "/browser_ip",
         "/context/user_agent": "/client_details/user_agent",
+        "/context/page_url": "/order_status_url",
     ])
 
     public func sourcePath(forContractPath path: String) -> String { Self.paths.sourcePath(for: path) }
@@ -126,6 +129,8 @@ public struct ShopifyMapping: InputMapping {
         out.writer.beginObject()
         try out.firstString("ip", (order["browser_ip"], "/browser_ip"), (client?["browser_ip"], "/client_details/browser_ip"))
         try out.firstString("user_agent", (client?["user_agent"], "/client_details/user_agent"))
+        // The order status ("thank you") page: where the storefront's pixel fires its purchase.
+        try out.firstString("page_url", (order["order_status_url"], "/order_status_url"))
         out.writer.endObject()
     }
 }

@@ -8,6 +8,6 @@
   value: (.money.amount_minor / 100),
   items: [.lines[] | {sku: .article, quantity: .qty, price: (.unit_minor / 100)}],
   customer: {email: .buyer.mail, phone: .buyer.mobile, country: .buyer.land},
-  context: {ip: .web.ip, user_agent: .web.ua},
+  context: {ip: .web.ip, user_agent: .web.ua, page_url: .web.page},
   consent: {marketing: .web.ad_consent}
 }
