@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "RelayDemo",
             dependencies: [
-                "RelayCore", "RelayService", "RelayKafka", "RelayHTTP", "RelayDestinations", "RelaySandbox",
+                "RelayCore", "RelayService", "RelayKafka", "RelayHTTP", "RelayDestinations", "RelaySandbox", "RelayInput",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,6 +3,7 @@ import Logging
 import RelayCore
 import RelayDestinations
 import RelayHTTP
+import RelayInput
 import RelayKafka
 import RelaySandbox
 import RelayService
@@ -17,6 +18,9 @@ public struct DemoRunner: Sendable {
         public var partitions = 4
         public var seed: UInt64 = 42
         public var timeoutSeconds = 120
+        /// The shape the sample orders are published in (the relay is configured to read it; jq
+        /// reads a made-up in-house shape through ``SampleOrderGenerator/inHouseProgram``).
+        public var input: InputFormat = .native
 
         public init() {}
     }
@@ -71,6 +75,16 @@ public struct DemoRunner: Sendable {
         self.logger = logger
     }
 
+    /// The relay's `input` for sample orders published as `format`.
+    static func inputSettings(_ format: InputFormat) throws -> InputSettings {
+        switch format {
+        case .native: .native
+        case .segment: InputSettings(mapping: SegmentMapping())
+        case .shopify: InputSettings(mapping: ShopifyMapping())
+        case .jq: InputSettings(mapping: try JQMapping(program: SampleOrderGenerator.inHouseProgram))
+        }
+    }
+
     /// Runs the whole demo; `say` receives the human-readable progress lines.
     public func run(say: @Sendable (String) -> Void) async throws -> Summary {
         let topic = "orders"
@@ -87,11 +101,12 @@ public struct DemoRunner: Sendable {
             seed: options.seed, malformedEvery: options.malformedEvery, nowSeconds: Int64(Date().timeIntervalSince1970))
         let samples = (0..<options.orders).map(generator.sample)
         let validCount = samples.filter(\.isValid).count
-        say("Publishing \(samples.count) orders to '\(topic)' (\(samples.count - validCount) malformed on purpose)…")
+        say(
+            "Publishing \(samples.count) orders to '\(topic)' as \(options.input.rawValue) records (\(samples.count - validCount) malformed on purpose)…")
         let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: logger)
         let failures = Mutex(0)
         for sample in samples {
-            producer.send(topic: topic, key: Array(sample.orderID.utf8), value: sample.bytes) { result in
+            producer.send(topic: topic, key: Array(sample.orderID.utf8), value: SampleOrderGenerator.render(sample, as: options.input)) { result in
                 if case .failure = result { failures.withLock { $0 += 1 } }
             }
         }
@@ -107,6 +122,7 @@ public struct DemoRunner: Sendable {
         configuration.kafka.consumerProperties = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
         let http = CurlHTTPClient()
         configuration.destinations = try .sandbox(sandbox, http: http)
+        configuration.input = try Self.inputSettings(options.input)
 
         say("Running the relay until every order is settled…")
         let engine = try RelayEngine(configuration: configuration, http: http, logger: logger)

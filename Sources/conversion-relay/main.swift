@@ -163,6 +163,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Every N-th order is malformed (0 for none).")
     var malformedEvery = 25
 
+    @Option(help: "Publish the orders as native, segment, shopify or jq (a made-up in-house shape and its jq program) records.")
+    var input = "native"
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel = "info"
 
@@ -176,6 +179,10 @@ struct Demo: AsyncParsableCommand {
         var options = DemoRunner.Options()
         options.orders = orders
         options.malformedEvery = malformedEvery
+        guard let format = InputFormat(rawValue: input) else {
+            throw ValidationError("--input must be one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        options.input = format
         let summary = try await DemoRunner(options: options, logger: logger).run { line in print(line) }
         print(summary.json)
     }
