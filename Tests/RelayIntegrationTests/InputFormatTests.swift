@@ -250,3 +250,43 @@ import Testing
         #expect(previewOutput.hasPrefix("event_id: 450789469 (order 450789469)\ninput: shopify\n"), "\(previewOutput)")
     }
 }
+
+extension InputFormatTests {
+    /// schemas/config.v1.json and the loader agree on the `input` section.
+    @Test func theConfigSchemaAndTheLoaderAgreeOnTheInputSection() throws {
+        let base = "kafka:\n  bootstrap_servers: x:9092\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${META_ACCESS_TOKEN}\n"
+        let cases: [(String, Bool)] = [
+            ("input:\n  format: segment\n  advertising_category: Marketing\n", true),
+            ("input:\n  format: shopify\n", true),
+            ("input:\n  format: jq\n  program: '{order_id: .id}'\n", true),
+            ("input:\n  format: jq\n", false),
+            ("input:\n  format: xml\n", false),
+            ("input:\n  format: shopify\n  program: '.'\n", false),
+            ("input:\n  format: shopify\n  advertising_category: Ads\n", false),
+        ]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("input-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var files: [(path: String, valid: Bool)] = []
+        for (index, (section, valid)) in cases.enumerated() {
+            let file = directory.appendingPathComponent("case-\(index).yaml")
+            try (base + section).write(to: file, atomically: true, encoding: .utf8)
+            files.append((file.path, valid))
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        // The project's Python environment (scripts/setup.sh), as the other schema agreement tests.
+        process.executableURL = root.appendingPathComponent(".venv/bin/python3")
+        process.arguments = [root.appendingPathComponent("schemas/validate_config.py").path] + files.map(\.path)
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String]])
+        for file in files {
+            #expect(report[file.path]?.isEmpty == file.valid, "schema on \(file.path): \(report[file.path] ?? [])")
+            let loaded = (try? ConfigurationLoader(environment: ["META_ACCESS_TOKEN": "t"]).load(path: file.path)) != nil
+            #expect(loaded == file.valid, "loader on \(file.path)")
+        }
+    }
+}
