@@ -44,6 +44,7 @@ let package = Package(
                 .product(name: "RelayDestinations", package: "conversion-relay"),
                 .product(name: "RelayService", package: "conversion-relay"),
                 .product(name: "RelayDemo", package: "conversion-relay"),
+                .product(name: "RelayInput", package: "conversion-relay"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/RelayHotPath"

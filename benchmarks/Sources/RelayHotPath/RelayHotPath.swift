@@ -4,7 +4,10 @@ import Foundation
 import RelayCore
 import RelayDemo
 import RelayDestinations
+import RelayInput
 import RelayService
+
+extension InputFormat: ExpressibleByArgument {}
 
 /// The relay's per-order preparation on one thread, nothing else: decode the order, then
 /// normalise, hash and encode it for all five destinations, as `RecordPreparer` does for each
@@ -34,12 +37,30 @@ struct RelayHotPath: ParsableCommand {
     @Option(help: "Seed of the order generator.")
     var seed: UInt64 = 7
 
+    @Option(
+        help: """
+            The records' shape: \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")) (the same orders; jq maps a \
+            made-up in-house shape with SampleOrderGenerator.inHouseProgram). The decode stage then maps and decodes.
+            """)
+    var input = InputFormat.native
+
     func run() throws {
         let now = Int64(Date().timeIntervalSince1970)
         let generator = SampleOrderGenerator(seed: seed, malformedEvery: 0, nowSeconds: now)
-        let records = (0..<1024).map { generator.sample($0).bytes }
-        let decoder = OrderEventDecoder()
-        let events = try records.map { try decoder.decode($0) }
+        let records = (0..<1024).map { SampleOrderGenerator.render(generator.sample($0), as: input) }
+        let mapped: MappedEventDecoder? =
+            switch input {
+            case .native: nil
+            case .segment: MappedEventDecoder(mapping: SegmentMapping())
+            case .shopify: MappedEventDecoder(mapping: ShopifyMapping())
+            case .jq: MappedEventDecoder(mapping: try JQMapping(program: SampleOrderGenerator.inHouseProgram))
+            }
+        let nativeDecoder = OrderEventDecoder()
+        func decode(_ record: [UInt8]) throws -> OrderEvent {
+            if let mapped { return try mapped.decode(record) }
+            return try nativeDecoder.decode(record)
+        }
+        let events = try records.map(decode)
         let destinations = offlineDestinations
         var encodedBytes = 0
         // Warm-up, in every stage (so also in the `--orders 0` run the per-order figure subtracts):
@@ -51,7 +72,7 @@ struct RelayHotPath: ParsableCommand {
         }
         let started = ContinuousClock.now
         for index in 0..<orders {
-            let event = stage == .encode ? events[index % events.count] : try decoder.decode(records[index % records.count])
+            let event = stage == .encode ? events[index % events.count] : (mapped == nil ? try nativeDecoder.decode(records[index % records.count]) : try mapped!.decode(records[index % records.count]))
             guard stage != .decode else {
                 encodedBytes &+= event.items.count
                 continue
@@ -64,6 +85,7 @@ struct RelayHotPath: ParsableCommand {
         let elapsed = ContinuousClock.now - started
         let microseconds = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
         let perOrder = String(format: "%.2f", orders > 0 ? microseconds / Double(orders) : 0)
-        print("\(stage.rawValue): \(orders) orders, \(perOrder) µs per order on one thread (\(encodedBytes) bytes encoded)")
+        let label = input == .native ? stage.rawValue : "\(stage.rawValue) (\(input.rawValue))"
+        print("\(label): \(orders) orders, \(perOrder) µs per order on one thread (\(encodedBytes) bytes encoded)")
     }
 }
