@@ -290,3 +290,33 @@ extension InputFormatTests {
         }
     }
 }
+
+extension InputFormatTests {
+    /// The demo's generated orders (Unicode names, many phone and address formats, consent
+    /// choices), published in each shape and mapped back, give the native event's values.
+    @Test func generatedOrdersSurviveEveryShape() throws {
+        let generator = SampleOrderGenerator(seed: 11, malformedEvery: 0, nowSeconds: Int64(Date().timeIntervalSince1970))
+        let mappings: [any InputMapping] = [SegmentMapping(), ShopifyMapping(), try JQMapping(program: SampleOrderGenerator.inHouseProgram)]
+        for index in 0..<200 {
+            let sample = generator.sample(index)
+            let native = try OrderEventDecoder().decode(sample.bytes)
+            for mapping in mappings {
+                let event = try MappedEventDecoder(mapping: mapping).decode(SampleOrderGenerator.render(sample, as: mapping.format))
+                let format = mapping.format
+                #expect(
+                    event.orderID == (format == .shopify ? String(SampleOrderGenerator.shopifyID(native.orderID)) : native.orderID),
+                    "\(format) \(index)")
+                #expect(event.currency == native.currency, "\(format) \(index)")
+                #expect(event.value.double == native.value.double, "\(format) \(index)")
+                #expect(event.occurredAt.epochSeconds == native.occurredAt.epochSeconds, "\(format) \(index)")
+                #expect(event.items.map(\.sku) == native.items.map(\.sku), "\(format) \(index)")
+                #expect(event.items.map(\.quantity) == native.items.map(\.quantity), "\(format) \(index)")
+                #expect(event.customer.email == native.customer.email, "\(format) \(index)")
+                #expect(event.customer.phone == native.customer.phone, "\(format) \(index)")
+                #expect(event.context.userAgent == native.context.userAgent, "\(format) \(index)")
+                // Shopify orders carry no ad consent (buyer_accepts_marketing is email consent).
+                #expect(event.consent.marketing == (format == .shopify ? nil : native.consent.marketing), "\(format) \(index)")
+            }
+        }
+    }
+}
