@@ -9,7 +9,7 @@
 
 FROM swift:6.1-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libjemalloc-dev pkg-config \
+ && apt-get install -y --no-install-recommends librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libjemalloc-dev libjq-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -20,7 +20,7 @@ RUN swift build -c release --product conversion-relay --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 libcurl4 libssl3 libphonenumber8 libjemalloc2 ca-certificates \
+ && apt-get install -y --no-install-recommends librdkafka1 libcurl4 libssl3 libphonenumber8 libjemalloc2 libjq1 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 relay \
  && useradd --system --uid 10001 --gid relay --no-create-home --shell /usr/sbin/nologin relay
