@@ -1,5 +1,29 @@
 import RelayCore
 
+/// A JSON Pointer into the source record, spelled out only when a refusal names it: a mapping
+/// reads dozens of fields per record and builds no path strings unless one is wrong.
+struct SourcePointer: ExpressibleByStringLiteral {
+    private enum Storage {
+        case literal(StaticString)
+        /// `head` + array index + `tail`, e.g. `/line_items/` 2 `/price`.
+        case element(StaticString, Int, StaticString)
+        case text(String)
+    }
+    private let storage: Storage
+
+    init(stringLiteral value: StaticString) { storage = .literal(value) }
+    init(_ head: StaticString, _ index: Int, _ tail: StaticString) { storage = .element(head, index, tail) }
+    init(text: String) { storage = .text(text) }
+
+    var text: String {
+        switch storage {
+        case .literal(let pointer): "\(pointer)"
+        case .element(let head, let index, let tail): "\(head)\(index)\(tail)"
+        case .text(let text): text
+        }
+    }
+}
+
 /// Reads a source record and writes the native contract's JSON, naming the source's JSON Pointer
 /// in every refusal. Strings and numbers are copied as the record wrote them (escapes included),
 /// so a mapping neither decodes nor re-escapes what it only moves.
@@ -20,8 +44,8 @@ struct ContractWriter: ~Copyable {
         }
     }
 
-    func violation(_ path: String, _ rule: String) -> OrderEventDecodingError {
-        OrderEventDecodingError(kind: .schemaViolation, path: path, reason: "\(rule) (\(format.rawValue) input)")
+    func violation(_ path: SourcePointer, _ rule: String) -> OrderEventDecodingError {
+        OrderEventDecodingError(kind: .schemaViolation, path: path.text, reason: "\(rule) (\(format.rawValue) input)")
     }
 
     /// The record's top level, which must be an object.
@@ -31,14 +55,14 @@ struct ContractWriter: ~Copyable {
     }
 
     /// An object member, or `nil` when it is absent or `null`; anything but an object is refused.
-    func object(_ value: JSONTape.Value?, at path: String) throws(OrderEventDecodingError) -> JSONTape.Object? {
+    func object(_ value: JSONTape.Value?, at path: SourcePointer) throws(OrderEventDecodingError) -> JSONTape.Object? {
         guard let value, value.kind != .null else { return nil }
         guard let object = value.object else { throw violation(path, "must be an object, not \(value.typeName)") }
         return object
     }
 
     /// An array member, or `nil` when it is absent or `null`.
-    func array(_ value: JSONTape.Value?, at path: String) throws(OrderEventDecodingError) -> JSONTape.Elements? {
+    func array(_ value: JSONTape.Value?, at path: SourcePointer) throws(OrderEventDecodingError) -> JSONTape.Elements? {
         guard let value, value.kind != .null else { return nil }
         guard let array = value.array else { throw violation(path, "must be an array, not \(value.typeName)") }
         return array
@@ -54,9 +78,15 @@ struct ContractWriter: ~Copyable {
         }
     }
 
-    /// The first of `candidates` that carries something.
-    static func first(_ candidates: (JSONTape.Value?, String)...) -> (value: JSONTape.Value, path: String)? {
-        for (value, path) in candidates where isPresent(value) { return (value!, path) }
+    /// A field the mapping may read, with where it is.
+    typealias Candidate = (value: JSONTape.Value?, path: SourcePointer)
+
+    /// The first of up to three candidates that carries something (fixed arity: a variadic list
+    /// would allocate an array per call, dozens of times per record).
+    static func first(_ a: Candidate, _ b: Candidate? = nil, _ c: Candidate? = nil) -> (value: JSONTape.Value, path: SourcePointer)? {
+        if isPresent(a.value) { return (a.value!, a.path) }
+        if let b, isPresent(b.value) { return (b.value!, b.path) }
+        if let c, isPresent(c.value) { return (c.value!, c.path) }
         return nil
     }
 
@@ -76,7 +106,7 @@ struct ContractWriter: ~Copyable {
 
     /// Writes `key: value` for a string; an identifier may also be an integer (Shopify's ids
     /// are JSON numbers), written as its digits.
-    mutating func identifier(_ key: StaticString, _ value: JSONTape.Value, at path: String) throws(OrderEventDecodingError) {
+    mutating func identifier(_ key: StaticString, _ value: JSONTape.Value, at path: SourcePointer) throws(OrderEventDecodingError) {
         switch value.kind {
         case .string:
             writer.key(key)
@@ -90,7 +120,7 @@ struct ContractWriter: ~Copyable {
     }
 
     /// Writes `key: "…"` when `value` is a string; absent and `null` are left out.
-    mutating func optionalString(_ key: StaticString, _ value: JSONTape.Value?, at path: String) throws(OrderEventDecodingError) {
+    mutating func optionalString(_ key: StaticString, _ value: JSONTape.Value?, at path: SourcePointer) throws(OrderEventDecodingError) {
         guard let value, value.kind != .null else { return }
         guard value.kind == .string else { throw violation(path, "must be a string, not \(value.typeName)") }
         writer.key(key)
@@ -98,16 +128,16 @@ struct ContractWriter: ~Copyable {
     }
 
     /// Writes the first present candidate under `key`, as ``optionalString(_:_:at:)``.
-    mutating func firstString(_ key: StaticString, _ candidates: (JSONTape.Value?, String)...) throws(OrderEventDecodingError) {
-        for (value, path) in candidates where Self.isPresent(value) {
-            try optionalString(key, value, at: path)
-            return
-        }
+    mutating func firstString(_ key: StaticString, _ a: Candidate, _ b: Candidate? = nil, _ c: Candidate? = nil)
+        throws(OrderEventDecodingError)
+    {
+        guard let found = Self.first(a, b, c) else { return }
+        try optionalString(key, found.value, at: found.path)
     }
 
     /// Writes `key: number` from a JSON number or from a decimal string (`"199.65"`, as Shopify
     /// writes amounts), copied digit for digit.
-    mutating func amount(_ key: StaticString, _ value: JSONTape.Value, at path: String) throws(OrderEventDecodingError) {
+    mutating func amount(_ key: StaticString, _ value: JSONTape.Value, at path: SourcePointer) throws(OrderEventDecodingError) {
         switch value.kind {
         case .number:
             writer.key(key)
@@ -121,7 +151,7 @@ struct ContractWriter: ~Copyable {
     }
 
     /// Writes `key: integer` from a JSON number or a string of digits.
-    mutating func count(_ key: StaticString, _ value: JSONTape.Value, at path: String) throws(OrderEventDecodingError) {
+    mutating func count(_ key: StaticString, _ value: JSONTape.Value, at path: SourcePointer) throws(OrderEventDecodingError) {
         switch value.kind {
         case .number:
             writer.key(key)
@@ -135,7 +165,7 @@ struct ContractWriter: ~Copyable {
     }
 
     /// Writes `key: true|false`; absent and `null` are left out.
-    mutating func optionalBool(_ key: StaticString, _ value: JSONTape.Value?, at path: String) throws(OrderEventDecodingError) {
+    mutating func optionalBool(_ key: StaticString, _ value: JSONTape.Value?, at path: SourcePointer) throws(OrderEventDecodingError) {
         guard let value, value.kind != .null else { return }
         guard let flag = value.bool else { throw violation(path, "must be a boolean, not \(value.typeName)") }
         writer.key(key)

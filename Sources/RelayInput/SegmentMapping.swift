@@ -109,26 +109,26 @@ public struct SegmentMapping: InputMapping {
         out.writer.key("items")
         out.writer.beginArray()
         for (index, product) in products.enumerated() {
-            let path = "/properties/products/\(index)"
-            guard let item = try out.object(product, at: path) else { throw out.violation(path, "must be an object, not null") }
+            func at(_ tail: StaticString) -> SourcePointer { SourcePointer("/properties/products/", index, tail) }
+            guard let item = try out.object(product, at: at("")) else { throw out.violation(at(""), "must be an object, not null") }
             out.writer.beginObject()
-            guard let sku = ContractWriter.first((item["sku"], path + "/sku"), (item["product_id"], path + "/product_id")) else {
-                throw out.violation(path + "/sku", "is required (or product_id)")
+            guard let sku = ContractWriter.first((item["sku"], at("/sku")), (item["product_id"], at("/product_id"))) else {
+                throw out.violation(at("/sku"), "is required (or product_id)")
             }
             try out.identifier("sku", sku.value, at: sku.path)
-            try out.optionalString("name", item["name"], at: path + "/name")
-            try out.optionalString("category", item["category"], at: path + "/category")
-            try out.optionalString("brand", item["brand"], at: path + "/brand")
+            try out.optionalString("name", item["name"], at: at("/name"))
+            try out.optionalString("category", item["category"], at: at("/category"))
+            try out.optionalString("brand", item["brand"], at: at("/brand"))
             // The spec makes quantity optional; one of a product is what an order line without
             // one means.
             if let quantity = item["quantity"], quantity.kind != .null {
-                try out.count("quantity", quantity, at: path + "/quantity")
+                try out.count("quantity", quantity, at: at("/quantity"))
             } else {
                 out.writer.key("quantity")
                 out.writer.integer(1)
             }
-            guard let price = item["price"], price.kind != .null else { throw out.violation(path + "/price", "is required") }
-            try out.amount("price", price, at: path + "/price")
+            guard let price = item["price"], price.kind != .null else { throw out.violation(at("/price"), "is required") }
+            try out.amount("price", price, at: at("/price"))
             out.writer.endObject()
         }
         out.writer.endArray()
@@ -170,7 +170,8 @@ public struct SegmentMapping: InputMapping {
         guard let preferences, let advertising = preferences[advertisingCategory] else { return }
         out.writer.key("consent")
         out.writer.beginObject()
-        try out.optionalBool("marketing", advertising, at: "/context/consent/categoryPreferences/\(advertisingCategory)")
+        try out.optionalBool(
+            "marketing", advertising, at: SourcePointer(text: "/context/consent/categoryPreferences/\(advertisingCategory)"))
         out.writer.endObject()
     }
 }

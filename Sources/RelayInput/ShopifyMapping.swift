@@ -81,23 +81,23 @@ public struct ShopifyMapping: InputMapping {
         out.writer.key("items")
         out.writer.beginArray()
         for (index, line) in lines.enumerated() {
-            let path = "/line_items/\(index)"
-            guard let item = try out.object(line, at: path) else { throw out.violation(path, "must be an object, not null") }
+            func at(_ tail: StaticString) -> SourcePointer { SourcePointer("/line_items/", index, tail) }
+            guard let item = try out.object(line, at: at("")) else { throw out.violation(at(""), "must be an object, not null") }
             out.writer.beginObject()
             // A line item's `sku` may be empty or null (a product without one): its variant's id,
             // then its product's, identify it instead.
             guard
                 let sku = ContractWriter.first(
-                    (item["sku"], path + "/sku"), (item["variant_id"], path + "/variant_id"),
-                    (item["product_id"], path + "/product_id"))
-            else { throw out.violation(path + "/sku", "is required (or variant_id, or product_id)") }
+                    (item["sku"], at("/sku")), (item["variant_id"], at("/variant_id")),
+                    (item["product_id"], at("/product_id")))
+            else { throw out.violation(at("/sku"), "is required (or variant_id, or product_id)") }
             try out.identifier("sku", sku.value, at: sku.path)
-            try out.firstString("name", (item["title"], path + "/title"), (item["name"], path + "/name"))
-            try out.firstString("brand", (item["vendor"], path + "/vendor"))
-            guard let quantity = item["quantity"], quantity.kind != .null else { throw out.violation(path + "/quantity", "is required") }
-            try out.count("quantity", quantity, at: path + "/quantity")
-            guard let price = item["price"], price.kind != .null else { throw out.violation(path + "/price", "is required") }
-            try out.amount("price", price, at: path + "/price")
+            try out.firstString("name", (item["title"], at("/title")), (item["name"], at("/name")))
+            try out.firstString("brand", (item["vendor"], at("/vendor")))
+            guard let quantity = item["quantity"], quantity.kind != .null else { throw out.violation(at("/quantity"), "is required") }
+            try out.count("quantity", quantity, at: at("/quantity"))
+            guard let price = item["price"], price.kind != .null else { throw out.violation(at("/price"), "is required") }
+            try out.amount("price", price, at: at("/price"))
             out.writer.endObject()
         }
         out.writer.endArray()
