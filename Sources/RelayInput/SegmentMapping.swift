@@ -63,33 +63,33 @@ public struct SegmentMapping: InputMapping {
         var out = ContractWriter(format: .segment)
         let tape = try ContractWriter.parse(record)
         let root = try out.root(tape)
-        if let type = root["type"], !type.isString("track") {
+        if let type = root.member("type"), !type.isString("track") {
             throw out.violation("/type", "must be \"track\"")
         }
-        guard let event = root["event"], event.isString("Order Completed") else {
+        guard let event = root.member("event"), event.isString("Order Completed") else {
             throw out.violation("/event", "must be \"Order Completed\"")
         }
-        guard let properties = try out.object(root["properties"], at: "/properties") else {
+        guard let properties = try out.object(root.member("properties"), at: "/properties") else {
             throw out.violation("/properties", "is required")
         }
-        let context = try out.object(root["context"], at: "/context")
+        let context = try out.object(root.member("context"), at: "/context")
 
         out.begin()
-        guard let orderID = ContractWriter.first((properties["order_id"], "/properties/order_id")) else {
+        guard let orderID = ContractWriter.first((properties.member("order_id"), "/properties/order_id")) else {
             throw out.violation("/properties/order_id", "is required")
         }
         try out.identifier("order_id", orderID.value, at: orderID.path)
-        guard let timestamp = ContractWriter.first((root["timestamp"], "/timestamp"), (root["originalTimestamp"], "/originalTimestamp"))
+        guard let timestamp = ContractWriter.first((root.member("timestamp"), "/timestamp"), (root.member("originalTimestamp"), "/originalTimestamp"))
         else { throw out.violation("/timestamp", "is required") }
         try out.optionalString("occurred_at", timestamp.value, at: timestamp.path)
-        try currency(properties["currency"], into: &out)
+        try currency(properties.member("currency"), into: &out)
         guard
             let value = ContractWriter.first(
-                (properties["revenue"], "/properties/revenue"), (properties["total"], "/properties/total"),
-                (properties["value"], "/properties/value"))
+                (properties.member("revenue"), "/properties/revenue"), (properties.member("total"), "/properties/total"),
+                (properties.member("value"), "/properties/value"))
         else { throw out.violation("/properties/revenue", "is required (or total, or value)") }
         try out.amount("value", value.value, at: value.path)
-        try products(properties["products"], into: &out)
+        try products(properties.member("products"), into: &out)
         try customer(root: root, context: context, into: &out)
         try browserContext(context, into: &out)
         try consent(context, into: &out)
@@ -112,22 +112,22 @@ public struct SegmentMapping: InputMapping {
             func at(_ tail: StaticString) -> SourcePointer { SourcePointer("/properties/products/", index, tail) }
             guard let item = try out.object(product, at: at("")) else { throw out.violation(at(""), "must be an object, not null") }
             out.writer.beginObject()
-            guard let sku = ContractWriter.first((item["sku"], at("/sku")), (item["product_id"], at("/product_id"))) else {
+            guard let sku = ContractWriter.first((item.member("sku"), at("/sku")), (item.member("product_id"), at("/product_id"))) else {
                 throw out.violation(at("/sku"), "is required (or product_id)")
             }
             try out.identifier("sku", sku.value, at: sku.path)
-            try out.optionalString("name", item["name"], at: at("/name"))
-            try out.optionalString("category", item["category"], at: at("/category"))
-            try out.optionalString("brand", item["brand"], at: at("/brand"))
+            try out.optionalString("name", item.member("name"), at: at("/name"))
+            try out.optionalString("category", item.member("category"), at: at("/category"))
+            try out.optionalString("brand", item.member("brand"), at: at("/brand"))
             // The spec makes quantity optional; one of a product is what an order line without
             // one means.
-            if let quantity = item["quantity"], quantity.kind != .null {
+            if let quantity = item.member("quantity"), quantity.kind != .null {
                 try out.count("quantity", quantity, at: at("/quantity"))
             } else {
                 out.writer.key("quantity")
                 out.writer.integer(1)
             }
-            guard let price = item["price"], price.kind != .null else { throw out.violation(at("/price"), "is required") }
+            guard let price = item.member("price"), price.kind != .null else { throw out.violation(at("/price"), "is required") }
             try out.amount("price", price, at: at("/price"))
             out.writer.endObject()
         }
@@ -135,38 +135,38 @@ public struct SegmentMapping: InputMapping {
     }
 
     private func customer(root: JSONTape.Object, context: JSONTape.Object?, into out: inout ContractWriter) throws(OrderEventDecodingError) {
-        let traits = try out.object(context?["traits"], at: "/context/traits")
-        let address = try out.object(traits?["address"], at: "/context/traits/address")
+        let traits = try out.object(context?.member("traits"), at: "/context/traits")
+        let address = try out.object(traits?.member("address"), at: "/context/traits/address")
         out.writer.key("customer")
         out.writer.beginObject()
-        if let userID = ContractWriter.first((root["userId"], "/userId")) { try out.identifier("id", userID.value, at: userID.path) }
-        try out.firstString("email", (traits?["email"], "/context/traits/email"))
-        try out.firstString("phone", (traits?["phone"], "/context/traits/phone"))
-        try out.firstString("first_name", (traits?["firstName"], "/context/traits/firstName"))
-        try out.firstString("last_name", (traits?["lastName"], "/context/traits/lastName"))
-        try out.firstString("date_of_birth", (traits?["birthday"], "/context/traits/birthday"))
-        try out.firstString("gender", (traits?["gender"], "/context/traits/gender"))
-        try out.firstString("city", (address?["city"], "/context/traits/address/city"))
-        try out.firstString("state", (address?["state"], "/context/traits/address/state"))
-        try out.firstString("postal_code", (address?["postalCode"], "/context/traits/address/postalCode"))
-        try out.firstString("country", (address?["country"], "/context/traits/address/country"))
+        if let userID = ContractWriter.first((root.member("userId"), "/userId")) { try out.identifier("id", userID.value, at: userID.path) }
+        try out.firstString("email", (traits?.member("email"), "/context/traits/email"))
+        try out.firstString("phone", (traits?.member("phone"), "/context/traits/phone"))
+        try out.firstString("first_name", (traits?.member("firstName"), "/context/traits/firstName"))
+        try out.firstString("last_name", (traits?.member("lastName"), "/context/traits/lastName"))
+        try out.firstString("date_of_birth", (traits?.member("birthday"), "/context/traits/birthday"))
+        try out.firstString("gender", (traits?.member("gender"), "/context/traits/gender"))
+        try out.firstString("city", (address?.member("city"), "/context/traits/address/city"))
+        try out.firstString("state", (address?.member("state"), "/context/traits/address/state"))
+        try out.firstString("postal_code", (address?.member("postalCode"), "/context/traits/address/postalCode"))
+        try out.firstString("country", (address?.member("country"), "/context/traits/address/country"))
         out.writer.endObject()
     }
 
     private func browserContext(_ context: JSONTape.Object?, into out: inout ContractWriter) throws(OrderEventDecodingError) {
         guard let context else { return }
-        let page = try out.object(context["page"], at: "/context/page")
+        let page = try out.object(context.member("page"), at: "/context/page")
         out.writer.key("context")
         out.writer.beginObject()
-        try out.firstString("ip", (context["ip"], "/context/ip"))
-        try out.firstString("user_agent", (context["userAgent"], "/context/userAgent"))
-        try out.firstString("page_url", (page?["url"], "/context/page/url"))
+        try out.firstString("ip", (context.member("ip"), "/context/ip"))
+        try out.firstString("user_agent", (context.member("userAgent"), "/context/userAgent"))
+        try out.firstString("page_url", (page?.member("url"), "/context/page/url"))
         out.writer.endObject()
     }
 
     private func consent(_ context: JSONTape.Object?, into out: inout ContractWriter) throws(OrderEventDecodingError) {
-        let consent = try out.object(context?["consent"], at: "/context/consent")
-        let preferences = try out.object(consent?["categoryPreferences"], at: "/context/consent/categoryPreferences")
+        let consent = try out.object(context?.member("consent"), at: "/context/consent")
+        let preferences = try out.object(consent?.member("categoryPreferences"), at: "/context/consent/categoryPreferences")
         guard let preferences, let advertising = preferences[advertisingCategory] else { return }
         out.writer.key("consent")
         out.writer.beginObject()

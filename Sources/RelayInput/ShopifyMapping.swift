@@ -60,17 +60,17 @@ public struct ShopifyMapping: InputMapping {
         let order = try out.root(tape)
 
         out.begin()
-        guard let id = order["id"], id.kind != .null else { throw out.violation("/id", "is required") }
+        guard let id = order.member("id"), id.kind != .null else { throw out.violation("/id", "is required") }
         try out.identifier("order_id", id, at: "/id")
-        guard let time = ContractWriter.first((order["processed_at"], "/processed_at"), (order["created_at"], "/created_at")) else {
+        guard let time = ContractWriter.first((order.member("processed_at"), "/processed_at"), (order.member("created_at"), "/created_at")) else {
             throw out.violation("/processed_at", "is required (or created_at)")
         }
         try out.optionalString("occurred_at", time.value, at: time.path)
-        guard let currency = order["currency"], currency.kind != .null else { throw out.violation("/currency", "is required") }
+        guard let currency = order.member("currency"), currency.kind != .null else { throw out.violation("/currency", "is required") }
         try out.optionalString("currency", currency, at: "/currency")
-        guard let total = order["total_price"], total.kind != .null else { throw out.violation("/total_price", "is required") }
+        guard let total = order.member("total_price"), total.kind != .null else { throw out.violation("/total_price", "is required") }
         try out.amount("value", total, at: "/total_price")
-        try lineItems(order["line_items"], into: &out)
+        try lineItems(order.member("line_items"), into: &out)
         try customer(order, into: &out)
         try browserContext(order, into: &out)
         return out.finish()
@@ -88,15 +88,15 @@ public struct ShopifyMapping: InputMapping {
             // then its product's, identify it instead.
             guard
                 let sku = ContractWriter.first(
-                    (item["sku"], at("/sku")), (item["variant_id"], at("/variant_id")),
-                    (item["product_id"], at("/product_id")))
+                    (item.member("sku"), at("/sku")), (item.member("variant_id"), at("/variant_id")),
+                    (item.member("product_id"), at("/product_id")))
             else { throw out.violation(at("/sku"), "is required (or variant_id, or product_id)") }
             try out.identifier("sku", sku.value, at: sku.path)
-            try out.firstString("name", (item["title"], at("/title")), (item["name"], at("/name")))
-            try out.firstString("brand", (item["vendor"], at("/vendor")))
-            guard let quantity = item["quantity"], quantity.kind != .null else { throw out.violation(at("/quantity"), "is required") }
+            try out.firstString("name", (item.member("title"), at("/title")), (item.member("name"), at("/name")))
+            try out.firstString("brand", (item.member("vendor"), at("/vendor")))
+            guard let quantity = item.member("quantity"), quantity.kind != .null else { throw out.violation(at("/quantity"), "is required") }
             try out.count("quantity", quantity, at: at("/quantity"))
-            guard let price = item["price"], price.kind != .null else { throw out.violation(at("/price"), "is required") }
+            guard let price = item.member("price"), price.kind != .null else { throw out.violation(at("/price"), "is required") }
             try out.amount("price", price, at: at("/price"))
             out.writer.endObject()
         }
@@ -104,33 +104,33 @@ public struct ShopifyMapping: InputMapping {
     }
 
     private func customer(_ order: JSONTape.Object, into out: inout ContractWriter) throws(OrderEventDecodingError) {
-        let customer = try out.object(order["customer"], at: "/customer")
-        let billing = try out.object(order["billing_address"], at: "/billing_address")
+        let customer = try out.object(order.member("customer"), at: "/customer")
+        let billing = try out.object(order.member("billing_address"), at: "/billing_address")
         out.writer.key("customer")
         out.writer.beginObject()
-        if let id = ContractWriter.first((customer?["id"], "/customer/id")) { try out.identifier("id", id.value, at: id.path) }
-        try out.firstString("email", (order["email"], "/email"), (order["contact_email"], "/contact_email"), (customer?["email"], "/customer/email"))
+        if let id = ContractWriter.first((customer?.member("id"), "/customer/id")) { try out.identifier("id", id.value, at: id.path) }
+        try out.firstString("email", (order.member("email"), "/email"), (order.member("contact_email"), "/contact_email"), (customer?.member("email"), "/customer/email"))
         try out.firstString(
-            "phone", (order["phone"], "/phone"), (billing?["phone"], "/billing_address/phone"), (customer?["phone"], "/customer/phone"))
+            "phone", (order.member("phone"), "/phone"), (billing?.member("phone"), "/billing_address/phone"), (customer?.member("phone"), "/customer/phone"))
         try out.firstString(
-            "first_name", (billing?["first_name"], "/billing_address/first_name"), (customer?["first_name"], "/customer/first_name"))
+            "first_name", (billing?.member("first_name"), "/billing_address/first_name"), (customer?.member("first_name"), "/customer/first_name"))
         try out.firstString(
-            "last_name", (billing?["last_name"], "/billing_address/last_name"), (customer?["last_name"], "/customer/last_name"))
-        try out.firstString("city", (billing?["city"], "/billing_address/city"))
-        try out.firstString("state", (billing?["province_code"], "/billing_address/province_code"))
-        try out.firstString("postal_code", (billing?["zip"], "/billing_address/zip"))
-        try out.firstString("country", (billing?["country_code"], "/billing_address/country_code"))
+            "last_name", (billing?.member("last_name"), "/billing_address/last_name"), (customer?.member("last_name"), "/customer/last_name"))
+        try out.firstString("city", (billing?.member("city"), "/billing_address/city"))
+        try out.firstString("state", (billing?.member("province_code"), "/billing_address/province_code"))
+        try out.firstString("postal_code", (billing?.member("zip"), "/billing_address/zip"))
+        try out.firstString("country", (billing?.member("country_code"), "/billing_address/country_code"))
         out.writer.endObject()
     }
 
     private func browserContext(_ order: JSONTape.Object, into out: inout ContractWriter) throws(OrderEventDecodingError) {
-        let client = try out.object(order["client_details"], at: "/client_details")
+        let client = try out.object(order.member("client_details"), at: "/client_details")
         out.writer.key("context")
         out.writer.beginObject()
-        try out.firstString("ip", (order["browser_ip"], "/browser_ip"), (client?["browser_ip"], "/client_details/browser_ip"))
-        try out.firstString("user_agent", (client?["user_agent"], "/client_details/user_agent"))
+        try out.firstString("ip", (order.member("browser_ip"), "/browser_ip"), (client?.member("browser_ip"), "/client_details/browser_ip"))
+        try out.firstString("user_agent", (client?.member("user_agent"), "/client_details/user_agent"))
         // The order status ("thank you") page: where the storefront's pixel fires its purchase.
-        try out.firstString("page_url", (order["order_status_url"], "/order_status_url"))
+        try out.firstString("page_url", (order.member("order_status_url"), "/order_status_url"))
         out.writer.endObject()
     }
 }

@@ -151,6 +151,14 @@ import Testing
         }
     }
 
+    /// Keys are found however the producer escaped them (`\u0069` is `i`).
+    @Test func escapedKeysAreFound() throws {
+        let text = String(decoding: try Self.fixture("segment/order-completed.json"), as: UTF8.self)
+            .replacing("\"properties\"", with: "\"propert\\u0069es\"").replacing("\"order_id\"", with: "\"order\\u005fid\"")
+        #expect(text.contains("propert\\u0069es"))
+        #expect(try Self.decode(SegmentMapping(), Array(text.utf8)).orderID == "50314b8e9bcf000000000000")
+    }
+
     @Test func notJSONAndNotAnObjectAreRefusedAsSuch() throws {
         #expect(throws: OrderEventDecodingError.self) { try Self.decode(SegmentMapping(), Array("{\"event\":".utf8)) }
         do {

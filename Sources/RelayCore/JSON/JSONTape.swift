@@ -338,6 +338,33 @@ extension JSONTape {
             return nil
         }
 
+        /// The member named `key`, for a caller that looks up many fixed names (an input mapping):
+        /// keys are compared as bytes in place, with no `Value` made for the keys it passes over
+        /// (each would retain the tape). A key written with escapes is compared decoded.
+        public func member(_ key: StaticString) -> Value? {
+            let tape = value.tape
+            let end = Int(value.node.next)
+            let wanted = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+            let found: Int? = tape.nodes.withUnsafeBufferPointer { nodes in
+                tape.bytes.withUnsafeBufferPointer { bytes in
+                    var position = value.index + 1
+                    while position < end {
+                        let name = nodes[position]
+                        if name.flag {
+                            if JSONTape.text(of: name, in: bytes) == key.description { return position + 1 }
+                        } else if Int(name.end - name.start) == wanted.count,
+                            UnsafeBufferPointer(rebasing: bytes[Int(name.start)..<Int(name.end)]).hasSameBytes(as: wanted)
+                        {
+                            return position + 1
+                        }
+                        position = Int(nodes[position + 1].next)
+                    }
+                    return nil
+                }
+            }
+            return found.map { Value(tape: tape, index: $0) }
+        }
+
         /// The members' keys and values.
         public var members: [(key: String, value: Value)] {
             var members: [(key: String, value: Value)] = []
