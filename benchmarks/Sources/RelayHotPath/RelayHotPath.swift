@@ -26,7 +26,13 @@ struct RelayHotPath: ParsableCommand {
         case encode
         /// Both, as the relay does per record.
         case all
+        /// Decoding (with the input mapping) alone, split over `--threads` threads as the relay's
+        /// preparer splits a chunk: how a mapping scales (jq: one compiled state per thread).
+        case map
     }
+
+    @Option(help: "Threads for the map stage.")
+    var threads = 1
 
     @Option(help: "Orders to prepare (cycling over 1,024 generated ones); 0 measures only the set-up.")
     var orders = 200_000
@@ -69,6 +75,20 @@ struct RelayHotPath: ParsableCommand {
         let warmUp = PreparedEvent(event: events[0], eventID: events[0].orderID, nowSeconds: now)
         for destination in destinations {
             if case .send(let payload) = destination.encode(warmUp) { encodedBytes &+= payload.count }
+        }
+        if stage == .map {
+            let threads = max(1, threads)
+            let started = ContinuousClock.now
+            DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                for index in stride(from: worker, to: orders, by: threads) {
+                    let record = records[index % records.count]
+                    _ = mapped == nil ? try? nativeDecoder.decode(record) : try? mapped!.decode(record)
+                }
+            }
+            let elapsed = ContinuousClock.now - started
+            let microseconds = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+            print("map (\(input.rawValue)): \(orders) orders on \(threads) threads, \(String(format: "%.2f", orders > 0 ? microseconds / Double(orders) : 0)) µs of wall time per order")
+            return
         }
         let started = ContinuousClock.now
         for index in 0..<orders {
