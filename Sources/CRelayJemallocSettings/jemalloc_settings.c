@@ -3,9 +3,8 @@
 /// jemalloc's settings for the relay, read by jemalloc when it initialises (its documented
 /// `malloc_conf` global; `MALLOC_CONF` in the environment overrides any of them): two arenas
 /// instead of four per core, and freed pages returned to the kernel after a second from a
-/// background thread instead of after ten. On the benchmark's 200,000-order backlog jemalloc's
-/// defaults peaked at 134 MB resident, two arenas alone at 127 MB, both settings at 113 MB
-/// (benchmarks/README.md, eighth round).
+/// background thread instead of after ten: a lower resident peak on a long backlog for the
+/// same CPU (measured in benchmarks/HISTORY.md, eighth round).
 ///
 /// Defined here, in a target only the `conversion-relay` executable depends on, not in the
 /// libraries: a program that embeds RelayService keeps its own allocator settings (a second

@@ -17,10 +17,9 @@ public final class PreparedEvent {
     /// directly; bit `s` of `computedSlots` marks slot `s` as worked out, bit `s` of
     /// `presentSlots` as holding a value (only those slots are initialised: an identifier may be
     /// absent, blank or unusable). Storage for ``IdentityNormalizer/ruleSlotCount`` values is
-    /// allocated with the first value. An array of optionals cost ~5,000 instructions per order
-    /// more (callgrind of `relay-hot-path`): filling every slot with `nil`, a uniqueness check per
-    /// store, and destroying every slot. Exclusivity is not checked at run time (a check per access
-    /// cost 2.6 % of preparing an order): the class is not `Sendable` and never leaves the thread
+    /// allocated with the first value (an array of optionals would fill every slot with `nil`,
+    /// check uniqueness on every store and destroy every slot). Exclusivity is not checked at run
+    /// time (a check on every access): the class is not `Sendable` and never leaves the thread
     /// that prepares its event, and no access to these overlaps another.
     @exclusivity(unchecked) private var identifiers: UnsafeMutablePointer<NormalizedIdentifier>? = nil
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
@@ -55,8 +54,7 @@ public final class PreparedEvent {
     /// Calls `body` with where the cache holds the identifier, or returns `nil` when absent,
     /// unusable or not sent there, as ``identifier(_:for:)``. A pointer, not the value: passing
     /// the value (even `borrowing`) copied it out of the cache and destroyed the copy, retaining
-    /// and releasing its string, ~25 times per order (callgrind of `relay-hot-path`). The pointer
-    /// is valid only during `body`.
+    /// and releasing its string. The pointer is valid only during `body`.
     public func withIdentifier<Result>(
         _ field: IdentityField, for platform: Platform, _ body: (UnsafePointer<NormalizedIdentifier>) -> Result
     ) -> Result? {

@@ -97,8 +97,8 @@ extension String {
         if let (first, last) = utf8Ends, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
         // ASCII whitespace trimmed byte by byte, in place; only when what is left starts or ends
         // with a non-ASCII byte (possibly Unicode whitespace such as U+00A0) does the scalar walk
-        // below decide. Asking every scalar for its `isWhitespace` property was ~1.4 % of the
-        // relay's CPU samples on the benchmark backlog (values padded with spaces).
+        // below decide (asking every scalar for its `isWhitespace` property is slow on values
+        // padded with spaces).
         let asciiTrimmed = utf8.withContiguousStorageIfAvailable { bytes -> String? in
             var start = 0
             var end = bytes.count

@@ -1,8 +1,8 @@
 extension String {
     /// The first and last UTF-8 bytes (the same byte for a one-byte string), or `nil` when empty,
-    /// read in place. `utf8.first` and `utf8.last` go through generic collection code (~40 and
-    /// ~80 instructions a call); the trimming and blank checks ask for the ends of ~70 values an
-    /// order, and the ends alone answer almost all of them.
+    /// read in place. `utf8.first` and `utf8.last` go through generic collection code; the
+    /// trimming and blank checks ask for the ends of most values of an order, and the ends alone
+    /// answer almost all of them.
     @inlinable
     public var utf8Ends: (first: UInt8, last: UInt8)? {
         if let ends = utf8.withContiguousStorageIfAvailable({ bytes in bytes.isEmpty ? nil : (bytes[0], bytes[bytes.count - 1]) }) {

@@ -58,9 +58,8 @@ enum JSONStringBytes {
 
 extension UnsafeBufferPointer<UInt8> {
     /// Whether both buffers hold the same bytes, compared by `memcmp`: the generic
-    /// `elementsEqual` walks a byte at a time through collection indices (~490 instructions for
-    /// a name or city, ~3 times per order when the parser checks that non-ASCII text is valid
-    /// UTF-8).
+    /// `elementsEqual` walks a byte at a time through collection indices (the parser compares
+    /// this way whenever it checks that non-ASCII text is valid UTF-8).
     @inline(__always)
     func hasSameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
         guard count == other.count else { return false }

@@ -133,15 +133,11 @@ public struct DeliverySettings: Sendable {
     /// queue; measured with the backlog scenario and the benchmark harness). Set the container's
     /// memory limit at or above it.
     ///
-    /// The prefetch queue bounded one relay's rate too: with librdkafka 2.0.2 a full queue stops
-    /// fetching until the broker thread next looks, up to about a second later (librdkafka issue
-    /// #2879; 2.2 added `fetch.queue.backoff.ms`), so a relay settled about one queue's worth of
-    /// orders per second (an eighth of a 150 MiB budget, ~11,000 orders: ~12,300 orders/s on the
-    /// benchmark machine). The consumer now wakes the fetchers when it empties a queue that was
-    /// full (`FetchWaker` in RelayKafka), which lifted that relay to 13,500–15,500 orders/s
-    /// (benchmarks/README.md, tenth round). Larger shares of the budget were measured and not
-    /// kept (ninth round): a quarter peaked at 158 MiB with a slow destination on a 1 M backlog,
-    /// over the budget.
+    /// With librdkafka 2.0.2 a full prefetch queue stops fetching until the broker thread next
+    /// looks, up to about a second later (librdkafka issue #2879; 2.2 added
+    /// `fetch.queue.backoff.ms`), so the consumer wakes the fetchers when it empties a queue that
+    /// was full (`FetchWaker` in RelayKafka). The shares above were measured (benchmarks/HISTORY.md,
+    /// ninth and tenth rounds).
     public var memoryBudgetMegabytes = 256
     /// Once paused by backpressure, partitions stay paused at least this long, so pause and
     /// resume cannot flap faster than this.
