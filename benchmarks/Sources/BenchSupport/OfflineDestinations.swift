@@ -8,7 +8,7 @@ public let offlineDestinations: [any ConversionDestination] = [
     GoogleDestination(
         configuration: GoogleDestinationConfiguration(
             operatingAccountID: "1234567890", conversionActionID: "987654321",
-            tokenProvider: AccessTokenFile(path: "/nonexistent"))),
+            credentials: .accessTokenFile(path: "/nonexistent"))),
     TikTokDestination(configuration: TikTokDestinationConfiguration(pixelCode: "CPIXEL", accessToken: Secret("token"))),
     PinterestDestination(configuration: PinterestDestinationConfiguration(adAccountID: "549755885175", accessToken: Secret("token"))),
     SnapchatDestination(configuration: SnapchatDestinationConfiguration(pixelID: "pixel", accessToken: Secret("token"))),
