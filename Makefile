@@ -18,10 +18,15 @@ build: setup-libraries
 demo: build
 	swift run $(SWIFT_FLAGS) conversion-relay demo
 
-## Builds everything and runs every test (unit, sandbox, mock-cluster integration).
+## Builds everything and runs every test: the unit targets (no Kafka; the sandboxes on
+## loopback) in parallel, then the targets that run librdkafka's mock cluster and child relays
+## one test at a time, so their timings do not compete. A new test target is a unit target
+## unless it is listed here.
+INTEGRATION_TEST_TARGETS = RelayKafkaTests|RelayIntegrationTests
 test: setup
 	swift build $(SWIFT_FLAGS) --build-tests
-	swift test $(SWIFT_FLAGS) --skip-build --no-parallel
+	swift test $(SWIFT_FLAGS) --skip-build --parallel --skip '^($(INTEGRATION_TEST_TARGETS))\.'
+	swift test $(SWIFT_FLAGS) --skip-build --no-parallel --filter '^($(INTEGRATION_TEST_TARGETS))\.'
 
 ## Fuzzes the event decoder (libFuzzer + AddressSanitizer) for FUZZ_SECONDS, seeded with the
 ## schema examples and the bad-input corpus. Its own package and build folder (fuzz/, .build-fuzz).
