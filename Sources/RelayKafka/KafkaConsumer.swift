@@ -126,6 +126,17 @@ public final class KafkaConsumer: Sendable {
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "subscribe") }
     }
 
+    /// Reads `partitions` from their beginning without joining the group: no join to wait for, no
+    /// rebalance. For reading a whole topic (tools, tests); nothing is committed unless asked.
+    public func assignFromBeginning(_ partitions: [TopicPartition]) throws(KafkaError) {
+        let list = RDKafkaTopicPartitionList(capacity: partitions.count)
+        for partition in partitions {
+            list.add(topic: partition.topic, partition: partition.partition, offset: Int64(RD_KAFKA_OFFSET_BEGINNING))
+        }
+        let error = rd_kafka_assign(handle.pointer, list.pointer)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "assign") }
+    }
+
     /// Waits up to `timeoutMilliseconds` for the next record or consumer error. Also serves
     /// rebalances (the handler runs inside this call).
     public func poll(timeoutMilliseconds: Int32) -> KafkaConsumerEvent? {

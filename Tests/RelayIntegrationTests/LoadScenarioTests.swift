@@ -56,7 +56,9 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         #expect(paused, "every lane over the watermark pauses consumption; readiness names all five")
         let consumedWhilePaused = relay.engine.statistics.consumed
         let outageStarted = Date()
-        try await Task.sleep(for: .seconds(8))  // the outage goes on: longer than the 6 s session timeout
+        // Not a wait for a condition but the window the test observes: the outage outlasts the
+        // session timeout, and the member must still be in the group at its end.
+        try await Task.sleep(for: .milliseconds(mockSessionTimeoutMilliseconds + 1_000))
         let statistics = relay.engine.statistics
         #expect(statistics.consumed == consumedWhilePaused, "nothing more is consumed while paused")
         #expect(statistics.consumed < orders.count)
