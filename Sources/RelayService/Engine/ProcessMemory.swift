@@ -20,7 +20,7 @@ public enum ProcessMemory {
     /// The allocator that serves this process's heap.
     public enum Allocator: String, Sendable {
         /// The relay's executable links jemalloc: ~10 % less relay CPU per order than glibc's
-        /// malloc on the benchmark backlog at the same peak resident memory (benchmarks/README.md,
+        /// malloc on the benchmark backlog at the same peak resident memory (benchmarks/HISTORY.md,
         /// eighth round).
         case jemalloc
         /// glibc's malloc: tests, tools and the benchmark harness, which do not link jemalloc.
