@@ -8,12 +8,12 @@
 /// fuzzer check byte for byte.
 ///
 /// A third reader beside ``JSONParser`` and `DirectEventReader`, kept because a measurement
-/// justifies it: parsing a 1,000-event Meta request body (1.3 MB) and reading every event's id
-/// and first hashed email took 10 ms as a tape, 29 ms as a ``JSONValue`` tree and 226 ms with
-/// Foundation's `JSONSerialization` (best of 7, release build, 2 shared cores; `make microbench`,
-/// "read a 1,000-event Meta request body"; benchmarks/HISTORY.md, "Platform twins"). The
-/// sandboxes read every request body this way, on the same cores as the relay they measure,
-/// and the relay reads Pinterest's per-event statuses with it.
+/// justifies it: reading 1,000 of Meta's encoded events (one request's `data`) and every event's
+/// id and first hashed email took 2.6 ms and 23 allocations as a tape, 4.0 ms and ~30,000
+/// allocations as a ``JSONValue`` tree, 48 ms and ~50,000 with Foundation's `JSONSerialization`
+/// (fastest run of each; `make microbench`, "read 1,000 Meta events"; benchmarks/HISTORY.md,
+/// "Platform twins"). The sandboxes read every request body this way, on the same cores as the
+/// relay they measure, and the relay reads Pinterest's per-event statuses with it.
 public final class JSONTape: Sendable {
     /// What a node is.
     public enum Kind: UInt8, Sendable {
