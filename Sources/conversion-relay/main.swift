@@ -94,6 +94,8 @@ struct Replay: ParsableCommand {
     }
 }
 
+/// Loads the configuration, or names the bad key on stderr and exits 78 (EX_CONFIG): the one
+/// start-up path every subcommand shares.
 func loadConfiguration(_ path: String) throws -> RelayConfiguration {
     do {
         return try ConfigurationLoader().load(path: path)
@@ -196,15 +198,9 @@ struct CheckConfig: ParsableCommand {
     var config: String
 
     func run() throws {
-        do {
-            let configuration = try ConfigurationLoader().load(path: config)
-            let names = configuration.destinations.makeDestinations().map(\.name).joined(separator: ", ")
-            print(
-                "configuration OK: topic \(configuration.kafka.topic), input \(configuration.input.format.rawValue), destinations \(names)")
-        } catch {
-            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let configuration = try loadConfiguration(config)
+        let names = configuration.destinations.makeDestinations().map(\.name).joined(separator: ", ")
+        print("configuration OK: topic \(configuration.kafka.topic), input \(configuration.input.format.rawValue), destinations \(names)")
     }
 }
 
@@ -235,13 +231,7 @@ struct Preview: ParsableCommand {
     var event: String
 
     func run() throws {
-        let configuration: RelayConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(path: config)
-        } catch {
-            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let configuration = try loadConfiguration(config)
         guard let data = FileManager.default.contents(atPath: event) else {
             FileHandle.standardError.write(Data("cannot read \(event)\n".utf8))
             throw ExitCode(66)
@@ -277,13 +267,7 @@ struct Verify: AsyncParsableCommand {
     var tiktokTestEventCode: String?
 
     func run() async throws {
-        let configuration: RelayConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(path: config)
-        } catch {
-            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
-            throw ExitCode(78)
-        }
+        let configuration = try loadConfiguration(config)
         let http = CurlHTTPClient()
         defer { http.shutdown() }
         let verifier = DestinationVerifier(metaTestEventCode: metaTestEventCode, tiktokTestEventCode: tiktokTestEventCode)
