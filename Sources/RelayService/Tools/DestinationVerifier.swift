@@ -58,9 +58,9 @@ public struct DestinationVerifier: Sendable {
         if var meta = settings.meta {
             meta.testEventCode = metaTestEventCode ?? meta.testEventCode
             targets.append(
-                meta.testEventCode == nil
-                    ? Target(name: "meta", store: store, notSent: "no test event code: pass --meta-test-event-code with the code from Events Manager › Test events")
-                    : Target(name: "meta", store: store, destination: MetaDestination(configuration: meta)))
+                Self.testEventTarget(
+                    "meta", store: store, code: meta.testEventCode, option: "--meta-test-event-code", tab: "Test events"
+                ) { MetaDestination(configuration: meta) })
         }
         if var google = settings.google {
             google.validateOnly = true
@@ -69,9 +69,9 @@ public struct DestinationVerifier: Sendable {
         if var tiktok = settings.tiktok {
             tiktok.testEventCode = tiktokTestEventCode ?? tiktok.testEventCode
             targets.append(
-                tiktok.testEventCode == nil
-                    ? Target(name: "tiktok", store: store, notSent: "no test event code: pass --tiktok-test-event-code with the code from Events Manager › Test Events")
-                    : Target(name: "tiktok", store: store, destination: TikTokDestination(configuration: tiktok)))
+                Self.testEventTarget(
+                    "tiktok", store: store, code: tiktok.testEventCode, option: "--tiktok-test-event-code", tab: "Test Events"
+                ) { TikTokDestination(configuration: tiktok) })
         }
         if var pinterest = settings.pinterest {
             pinterest.testMode = true
@@ -82,6 +82,17 @@ public struct DestinationVerifier: Sendable {
             targets.append(Target(name: "snapchat", store: store, destination: SnapchatDestination(configuration: snapchat)))
         }
         return targets
+    }
+
+    /// Meta and TikTok: the destination when a test event code is set; otherwise nothing is sent,
+    /// since without the code the event would land in the production data set.
+    private static func testEventTarget(
+        _ name: String, store: String?, code: String?, option: String, tab: String,
+        destination: () -> any ConversionDestination
+    ) -> Target {
+        code == nil
+            ? Target(name: name, store: store, notSent: "no test event code: pass \(option) with the code from Events Manager › \(tab)")
+            : Target(name: name, store: store, destination: destination())
     }
 
     /// The synthetic purchase: a fixed order of one item, made-up customer data (never a real
