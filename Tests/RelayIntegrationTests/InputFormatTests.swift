@@ -224,29 +224,22 @@ import Testing
         let base = "kafka:\n  bootstrap_servers: \"127.0.0.1:1\"\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${HOME}\n"
         let bad = directory.appendingPathComponent("bad.yaml")
         try (base + "input:\n  format: jq\n  program: '{order_id: .id'\n").write(to: bad, atomically: true, encoding: .utf8)
-        let badLog = directory.appendingPathComponent("bad.log")
-        let check = try RelayExecutable.start(["check-config", "--config", bad.path], log: badLog)
-        check.waitUntilExit()
-        let checkOutput = try String(contentsOf: badLog, encoding: .utf8)
-        #expect(check.terminationStatus == 78, "\(checkOutput)")
+        let check = try RelayExecutable.run(["check-config", "--config", bad.path])
+        let checkOutput = check.output
+        #expect(check.status == 78, "\(checkOutput)")
         #expect(checkOutput.contains("configuration error: input.program: the jq program does not compile"), "\(checkOutput)")
 
         let good = directory.appendingPathComponent("good.yaml")
         try (base + "input:\n  format: shopify\n").write(to: good, atomically: true, encoding: .utf8)
-        let okLog = directory.appendingPathComponent("ok.log")
-        let ok = try RelayExecutable.start(["check-config", "--config", good.path], log: okLog)
-        ok.waitUntilExit()
-        #expect(try String(contentsOf: okLog, encoding: .utf8).contains("input shopify"))
+        #expect(try RelayExecutable.run(["check-config", "--config", good.path]).output.contains("input shopify"))
 
         var order = try JSONSerialization.jsonObject(with: Data(try Self.fixture("shopify/orders-paid.json"))) as! [String: Any]
         order["processed_at"] = RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60)
         let event = directory.appendingPathComponent("order.json")
         try JSONSerialization.data(withJSONObject: order).write(to: event)
-        let previewLog = directory.appendingPathComponent("preview.log")
-        let preview = try RelayExecutable.start(["preview", "--config", good.path, "--event", event.path], log: previewLog)
-        preview.waitUntilExit()
-        let previewOutput = try String(contentsOf: previewLog, encoding: .utf8)
-        #expect(preview.terminationStatus == 0, "\(previewOutput)")
+        let preview = try RelayExecutable.run(["preview", "--config", good.path, "--event", event.path])
+        let previewOutput = preview.output
+        #expect(preview.status == 0, "\(previewOutput)")
         #expect(previewOutput.hasPrefix("event_id: 450789469 (order 450789469)\ninput: shopify\n"), "\(previewOutput)")
     }
 }

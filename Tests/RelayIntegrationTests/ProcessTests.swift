@@ -143,8 +143,7 @@ import Testing
     }
 
     @Test func normalizeAnswersOneLinePerInput() throws {
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).jsonl")
-        try """
+        let lines = try normalize("""
             {"platform":"meta","field":"phone","value":"+44 (0)20 7946 0958"}
             {"platform":"google","field":"phone","value":"020 7946 0958","country":"GB"}
             {"platform":"google","field":"email","value":" J.Doe+x@GMAIL.com"}
@@ -152,20 +151,7 @@ import Testing
             {"platform":"meta","field":"email","value":"not an email"}
             not json
 
-            """.write(to: input, atomically: true, encoding: .utf8)
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).log")
-        let process = Process()
-        process.executableURL = RelayExecutable.url
-        process.arguments = ["normalize"]
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:]
-        }
+            """)
         #expect(lines.count == 6)
         #expect(lines[0]["normalized"] == "442079460958")
         #expect(lines[0]["send"] == "sha256")
@@ -180,82 +166,48 @@ import Testing
     /// Issue 21 item 11 through the command operators use: impossible phones give an error (and
     /// nothing to send), "00" and "011" prefixes give the right E.164.
     @Test func normalizeDropsImpossiblePhonesAndReadsInternationalPrefixes() throws {
-        let input = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).jsonl")
-        try """
+        let lines = try normalize("""
             {"platform":"meta","field":"phone","value":"12345","country":"DE"}
             {"platform":"google","field":"phone","value":"0081 3 1234 5678","country":"JP"}
             {"platform":"tiktok","field":"phone","value":"011 81 3 1234 5678","country":"US"}
             {"platform":"snapchat","field":"phone","value":"0055 11 91234 5678","country":"BR"}
 
-            """.write(to: input, atomically: true, encoding: .utf8)
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).log")
-        let process = Process()
-        process.executableURL = RelayExecutable.url
-        process.arguments = ["normalize"]
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:]
-        }
+            """)
         #expect(lines.count == 4)
         #expect(lines.first?["error"] == "not a possible phone number for the customer's country")
         #expect(lines.first?["normalized"] == nil)
         #expect(lines.dropFirst().map { $0["normalized"] } == ["+81312345678", "+81312345678", "5511912345678"])
     }
 
+    /// Feeds `input` (JSON lines) to `conversion-relay normalize`, expects exit status 0, and
+    /// returns its answers, one object per line.
+    func normalize(_ input: String) throws -> [[String: String]] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("normalize-\(UUID().uuidString).jsonl")
+        try input.write(to: file, atomically: true, encoding: .utf8)
+        let finished = try RelayExecutable.run(["normalize"], standardInput: file)
+        #expect(finished.status == 0, "\(finished.standardError)")
+        return try finished.outputLines.map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] ?? [:]
+        }
+    }
+
     @Test func previewPrintsEveryRequestWithSecretsRedactedAndSendsNothing() async throws {
         let sandbox = try await SandboxServer()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let keyFile = directory.appendingPathComponent("google-key.json")
-        try Data(try sandbox.googleServiceAccountKeyFile()).write(to: keyFile)
         let tokenFile = directory.appendingPathComponent("pinterest-token")
         try "sandbox-pinterest-token\n".write(to: tokenFile, atomically: true, encoding: .utf8)
         let accounts = sandbox.accounts
-        let config = directory.appendingPathComponent("relay.yaml")
-        try """
-            kafka:
-              bootstrap_servers: "127.0.0.1:1"
-            destinations:
-              meta:
-                pixel_id: "\(accounts.metaPixelID)"
-                access_token: ${META_TOKEN}
-                endpoint: \(sandbox.baseURL)
-              google:
-                operating_account_id: "\(accounts.googleOperatingAccountID)"
-                conversion_action_id: "\(accounts.googleConversionActionID)"
-                service_account_key_file: \(keyFile.path)
-                endpoint: \(sandbox.baseURL)
-              tiktok:
-                pixel_code: \(accounts.tiktokPixelCode)
-                access_token: ${TIKTOK_TOKEN}
-                endpoint: \(sandbox.baseURL)
-              pinterest:
-                ad_account_id: "\(accounts.pinterestAdAccountID)"
-                access_token_file: \(tokenFile.path)
-                endpoint: \(sandbox.baseURL)
-              snapchat:
-                pixel_id: \(accounts.snapchatPixelID)
-                access_token: ${SNAP_TOKEN}
-                endpoint: \(sandbox.baseURL)
-            """.write(to: config, atomically: true, encoding: .utf8)
-        var event = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("schemas/examples/valid/full.json"), encoding: .utf8)
+        let config = try writeSandboxDestinationsConfig(sandbox, in: directory, pinterestToken: "access_token_file: \(tokenFile.path)")
+        var event = try fullExampleOrder()
         event = event.replacing("2026-11-26T10:15:30Z", with: RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60))
         let eventFile = directory.appendingPathComponent("event.json")
         try event.write(to: eventFile, atomically: true, encoding: .utf8)
-        let log = directory.appendingPathComponent("preview.log")
-        let process = try RelayExecutable.start(
+        let preview = try RelayExecutable.run(
             ["preview", "--config", config.path, "--event", eventFile.path],
-            environment: ["META_TOKEN": accounts.metaAccessToken, "TIKTOK_TOKEN": accounts.tiktokAccessToken, "SNAP_TOKEN": accounts.snapchatAccessToken],
-            log: log)
-        process.waitUntilExit()
-        let output = try String(contentsOf: log, encoding: .utf8)
-        #expect(process.terminationStatus == 0, "\(output)")
+            environment: ["META_TOKEN": accounts.metaAccessToken, "TIKTOK_TOKEN": accounts.tiktokAccessToken, "SNAP_TOKEN": accounts.snapchatAccessToken])
+        let output = preview.output
+        #expect(preview.status == 0, "\(output)")
         for platform in ["meta", "google", "tiktok", "pinterest", "snapchat"] { #expect(output.contains("=== \(platform) ===")) }
         #expect(output.contains("POST \(sandbox.baseURL)/v1/events:ingest"))
         #expect(output.contains("/v3/\(accounts.snapchatPixelID)/events?access_token=<redacted>"))

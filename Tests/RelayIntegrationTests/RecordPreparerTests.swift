@@ -55,8 +55,7 @@ import Testing
         let sandbox = try await SandboxServer()
         var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
         configuration.destinations = try DestinationSettings.sandbox(sandbox, http: CurlHTTPClient())
-        let example = try String(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../schemas/examples/valid/full.json"), encoding: .utf8)
+        let example = try fullExampleOrder()
         let now = RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60)
         let event = example
             .replacingOccurrences(of: "\"2026-11-26T10:15:30Z\"", with: "\"\(now)\"")
@@ -87,8 +86,7 @@ import Testing
         let sandbox = try await SandboxServer()
         var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
         configuration.destinations = try DestinationSettings.sandbox(sandbox, http: CurlHTTPClient())
-        let example = try String(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../schemas/examples/valid/full.json"), encoding: .utf8)
+        let example = try fullExampleOrder()
         let now = RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - 60)
         let preparer = RecordPreparer(configuration: configuration, role: .main)
         func prepare(phone: String) -> (coverage: [String: PreparedRecord.Coverage], payloads: [String]) {

@@ -209,17 +209,100 @@ enum RelayExecutable {
 
     /// Starts the executable with output going to `log`.
     static func start(_ arguments: [String], environment: [String: String] = [:], log: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
+        let process = prepare(arguments, environment: environment)
+        let handle = try writableEmptyFile(log)
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
         return process
     }
+
+    /// What a finished run left behind.
+    struct Finished {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+        /// Both streams, for checks that nothing (a secret, say) appears on either.
+        var output: String { standardOutput + standardError }
+        var outputLines: [String] { standardOutput.split(separator: "\n").map(String.init) }
+    }
+
+    /// Runs the executable to completion, `standardInput` (a file) as its input, and captures its
+    /// exit status and both streams (through files, so a full pipe cannot stall it).
+    static func run(_ arguments: [String], environment: [String: String] = [:], standardInput: URL? = nil) throws -> Finished {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relay-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stdout = directory.appendingPathComponent("stdout"), stderr = directory.appendingPathComponent("stderr")
+        let process = prepare(arguments, environment: environment)
+        if let standardInput { process.standardInput = try FileHandle(forReadingFrom: standardInput) }
+        process.standardOutput = try writableEmptyFile(stdout)
+        process.standardError = try writableEmptyFile(stderr)
+        try process.run()
+        process.waitUntilExit()
+        return Finished(
+            status: process.terminationStatus, standardOutput: try String(contentsOf: stdout, encoding: .utf8),
+            standardError: try String(contentsOf: stderr, encoding: .utf8))
+    }
+
+    private static func prepare(_ arguments: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        return process
+    }
+
+    private static func writableEmptyFile(_ file: URL) throws -> FileHandle {
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        return try FileHandle(forWritingTo: file)
+    }
+}
+
+/// Writes a configuration with all five destinations pointed at `sandbox` (and Google's service
+/// account key beside it) into `directory`, tokens left as `${META_TOKEN}`, `${TIKTOK_TOKEN}`,
+/// `${SNAP_TOKEN}`; `pinterestToken` and `tiktokExtra` are the lines that differ between tests.
+func writeSandboxDestinationsConfig(
+    _ sandbox: SandboxServer, in directory: URL, pinterestToken: String = "access_token: ${PINTEREST_TOKEN}", tiktokExtra: String = ""
+) throws -> URL {
+    let keyFile = directory.appendingPathComponent("google-key.json")
+    try Data(try sandbox.googleServiceAccountKeyFile()).write(to: keyFile)
+    let accounts = sandbox.accounts
+    let config = directory.appendingPathComponent("relay.yaml")
+    try """
+        kafka:
+          bootstrap_servers: "127.0.0.1:1"
+        destinations:
+          meta:
+            pixel_id: "\(accounts.metaPixelID)"
+            access_token: ${META_TOKEN}
+            endpoint: \(sandbox.baseURL)
+          google:
+            operating_account_id: "\(accounts.googleOperatingAccountID)"
+            conversion_action_id: "\(accounts.googleConversionActionID)"
+            service_account_key_file: \(keyFile.path)
+            endpoint: \(sandbox.baseURL)
+          tiktok:
+            pixel_code: \(accounts.tiktokPixelCode)
+            access_token: ${TIKTOK_TOKEN}
+            \(tiktokExtra)
+            endpoint: \(sandbox.baseURL)
+          pinterest:
+            ad_account_id: "\(accounts.pinterestAdAccountID)"
+            \(pinterestToken)
+            endpoint: \(sandbox.baseURL)
+          snapchat:
+            pixel_id: \(accounts.snapchatPixelID)
+            access_token: ${SNAP_TOKEN}
+            endpoint: \(sandbox.baseURL)
+        """.write(to: config, atomically: true, encoding: .utf8)
+    return config
+}
+
+/// The contract's full example order (schemas/examples/valid/full.json), as text.
+func fullExampleOrder() throws -> String {
+    try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("schemas/examples/valid/full.json"), encoding: .utf8)
 }
 
 /// Writes a YAML config for a child relay process.

@@ -56,50 +56,17 @@ import Testing
         let sandbox = try await SandboxServer()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let keyFile = directory.appendingPathComponent("google-key.json")
-        try Data(try sandbox.googleServiceAccountKeyFile()).write(to: keyFile)
         let accounts = sandbox.accounts
-        let config = directory.appendingPathComponent("relay.yaml")
-        try """
-            kafka:
-              bootstrap_servers: "127.0.0.1:1"
-            destinations:
-              meta:
-                pixel_id: "\(accounts.metaPixelID)"
-                access_token: ${META_TOKEN}
-                endpoint: \(sandbox.baseURL)
-              google:
-                operating_account_id: "\(accounts.googleOperatingAccountID)"
-                conversion_action_id: "\(accounts.googleConversionActionID)"
-                service_account_key_file: \(keyFile.path)
-                endpoint: \(sandbox.baseURL)
-              tiktok:
-                pixel_code: \(accounts.tiktokPixelCode)
-                access_token: ${TIKTOK_TOKEN}
-                test_event_code: TEST2
-                endpoint: \(sandbox.baseURL)
-              pinterest:
-                ad_account_id: "\(accounts.pinterestAdAccountID)"
-                access_token: ${PINTEREST_TOKEN}
-                endpoint: \(sandbox.baseURL)
-              snapchat:
-                pixel_id: \(accounts.snapchatPixelID)
-                access_token: ${SNAP_TOKEN}
-                endpoint: \(sandbox.baseURL)
-            """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try writeSandboxDestinationsConfig(sandbox, in: directory, tiktokExtra: "test_event_code: TEST2")
         /// Runs `verify` with the tokens in the environment, as an operator would.
         func run(pinterestToken: String) throws -> (status: Int32, lines: [String]) {
-            let log = directory.appendingPathComponent("verify-\(UUID().uuidString).log")
-            let process = try RelayExecutable.start(
+            let finished = try RelayExecutable.run(
                 ["verify", "--config", config.path, "--meta-test-event-code", "TEST1"],
                 environment: [
                     "META_TOKEN": accounts.metaAccessToken, "TIKTOK_TOKEN": accounts.tiktokAccessToken,
                     "PINTEREST_TOKEN": pinterestToken, "SNAP_TOKEN": accounts.snapchatAccessToken,
-                ],
-                log: log)
-            process.waitUntilExit()
-            let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map(String.init)
-            return (process.terminationStatus, lines)
+                ])
+            return (finished.status, finished.outputLines)
         }
 
         let good = try run(pinterestToken: accounts.pinterestAccessToken)
