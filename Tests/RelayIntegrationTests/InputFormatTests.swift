@@ -208,12 +208,7 @@ import Testing
     ])
     func aBadInputSectionStopsStartUpNamingTheKey(section: String, key: String) throws {
         let yaml = "kafka:\n  bootstrap_servers: x\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${HOME}\n" + section
-        do {
-            _ = try ConfigurationLoader(environment: ["HOME": "/root"]).load(yaml: yaml)
-            Issue.record("accepted: \(section)")
-        } catch {
-            #expect(error.key == key, "\(error)")
-        }
+        expectRefusal(yaml, environment: ["HOME": "/root"], naming: key)
     }
 
     /// `check-config` exits 78 on a jq program that does not compile, naming the key; `preview`
@@ -265,17 +260,7 @@ extension InputFormatTests {
             try (base + section).write(to: file, atomically: true, encoding: .utf8)
             files.append((file.path, valid))
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        // The project's Python environment (scripts/setup.sh), as the other schema agreement tests.
-        process.executableURL = root.appendingPathComponent(".venv/bin/python3")
-        process.arguments = [root.appendingPathComponent("schemas/validate_config.py").path] + files.map(\.path)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String]])
+        let report = try configSchemaErrors(files.map(\.path))
         for file in files {
             #expect(report[file.path]?.isEmpty == file.valid, "schema on \(file.path): \(report[file.path] ?? [])")
             let loaded = (try? ConfigurationLoader(environment: ["META_ACCESS_TOKEN": "t"]).load(path: file.path)) != nil
