@@ -36,6 +36,24 @@ final class CapturedLogs: Sendable {
 /// Issue 21 item 9 end to end against the sandbox's `requestStatus:retrieve`: Google accepts a
 /// request, processes it later, and the relay's sampled lookups count what it refused.
 @Suite struct GoogleRequestStatusPollingTests {
+    /// Every accepted request is looked up, the first time at once, so a test need not wait.
+    static var lookUpEveryRequestAtOnce: GoogleRequestStatusPolicy.Settings {
+        var settings = GoogleRequestStatusPolicy.Settings()
+        settings.sampleEvery = 1
+        settings.firstPollAfterSeconds = 0
+        return settings
+    }
+
+    /// The sandbox's Google destination, its accepted requests handed to `poller`.
+    static func google(
+        _ sandbox: SandboxServer, http: CurlHTTPClient, observedBy poller: GoogleRequestStatusPoller
+    ) throws -> any ConversionDestination {
+        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
+        configuration.destinations = try DestinationSettings.sandbox(sandbox, http: http)
+        configuration = configuration.withGoogleRequestStatusPolling(poller)
+        return try #require(configuration.destinations.makeDestinations().first { $0.name == "google" })
+    }
+
     @Test func refusedEventsAreCountedByReasonAndLoggedWithTheRequestIDOnly() async throws {
         let sandbox = try await SandboxServer()
         let http = CurlHTTPClient()
@@ -43,19 +61,12 @@ final class CapturedLogs: Sendable {
         let telemetry = RelayTelemetry()
         let logs = CapturedLogs()
         let clock = Mutex<Int64>(1_000)
-        var settings = GoogleRequestStatusPolicy.Settings()
-        settings.sampleEvery = 1
-        settings.firstPollAfterSeconds = 0
         let poller = GoogleRequestStatusPoller(
-            settings: settings, http: http, telemetry: telemetry, logger: logs.logger, now: { clock.withLock { $0 } })
-        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
-        configuration.destinations = try DestinationSettings.sandbox(sandbox, http: http)
-        configuration = configuration.withGoogleRequestStatusPolling(poller)
-        let google = try #require(configuration.destinations.makeDestinations().first { $0.name == "google" })
+            settings: Self.lookUpEveryRequestAtOnce, http: http, telemetry: telemetry, logger: logs.logger, now: { clock.withLock { $0 } })
+        let google = try Self.google(sandbox, http: http, observedBy: poller)
 
         // Three orders: one fine, one whose customer denied ad user data, one with a gclid that is no click id.
-        let example = try String(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../schemas/examples/valid/full.json"), encoding: .utf8)
+        let example = try fullExampleOrder()
         let now = Int64(Date().timeIntervalSince1970)
         var payloads: [[UInt8]] = []
         for index in 0..<3 {
@@ -109,17 +120,10 @@ final class CapturedLogs: Sendable {
         let http = CurlHTTPClient()
         defer { http.shutdown() }
         let telemetry = RelayTelemetry()
-        var settings = GoogleRequestStatusPolicy.Settings()
-        settings.sampleEvery = 1
-        settings.firstPollAfterSeconds = 0
         let poller = GoogleRequestStatusPoller(
-            settings: settings, http: http, telemetry: telemetry, logger: Logger(label: "test"), tick: .milliseconds(20))
-        var configuration = RelayConfiguration(kafka: KafkaSettings(bootstrapServers: "localhost:9092"))
-        configuration.destinations = try DestinationSettings.sandbox(sandbox, http: http)
-        configuration = configuration.withGoogleRequestStatusPolling(poller)
-        let google = try #require(configuration.destinations.makeDestinations().first { $0.name == "google" })
-        let example = try String(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../schemas/examples/valid/full.json"), encoding: .utf8)
+            settings: Self.lookUpEveryRequestAtOnce, http: http, telemetry: telemetry, logger: Logger(label: "test"), tick: .milliseconds(20))
+        let google = try Self.google(sandbox, http: http, observedBy: poller)
+        let example = try fullExampleOrder()
         var event = try OrderEventDecoder().decode(Array(example.utf8))
         let now = Int64(Date().timeIntervalSince1970)
         event.occurredAt.epochSeconds = now - 60
