@@ -105,3 +105,28 @@ import Testing
         #expect(commits == 100, "ten a second for ten seconds (\(commits))")
     }
 }
+
+@Suite struct CommitPolicyRebalanceTests {
+    /// "Rebalance in progress" stops our commits until the next assignment: one that reached the
+    /// coordinator in the next generation's window would make librdkafka drop the assignment.
+    @Test func aRebalanceInProgressHoldsCommitsUntilTheNextAssignment() {
+        var policy = CommitPolicy(intervalMilliseconds: 200, everyEvents: 10)
+        var commit = policy.stored(advanced: 10, now: 0)
+        #expect(commit)
+        policy.rebalanceSuspected(now: 100)
+        commit = policy.stored(advanced: 1_000, now: 1_000)
+        #expect(!commit, "no commit while the group rebalances")
+        policy.assigned()
+        commit = policy.tick(now: 1_001)
+        #expect(commit, "what settled meanwhile is committed once assigned")
+    }
+
+    @Test func withoutAnAssignmentCommitsResumeAfterTheQuietTime() {
+        var policy = CommitPolicy(intervalMilliseconds: 200, everyEvents: 10)
+        policy.rebalanceSuspected(now: 0)
+        var commit = policy.tick(now: CommitPolicy.rebalanceQuietMilliseconds - 1)
+        #expect(!commit)
+        commit = policy.tick(now: CommitPolicy.rebalanceQuietMilliseconds)
+        #expect(commit)
+    }
+}
