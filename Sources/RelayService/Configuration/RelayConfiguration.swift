@@ -142,13 +142,13 @@ public struct DeliverySettings: Sendable {
     /// Once paused by backpressure, partitions stay paused at least this long, so pause and
     /// resume cannot flap faster than this.
     public var minimumPauseMilliseconds = 250
-    /// The settled frontier is committed (asynchronously) this long after the last commit if it
-    /// moved at all (`delivery.commit_interval_ms`)…
+    /// The settled frontier is committed (asynchronously) this often: librdkafka's
+    /// `auto.commit.interval.ms`, unless that is set explicitly (`delivery.commit_interval_ms`)…
     public var commitIntervalMilliseconds = 200
-    /// …or as soon as it moved by this many events, at most ten times a second
+    /// …and as soon as it moved by this many events, at most ten times a second
     /// (`delivery.commit_every_events`). What a crashed relay repeats is what is past the last
     /// commit; see docs/operations.md.
-    public var commitEveryEvents = 1_000
+    public var commitEveryEvents = 2_000
     /// Threads that decode, normalise and encode a chunk of polled records in parallel; `nil`
     /// (the default) means one per CPU the process may run on. In a container limited to fewer
     /// CPUs than the host has, set it to the limit.

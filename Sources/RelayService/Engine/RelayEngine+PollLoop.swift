@@ -131,20 +131,20 @@ extension RelayEngine {
     }
 
     /// Stores the frontiers that moved, and commits them when the ``CommitPolicy`` says so (not
-    /// at shutdown: the consumer's close commits).
+    /// at shutdown: the consumer's close commits). librdkafka's auto-commit commits what is
+    /// stored every `delivery.commit_interval_ms` meanwhile.
     func storeDirtyOffsets(commit: Bool = true) {
         let now = MonotonicClock.milliseconds()
         let (offsets, commitNow) = state.withLock { state in
             let (offsets, advanced) = state.ledger.takeOffsetsToStore()
-            let commitNow = offsets.isEmpty ? state.commits.tick(now: now) : state.commits.stored(advanced: advanced, now: now)
-            return (offsets, commitNow)
+            return (offsets, state.commits.stored(advanced: advanced, now: now))
         }
         store(offsets)
         guard commit, commitNow else { return }
         do {
             try consumer.commitStoredAsync()
         } catch {
-            state.withLock { $0.commits.commitFinished(succeeded: false) }
+            state.withLock { $0.commits.commitFinished() }
             logger.warning("offset commit failed; the next commit will cover it", metadata: ["kafka.error": "\(error)"])
         }
     }

@@ -86,7 +86,7 @@ extension RelayEngine {
     func handleCommitted(_ result: Result<[TopicPartition: Int64], KafkaError>) {
         switch result {
         case .success(let offsets):
-            state.withLock { $0.commits.commitFinished(succeeded: true) }
+            state.withLock { $0.commits.commitFinished() }
             telemetry.offsetCommit(succeeded: true)
             for (partition, offset) in offsets { telemetry.committed(partition, offset: offset) }
         case .failure(let error):
@@ -94,7 +94,7 @@ extension RelayEngine {
                 .contains(error.rdKafkaCode)
             let now = MonotonicClock.milliseconds()
             state.withLock { state in
-                if rebalancing { state.commits.rebalanceSuspected(now: now) } else { state.commits.commitFinished(succeeded: false) }
+                if rebalancing { state.commits.rebalanceSuspected(now: now) } else { state.commits.commitFinished() }
             }
             telemetry.offsetCommit(succeeded: false)
             logger.warning("offset commit failed; the next commit will cover it", metadata: ["kafka.error": "\(error)"])

@@ -189,9 +189,7 @@ public final class RelayEngine: Sendable {
                         highWatermarkEvents: delivery.highWatermarkEvents, lowWatermarkEvents: delivery.lowWatermarkEvents,
                         highWatermarkBytes: delivery.highWatermarkBytes, lowWatermarkBytes: delivery.lowWatermarkBytes,
                         minimumPauseMilliseconds: delivery.minimumPauseMilliseconds)),
-                commits: CommitPolicy(
-                    intervalMilliseconds: Int64(delivery.commitIntervalMilliseconds),
-                    everyEvents: Int64(delivery.commitEveryEvents)),
+                commits: CommitPolicy(everyEvents: Int64(delivery.commitEveryEvents)),
                 consecutiveFailures: Array(repeating: 0, count: lanes.count)))
         self.queues = lanes.map { _ in BatchQueue() }
     }
@@ -208,6 +206,10 @@ public final class RelayEngine: Sendable {
         }
         if properties["fetch.max.bytes"] == nil {
             properties["fetch.max.bytes"] = String(max(configuration.delivery.fetchMaximumBytes, 1_000_512))
+        }
+        // The time-based half of the commit policy (see CommitPolicy), unless set explicitly.
+        if properties["auto.commit.interval.ms"] == nil {
+            properties["auto.commit.interval.ms"] = String(configuration.delivery.commitIntervalMilliseconds)
         }
         properties["bootstrap.servers"] = kafka.bootstrapServers
         properties["group.id"] = role.groupID(configuration)
