@@ -76,6 +76,7 @@ import Testing
         #expect(released.map(\.offset) == [5], "seek back to the held record")
         #expect(hold.isEmpty)
         #expect(hold.admit(position(0, 5, topic: "retry"), notBefore: 1_000, now: 1_000) == .process)
+        #expect(hold.admit(position(2, 0, topic: "retry"), notBefore: 1_001, now: 1_000) == .hold, "a millisecond early is not due")
     }
 
     @Test func revokedPartitionsAreNoLongerHeld() {

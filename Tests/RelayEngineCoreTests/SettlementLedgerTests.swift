@@ -57,6 +57,33 @@ import Testing
     }
 }
 
+/// The flaky `committed == 500` of the group scenario: partitions resumed past a refused commit
+/// and revoked or closed before any new record stored nothing, so an older offset stayed committed.
+@Suite struct ResumedPartitionTests {
+    @Test func aResumedPartitionStoresItsStartingOffsetAtOnce() {
+        var ledger = SettlementLedger()
+        ledger.assign([partition(0), partition(1)], startingAt: [partition(0): 100])
+        #expect(ledger.takeOffsetsToStore().offsets == [partition(0): 100])
+    }
+
+    @Test func aResumedPartitionRevokedBeforeAnyRecordStillKnowsHowFarItIsSettled() {
+        var ledger = SettlementLedger()
+        ledger.assign([partition(0)], startingAt: [partition(0): 100])
+        let revoke = ledger.settleRevoked([partition(0)])
+        #expect(revoke.settled[partition(0)] == 100)
+        var coordinator = RebalanceCoordinator()
+        coordinator.revokeCommitRefused(settled: revoke.settled)
+        #expect(coordinator.claimRemembered([partition(0)]) == [partition(0): 100], "remembered for the next comeback")
+    }
+
+    @Test func theDecidedStartingOffsetsReachTheAssignment() {
+        var coordinator = RebalanceCoordinator()
+        coordinator.resume(at: [partition(0): 100])
+        #expect(coordinator.takeResumed([partition(0), partition(1)]) == [partition(0): 100])
+        #expect(coordinator.takeResumed([partition(0)]).isEmpty, "taken once")
+    }
+}
+
 @Suite struct RebalanceCoordinatorTests {
     @Test func partitionsBackAfterARefusedCommitResumePastWhatWasSettled() {
         var coordinator = RebalanceCoordinator()

@@ -85,6 +85,7 @@ extension RelayEngine {
             let drained = signal.wait(untilMonotonicMilliseconds: deadline) { state.withLock { $0.ledger.isSettled() } }
             if !drained { logger.warning("shutdown drain timed out; unsettled events will be redelivered after restart") }
             storeDirtyOffsets(commit: false)
+            commitBeforeLeaving(until: MonotonicClock.milliseconds() + Int64(configuration.kafka.shutdownDrainTimeoutMilliseconds))
             // Runs the final revoke (stores again) and commits the stored offsets, then leaves the group.
             consumer.close()
         } else {
@@ -92,6 +93,47 @@ extension RelayEngine {
         }
         for queue in queues { queue.continuation.finish() }
         return fatal
+    }
+
+    /// Commits what is stored before the consumer leaves the group. The commit on close alone
+    /// was refused whenever the stop landed in a rebalance (REBALANCE_IN_PROGRESS; the next owner
+    /// then repeated everything settled since the last commit). So a refused commit is tried
+    /// again after serving the rebalance (`poll`: the revoke and assignment handlers run; a
+    /// partition that comes back resumes past what was settled and stores that) until it is
+    /// accepted or `deadline` passes. Records polled meanwhile are not tracked: the frontier stays
+    /// before them and the next owner reads them.
+    func commitBeforeLeaving(until deadline: Int64) {
+        /// Serves the rebalance in progress (records are dropped) and stores what it settled.
+        func serveRebalance() {
+            _ = consumer.poll(timeoutMilliseconds: 100)
+            polled.withLock { $0.removeAll() }
+            storeDirtyOffsets(commit: false)
+        }
+        // Between a revoke and the next assignment this member owns nothing, and a commit then
+        // commits nothing: wait for the assignment (what it settled is stored again).
+        var sawRevoke = false
+        while true {
+            if sawRevoke, state.withLock({ $0.ledger.assignedCount == 0 }), MonotonicClock.milliseconds() < deadline {
+                serveRebalance()
+                continue
+            }
+            do {
+                try consumer.commitStored(timeoutMilliseconds: Self.revokeCommitTimeoutMilliseconds)
+                return
+            } catch where error.rdKafkaCode == KafkaError.RDKafkaCode.rebalanceInProgress
+                || error.rdKafkaCode == KafkaError.RDKafkaCode.illegalGeneration
+            {
+                guard MonotonicClock.milliseconds() < deadline else {
+                    logger.warning("shutdown: the group kept rebalancing; the commit on close is the last attempt")
+                    return
+                }
+                sawRevoke = true
+                serveRebalance()
+            } catch {
+                logger.warning("shutdown: offset commit failed; the commit on close is the last attempt", metadata: ["kafka.error": "\(error)"])
+                return
+            }
+        }
     }
 
     /// Ingests what the poll loop collected: prepares the records (in parallel, see
