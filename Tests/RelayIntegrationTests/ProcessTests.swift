@@ -130,10 +130,11 @@ import Testing
         #expect(first.terminationReason == .uncaughtSignal)
         let deliveredAtKill = platforms.map(delivered)
         #expect(deliveredAtKill.allSatisfy { $0 < expected.count }, "the kill must land mid-run: \(deliveredAtKill)")
+        let inspector = try fixture.inspector(group: "crash-full-speed")
+        let committedAtKill = try inspector.committedAndEnd(topic: "orders").committed
 
         let second = try RelayExecutable.start(
             ["run", "--config", config.path], environment: environment, log: directory.appendingPathComponent("second.log"))
-        let inspector = try fixture.inspector(group: "crash-full-speed")
         let finished = try await eventually(seconds: 240) {
             try inspector.committedAndEnd(topic: "orders").committed == 12_000 && platforms.allSatisfy { delivered($0) == expected.count }
         }
@@ -146,7 +147,7 @@ import Testing
         for platform in platforms {
             #expect((ledger.repeats[platform] ?? 0) <= 5_000, "\(platform) repeated \(ledger.repeats[platform] ?? 0) events")
         }
-        print("full-speed crash test: delivered at kill \(deliveredAtKill), repeats \(platforms.map { ledger.repeats[$0] ?? 0 })")
+        print("full-speed crash test: delivered at kill \(deliveredAtKill), committed at kill \(committedAtKill), repeats \(platforms.map { ledger.repeats[$0] ?? 0 })")
     }
 
     /// Runs `conversion-relay demo` as a user would and checks its result line and that no
