@@ -8,7 +8,7 @@ import Testing
         #expect(!commit)
         commit = policy.stored(advanced: 1, now: 1)
         #expect(commit, "100 events past the last commit")
-        policy.commitFinished()
+        policy.commitFinished(succeeded: true)
         commit = policy.stored(advanced: 500, now: 50)
         #expect(!commit, "at most one commit per 100 ms")
         commit = policy.stored(advanced: 0, now: 101)
@@ -21,7 +21,7 @@ import Testing
         #expect(commit)
         commit = policy.stored(advanced: 10, now: 150)
         #expect(!commit, "the previous commit has no answer yet")
-        policy.commitFinished()
+        policy.commitFinished(succeeded: true)
         commit = policy.stored(advanced: 0, now: 151)
         #expect(commit)
     }
@@ -43,7 +43,7 @@ import Testing
         for now in stride(from: Int64(0), to: 10_000, by: 5) {  // a poll-loop turn every 5 ms
             if policy.stored(advanced: 100, now: now) {  // 20,000 events/s
                 commits += 1
-                policy.commitFinished()
+                policy.commitFinished(succeeded: true)
             }
         }
         #expect(commits == 100, "ten a second for ten seconds (\(commits))")
@@ -55,7 +55,7 @@ import Testing
         var policy = CommitPolicy(everyEvents: 10)
         var commit = policy.stored(advanced: 10, now: 0)
         #expect(commit)
-        policy.rebalanceSuspected(now: 100)
+        policy.rebalanceSuspected()
         commit = policy.stored(advanced: 1_000, now: 1_000)
         #expect(!commit, "no commit while the group rebalances")
         policy.assigned()
@@ -63,12 +63,17 @@ import Testing
         #expect(commit, "what settled meanwhile is committed once assigned")
     }
 
-    @Test func withoutAnAssignmentCommitsResumeAfterTheQuietTime() {
+    /// No fixed quiet time: a cooperative rebalance waiting on a slow revoke drain outlasts any.
+    @Test func commitsStayQuietUntilTheCoordinatorAcceptsACommitAgain() {
         var policy = CommitPolicy(everyEvents: 10)
-        policy.rebalanceSuspected(now: 0)
-        var commit = policy.stored(advanced: 10, now: CommitPolicy.rebalanceQuietMilliseconds - 1)
-        #expect(!commit)
-        commit = policy.stored(advanced: 0, now: CommitPolicy.rebalanceQuietMilliseconds)
-        #expect(commit)
+        policy.rebalanceSuspected()
+        var commit = policy.stored(advanced: 10, now: 60_000)
+        #expect(!commit, "still quiet a minute later")
+        policy.commitFinished(succeeded: false)
+        commit = policy.stored(advanced: 0, now: 60_001)
+        #expect(!commit, "a refused auto-commit does not end it")
+        policy.commitFinished(succeeded: true)
+        commit = policy.stored(advanced: 0, now: 60_002)
+        #expect(commit, "an accepted auto-commit does")
     }
 }

@@ -63,7 +63,7 @@ import Testing
     }
 
     /// The same at full speed with all five destinations (no latency, default batches and
-    /// delivery settings): the commit policy (every 200 ms, and every 2,000 events) keeps
+    /// delivery settings): the commit policy (every 200 ms) keeps
     /// what a SIGKILL repeats to at most 5,000 events per destination, and nothing is lost.
     @Test func killedAtFullSpeedRepeatsAtMostFiveThousandPerDestination() async throws {
         let fixture = try await Fixture.make(brokers: 3, partitions: 4)

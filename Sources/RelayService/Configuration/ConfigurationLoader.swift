@@ -115,7 +115,7 @@ public struct ConfigurationLoader: Sendable {
             settings.preparationThreads = try delivery.integer("preparation_threads", range: 1...256)
             settings.commitIntervalMilliseconds =
                 try delivery.integer("commit_interval_ms", range: 10...600_000) ?? settings.commitIntervalMilliseconds
-            settings.commitEveryEvents = try delivery.integer("commit_every_events", range: 1...10_000_000) ?? settings.commitEveryEvents
+            settings.commitEveryEvents = try delivery.integer("commit_every_events", range: 0...10_000_000) ?? settings.commitEveryEvents
             guard settings.lowWatermarkEvents < settings.highWatermarkEvents else {
                 throw ConfigurationError(key: "delivery.low_watermark_events", problem: "must be below delivery.high_watermark_events")
             }

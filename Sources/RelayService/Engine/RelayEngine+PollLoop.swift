@@ -186,7 +186,7 @@ extension RelayEngine {
         do {
             try consumer.commitStoredAsync()
         } catch {
-            state.withLock { $0.commits.commitFinished() }
+            state.withLock { $0.commits.commitFinished(succeeded: false) }
             logger.warning("offset commit failed; the next commit will cover it", metadata: ["kafka.error": "\(error)"])
         }
     }

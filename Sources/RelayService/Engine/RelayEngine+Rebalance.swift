@@ -86,15 +86,14 @@ extension RelayEngine {
     func handleCommitted(_ result: Result<[TopicPartition: Int64], KafkaError>) {
         switch result {
         case .success(let offsets):
-            state.withLock { $0.commits.commitFinished() }
+            state.withLock { $0.commits.commitFinished(succeeded: true) }
             telemetry.offsetCommit(succeeded: true)
             for (partition, offset) in offsets { telemetry.committed(partition, offset: offset) }
         case .failure(let error):
             let rebalancing = [KafkaError.RDKafkaCode.rebalanceInProgress, KafkaError.RDKafkaCode.illegalGeneration]
                 .contains(error.rdKafkaCode)
-            let now = MonotonicClock.milliseconds()
             state.withLock { state in
-                if rebalancing { state.commits.rebalanceSuspected(now: now) } else { state.commits.commitFinished() }
+                if rebalancing { state.commits.rebalanceSuspected() } else { state.commits.commitFinished(succeeded: false) }
             }
             telemetry.offsetCommit(succeeded: false)
             logger.warning("offset commit failed; the next commit will cover it", metadata: ["kafka.error": "\(error)"])
