@@ -46,6 +46,9 @@ let package = Package(
 
         // Pure domain logic: event contract, event ids, offset frontier, batching. No C, no I/O.
         .target(name: "RelayCore"),
+        // The relay's decisions as value types (events and the time in, actions out): settlement,
+        // batching and pacing, delivery attempts, backpressure, retry hold, rebalances, commits.
+        .target(name: "RelayEngineCore", dependencies: ["RelayCore"]),
         // Cryptographic primitives over OpenSSL: SHA-256, RS256 (JWT) signing and verification.
         .target(name: "RelayCrypto", dependencies: ["COpenSSL"]),
         // Identifier normalisation and hashing, per platform.
@@ -76,7 +79,7 @@ let package = Package(
         .target(
             name: "RelayService",
             dependencies: [
-                "RelayCore", "RelayPII", "RelayKafka", "RelayHTTP", "RelayDestinations",
+                "RelayCore", "RelayEngineCore", "RelayPII", "RelayKafka", "RelayHTTP", "RelayDestinations",
                 "RelayHTTPServer", "RelayInput", "CRelayShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -107,6 +110,7 @@ let package = Package(
 
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "RelayInputTests", dependencies: ["RelayCore", "RelayInput"]),
+        .testTarget(name: "RelayEngineCoreTests", dependencies: ["RelayCore", "RelayEngineCore"]),
         .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayCrypto", "RelayPII"]),
         .testTarget(
             name: "RelayDestinationsTests",

@@ -260,6 +260,16 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Commits the stored offsets of the current assignment without waiting: the coordinator's
+    /// answer reaches the rebalance handler's `committed` from a later `poll`. Nothing stored
+    /// since the last commit is not an error (the answer then says so, or nothing comes).
+    public func commitStoredAsync() throws(KafkaError) {
+        let error = rd_kafka_commit(handle.pointer, nil, 1)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR || error == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw KafkaError(error, context: "commit")
+        }
+    }
+
     /// Moves the fetch position of a partition (the next poll returns `offset` again).
     public func seek(_ partition: TopicPartition, to offset: Int64) throws(KafkaError) {
         let list = RDKafkaTopicPartitionList(capacity: 1)

@@ -20,6 +20,9 @@ public final class KafkaProducer: Sendable {
     private let handle: SendableKafkaHandle
     private let context: ProducerContext
     private let lifecycle = PollerLifecycle()
+    /// Set by ``close(flushTimeoutMilliseconds:)`` before the handle is destroyed; `send` reads it
+    /// under the same lock it produces under, so no send reaches a destroyed handle.
+    private let closedForSends = Mutex(false)
 
     public static let defaultProperties: [String: String] = [
         "enable.idempotence": "true",
@@ -63,6 +66,26 @@ public final class KafkaProducer: Sendable {
         headers: [(name: String, value: String)] = [],
         completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
     ) {
+        let produced: rd_kafka_resp_err_t? = closedForSends.withLock { closed in
+            guard !closed else { return nil }
+            return produce(topic: topic, partition: partition, key: key, value: value, headers: headers, completion: completion)
+        }
+        switch produced {
+        case nil:
+            completion(.failure(KafkaError(code: .closed, message: "produce to \(topic): the producer is closed")))
+        case let error? where error != RD_KAFKA_RESP_ERR_NO_ERROR:
+            completion(.failure(KafkaError(error, context: "produce to \(topic)")))
+        default:
+            break
+        }
+    }
+
+    /// Queues one record on the open handle; returns librdkafka's answer (on an error the
+    /// completion has not run and never will).
+    private func produce(
+        topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [(name: String, value: String)],
+        completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+    ) -> rd_kafka_resp_err_t {
         let box = Unmanaged.passRetained(DeliveryBox(completion))
         var headerList: OpaquePointer? = nil
         if !headers.isEmpty {
@@ -86,8 +109,8 @@ public final class KafkaProducer: Sendable {
         if error != RD_KAFKA_RESP_ERR_NO_ERROR {
             if let headerList { rd_kafka_headers_destroy(headerList) }
             box.release()
-            completion(.failure(KafkaError(error, context: "produce to \(topic)")))
         }
+        return error
     }
 
     /// Sends one record and waits for its delivery report.
@@ -110,8 +133,11 @@ public final class KafkaProducer: Sendable {
         rd_kafka_flush(handle.pointer, timeoutMilliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
-    /// Flushes, stops the poll thread and destroys the handle. Idempotent.
+    /// Flushes, stops the poll thread and destroys the handle. Idempotent. Sends from then on
+    /// complete at once with ``KafkaError/Code/closed`` (a late retry must never produce on a
+    /// destroyed handle); records queued before are flushed.
     public func close(flushTimeoutMilliseconds: Int32 = 30_000) {
+        closedForSends.withLock { $0 = true }
         guard lifecycle.markClosed() else { return }
         rd_kafka_flush(handle.pointer, flushTimeoutMilliseconds)
         lifecycle.stopped.wait()

@@ -121,6 +121,8 @@ import Testing
         var configuration = fixture.configuration(group: "comeback")
         // No periodic commit: only the commit on revoke could record what was settled.
         configuration.kafka.consumerProperties["auto.commit.interval.ms"] = "600000"
+        configuration.delivery.commitIntervalMilliseconds = 600_000
+        configuration.delivery.commitEveryEvents = 1_000_000
         let relay = try RunningRelay(configuration)
         let deliveredBefore = deliverable(before)
         #expect(await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)) == deliveredBefore })

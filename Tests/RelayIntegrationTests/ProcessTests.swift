@@ -62,6 +62,94 @@ import Testing
         print("crash test: delivered before kill \(deliveredBeforeKill.count), repeats \(repeats), committed at kill \(committedAtKill.values.map { $0 ?? 0 }.reduce(0, +))")
     }
 
+    /// The same at full speed with all five destinations (no latency, default batches and
+    /// delivery settings): the commit policy (every 200 ms) keeps
+    /// what a SIGKILL repeats to at most 5,000 events per destination, and nothing is lost.
+    @Test func killedAtFullSpeedRepeatsAtMostFiveThousandPerDestination() async throws {
+        let fixture = try await Fixture.make(brokers: 3, partitions: 4)
+        let orders = samples(12_000, seed: 12)
+        let expected = deliverable(orders)
+        _ = try await fixture.publish(orders)
+        let sandbox = fixture.sandbox
+        let accounts = sandbox.accounts
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let keyFile = directory.appendingPathComponent("google-key.json")
+        try Data(try sandbox.googleServiceAccountKeyFile()).write(to: keyFile)
+        let tokenFile = directory.appendingPathComponent("pinterest-token")
+        try "\(accounts.pinterestAccessToken)\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let config = directory.appendingPathComponent("relay.yaml")
+        try """
+            kafka:
+              bootstrap_servers: "\(fixture.cluster.bootstrapServers)"
+              group_id: crash-full-speed
+              topic: orders
+              consumer_properties:
+                session.timeout.ms: "6000"
+                heartbeat.interval.ms: "500"
+            destinations:
+              meta:
+                pixel_id: "\(accounts.metaPixelID)"
+                access_token: ${META_TOKEN}
+                endpoint: \(sandbox.baseURL)
+              google:
+                operating_account_id: "\(accounts.googleOperatingAccountID)"
+                conversion_action_id: "\(accounts.googleConversionActionID)"
+                service_account_key_file: \(keyFile.path)
+                endpoint: \(sandbox.baseURL)
+              tiktok:
+                pixel_code: \(accounts.tiktokPixelCode)
+                access_token: ${TIKTOK_TOKEN}
+                endpoint: \(sandbox.baseURL)
+              pinterest:
+                ad_account_id: "\(accounts.pinterestAdAccountID)"
+                access_token_file: \(tokenFile.path)
+                endpoint: \(sandbox.baseURL)
+              snapchat:
+                pixel_id: \(accounts.snapchatPixelID)
+                access_token: ${SNAP_TOKEN}
+                endpoint: \(sandbox.baseURL)
+            observability:
+              host: 127.0.0.1
+              port: 0
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let environment = [
+            "META_TOKEN": accounts.metaAccessToken, "TIKTOK_TOKEN": accounts.tiktokAccessToken,
+            "SNAP_TOKEN": accounts.snapchatAccessToken,
+        ]
+        let platforms = ["meta", "google", "tiktok", "pinterest", "snapchat"]
+        func delivered(_ platform: String) -> Int { Set(sandbox.receipts(platform).map(\.eventID)).count }
+
+        let first = try RelayExecutable.start(
+            ["run", "--config", config.path], environment: environment, log: directory.appendingPathComponent("first.log"))
+        // Killed at about 40 % of the run.
+        let midway = await eventually(seconds: 120) { delivered("meta") >= expected.count * 2 / 5 }
+        #expect(midway, "the first relay should deliver 40 % of the orders")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal)
+        let deliveredAtKill = platforms.map(delivered)
+        #expect(deliveredAtKill.allSatisfy { $0 < expected.count }, "the kill must land mid-run: \(deliveredAtKill)")
+        let inspector = try fixture.inspector(group: "crash-full-speed")
+        let committedAtKill = try inspector.committedAndEnd(topic: "orders").committed
+
+        let second = try RelayExecutable.start(
+            ["run", "--config", config.path], environment: environment, log: directory.appendingPathComponent("second.log"))
+        let finished = try await eventually(seconds: 240) {
+            try inspector.committedAndEnd(topic: "orders").committed == 12_000 && platforms.allSatisfy { delivered($0) == expected.count }
+        }
+        #expect(finished)
+        kill(second.processIdentifier, SIGTERM)
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 0)
+
+        let ledger = checkLedger(fixture, platforms: platforms, expected: expected)
+        for platform in platforms {
+            #expect((ledger.repeats[platform] ?? 0) <= 5_000, "\(platform) repeated \(ledger.repeats[platform] ?? 0) events")
+        }
+        print("full-speed crash test: delivered at kill \(deliveredAtKill), committed at kill \(committedAtKill), repeats \(platforms.map { ledger.repeats[$0] ?? 0 })")
+    }
+
     /// Runs `conversion-relay demo` as a user would and checks its result line and that no
     /// sample identifier or token appears anywhere in its output (logs at debug level included).
     @Test func demoSettlesEverythingAndLogsNoPersonalData() async throws {

@@ -114,3 +114,23 @@ func consume(
         }
     }
 }
+
+/// A closed producer refuses sends with a typed error instead of producing on its destroyed
+/// handle (a late retry-topic write after shutdown did that).
+@Suite struct ClosedProducerTests {
+    @Test func aClosedProducerRefusesSendsWithATypedError() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1)
+        try cluster.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: quietLogger)
+        _ = try await producer.send(topic: "t", key: nil, value: Array("before".utf8))
+        producer.close()
+        let result = await withCheckedContinuation { continuation in
+            producer.send(topic: "t", key: nil, value: Array("after".utf8)) { continuation.resume(returning: $0) }
+        }
+        guard case .failure(let error) = result else {
+            Issue.record("a send after close must fail")
+            return
+        }
+        #expect(error.code == .closed)
+    }
+}

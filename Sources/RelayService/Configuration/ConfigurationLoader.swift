@@ -93,7 +93,7 @@ public struct ConfigurationLoader: Sendable {
             try delivery.allowOnly([
                 "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_concurrent_requests",
                 "high_watermark_events", "low_watermark_events", "handoff_after_ms", "memory_budget_mb", "min_pause_ms",
-                "preparation_threads",
+                "preparation_threads", "commit_interval_ms", "commit_every_events",
             ])
             var settings = DeliverySettings()
             settings.handoffAfterMilliseconds = try delivery.integer("handoff_after_ms", range: 100...3_600_000) ?? settings.handoffAfterMilliseconds
@@ -113,6 +113,9 @@ public struct ConfigurationLoader: Sendable {
             settings.minimumPauseMilliseconds =
                 try delivery.integer("min_pause_ms", range: 0...60_000) ?? settings.minimumPauseMilliseconds
             settings.preparationThreads = try delivery.integer("preparation_threads", range: 1...256)
+            settings.commitIntervalMilliseconds =
+                try delivery.integer("commit_interval_ms", range: 10...600_000) ?? settings.commitIntervalMilliseconds
+            settings.commitEveryEvents = try delivery.integer("commit_every_events", range: 0...10_000_000) ?? settings.commitEveryEvents
             guard settings.lowWatermarkEvents < settings.highWatermarkEvents else {
                 throw ConfigurationError(key: "delivery.low_watermark_events", problem: "must be below delivery.high_watermark_events")
             }

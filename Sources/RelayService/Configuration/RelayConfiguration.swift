@@ -142,6 +142,15 @@ public struct DeliverySettings: Sendable {
     /// Once paused by backpressure, partitions stay paused at least this long, so pause and
     /// resume cannot flap faster than this.
     public var minimumPauseMilliseconds = 250
+    /// The settled frontier is committed (asynchronously) this often: librdkafka's
+    /// `auto.commit.interval.ms`, unless that is set explicitly (`delivery.commit_interval_ms`)…
+    public var commitIntervalMilliseconds = 200
+    /// …and, when above 0, as soon as it moved by this many events, at most ten times a second
+    /// (`delivery.commit_every_events`). Off by default: commits of the relay's own (unlike the
+    /// auto-commit) reached librdkafka's mock coordinator between generations in the cooperative
+    /// rebalance scenario, and librdkafka then drops the assignment (see ``CommitPolicy``). What
+    /// a crashed relay repeats is what is past the last commit; see docs/operations.md.
+    public var commitEveryEvents = 0
     /// Threads that decode, normalise and encode a chunk of polled records in parallel; `nil`
     /// (the default) means one per CPU the process may run on. In a container limited to fewer
     /// CPUs than the host has, set it to the limit.

@@ -1,0 +1,139 @@
+import RelayCore
+
+/// What the relay has consumed and settled, per assigned partition: the frontiers, and which
+/// offsets were handed to Kafka to store.
+///
+/// An event is settled once every destination acknowledged it or it was durably written to the
+/// retry or dead-letter topic; a partition's frontier (``PartitionFrontier``) is the offset below
+/// which everything is settled, and only that is ever stored. Each assignment starts a new
+/// generation, so a late settlement from an earlier ownership of a partition is ignored.
+/// Pure: no Kafka; the driver performs what the returned values say.
+public struct SettlementLedger: Sendable {
+    struct Partition: Sendable {
+        var frontier = PartitionFrontier()
+        var generation: UInt64
+        /// The offset last handed to the consumer to store.
+        var stored: Int64?
+    }
+
+    private(set) var partitions: [TopicPartition: Partition] = [:]
+    private var dirty: Set<TopicPartition> = []
+    private var generation: UInt64 = 0
+    /// Whether any assignment arrived yet (readiness).
+    public private(set) var assignmentReceived = false
+
+    public init() {}
+
+    /// The partitions assigned here.
+    public var assigned: [TopicPartition] { Array(partitions.keys) }
+    public var assignedCount: Int { partitions.count }
+
+    /// Starts a new generation for `assigned`; returns it. A partition in `startingAt` (resumed
+    /// past what this member settled, see ``RebalanceCoordinator``) starts its frontier there, to
+    /// be stored at once: were it revoked again before a record arrived, how far it is settled
+    /// would otherwise be unknown, and its next owner would repeat everything from the older
+    /// committed offset.
+    @discardableResult
+    public mutating func assign(_ assigned: [TopicPartition], startingAt: [TopicPartition: Int64] = [:]) -> UInt64 {
+        generation += 1
+        assignmentReceived = true
+        for partition in assigned {
+            partitions[partition] = Partition(frontier: PartitionFrontier(startingAt: startingAt[partition]), generation: generation)
+            if startingAt[partition] != nil { dirty.insert(partition) }
+        }
+        return generation
+    }
+
+    /// The generation `partition` is owned in, or `nil` when it is not assigned here.
+    public func generation(of partition: TopicPartition) -> UInt64? { partitions[partition]?.generation }
+
+    /// Starts tracking a consumed record that needs `settlements` acknowledgements (none: it is
+    /// settled at once).
+    public mutating func track(_ position: RecordPosition, settlements: Int) {
+        guard partitions[position.topicPartition] != nil else { return }
+        partitions[position.topicPartition]!.frontier.track(offset: position.offset, settlements: settlements)
+        dirty.insert(position.topicPartition)
+    }
+
+    /// Records one settlement, through `cursor` (which remembers the last partition, so a batch's
+    /// long runs of one partition look it up once). Ignored for another generation.
+    public mutating func settle(_ position: borrowing RecordPosition, generation: UInt64, cursor: inout Cursor) {
+        let index: Dictionary<TopicPartition, Partition>.Index
+        if let last = cursor.last, last.topicPartition == position.topicPartition {
+            index = last.index
+        } else {
+            guard let found = partitions.index(forKey: position.topicPartition) else {
+                cursor.last = nil
+                return
+            }
+            index = found
+            cursor.last = (position.topicPartition, found)
+        }
+        guard partitions.values[index].generation == generation else { return }
+        if partitions.values[index].frontier.settle(offset: position.offset) { dirty.insert(position.topicPartition) }
+    }
+
+    /// Records one settlement (see ``settle(_:generation:cursor:)``).
+    public mutating func settle(_ position: RecordPosition, generation: UInt64) {
+        var cursor = Cursor()
+        settle(position, generation: generation, cursor: &cursor)
+    }
+
+    /// Where ``settle(_:generation:cursor:)`` last found a partition. Valid while no partition
+    /// is assigned or revoked (the driver uses one per locked section).
+    public struct Cursor {
+        var last: (topicPartition: TopicPartition, index: Dictionary<TopicPartition, Partition>.Index)?
+        public init() {}
+    }
+
+    /// The frontiers that moved past what was stored, marked stored: the offsets to store now.
+    /// `advanced` is how many offsets they moved by in all.
+    public mutating func takeOffsetsToStore() -> (offsets: [TopicPartition: Int64], advanced: Int64) {
+        var offsets: [TopicPartition: Int64] = [:]
+        var advanced: Int64 = 0
+        for partition in dirty {
+            guard let offset = partitions[partition]?.frontier.committableOffset else { continue }
+            let stored = partitions[partition]!.stored
+            if offset > stored ?? -1 {
+                offsets[partition] = offset
+                advanced += stored.map { offset - $0 } ?? 1
+                partitions[partition]!.stored = offset
+            }
+        }
+        dirty.removeAll(keepingCapacity: true)
+        return (offsets, advanced)
+    }
+
+    /// The stored offset of each assigned partition (gauges).
+    public var storedOffsets: [TopicPartition: Int64] { partitions.compactMapValues(\.stored) }
+
+    /// Whether every consumed event of `scope` (all assigned partitions when `nil`) is settled.
+    public func isSettled(_ scope: Set<TopicPartition>? = nil) -> Bool {
+        guard let scope else { return partitions.values.allSatisfy { $0.frontier.pendingCount == 0 } }
+        return scope.allSatisfy { (partitions[$0]?.frontier.pendingCount ?? 0) == 0 }
+    }
+
+    /// For a revoke: the frontiers of `revoked` past their stored offset (to store now, marked
+    /// stored), and how far each revoked partition is settled (that, or what was stored before).
+    public mutating func settleRevoked(_ revoked: Set<TopicPartition>) -> (store: [TopicPartition: Int64], settled: [TopicPartition: Int64]) {
+        var store: [TopicPartition: Int64] = [:]
+        var settled: [TopicPartition: Int64] = [:]
+        for partition in revoked {
+            let stored = partitions[partition]?.stored
+            if let offset = partitions[partition]?.frontier.committableOffset, offset > stored ?? -1 {
+                store[partition] = offset
+                partitions[partition]!.stored = offset
+            }
+            settled[partition] = store[partition] ?? stored
+        }
+        return (store, settled)
+    }
+
+    /// Drops the state of revoked (or lost) partitions.
+    public mutating func forget(_ revoked: Set<TopicPartition>) {
+        for partition in revoked {
+            partitions[partition] = nil
+            dirty.remove(partition)
+        }
+    }
+}

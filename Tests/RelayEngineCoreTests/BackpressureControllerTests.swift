@@ -1,0 +1,88 @@
+import RelayCore
+import RelayEngineCore
+import Testing
+
+@Suite struct BackpressureControllerTests {
+    static let limits = BackpressureController.Limits(
+        highWatermarkEvents: 100, lowWatermarkEvents: 50, highWatermarkBytes: 10_000, lowWatermarkBytes: 5_000,
+        minimumPauseMilliseconds: 250, holdBeforePauseMilliseconds: 1_000, heapReleaseIntervalMilliseconds: 5_000)
+
+    @Test func holdsAtTheHighWatermarkAndPausesOnlyWhenTheHoldLasts() {
+        var controller = BackpressureController(limits: Self.limits)
+        let quiet = controller.evaluate(busiestLane: 99, bytes: 0, now: 0)
+        #expect(!quiet.holdStarted && !quiet.holding && !quiet.pauseAll && !quiet.releaseHeap)
+        let started = controller.evaluate(busiestLane: 100, bytes: 0, now: 10)
+        #expect(started.holdStarted && started.holding && !started.pauseAll)
+        let still = controller.evaluate(busiestLane: 90, bytes: 0, now: 1_009)
+        #expect(!still.holdStarted && still.holding && !still.pauseAll, "between the marks: still held")
+        let paused = controller.evaluate(busiestLane: 90, bytes: 0, now: 1_010)
+        #expect(paused.pauseAll && !paused.holding, "held for a second: pause the partitions")
+    }
+
+    @Test func theMemoryBudgetHoldsToo() {
+        var controller = BackpressureController(limits: Self.limits)
+        #expect(controller.evaluate(busiestLane: 0, bytes: 10_000, now: 0).holdStarted)
+        #expect(!controller.mayEnd(busiestLane: 0, bytes: 5_001, now: 1_000))
+        #expect(controller.mayEnd(busiestLane: 0, bytes: 5_000, now: 1_000))
+    }
+
+    @Test func resumesUnderTheLowWatermarkAfterTheMinimumPause() {
+        var controller = BackpressureController(limits: Self.limits)
+        _ = controller.evaluate(busiestLane: 100, bytes: 0, now: 0)
+        #expect(controller.evaluate(busiestLane: 50, bytes: 0, now: 249).holding, "the minimum pause is not over")
+        #expect(controller.evaluate(busiestLane: 51, bytes: 0, now: 300).holding, "above the low watermark")
+        let resumed = controller.evaluate(busiestLane: 50, bytes: 0, now: 300)
+        #expect(!resumed.holding && !resumed.pauseAll && !controller.engaged)
+        #expect(resumed.releaseHeap, "the first resume returns freed heap")
+    }
+
+    @Test func freedHeapIsReturnedAtMostOnceInTheInterval() {
+        var controller = BackpressureController(limits: Self.limits)
+        var releases: [Int64] = []
+        for cycle in Int64(0)..<10 {
+            let start = cycle * 1_000
+            _ = controller.evaluate(busiestLane: 100, bytes: 0, now: start)
+            if controller.evaluate(busiestLane: 0, bytes: 0, now: start + 300).releaseHeap { releases.append(start + 300) }
+        }
+        #expect(releases == [300, 5_300])
+    }
+}
+
+@Suite struct PartitionPausesTests {
+    @Test func pausesAndResumesOnlyTheDifferences() {
+        var pauses = PartitionPauses()
+        let first = pauses.reconcile(desired: [partition(0), partition(1)])
+        #expect(Set(first.pause) == [partition(0), partition(1)] && first.resume.isEmpty)
+        let second = pauses.reconcile(desired: [partition(1), partition(2)])
+        #expect(second.pause == [partition(2)] && second.resume == [partition(0)])
+        #expect(pauses.revoke([partition(2), partition(3)]) == [partition(2)])
+        #expect(pauses.paused == [partition(1)])
+    }
+}
+
+/// The retry topic's hold: a record not due holds its partition; later records of it are dropped
+/// until the seek back; once due, the partition is released at that record.
+@Suite struct RetryHoldTests {
+    @Test func aRecordNotDueHoldsItsPartitionUntilItIs() {
+        var hold = RetryHold()
+        #expect(hold.admit(position(0, 5, topic: "retry"), notBefore: 1_000, now: 0) == .hold)
+        #expect(hold.heldPartitions == [partition(0, topic: "retry")])
+        #expect(hold.admit(position(0, 6, topic: "retry"), notBefore: nil, now: 0) == .drop, "nothing after it is processed")
+        #expect(hold.admit(position(1, 0, topic: "retry"), notBefore: 500, now: 600) == .process, "other partitions go on")
+        #expect(hold.releaseDue(now: 999).isEmpty)
+        #expect(hold.nextDue == 1_000)
+        let released = hold.releaseDue(now: 1_000)
+        #expect(released.map(\.partition) == [partition(0, topic: "retry")])
+        #expect(released.map(\.offset) == [5], "seek back to the held record")
+        #expect(hold.isEmpty)
+        #expect(hold.admit(position(0, 5, topic: "retry"), notBefore: 1_000, now: 1_000) == .process)
+        #expect(hold.admit(position(2, 0, topic: "retry"), notBefore: 1_001, now: 1_000) == .hold, "a millisecond early is not due")
+    }
+
+    @Test func revokedPartitionsAreNoLongerHeld() {
+        var hold = RetryHold()
+        _ = hold.admit(position(0, 5), notBefore: 10_000, now: 0)
+        hold.forget([partition(0)])
+        #expect(hold.isEmpty)
+    }
+}

@@ -1,0 +1,113 @@
+import RelayCore
+import RelayEngineCore
+import Testing
+
+@Suite struct SettlementLedgerTests {
+    @Test func storesOnlyOffsetsBelowWhichEveryDestinationSettled() {
+        var ledger = SettlementLedger()
+        let generation = ledger.assign([partition(0)])
+        ledger.track(position(0, 10), settlements: 2)  // two destinations
+        ledger.track(position(0, 11), settlements: 1)
+        ledger.settle(position(0, 11), generation: generation)
+        ledger.settle(position(0, 10), generation: generation)
+        #expect(ledger.takeOffsetsToStore().offsets == [partition(0): 10], "offset 10 still waits for its second destination")
+        ledger.settle(position(0, 10), generation: generation)
+        let stored = ledger.takeOffsetsToStore()
+        #expect(stored.offsets == [partition(0): 12])
+        #expect(ledger.takeOffsetsToStore().offsets.isEmpty, "stored once")
+        #expect(ledger.isSettled())
+    }
+
+    @Test func countsHowFarTheFrontiersAdvancedForTheCommitPolicy() {
+        var ledger = SettlementLedger()
+        let generation = ledger.assign([partition(0)])
+        for offset in Int64(0)..<5 { ledger.track(position(0, offset), settlements: 1) }
+        ledger.settle(position(0, 0), generation: generation)
+        _ = ledger.takeOffsetsToStore()
+        for offset in Int64(1)..<5 { ledger.settle(position(0, offset), generation: generation) }
+        let stored = ledger.takeOffsetsToStore()
+        #expect(stored.offsets == [partition(0): 5])
+        #expect(stored.advanced == 4)
+    }
+
+    @Test func ignoresSettlementsFromAnEarlierOwnershipOfThePartition() {
+        var ledger = SettlementLedger()
+        let first = ledger.assign([partition(0)])
+        ledger.track(position(0, 0), settlements: 1)
+        ledger.forget([partition(0)])
+        let second = ledger.assign([partition(0)])
+        #expect(second != first)
+        ledger.track(position(0, 0), settlements: 1)
+        ledger.settle(position(0, 0), generation: first)
+        #expect(!ledger.isSettled(), "a late settlement of the previous generation must not settle the new one")
+        ledger.settle(position(0, 0), generation: second)
+        #expect(ledger.isSettled())
+    }
+
+    @Test func revokeStoresTheFrontierAndReportsHowFarEachPartitionIsSettled() {
+        var ledger = SettlementLedger()
+        let generation = ledger.assign([partition(0), partition(1)])
+        ledger.track(position(0, 7), settlements: 1)
+        ledger.settle(position(0, 7), generation: generation)
+        ledger.track(position(1, 3), settlements: 1)  // unsettled
+        let revoke = ledger.settleRevoked([partition(0), partition(1)])
+        #expect(revoke.store == [partition(0): 8, partition(1): 3], "never past an unsettled offset")
+        #expect(revoke.settled[partition(0)] == 8)
+        #expect(revoke.settled[partition(1)] == 3, "settled up to its first unsettled offset")
+    }
+}
+
+/// The flaky `committed == 500` of the group scenario: partitions resumed past a refused commit
+/// and revoked or closed before any new record stored nothing, so an older offset stayed committed.
+@Suite struct ResumedPartitionTests {
+    @Test func aResumedPartitionStoresItsStartingOffsetAtOnce() {
+        var ledger = SettlementLedger()
+        ledger.assign([partition(0), partition(1)], startingAt: [partition(0): 100])
+        #expect(ledger.takeOffsetsToStore().offsets == [partition(0): 100])
+    }
+
+    @Test func aResumedPartitionRevokedBeforeAnyRecordStillKnowsHowFarItIsSettled() {
+        var ledger = SettlementLedger()
+        ledger.assign([partition(0)], startingAt: [partition(0): 100])
+        let revoke = ledger.settleRevoked([partition(0)])
+        #expect(revoke.settled[partition(0)] == 100)
+        var coordinator = RebalanceCoordinator()
+        coordinator.revokeCommitRefused(settled: revoke.settled)
+        #expect(coordinator.claimRemembered([partition(0)]) == [partition(0): 100], "remembered for the next comeback")
+    }
+
+    @Test func theDecidedStartingOffsetsReachTheAssignment() {
+        var coordinator = RebalanceCoordinator()
+        coordinator.resume(at: [partition(0): 100])
+        #expect(coordinator.takeResumed([partition(0), partition(1)]) == [partition(0): 100])
+        #expect(coordinator.takeResumed([partition(0)]).isEmpty, "taken once")
+    }
+}
+
+@Suite struct RebalanceCoordinatorTests {
+    @Test func partitionsBackAfterARefusedCommitResumePastWhatWasSettled() {
+        var coordinator = RebalanceCoordinator()
+        coordinator.revokeCommitRefused(settled: [partition(0): 100, partition(1): 80])
+        let remembered = coordinator.claimRemembered([partition(0), partition(1), partition(2)])
+        #expect(remembered == [partition(0): 100, partition(1): 80])
+        // Partition 1: another member committed further meanwhile; partition 0: nothing committed.
+        let starts = RebalanceCoordinator.startingOffsets(
+            remembered: remembered, committed: [partition(0): nil, partition(1): 90])
+        #expect(starts == [partition(0): 100])
+        #expect(coordinator.claimRemembered([partition(0)]).isEmpty, "claimed once")
+    }
+
+    @Test func aCommittedRevokeLeavesNothingToResumePast() {
+        var coordinator = RebalanceCoordinator()
+        coordinator.revokeCommitRefused(settled: [partition(0): 50])
+        coordinator.revokeCommitted([partition(0)])
+        #expect(coordinator.claimRemembered([partition(0)]).isEmpty)
+    }
+
+    @Test func twoRefusalsKeepTheFurthestSettledOffset() {
+        var coordinator = RebalanceCoordinator()
+        coordinator.revokeCommitRefused(settled: [partition(0): 50])
+        coordinator.revokeCommitRefused(settled: [partition(0): 40])
+        #expect(coordinator.claimRemembered([partition(0)]) == [partition(0): 50])
+    }
+}
