@@ -19,7 +19,7 @@ public struct SettlementLedger: Sendable {
     private(set) var partitions: [TopicPartition: Partition] = [:]
     private var dirty: Set<TopicPartition> = []
     private var generation: UInt64 = 0
-    /// Whether any assignment arrived yet (readiness).
+    /// Whether an assignment arrived and was not lost since (readiness).
     public private(set) var assignmentReceived = false
 
     public init() {}
@@ -127,6 +127,12 @@ public struct SettlementLedger: Sendable {
             settled[partition] = store[partition] ?? stored
         }
         return (store, settled)
+    }
+
+    /// The member lost its session (its partitions were lost, not revoked): it is not ready until
+    /// the group assigns it partitions again.
+    public mutating func assignmentLost() {
+        assignmentReceived = false
     }
 
     /// Drops the state of revoked (or lost) partitions.

@@ -110,4 +110,19 @@ import Testing
         coordinator.revokeCommitRefused(settled: [partition(0): 40])
         #expect(coordinator.claimRemembered([partition(0)]) == [partition(0): 50])
     }
+
+    /// Readiness: a member is ready once assigned, not after losing its session, and again once
+    /// the group assigns it partitions.
+    @Test func aLostSessionIsNotReadyUntilTheNextAssignment() {
+        var ledger = SettlementLedger()
+        #expect(!ledger.assignmentReceived)
+        ledger.assign([partition(0)])
+        #expect(ledger.assignmentReceived)
+        ledger.assignmentLost()
+        ledger.forget([partition(0)])
+        #expect(!ledger.assignmentReceived)
+        ledger.assign([partition(0)])
+        #expect(ledger.assignmentReceived)
+    }
+
 }

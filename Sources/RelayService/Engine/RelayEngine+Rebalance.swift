@@ -77,6 +77,7 @@ extension RelayEngine {
                 metadata: ["kafka.partitions": "\(partitions.sorted())"])
         }
         state.withLock { state in
+            if lost { state.ledger.assignmentLost() }
             state.ledger.forget(revoked)
             state.retryHold.forget(revoked)
         }
