@@ -85,6 +85,9 @@ public enum DeliveryOutcome: Sendable, Equatable {
     /// The platform processed the batch event by event: these indexes were rejected (with why);
     /// every other event was accepted.
     case partial(rejected: [Int: String])
+    /// The platform recorded none of the batch because of these events (index, why): set them
+    /// aside and resend the others at once (Snapchat's `INVALID` answer names the failing event).
+    case refused(failing: [Int: String])
     /// The credentials were refused (HTTP 401): refresh them once and resend.
     case unauthorized(reason: String)
 }

@@ -111,10 +111,11 @@ public struct SnapchatDestination: ConfiguredDestination {
     /// `{status: VALID|INVALID, reason, event, errors{codes[], error_msgs[]}}`). `VALID` is
     /// delivered; `INVALID` is not, whatever the HTTP status (the SDK logs a 200 whose status is not
     /// VALID, `util/ConversionUtil.java`); a 2xx without an `EventResponse` counts as delivered,
-    /// as HTTP says. An INVALID answer to one event sets that event aside; to
-    /// several, the request failed as a whole (Snap's VerifySetUp answers INVALID with HTTP 400, and
-    /// the model has one `event` index, the first failing one), so the batch is split to find every
-    /// bad event, and the response's `event` is named in the reason. 429 and 5xx retry; 401/403 are
+    /// as HTTP says. An INVALID answer to one event sets that event aside. To several, the request
+    /// failed as a whole (Snap's VerifySetUp answers INVALID with HTTP 400; UNCONFIRMED whether the
+    /// other events were recorded, so the relay assumes none were): the event the response names
+    /// (`event`, the first failing one) is set aside and the others are resent at once; without
+    /// an index the batch is split to find the bad events. 429 and 5xx retry; 401/403 are
     /// permanent until the token is fixed.
     public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
         let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
@@ -122,24 +123,27 @@ public struct SnapchatDestination: ConfiguredDestination {
         let label = "HTTP \(response.status)" + (answer.map { " \($0.summary)" } ?? "")
         switch response.status {
         case 200..<300:
-            guard answer?.status == "INVALID" else { return .delivered }
-            return invalid(label: label, eventCount: eventCount)
+            guard let answer, answer.status == "INVALID" else { return .delivered }
+            return invalid(answer, label: label, eventCount: eventCount)
         case 429: return .retryable(reason: "\(label) (rate limited)", retryAfterSeconds: retryAfter)
         case 401: return .rejected(errorClass: "auth", reason: "\(label): access token refused", isolatable: false)
         case 403: return .rejected(errorClass: "permission", reason: "\(label): the token may not send to this pixel", isolatable: false)
         case 400..<500:
-            guard answer?.status == "INVALID" else {
+            guard let answer, answer.status == "INVALID" else {
                 return .rejected(errorClass: "invalid_event", reason: label, isolatable: true)
             }
-            return invalid(label: label, eventCount: eventCount)
+            return invalid(answer, label: label, eventCount: eventCount)
         default: return .retryable(reason: label, retryAfterSeconds: retryAfter)
         }
     }
 
-    /// An `INVALID` answer: one event is set aside; a batch is split until each bad event is alone
-    /// (the engine's split is by halves: see the note on ``SnapchatEventResponse/failingEvent``).
-    private func invalid(label: String, eventCount: Int) -> DeliveryOutcome {
-        .rejected(errorClass: "invalid_event", reason: label, isolatable: eventCount > 1)
+    /// An `INVALID` answer: a lone event is set aside; in a batch, the event the answer names is set
+    /// aside and the others resent, and a batch whose answer names no event of it is split.
+    private func invalid(_ answer: SnapchatEventResponse, label: String, eventCount: Int) -> DeliveryOutcome {
+        if eventCount > 1, let failing = answer.failingEvent, (0..<eventCount).contains(failing) {
+            return .refused(failing: [failing: label])
+        }
+        return .rejected(errorClass: "invalid_event", reason: label, isolatable: eventCount > 1)
     }
 
     /// The hashed list-valued `user_data` keys of the SDK's `UserData` model, in the order written
@@ -160,10 +164,8 @@ public struct SnapchatEventResponse: Sendable, Equatable {
     /// `VALID` or `INVALID`.
     public var status: String
     public var reason: String?
-    /// The index of the failing event in the request ("only present in error responses"). The
-    /// relay's engine splits a refused batch by halves and has no outcome for "set this one aside,
-    /// resend the others now"; until it has, the index is reported in the reason, and the halves
-    /// find the event in log2(n) requests.
+    /// The index of the failing event in the request ("only present in error responses"): that
+    /// event is set aside and the others resent (``DeliveryOutcome/refused(failing:)``).
     public var failingEvent: Int?
     /// `errors.codes` and `errors.error_msgs`.
     public var codes: [String]

@@ -12,6 +12,8 @@ public enum ResponseClass: Sendable, Equatable {
     case rejected(errorClass: String, reason: String, isolatable: Bool)
     /// Processed event by event: these indexes were rejected (with why), the others accepted.
     case partial(rejected: [Int: String])
+    /// Nothing was recorded because of these events (index, why); the others were not processed.
+    case refused(failing: [Int: String])
     /// The credentials were refused (HTTP 401).
     case unauthorized(reason: String)
 
@@ -19,7 +21,7 @@ public enum ResponseClass: Sendable, Equatable {
     /// can isolate is not (the destination answered), nor is a per-event partial result.
     public var isDestinationFailure: Bool {
         switch self {
-        case .delivered, .partial, .rejected(_, _, true): false
+        case .delivered, .partial, .refused, .rejected(_, _, true): false
         case .retryable, .unauthorized, .rejected: true
         }
     }
@@ -30,7 +32,8 @@ public enum ResponseClass: Sendable, Equatable {
 /// Retryable failures are retried with backoff until the attempts or the hand-off time run out;
 /// a 401 refreshes the credentials and resends once; a batch rejected because of one bad event
 /// is split in two (bisection) until the bad event is alone; per-event rejections set aside
-/// exactly the rejected indexes. Whatever cannot be delivered is handed to the retry topic, which
+/// exactly the rejected indexes; a refusal that names its failing events sets those aside and
+/// resends the rest. Whatever cannot be delivered is handed to the retry topic, which
 /// settles it once the write is acknowledged.
 public struct DeliveryAttempt: Sendable {
     /// Limits of one batch's delivery.
@@ -70,6 +73,9 @@ public struct DeliveryAttempt: Sendable {
         case refreshCredentialsAndResend
         /// Deliver `[0, at)` and `[at, count)` as batches of their own.
         case split(at: Int)
+        /// Hand each of `rejected` to the retry topic alone and deliver the `resend` indexes
+        /// (ascending) again, as a batch of their own, at once.
+        case setAsideAndResend(rejected: [Rejection], resend: [Int])
         /// Hand every event to the retry topic with this class and reason.
         case handOff(errorClass: String, reason: String, cause: HandOffCause)
     }
@@ -118,6 +124,16 @@ public struct DeliveryAttempt: Sendable {
             let accepted = (0..<eventCount).filter { rejected[$0] == nil }
             let set = rejected.filter { $0.key >= 0 && $0.key < eventCount }.sorted { $0.key < $1.key }
             return .settlePartially(accepted: accepted, rejected: set.map { Rejection(index: $0.key, reason: $0.value) })
+        case .refused(let failing):
+            let named = failing.filter { $0.key >= 0 && $0.key < eventCount }.sorted { $0.key < $1.key }
+            // Indexes that name no event of this batch: find the bad events by bisection instead.
+            guard !named.isEmpty, named.count == failing.count else {
+                let reason = failing.values.sorted().joined(separator: "; ")
+                if eventCount > 1 { return .split(at: eventCount / 2) }
+                return .handOff(errorClass: "invalid_event", reason: reason, cause: .rejected)
+            }
+            let resend = (0..<eventCount).filter { failing[$0] == nil }
+            return .setAsideAndResend(rejected: named.map { Rejection(index: $0.key, reason: $0.value) }, resend: resend)
         case .retryable(let reason, let retryAfter):
             attempt += 1
             let delay = policy.backoff.delayMilliseconds(attempt: attempt, retryAfterSeconds: retryAfter, using: &random)

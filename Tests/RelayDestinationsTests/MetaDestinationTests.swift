@@ -185,6 +185,7 @@ func strings(_ value: JSONValue?) -> [String] {
             if retryAfter != nil { #expect(after == 7) }
         case .rejected(let errorClass, _, let isolatable): summary = "rejected:\(errorClass)" + (isolatable ? ":isolatable" : "")
         case .partial: summary = "partial"
+        case .refused: summary = "refused"
         case .unauthorized: summary = "unauthorized"
         }
         #expect(summary == expected)

@@ -264,7 +264,7 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         ("pinterest", 429, #"{"code":8,"message":"rate"}"#, "retryable"),
         ("pinterest", 401, #"{"code":2,"message":"auth"}"#, "rejected:auth"),
         ("snapchat", 200, #"{"status":"VALID","reason":"ok"}"#, "delivered"),
-        ("snapchat", 200, #"{"status":"INVALID","reason":"x","event":1}"#, "rejected:invalid_event:isolatable"),
+        ("snapchat", 200, #"{"status":"INVALID","reason":"x","event":1}"#, "refused:1"),
         ("snapchat", 400, #"{"status":"INVALID","reason":"x"}"#, "rejected:invalid_event:isolatable"),
         ("snapchat", 503, "", "retryable"),
         ("snapchat", 401, "", "rejected:auth"),
@@ -277,6 +277,7 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
         case .retryable: summary = "retryable"
         case .rejected(let errorClass, _, let isolatable): summary = "rejected:\(errorClass)" + (isolatable ? ":isolatable" : "")
         case .partial(let rejected): summary = "partial:" + rejected.keys.sorted().map(String.init).joined(separator: ",")
+        case .refused(let failing): summary = "refused:" + failing.keys.sorted().map(String.init).joined(separator: ",")
         case .unauthorized: summary = "unauthorized"
         }
         #expect(summary == expected)

@@ -42,7 +42,12 @@ import Testing
         (200, #"{"status":"VALID","reason":"ok"}"#, 3, "delivered"),
         // A 200 whose status is not VALID is not delivered (the SDK logs it as a warning).
         (200, #"{"status":"INVALID","reason":"Insufficient PII","event":0,"errors":{"codes":["INSUFFICIENT_PII"],"error_msgs":["no identifiers"]}}"#, 1, "rejected:invalid_event"),
-        (400, #"{"status":"INVALID","reason":"x","event":2,"errors":{"codes":["UNHASHED_PII"],"error_msgs":["em must be hashed"]}}"#, 3, "rejected:invalid_event:isolatable"),
+        // The answer names the failing event of a batch: that one is set aside, the others resent.
+        (400, #"{"status":"INVALID","reason":"x","event":2,"errors":{"codes":["UNHASHED_PII"],"error_msgs":["em must be hashed"]}}"#, 3, "refused:2"),
+        (200, #"{"status":"INVALID","reason":"x","event":0}"#, 3, "refused:0"),
+        // An index outside the batch names nothing: split to find the bad event.
+        (400, #"{"status":"INVALID","reason":"x","event":3}"#, 3, "rejected:invalid_event:isolatable"),
+        (400, #"{"status":"INVALID","reason":"x"}"#, 3, "rejected:invalid_event:isolatable"),
         (400, #"{"status":"INVALID","reason":"x","event":0}"#, 1, "rejected:invalid_event"),
         (400, "not json", 3, "rejected:invalid_event:isolatable"),
         (401, #"{"status":"INVALID","reason":"Unauthorized"}"#, 3, "rejected:auth"),
@@ -59,11 +64,9 @@ import Testing
         let answer = SnapchatEventResponse(body: Array(body.utf8))
         #expect(answer?.failingEvent == 2)
         #expect(answer?.codes == ["UNHASHED_PII"])
-        guard case .rejected(_, let reason, _) = snapchat.classify(HTTPResponse(status: 400, body: Array(body.utf8)), eventCount: 3) else {
-            Issue.record("rejected expected")
-            return
-        }
-        #expect(reason == "HTTP 400 INVALID event 2: UNHASHED_PII: em must be hashed")
+        #expect(
+            snapchat.classify(HTTPResponse(status: 400, body: Array(body.utf8)), eventCount: 3)
+                == .refused(failing: [2: "HTTP 400 INVALID event 2: UNHASHED_PII: em must be hashed"]))
     }
 }
 
@@ -136,6 +139,7 @@ func summary(_ outcome: DeliveryOutcome) -> String {
     case .retryable: "retryable"
     case .rejected(let errorClass, _, let isolatable): "rejected:\(errorClass)" + (isolatable ? ":isolatable" : "")
     case .partial(let rejected): "partial:" + rejected.keys.sorted().map(String.init).joined(separator: ",")
+    case .refused(let failing): "refused:" + failing.keys.sorted().map(String.init).joined(separator: ",")
     case .unauthorized: "unauthorized"
     }
 }

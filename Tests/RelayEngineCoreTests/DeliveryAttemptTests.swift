@@ -107,9 +107,31 @@ import Testing
                     rejected: [.init(index: 1, reason: "bad phone"), .init(index: 3, reason: "bad email")]))
     }
 
+    /// A refusal that names its failing events sets exactly those aside and resends the others at
+    /// once, without bisection or backoff.
+    @Test func aRefusalNamingItsFailingEventSetsItAsideAndResendsTheRest() {
+        var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 4, now: 0)
+        var random = SeededRandom()
+        #expect(
+            attempt.decide(.refused(failing: [2: "INVALID event 2"]), now: 0, random: &random)
+                == .setAsideAndResend(rejected: [.init(index: 2, reason: "INVALID event 2")], resend: [0, 1, 3]))
+    }
+
+    /// An index outside the batch names no event of it: bisection finds the bad ones instead.
+    @Test func aRefusalNamingNoEventOfTheBatchFallsBackToBisection() {
+        var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 4, now: 0)
+        var random = SeededRandom()
+        #expect(attempt.decide(.refused(failing: [9: "x"]), now: 0, random: &random) == .split(at: 2))
+        var alone = DeliveryAttempt(policy: Self.policy, eventCount: 1, now: 0)
+        #expect(
+            alone.decide(.refused(failing: [1: "x"]), now: 0, random: &random)
+                == .handOff(errorClass: "invalid_event", reason: "x", cause: .rejected))
+    }
+
     @Test func readinessCountsOnlyFailuresOfTheDestination() {
         #expect(!ResponseClass.delivered.isDestinationFailure)
         #expect(!ResponseClass.partial(rejected: [0: "x"]).isDestinationFailure)
+        #expect(!ResponseClass.refused(failing: [0: "x"]).isDestinationFailure)
         #expect(!ResponseClass.rejected(errorClass: "x", reason: "y", isolatable: true).isDestinationFailure)
         #expect(ResponseClass.rejected(errorClass: "x", reason: "y", isolatable: false).isDestinationFailure)
         #expect(ResponseClass.retryable(reason: "x", retryAfterSeconds: nil).isDestinationFailure)

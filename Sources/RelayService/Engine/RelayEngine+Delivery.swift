@@ -61,15 +61,11 @@ extension RelayEngine {
             case .settlePartially(let accepted, let rejected):
                 telemetry.delivered(lane.label, events: accepted.count)
                 settle(accepted.map { entries[$0] }, lane: index)
-                for rejection in rejected {
-                    let entry = entries[rejection.index]
-                    logger.warning(
-                        "destination rejected one event, handing it to the retry topic",
-                        metadata: metadata.merging(
-                            ["order_id": "\(entry.orderID)", "event_id": "\(entry.eventID)", "reason": "\(rejection.reason)"]) { $1 })
-                    telemetry.rejected(lane.label, errorClass: "rejected", events: 1)
-                    handToRetryTopic([entry], lane: index, errorClass: "rejected", reason: rejection.reason)
-                }
+                setAside(rejected, of: entries, lane: index, metadata: metadata)
+                return
+            case .setAsideAndResend(let rejected, let resend):
+                setAside(rejected, of: entries, lane: index, metadata: metadata)
+                if !resend.isEmpty { await deliver(resend.map { entries[$0] }, to: index) }
                 return
             case .retry(let delay, let number):
                 telemetry.retried(lane.label)
@@ -105,6 +101,22 @@ extension RelayEngine {
                 handToRetryTopic(entries, lane: index, errorClass: errorClass, reason: reason)
                 return
             }
+        }
+    }
+
+    /// Hands each rejected event to the retry topic alone, logging its order and event ids.
+    private func setAside(
+        _ rejected: [DeliveryAttempt.Rejection], of entries: [PendingDelivery], lane index: Int, metadata: Logger.Metadata
+    ) {
+        let lane = lanes[index]
+        for rejection in rejected {
+            let entry = entries[rejection.index]
+            logger.warning(
+                "destination rejected one event, handing it to the retry topic",
+                metadata: metadata.merging(
+                    ["order_id": "\(entry.orderID)", "event_id": "\(entry.eventID)", "reason": "\(rejection.reason)"]) { $1 })
+            telemetry.rejected(lane.label, errorClass: "rejected", events: 1)
+            handToRetryTopic([entry], lane: index, errorClass: "rejected", reason: rejection.reason)
         }
     }
 
@@ -172,6 +184,7 @@ extension ResponseClass {
         case .rejected(let errorClass, let reason, let isolatable):
             self = .rejected(errorClass: errorClass, reason: reason, isolatable: isolatable)
         case .partial(let rejected): self = .partial(rejected: rejected)
+        case .refused(let failing): self = .refused(failing: failing)
         case .unauthorized(let reason): self = .unauthorized(reason: reason)
         }
     }

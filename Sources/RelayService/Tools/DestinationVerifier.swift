@@ -161,7 +161,7 @@ public struct DestinationVerifier: Sendable {
         switch destination.classify(response, eventCount: 1) {
         case .delivered:
             return result(true, "HTTP \(response.status) through \(testModeName(target.name)) (the platform's test mode: not production data)")
-        case .partial(let rejected):
+        case .partial(let rejected), .refused(let rejected):
             let reason = rejected.values.sorted().joined(separator: "; ")
             return result(false, "invalid_event: \(reason) — fix: \(fix(target.name, errorClass: "invalid_event"))")
         case .unauthorized(let reason):
