@@ -134,51 +134,6 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         try await relay.stop()
     }
 
-    /// A rate-limited destination (Google's 300 requests a minute, here 120) does not spend its
-    /// few requests on partial batches while earlier ones wait for a token: its open batch keeps
-    /// filling to the maximum, so once the burst allowance is used every request but the last is
-    /// full. Orders trickle in and the linger is 0, so the other destinations' batches close on
-    /// every turn of the poll loop; without the rule Google's would too, each waiting for its own
-    /// token.
-    @Test func aRateLimitedDestinationFillsItsBatchesWhileRequestsWaitForTheLimit() async throws {
-        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
-        let orders = samples(1_000, seed: 47)
-        let expected = deliverable(orders)
-        let http = CurlHTTPClient()
-        defer { http.shutdown() }
-        var configuration = fixture.configuration(group: "rate-limited-fill")
-        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 0)
-        let maximumEvents = 50
-        let requestsPerMinute = 120
-        configuration.destinations.google?.batchPolicy.maximumEvents = maximumEvents
-        configuration.destinations.google?.requestsPerMinute = requestsPerMinute
-        let relay = try RunningRelay(configuration)
-        for start in stride(from: 0, to: orders.count, by: 20) {
-            _ = try await fixture.publish(Array(orders[start..<min(start + 20, orders.count)]))
-            try await Task.sleep(for: .milliseconds(40))  // a trickle, not a condition to wait for
-        }
-        let delivered = await eventually(seconds: 90) {
-            Set(fixture.sandbox.receipts("google").map(\.eventID)).isSuperset(of: expected)
-        }
-        try await relay.stop()
-        #expect(delivered, "every deliverable order reaches the rate-limited destination")
-        let burst = TokenBucket(requestsPerMinute: requestsPerMinute).capacity
-        let fullBatches = (expected.count + maximumEvents - 1) / maximumEvents
-        let requests = fixture.sandbox.requestCount("google")
-        // The burst allowance goes out at once on whatever the batches hold; then full batches,
-        // and a token or two that refilled during the burst.
-        #expect(
-            requests <= Int(burst) + fullBatches + 3,
-            "\(requests) requests for \(expected.count) events in batches of \(maximumEvents) (burst \(Int(burst)))")
-        #expect(
-            fixture.sandbox.requestCount("meta") > fullBatches,
-            "the trickle closes an unlimited destination's batches (up to 1,000 events) at the linger, partial")
-    }
-
-    /// A daily quota (Google: 100,000 requests a day per Cloud project) paces requests like the
-    /// per-minute one: here 8 a day, so two go out at once (a quarter of the day's budget) and the
-    /// next would wait hours, while the other destinations receive everything. What has not gone
-    /// out is not committed, so it is read again after a restart.
     @Test func aDailyQuotaPacesADestinationsRequests() async throws {
         let fixture = try await Fixture.make(brokers: 1, partitions: 2)
         let orders = samples(300, seed: 48)
