@@ -1,12 +1,7 @@
 import COpenSSL
 
-/// SHA-256 through OpenSSL's EVP interface (the `SHA256_*` family is deprecated in OpenSSL 3).
+/// SHA-256 through OpenSSL's low-level `SHA256_*` functions (`relay_sha256_digest`, COpenSSL's shim).
 public enum SHA256 {
-    /// SHA-256 fetched once: passing `EVP_sha256()` makes OpenSSL 3 look the algorithm up again
-    /// on every digest ("implicit fetch", OpenSSL 3 migration guide), which costs more than
-    /// hashing a short identifier. A fetched `EVP_MD` is immutable and safe to share.
-    nonisolated(unsafe) private static let algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
-
     /// The digest of `bytes` as 64 lowercase hexadecimal characters.
     public static func hexDigest(_ bytes: some Collection<UInt8>) -> String {
         if let hex = bytes.withContiguousStorageIfAvailable({ digest(UnsafeRawBufferPointer($0)).hex }) { return hex }
@@ -28,8 +23,7 @@ public enum SHA256 {
     public static func digest(_ input: UnsafeRawBufferPointer) -> SHA256Digest {
         var digest = SHA256Digest()
         let ok = withUnsafeMutableBytes(of: &digest.bytes) { output in
-            relay_sha256_digest(
-                algorithm ?? EVP_sha256(), input.baseAddress, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            relay_sha256_digest(input.baseAddress, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
         precondition(ok == 1, "SHA-256 digest failed")
         return digest
