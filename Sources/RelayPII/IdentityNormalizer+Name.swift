@@ -26,9 +26,15 @@ extension IdentityNormalizer {
     /// lower-cases, which agrees except for spaces inside a name: UNCONFIRMED which TikTok
     /// matches on, so the relay follows Segment, the integration the issue names first.
     static func tiktokName(_ raw: String) throws(NormalizationError) -> String {
-        let name = String(raw.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+        let name = LatinRules.tiktokName(raw) ?? unicodeTikTokName(raw)
         guard !name.isEmpty else { throw NormalizationError("name has no letters") }
         return name
+    }
+
+    /// TikTok's name rule for any input (``LatinRules/tiktokName(_:)`` is its fast path for
+    /// Latin-script input); empty when nothing is left.
+    static func unicodeTikTokName(_ raw: String) -> String {
+        String(raw.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
     }
 
     /// Google: the name rule above (lower-cased, trimmed, punctuation removed: the Data Manager
@@ -41,12 +47,26 @@ extension IdentityNormalizer {
     /// is what Google matches on, so the relay follows it. A name that is only a title is kept.
     static func googleName(_ raw: String) throws(NormalizationError) -> String {
         let plain = try name(raw)
+        // One word (the usual case): nothing to split off.
+        guard mayHoldWhitespace(plain) else { return plain }
         var words = plain.split(whereSeparator: \.isWhitespace)
         let count = words.count
         if words.count > 1, GoogleNameAffixes.titles.contains(String(words[0])) { words.removeFirst() }
         if words.count > 1, GoogleNameAffixes.suffixes.contains(String(words[words.count - 1])) { words.removeLast() }
         // Unchanged unless an affix went: the rest of the name keeps its spacing.
         return words.count == count ? plain : words.joined(separator: " ")
+    }
+}
+
+/// False when `text` certainly holds no whitespace character: none of its bytes is ASCII
+/// whitespace or the lead byte of a non-ASCII White_Space scalar (U+0085 and U+00A0 start with
+/// 0xC2, U+1680 with 0xE1, U+2000–U+205F with 0xE2, U+3000 with 0xE3).
+func mayHoldWhitespace(_ text: String) -> Bool {
+    text.utf8.contains { byte in
+        switch byte {
+        case 0x09...0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3: true
+        default: false
+        }
     }
 }
 

@@ -114,6 +114,20 @@ enum LatinRules {
         }
     }
 
+    /// TikTok's name rule: lowercase, whitespace removed, everything else kept.
+    static func tiktokName(_ raw: String) -> String? {
+        ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
+            let accepted = scan(raw) { unit in
+                switch unit {
+                case .letter(let lower): bytes.appendUTF8(lower.scalar)
+                case .ascii(let byte): if !isASCIIWhitespace(byte) { bytes.append(lowercased(byte)) }
+                }
+            }
+            guard accepted else { return nil }
+            return bytes.string()
+        }
+    }
+
     /// The letters-only rule (cities, states): lowercase letters, nothing else.
     static func lettersOnly(_ raw: String) -> String? {
         ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in

@@ -67,6 +67,24 @@ import Testing
         }
     }
 
+    @Test func tiktokNameFastPathMatchesTheGeneralRule() {
+        for input in Self.inputs {
+            let fast = outcome { LatinRules.tiktokName(input) }
+            #expect(fast == outcome { IdentityNormalizer.unicodeTikTokName(input) } || fast == "general" && !Self.isASCII(input), "tiktok name \(Array(input.utf8))")
+        }
+        #expect(LatinRules.tiktokName("Zoë Ann\tMÜLLER") == "zoëannmüller")
+    }
+
+    /// Google's name rule skips splitting a name without whitespace: every scalar that is
+    /// whitespace starts with a byte `mayHoldWhitespace` looks for.
+    @Test func whitespaceScalarsAreFoundByTheirFirstByte() {
+        for value in UInt32(0)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value), scalar.properties.isWhitespace || Character(scalar).isWhitespace else { continue }
+            #expect(mayHoldWhitespace("ab\(Character(scalar))cd"), "U+\(String(value, radix: 16))")
+        }
+        #expect(!mayHoldWhitespace("zoë-müller"))
+    }
+
     @Test func latinLettersTakeTheFastPathAndOtherScriptsTheGeneralOne() throws {
         #expect(LatinRules.name("Zoë O'Brien") == "zoë obrien")
         #expect(try LatinRules.email("ZOË@Example.com", google: false) == "zoë@example.com")
