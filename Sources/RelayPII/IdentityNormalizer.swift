@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RelayCore
 import RelayCrypto
 
@@ -62,8 +69,38 @@ public final class IdentityContext {
     /// allocation per order).
     var lastE164: (raw: String, parsed: Result<String, NormalizationError>)?
 
+    /// The digests worked out for this customer, with the values they hash: different rules
+    /// often give the same value (a Latin name for Meta, Google and TikTok; an address outside
+    /// Gmail for Google and the rest; the same postal code), and comparing a few bytes costs far
+    /// less than a digest.
+    private var digests: [(value: String, digest: SHA256Digest)] = []
+
     public init(countryHint: RawPII?) {
         country = countryHint.flatMap { CountryTable.lookup($0.unredactedValue) }
+    }
+
+    /// SHA-256 of `value`'s UTF-8 bytes, computed once per customer. Values are compared byte for
+    /// byte, not with `String`'s `==`, which equates canonically equivalent texts that hash
+    /// differently (`é` and `e` with a combining acute).
+    func digest(of value: String) -> SHA256Digest {
+        let count = value.utf8.count
+        for entry in digests where entry.value.utf8.count == count && Self.sameBytes(entry.value, value) {
+            return entry.digest
+        }
+        let digest = SHA256.digest(value)
+        if digests.isEmpty { digests.reserveCapacity(16) }
+        digests.append((value, digest))
+        return digest
+    }
+
+    private static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+            }
+        }
     }
 }
 
@@ -130,7 +167,7 @@ public struct IdentityNormalizer: Sendable {
         switch transmission {
         case .sha256:
             return NormalizedIdentifier(
-                normalized: RawPII(normalized), digest: SHA256.digest(normalized), transmission: .sha256)
+                normalized: RawPII(normalized), digest: context.digest(of: normalized), transmission: .sha256)
         case .plain, .omit:
             return NormalizedIdentifier(normalized: RawPII(normalized), digest: nil, transmission: transmission)
         }

@@ -1,0 +1,40 @@
+import RelayCore
+import RelayCrypto
+@testable import RelayPII
+import Testing
+
+/// A customer's digests are computed once per value and shared by every rule that gives it.
+@Suite struct IdentityContextTests {
+    @Test func aValueHashedAgainGetsItsOwnDigest() {
+        let context = IdentityContext(countryHint: nil)
+        #expect(context.digest(of: "zoë") == SHA256.digest("zoë"))
+        #expect(context.digest(of: "zoe") == SHA256.digest("zoe"))
+        #expect(context.digest(of: "zoë") == SHA256.digest("zoë"))
+        // Same length, other bytes.
+        #expect(context.digest(of: "zoa") == SHA256.digest("zoa"))
+    }
+
+    /// `String`'s `==` equates canonically equivalent texts; their bytes, and so their digests,
+    /// differ.
+    @Test func canonicallyEquivalentValuesAreHashedByTheirBytes() {
+        let context = IdentityContext(countryHint: nil)
+        let precomposed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(precomposed == decomposed)
+        #expect(context.digest(of: precomposed) == SHA256.digest(precomposed))
+        #expect(context.digest(of: decomposed) == SHA256.digest(decomposed))
+        #expect(context.digest(of: decomposed) != context.digest(of: precomposed))
+    }
+
+    @Test func rulesThatAgreeShareTheDigestAndRulesThatDifferDoNot() throws {
+        let normalizer = IdentityNormalizer()
+        let context = IdentityContext(countryHint: RawPII("DE"))
+        let meta = try normalizer.normalize(.firstName, RawPII("Zoë"), for: .meta, context: context)
+        let tiktok = try normalizer.normalize(.firstName, RawPII("Zoë"), for: .tiktok, context: context)
+        let google = try normalizer.normalize(.email, RawPII("Jane.Doe@Gmail.com"), for: .google, context: context)
+        let other = try normalizer.normalize(.email, RawPII("Jane.Doe@Gmail.com"), for: .meta, context: context)
+        #expect(meta.digest == SHA256.digest("zoë") && tiktok.digest == SHA256.digest("zoë"))
+        #expect(google.digest == SHA256.digest("janedoe@gmail.com"))
+        #expect(other.digest == SHA256.digest("jane.doe@gmail.com"))
+    }
+}
