@@ -88,7 +88,7 @@ extension IdentityNormalizer {
     /// before hashing (action-destinations tiktok-conversions/reportWebEvent/formatter.ts
     /// `formatString`); Stape trims and lower-cases. Dashes and ZIP+4 are kept, as both keep them.
     static func tiktokPostalCode(_ raw: String) throws(NormalizationError) -> String {
-        let code = String(raw.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+        let code = lowercasedWithoutWhitespace(raw)
         guard !code.isEmpty, code.count <= 16 else { throw NormalizationError("postal code has an impossible length") }
         return code
     }

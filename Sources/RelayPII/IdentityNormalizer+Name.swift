@@ -26,14 +26,19 @@ extension IdentityNormalizer {
     /// lower-cases, which agrees except for spaces inside a name: UNCONFIRMED which TikTok
     /// matches on, so the relay follows Segment, the integration the issue names first.
     static func tiktokName(_ raw: String) throws(NormalizationError) -> String {
-        let name = LatinRules.tiktokName(raw) ?? unicodeTikTokName(raw)
+        let name = lowercasedWithoutWhitespace(raw)
         guard !name.isEmpty else { throw NormalizationError("name has no letters") }
         return name
     }
 
-    /// TikTok's name rule for any input (``LatinRules/tiktokName(_:)`` is its fast path for
-    /// Latin-script input); empty when nothing is left.
-    static func unicodeTikTokName(_ raw: String) -> String {
+    /// `raw` lower-cased without its whitespace (TikTok's name and postal code rules), byte by
+    /// byte for Latin-script input (``LatinRules/lowercasedWithoutWhitespace(_:)``).
+    static func lowercasedWithoutWhitespace(_ raw: String) -> String {
+        LatinRules.lowercasedWithoutWhitespace(raw) ?? unicodeLowercasedWithoutWhitespace(raw)
+    }
+
+    /// ``lowercasedWithoutWhitespace(_:)`` for any input; empty when nothing is left.
+    static func unicodeLowercasedWithoutWhitespace(_ raw: String) -> String {
         String(raw.lowercased().unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
     }
 

@@ -114,8 +114,8 @@ enum LatinRules {
         }
     }
 
-    /// TikTok's name rule: lowercase, whitespace removed, everything else kept.
-    static func tiktokName(_ raw: String) -> String? {
+    /// TikTok's name and postal code rule: lowercase, whitespace removed, everything else kept.
+    static func lowercasedWithoutWhitespace(_ raw: String) -> String? {
         ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
             let accepted = scan(raw) { unit in
                 switch unit {

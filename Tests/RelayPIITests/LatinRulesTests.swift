@@ -67,12 +67,17 @@ import Testing
         }
     }
 
-    @Test func tiktokNameFastPathMatchesTheGeneralRule() {
+    /// TikTok's name and postal code rule.
+    @Test func lowercasedWithoutWhitespaceFastPathMatchesTheGeneralRule() throws {
         for input in Self.inputs {
-            let fast = outcome { LatinRules.tiktokName(input) }
-            #expect(fast == outcome { IdentityNormalizer.unicodeTikTokName(input) } || fast == "general" && !Self.isASCII(input), "tiktok name \(Array(input.utf8))")
+            let fast = outcome { LatinRules.lowercasedWithoutWhitespace(input) }
+            #expect(
+                fast == outcome { IdentityNormalizer.unicodeLowercasedWithoutWhitespace(input) } || fast == "general" && !Self.isASCII(input),
+                "lowercased without whitespace \(Array(input.utf8))")
         }
-        #expect(LatinRules.tiktokName("Zoë Ann\tMÜLLER") == "zoëannmüller")
+        #expect(LatinRules.lowercasedWithoutWhitespace("Zoë Ann\tMÜLLER") == "zoëannmüller")
+        #expect(try IdentityNormalizer.tiktokPostalCode(" SW1A 1AA ") == "sw1a1aa")
+        #expect(throws: NormalizationError.self) { try IdentityNormalizer.tiktokPostalCode("12345 67890 12345 67") }
     }
 
     /// Google's name rule skips splitting a name without whitespace: every scalar that is
