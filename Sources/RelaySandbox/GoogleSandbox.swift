@@ -91,6 +91,21 @@ final class GoogleSandbox: SandboxPlatform {
         return (.json(200, "{\"requestId\":\"\(requestID)\"}"), accepted)
     }
 
+    /// A valid token, `validateOnly` not true, and no `adUserData` `CONSENT_DENIED` (whose refusal
+    /// at processing time the full path counts). The accepted request is registered for `requestStatus:retrieve` as
+    /// one without processing errors: a gclid that is not a click id is refused on validated
+    /// requests only.
+    func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])? {
+        guard request.method == "POST", request.path == "/v1/events:ingest",
+            let bearer = request.headers["authorization"], bearer.hasPrefix("Bearer "), tokens.isValid(String(bearer.dropFirst(7))),
+            !EventIDScan.anyIsTrue("validateOnly", in: request.body), EventIDScan.stringValues(of: "adUserData", in: request.body)?.contains("CONSENT_DENIED") == false,
+            let ids = EventIDScan.stringValues(of: "transactionId", in: request.body), (1...2000).contains(ids.count)
+        else { return nil }
+        let requestID = "sandbox-\(counter.add(1, ordering: .relaxed).newValue)"
+        processed.withLock { $0[requestID] = (ids.count, [], false) }
+        return (.json(200, "{\"requestId\":\"\(requestID)\"}"), ids)
+    }
+
     /// Why Google would drop an accepted event while processing it, if it would.
     private static func processingError(_ value: JSONTape.Value) -> String? {
         guard let event = value.object else { return nil }

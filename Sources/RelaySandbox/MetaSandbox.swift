@@ -90,6 +90,18 @@ struct MetaSandbox: SandboxPlatform {
         return (.json(200, body), testing ? [] : accepted)
     }
 
+    /// Multipart bodies as the relay sends them, with the right token and no `test_event_code`.
+    func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])? {
+        let parts = request.path.split(separator: "/")
+        guard request.method == "POST", parts[0] == "v26.0" || parts[0].hasPrefix("v2"), parts[1] == pixelID,
+            MultipartFormDecoding.boundary(ofContentType: request.headers["content-type"] ?? "") != nil,
+            EventIDScan.contains("name=\"access_token\"\r\n\r\n\(accessToken)\r\n", in: request.body),
+            !EventIDScan.contains("name=\"test_event_code\"", in: request.body),
+            let ids = EventIDScan.stringValues(of: "event_id", in: request.body), (1...Self.maximumEvents).contains(ids.count)
+        else { return nil }
+        return (.json(200, "{\"events_received\":\(ids.count),\"messages\":[],\"fbtrace_id\":\"\(Self.traceID())\"}"), ids)
+    }
+
     /// Returns why Meta would reject this event, or nil.
     func validate(_ value: JSONTape.Value, nowSeconds: Int64) -> String? {
         guard let event = value.object else { return "event is not an object" }

@@ -46,6 +46,15 @@ struct PinterestSandbox: SandboxPlatform {
         return (.json(422, "{\"code\":4221,\"message\":\"Not all events were successfully processed.\",\"details\":\(statuses)}"), recorded)
     }
 
+    /// The right token and account, and not `?test=true`.
+    func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])? {
+        guard request.headers["authorization"] == "Bearer \(accounts.pinterestAccessToken)",
+            request.path.split(separator: "/")[2] == accounts.pinterestAdAccountID, request.query["test"] != "true",
+            let ids = EventIDScan.stringValues(of: "event_id", in: request.body), (1...1000).contains(ids.count)
+        else { return nil }
+        return (.json(200, Self.conversionAPIResponse(ids.map { _ in nil })), ids)
+    }
+
     /// `ConversionApiResponse`: counts and one `{status, error_message, warning_message}` per event,
     /// in request order (v5/openapi.yaml).
     static func conversionAPIResponse(_ problems: [String?]) -> String {

@@ -105,4 +105,13 @@ protocol SandboxPlatform: Sendable {
     func handle(_ request: SandboxRequest, nowSeconds: Int64) -> (SandboxResponse, [AcceptedEvent])
     /// The platform's answer to an injected fault.
     func faultResponse(_ fault: InjectedFault.Kind) -> SandboxResponse
+    /// The benchmark's cheap path for a request not sampled for full validation: the platform's
+    /// route and credential checks, then its success answer and the event ids found by
+    /// ``EventIDScan`` (the events themselves are not checked). Nil when the request needs the
+    /// full path: a test mode, wrong credentials, no events found, or ids the scan cannot read.
+    func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])?
+}
+
+extension SandboxPlatform {
+    func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])? { nil }
 }

@@ -44,6 +44,15 @@ struct SnapchatSandbox: SandboxPlatform {
         return (.json(200, #"{"status":"VALID","reason":"Events have been received"}"#), accepted)
     }
 
+    /// The right token and pixel, not the `/events/validate` endpoint.
+    func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])? {
+        let parts = request.path.split(separator: "/")
+        guard parts.count == 3, request.query["access_token"] == accounts.snapchatAccessToken, parts[1] == accounts.snapchatPixelID,
+            let ids = EventIDScan.stringValues(of: "event_id", in: request.body), (1...2000).contains(ids.count)
+        else { return nil }
+        return (.json(200, #"{"status":"VALID","reason":"Events have been received"}"#), ids)
+    }
+
     private func problem(_ value: JSONTape.Value, nowSeconds: Int64) -> (code: String, message: String)? {
         guard let event = value.object, event["event_name"]?.isNonEmptyString == true else {
             return ("MISSING_REQUIRED_FIELD", "event_name is required")

@@ -129,7 +129,7 @@ final class Bench {
         generator = SampleOrderGenerator(
             seed: options.seed, malformedEvery: options.malformedEvery, nowSeconds: Int64(Date().timeIntervalSince1970))
         let slot = trackerSlot
-        sandbox = try await SandboxServer(threads: 4, fingerprintPayloads: false) { platform, receipts in
+        sandbox = try await SandboxServer(threads: 4, fingerprintPayloads: false, validateEvery: options.validateEvery) { platform, receipts in
             slot.current.withLock { $0 }?.observe(platform: platform, receipts: receipts)
         }
         googleKeyFile = workDirectory.appendingPathComponent("google-key.json")
@@ -239,8 +239,10 @@ final class Bench {
     /// do: otherwise two relays would send Google twice what it accepts and the figures would
     /// count it. The daily quota (100,000 requests, a quarter of them at once) does not bind a
     /// run of minutes, and builds before it would refuse `requests_per_day`: left out.
+    /// `googleRequestsPerMinute`: Google's quota shared by `instances` (default `--google-requests-per-minute`).
     func writeConfig(
-        topic: String, group: String, instances: Int = 1, latencyDestination: String? = nil, metricsPort: Int? = nil
+        topic: String, group: String, instances: Int = 1, latencyDestination: String? = nil, metricsPort: Int? = nil,
+        googleRequestsPerMinute: Int? = nil
     ) throws -> URL {
         let accounts = sandbox.accounts
         let base = sandbox.baseURL
@@ -276,7 +278,7 @@ final class Bench {
                 conversion_action_id: "\(accounts.googleConversionActionID)"
                 service_account_key_file: \(googleKeyFile.path)
                 endpoint: \(base)
-                requests_per_minute: \(max(1, options.googleRequestsPerMinute / instances))
+                requests_per_minute: \(max(1, (googleRequestsPerMinute ?? options.googleRequestsPerMinute) / instances))
               tiktok:
                 pixel_code: \(accounts.tiktokPixelCode)
                 access_token: ${BENCH_TIKTOK_TOKEN}
@@ -310,7 +312,7 @@ final class Bench {
 
     /// Starts `count` relays in one new group on the backlog and waits until every expected
     /// (platform, order) pair is acknowledged.
-    func runRelays(count: Int, backlog: Backlog, executable: String? = nil) async throws -> RunResult {
+    func runRelays(count: Int, backlog: Backlog, executable: String? = nil, googleRequestsPerMinute: Int? = nil) async throws -> RunResult {
         let tracker = DeliveryTracker(orderCount: backlog.expected.count, expected: backlog.expected)
         trackerSlot.current.withLock { $0 = tracker }
         // `RELAY_BENCH_RATE_SERIES=1`: acknowledged orders per second, one line a second, to tell a
@@ -319,7 +321,8 @@ final class Bench {
         let rateSeries = ProcessInfo.processInfo.environment["RELAY_BENCH_RATE_SERIES"] != nil
         let metricsPort = rateSeries && count == 1 ? try Self.freePort() : nil
         let config = try writeConfig(
-            topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))", instances: count, metricsPort: metricsPort)
+            topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))", instances: count, metricsPort: metricsPort,
+            googleRequestsPerMinute: googleRequestsPerMinute)
         let started = Date()
         let harnessCPUAtStart = ChildProcess.harnessCPUSeconds
         let relays = try launch(count: count, config: config, label: config.deletingPathExtension().lastPathComponent, executable: executable)

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Finds event ids in a request body without parsing it, for the benchmark's sandbox: a request
+/// it does not sample for full validation still has its events counted exactly (the harness's
+/// lost and duplicate figures), at the cost of a byte search instead of a JSON parse and the
+/// platform's checks (``SandboxServer/init(accounts:threads:fingerprintPayloads:validateEvery:receiptObserver:)``).
+enum EventIDScan {
+    /// The values of every `"key": "value"` member in `body`, in order, or nil when one of them is
+    /// not a plain string (an escape, another type): the caller then takes the full path, which
+    /// reads JSON as JSON. The quoted key cannot occur inside a JSON string (its closing quote
+    /// would end that string), so each match is a member name; a match preceded by a backslash
+    /// (a name ending in `\"key`) is skipped. Nested members of the same name would be counted
+    /// too, which the relay's encoders do not write (the harness would show them as duplicates).
+    static func stringValues(of key: String, in body: [UInt8]) -> [String]? {
+        let needle = Array("\"\(key)\"".utf8)
+        var values: [String] = []
+        return body.withUnsafeBufferPointer { buffer -> [String]? in
+            guard let base = buffer.baseAddress else { return values }
+            var position = 0
+            while let offset = find(needle, in: buffer, from: position) {
+                var cursor = offset + needle.count
+                position = cursor
+                if offset > 0, base[offset - 1] == UInt8(ascii: "\\") { continue }
+                skipWhitespace(buffer, &cursor)
+                guard cursor < buffer.count, base[cursor] == UInt8(ascii: ":") else { continue }
+                cursor += 1
+                skipWhitespace(buffer, &cursor)
+                guard cursor < buffer.count, base[cursor] == UInt8(ascii: "\"") else { return nil }
+                let start = cursor + 1
+                guard let end = find([UInt8(ascii: "\"")], in: buffer, from: start) else { return nil }
+                let value = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                if value.contains(UInt8(ascii: "\\")) { return nil }
+                values.append(String(decoding: value, as: UTF8.self))
+                position = end + 1
+            }
+            return values
+        }
+    }
+
+    /// Whether some `"key"` member of `body` is `true`.
+    static func anyIsTrue(_ key: String, in body: [UInt8]) -> Bool {
+        let needle = Array("\"\(key)\"".utf8)
+        return body.withUnsafeBufferPointer { buffer in
+            var position = 0
+            while let offset = find(needle, in: buffer, from: position) {
+                var cursor = offset + needle.count
+                position = cursor
+                skipWhitespace(buffer, &cursor)
+                guard cursor < buffer.count, buffer[cursor] == UInt8(ascii: ":") else { continue }
+                cursor += 1
+                skipWhitespace(buffer, &cursor)
+                if buffer.count - cursor >= 4, buffer[cursor..<cursor + 4].elementsEqual("true".utf8) { return true }
+            }
+            return false
+        }
+    }
+
+    /// Whether `text` occurs anywhere in `body`.
+    static func contains(_ text: String, in body: [UInt8]) -> Bool {
+        body.withUnsafeBufferPointer { find(Array(text.utf8), in: $0, from: 0) != nil }
+    }
+
+    /// The offset of the first `needle` in `buffer` at or after `from`: `memchr` finds each
+    /// candidate by the needle's rarest-looking byte (``anchor(of:)``: `"` is every few bytes of
+    /// JSON), then the whole needle is compared. glibc's `memmem` is a GNU extension that Swift's
+    /// Glibc module does not export.
+    private static func find(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = buffer.baseAddress, !needle.isEmpty else { return nil }
+        let anchor = anchor(of: needle)
+        var position = from + anchor
+        while buffer.count - position >= needle.count - anchor {
+            guard let hit = memchr(base + position, Int32(needle[anchor]), buffer.count - position) else { return nil }
+            let start = UnsafeRawPointer(hit) - UnsafeRawPointer(base) - anchor
+            guard buffer.count - start >= needle.count else { return nil }
+            if memcmp(base + start, needle, needle.count) == 0 { return start }
+            position = start + anchor + 1
+        }
+        return nil
+    }
+
+    /// The index of the byte to look for first: punctuation other than JSON's own (`_`, `=`), else
+    /// an upper-case letter, else the second byte (after a key's opening quote).
+    private static func anchor(of needle: [UInt8]) -> Int {
+        func isWord(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+        let common: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: " ")]
+        if let index = needle.firstIndex(where: { !isWord($0) && !common.contains($0) && $0 >= 0x21 && $0 < 0x7F }) { return index }
+        if let index = needle.firstIndex(where: { (0x41...0x5A).contains($0) }) { return index }
+        return min(1, needle.count - 1)
+    }
+
+    private static func skipWhitespace(_ buffer: UnsafeBufferPointer<UInt8>, _ cursor: inout Int) {
+        while cursor < buffer.count {
+            switch buffer[cursor] {
+            case 0x20, 0x09, 0x0A, 0x0D: cursor += 1
+            default: return
+            }
+        }
+    }
+}
