@@ -263,7 +263,8 @@ enum RelayExecutable {
 /// account key beside it) into `directory`, tokens left as `${META_TOKEN}`, `${TIKTOK_TOKEN}`,
 /// `${SNAP_TOKEN}`; `pinterestToken` and `tiktokExtra` are the lines that differ between tests.
 func writeSandboxDestinationsConfig(
-    _ sandbox: SandboxServer, in directory: URL, pinterestToken: String = "access_token: ${PINTEREST_TOKEN}", tiktokExtra: String = ""
+    _ sandbox: SandboxServer, in directory: URL, pinterestToken: String = "access_token: ${PINTEREST_TOKEN}", tiktokExtra: String = "",
+    kafka: [String] = [#"bootstrap_servers: "127.0.0.1:1""#], trailingSections: [String] = []
 ) throws -> URL {
     let keyFile = directory.appendingPathComponent("google-key.json")
     try Data(try sandbox.googleServiceAccountKeyFile()).write(to: keyFile)
@@ -271,7 +272,7 @@ func writeSandboxDestinationsConfig(
     let config = directory.appendingPathComponent("relay.yaml")
     try """
         kafka:
-          bootstrap_servers: "127.0.0.1:1"
+          \(kafka.joined(separator: "\n  "))
         destinations:
           meta:
             pixel_id: "\(accounts.metaPixelID)"
@@ -295,6 +296,7 @@ func writeSandboxDestinationsConfig(
             pixel_id: \(accounts.snapchatPixelID)
             access_token: ${SNAP_TOKEN}
             endpoint: \(sandbox.baseURL)
+        \(trailingSections.joined(separator: "\n"))
         """.write(to: config, atomically: true, encoding: .utf8)
     return config
 }
