@@ -111,6 +111,15 @@ let package = Package(
         .testTarget(name: "RelayCoreTests", dependencies: ["RelayCore"]),
         .testTarget(name: "RelayInputTests", dependencies: ["RelayCore", "RelayInput"]),
         .testTarget(name: "RelayEngineCoreTests", dependencies: ["RelayCore", "RelayEngineCore"]),
+        // The engine (RelayService's driver) against in-memory implementations of its boundary
+        // protocols: no socket, no Kafka; a unit target (runs in `make test`'s parallel phase).
+        .testTarget(
+            name: "RelayEngineTests",
+            dependencies: [
+                "RelayCore", "RelayService", "RelayKafka", "RelayHTTP", "RelayDestinations",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayCrypto", "RelayPII"]),
         .testTarget(
             name: "RelayDestinationsTests",

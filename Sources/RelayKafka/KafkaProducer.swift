@@ -9,6 +9,13 @@ import Synchronization
 public struct KafkaDeliveryReport: Sendable, Equatable {
     public var topicPartition: TopicPartition
     public var offset: Int64
+
+    /// Public so other implementations of the engine's `DurableWriter` contract (in-memory ones
+    /// in tests) can report where a record landed.
+    public init(topicPartition: TopicPartition, offset: Int64) {
+        self.topicPartition = topicPartition
+        self.offset = offset
+    }
 }
 
 /// A Kafka producer with delivery reports: every `send` completes exactly once, with the
