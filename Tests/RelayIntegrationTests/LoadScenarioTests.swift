@@ -17,7 +17,11 @@ func logMilliseconds(_ stamp: String) -> Int64? {
 }
 
 /// Scenarios 7 and 12 of style-and-reliability.md (b): destinations that cannot keep up, or
-/// cannot be reached at all, while the backlog waits in Kafka.
+/// cannot be reached at all, while the backlog waits in Kafka. What they prove of the real
+/// boundaries: a paused member stays in the mock cluster's group past its session timeout, and a
+/// child relay's resident memory stays under its budget. The engine's rules alone (the hand-off
+/// of a destination down too long, partial batches sent on a hold, a daily quota) are proven on
+/// in-memory boundaries in RelayEngineTests, in milliseconds.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LoadScenarioTests {
     static let platforms = ["meta", "google", "tiktok", "pinterest", "snapchat"]
 
@@ -40,7 +44,8 @@ func logMilliseconds(_ stamp: String) -> Int64? {
     /// the retry topic.
     @Test func everyDestinationDownPausesConsumptionAndLosesNothing() async throws {
         let fixture = try await Fixture.make(brokers: 3, partitions: 4)
-        let orders = samples(1_000, seed: 43)
+        // Enough to fill every lane past the high watermark (100) with some left in Kafka.
+        let orders = samples(400, seed: 43)
         let expected = deliverable(orders)
         _ = try await fixture.publish(orders)
         let http = CurlHTTPClient()
@@ -68,7 +73,7 @@ func logMilliseconds(_ stamp: String) -> Int64? {
 
         for platform in Self.platforms { fixture.sandbox.clearFaults(platform) }
         let outageEnded = Date()
-        let settled = try await eventually(seconds: 120) { try inspector.committedAndEnd(topic: "orders").committed == 1_000 }
+        let settled = try await eventually(seconds: 120) { try inspector.committedAndEnd(topic: "orders").committed == 400 }
         let recovered = Date().timeIntervalSince(outageEnded)
         let final = relay.engine.statistics
         try await relay.stop()
@@ -83,82 +88,6 @@ func logMilliseconds(_ stamp: String) -> Int64? {
                 "retry_topic": 0, "dlq": 0, "outage_s": (outageEnded.timeIntervalSince(outageStarted) * 10).rounded() / 10,
                 "consumed_while_paused": consumedWhilePaused, "time_to_recover_s": (recovered * 10).rounded() / 10,
             ])
-    }
-
-    /// Scenario 7, second ending: the outage outlasts the hand-off time. Every (event, platform)
-    /// pair is written to the retry topic naming only its platform, and the frontier reaches the
-    /// end while the destinations are still down.
-    @Test func everyDestinationDownPastTheHandOffParksEveryPairInTheRetryTopic() async throws {
-        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
-        let orders = samples(60, seed: 44)
-        let expected = deliverable(orders)
-        _ = try await fixture.publish(orders)
-        let http = CurlHTTPClient()
-        defer { http.shutdown() }
-        var configuration = try everyDestinationDown(fixture, http: http, group: "all-down-handoff")
-        configuration.delivery.handoffAfterMilliseconds = 1_500
-        configuration.retry.inProcess = false
-        let relay = try RunningRelay(configuration)
-        let inspector = try fixture.inspector(group: "all-down-handoff")
-        let committed = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 60 }
-        try await relay.stop()
-        #expect(committed, "the frontier advances once every pair is durably in the retry topic")
-        for platform in Self.platforms { #expect(fixture.sandbox.receipts(platform).isEmpty) }
-        let parked = try fixture.readAll("orders.conversion-retry", expected: expected.count * 5)
-        #expect(parked.count == expected.count * 5)
-        let byPlatform = Dictionary(grouping: parked.compactMap { RetryEnvelope(headers: $0.headers) }, by: { $0.destination ?? "" })
-        #expect(Set(byPlatform.keys) == Set(Self.platforms))
-        for platform in Self.platforms { #expect(byPlatform[platform]?.count == expected.count, "\(platform)") }
-    }
-
-    /// A pause for backpressure sends the partial batches at once: no more events arrive while
-    /// consumption is paused, so waiting for the linger would only hold the relay above its
-    /// resume mark. With a one-minute linger, events flow well before it runs out.
-    @Test func aBackpressurePauseSendsPartialBatchesWithoutWaitingForTheLinger() async throws {
-        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
-        let orders = samples(600, seed: 46)
-        _ = try await fixture.publish(orders)
-        let http = CurlHTTPClient()
-        defer { http.shutdown() }
-        var configuration = fixture.configuration(group: "flush-on-pause")
-        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 60_000)
-        configuration.delivery.highWatermarkEvents = 100
-        configuration.delivery.lowWatermarkEvents = 50
-        configuration.delivery.minimumPauseMilliseconds = 50
-        let relay = try RunningRelay(configuration)
-        let flowed = await eventually(seconds: 30) {
-            Self.platforms.allSatisfy { fixture.sandbox.receipts($0).count >= 300 }
-        }
-        #expect(flowed, "partial batches waited for their linger although consumption was paused")
-        #expect(relay.engine.statistics.backpressurePauses >= 3)
-        try await relay.stop()
-    }
-
-    @Test func aDailyQuotaPacesADestinationsRequests() async throws {
-        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
-        let orders = samples(300, seed: 48)
-        let expected = deliverable(orders)
-        _ = try await fixture.publish(orders)
-        let http = CurlHTTPClient()
-        defer { http.shutdown() }
-        var configuration = fixture.configuration(group: "daily-quota")
-        configuration.destinations = try .sandbox(fixture.sandbox, http: http, lingerMilliseconds: 0)
-        configuration.destinations.google?.batchPolicy.maximumEvents = 50
-        configuration.destinations.google?.requestsPerMinute = nil
-        configuration.destinations.google?.requestsPerDay = 8
-        configuration.kafka.shutdownDrainTimeoutMilliseconds = 500
-        configuration.kafka.revokeDrainTimeoutMilliseconds = 500
-        let relay = try RunningRelay(configuration)
-        let othersDone = await eventually(seconds: 60) {
-            ["meta", "tiktok", "pinterest", "snapchat"].allSatisfy {
-                Set(fixture.sandbox.receipts($0).map(\.eventID)).isSuperset(of: expected)
-            }
-        }
-        #expect(othersDone)
-        #expect(fixture.sandbox.requestCount("google") == 2, "a quarter of 8 a day at once, then one every 4 hours")
-        try await relay.stop()
-        let committed = try fixture.inspector(group: "daily-quota").committedAndEnd(topic: "orders")
-        #expect(committed.committed < committed.end, "events still waiting for the quota are not committed")
     }
 
     /// Scenario 12 (scaled down): a 24,000-order backlog (~26 MB; the 2.0.2 mock keeps at most

@@ -9,6 +9,10 @@ import Testing
 
 /// The relay on librdkafka's mock cluster (real Kafka protocol over TCP) and the sandbox APIs.
 /// Serialized: each test runs a cluster, a sandbox and one or more relays on a 2-core machine.
+/// Engine rules without a real boundary in them (poison records to the retry topic, a rejected
+/// event isolated by splitting) are proven on in-memory boundaries in RelayEngineTests; the
+/// retry topic over the mock cluster is exercised by ScenarioTests and BadInputCorpusRelayTests,
+/// a rejected event through the sandboxes by PartialFailureTests.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RelayEndToEndTests {
     /// Both members join in the mock's first-join window and split the partitions; a few thousand
     /// orders keep both busy past the join (what the test proves), more would only take longer.
@@ -50,64 +54,8 @@ import Testing
         #expect((a.excluded["meta"]?["no_consent"] ?? 0) + (b.excluded["meta"]?["no_consent"] ?? 0) >= total - deliverable(orders).count)
     }
 
-    @Test func poisonRecordsGoToTheRetryTopicWithTheirOrigin() async throws {
-        let fixture = try await Fixture.make(brokers: 1, partitions: 2)
-        let orders = samples(40, malformedEvery: 5)
-        let malformed = orders.filter { !$0.isValid }
-        #expect(malformed.count == 8)
-        let positions = try await fixture.publish(orders)
-        let relay = try RunningRelay(fixture.configuration(group: "poison"))
-        let inspector = try fixture.inspector(group: "poison")
-        let settled = try await eventually(seconds: 60) {
-            let offsets = try inspector.committedAndEnd(topic: "orders")
-            return offsets.end == 40 && offsets.committed == 40
-        }
-        try await relay.stop()
-        #expect(settled)
-
-        let retry = try fixture.readAll("orders.conversion-retry", expected: 8)
-        #expect(retry.count == 8)
-        for record in retry {
-            let envelope = try #require(RetryEnvelope(headers: record.headers))
-            let original = try #require(malformed.first { $0.bytes == record.value }, "the record value is the original bytes")
-            #expect(envelope.origin == positions[original.orderID])
-            #expect(["malformed_json", "schema_violation"].contains(envelope.errorClass))
-            #expect(!envelope.reason.isEmpty)
-            #expect(envelope.attempt == 1)
-            #expect(envelope.destination == nil)
-            #expect(envelope.firstSeenMilliseconds > 0)
-            #expect(record.key == Array(original.orderID.utf8))
-        }
-        expectSameEventIDs(Set(fixture.sandbox.receipts("meta").map(\.eventID)), deliverable(orders))
-        #expect(relay.engine.statistics.poison == 8)
-    }
-
-    @Test func oneBadEventInABatchIsIsolatedAndTheRestDelivered() async throws {
-        let fixture = try await Fixture.make(brokers: 1, partitions: 1)
-        var orders = samples(20)
-        // Order 7's clock is a day ahead: Meta rejects the whole request it is in (event_time in the future).
-        let skewed = SampleOrderGenerator(seed: 7, malformedEvery: 0, nowSeconds: Int64(Date().timeIntervalSince1970) + 86_400)
-        orders[7] = skewed.sample(7)
-        let positions = try await fixture.publish(orders)
-        var configuration = fixture.configuration(group: "isolation")
-        configuration.destinations.meta?.batchPolicy.lingerMilliseconds = 500
-        let relay = try RunningRelay(configuration)
-        let inspector = try fixture.inspector(group: "isolation")
-        let settled = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 20 }
-        try await relay.stop()
-        #expect(settled)
-
-        let delivered = Set(fixture.sandbox.receipts("meta").map(\.eventID))
-        expectSameEventIDs(delivered, deliverable(orders).subtracting([orders[7].orderID]))
-        let retry = try fixture.readAll("orders.conversion-retry", expected: 1)
-        #expect(retry.count == 1)
-        let envelope = try #require(retry.first.flatMap { RetryEnvelope(headers: $0.headers) })
-        #expect(envelope.destination == "meta")
-        #expect(envelope.errorClass == "invalid_event")
-        #expect(envelope.origin == positions[orders[7].orderID])
-        #expect(relay.engine.statistics.handedToRetryTopic["meta"] == 1)
-    }
-
+    /// The sandbox's faults through libcurl: a 429 with Retry-After, two 503s and a dropped
+    /// connection are retried and every order is delivered.
     @Test func throttlingOutagesAndDroppedConnectionsAreRetried() async throws {
         let fixture = try await Fixture.make(brokers: 1, partitions: 2)
         fixture.sandbox.inject(InjectedFault(.throttle(retryAfterSeconds: 1), count: 1), into: "meta")
