@@ -22,12 +22,16 @@ final class EngineHarness: Sendable {
     static let retryTopic = "orders.conversion-retry"
     static let deadLetterTopic = "orders.conversion-dlq"
 
-    /// An engine over `partitions` partitions of `orders` (``start()`` runs it).
+    /// The topic the engine consumes: `orders`, or the retry topic for the retry role.
+    let topic: String
+
+    /// An engine over `partitions` partitions of its role's topic (``start()`` runs it).
     init(
         partitions: Int = 1, configuration: RelayConfiguration = EngineHarness.configuration(),
-        http: ScriptedHTTPExecutor = ScriptedHTTPExecutor()
+        http: ScriptedHTTPExecutor = ScriptedHTTPExecutor(), role: RelayEngine.Role = .main
     ) {
-        let source = InMemoryRecordSource(partitions: partitions)
+        let topic = role == .main ? "orders" : Self.retryTopic
+        let source = InMemoryRecordSource(topic: topic, partitions: partitions)
         let writer = InMemoryDurableWriter()
         let logs = CapturedLogs()
         var logger = Logger(label: "engine-test") { _ in CapturingLogHandler(logs: logs) }
@@ -37,7 +41,8 @@ final class EngineHarness: Sendable {
         self.logs = logs
         self.http = http
         self.configuration = configuration
-        engine = RelayEngine(configuration: configuration, source: source, writer: writer, http: http, logger: logger)
+        self.topic = topic
+        engine = RelayEngine(configuration: configuration, role: role, source: source, writer: writer, http: http, logger: logger)
     }
 
     /// Runs the engine (its first poll joins: every partition is assigned).
@@ -96,7 +101,7 @@ final class EngineHarness: Sendable {
         try await task.withLock { $0 }?.value
     }
 
-    func partition(_ number: Int32) -> TopicPartition { TopicPartition(topic: "orders", partition: number) }
+    func partition(_ number: Int32) -> TopicPartition { TopicPartition(topic: topic, partition: number) }
 
     /// Appends `count` valid orders to a partition (order ids `ORD-<partition>-<n>`, from `first`).
     @discardableResult

@@ -16,7 +16,7 @@ import Synchronization
 final class InMemoryRecordSource: RecordSource {
     private enum Rebalance {
         case assign([TopicPartition])
-        case revoke([TopicPartition], lost: Bool)
+        case revoke([TopicPartition], lost: Bool, acceptingCommits: Bool)
     }
 
     private struct State {
@@ -34,6 +34,7 @@ final class InMemoryRecordSource: RecordSource {
         var refusedStores: [TopicPartition: Int64] = [:]
         var pauseCalls: [[TopicPartition]] = []
         var resumeCalls: [[TopicPartition]] = []
+        var refusingCommits = false
         var closed = false
         var left = false
         var polls = 0
@@ -57,12 +58,14 @@ final class InMemoryRecordSource: RecordSource {
 
     /// Appends records (their values) to a partition; returns their offsets.
     @discardableResult
-    func append(_ values: [[UInt8]], to partition: TopicPartition, key: [UInt8]? = nil) -> Range<Int64> {
+    func append(
+        _ values: [[UInt8]], to partition: TopicPartition, key: [UInt8]? = nil, headers: [(name: String, value: String)] = []
+    ) -> Range<Int64> {
         let range = state.withLock { state in
             let start = Int64(state.logs[partition, default: []].count)
             for (index, value) in values.enumerated() {
                 let position = RecordPosition(topicPartition: partition, offset: start + Int64(index))
-                state.logs[partition, default: []].append(KafkaRecord(position: position, key: key, value: value))
+                state.logs[partition, default: []].append(KafkaRecord(position: position, key: key, value: value, headers: headers))
             }
             return start..<(start + Int64(values.count))
         }
@@ -71,8 +74,10 @@ final class InMemoryRecordSource: RecordSource {
     }
 
     /// Revokes `partitions` at the next poll (`lost`: the group already gave them away).
-    func revoke(_ partitions: [TopicPartition], lost: Bool = false) {
-        state.withLock { $0.rebalances.append(.revoke(partitions, lost: lost)) }
+    /// `acceptingCommits`: from that revoke on (its handler included), commits are accepted
+    /// again (see ``refuseCommits(_:)``): the group moved on.
+    func revoke(_ partitions: [TopicPartition], lost: Bool = false, acceptingCommits: Bool = false) {
+        state.withLock { $0.rebalances.append(.revoke(partitions, lost: lost, acceptingCommits: acceptingCommits)) }
         wake()
     }
 
@@ -82,7 +87,16 @@ final class InMemoryRecordSource: RecordSource {
         wake()
     }
 
+    /// While true, the coordinator refuses every commit as a rebalancing group does
+    /// (REBALANCE_IN_PROGRESS): `commitStored` throws, asynchronous commits are answered with the
+    /// error, and the auto-commit and the commit on unassign commit nothing.
+    func refuseCommits(_ refusing: Bool) { state.withLock { $0.refusingCommits = refusing } }
+
+    /// Another member of the group commits `offset` for `partition` (it owned it meanwhile).
+    func commitAsAnotherMember(_ partition: TopicPartition, offset: Int64) { state.withLock { $0.committed[partition] = offset } }
+
     func committedOffset(_ partition: TopicPartition) -> Int64? { state.withLock { $0.committed[partition] } }
+    func storedOffset(_ partition: TopicPartition) -> Int64? { state.withLock { $0.stored[partition] } }
     func end(_ partition: TopicPartition) -> Int64 { state.withLock { Int64($0.logs[partition, default: []].count) } }
     var assignment: Set<TopicPartition> { state.withLock { $0.assigned } }
     var pausedPartitions: Set<TopicPartition> { state.withLock { $0.paused } }
@@ -141,15 +155,27 @@ final class InMemoryRecordSource: RecordSource {
     }
 
     func commitStored(timeoutMilliseconds: Int32) throws(KafkaError) {
-        state.withLock { _ = Self.commit(&$0, partitions: nil) }
+        let refused = state.withLock { state in
+            guard !state.refusingCommits else { return true }
+            _ = Self.commit(&state, partitions: nil)
+            return false
+        }
+        if refused { throw Self.rebalanceInProgress }
     }
 
     func commitStoredAsync() throws(KafkaError) {
         state.withLock { state in
+            guard !state.refusingCommits else {
+                state.commitAnswers.append(.failure(Self.rebalanceInProgress))
+                return
+            }
             let committed = Self.commit(&state, partitions: nil)
             if !committed.isEmpty { state.commitAnswers.append(.success(committed)) }
         }
     }
+
+    private static let rebalanceInProgress = KafkaError(
+        code: .underlying, message: "commit: Broker: Group rebalance in progress", rdKafkaCode: KafkaError.RDKafkaCode.rebalanceInProgress)
 
     func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32) throws(KafkaError) -> [TopicPartition: Int64?] {
         state.withLock { state in Dictionary(uniqueKeysWithValues: partitions.map { ($0, state.committed[$0]) }) }
@@ -236,13 +262,14 @@ final class InMemoryRecordSource: RecordSource {
                         state.positions[partition] = starts[partition] ?? state.committed[partition] ?? 0
                     }
                 }
-            case .revoke(let partitions, let lost):
+            case .revoke(let partitions, let lost, let acceptingCommits):
+                if acceptingCommits { state.withLock { $0.refusingCommits = false } }
                 unassign(partitions, lost: lost, handler: handler)
             }
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let answers: [Result<[TopicPartition: Int64], KafkaError>] = state.withLock { state in
-            if now - state.lastAutoCommit >= autoCommitIntervalMilliseconds {
+            if now - state.lastAutoCommit >= autoCommitIntervalMilliseconds, !state.refusingCommits {
                 state.lastAutoCommit = now
                 let committed = Self.commit(&state, partitions: nil)
                 if !committed.isEmpty { state.commitAnswers.append(.success(committed)) }
@@ -258,7 +285,7 @@ final class InMemoryRecordSource: RecordSource {
     private func unassign(_ partitions: [TopicPartition], lost: Bool, handler: KafkaRebalanceHandler) {
         handler.revoked(partitions, lost)
         state.withLock { state in
-            if !lost { _ = Self.commit(&state, partitions: Set(partitions)) }
+            if !lost, !state.refusingCommits { _ = Self.commit(&state, partitions: Set(partitions)) }
             for partition in partitions {
                 state.assigned.remove(partition)
                 state.positions[partition] = nil

@@ -15,6 +15,8 @@ final class ScriptedHTTPExecutor: HTTPExecutor {
         var orderIDs: [String]
         var bearerToken: String?
         var receivedAt: ContinuousClock.Instant
+        /// When it came, in milliseconds since the epoch (to compare with a retry's not-before time).
+        var receivedAtEpochMilliseconds: Int64
         /// Its place among all requests (0, 1, …).
         var number: Int
 
@@ -47,7 +49,7 @@ final class ScriptedHTTPExecutor: HTTPExecutor {
         let recorded = log.withLock { log in
             let entry = Request(
                 platform: URL(string: request.url)?.host ?? "", body: body, orderIDs: orderIDs, bearerToken: token,
-                receivedAt: .now, number: log.count)
+                receivedAt: .now, receivedAtEpochMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), number: log.count)
             log.append(entry)
             return entry
         }
