@@ -133,7 +133,9 @@ import Testing
         #expect(paused)
         func read() -> Int64 { (harness.source.position(zero) ?? 0) + (harness.source.position(one) ?? 0) }
         let readAtPause = read()
-        #expect(readAtPause < 800, "the hold came after everything was read")
+        // The watermark plus what the poll loop takes between two checks (a chunk of 5 here;
+        // 20-25 measured), with room for a loaded machine: never the 800 available.
+        #expect(readAtPause <= 60, "read \(readAtPause) records: the hold landed far past the high watermark (20)")
         #expect(harness.engine.statistics.backpressurePauses >= 1)
         // The poll loop keeps polling (the member stays in the group) and reads nothing more.
         let polls = harness.source.polls
