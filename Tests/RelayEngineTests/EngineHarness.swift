@@ -133,8 +133,9 @@ enum Orders {
     }
 }
 
-/// Waits (bounded) until `condition` holds, looking every 2 ms; returns whether it did.
-func eventually(seconds: Double = 5, _ condition: () throws -> Bool) async rethrows -> Bool {
+/// Waits (bounded) until `condition` holds, looking every 2 ms; returns whether it did. The
+/// bound is generous: `make test` runs every unit target at once on two cores.
+func eventually(seconds: Double = 30, _ condition: () throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if try condition() { return true }

@@ -144,7 +144,7 @@ import Testing
         #expect(read() == readAtPause, "records were read while the partitions were paused")
 
         gate.open()
-        let committed = await eventually(seconds: 10) {
+        let committed = await eventually {
             harness.source.committedOffset(zero) == 400 && harness.source.committedOffset(one) == 400
         }
         try await harness.stop()

@@ -38,6 +38,7 @@ final class InMemoryRecordSource: RecordSource {
         var closed = false
         var left = false
         var polls = 0
+        var fetches: [RecordPosition: [Int64]] = [:]
         var nextPartition = 0
     }
 
@@ -106,6 +107,8 @@ final class InMemoryRecordSource: RecordSource {
     var refusedStores: [TopicPartition: Int64] { state.withLock { $0.refusedStores } }
     /// Whether `close` left the group (after the final revoke and commit).
     var leftGroup: Bool { state.withLock { $0.left } }
+    /// When the record at `position` was handed out by `poll`, each time (epoch milliseconds).
+    func fetchTimes(_ position: RecordPosition) -> [Int64] { state.withLock { $0.fetches[position] ?? [] } }
     /// Calls of `poll` so far.
     var polls: Int { state.withLock { $0.polls } }
     /// Records handed out so far per partition (the fetch position).
@@ -317,6 +320,7 @@ final class InMemoryRecordSource: RecordSource {
                     continue
                 }
                 state.positions[partition] = position + 1
+                state.fetches[log[Int(position)].position, default: []].append(Int64(Date().timeIntervalSince1970 * 1000))
                 state.nextPartition = (state.nextPartition + step + 1) % readable.count
                 return log[Int(position)]
             }
