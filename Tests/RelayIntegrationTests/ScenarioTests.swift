@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelayCore
 import RelayDemo
 import RelayDestinations
@@ -6,6 +7,7 @@ import RelayHTTP
 import RelayKafka
 import RelaySandbox
 import RelayService
+import Synchronization
 import Testing
 
 /// Failure scenarios of style-and-reliability.md (b), on librdkafka's mock cluster with error
@@ -79,17 +81,27 @@ import Testing
         var configuration = fixture.configuration(group: "retry-write")
         configuration.kafka.producerProperties = ["message.timeout.ms": "2000"]
         configuration.retry.inProcess = false
-        let relay = try RunningRelay(configuration)
+        // The relay in process with a logger the test reads: it waits for the producer's failure.
+        let log = RecordedLog()
+        var logger = Logger(label: "relay-test") { _ in RecordingLogHandler(log: log) }
+        logger.logLevel = .warning
+        let http = CurlHTTPClient()
+        let engine = try RelayEngine(configuration: configuration, http: http, logger: logger)
+        let run = Task { try await engine.run() }
         let inspector = try fixture.inspector(group: "retry-write")
-        // Valid events are delivered, but the commit stays at (or before) the first poison record.
+        // Valid events are delivered, but the commit stays at (or before) the first poison record,
+        // also once librdkafka failed a write (message.timeout.ms = 2 s) and the relay retries it.
         let delivered = await eventually(seconds: 60) { Set(fixture.sandbox.receipts("meta").map(\.eventID)) == deliverable(orders) }
         #expect(delivered)
-        try await Task.sleep(for: .seconds(3))  // several failed write attempts (message.timeout.ms = 2 s)
+        let failed = await eventually(seconds: 30) { log.contains("write to orders.conversion-retry failed, retrying") }
+        #expect(failed, "the leaderless retry topic failed no write")
         let held = try inspector.committedAndEnd(topic: "orders").committed
         #expect(held <= firstPoison, "committed \(held) passed the unwritten poison record at \(firstPoison)")
         fixture.cluster.setPartitionLeader(topic: "orders.conversion-retry", partition: 0, broker: 1)
         let settled = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 30 }
-        try await relay.stop()
+        engine.shutdown()
+        try await run.value
+        http.shutdown()
         #expect(settled)
         let retry = try fixture.readAll("orders.conversion-retry", expected: 3)
         #expect(Set(retry.compactMap { RetryEnvelope(headers: $0.headers)?.origin.offset }).count == 3)
@@ -145,4 +157,25 @@ import Testing
         #expect(Set(fixture.sandbox.receipts("meta").map(\.eventID)).count == hostile.count)
         #expect(relay.engine.statistics.poison == bad.count + 1)
     }
+}
+
+/// Log lines of a relay run in process, for a test that waits for what the relay reports.
+final class RecordedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let log: RecordedLog
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .warning
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { log.append("\(event.message)") }
 }
