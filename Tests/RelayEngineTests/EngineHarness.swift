@@ -120,15 +120,16 @@ final class EngineHarness: Sendable {
 
 /// Orders as the contract (schemas/order-completed.v1.json) describes them.
 enum Orders {
-    /// A valid order with marketing consent, an email and a phone: every platform may receive it.
-    static func valid(_ orderID: String, secondsAgo: Int64 = 60) -> [UInt8] {
+    /// A valid order with an email and a phone and, unless told otherwise, marketing consent:
+    /// every platform may receive it (if it is recent enough for the platform).
+    static func valid(_ orderID: String, secondsAgo: Int64 = 60, marketingConsent: Bool = true) -> [UInt8] {
         let occurred = RFC3339.format(epochSeconds: Int64(Date().timeIntervalSince1970) - secondsAgo)
         return Array(
             """
             {"schema_version":1,"event_type":"order.completed","order_id":"\(orderID)","occurred_at":"\(occurred)",\
             "currency":"EUR","value":42.5,"customer":{"email":"jane.doe@example.com","phone":"+49 30 1234567","country":"DE"},\
             "context":{"ip":"203.0.113.7","user_agent":"Mozilla/5.0 (X11; Linux x86_64)","page_url":"https://shop.example/thank-you"},\
-            "consent":{"marketing":true,"ad_user_data":true,"ad_personalization":true}}
+            "consent":{"marketing":\(marketingConsent),"ad_user_data":true,"ad_personalization":true}}
             """.utf8)
     }
 }

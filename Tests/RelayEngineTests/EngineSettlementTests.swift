@@ -126,6 +126,40 @@ import Testing
         #expect(harness.writer.written(to: EngineHarness.retryTopic).map(\.value) == [Array("not json".utf8)])
     }
 
+    /// Events a destination must not receive: without marketing consent, sent nowhere and
+    /// settled at once; too old for Meta (10 days, Meta takes 7) but not for Google, sent to
+    /// Google and dead-lettered for Meta with the reason. The commit waits for that write.
+    @Test func excludedEventsAreSettledOrDeadLetteredForTheirDestination() async throws {
+        let harness = EngineHarness(configuration: EngineHarness.configuration(google: RefreshingTokenProvider()))
+        let partition = harness.partition(0)
+        harness.writer.holdSends()
+        harness.source.append(
+            [
+                Orders.valid("ORD-0-0"), Orders.valid("ORD-0-1", marketingConsent: false),
+                Orders.valid("ORD-0-2", secondsAgo: 10 * 86_400), Orders.valid("ORD-0-3"),
+            ], to: partition)
+        harness.start()
+        let delivered = await eventually {
+            harness.engine.statistics.delivered == ["meta": 2, "google": 3] && harness.writer.heldCount == 1
+        }
+        #expect(delivered)
+        let polls = harness.source.polls
+        let turned = await eventually { harness.source.polls >= polls + 20 }
+        #expect(turned)
+        #expect((harness.source.committedOffset(partition) ?? 0) <= 2, "the commit passed an event not yet dead-lettered")
+        harness.writer.answerHeld()
+        let committed = await eventually { harness.source.committedOffset(partition) == 4 }
+        try await harness.stop()
+        #expect(committed)
+        #expect(harness.requestedOrderIDs("meta") == ["ORD-0-0", "ORD-0-3"])
+        #expect(harness.requestedOrderIDs("google") == ["ORD-0-0", "ORD-0-2", "ORD-0-3"])
+        let dead = harness.writer.written(to: EngineHarness.deadLetterTopic).compactMap { RetryEnvelope(headers: $0.headers) }
+        #expect(dead.map(\.origin.offset) == [2])
+        #expect(dead.first?.destination == "meta")
+        #expect(dead.first?.errorClass == "too_old")
+        #expect(harness.engine.statistics.excluded["meta"]?["no_consent"] == 1)
+    }
+
     /// Meta refuses a whole request for one bad event (code 100): the batch is split until that
     /// event is alone, it goes to the retry topic for Meta, the others are accepted, and the
     /// partition commits to its end.
