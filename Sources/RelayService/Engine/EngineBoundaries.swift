@@ -27,7 +27,7 @@ public protocol RecordSource: AnyObject, Sendable {
 /// ``KafkaProducer``, or an in-memory implementation in tests.
 ///
 /// Contract: every `send` completes exactly once, on any thread; after `close` a send completes
-/// with ``KafkaError/RDKafkaCode/closed`` and writes nothing.
+/// with `KafkaError.Code.closed` and writes nothing.
 public protocol DurableWriter: AnyObject, Sendable {
     func send(
         topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [(name: String, value: String)],
