@@ -14,6 +14,8 @@ public struct SettlementLedger: Sendable {
         var generation: UInt64
         /// The offset last handed to the consumer to store.
         var stored: Int64?
+        /// Whether the partition is in `dirty` (so marking it again needs no hashing).
+        var isDirty = false
     }
 
     private(set) var partitions: [TopicPartition: Partition] = [:]
@@ -38,8 +40,10 @@ public struct SettlementLedger: Sendable {
         generation += 1
         assignmentReceived = true
         for partition in assigned {
-            partitions[partition] = Partition(frontier: PartitionFrontier(startingAt: startingAt[partition]), generation: generation)
-            if startingAt[partition] != nil { dirty.insert(partition) }
+            let resumed = startingAt[partition] != nil
+            partitions[partition] = Partition(
+                frontier: PartitionFrontier(startingAt: startingAt[partition]), generation: generation, isDirty: resumed)
+            if resumed { dirty.insert(partition) }
         }
         return generation
     }
@@ -47,30 +51,35 @@ public struct SettlementLedger: Sendable {
     /// The generation `partition` is owned in, or `nil` when it is not assigned here.
     public func generation(of partition: TopicPartition) -> UInt64? { partitions[partition]?.generation }
 
+    /// The generation `partition` is owned in, or `nil` when it is not assigned here, looked up
+    /// through `cursor` (see ``Cursor``).
+    public mutating func generation(of partition: TopicPartition, cursor: inout Cursor) -> UInt64? {
+        guard let index = locate(partition, cursor: &cursor) else { return nil }
+        return withPartition(at: index) { $0.generation }
+    }
+
     /// Starts tracking a consumed record that needs `settlements` acknowledgements (none: it is
     /// settled at once).
     public mutating func track(_ position: RecordPosition, settlements: Int) {
-        guard partitions[position.topicPartition] != nil else { return }
-        partitions[position.topicPartition]!.frontier.track(offset: position.offset, settlements: settlements)
-        dirty.insert(position.topicPartition)
+        var cursor = Cursor()
+        track(position, settlements: settlements, cursor: &cursor)
+    }
+
+    /// Starts tracking a consumed record (see ``track(_:settlements:)``), through `cursor`: a
+    /// polled chunk's long runs of one partition look it up once.
+    public mutating func track(_ position: RecordPosition, settlements: Int, cursor: inout Cursor) {
+        guard let index = locate(position.topicPartition, cursor: &cursor) else { return }
+        withPartition(at: index) { $0.frontier.track(offset: position.offset, settlements: settlements) }
+        markDirty(index)
     }
 
     /// Records one settlement, through `cursor` (which remembers the last partition, so a batch's
     /// long runs of one partition look it up once). Ignored for another generation.
     public mutating func settle(_ position: borrowing RecordPosition, generation: UInt64, cursor: inout Cursor) {
-        let index: Dictionary<TopicPartition, Partition>.Index
-        if let last = cursor.last, last.topicPartition == position.topicPartition {
-            index = last.index
-        } else {
-            guard let found = partitions.index(forKey: position.topicPartition) else {
-                cursor.last = nil
-                return
-            }
-            index = found
-            cursor.last = (position.topicPartition, found)
-        }
-        guard partitions.values[index].generation == generation else { return }
-        if partitions.values[index].frontier.settle(offset: position.offset) { dirty.insert(position.topicPartition) }
+        guard let index = locate(position.topicPartition, cursor: &cursor) else { return }
+        let offset = position.offset
+        let advanced = withPartition(at: index) { $0.generation == generation && $0.frontier.settle(offset: offset) }
+        if advanced { markDirty(index) }
     }
 
     /// Records one settlement (see ``settle(_:generation:cursor:)``).
@@ -79,11 +88,39 @@ public struct SettlementLedger: Sendable {
         settle(position, generation: generation, cursor: &cursor)
     }
 
-    /// Where ``settle(_:generation:cursor:)`` last found a partition. Valid while no partition
-    /// is assigned or revoked (the driver uses one per locked section).
+    /// Where a lookup through it last found a partition. Valid while no partition is assigned
+    /// or revoked (the driver uses one per locked section).
     public struct Cursor {
         var last: (topicPartition: TopicPartition, index: Dictionary<TopicPartition, Partition>.Index)?
         public init() {}
+    }
+
+    private func locate(_ partition: TopicPartition, cursor: inout Cursor) -> Dictionary<TopicPartition, Partition>.Index? {
+        if let last = cursor.last, last.topicPartition == partition { return last.index }
+        guard let found = partitions.index(forKey: partition) else {
+            cursor.last = nil
+            return nil
+        }
+        cursor.last = (partition, found)
+        return found
+    }
+
+    /// Puts the partition at `index` in `dirty` unless it is there already.
+    private mutating func markDirty(_ index: Dictionary<TopicPartition, Partition>.Index) {
+        let wasDirty = withPartition(at: index) { partition in
+            defer { partition.isDirty = true }
+            return partition.isDirty
+        }
+        if !wasDirty { dirty.insert(partitions.keys[index]) }
+    }
+
+    /// The partition at `index`, in place. Reading a field through `partitions.values[index]`
+    /// copies the whole `Partition` (retaining and releasing its frontier's buffers); this does not.
+    @inline(__always)
+    private mutating func withPartition<Result>(
+        at index: Dictionary<TopicPartition, Partition>.Index, _ body: (inout Partition) -> Result
+    ) -> Result {
+        body(&partitions.values[index])
     }
 
     /// The frontiers that moved past what was stored, marked stored: the offsets to store now.
@@ -92,6 +129,7 @@ public struct SettlementLedger: Sendable {
         var offsets: [TopicPartition: Int64] = [:]
         var advanced: Int64 = 0
         for partition in dirty {
+            partitions[partition]?.isDirty = false
             guard let offset = partitions[partition]?.frontier.committableOffset else { continue }
             let stored = partitions[partition]!.stored
             if offset > stored ?? -1 {

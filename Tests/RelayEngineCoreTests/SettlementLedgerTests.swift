@@ -55,6 +55,44 @@ import Testing
         #expect(revoke.settled[partition(0)] == 8)
         #expect(revoke.settled[partition(1)] == 3, "settled up to its first unsettled offset")
     }
+
+    /// The driver admits a polled chunk through one cursor: records of several partitions,
+    /// interleaved, each tracked in its own frontier.
+    @Test func aCursorTracksInterleavedPartitionsEachInItsOwnFrontier() {
+        var ledger = SettlementLedger()
+        let generation = ledger.assign([partition(0), partition(1)])
+        var cursor = SettlementLedger.Cursor()
+        for (number, offset) in [(0, 5), (0, 6), (1, 3), (0, 7), (1, 4)] as [(Int32, Int64)] {
+            #expect(ledger.generation(of: partition(number), cursor: &cursor) == generation)
+            ledger.track(position(number, offset), settlements: 1, cursor: &cursor)
+        }
+        #expect(ledger.generation(of: partition(2), cursor: &cursor) == nil, "not assigned here")
+        ledger.track(position(2, 0), settlements: 1, cursor: &cursor)
+        ledger.settle(position(1, 3), generation: generation, cursor: &cursor)
+        ledger.settle(position(0, 5), generation: generation, cursor: &cursor)
+        #expect(ledger.takeOffsetsToStore().offsets == [partition(0): 6, partition(1): 4])
+        #expect(!ledger.isSettled([partition(0)]) && !ledger.isSettled([partition(1)]))
+        #expect(ledger.isSettled([partition(2)]), "a partition not assigned here tracks nothing")
+    }
+
+    /// A partition whose offsets were taken is marked again by its next advance (the ledger
+    /// remembers which partitions are marked, so marking one twice hashes it once).
+    @Test func aPartitionIsStoredAgainAfterEachAdvance() {
+        var ledger = SettlementLedger()
+        let generation = ledger.assign([partition(0)])
+        for offset in Int64(0)..<3 {
+            ledger.track(position(0, offset), settlements: 1)
+            ledger.settle(position(0, offset), generation: generation)
+            #expect(ledger.takeOffsetsToStore().offsets == [partition(0): offset + 1], "advance \(offset)")
+        }
+        #expect(ledger.takeOffsetsToStore().offsets.isEmpty)
+        ledger.forget([partition(0)])
+        let next = ledger.assign([partition(0)], startingAt: [partition(0): 10])
+        #expect(ledger.takeOffsetsToStore().offsets == [partition(0): 10], "a resumed partition is marked at once")
+        ledger.track(position(0, 10), settlements: 1)
+        ledger.settle(position(0, 10), generation: next)
+        #expect(ledger.takeOffsetsToStore().offsets == [partition(0): 11])
+    }
 }
 
 /// The flaky `committed == 500` of the group scenario: partitions resumed past a refused commit
