@@ -5,46 +5,127 @@ import RelayEngineCore
 import RelayKafka
 import Synchronization
 
-// Admitting one prepared record (poll thread): tracked in its partition's frontier, then batched
-// per lane, or routed straight to the retry or dead-letter topic.
+// Admitting a prepared chunk (poll thread): each record tracked in its partition's frontier, then
+// batched per lane, or routed straight to the retry or dead-letter topic.
 extension RelayEngine {
-    func admit(_ record: KafkaRecord, _ prepared: PreparedRecord, tally: inout IngestTally) {
-        let position = record.position
-        let topicPartition = position.topicPartition
-        let previous = prepared.previous
+    /// What admitting a record leaves to do once the lock is released: logging and durable writes
+    /// (rare: unassigned partitions, malformed records, unknown stores, dead-lettered exclusions).
+    enum AdmissionFollowUp {
+        case unassigned(TopicPartition)
+        case malformed(OrderEventDecodingError, position: RecordPosition, generation: UInt64, source: SourceRecord, previous: RetryEnvelope?)
+        case unknownStore(orderID: String, eventID: String, storeID: String?, position: RecordPosition, generation: UInt64, source: SourceRecord)
+        case deadLetters(
+            [(lane: Int, exclusion: Exclusion)], orderID: String, eventID: String, position: RecordPosition, generation: UInt64,
+            source: SourceRecord, previous: RetryEnvelope?)
+    }
+
+    /// Admits `records` (prepared as `prepared`, same order) in polled order under one lock, with
+    /// one reading of each clock for the chunk: every record's decisions (ownership, the retry
+    /// hold, frontier tracking, batching) are made in the order one record at a time would make
+    /// them, then the closed batches go to their delivery loops and the rare writes start. Why
+    /// per chunk and not per record: benchmarks/HISTORY.md, "the engine's share, split by build".
+    ///
+    /// Both arrays are consumed: each record's bytes, strings and payloads move into its batch
+    /// entries instead of being retained there and released again with the arrays.
+    func admit(_ records: consuming [KafkaRecord], _ prepared: consuming [PreparedRecord], tally: inout IngestTally) {
         let nowEpoch = MonotonicClock.epochMilliseconds()
-        enum Gate { case unassigned, admit(UInt64), drop, hold }
-        let gate: Gate = state.withLock { state in
-            guard let generation = state.ledger.generation(of: topicPartition) else { return .unassigned }
-            guard let previous else { return .admit(generation) }
-            switch state.retryHold.admit(position, notBefore: previous.notBeforeMilliseconds, now: nowEpoch) {
-            case .process: return .admit(generation)
-            case .drop: return .drop  // fetched before the pause took effect; re-read after the seek
-            case .hold: return .hold
+        let now = MonotonicClock.milliseconds()
+        var ready: [(lane: Int, batch: [PendingDelivery])] = []
+        var followUps: [AdmissionFollowUp] = []
+        var held = false
+        state.withLock { state in
+            var cursor = SettlementLedger.Cursor()
+            for index in records.indices {
+                let position = records[index].position
+                guard let generation = state.ledger.generation(of: position.topicPartition, cursor: &cursor) else {
+                    followUps.append(.unassigned(position.topicPartition))
+                    continue
+                }
+                let previous = prepared[index].previous
+                if let previous {
+                    switch state.retryHold.admit(position, notBefore: previous.notBeforeMilliseconds, now: nowEpoch) {
+                    case .process: break
+                    case .drop: continue  // fetched before the pause took effect; re-read after the seek
+                    case .hold:
+                        // Not due: the partition is paused once the chunk is admitted (the poll loop
+                        // keeps running) and this record read again when it is; nothing after it in
+                        // its partition is processed meanwhile (the hold drops it).
+                        held = true
+                        continue
+                    }
+                }
+                var key: [UInt8]? = nil
+                var value: [UInt8] = []
+                swap(&key, &records[index].key)
+                swap(&value, &records[index].value)
+                let source = SourceRecord(key: key, value: value, firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? nowEpoch)
+                var outcome = PreparedRecord.Outcome.unknownStore(orderID: "", eventID: "", storeID: nil)
+                swap(&outcome, &prepared[index].outcome)
+                switch consume outcome {
+                case .malformed(let error):
+                    state.ledger.track(position, settlements: 1, cursor: &cursor)
+                    followUps.append(.malformed(error, position: position, generation: generation, source: source, previous: previous))
+                case .unknownStore(let orderID, let eventID, let storeID):
+                    tally.valid += 1
+                    state.ledger.track(position, settlements: 1, cursor: &cursor)
+                    followUps.append(
+                        .unknownStore(orderID: orderID, eventID: eventID, storeID: storeID, position: position, generation: generation, source: source))
+                case .encoded(let orderID, let eventID, var sends, let exclusions):
+                    tally.valid += 1
+                    var deadLetters = 0
+                    if !exclusions.isEmpty {
+                        for (lane, exclusion) in exclusions {
+                            tally.excluded[lane][exclusion.reason, default: 0] += 1
+                            if exclusion.deadLetter { deadLetters += 1 }
+                        }
+                    }
+                    state.ledger.track(position, settlements: sends.count + deadLetters, cursor: &cursor)
+                    let record = AdmittedRecord(
+                        position: position, generation: generation, eventID: eventID, orderID: orderID, source: source, previous: previous)
+                    let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
+                    sends.withUnsafeMutableBufferPointer { sends in
+                        for send in sends.indices {
+                            let lane = sends[send].lane
+                            let coverage = sends[send].coverage
+                            tally.encoded[lane] += 1
+                            if coverage.contains(.email) { tally.email[lane] += 1 }
+                            if coverage.contains(.phone) { tally.phone[lane] += 1 }
+                            if coverage.contains(.invalidPhone) { tally.invalidPhone[lane] += 1 }
+                            if coverage.contains(.clickID) { tally.clickID[lane] += 1 }
+                            var payload: [UInt8] = []
+                            swap(&payload, &sends[send].payload)
+                            let bytes = payload.count
+                            let charged = bytes + sourceShare + Self.bookkeepingBytesPerEntry
+                            state.inFlightBytes += charged
+                            let pending = PendingDelivery(record: record, payload: payload, chargedBytes: charged)
+                            if let closed = state.batcher.admit(pending, lane: lane, bytes: bytes, now: now) {
+                                ready.append((lane, closed))
+                            }
+                        }
+                    }
+                    if deadLetters > 0 {
+                        followUps.append(
+                            .deadLetters(
+                                exclusions.filter(\.exclusion.deadLetter), orderID: orderID, eventID: eventID, position: position,
+                                generation: generation, source: source, previous: previous))
+                    }
+                }
             }
         }
-        let generation: UInt64
-        switch gate {
-        case .unassigned:
+        for (lane, batch) in ready { queues[lane].continuation.yield(batch) }
+        // A held retry-topic partition: pause it now (``applyBackpressure()`` reconciles the pauses).
+        if held { applyBackpressure() }
+        for followUp in followUps { perform(followUp, now: nowEpoch) }
+    }
+
+    /// Logs and starts the durable writes one admitted record needs (see ``AdmissionFollowUp``).
+    private func perform(_ followUp: AdmissionFollowUp, now nowEpoch: Int64) {
+        switch followUp {
+        case .unassigned(let topicPartition):
             logger.debug("record for a partition not assigned here, skipped", metadata: ["kafka.partition": "\(topicPartition)"])
-            return
-        case .drop:
-            return
-        case .hold:
-            // Not due: pause the partition (the poll loop keeps running) and read this record
-            // again when it is; nothing after it is processed meanwhile.
-            applyBackpressure()
-            return
-        case .admit(let owned):
-            generation = owned
-        }
-        let source = SourceRecord(
-            key: record.key, value: record.value, firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? nowEpoch)
-        /// Settles the record once one durable write of it is acknowledged.
-        let settleOnce: @Sendable () -> Void = { [self] in settle([(position, generation)], lane: nil) }
-        switch prepared.outcome {
-        case .malformed(let error):
-            state.withLock { $0.ledger.track(position, settlements: 1) }
+        case .malformed(let error, let position, let generation, let source, let previous):
+            /// Settles the record once one durable write of it is acknowledged.
+            let settleOnce: @Sendable () -> Void = { [self] in settle([(position, generation)], lane: nil) }
             if let previous {
                 // Still not decodable: retrying cannot help, straight to the dead-letter topic.
                 let envelope = previous.next(
@@ -57,7 +138,7 @@ extension RelayEngine {
             logger.warning(
                 "poison record routed to the retry topic",
                 metadata: [
-                    "kafka.partition": "\(topicPartition)", "kafka.offset": "\(position.offset)",
+                    "kafka.partition": "\(position.topicPartition)", "kafka.offset": "\(position.offset)",
                     "error.class": "\(error.kind.rawValue)", "error.reason": "\(error.description)",
                 ])
             let envelope = RetryEnvelope(
@@ -68,46 +149,17 @@ extension RelayEngine {
                 telemetry.poisonWrittenToRetryTopic()
                 settleOnce()
             }
-        case .unknownStore(let orderID, let eventID, let storeID):
-            tally.valid += 1
-            state.withLock { $0.ledger.track(position, settlements: 1) }
+        case .unknownStore(let orderID, let eventID, let storeID, let position, let generation, let source):
             logger.warning(
                 "event for an unknown store written to the dead-letter topic",
                 metadata: ["order_id": "\(orderID)", "event_id": "\(eventID)", "store_id": "\(storeID ?? "")"])
             let envelope = RetryEnvelope(
                 origin: position, errorClass: "unknown_store", reason: "store_id has no configured destinations",
                 firstSeenMilliseconds: source.firstSeenMilliseconds)
-            writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope, onAcknowledged: settleOnce)
-        case .encoded(let orderID, let eventID, let sends, let exclusions):
-            tally.valid += 1
-            for send in sends {
-                tally.encoded[send.lane] += 1
-                if send.coverage.contains(.email) { tally.email[send.lane] += 1 }
-                if send.coverage.contains(.phone) { tally.phone[send.lane] += 1 }
-                if send.coverage.contains(.invalidPhone) { tally.invalidPhone[send.lane] += 1 }
-                if send.coverage.contains(.clickID) { tally.clickID[send.lane] += 1 }
+            writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) { [self] in
+                settle([(position, generation)], lane: nil)
             }
-            for (lane, exclusion) in exclusions { tally.excluded[lane][exclusion.reason, default: 0] += 1 }
-            let deadLetters = exclusions.filter(\.exclusion.deadLetter)
-            let now = MonotonicClock.milliseconds()
-            let ready: [(Int, [PendingDelivery])] = state.withLock { state in
-                state.ledger.track(position, settlements: sends.count + deadLetters.count)
-                var ready: [(Int, [PendingDelivery])] = []
-                let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
-                let record = AdmittedRecord(
-                    position: position, generation: generation, eventID: eventID, orderID: orderID, source: source,
-                    previous: previous)
-                for send in sends {
-                    let charged = send.payload.count + sourceShare + Self.bookkeepingBytesPerEntry
-                    state.inFlightBytes += charged
-                    let pending = PendingDelivery(record: record, payload: send.payload, chargedBytes: charged)
-                    if let closed = state.batcher.admit(pending, lane: send.lane, bytes: send.payload.count, now: now) {
-                        ready.append((send.lane, closed))
-                    }
-                }
-                return ready
-            }
-            for (index, batch) in ready { queues[index].continuation.yield(batch) }
+        case .deadLetters(let deadLetters, let orderID, let eventID, let position, let generation, let source, let previous):
             for (index, exclusion) in deadLetters {
                 let label = lanes[index].label
                 logger.notice(
@@ -123,7 +175,7 @@ extension RelayEngine {
                         firstSeenMilliseconds: source.firstSeenMilliseconds)
                 writeUntilAcknowledged(topic: configuration.kafka.effectiveDeadLetterTopic, source: source, envelope: envelope) { [self] in
                     telemetry.deadLettered(label)
-                    settleOnce()
+                    settle([(position, generation)], lane: nil)
                 }
             }
         }

@@ -137,7 +137,7 @@ extension RelayEngine {
     }
 
     /// Ingests what the poll loop collected: prepares the records (in parallel, see
-    /// ``RecordPreparer``), then admits them one by one in the order they were polled.
+    /// ``RecordPreparer``), then admits them in the order they were polled.
     func ingestPolled(tally: inout IngestTally) {
         let records = polled.withLock { polled in
             var taken: [KafkaRecord] = []
@@ -145,8 +145,7 @@ extension RelayEngine {
             return taken
         }
         guard !records.isEmpty else { return }
-        let prepared = preparer.prepare(records)
-        for (record, prepared) in zip(records, prepared) { admit(record, prepared, tally: &tally) }
+        admit(records, preparer.prepare(records), tally: &tally)
     }
 
     /// Ingests what was polled before a rebalance, from a rebalance handler (the tally is

@@ -22,8 +22,8 @@ import Synchronization
 /// normalised and encoded on `delivery.preparation_threads` threads at once (``RecordPreparer``,
 /// pure work), then admitted on the poll thread in polled order; one delivery loop per
 /// destination runs in a task group and sends batches with bounded concurrency; the producer's
-/// thread reports retry-topic writes. The state sits behind one lock, taken once per record and
-/// once per batch. docs/architecture.md draws a record's path.
+/// thread reports retry-topic writes. The state sits behind one lock, taken once per polled
+/// chunk and a few times per batch. docs/architecture.md draws a record's path.
 public final class RelayEngine: Sendable {
     /// What this engine consumes.
     public enum Role: Sendable {
