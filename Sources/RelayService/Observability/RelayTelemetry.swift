@@ -20,6 +20,26 @@ public final class RelayTelemetry: Sendable {
         var gauges: [String: CoreMetrics.Gauge] = [:]
         var timers: [String: CoreMetrics.Timer] = [:]
         var recorders: [String: CoreMetrics.Recorder] = [:]
+        /// The same objects again, by the value they are labelled with: what is updated every
+        /// tick or every second is found without building a label key string (see
+        /// ``PartitionGauges``, ``LaneCounters``).
+        var partitionGauges: [TopicPartition: PartitionGauges] = [:]
+        var laneCounters: [DestinationLabel: LaneCounters] = [:]
+    }
+
+    /// One partition's gauges (updated for every assigned partition every second).
+    private struct PartitionGauges {
+        var lag: CoreMetrics.Gauge
+        var stored: CoreMetrics.Gauge
+    }
+
+    /// One lane's ingest counters (``publish(_:lanes:)``, every poll-loop tick with events).
+    private struct LaneCounters {
+        var encoded: CoreMetrics.Counter
+        var email: CoreMetrics.Counter
+        var phone: CoreMetrics.Counter
+        var invalidPhone: CoreMetrics.Counter
+        var clickID: CoreMetrics.Counter
     }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -71,21 +91,30 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_events_consumed_total").increment(by: tally.valid)
         counter("conversion_relay_events_decoded_total").increment(by: tally.valid)
         for (index, lane) in lanes.enumerated() {
-            let labels = lane.labels
-            if tally.encoded[index] > 0 {
-                counter("conversion_relay_destination_events_encoded_total", labels).increment(by: tally.encoded[index])
-            }
-            let identifiers = [
-                ("email", tally.email), ("phone", tally.phone), ("phone_invalid", tally.invalidPhone), ("click_id", tally.clickID),
-            ]
-            for (identifier, counts) in identifiers where counts[index] > 0 {
-                counter("conversion_relay_destination_identifier_events_total", labels + [("identifier", identifier)])
-                    .increment(by: counts[index])
-            }
+            let counters = laneCounters(lane)
+            if tally.encoded[index] > 0 { counters.encoded.increment(by: tally.encoded[index]) }
+            if tally.email[index] > 0 { counters.email.increment(by: tally.email[index]) }
+            if tally.phone[index] > 0 { counters.phone.increment(by: tally.phone[index]) }
+            if tally.invalidPhone[index] > 0 { counters.invalidPhone.increment(by: tally.invalidPhone[index]) }
+            if tally.clickID[index] > 0 { counters.clickID.increment(by: tally.clickID[index]) }
             for (reason, count) in tally.excluded[index] {
-                counter("conversion_relay_destination_events_excluded_total", labels + [("reason", reason)]).increment(by: count)
+                counter("conversion_relay_destination_events_excluded_total", lane.labels + [("reason", reason)]).increment(by: count)
             }
         }
+    }
+
+    private func laneCounters(_ lane: DestinationLabel) -> LaneCounters {
+        if let counters = metrics.withLock({ $0.laneCounters[lane] }) { return counters }
+        let labels = lane.labels
+        let identifiers = "conversion_relay_destination_identifier_events_total"
+        let counters = LaneCounters(
+            encoded: counter("conversion_relay_destination_events_encoded_total", labels),
+            email: counter(identifiers, labels + [("identifier", "email")]),
+            phone: counter(identifiers, labels + [("identifier", "phone")]),
+            invalidPhone: counter(identifiers, labels + [("identifier", "phone_invalid")]),
+            clickID: counter(identifiers, labels + [("identifier", "click_id")]))
+        metrics.withLock { $0.laneCounters[lane] = counters }
+        return counters
     }
 
     // MARK: - Delivery
@@ -213,9 +242,17 @@ public final class RelayTelemetry: Sendable {
     }
 
     func partition(_ partition: TopicPartition, lag: Int64?, stored: Int64?) {
-        let labels = [("topic", partition.topic), ("partition", String(partition.partition))]
-        if let lag { gauge("conversion_relay_partition_lag", labels).record(lag) }
-        if let stored { gauge("conversion_relay_partition_stored_offset", labels).record(stored) }
+        guard lag != nil || stored != nil else { return }
+        var gauges = metrics.withLock { $0.partitionGauges[partition] }
+        if gauges == nil {
+            let labels = [("topic", partition.topic), ("partition", String(partition.partition))]
+            let made = PartitionGauges(
+                lag: gauge("conversion_relay_partition_lag", labels), stored: gauge("conversion_relay_partition_stored_offset", labels))
+            metrics.withLock { $0.partitionGauges[partition] = made }
+            gauges = made
+        }
+        if let lag { gauges?.lag.record(lag) }
+        if let stored { gauges?.stored.record(stored) }
     }
 
     func committed(_ partition: TopicPartition, offset: Int64) {
@@ -226,6 +263,7 @@ public final class RelayTelemetry: Sendable {
     /// Drops the series of partitions this member no longer owns (their lag belongs to someone else now).
     func forget(_ partition: TopicPartition) {
         let labels = [("topic", partition.topic), ("partition", String(partition.partition))]
+        metrics.withLock { _ = $0.partitionGauges.removeValue(forKey: partition) }
         for name in ["conversion_relay_partition_lag", "conversion_relay_partition_stored_offset", "conversion_relay_partition_committed_offset"] {
             let key = Self.key(name, labels)
             metrics.withLock { $0.gauges.removeValue(forKey: key) }?.destroy()
