@@ -142,6 +142,19 @@ public struct SettlementLedger: Sendable {
         return (offsets, advanced)
     }
 
+    /// How far consumption ran ahead of the settled frontiers: per assigned partition, the offsets
+    /// from its frontier to the highest one consumed, summed. Everything in it may be delivered
+    /// again after a crash (what lies below it, only if it was not committed yet), so
+    /// ``BackpressureController`` bounds it (`delivery.read_ahead_events`).
+    public var readAhead: Int64 {
+        var total: Int64 = 0
+        for partition in partitions.values {
+            guard let next = partition.frontier.nextOffset, let frontier = partition.frontier.committableOffset else { continue }
+            total += next - frontier
+        }
+        return total
+    }
+
     /// The stored offset of each assigned partition (gauges).
     public var storedOffsets: [TopicPartition: Int64] { partitions.compactMapValues(\.stored) }
 

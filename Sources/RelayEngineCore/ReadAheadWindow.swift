@@ -1,0 +1,82 @@
+/// How far consumption may run ahead of the settled frontiers (`delivery.read_ahead_events`).
+///
+/// A relay that dies repeats, per destination, what it sent past the last committed offsets
+/// (requests in flight at the kill included: the platform still reads them): the events read
+/// past the settled frontiers that this destination already took, plus what was settled since
+/// the last commit. Without this window only the watermarks (20,000 events per destination by
+/// default) bounded the first part, so a fast destination ran thousands of events ahead of the
+/// slowest one; in the SIGKILL process test (12,000 orders, five destinations) the relay had
+/// read 4,000 to 7,000 offsets past its frontiers, and nearly all of them were sent.
+///
+/// The window is a sliding one, counted in offsets (``SettlementLedger/readAhead``): the driver
+/// takes at most the room left in it, and once it is full takes no records until settlements
+/// move a frontier. Partial batches keep their linger (a full window is the steady state at full
+/// speed, not a backlog: closing them at once would only shrink the requests). By Little's law it
+/// bounds throughput at `events` ÷ (time from read to settled by every destination): with
+/// platforms answering in 100–300 ms, roughly 13,000–40,000 events a second for 4,000 (Google
+/// Data Manager's quota alone caps a relay at 10,000: 300 requests of 2,000 events a minute).
+/// Keep it above the largest batch (`max_events`, 2,000 for Google and Snapchat), or a batch can
+/// only leave at its linger.
+///
+/// A window that stays full (a destination stalled, retrying with backoff) would keep the
+/// driver off `poll`, which serves rebalances; after ``Limits/holdBeforePauseMilliseconds`` the
+/// partitions are paused instead, as for a backpressure hold, and resumed once the read-ahead is
+/// under three quarters of the window and the pause is ``Limits/minimumPauseMilliseconds`` old
+/// (a pause drops librdkafka's prefetch, so it must not flap). Pure: the driver passes the
+/// read-ahead and the time.
+public struct ReadAheadWindow: Sendable {
+    public struct Limits: Sendable, Equatable {
+        /// Offsets that may be read past the settled frontiers, all assigned partitions together.
+        public var events: Int64
+        public var holdBeforePauseMilliseconds: Int64
+        public var minimumPauseMilliseconds: Int64
+
+        public init(events: Int64, holdBeforePauseMilliseconds: Int64 = 1_000, minimumPauseMilliseconds: Int64) {
+            precondition(events > 0, "the read-ahead window must hold at least one event")
+            self.events = events
+            self.holdBeforePauseMilliseconds = holdBeforePauseMilliseconds
+            self.minimumPauseMilliseconds = minimumPauseMilliseconds
+        }
+
+        /// Under this, a window that paused the partitions resumes them.
+        public var resumeBelow: Int64 { events - events / 4 }
+    }
+
+    public let limits: Limits
+    /// Whether the window asks for every assigned partition to be paused.
+    public private(set) var pausing = false
+    private var fullSince: Int64? = nil
+    private var pausedAt: Int64 = 0
+
+    public init(limits: Limits) { self.limits = limits }
+
+    /// How many records the driver may take on this turn, at most `chunk`: the room left in the
+    /// window (0: none until settlements make room). While the window has the partitions paused,
+    /// at least one, so the driver keeps polling (which serves the group; paused partitions
+    /// return nothing).
+    public func recordsToTake(readAhead: Int64, chunk: Int) -> Int {
+        let room = Int(clamping: max(0, limits.events - readAhead))
+        return min(chunk, pausing ? max(room, 1) : room)
+    }
+
+    /// Applies the window to the read-ahead (on the driver's housekeeping turn); returns whether
+    /// every assigned partition should be paused.
+    public mutating func evaluate(readAhead: Int64, now: Int64) -> Bool {
+        if pausing {
+            if readAhead < limits.resumeBelow, now - pausedAt >= limits.minimumPauseMilliseconds {
+                pausing = false
+                fullSince = nil
+            }
+        } else if readAhead >= limits.events {
+            let since = fullSince ?? now
+            fullSince = since
+            if now - since >= limits.holdBeforePauseMilliseconds {
+                pausing = true
+                pausedAt = now
+            }
+        } else {
+            fullSince = nil
+        }
+        return pausing
+    }
+}
