@@ -190,11 +190,22 @@ import Testing
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nobservability:\n  port: 70000\n", "observability.port"),
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\nlogging:\n  format: xml\n", "logging.format"),
         ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\ndelivery:\n  preparation_threads: 0\n", "delivery.preparation_threads"),
+        ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\ndelivery:\n  read_ahead_events: 0\n", "delivery.read_ahead_events"),
+        ("destinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\ndelivery:\n  read_ahead_events: many\n", "delivery.read_ahead_events"),
     ])
     func brokenConfigsNameTheKey(body: String, key: String) {
         let yaml = "kafka:\n  bootstrap_servers: x:9092\n" + body
         let error = expectRefusal(yaml, environment: ["T": "token-value"], naming: key)
         #expect(error?.description.contains("token-value") == false)
+    }
+
+    /// The read-ahead window (what a crash repeats beyond the commit's lag) is configurable and
+    /// bounded by default.
+    @Test func theReadAheadWindowIsReadFromDelivery() throws {
+        let base = "kafka:\n  bootstrap_servers: x:9092\ndestinations:\n  meta:\n    pixel_id: \"1\"\n    access_token: ${T}\n"
+        let loader = ConfigurationLoader(environment: ["T": "token-value"])
+        #expect(try loader.load(yaml: base).delivery.readAheadEvents == 4_000)
+        #expect(try loader.load(yaml: base + "delivery:\n  read_ahead_events: 2500\n").delivery.readAheadEvents == 2_500)
     }
 
     /// schemas/config.v1.json and the loader agree: the examples pass both, broken files fail both.

@@ -105,7 +105,7 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         let budget = 112.0
         let config = try writeConfig(
             fixture, group: "backlog",
-            delivery: "  memory_budget_mb: \(Int(budget))\n  min_pause_ms: 200\n  high_watermark_events: 1000000\n  low_watermark_events: 500000")
+            delivery: "  memory_budget_mb: \(Int(budget))\n  min_pause_ms: 200\n  high_watermark_events: 1000000\n  low_watermark_events: 500000\n  read_ahead_events: 1000000")
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("relay-backlog-\(UUID().uuidString).log")
         let started = Date()
         let process = try RelayExecutable.start(

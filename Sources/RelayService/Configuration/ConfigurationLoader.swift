@@ -93,7 +93,7 @@ public struct ConfigurationLoader: Sendable {
             try delivery.allowOnly([
                 "max_attempts", "initial_backoff_ms", "max_backoff_ms", "max_concurrent_requests",
                 "high_watermark_events", "low_watermark_events", "handoff_after_ms", "memory_budget_mb", "min_pause_ms",
-                "preparation_threads", "commit_interval_ms", "commit_every_events",
+                "preparation_threads", "commit_interval_ms", "commit_every_events", "read_ahead_events",
             ])
             var settings = DeliverySettings()
             settings.handoffAfterMilliseconds = try delivery.integer("handoff_after_ms", range: 100...3_600_000) ?? settings.handoffAfterMilliseconds
@@ -116,6 +116,7 @@ public struct ConfigurationLoader: Sendable {
             settings.commitIntervalMilliseconds =
                 try delivery.integer("commit_interval_ms", range: 10...600_000) ?? settings.commitIntervalMilliseconds
             settings.commitEveryEvents = try delivery.integer("commit_every_events", range: 0...10_000_000) ?? settings.commitEveryEvents
+            settings.readAheadEvents = try delivery.integer("read_ahead_events", range: 1...10_000_000) ?? settings.readAheadEvents
             guard settings.lowWatermarkEvents < settings.highWatermarkEvents else {
                 throw ConfigurationError(key: "delivery.low_watermark_events", problem: "must be below delivery.high_watermark_events")
             }

@@ -124,6 +124,11 @@ public struct DeliverySettings: Sendable {
     public var highWatermarkEvents = 20_000
     /// …and below which it resumes.
     public var lowWatermarkEvents = 10_000
+    /// Offsets the relay may read past its settled frontiers, all assigned partitions together
+    /// (``ReadAheadWindow``): what a crashed relay repeats beyond what was settled since the last
+    /// commit, and, by Little's law, the throughput's ceiling (this many events per time from read
+    /// to settled).
+    public var readAheadEvents = 4_000
     /// Resident memory the relay is sized for, in MiB. A fixed part is the idle process
     /// (``DeliverySettings/idleMegabytes``); of the rest, an eighth is librdkafka's prefetch queue
     /// (`queued.max.messages.kbytes`, unless set explicitly), consumption pauses when unsettled

@@ -37,28 +37,32 @@ extension RelayEngine {
         /// Over the high watermark, briefly: take no records until settlements bring the relay
         /// under its resume mark (see ``BackpressureController``).
         var holding = false
+        /// The read-ahead window is full (see ``ReadAheadWindow``): wait for settlements, not records.
+        var windowFull = false
         var reportedFetchWakeUps = 0
         while !shutdownRequested.load(ordering: .acquiring) {
             heartbeat.stamp()
             // Wait for records at most 20 ms, and no longer than until a batch is due: it then
             // leaves at its linger time, not up to one poll wait later.
             let pollTimeout = Int32(nextBatchDeadline.map { max(0, min(20, $0 - MonotonicClock.milliseconds())) } ?? 20)
-            if holding {
-                // Until the hold can end, woken by settlements, at most 5 ms: the loop's
-                // housekeeping (batch deadlines, offsets) keeps running.
+            let take = holding ? 0 : state.withLock { $0.recordsToTake(chunk: chunkRecords) }
+            windowFull = !holding && take == 0
+            if holding || windowFull {
+                // Until the hold can end or the window has room, woken by settlements, at most
+                // 5 ms: the loop's housekeeping (batch deadlines, offsets) keeps running.
                 _ = signal.wait(untilMonotonicMilliseconds: MonotonicClock.milliseconds() + 5) {
-                    state.withLock { $0.mayEndBackpressure(now: MonotonicClock.milliseconds()) }
+                    state.withLock { holding ? $0.mayEndBackpressure(now: MonotonicClock.milliseconds()) : $0.recordsToTake(chunk: 1) > 0 }
                 }
             } else if let event = consumer.poll(timeoutMilliseconds: pollTimeout), accept(event) {
-                // Take what librdkafka already holds, without waiting, up to one chunk: the chunk
-                // is prepared on several threads at once.
+                // Take what librdkafka already holds, without waiting, up to one chunk (the chunk
+                // is prepared on several threads at once) and the room in the read-ahead window.
                 var taken = 1
-                while taken < chunkRecords, let next = consumer.poll(timeoutMilliseconds: 0), accept(next) { taken += 1 }
+                while taken < take, let next = consumer.poll(timeoutMilliseconds: 0), accept(next) { taken += 1 }
             }
             ingestPolled(tally: &tally)
             if fatal != nil { break }
             let now = MonotonicClock.milliseconds()
-            if holding || now - lastHousekeeping >= 5 || now >= nextBatchDeadline ?? .max {
+            if holding || windowFull || now - lastHousekeeping >= 5 || now >= nextBatchDeadline ?? .max {
                 lastHousekeeping = now
                 if tally.valid > 0 {
                     telemetry.publish(tally, lanes: laneLabels)
@@ -226,12 +230,14 @@ extension RelayEngine {
         let now = MonotonicClock.milliseconds()
         let (decision, toPause, toResume, heldBytes, notDue) = state.withLock { state in
             let decision = state.backpressure.evaluate(busiestLane: state.batcher.busiestLane, bytes: state.inFlightBytes, now: now)
+            let windowPauses = state.readAheadWindow.evaluate(readAhead: state.ledger.readAhead, now: now)
+            let pauseAll = decision.pauseAll || windowPauses
             // The usual turn: nothing paused, nothing to pause (no sets built per turn).
-            if !decision.pauseAll, state.retryHold.isEmpty, state.pauses.paused.isEmpty {
+            if !pauseAll, state.retryHold.isEmpty, state.pauses.paused.isEmpty {
                 return (decision, [TopicPartition](), [TopicPartition](), state.inFlightBytes, Set<TopicPartition>())
             }
             let notDue = state.retryHold.heldPartitions
-            let desired = (decision.pauseAll ? Set(state.ledger.assigned) : []).union(notDue)
+            let desired = (pauseAll ? Set(state.ledger.assigned) : []).union(notDue)
             let (pause, resume) = state.pauses.reconcile(desired: desired)
             return (decision, pause, resume, state.inFlightBytes, notDue)
         }

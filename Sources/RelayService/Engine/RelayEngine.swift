@@ -117,6 +117,7 @@ public final class RelayEngine: Sendable {
         var ledger = SettlementLedger()
         var batcher: LaneBatcher<PendingDelivery>
         var backpressure: BackpressureController
+        var readAheadWindow: ReadAheadWindow
         var pauses = PartitionPauses()
         var retryHold = RetryHold()
         var rebalance = RebalanceCoordinator()
@@ -128,6 +129,11 @@ public final class RelayEngine: Sendable {
 
         func mayEndBackpressure(now: Int64) -> Bool {
             backpressure.mayEnd(busiestLane: batcher.busiestLane, bytes: inFlightBytes, now: now)
+        }
+
+        /// How many records the poll loop may take now (``ReadAheadWindow``).
+        func recordsToTake(chunk: Int) -> Int {
+            readAheadWindow.recordsToTake(readAhead: ledger.readAhead, chunk: chunk)
         }
     }
 
@@ -189,6 +195,9 @@ public final class RelayEngine: Sendable {
                         highWatermarkEvents: delivery.highWatermarkEvents, lowWatermarkEvents: delivery.lowWatermarkEvents,
                         highWatermarkBytes: delivery.highWatermarkBytes, lowWatermarkBytes: delivery.lowWatermarkBytes,
                         minimumPauseMilliseconds: delivery.minimumPauseMilliseconds)),
+                readAheadWindow: ReadAheadWindow(
+                    limits: .init(
+                        events: Int64(delivery.readAheadEvents), minimumPauseMilliseconds: Int64(delivery.minimumPauseMilliseconds))),
                 commits: CommitPolicy(everyEvents: Int64(delivery.commitEveryEvents)),
                 consecutiveFailures: Array(repeating: 0, count: lanes.count)))
         self.queues = lanes.map { _ in BatchQueue() }
