@@ -60,12 +60,12 @@ import Testing
         #expect(!pauses(1_000, at: 1_599))
         #expect(pauses(1_000, at: 1_600), "full for a second: pause, so polling serves the group")
         #expect(window.recordsToTake(readAhead: 1_000, chunk: 512) == 1, "paused: keep polling")
-        #expect(pauses(800, at: 1_700), "not under three quarters yet")
         #expect(pauses(700, at: 1_849), "the minimum pause is not over")
-        #expect(!pauses(749, at: 1_850))
+        #expect(pauses(800, at: 1_900), "the minimum pause is over, but not under three quarters yet")
+        #expect(!pauses(749, at: 1_901))
         #expect(!window.pausing)
         #expect(window.recordsToTake(readAhead: 749, chunk: 512) == 251)
-        #expect(!pauses(1_000, at: 1_900), "a new full spell starts its own second")
+        #expect(!pauses(1_000, at: 1_950), "a new full spell starts its own second")
     }
 }
 
