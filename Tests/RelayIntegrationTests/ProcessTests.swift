@@ -22,7 +22,7 @@ import Testing
     /// relay); without it the debug relay read as far ahead as its preparation allowed
     /// (2,893–6,700, over the bound in about half the runs) and the release relay all of it
     /// (6,000–8,264). The window's own bound is proven deterministically by
-    /// `ReadAheadScenarioTests`.
+    /// `EngineReadAheadTests`.
     @Test func killedAtFullSpeedLosesNothingAndRepeatsLittle() async throws {
         let fixture = try await Fixture.make(brokers: 3, partitions: 4)
         let orders = samples(12_000, seed: 12)
