@@ -122,6 +122,28 @@ bool SendableByLength(const PhoneNumberUtil *util, int country_code, size_t leng
     return known == 1;
 }
 
+// Whether the number of `country_code` whose national significant number is `national` (digits,
+// not starting with 0) is sendable as a valid number (``Sendable``'s second clause), asked of
+// libphonenumber on a PhoneNumber built from the digits instead of parsed from the text: Parse's
+// regular expressions cost three times IsValidNumber's (most fixed-line numbers, such as German
+// landlines, are not of a mobile length and used to take the full parse for this answer alone).
+// IS_POSSIBLE first: it is also Parse's condition for stripping the trunk prefix (TestNumberLength
+// neither too short nor local-only), so the full parse reads the same national number. NANP is
+// left to the full parse (its one possible length is already answered by SendableByLength).
+// `false` sends the number to the full parse, which decides.
+bool ValidWithoutParsing(const PhoneNumberUtil *util, int country_code, const char *national, size_t length) {
+    if (country_code == 1 || length == 0 || national[0] == '0') return false;
+    int code_digits = 0;
+    for (int code = country_code; code > 0; code /= 10) ++code_digits;
+    if (length + code_digits > 15) return false;
+    uint64_t national_number = 0;
+    for (size_t i = 0; i < length; ++i) national_number = national_number * 10 + static_cast<uint64_t>(national[i] - '0');
+    PhoneNumber candidate;
+    candidate.set_country_code(country_code);
+    candidate.set_national_number(national_number);
+    return util->IsPossibleNumberWithReason(candidate) == PhoneNumberUtil::IS_POSSIBLE && util->IsValidNumber(candidate);
+}
+
 // The E.164 form of the shapes most orders carry, computed without libphonenumber's regular
 // expressions (ParseHelper costs tens of microseconds per number; most of an order's CPU):
 //   - "+<country code><number>" with digits and the separators " -.()", for the calling codes
@@ -132,9 +154,10 @@ bool SendableByLength(const PhoneNumberUtil *util, int country_code, size_t leng
 // The result is what the full parse (relay_cshim_phone_format_e164_parsed) gives for such input
 // (the same country-code extraction, no extension, no trunk prefix to strip, no leading zero, no
 // second reading of a "00" prefix); PhoneNumberShortcutTests compares both on every format the
-// relay sees. Returns the length written,
-// or 0 when the shortcut does not apply (the caller then runs the full parse). A number the
-// shortcut finds impossible also goes to the full parse, which decides.
+// relay sees. The number is sent when it has a mobile number's possible length
+// (SendableByLength) or is valid (ValidWithoutParsing), as ``Sendable`` decides after a parse.
+// Returns the length written, or 0 when the shortcut does not apply (the caller then runs the
+// full parse). A number the shortcut finds neither also goes to the full parse, which decides.
 int Shortcut(const PhoneNumberUtil *util, const char *number, const char *default_region, char *output,
              size_t capacity) {
     char digits[20];
@@ -206,7 +229,10 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
     // only"); SendableByLength asks for exactly that (IS_POSSIBLE), so a stripped prefix stays stripped.
     // The national significant number is exactly the national digits (a leading 0 only for NANP,
     // where libphonenumber keeps it as an italian leading zero).
-    if (!SendableByLength(util, country_code, national_length)) return 0;
+    if (!SendableByLength(util, country_code, national_length)
+        && !ValidWithoutParsing(util, country_code, digits + national_start, national_length)) {
+        return 0;
+    }
     // Format(E164) is "+", the calling code and the national significant number (no extension):
     // written directly, without Format's string building.
     const int written = std::snprintf(output, capacity, "+%d%.*s", country_code, static_cast<int>(national_length),

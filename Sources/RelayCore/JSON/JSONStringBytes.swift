@@ -9,21 +9,20 @@ import Darwin
 /// Finds the bytes that end a run of plain JSON string content: `"`, `\` and control characters
 /// below 0x20 (RFC 8259 §7). The writer must escape exactly these; the parser stops at them.
 ///
-/// Clean text is checked eight bytes at a time with exact, branch-free bit arithmetic ("determine
-/// if a word has a byte less than n", Stanford bit-twiddling hacks).
+/// Clean text is checked eight bytes at a time with branch-free bit arithmetic ("determine if a
+/// word has a byte less than n", Stanford bit-twiddling hacks), whose lowest marked lane is the
+/// first special byte.
 enum JSONStringBytes {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
 
+    /// The high bit of each byte lane of `word` (little-endian) that may be special. The lowest
+    /// set bit is exact: a borrow can mark a lane above a special byte, never one below the first.
     @inline(__always)
-    private static func hasByte(in word: UInt64, below limit: UInt64) -> Bool {
-        (word &- ones &* limit) & ~word & highBits != 0
-    }
-
-    @inline(__always)
-    static func isSpecial(_ word: UInt64) -> Bool {
-        hasByte(in: word, below: 0x20) || hasByte(in: word ^ (ones &* 0x22), below: 1)
-            || hasByte(in: word ^ (ones &* 0x5C), below: 1)
+    private static func specialLanes(_ word: UInt64) -> UInt64 {
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        return ((word &- ones &* 0x20) & ~word | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highBits
     }
 
     @inline(__always)
@@ -34,21 +33,52 @@ enum JSONStringBytes {
     /// The index of the first special byte at or after `start`, or `buffer.count` (or `start` when
     /// that is past the end). `bitsSeen` collects the OR of every byte passed over, so a caller can
     /// tell whether they were all ASCII (`bitsSeen & 0x80 == 0` on every byte lane).
+    ///
+    /// Eight bytes at a time: the special byte is located inside its word from the lanes' bits,
+    /// and fewer than eight bytes at the end are read as the buffer's last word, its lanes already
+    /// passed over (or before `start`) replaced by a plain byte (`A`). Buffers shorter than a word
+    /// go byte by byte.
+    /// `JSONStringBytesTests` compares it with a byte-by-byte scan.
     @inline(__always)
     static func firstSpecial(in buffer: UnsafeBufferPointer<UInt8>, from start: Int, bitsSeen: inout UInt64) -> Int {
         guard let base = buffer.baseAddress, start < buffer.count else { return max(start, buffer.count) }
+        let raw = UnsafeRawPointer(base)
         var index = start
         while index + 8 <= buffer.count {
-            let word = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if isSpecial(word) { break }
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let lanes = specialLanes(word)
+            if lanes != 0 { return found(lanes, in: word, at: index, bitsSeen: &bitsSeen) }
             bitsSeen |= word
             index += 8
+        }
+        guard index < buffer.count else { return index }
+        if buffer.count >= 8 {
+            // 1...7 bytes left: the last word, whose first `before` lanes were already passed over
+            // (or lie before `start`) and are replaced by `A`.
+            let wordStart = buffer.count - 8
+            let before = UInt64(index - wordStart)
+            let kept: UInt64 = ~0 << (before &* 8)
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: wordStart, as: UInt64.self)) & kept
+                | (ones &* 0x41) & ~kept
+            let lanes = specialLanes(word)
+            if lanes != 0 { return found(lanes, in: word, at: wordStart, bitsSeen: &bitsSeen) }
+            bitsSeen |= word
+            return buffer.count
         }
         while index < buffer.count, !isSpecial(buffer[index]) {
             bitsSeen |= UInt64(buffer[index])
             index += 1
         }
         return index
+    }
+
+    /// The index of the special byte `lanes` (``specialLanes(_:)`` of the word at `wordStart`)
+    /// marks first, with the bytes before it OR-ed into `bitsSeen`.
+    @inline(__always)
+    private static func found(_ lanes: UInt64, in word: UInt64, at wordStart: Int, bitsSeen: inout UInt64) -> Int {
+        let lane = lanes.trailingZeroBitCount >> 3
+        bitsSeen |= word & ((1 << (UInt64(lane) &* 8)) &- 1)
+        return wordStart + lane
     }
 
     /// Whether any byte OR-ed into `bitsSeen` had its high bit set (was not ASCII).
