@@ -120,6 +120,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // RelayService's decisions and documents without Kafka or a child process: configuration
+        // loading, the docs and the Helm chart, record preparation, input mappings, `verify`
+        // and health (the sandboxes on loopback at most); a unit target.
+        .testTarget(
+            name: "RelayServiceTests",
+            dependencies: [
+                "RelayCore", "RelayCrypto", "RelayService", "RelayDemo", "RelayKafka", "RelaySandbox", "RelayDestinations",
+                "RelayHTTP", "RelayInput", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RelayPIITests", dependencies: ["RelayCore", "RelayCrypto", "RelayPII"]),
         .testTarget(
             name: "RelayDestinationsTests",

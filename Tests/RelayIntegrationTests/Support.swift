@@ -341,33 +341,3 @@ func writeConfig(_ fixture: Fixture, group: String, delivery: String = "", extra
     try yaml.write(to: url, atomically: true, encoding: .utf8)
     return url
 }
-
-/// Loads `yaml`, expecting start-up to be refused naming `key`; returns the error for further checks.
-@discardableResult
-func expectRefusal(
-    _ yaml: String, environment: [String: String], naming key: String, sourceLocation: SourceLocation = #_sourceLocation
-) -> ConfigurationError? {
-    do {
-        _ = try ConfigurationLoader(environment: environment).load(yaml: yaml)
-        Issue.record("accepted, expected an error naming \(key)", sourceLocation: sourceLocation)
-        return nil
-    } catch {
-        #expect(error.key == key, "\(error)", sourceLocation: sourceLocation)
-        return error
-    }
-}
-
-/// What schemas/config.v1.json says of each file (schemas/validate_config.py, run in the project's
-/// Python environment from scripts/setup.sh, not whatever python3 is on the PATH): path -> errors.
-func configSchemaErrors(_ paths: [String]) throws -> [String: [String]] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let process = Process()
-    process.executableURL = root.appendingPathComponent(".venv/bin/python3")
-    process.arguments = [root.appendingPathComponent("schemas/validate_config.py").path] + paths
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String]])
-}

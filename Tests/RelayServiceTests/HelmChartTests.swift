@@ -8,12 +8,10 @@ import Testing
 /// values that would leak a secret or cannot work are refused with a message naming the value.
 @Suite struct HelmChartTests {
     @Test func chartRendersValidatesAndRefusesWhatCannotWork() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
         let process = Process()
         // The project's Python environment (scripts/setup.sh), not whatever python3 is on the PATH.
-        process.executableURL = root.appendingPathComponent(".venv/bin/python3")
-        process.arguments = [root.appendingPathComponent("helm/check_chart.py").path]
+        process.executableURL = repositoryRoot.appendingPathComponent(".venv/bin/python3")
+        process.arguments = [repositoryRoot.appendingPathComponent("helm/check_chart.py").path]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

@@ -5,11 +5,8 @@ import Testing
 /// The metrics the docs, the dashboard and the alerts name are the ones the code registers
 /// (RelayMetricCatalogue, which RelayTelemetry refuses to step outside of).
 @Suite struct MetricsDocumentationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     static func text(_ path: String) throws -> String {
-        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+        try String(contentsOf: repositoryRoot.appendingPathComponent(path), encoding: .utf8)
     }
 
     /// The table in docs/operations.md, as the catalogue would write it.
@@ -51,7 +48,7 @@ import Testing
 /// may be partial configurations, so only a syntax error fails).
 @Suite struct DocumentationExamplesTests {
     @Test func everyYAMLExampleParses() throws {
-        let docs = MetricsDocumentationTests.root.appendingPathComponent("docs")
+        let docs = repositoryRoot.appendingPathComponent("docs")
         let files = ["README.md"] + (try FileManager.default.contentsOfDirectory(atPath: docs.path)).filter { $0.hasSuffix(".md") }
             .map { "docs/\($0)" }
         var blocks = 0

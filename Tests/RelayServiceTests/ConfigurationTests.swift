@@ -9,9 +9,6 @@ import Synchronization
 import Testing
 
 @Suite struct ConfigurationTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     static let secrets = [
         "KAFKA_SASL_PASSWORD": "kafka-secret", "META_ACCESS_TOKEN": "meta-secret", "TIKTOK_ACCESS_TOKEN": "tiktok-secret",
         "PINTEREST_ACCESS_TOKEN": "pinterest-secret", "SNAPCHAT_ACCESS_TOKEN": "snap-secret", "META_UK_ACCESS_TOKEN": "meta-uk-secret",
@@ -29,7 +26,7 @@ import Testing
         // A key can be overridden from the environment, here the mounted token file's path.
         environment["CONVERSION_RELAY__DESTINATIONS__GOOGLE__ACCESS_TOKEN_FILE"] = try tokenFile()
         let configuration = try ConfigurationLoader(environment: environment)
-            .load(path: Self.root.appendingPathComponent("examples/relay-sasl-ssl.yaml").path)
+            .load(path: repositoryRoot.appendingPathComponent("examples/relay-sasl-ssl.yaml").path)
         #expect(configuration.kafka.properties["security.protocol"] == "SASL_SSL")
         #expect(configuration.kafka.properties["sasl.password"] == "kafka-secret")
         #expect(configuration.destinations.makeDestinations().map(\.name) == ["meta", "google", "tiktok", "pinterest", "snapchat"])
@@ -38,17 +35,17 @@ import Testing
         // librdkafka validates every property when the clients are created (no connection needed).
         let http = CurlHTTPClient()
         defer { http.shutdown() }
-        _ = try RelayEngine(configuration: configuration, http: http, logger: testLogger)
+        _ = try RelayEngine(configuration: configuration, http: http, logger: serviceTestLogger)
     }
 
     @Test func theSASLPlainExampleIsAcceptedByLibrdkafka() throws {
         let configuration = try ConfigurationLoader(environment: Self.secrets)
-            .load(path: Self.root.appendingPathComponent("examples/relay-sasl-plain.yaml").path)
+            .load(path: repositoryRoot.appendingPathComponent("examples/relay-sasl-plain.yaml").path)
         #expect(configuration.kafka.properties["sasl.mechanisms"] == "PLAIN")
         #expect(configuration.kafka.properties["sasl.username"] == "api-key")
         let http = CurlHTTPClient()
         defer { http.shutdown() }
-        _ = try RelayEngine(configuration: configuration, http: http, logger: testLogger)
+        _ = try RelayEngine(configuration: configuration, http: http, logger: serviceTestLogger)
     }
 
     @Test func environmentOverridesAnyKeyThroughTheSameRules() throws {
@@ -219,7 +216,7 @@ import Testing
         ]
         var files: [(path: String, valid: Bool)] = []
         for name in ["relay-sasl-ssl.yaml", "relay-sasl-plain.yaml"] {
-            files.append((Self.root.appendingPathComponent("examples/\(name)").path, true))
+            files.append((repositoryRoot.appendingPathComponent("examples/\(name)").path, true))
         }
         for (name, text) in broken {
             let file = directory.appendingPathComponent("\(name).yaml")
