@@ -26,36 +26,63 @@ func metric(_ values: [String: Double], _ name: String, _ labels: [String: Strin
 }
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct OperationsTests {
-    @Test func metricsMatchTheLedgersAndHealthReportsReadiness() async throws {
+    static let listener: ObservabilitySettings = {
+        var settings = ObservabilitySettings()
+        settings.host = "127.0.0.1"
+        settings.port = 0
+        return settings
+    }()
+
+    /// One relay run for the operator's endpoints: `/metrics` matches the sandbox's ledgers and
+    /// leaks nothing, `/readyz` reports the assignment, and `/healthz` follows the poll loop. A
+    /// running engine's loop keeps stamping, so `/healthz` stays 200 with a 1 s threshold long
+    /// after the engine was created; a server that also watches an engine whose loop never runs
+    /// (as `run` watches its in-process retry consumer) turns 503.
+    @Test func metricsMatchTheLedgersAndHealthFollowsThePollLoopAndReadiness() async throws {
         let fixture = try await Fixture.make(brokers: 1, partitions: 4)
-        let orders = samples(300, malformedEvery: 25, seed: 5)
+        let orders = samples(100, malformedEvery: 25, seed: 5)
         _ = try await fixture.publish(orders)
         let http = CurlHTTPClient()
         defer { http.shutdown() }
         var configuration = fixture.configuration(group: "metrics")
         configuration.destinations = try .sandbox(fixture.sandbox, http: http)
+        let created = Date()
         let relay = try RunningRelay(configuration)
-        let server = try await ObservabilityServer(
-            settings: { var settings = ObservabilitySettings(); settings.host = "127.0.0.1"; settings.port = 0; return settings }(),
-            engine: relay.engine)
+        let server = try await ObservabilityServer(settings: Self.listener, engine: relay.engine, stallAfterMilliseconds: 1_000)
+        let idle = try RelayEngine(
+            configuration: fixture.configuration(group: "health-idle"), role: .main, http: http, telemetry: RelayTelemetry(),
+            logger: testLogger)
+        let stuck = try await ObservabilityServer(
+            settings: Self.listener, engine: relay.engine, alsoWatching: [idle], stallAfterMilliseconds: 1_000)
         let base = "http://127.0.0.1:\(server.port)"
         #expect(try await http.execute(HTTPRequest(method: "GET", url: base + "/healthz")).status == 200)
         let inspector = try fixture.inspector(group: "metrics")
-        let settled = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 300 }
+        let settled = try await eventually(seconds: 60) { try inspector.committedAndEnd(topic: "orders").committed == 100 }
         #expect(settled)
+        let stalled = await eventually(seconds: 30) {
+            Date().timeIntervalSince(created) > 2 && idle.heartbeat.liveness(stallAfterMilliseconds: 1_000).isAlive == false
+        }
+        #expect(stalled)
+        let alive = try await http.execute(HTTPRequest(method: "GET", url: base + "/healthz"))
+        let dead = try await http.execute(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(stuck.port)/healthz"))
         let ready = try await http.execute(HTTPRequest(method: "GET", url: base + "/readyz"))
         #expect(ready.status == 200, "\(String(decoding: ready.body, as: UTF8.self))")
         let scraped = try await http.execute(HTTPRequest(method: "GET", url: base + "/metrics"))
         try await relay.stop()
         try await server.shutdown()
+        try await stuck.shutdown()
+        #expect(alive.status == 200, "\(String(decoding: alive.body, as: UTF8.self))")
+        #expect(dead.status == 503)
+        #expect(String(decoding: dead.body, as: UTF8.self).contains(#""status":"stalled""#))
         #expect(scraped.status == 200)
         let text = String(decoding: scraped.body, as: UTF8.self)
         let values = parsePrometheus(text)
 
         let malformed = orders.filter { !$0.isValid }.count
         let refused = orders.filter { $0.isValid && !$0.marketingConsent }.count
-        #expect(metric(values, "conversion_relay_events_consumed_total") == 300)
-        #expect(metric(values, "conversion_relay_events_decoded_total") == Double(300 - malformed))
+        #expect(malformed > 0 && refused > 0)
+        #expect(metric(values, "conversion_relay_events_consumed_total") == 100)
+        #expect(metric(values, "conversion_relay_events_decoded_total") == Double(100 - malformed))
         #expect(metric(values, "conversion_relay_events_poison_total") == Double(malformed))
         for platform in ["meta", "google", "tiktok", "pinterest", "snapchat"] {
             let receipts = fixture.sandbox.receipts(platform).count
