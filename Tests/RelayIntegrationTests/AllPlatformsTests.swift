@@ -48,6 +48,11 @@ import Testing
         let envelopes = retry.compactMap { RetryEnvelope(headers: $0.headers) }
         #expect(Set(envelopes.compactMap(\.destination)) == ["meta", "google", "tiktok", "pinterest", "snapchat"])
         #expect(envelopes.allSatisfy { $0.origin == firstPositions[orders[30].orderID] })
+        // Pinterest and Snapchat name the failing event (per-event status; `INVALID` with its index
+        // in the batch) and the field: that event alone is set aside, with the platform's reason.
+        let named = envelopes.filter { ["pinterest", "snapchat"].contains($0.destination ?? "") }.map(\.reason)
+        #expect(named.contains { $0.contains("event_time") }, "\(named)")
+        #expect(envelopes.first { $0.destination == "snapchat" }?.reason.contains("INVALID event ") == true, "\(named)")
         let statistics = relay.engine.statistics
         #expect(statistics.handedToRetryTopic.values.reduce(0, +) == 5)
         #expect(statistics.excluded["google"]?["no_consent"] == refused.count)
