@@ -17,6 +17,11 @@ public final class SandboxServer: Sendable {
     /// The Google service account's key pair: tests and the demo write ``googleServiceAccountKeyFile``
     /// for the relay; the sandbox's token endpoint verifies assertions with the public half.
     private let googleKey: RSAKey
+
+    /// The service account's key, one per process: generating a 2048-bit RSA key takes
+    /// ~0.3–0.5 s (debug build, shared machine), which every test starting a sandbox paid. Each
+    /// sandbox still binds its tokens to its own audience (its `/token` URL).
+    private static let googleKey = Result { () throws(CryptoError) -> RSAKey in try RSAKey.generate() }
     private let googleTokens = IssuedTokens()
 
     /// Starts the server on an ephemeral loopback port. With a `receiptObserver`, accepted events
@@ -37,7 +42,7 @@ public final class SandboxServer: Sendable {
         receiptObserver: (@Sendable (_ platform: String, _ receipts: [LedgerReceipt]) -> Void)? = nil
     ) async throws {
         self.accounts = accounts
-        let googleKey = try RSAKey.generate()
+        let googleKey = try Self.googleKey.get()
         self.googleKey = googleKey
         let audience = Mutex("")
         let platforms: [any SandboxPlatform] = [
