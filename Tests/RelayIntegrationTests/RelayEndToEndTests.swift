@@ -12,7 +12,7 @@ import Testing
 /// Engine rules without a real boundary in them (poison records to the retry topic, a rejected
 /// event isolated by splitting) are proven on in-memory boundaries in RelayEngineTests; the
 /// retry topic over the mock cluster is exercised by ScenarioTests and BadInputCorpusRelayTests,
-/// a rejected event through the sandboxes by PartialFailureTests.
+/// a rejected event through the sandboxes by AllPlatformsTests.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct RelayEndToEndTests {
     /// Both members join in the mock's first-join window and split the partitions; a few thousand
     /// orders keep both busy past the join (what the test proves), more would only take longer.
