@@ -18,7 +18,10 @@ let testLogger: Logger = {
 
 /// `session.timeout.ms` of every test consumer. librdkafka 2.0.2's mock finishes a rebalance
 /// after the session timeout less one second (a first join after a fixed 3 s), so this bounds
-/// what each join, leave and crash costs a test; 3 s still leaves ten heartbeats per session.
+/// what each join, leave and crash costs a test. 3 s is also the least that works: the mock
+/// expires a member whose last request is older than the session timeout, and a first JoinGroup
+/// waits 3 s for its answer (with 2 s no member ever got an assignment). 3 s leaves ten
+/// heartbeats per session.
 let mockSessionTimeoutMilliseconds = 3_000
 let mockConsumerProperties = ["session.timeout.ms": "\(mockSessionTimeoutMilliseconds)", "heartbeat.interval.ms": "300"]
 
