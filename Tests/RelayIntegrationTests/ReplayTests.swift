@@ -41,6 +41,19 @@ import Testing
         #expect(!progress.hasStalled(now: 10_000, stallAfterMilliseconds: 1_000))
     }
 
+    @Test func aFilterSelectsByDestinationReasonAndTimeTogether() {
+        typealias Filter = DeadLetterReplayer.Filter
+        let envelope = RetryEnvelope(
+            origin: RecordPosition(topicPartition: TopicPartition(topic: "orders", partition: 0), offset: 3),
+            errorClass: "configuration", reason: "pixel refused", destination: "meta", attempt: 3, firstSeenMilliseconds: 1)
+        #expect(Filter().matches(envelope, timestamp: 50))
+        #expect(Filter(destination: "meta", reason: "configuration", since: 50, until: 50).matches(envelope, timestamp: 50))
+        #expect(!Filter(destination: "tiktok").matches(envelope, timestamp: 50))
+        #expect(!Filter(destination: "meta", reason: "auth").matches(envelope, timestamp: 50))
+        #expect(!Filter(since: 51).matches(envelope, timestamp: 50))
+        #expect(!Filter(until: 49).matches(envelope, timestamp: 50))
+    }
+
     @Test func anEmptyOrFullyReplayedTopicIsCompleteAtOnce() {
         #expect(ReplayProgress(ends: [Self.p0: 0], checkpoints: [:], lowWatermarks: [:], now: 0).isComplete)
         #expect(ReplayProgress(ends: [Self.p0: 5], checkpoints: [Self.p0: 5], lowWatermarks: [:], now: 0).isComplete)
@@ -78,29 +91,36 @@ import Testing
         try Self.deadLetters(fixture, count: 10, destination: "tiktok", from: 40)
         let replayer = DeadLetterReplayer(configuration: fixture.configuration(group: "replay-checkpoint"), logger: testLogger)
         let meta = DeadLetterReplayer.Filter(destination: "meta")
+        // Another filter has its own checkpoint (its replay group): it runs alongside, on a
+        // thread of its own (a replay blocks while it runs).
+        let tiktok = Mutex<Result<DeadLetterReplayer.Summary, any Error>?>(nil)
+        Thread { tiktok.withLock { $0 = Result { try replayer.replay(.init(destination: "tiktok")) } } }.start()
 
         #expect(try replayer.replay(meta, dryRun: true) == .init(scanned: 50, replayed: 40))
         #expect(try replayer.replay(meta, progressEverySeconds: 0) == .init(scanned: 50, replayed: 40), "a dry run checkpoints nothing")
-        #expect(try fixture.readAll("orders.conversion-retry", expected: 40).count == 40)
         #expect(try replayer.replay(meta) == .init(scanned: 0, replayed: 0), "the second run starts at the checkpoint")
-        // Another filter has its own checkpoint.
-        #expect(try replayer.replay(.init(destination: "tiktok")) == .init(scanned: 50, replayed: 10))
-
         try Self.deadLetters(fixture, count: 5, destination: "meta", from: 50)
         #expect(try replayer.replay(meta) == .init(scanned: 5, replayed: 5), "only what arrived since")
         #expect(try replayer.replay(meta, fromBeginning: true) == .init(scanned: 55, replayed: 45))
-        let retried = try fixture.readAll("orders.conversion-retry", expected: 40 + 10 + 5 + 45)
+        #expect(await eventually(seconds: 60) { tiktok.withLock { $0 } != nil })
+        #expect(try tiktok.withLock { $0 }?.get() == .init(scanned: 50, replayed: 10))
+        let retried = try fixture.readAll("orders.conversion-retry", expected: 40 + 5 + 45 + 10)
         #expect(retried.count == 100)
+        // Meta's dead letters twice (the first runs, then from the beginning), TikTok's once.
+        let copies = Dictionary(grouping: retried, by: { String(decoding: $0.value, as: UTF8.self) }).mapValues(\.count)
+        let expectedCopies = Dictionary(uniqueKeysWithValues: (0..<55).map { ("{\"n\":\($0)}", (40..<50).contains($0) ? 1 : 2) })
+        #expect(copies == expectedCopies)
     }
 
-    /// A replay that cannot read to the end (here: every request to the broker takes 2 s, so no
-    /// record arrives within the 1 s stall time) stops with `Stopped`, which the command turns into
-    /// a non-zero exit, instead of returning a partial count as if it were done.
+    /// A replay that cannot read to the end (here: every request to the broker takes 500 ms, and
+    /// joining the replay group takes several of them and the mock's 3 s first-join delay, so no
+    /// record arrives within the 1 s stall time) stops with `Stopped`, which the command turns
+    /// into a non-zero exit, instead of returning a partial count as if it were done.
     @Test func aReplayThatCannotReachTheEndStopsWithAnError() async throws {
         let fixture = try await Fixture.make(brokers: 1, partitions: 1)
         try Self.deadLetters(fixture, count: 3, destination: "meta")
         let replayer = DeadLetterReplayer(configuration: fixture.configuration(group: "replay-stall"), logger: testLogger)
-        fixture.cluster.setRoundTripTime(1, milliseconds: 2_000)
+        fixture.cluster.setRoundTripTime(1, milliseconds: 500)
         defer { fixture.cluster.setRoundTripTime(1, milliseconds: 0) }
         let error = #expect(throws: DeadLetterReplayer.Stopped.self) {
             _ = try replayer.replay(.init(destination: "meta"), stallAfterSeconds: 1)
