@@ -1,6 +1,8 @@
 import Crdkafka
 import Foundation
+import RelayCore
 @testable import RelayKafka
+import Synchronization
 import Testing
 
 /// librdkafka before 2.2 looks at a partition whose queue was full again only when its broker
@@ -21,9 +23,15 @@ import Testing
         try cluster.createTopic("t", partitions: 2)
         let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: quietLogger)
         let value = [UInt8](repeating: 0x61, count: 1_000)
+        // Sent all at once and flushed (not one acknowledgement awaited after another).
+        let failures = Mutex(0)
         for index in 0..<600 {
-            _ = try await producer.send(topic: "t", partition: Int32(index % 2), key: nil, value: value)
+            producer.send(topic: "t", partition: Int32(index % 2), key: nil, value: value) { result in
+                if case .failure = result { failures.withLock { $0 += 1 } }
+            }
         }
+        #expect(producer.flush(timeoutMilliseconds: 30_000))
+        #expect(failures.withLock { $0 } == 0)
         let consumer = try KafkaConsumer(
             properties: [
                 "bootstrap.servers": cluster.bootstrapServers, "group.id": "waker",
@@ -33,7 +41,9 @@ import Testing
             ],
             logger: quietLogger)
         defer { consumer.close() }
-        try consumer.subscribe(topics: ["t"], handler: KafkaRebalanceHandler(assigned: { _ in }, revoked: { _, _ in }))
+        // Assigned, not subscribed: the wake-ups ask about the assignment either way, and there
+        // is no group join to wait for.
+        try consumer.assignFromBeginning([TopicPartition(topic: "t", partition: 0), TopicPartition(topic: "t", partition: 1)])
         // Without wake-ups each refill waits up to a second: 600 records would not arrive in time.
         let records = consume(consumer, seconds: 60) { $0.count >= 600 }
         #expect(records.count == 600)
