@@ -112,7 +112,7 @@ import Testing
         #expect(copies == expectedCopies)
     }
 
-    /// A replay that cannot read to the end (here: every request to the broker takes 500 ms, and
+    /// A replay that cannot read to the end (here: every request to the broker takes 200 ms, and
     /// joining the replay group takes several of them and the mock's 3 s first-join delay, so no
     /// record arrives within the 1 s stall time) stops with `Stopped`, which the command turns
     /// into a non-zero exit, instead of returning a partial count as if it were done.
@@ -120,7 +120,7 @@ import Testing
         let fixture = try await Fixture.make(brokers: 1, partitions: 1)
         try Self.deadLetters(fixture, count: 3, destination: "meta")
         let replayer = DeadLetterReplayer(configuration: fixture.configuration(group: "replay-stall"), logger: testLogger)
-        fixture.cluster.setRoundTripTime(1, milliseconds: 500)
+        fixture.cluster.setRoundTripTime(1, milliseconds: 200)
         defer { fixture.cluster.setRoundTripTime(1, milliseconds: 0) }
         let error = #expect(throws: DeadLetterReplayer.Stopped.self) {
             _ = try replayer.replay(.init(destination: "meta"), stallAfterSeconds: 1)
