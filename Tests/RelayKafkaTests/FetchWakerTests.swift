@@ -21,7 +21,11 @@ import Testing
     @Test func anEmptiedFullQueueWakesTheFetchersAndATrickleDoesNot() async throws {
         let cluster = try MockKafkaCluster(brokers: 2)
         try cluster.createTopic("t", partitions: 2)
-        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: quietLogger)
+        // One record per batch, as when each send was awaited: the mock answers a Fetch with
+        // whole batches, and one batch of hundreds of records would fill the queue once instead
+        // of many times (the backlog could then be read without ever finding the queue empty).
+        let producer = try KafkaProducer(
+            properties: ["bootstrap.servers": cluster.bootstrapServers, "batch.num.messages": "1"], logger: quietLogger)
         let value = [UInt8](repeating: 0x61, count: 1_000)
         // Sent all at once and flushed (not one acknowledgement awaited after another).
         let failures = Mutex(0)
