@@ -7,8 +7,10 @@ import RelayCore
 /// injection. Used by tests, the demo and benchmarks. Child processes can connect to it too.
 ///
 /// Limits of librdkafka 2.0.2's mock: about 5 MiB retained per partition (older data silently
-/// dropped), no SSL/SASL, no static membership, and a rebalance with a departed member completes
-/// only after `session.timeout.ms` − 1 s (use ~6 s in tests).
+/// dropped), no SSL/SASL, no static membership, a fixed 3 s before an empty group's first join
+/// completes, and a rebalance with a departed member completes only after
+/// `session.timeout.ms` − 1 s (tests use 3 s, the shortest session the mock keeps members in;
+/// rdkafka_mock_cgrp.c, `rd_kafka_mock_cgrp_rebalance`).
 public final class MockKafkaCluster: Sendable {
     private let helper: SendableKafkaHandle
     private let cluster: SendableMockHandle
