@@ -30,7 +30,7 @@ extension RelayEngine {
     func admit(_ records: consuming [KafkaRecord], _ prepared: consuming [PreparedRecord], tally: inout IngestTally) {
         let nowEpoch = MonotonicClock.epochMilliseconds()
         let now = MonotonicClock.milliseconds()
-        var ready: [(lane: Int, batch: [PendingDelivery])] = []
+        var ready: [(lane: Int, batch: DeliveryBatch)] = []
         var followUps: [AdmissionFollowUp] = []
         var held = false
         state.withLock { state in
@@ -97,9 +97,9 @@ extension RelayEngine {
                             let bytes = payload.count
                             let charged = bytes + sourceShare + Self.bookkeepingBytesPerEntry
                             state.inFlightBytes += charged
-                            let pending = PendingDelivery(record: record, payload: payload, chargedBytes: charged)
-                            if let closed = state.batcher.admit(pending, lane: lane, bytes: bytes, now: now) {
-                                ready.append((lane, closed))
+                            let pending = PendingDelivery(record: record, chargedBytes: charged)
+                            if let closed = state.batcher.admit(pending, payload: payload, lane: lane, bytes: bytes, now: now) {
+                                ready.append((lane, DeliveryBatch(entries: closed.elements, payloads: closed.payloads)))
                             }
                         }
                     }

@@ -29,7 +29,8 @@ extension RelayEngine {
     /// Delivers one batch. `fromQueue`: the batch came from the lane's queue (not a half of a
     /// batch being split), so it counts as unsent (``LaneBatcher/unsentBatches``) until its first
     /// request goes out.
-    func deliver(_ entries: [PendingDelivery], to index: Int, fromQueue: Bool = false) async {
+    func deliver(_ batch: DeliveryBatch, to index: Int, fromQueue: Bool = false) async {
+        let entries = batch.entries
         let lane = lanes[index]
         let destination = lane.destination
         var attempt = DeliveryAttempt(policy: deliveryPolicy, eventCount: entries.count, now: MonotonicClock.milliseconds())
@@ -45,7 +46,7 @@ extension RelayEngine {
                 unsent = false
                 state.withLock { $0.batcher.requestLeft(lane: index) }
             }
-            let response = await send(entries, lane: index, refreshCredentials: attempt.refreshCredentials)
+            let response = await send(batch, lane: index, refreshCredentials: attempt.refreshCredentials)
             let failed = response.isDestinationFailure
             state.withLock { $0.consecutiveFailures[index] = failed ? $0.consecutiveFailures[index] + 1 : 0 }
             var metadata: Logger.Metadata = [
@@ -65,7 +66,7 @@ extension RelayEngine {
                 return
             case .setAsideAndResend(let rejected, let resend):
                 setAside(rejected, of: entries, lane: index, metadata: metadata)
-                if !resend.isEmpty { await deliver(resend.map { entries[$0] }, to: index) }
+                if !resend.isEmpty { await deliver(batch.subset(resend), to: index) }
                 return
             case .retry(let delay, let number):
                 telemetry.retried(lane.label)
@@ -76,8 +77,8 @@ extension RelayEngine {
                 do { try await Task.sleep(for: .milliseconds(delay)) } catch { return }
             case .split(let middle):
                 // One bad event fails the whole request: split to find it, deliver the rest.
-                await deliver(Array(entries[..<middle]), to: index)
-                await deliver(Array(entries[middle...]), to: index)
+                await deliver(batch.subset(0..<middle), to: index)
+                await deliver(batch.subset(middle..<entries.count), to: index)
                 return
             case .handOff(let errorClass, let reason, let cause):
                 metadata["reason"] = "\(reason)"
@@ -122,9 +123,10 @@ extension RelayEngine {
 
     /// Sends one request for `entries` and classifies the answer (transport and credential
     /// errors are retryable).
-    private func send(_ entries: [PendingDelivery], lane index: Int, refreshCredentials: Bool) async -> ResponseClass {
+    private func send(_ batch: DeliveryBatch, lane index: Int, refreshCredentials: Bool) async -> ResponseClass {
         let lane = lanes[index]
-        var request = lane.destination.makeRequest(entries.map(\.payload))
+        let entries = batch.entries
+        var request = lane.destination.makeRequest(batch.payloads)
         // What the request body holds beyond the payloads already charged (its head and tail: it
         // references the payloads, see HTTPBody) counts against the budget while in flight.
         let bodyBytes = request.content.ownedByteCount

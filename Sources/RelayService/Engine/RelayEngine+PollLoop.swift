@@ -171,7 +171,7 @@ extension RelayEngine {
     func flushBatches(_ mode: FlushMode) -> Int64? {
         let now = MonotonicClock.milliseconds()
         let (ready, nextDeadline) = state.withLock { $0.batcher.flush(mode, now: now) }
-        for (lane, batch) in ready { queues[lane].continuation.yield(batch) }
+        for (lane, entries, payloads) in ready { queues[lane].continuation.yield(DeliveryBatch(entries: entries, payloads: payloads)) }
         return nextDeadline
     }
 

@@ -84,10 +84,10 @@ public final class RelayEngine: Sendable {
         }
     }
 
-    /// One event in one destination's batch: its record and its encoding for that destination.
+    /// One event in one destination's batch: its record. Its encoding for that destination is in
+    /// the batch's payloads, at the same index (see ``DeliveryBatch``).
     struct PendingDelivery: Sendable {
         var record: AdmittedRecord
-        var payload: [UInt8]
         /// Memory this entry accounts for: its payload, its share of the source record, and a
         /// fixed allowance for the bookkeeping around it.
         var chargedBytes: Int
@@ -115,7 +115,7 @@ public final class RelayEngine: Sendable {
     /// The decision core's state, behind the engine's one lock.
     struct EngineState {
         var ledger = SettlementLedger()
-        var batcher: LaneBatcher<PendingDelivery>
+        var batcher: LaneBatcher<PendingDelivery, [UInt8]>
         var backpressure: BackpressureController
         var readAheadWindow: ReadAheadWindow
         var pauses = PartitionPauses()
@@ -137,11 +137,28 @@ public final class RelayEngine: Sendable {
         }
     }
 
+    /// A closed batch of one lane: its entries, and their payloads at the same indices (the
+    /// request's array as it is, see ``LaneBatcher``).
+    struct DeliveryBatch: Sendable {
+        var entries: [PendingDelivery]
+        var payloads: [[UInt8]]
+
+        /// The entries and payloads at `indices`, in that order.
+        func subset(_ indices: some Sequence<Int>) -> DeliveryBatch {
+            var subset = DeliveryBatch(entries: [], payloads: [])
+            for index in indices {
+                subset.entries.append(entries[index])
+                subset.payloads.append(payloads[index])
+            }
+            return subset
+        }
+    }
+
     final class BatchQueue: Sendable {
-        let stream: AsyncStream<[PendingDelivery]>
-        let continuation: AsyncStream<[PendingDelivery]>.Continuation
+        let stream: AsyncStream<DeliveryBatch>
+        let continuation: AsyncStream<DeliveryBatch>.Continuation
         init() {
-            (stream, continuation) = AsyncStream.makeStream(of: [PendingDelivery].self)
+            (stream, continuation) = AsyncStream.makeStream(of: DeliveryBatch.self)
         }
     }
 
