@@ -135,12 +135,17 @@ extension RelayEngine {
             }
             telemetry.consumed(valid: false)
             telemetry.poison(errorClass: error.kind.rawValue)
-            logger.warning(
-                "poison record routed to the retry topic",
-                metadata: [
+            let now = MonotonicClock.milliseconds()
+            if case .log(let suppressed) = poisonLogSampler.withLock({ $0.decide(now: now) }) {
+                var metadata: Logger.Metadata = [
                     "kafka.partition": "\(position.topicPartition)", "kafka.offset": "\(position.offset)",
                     "error.class": "\(error.kind.rawValue)", "error.reason": "\(error.description)",
-                ])
+                ]
+                // Alike warnings left out by the sampler since the last one written (their
+                // records' reasons are in their retry-topic envelopes).
+                if suppressed > 0 { metadata["log.suppressed"] = "\(suppressed)" }
+                logger.warning("poison record routed to the retry topic", metadata: metadata)
+            }
             let envelope = RetryEnvelope(
                 origin: position, errorClass: error.kind.rawValue, reason: error.description,
                 firstSeenMilliseconds: source.firstSeenMilliseconds,

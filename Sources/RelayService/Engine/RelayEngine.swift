@@ -47,6 +47,9 @@ public final class RelayEngine: Sendable {
     let preparer: RecordPreparer
     /// Records polled and not yet ingested (poll thread; a lock only so the type stays `Sendable`).
     let polled = Mutex<[KafkaRecord]>([])
+    /// Samples the warnings of malformed records (see ``LogSampler``): a burst of them is counted,
+    /// not written line by line.
+    let poisonLogSampler = Mutex(LogSampler())
     let state: Mutex<EngineState>
     /// Counters and Prometheus metrics.
     public let telemetry: RelayTelemetry
