@@ -97,7 +97,11 @@ struct RelayHotPath: ParsableCommand {
                 encodedBytes &+= event.items.count
                 continue
             }
-            let prepared = PreparedEvent(event: event, eventID: event.orderID, nowSeconds: now)
+            // Consumed, as `RecordPreparer` does, so the count never includes a copy of the
+            // event that the relay does not make (the optimiser already forwarded this last use:
+            // the figure did not move). The encode stage still copies its event out of `events`.
+            let eventID = event.orderID
+            let prepared = PreparedEvent(event: consume event, eventID: eventID, nowSeconds: now)
             for destination in destinations {
                 if case .send(let payload) = destination.encode(prepared) { encodedBytes &+= payload.count }
             }
