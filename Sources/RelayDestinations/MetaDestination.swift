@@ -74,16 +74,19 @@ public struct MetaDestination: ConfiguredDestination {
             writer.beginObject()
             // Hashed keys [destinations.md §1 normalization table].
             var presentKeys = writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .meta)
-            // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp.
-            for (key, raw, bit) in [
-                ("client_ip_address", event.context.ip, .clientIPAddress), ("client_user_agent", event.context.userAgent, .clientUserAgent),
-                ("fbc", event.context.fbc, .fbc), ("fbp", event.context.fbp, .fbp),
-            ] as [(StaticString, RawPII?, UserDataKeys)] {
-                guard let value = prepared.raw(raw) else { continue }
+            // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp. One call each, not a
+            // loop over an array literal: that array copied the four values and was destroyed
+            // per event (~1,100 instructions per order, callgrind of `relay-hot-path`).
+            func plain(_ key: StaticString, _ raw: RawPII?, _ bit: UserDataKeys) {
+                guard let value = prepared.raw(raw) else { return }
                 writer.key(key)
                 writer.string(value)
                 presentKeys.insert(bit)
             }
+            plain("client_ip_address", event.context.ip, .clientIPAddress)
+            plain("client_user_agent", event.context.userAgent, .clientUserAgent)
+            plain("fbc", event.context.fbc, .fbc)
+            plain("fbp", event.context.fbp, .fbp)
             writer.endObject()
 
             if let problem = Self.insufficientCustomerInformation(presentKeys) {
