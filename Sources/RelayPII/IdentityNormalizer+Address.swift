@@ -19,7 +19,7 @@ extension IdentityNormalizer {
     /// US: the two-letter code, lowercase, state names mapped to codes; elsewhere lowercase letters
     /// only [§1 st].
     static func state(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
-        let lowered = raw.lowercased().trimmingWhitespace()
+        let lowered = (LatinRules.lowercased(raw) ?? raw.lowercased()).trimmingWhitespace()
         if country == nil || country?.alpha2 == "us" {
             if let code = USStates.codes[lowered] { return code }
             let letters = try lettersOnly(lowered, what: "state")

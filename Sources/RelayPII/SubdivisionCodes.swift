@@ -62,7 +62,7 @@ extension IdentityNormalizer {
             }
             return code
         }
-        let lowered = raw.lowercased()
+        let lowered = LatinRules.lowercased(raw) ?? raw.lowercased()
         guard lowered.utf8.count == 2, lowered.utf8.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else {
             throw NormalizationError("no subdivision code for this country")
         }

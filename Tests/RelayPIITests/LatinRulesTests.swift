@@ -80,6 +80,24 @@ import Testing
         #expect(throws: NormalizationError.self) { try IdentityNormalizer.tiktokPostalCode("12345 67890 12345 67") }
     }
 
+    /// The Latin-script lower-casing (states, subdivision codes) gives `String.lowercased()` for
+    /// every input it accepts, and accepts every ASCII input.
+    @Test func lowercasedFastPathMatchesTheGeneralLowercasing() throws {
+        for input in Self.inputs {
+            if let fast = LatinRules.lowercased(input) {
+                #expect(fast == input.lowercased(), "lowercased \(Array(input.utf8))")
+            } else {
+                #expect(!Self.isASCII(input), "declined \(Array(input.utf8))")
+            }
+        }
+        #expect(LatinRules.lowercased("Île-de-FRANCE") == "île-de-france")
+        #expect(LatinRules.lowercased("東京") == nil)
+        #expect(LatinRules.lowercased("Greater MANCHESTER") == "greater manchester")
+        #expect(try IdentityNormalizer.state(" Texas ", country: nil) == "tx")
+        #expect(throws: NormalizationError.self) { try IdentityNormalizer.subdivisionCode("England", country: CountryTable.lookup("GB")) }
+        #expect(try IdentityNormalizer.subdivisionCode("Zh", country: CountryTable.lookup("CN")) == "zh")
+    }
+
     /// Google's name rule skips splitting a name without whitespace: every scalar that is
     /// whitespace starts with a byte `mayHoldWhitespace` looks for.
     @Test func whitespaceScalarsAreFoundByTheirFirstByte() {
