@@ -186,14 +186,24 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     public mutating func endArray() { close(UInt8(ascii: "]")) }
 
-    /// Writes an object key; the next value written belongs to it.
+    /// Writes an object key; the next value written belongs to it. `,"name":` goes through one
+    /// pointer with one count update (the separator, quotes and colon were separate writes, each
+    /// updating the count: ~60 instructions a key, 164 keys an order).
     public mutating func key(_ name: StaticString) {
         let length = name.utf8CodeUnitCount
-        reserve(length + 4)
-        separator()
-        putQuoted(unescaped: UnsafeBufferPointer(start: name.utf8Start, count: length))
-        put(UInt8(ascii: ":"))
+        reserve(length &+ 4)
+        var target = storage + count
+        if hasMembers & currentBit != 0 {
+            target[0] = UInt8(ascii: ",")
+            target += 1
+        }
+        // The member's comma is written; its value must not write another.
         hasMembers &= ~currentBit
+        target[0] = UInt8(ascii: "\"")
+        Self.copy(name.utf8Start, to: target + 1, count: length)
+        target[length &+ 1] = UInt8(ascii: "\"")
+        target[length &+ 2] = UInt8(ascii: ":")
+        count = target + (length &+ 3) - storage
     }
 
     /// Writes an object key that is not known at compile time.
