@@ -98,14 +98,20 @@ public final class IdentityContext {
         return digest
     }
 
+    /// Native strings are read in place (`withUTF8` on a copy retained and released both
+    /// strings per comparison); others through the copy.
     private static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        func equal(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
+            left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+        }
+        if let result = lhs.utf8.withContiguousStorageIfAvailable({ left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in equal(left, right) }
+        }), let result {
+            return result
+        }
         var lhs = lhs
         var rhs = rhs
-        return lhs.withUTF8 { left in
-            rhs.withUTF8 { right in
-                left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
-            }
-        }
+        return lhs.withUTF8 { left in rhs.withUTF8 { right in equal(left, right) } }
     }
 }
 
