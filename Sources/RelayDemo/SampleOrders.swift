@@ -67,24 +67,24 @@ public struct SampleOrderGenerator: Sendable {
         if malformedEvery > 0, index % malformedEvery == malformedEvery - 1 {
             return malformed(index, orderID: orderID, rng: &rng)
         }
-        let market = Self.markets[rng.next(Self.markets.count)]
-        let first = Self.firstNames[rng.next(Self.firstNames.count)]
-        let last = Self.lastNames[rng.next(Self.lastNames.count)]
-        let (city, state, postal) = market.cities[rng.next(market.cities.count)]
-        let localPart = "\(first.lowercased().filter(\.isLetter)).\(last.lowercased().filter(\.isLetter))\(rng.next(2) == 0 ? "+shop" : "")\(index)"
-        var email = "\(localPart)@\(Self.domains[rng.next(Self.domains.count)])"
-        if rng.next(3) == 0 { email = "  \(email.uppercased()) " }
+        let market = Self.markets[rng.next(below: Self.markets.count)]
+        let first = Self.firstNames[rng.next(below: Self.firstNames.count)]
+        let last = Self.lastNames[rng.next(below: Self.lastNames.count)]
+        let (city, state, postal) = market.cities[rng.next(below: market.cities.count)]
+        let localPart = "\(first.lowercased().filter(\.isLetter)).\(last.lowercased().filter(\.isLetter))\(rng.next(below: 2) == 0 ? "+shop" : "")\(index)"
+        var email = "\(localPart)@\(Self.domains[rng.next(below: Self.domains.count)])"
+        if rng.next(below: 3) == 0 { email = "  \(email.uppercased()) " }
         var phone = ""
-        for character in market.phones[rng.next(market.phones.count)] {
-            phone.append(character == "#" ? Character(String(rng.next(10))) : character)
+        for character in market.phones[rng.next(below: market.phones.count)] {
+            phone.append(character == "#" ? Character(String(rng.next(below: 10))) : character)
         }
-        let ip = rng.next(2) == 0 ? "203.0.113.\(rng.next(250) + 1)" : "2001:db8::\(rng.next(9000) + 1000)"
-        let occurred = nowSeconds - Int64(rng.next(3600))
+        let ip = rng.next(below: 2) == 0 ? "203.0.113.\(rng.next(below: 250) + 1)" : "2001:db8::\(rng.next(below: 9000) + 1000)"
+        let occurred = nowSeconds - Int64(rng.next(below: 3600))
         var items: [String] = []
         var total = 0.0
-        for _ in 0..<(1 + rng.next(3)) {
-            let product = Self.products[rng.next(Self.products.count)]
-            let quantity = 1 + rng.next(3)
+        for _ in 0..<(1 + rng.next(below: 3)) {
+            let product = Self.products[rng.next(below: Self.products.count)]
+            let quantity = 1 + rng.next(below: 3)
             total += Double(product.4)! * Double(quantity)
             items.append(
                 #"{"sku":"\#(product.0)","name":"\#(product.1)","category":"\#(product.2)","brand":"\#(product.3)","quantity":\#(quantity),"price":\#(product.4)}"#
@@ -99,11 +99,11 @@ public struct SampleOrderGenerator: Sendable {
             "items":[\(items.joined(separator: ","))],\
             "customer":{"id":"cust-\(9000 + index)","email":"\(email)","phone":"\(phone)","first_name":"\(first)","last_name":"\(Self.escape(last))",\
             "city":"\(city)","state":"\(state)","postal_code":"\(postal)","country":"\(market.country)"},\
-            "context":{"ip":"\(ip)","user_agent":"\(Self.agents[rng.next(Self.agents.count)])",\
-            "page_url":"https://shop.example/checkout/thank-you","fbp":"fb.1.\(clickMillis).\(1_000_000_000 + rng.next(999_999_999))",\
-            "fbc":"fb.1.\(clickMillis).IwAR\(rng.next(1_000_000))AbCdEf","ttclid":"E.C.P.\(rng.next(1_000_000))",\
-            "ttp":"\(rng.next(1_000_000))-ttp","gclid":"Cj0KCQ\(rng.next(1_000_000))","epik":"dj0yJnU9\(rng.next(1_000_000))",\
-            "sc_click_id":"ScCid\(rng.next(1_000_000))","sc_cookie1":"\(rng.next(1_000_000))-scid"},\
+            "context":{"ip":"\(ip)","user_agent":"\(Self.agents[rng.next(below: Self.agents.count)])",\
+            "page_url":"https://shop.example/checkout/thank-you","fbp":"fb.1.\(clickMillis).\(1_000_000_000 + rng.next(below: 999_999_999))",\
+            "fbc":"fb.1.\(clickMillis).IwAR\(rng.next(below: 1_000_000))AbCdEf","ttclid":"E.C.P.\(rng.next(below: 1_000_000))",\
+            "ttp":"\(rng.next(below: 1_000_000))-ttp","gclid":"Cj0KCQ\(rng.next(below: 1_000_000))","epik":"dj0yJnU9\(rng.next(below: 1_000_000))",\
+            "sc_click_id":"ScCid\(rng.next(below: 1_000_000))","sc_cookie1":"\(rng.next(below: 1_000_000))-scid"},\
             "consent":{"marketing":\(marketingConsent),"ad_user_data":true,\
             "ad_personalization":\(index % 13 == 12 ? "false" : "true"),"limited_data_use":\(index % 11 == 10 ? "true" : "false")}}
             """
@@ -136,27 +136,5 @@ extension String {
         while text.first == " " { text.removeFirst() }
         while text.last == " " { text.removeLast() }
         return String(text)
-    }
-}
-
-/// SplitMix64: small, fast, seedable (Steele, Lea, Flood 2014).
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func nextRaw() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<bound.
-    mutating func next(_ bound: Int) -> Int {
-        Int(nextRaw() % UInt64(bound))
     }
 }

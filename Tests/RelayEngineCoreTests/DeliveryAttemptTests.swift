@@ -1,3 +1,4 @@
+import RelayCore
 import RelayEngineCore
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 
     @Test func anAcceptedBatchSettles() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 5, now: 0)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         #expect(attempt.decide(.delivered, now: 10, random: &random) == .settle)
     }
 
@@ -27,7 +28,7 @@ import Testing
 
     @Test func retryAfterIsHonouredUpToTheCap() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 1, now: 0)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         #expect(
             attempt.decide(.retryable(reason: "429", retryAfterSeconds: 2), now: 0, random: &random)
                 == .retry(afterMilliseconds: 2_000, attempt: 1))
@@ -40,7 +41,7 @@ import Testing
     /// retry topic, so it never holds the partition's commit.
     @Test func aBatchFailingPastTheHandOffTimeGoesToTheRetryTopic() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 3, now: 1_000)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         let failure = ResponseClass.retryable(reason: "timeout", retryAfterSeconds: 1)
         #expect(attempt.decide(failure, now: 59_000, random: &random) == .retry(afterMilliseconds: 1_000, attempt: 1))
         #expect(attempt.decide(failure, now: 60_001, random: &random) == .handOff(errorClass: "retries_exhausted", reason: "timeout", cause: .overdue))
@@ -48,7 +49,7 @@ import Testing
 
     @Test func aRefusedCredentialIsRefreshedOnceThenHandedOff() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 2, now: 0)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         #expect(!attempt.refreshCredentials)
         #expect(attempt.decide(.unauthorized(reason: "401"), now: 0, random: &random) == .refreshCredentialsAndResend)
         #expect(attempt.refreshCredentials, "the resend forces a refresh")
@@ -68,7 +69,7 @@ import Testing
         var requests = 0
         func deliver(_ batch: ArraySlice<Int>) {
             var attempt = DeliveryAttempt(policy: Self.policy, eventCount: batch.count, now: 0)
-            var random = SeededRandom()
+            var random = SplitMix64(seed: 42)
             requests += 1
             let response: ResponseClass =
                 batch.contains(bad) ? .rejected(errorClass: "invalid", reason: "bad field", isolatable: true) : .delivered
@@ -89,7 +90,7 @@ import Testing
 
     @Test func aRejectionThatCannotBeIsolatedHandsTheWholeBatchOff() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 4, now: 0)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         #expect(
             attempt.decide(.rejected(errorClass: "bad_request", reason: "x", isolatable: false), now: 0, random: &random)
                 == .handOff(errorClass: "bad_request", reason: "x", cause: .rejected))
@@ -98,7 +99,7 @@ import Testing
     /// Partial rejection sets aside exactly the rejected indexes (out-of-range ones ignored).
     @Test func aPartialResultSetsAsideExactlyTheRejectedIndexes() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 5, now: 0)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         let action = attempt.decide(.partial(rejected: [3: "bad email", 1: "bad phone", 7: "?"]), now: 0, random: &random)
         #expect(
             action
@@ -111,7 +112,7 @@ import Testing
     /// once, without bisection or backoff.
     @Test func aRefusalNamingItsFailingEventSetsItAsideAndResendsTheRest() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 4, now: 0)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         #expect(
             attempt.decide(.refused(failing: [2: "INVALID event 2"]), now: 0, random: &random)
                 == .setAsideAndResend(rejected: [.init(index: 2, reason: "INVALID event 2")], resend: [0, 1, 3]))
@@ -120,7 +121,7 @@ import Testing
     /// An index outside the batch names no event of it: bisection finds the bad ones instead.
     @Test func aRefusalNamingNoEventOfTheBatchFallsBackToBisection() {
         var attempt = DeliveryAttempt(policy: Self.policy, eventCount: 4, now: 0)
-        var random = SeededRandom()
+        var random = SplitMix64(seed: 42)
         #expect(attempt.decide(.refused(failing: [9: "x"]), now: 0, random: &random) == .split(at: 2))
         var alone = DeliveryAttempt(policy: Self.policy, eventCount: 1, now: 0)
         #expect(
