@@ -9,30 +9,6 @@ import RelaySandbox
 import Synchronization
 import Testing
 
-/// Collects log messages and their metadata, to check what the poller logs.
-final class CapturedLogs: Sendable {
-    let lines = Mutex<[String]>([])
-
-    struct Handler: LogHandler {
-        let sink: CapturedLogs
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(
-            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String,
-            line: UInt
-        ) {
-            let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            sink.lines.withLock { $0.append("\(message) \(fields)") }
-        }
-    }
-
-    var logger: Logger { Logger(label: "test") { _ in Handler(sink: self) } }
-}
-
 /// Issue 21 item 9 end to end against the sandbox's `requestStatus:retrieve`: Google accepts a
 /// request, processes it later, and the relay's sampled lookups count what it refused.
 @Suite struct GoogleRequestStatusPollingTests {

@@ -82,9 +82,8 @@ import Testing
         configuration.kafka.producerProperties = ["message.timeout.ms": "2000"]
         configuration.retry.inProcess = false
         // The relay in process with a logger the test reads: it waits for the producer's failure.
-        let log = RecordedLog()
-        var logger = Logger(label: "relay-test") { _ in RecordingLogHandler(log: log) }
-        logger.logLevel = .warning
+        let log = CapturedLogs()
+        let logger = log.logger(level: .warning)
         let http = CurlHTTPClient()
         let engine = try RelayEngine(configuration: configuration, http: http, logger: logger)
         let run = Task { try await engine.run() }
@@ -157,25 +156,4 @@ import Testing
         #expect(Set(fixture.sandbox.receipts("meta").map(\.eventID)).count == hostile.count)
         #expect(relay.engine.statistics.poison == bad.count + 1)
     }
-}
-
-/// Log lines of a relay run in process, for a test that waits for what the relay reports.
-final class RecordedLog: Sendable {
-    private let lines = Mutex<[String]>([])
-
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
-}
-
-struct RecordingLogHandler: LogHandler {
-    let log: RecordedLog
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .warning
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) { log.append("\(event.message)") }
 }

@@ -344,3 +344,36 @@ func writeConfig(_ fixture: Fixture, group: String, delivery: String = "", extra
     try yaml.write(to: url, atomically: true, encoding: .utf8)
     return url
 }
+
+/// Collects log messages and their metadata, for tests that check or wait for what a component
+/// logs (the Google request-status poller, the relay run in process).
+final class CapturedLogs: Sendable {
+    let lines = Mutex<[String]>([])
+
+    struct Handler: LogHandler {
+        let sink: CapturedLogs
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String,
+            line: UInt
+        ) {
+            let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            sink.lines.withLock { $0.append("\(message) \(fields)") }
+        }
+    }
+
+    var logger: Logger { logger(level: .trace) }
+
+    func logger(level: Logger.Level) -> Logger {
+        var logger = Logger(label: "test") { _ in Handler(sink: self) }
+        logger.logLevel = level
+        return logger
+    }
+
+    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
+}
