@@ -80,15 +80,6 @@ public struct HTTPBody: Sendable {
             var written = 0
             let pieces = body.pieceCount
             while written < buffer.count, piece < pieces {
-                if piece & 1 == 0, piece != 0, piece != pieces - 1 {
-                    // The comma after an element (pieces 2, 4, …; one byte, so never part-read):
-                    // stored in place, not one call to memmove per event (a fifth of the
-                    // callback's samples were its own code, benchmarks/HISTORY.md).
-                    target.storeBytes(of: HTTPBody.comma, toByteOffset: written, as: UInt8.self)
-                    written += 1
-                    piece += 1
-                    continue
-                }
                 let (copied, pieceDone) = body.withPiece(piece) { bytes in
                     let length = max(0, min(bytes.count - offsetInPiece, buffer.count - written))
                     if length > 0, let source = bytes.baseAddress {
