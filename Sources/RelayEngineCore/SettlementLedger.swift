@@ -145,7 +145,7 @@ public struct SettlementLedger: Sendable {
     /// How far consumption ran ahead of the settled frontiers: per assigned partition, the offsets
     /// from its frontier to the highest one consumed, summed. Everything in it may be delivered
     /// again after a crash (what lies below it, only if it was not committed yet), so
-    /// ``BackpressureController`` bounds it (`delivery.read_ahead_events`).
+    /// ``ReadAheadWindow`` bounds it (`delivery.read_ahead_events`).
     public var readAhead: Int64 {
         var total: Int64 = 0
         for partition in partitions.values {

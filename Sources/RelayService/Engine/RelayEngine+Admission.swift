@@ -73,11 +73,9 @@ extension RelayEngine {
                 case .encoded(let orderID, let eventID, var sends, let exclusions):
                     tally.valid += 1
                     var deadLetters = 0
-                    if !exclusions.isEmpty {
-                        for (lane, exclusion) in exclusions {
-                            tally.excluded[lane][exclusion.reason, default: 0] += 1
-                            if exclusion.deadLetter { deadLetters += 1 }
-                        }
+                    for (lane, exclusion) in exclusions {
+                        tally.excluded[lane][exclusion.reason, default: 0] += 1
+                        if exclusion.deadLetter { deadLetters += 1 }
                     }
                     state.ledger.track(position, settlements: sends.count + deadLetters, cursor: &cursor)
                     let record = AdmittedRecord(
