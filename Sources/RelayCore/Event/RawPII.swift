@@ -12,6 +12,14 @@ public struct RawPII: RedactedValue, Sendable, Hashable {
         self.unredactedValue = value
     }
 
+    /// Calls `body` with the value's UTF-8 bytes, valid only during `body`: the normalisers'
+    /// byte-level way in, which does not depend on how the value is stored.
+    @inlinable
+    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        var value = unredactedValue
+        return try value.withUTF8(body)
+    }
+
     /// True when the value is empty after trimming whitespace.
     public var isBlank: Bool {
         // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking.
