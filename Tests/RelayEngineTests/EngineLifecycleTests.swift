@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RelayCore
 import RelayDestinations
 import RelayHTTP
@@ -188,5 +189,43 @@ import Testing
         #expect(harness.http.requests("google").count == 2, "a quarter of 8 a day at once, then one every 4 hours")
         #expect(harness.requestedOrderIDs("meta") == Set(ids))
         #expect((harness.source.committedOffset(harness.partition(0)) ?? 0) < 30, "events waiting for the quota are not committed")
+    }
+
+    /// Start-up readies the retry and dead-letter topics in the writer before the first poll, so
+    /// the first poison record after a start is not left waiting for its topic's metadata with its
+    /// partition's frontier held (the paced benchmark's tail, benchmarks/HISTORY.md).
+    @Test func startUpPreparesTheDurableTopicsBeforeTheFirstPoll() async throws {
+        let harness = EngineHarness()
+        let pollsWhenPreparing = Mutex<[Int]>([])
+        let source = harness.source
+        harness.writer.onPrepare { pollsWhenPreparing.withLock { $0.append(source.polls) } }
+        harness.source.append([Array("not json".utf8)], to: harness.partition(0))
+        let ids = harness.publish(3, first: 1)
+        harness.start()
+        let delivered = await eventually { harness.requestedOrderIDs("meta") == Set(ids) && harness.writer.written.count == 1 }
+        #expect(delivered)
+        #expect(harness.writer.prepared.map { Set($0) } == [[EngineHarness.retryTopic, EngineHarness.deadLetterTopic]])
+        #expect(pollsWhenPreparing.withLock { $0 } == [0], "prepared once, before the first poll")
+        harness.engine.shutdown()
+        try await harness.finished()
+    }
+
+    /// A durable topic that cannot be readied at start is named in a warning, and the relay runs
+    /// on: its first write looks the topic up again.
+    @Test func aDurableTopicThatCannotBePreparedIsLoggedAndNotFatal() async throws {
+        let harness = EngineHarness()
+        harness.writer.failPreparing([EngineHarness.retryTopic])
+        harness.source.append([Array("not json".utf8)], to: harness.partition(0))
+        let ids = harness.publish(3, first: 1)
+        harness.start()
+        let delivered = await eventually {
+            harness.requestedOrderIDs("meta") == Set(ids) && harness.writer.written(to: EngineHarness.retryTopic).count == 1
+        }
+        #expect(delivered)
+        let warnings = harness.logs.containing("could not look up a topic the relay writes to")
+        #expect(warnings.map { $0.metadata["kafka.topic"] } == [EngineHarness.retryTopic])
+        #expect(warnings.allSatisfy { $0.level == .warning })
+        harness.engine.shutdown()
+        try await harness.finished()
     }
 }

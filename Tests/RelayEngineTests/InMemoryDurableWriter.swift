@@ -33,6 +33,9 @@ final class InMemoryDurableWriter: DurableWriter {
         var failNext = 0
         var holding = false
         var held: [Held] = []
+        var prepared: [[String]] = []
+        var unpreparable: Set<String> = []
+        var onPrepare: (@Sendable () -> Void)? = nil
     }
 
     private let state = Mutex(State())
@@ -46,6 +49,28 @@ final class InMemoryDurableWriter: DurableWriter {
     /// Sends made after `close` (each refused, nothing written).
     var sendsAfterClose: Int { state.withLock { $0.sendsAfterClose } }
     var heldCount: Int { state.withLock { $0.held.count } }
+
+    /// The topics of each `prepare` call, in call order.
+    var prepared: [[String]] { state.withLock { $0.prepared } }
+
+    /// `prepare` reports these topics as not readied (a broker that does not answer in time).
+    func failPreparing(_ topics: Set<String>) { state.withLock { $0.unpreparable = topics } }
+
+    /// Runs `body` inside each `prepare` call (to see what the engine had done by then).
+    func onPrepare(_ body: @escaping @Sendable () -> Void) { state.withLock { $0.onPrepare = body } }
+
+    func prepare(topics: [String], timeoutMilliseconds: Int32) -> [String: KafkaError] {
+        let (observer, failing) = state.withLock { state in
+            state.prepared.append(topics)
+            return (state.onPrepare, state.unpreparable)
+        }
+        observer?()
+        var failures: [String: KafkaError] = [:]
+        for topic in topics where failing.contains(topic) {
+            failures[topic] = KafkaError(code: .underlying, message: "metadata \(topic): Local: Timed out")
+        }
+        return failures
+    }
 
     /// The next `count` sends fail (a broker that does not acknowledge in time).
     func failNext(_ count: Int) { state.withLock { $0.failNext = count } }

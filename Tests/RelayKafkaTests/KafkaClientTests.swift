@@ -103,6 +103,21 @@ func consume(
         producer.close()
     }
 
+    /// `prepare` looks topics up before their first send (the engine readies its retry and
+    /// dead-letter topics that way at start) and names those it could not look up in time.
+    @Test func prepareLooksTopicsUpAndNamesThoseItCannot() async throws {
+        let cluster = try MockKafkaCluster(brokers: 1)
+        try cluster.createTopic("retry", partitions: 2)
+        let producer = try KafkaProducer(properties: ["bootstrap.servers": cluster.bootstrapServers], logger: quietLogger)
+        #expect(producer.prepare(topics: ["retry"], timeoutMilliseconds: 10_000).isEmpty)
+        let report = try await producer.send(topic: "retry", partition: 1, key: nil, value: Array("x".utf8))
+        #expect(report == KafkaDeliveryReport(topicPartition: TopicPartition(topic: "retry", partition: 1), offset: 0))
+        cluster.setBrokerDown(nil)
+        let failures = producer.prepare(topics: ["retry", "retry", "dead-letters"], timeoutMilliseconds: 300)
+        #expect(Set(failures.keys) == ["retry", "dead-letters"])
+        producer.close(flushTimeoutMilliseconds: 100)
+    }
+
     @Test func badPropertiesNameTheKey() {
         do {
             _ = try KafkaProducer(properties: ["no.such.property": "1"], logger: quietLogger)

@@ -27,8 +27,11 @@ public protocol RecordSource: AnyObject, Sendable {
 /// ``KafkaProducer``, or an in-memory implementation in tests.
 ///
 /// Contract: every `send` completes exactly once, on any thread; after `close` a send completes
-/// with `KafkaError.Code.closed` and writes nothing.
+/// with `KafkaError.Code.closed` and writes nothing. `prepare` readies the topics the engine will
+/// write to (the engine calls it once, before it consumes) and returns those it could not ready;
+/// a send to one of them still works, only slower.
 public protocol DurableWriter: AnyObject, Sendable {
+    func prepare(topics: [String], timeoutMilliseconds: Int32) -> [String: KafkaError]
     func send(
         topic: String, partition: Int32?, key: [UInt8]?, value: [UInt8], headers: [(name: String, value: String)],
         completion: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void)

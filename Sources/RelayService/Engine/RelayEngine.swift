@@ -270,6 +270,7 @@ public final class RelayEngine: Sendable {
 
     /// Runs until ``shutdown()`` (returns normally) or a fatal Kafka error (throws).
     public func run() async throws {
+        prepareDurableTopics()
         try consumer.subscribe(
             topics: [role.topic(configuration)],
             handler: KafkaRebalanceHandler(
@@ -305,6 +306,24 @@ public final class RelayEngine: Sendable {
         logger.info("relay stopped")
         if let failure { throw failure }
     }
+
+    /// Readies the retry and dead-letter topics in the producer before anything is consumed: the
+    /// first poison record after a start would otherwise wait for the topic's metadata, and its
+    /// partition's frontier with it (the read-ahead window then stops consumption; see
+    /// ``DurableWriter/prepare(topics:timeoutMilliseconds:)``). A topic that cannot be readied is
+    /// logged, not fatal: its first write looks it up again.
+    func prepareDurableTopics() {
+        let kafka = configuration.kafka
+        let failures = producer.prepare(
+            topics: [kafka.effectiveRetryTopic, kafka.effectiveDeadLetterTopic], timeoutMilliseconds: Self.prepareTopicsTimeoutMilliseconds)
+        for (topic, error) in failures.sorted(by: { $0.key < $1.key }) {
+            logger.warning(
+                "could not look up a topic the relay writes to; its first write will", metadata: ["kafka.topic": "\(topic)", "kafka.error": "\(error)"])
+        }
+    }
+
+    /// Longest wait for each durable topic's metadata at start (the group join takes longer).
+    static let prepareTopicsTimeoutMilliseconds: Int32 = 2_000
 
     /// Allowance per (event, destination) entry for what surrounds its bytes: the entry itself,
     /// strings, batch and frontier slots, allocator rounding. Measured with the backlog scenario.
