@@ -157,7 +157,8 @@ public final class KafkaProducer: Sendable {
     /// The relay's first retry-topic write after start took ~0.6 s that way against the mock
     /// cluster, and the unsettled poison record held its partition's frontier for as long
     /// (benchmarks/HISTORY.md, "the paced run's tail"). Returns the topics that could not be
-    /// looked up within the timeout, with why (not fatal: the first send looks again).
+    /// looked up within the timeout, with why (not fatal: the first send looks again). A broker
+    /// that creates topics on first use may create them now rather than at the first send.
     public func prepare(topics: [String], timeoutMilliseconds: Int32) -> [String: KafkaError] {
         var failures: [String: KafkaError] = [:]
         for topic in Set(topics) {
