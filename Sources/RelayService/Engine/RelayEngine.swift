@@ -318,7 +318,8 @@ public final class RelayEngine: Sendable {
             topics: [kafka.effectiveRetryTopic, kafka.effectiveDeadLetterTopic], timeoutMilliseconds: Self.prepareTopicsTimeoutMilliseconds)
         for (topic, error) in failures.sorted(by: { $0.key < $1.key }) {
             logger.warning(
-                "could not look up a topic the relay writes to; its first write looks it up again", metadata: ["kafka.topic": "\(topic)", "kafka.error": "\(error)"])
+                "could not look up a topic the relay writes to; its first write looks it up again",
+                metadata: ["kafka.topic": "\(topic)", "kafka.error": "\(error)"])
         }
     }
 
