@@ -154,9 +154,9 @@ public final class KafkaProducer: Sendable {
     /// Looks up each topic's partitions and leaders now, so the first record sent to it does not
     /// wait for that. librdkafka learns a topic's metadata only when a record for it is first
     /// produced; until then the record waits (a Metadata request, then the leader's connection).
-    /// The relay's first retry-topic write after start took ~0.6 s that way against the mock
-    /// cluster, and the unsettled poison record held its partition's frontier for as long
-    /// (benchmarks/HISTORY.md, "the paced run's tail"). Returns the topics that could not be
+    /// The relay's first retry-topic write after a start waited that way, and the unsettled
+    /// poison record held its partition's frontier as long (measured in benchmarks/HISTORY.md,
+    /// "the paced run's tail"). Returns the topics that could not be
     /// looked up within the timeout, with why (not fatal: the first send looks again). A broker
     /// that creates topics on first use may create them now rather than at the first send.
     public func prepare(topics: [String], timeoutMilliseconds: Int32) -> [String: KafkaError] {
