@@ -31,8 +31,13 @@ public enum SHA256 {
 
     /// True for 64 hexadecimal characters (either case): a value the shop already hashed.
     public static func isHexDigest(_ text: String) -> Bool {
-        let utf8 = text.utf8
-        return utf8.count == 64
+        isHexDigest(utf8: text.utf8)
+    }
+
+    /// ``isHexDigest(_:)`` for UTF-8 bytes.
+    @inlinable
+    public static func isHexDigest(utf8: some Collection<UInt8>) -> Bool {
+        utf8.count == 64
             && utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
     }
 }
@@ -50,7 +55,12 @@ public struct SHA256Digest: Sendable, Hashable {
 
     /// The digest 64 hexadecimal digits (either case) spell, or `nil` for any other text.
     public init?(hex text: String) {
-        let utf8 = text.utf8
+        self.init(hexDigits: text.utf8)
+    }
+
+    /// The digest the 64 hexadecimal digits (either case, as UTF-8 bytes) spell, or `nil` for any
+    /// other bytes.
+    public init?(hexDigits utf8: some Collection<UInt8>) {
         guard utf8.count == Self.hexCount else { return nil }
         var valid = true
         withUnsafeMutableBytes(of: &bytes) { output in

@@ -6,6 +6,9 @@ enum CountryTable {
     struct Country: Sendable, Equatable {
         let alpha2: String
         let alpha3: String
+
+        /// Whether this is the United States (whose state and ZIP code rules differ).
+        var isUnitedStates: Bool { alpha2 == "us" }
     }
 
     private static let byKey: [String: Country] = {
@@ -37,6 +40,16 @@ enum CountryTable {
         if let folded = asciiFolded(text) { return byKey[folded] }
         let folded = text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         return byKey[folded]
+    }
+
+    /// The country whose alpha-2 code `bytes` spell (either case); `nil` for anything else,
+    /// which ``lookup(_:)`` may still find by name (`uk`).
+    static func alpha2Country(_ bytes: UnsafeBufferPointer<UInt8>) -> Country? {
+        guard bytes.count == 2 else { return nil }
+        let first = bytes[0] | 0x20, second = bytes[1] | 0x20
+        let letters = UInt8(ascii: "a")...UInt8(ascii: "z")
+        guard letters.contains(first), letters.contains(second) else { return nil }
+        return byAlpha2[Int(first - UInt8(ascii: "a")) * 26 + Int(second - UInt8(ascii: "a"))]
     }
 
     /// The ``byAlpha2`` index of exactly two ASCII letters (either case); `nil` for anything else.

@@ -39,29 +39,42 @@ extension IdentityNormalizer {
     /// ``postalCode(_:country:)`` byte by byte for ASCII input (nearly every postal code), or `nil`
     /// for other input; `PostalCodeRuleTests` checks it against ``unicodePostalCode(_:country:)``.
     static func asciiPostalCode(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String? {
-        let utf8 = raw.utf8
-        guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var text = raw
+        let outcome = text.withUTF8 { input in
+            ScratchBytes.with(capacity: input.count) { compact in
+                Result { () throws(NormalizationError) -> String? in
+                    try asciiPostalCode(input, country: country, into: &compact).map { compact.string($0) }
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// ``asciiPostalCode(_:country:)`` from bytes into `compact` (room for `input.count` bytes):
+    /// the range of `compact` that is the code, or `nil` for input that is not ASCII.
+    static func asciiPostalCode(
+        _ input: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into compact: inout ScratchBytes
+    ) throws(NormalizationError) -> Range<Int>? {
+        guard input.allSatisfy({ $0 < 0x80 }) else { return nil }
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         func isLowerLetter(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") }
-        return try ScratchBytes.with(capacity: utf8.count) { compact throws(NormalizationError) -> String in
-            for byte in utf8 where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "-") {
-                compact.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 0x20 : byte)
-            }
-            if country?.alpha2 == "us" || country == nil && compact.count >= 5 && compact.bytes.allSatisfy(isDigit) {
-                // In place: the digits only.
-                var digits = 0
-                for index in 0..<compact.count where isDigit(compact[index]) {
-                    compact[digits] = compact[index]
-                    digits += 1
-                }
-                guard digits == 5 || digits == 9 else { throw NormalizationError("not a US ZIP code") }
-                return compact.string(0..<5)
-            }
-            guard compact.count > 0, compact.bytes.allSatisfy({ isDigit($0) || isLowerLetter($0) }) else {
-                throw NormalizationError("postal code has characters other than letters and digits")
-            }
-            return compact.string()
+        for byte in input where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "-") {
+            compact.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 0x20 : byte)
         }
+        if country?.isUnitedStates == true || country == nil && compact.count >= 5 && compact.bytes.allSatisfy(isDigit) {
+            // In place: the digits only.
+            var digits = 0
+            for index in 0..<compact.count where isDigit(compact[index]) {
+                compact[digits] = compact[index]
+                digits += 1
+            }
+            guard digits == 5 || digits == 9 else { throw NormalizationError("not a US ZIP code") }
+            return 0..<5
+        }
+        guard compact.count > 0, compact.bytes.allSatisfy({ isDigit($0) || isLowerLetter($0) }) else {
+            throw NormalizationError("postal code has characters other than letters and digits")
+        }
+        return 0..<compact.count
     }
 
     /// The postal-code rule for any input (``asciiPostalCode(_:country:)`` is its fast path).

@@ -67,12 +67,7 @@ extension IdentityNormalizer {
 /// whitespace or the lead byte of a non-ASCII White_Space scalar (U+0085 and U+00A0 start with
 /// 0xC2, U+1680 with 0xE1, U+2000–U+205F with 0xE2, U+3000 with 0xE3).
 func mayHoldWhitespace(_ text: String) -> Bool {
-    text.utf8.contains { byte in
-        switch byte {
-        case 0x09...0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3: true
-        default: false
-        }
-    }
+    text.utf8.contains(where: mayStartWhitespace)
 }
 
 extension Unicode.GeneralCategory {

@@ -10,14 +10,15 @@ extension IdentityNormalizer {
     static func phone(
         _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> String {
-        let parsed: Result<String, NormalizationError>
-        if let cached = context.lastE164, cached.raw == raw {
+        let key = NormalizedBytes(raw)
+        let parsed: Result<NormalizedBytes, NormalizationError>
+        if let cached = context.lastPhone, cached.raw == key {
             parsed = cached.parsed
         } else {
-            parsed = Result { () throws(NormalizationError) in try Self.e164(raw, country: country) }
-            context.lastE164 = (raw, parsed)
+            parsed = Result { () throws(NormalizationError) in NormalizedBytes(try Self.e164(raw, country: country)) }
+            context.lastPhone = (key, parsed)
         }
-        let e164 = try parsed.get()
+        let e164 = try parsed.get().string
         switch platform {
         case .google: return e164
         // TikTok's own server-side template (tiktok/gtm-template-eapi template.tpl, phone help):
@@ -31,7 +32,7 @@ extension IdentityNormalizer {
     static func e164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
         // ASCII (the usual case): read byte by byte into a stack buffer.
         if let ascii = raw.utf8.withContiguousStorageIfAvailable({ asciiE164($0, country: country) }), let ascii {
-            return try ascii.get()
+            return try ascii.get().string
         }
         return try unicodeE164(raw, country: country)
     }
@@ -48,7 +49,7 @@ extension IdentityNormalizer {
         return try formatted(PhoneNumberFormatter.e164(text, region: country?.alpha2), country: country)
     }
 
-    private static func formatted(_ e164: String?, country: CountryTable.Country?) throws(NormalizationError) -> String {
+    private static func formatted<Number>(_ e164: Number?, country: CountryTable.Country?) throws(NormalizationError) -> Number {
         guard let e164 else {
             throw NormalizationError(
                 country == nil
@@ -61,9 +62,9 @@ extension IdentityNormalizer {
     /// ``e164(_:country:)`` for ASCII text, with the same steps on bytes: letters refused, every
     /// `(0)` trunk marker removed, and without a region a leading `00` read as `+` (after
     /// trimming). `nil` when the text is not ASCII.
-    private static func asciiE164(
+    static func asciiE164(
         _ bytes: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?
-    ) -> Result<String, NormalizationError>? {
+    ) -> Result<NormalizedBytes, NormalizationError>? {
         for byte in bytes {
             guard byte < 0x80 else { return nil }
             if (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) {
@@ -100,7 +101,7 @@ extension IdentityNormalizer {
             text[count] = 0
             let cString = UnsafeRawPointer(text.baseAddress! + start).assumingMemoryBound(to: CChar.self)
             return Result { () throws(NormalizationError) in
-                try formatted(PhoneNumberFormatter.e164(cString: cString, region: country?.alpha2), country: country)
+                try formatted(PhoneNumberFormatter.e164Bytes(cString: cString, region: country?.alpha2), country: country)
             }
         }
     }

@@ -1,23 +1,28 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import RelayCore
 import RelayCrypto
 
 /// An identifier after normalisation, ready to send.
 ///
-/// `normalized` is still personal data, so it is a ``RawPII`` (redacted when printed).
+/// The normalised value is still personal data: its bytes are held as ``NormalizedBytes``
+/// (inline, no `String` per value; redacted when printed), and ``normalized`` makes a ``RawPII``
+/// of them for cold paths.
 public struct NormalizedIdentifier: Sendable, Equatable {
-    public let normalized: RawPII
-    /// SHA-256 of `normalized` when the platform wants it hashed, or the value the shop sent when
+    /// The normalised value's UTF-8 bytes.
+    public let value: NormalizedBytes
+    /// SHA-256 of the normalised value when the platform wants it hashed, or the value the shop sent when
     /// it already was a SHA-256 digest (never hashed twice). Held inline: no 64-character string
     /// per identifier; encoders write its digits straight into the request (``SHA256Digest/writeHex(to:)``).
     public let digest: SHA256Digest?
     public let transmission: Transmission
+
+    init(value: NormalizedBytes, digest: SHA256Digest?, transmission: Transmission) {
+        self.value = value
+        self.digest = digest
+        self.transmission = transmission
+    }
+
+    /// The normalised value as a ``RawPII`` (a new `String`: for tools, tests and cold paths).
+    public var normalized: RawPII { RawPII(value.string) }
 
     /// ``digest`` as 64 lowercase hexadecimal digits.
     public var sha256: String? { digest?.hex }
@@ -35,7 +40,7 @@ public struct NormalizedIdentifier: Sendable, Equatable {
     public var wireValue: String? {
         switch transmission {
         case .sha256: sha256
-        case .plain: normalized.unredactedValue
+        case .plain: value.string
         case .omit: nil
         }
     }
@@ -58,63 +63,6 @@ public struct RuleKey: Hashable, Sendable {
     public let transmission: Transmission
 }
 
-/// What every identifier of one customer shares: the country, looked up once, and the phone
-/// number parsed once by libphonenumber however many platforms want it.
-///
-/// Not `Sendable`: it lives inside one event's encoding.
-public final class IdentityContext {
-    let country: CountryTable.Country?
-    /// The last phone number parsed and its E.164 form: one customer has one phone, which every
-    /// platform's rule starts from (a dictionary cost a hash of the number per lookup and an
-    /// allocation per order).
-    ///
-    /// Exclusivity of this and `digests` is not checked at run time: the class is not `Sendable`,
-    /// lives inside one event's preparation on one thread, and no access to these overlaps another
-    /// (checked, `digest(of:)` alone cost ~2,100 instructions per order in `swift_beginAccess`,
-    /// callgrind of `relay-hot-path`).
-    @exclusivity(unchecked) var lastE164: (raw: String, parsed: Result<String, NormalizationError>)?
-
-    /// The digests worked out for this customer, with the values they hash: different rules
-    /// often give the same value (a Latin name for Meta, Google and TikTok; an address outside
-    /// Gmail for Google and the rest; the same postal code), and comparing a few bytes costs far
-    /// less than a digest.
-    @exclusivity(unchecked) private var digests: [(value: String, digest: SHA256Digest)] = []
-
-    public init(countryHint: RawPII?) {
-        country = countryHint.flatMap { CountryTable.lookup($0.unredactedValue) }
-    }
-
-    /// SHA-256 of `value`'s UTF-8 bytes, computed once per customer. Values are compared byte for
-    /// byte, not with `String`'s `==`, which equates canonically equivalent texts that hash
-    /// differently (`é` and `e` with a combining acute).
-    func digest(of value: String) -> SHA256Digest {
-        let count = value.utf8.count
-        for entry in digests where entry.value.utf8.count == count && Self.sameBytes(entry.value, value) {
-            return entry.digest
-        }
-        let digest = SHA256.digest(value)
-        if digests.isEmpty { digests.reserveCapacity(16) }
-        digests.append((value, digest))
-        return digest
-    }
-
-    /// Native strings are read in place (`withUTF8` on a copy retained and released both
-    /// strings per comparison); others through the copy.
-    private static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
-        func equal(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
-            left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
-        }
-        if let result = lhs.utf8.withContiguousStorageIfAvailable({ left in
-            rhs.utf8.withContiguousStorageIfAvailable { right in equal(left, right) }
-        }), let result {
-            return result
-        }
-        var lhs = lhs
-        var rhs = rhs
-        return lhs.withUTF8 { left in rhs.withUTF8 { right in equal(left, right) } }
-    }
-}
-
 /// Normalises and hashes customer identifiers exactly as each platform documents it
 /// (`destinations.md`; rules cited per field below).
 public struct IdentityNormalizer: Sendable {
@@ -131,8 +79,28 @@ public struct IdentityNormalizer: Sendable {
     }
 
     /// Normalises one identifier of the customer `context` describes, sharing the country
-    /// lookup and the phone number's parse with every other field and platform of that customer.
+    /// lookup, the phone number's parse and one byte buffer with every other field and platform
+    /// of that customer. The value is read as bytes and normalised byte by byte into the
+    /// customer's buffer and hashed from there (``normalizeBytes(_:_:for:transmission:context:)``);
+    /// what that path does not handle (other scripts, rare fields, names with a title) takes the
+    /// general rules on `String` (``normalizeText(_:_:for:context:)``), which give the same output.
     public func normalize(
+        _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext
+    ) throws(NormalizationError) -> NormalizedIdentifier {
+        let transmission = Self.transmission(of: field, for: platform)
+        let outcome = value.withUTF8 { raw in
+            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context)
+        }
+        switch outcome {
+        case .normalized(let identifier): return identifier
+        case .failed(let error): throw error
+        case .general: return try normalizeText(field, value, for: platform, context: context)
+        }
+    }
+
+    /// The general rules, on `String`: every input, the reference for the byte-level path
+    /// (tests compare the two).
+    func normalizeText(
         _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> NormalizedIdentifier {
         let raw = value.unredactedValue.trimmingWhitespace()
@@ -142,7 +110,7 @@ public struct IdentityNormalizer: Sendable {
         // (Meta SDK `is_already_hashed`; destinations.md §6.5). Plain fields are never digests.
         if transmission == .sha256, SHA256.isHexDigest(raw) {
             let digest = raw.lowercased()
-            return NormalizedIdentifier(normalized: RawPII(digest), digest: SHA256Digest(hex: digest), transmission: .sha256)
+            return NormalizedIdentifier(value: NormalizedBytes(digest), digest: SHA256Digest(hex: digest), transmission: .sha256)
         }
         let country = context.country
         let normalized: String
@@ -178,9 +146,9 @@ public struct IdentityNormalizer: Sendable {
         switch transmission {
         case .sha256:
             return NormalizedIdentifier(
-                normalized: RawPII(normalized), digest: context.digest(of: normalized), transmission: .sha256)
+                value: NormalizedBytes(normalized), digest: context.digest(of: normalized), transmission: .sha256)
         case .plain, .omit:
-            return NormalizedIdentifier(normalized: RawPII(normalized), digest: nil, transmission: transmission)
+            return NormalizedIdentifier(value: NormalizedBytes(normalized), digest: nil, transmission: transmission)
         }
     }
 

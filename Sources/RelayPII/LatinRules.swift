@@ -15,16 +15,29 @@ enum LatinRules {
     /// subdivision codes). `String.lowercased()` took ~2,000 instructions for an ASCII state name
     /// and ~9,000 for one with a Latin letter such as `Île-de-France` (callgrind of `relay-hot-path`).
     static func lowercased(_ raw: String) -> String? {
-        ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
-            let accepted = scan(raw) { unit in
-                switch unit {
-                case .letter(let lower): bytes.appendUTF8(lower.scalar)
-                case .ascii(let byte): bytes.append(lowercased(byte))
-                }
+        onText(raw) { input, bytes in lowercased(input, into: &bytes) ? bytes.string() : nil }
+    }
+
+    /// ``lowercased(_:)`` from bytes into `bytes`; false when the general rule must decide.
+    static func lowercased(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Bool {
+        scan(input) { unit in
+            switch unit {
+            case .letter(let lower): bytes.appendUTF8(lower.scalar)
+            case .ascii(let byte): bytes.append(lowercased(byte))
             }
-            guard accepted else { return nil }
-            return bytes.string()
         }
+    }
+
+    /// Calls `body` with `raw`'s bytes and a stack buffer of ``outputCapacity(_:)`` bytes (the
+    /// `String` forms of the rules, for tests and the general paths' own fast steps); `nil` when
+    /// `raw` is not stored contiguously.
+    private static func onText(
+        _ raw: String, _ body: (UnsafeBufferPointer<UInt8>, inout ScratchBytes) -> String?
+    ) -> String? {
+        let outcome = raw.utf8.withContiguousStorageIfAvailable { input in
+            ScratchBytes.with(capacity: outputCapacity(input.count)) { bytes in body(input, &bytes) }
+        }
+        return outcome ?? nil
     }
 
     /// One unit of Latin-script text: an ASCII byte, or a precomposed Latin letter as its
@@ -34,130 +47,154 @@ enum LatinRules {
         case letter(LatinScalars.Lowercase)
     }
 
-    /// Calls `body` for each unit of `raw` in order; false (having stopped) when `raw` holds any
-    /// other scalar, and the general rule must be applied instead.
-    static func scan(_ raw: String, _ body: (Unit) -> Void) -> Bool {
-        let scanned = raw.utf8.withContiguousStorageIfAvailable { input -> Bool in
-            var index = 0
-            while index < input.count {
-                let byte = input[index]
-                if byte < 0x80 {
-                    body(.ascii(byte))
-                    index += 1
-                    continue
-                }
-                guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
-                else { return false }
-                body(.letter(lower))
-                index += length
+    /// Calls `body` for each unit of `input` (valid UTF-8) in order; false (having stopped) when
+    /// `input` holds any other scalar, and the general rule must be applied instead.
+    @inline(__always)
+    static func scan(_ input: UnsafeBufferPointer<UInt8>, _ body: (Unit) -> Void) -> Bool {
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            if byte < 0x80 {
+                body(.ascii(byte))
+                index += 1
+                continue
             }
-            return true
+            guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
+            else { return false }
+            body(.letter(lower))
+            index += length
         }
-        return scanned == true
+        return true
+    }
+
+    /// ``scan(_:_:)`` over a `String`'s bytes (false when they are not stored contiguously).
+    static func scan(_ raw: String, _ body: (Unit) -> Void) -> Bool {
+        raw.utf8.withContiguousStorageIfAvailable { scan($0, body) } == true
     }
 
     /// Output room for the rules below: a unit is at least one input byte and at most three
     /// output bytes.
-    static func outputCapacity(_ raw: String) -> Int { raw.utf8.count * 3 }
+    static func outputCapacity(_ inputCount: Int) -> Int { inputCount * 3 }
+
+    static func outputCapacity(_ raw: String) -> Int { outputCapacity(raw.utf8.count) }
 
     /// The email rule (trimmed by the caller): lowercase; for Google, whitespace removed and the
     /// gmail.com/googlemail.com local part without dots and `+tag`. Throws what the general rule
     /// throws.
     static func email(_ raw: String, google: Bool) throws(NormalizationError) -> String? {
-        try ScratchBytes.with(capacity: outputCapacity(raw)) { bytes throws(NormalizationError) -> String? in
-            var at = -1
-            var ats = 0
-            var whitespace = false
-            let accepted = scan(raw) { unit in
-                switch unit {
-                case .letter(let lower):
-                    bytes.appendUTF8(lower.scalar)
-                case .ascii(let byte) where isASCIIWhitespace(byte):
-                    if !google { whitespace = true }
-                case .ascii(let byte):
-                    if byte == UInt8(ascii: "@") {
-                        ats += 1
-                        at = bytes.count
-                    }
-                    bytes.append(lowercased(byte))
+        let outcome = raw.utf8.withContiguousStorageIfAvailable { input in
+            ScratchBytes.with(capacity: outputCapacity(input.count)) { bytes in
+                Result { () throws(NormalizationError) -> String? in
+                    try email(input, google: google, into: &bytes) ? bytes.string() : nil
                 }
             }
-            guard accepted else { return nil }
-            guard !whitespace, ats == 1, at > 0 else { throw NormalizationError("not an email address") }
-            let domain = bytes.bytes[(at + 1)...]
-            guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".") else {
-                throw NormalizationError("not an email address")
-            }
-            if google, domain.elementsEqual("gmail.com".utf8) || domain.elementsEqual("googlemail.com".utf8) {
-                // In place: the local part up to a "+", without dots, then "@" and the domain.
-                let local = bytes.bytes[..<at]
-                let localEnd = local.firstIndex(of: UInt8(ascii: "+")) ?? at
-                var written = 0
-                for index in 0..<localEnd where bytes[index] != UInt8(ascii: ".") {
-                    bytes[written] = bytes[index]
-                    written += 1
-                }
-                guard written > 0 else { throw NormalizationError("not an email address") }
-                for index in at..<bytes.count {
-                    bytes[written] = bytes[index]
-                    written += 1
-                }
-                bytes.truncate(to: written)
-            }
-            return bytes.string()
         }
+        guard let outcome else { return nil }
+        return try outcome.get()
+    }
+
+    /// ``email(_:google:)`` from bytes into `bytes`; false when the general rule must decide.
+    static func email(
+        _ input: UnsafeBufferPointer<UInt8>, google: Bool, into bytes: inout ScratchBytes
+    ) throws(NormalizationError) -> Bool {
+        var at = -1
+        var ats = 0
+        var whitespace = false
+        let accepted = scan(input) { unit in
+            switch unit {
+            case .letter(let lower):
+                bytes.appendUTF8(lower.scalar)
+            case .ascii(let byte) where isASCIIWhitespace(byte):
+                if !google { whitespace = true }
+            case .ascii(let byte):
+                if byte == UInt8(ascii: "@") {
+                    ats += 1
+                    at = bytes.count
+                }
+                bytes.append(lowercased(byte))
+            }
+        }
+        guard accepted else { return false }
+        guard !whitespace, ats == 1, at > 0 else { throw NormalizationError("not an email address") }
+        let domain = bytes.bytes[(at + 1)...]
+        guard domain.contains(UInt8(ascii: ".")), domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: ".") else {
+            throw NormalizationError("not an email address")
+        }
+        if google, domain.elementsEqual("gmail.com".utf8) || domain.elementsEqual("googlemail.com".utf8) {
+            // In place: the local part up to a "+", without dots, then "@" and the domain.
+            let local = bytes.bytes[..<at]
+            let localEnd = local.firstIndex(of: UInt8(ascii: "+")) ?? at
+            var written = 0
+            for index in 0..<localEnd where bytes[index] != UInt8(ascii: ".") {
+                bytes[written] = bytes[index]
+                written += 1
+            }
+            guard written > 0 else { throw NormalizationError("not an email address") }
+            for index in at..<bytes.count {
+                bytes[written] = bytes[index]
+                written += 1
+            }
+            bytes.truncate(to: written)
+        }
+        return true
     }
 
     /// The name rule: lowercase, punctuation and symbols removed, then trimmed.
     static func name(_ raw: String) -> String? {
-        ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
-            let accepted = scan(raw) { unit in
-                switch unit {
-                case .letter(let lower):
-                    if !lower.isPunctuationOrSymbol { bytes.appendUTF8(lower.scalar) }
-                case .ascii(let byte):
-                    // ASCII punctuation and symbols: everything printable that is not a letter, digit or space.
-                    let isLetterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                    if isLetterOrDigit || isASCIIWhitespace(byte) || byte < 0x20 || byte == 0x7F { bytes.append(lowercased(byte)) }
-                }
+        onText(raw) { input, bytes in name(input, into: &bytes).map { bytes.string($0) } }
+    }
+
+    /// ``name(_:)`` from bytes into `bytes`: the range of `bytes` that is the name (trimmed), or
+    /// `nil` when the general rule must decide.
+    static func name(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Range<Int>? {
+        let accepted = scan(input) { unit in
+            switch unit {
+            case .letter(let lower):
+                if !lower.isPunctuationOrSymbol { bytes.appendUTF8(lower.scalar) }
+            case .ascii(let byte):
+                // ASCII punctuation and symbols: everything printable that is not a letter, digit or space.
+                let isLetterOrDigit = (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                if isLetterOrDigit || isASCIIWhitespace(byte) || byte < 0x20 || byte == 0x7F { bytes.append(lowercased(byte)) }
             }
-            guard accepted else { return nil }
-            var start = 0
-            var end = bytes.count
-            while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
-            while end > start, isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
-            return bytes.string(start..<end)
         }
+        guard accepted else { return nil }
+        var start = 0
+        var end = bytes.count
+        while start < end, isASCIIWhitespace(bytes[start]) { start += 1 }
+        while end > start, isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
+        return start..<end
     }
 
     /// TikTok's name and postal code rule: lowercase, whitespace removed, everything else kept.
     static func lowercasedWithoutWhitespace(_ raw: String) -> String? {
-        ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
-            let accepted = scan(raw) { unit in
-                switch unit {
-                case .letter(let lower): bytes.appendUTF8(lower.scalar)
-                case .ascii(let byte): if !isASCIIWhitespace(byte) { bytes.append(lowercased(byte)) }
-                }
+        onText(raw) { input, bytes in lowercasedWithoutWhitespace(input, into: &bytes) ? bytes.string() : nil }
+    }
+
+    /// ``lowercasedWithoutWhitespace(_:)`` from bytes into `bytes`; false when the general rule must decide.
+    static func lowercasedWithoutWhitespace(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Bool {
+        scan(input) { unit in
+            switch unit {
+            case .letter(let lower): bytes.appendUTF8(lower.scalar)
+            case .ascii(let byte): if !isASCIIWhitespace(byte) { bytes.append(lowercased(byte)) }
             }
-            guard accepted else { return nil }
-            return bytes.string()
         }
     }
 
     /// The letters-only rule (cities, states): lowercase letters, nothing else.
     static func lettersOnly(_ raw: String) -> String? {
-        ScratchBytes.with(capacity: outputCapacity(raw)) { bytes -> String? in
-            let accepted = scan(raw) { unit in
-                switch unit {
-                case .letter(let lower):
-                    if lower.isAlphabetic { bytes.appendUTF8(lower.scalar) }
-                case .ascii(let byte):
-                    let lower = lowercased(byte)
-                    if (0x61...0x7A).contains(lower) { bytes.append(lower) }
-                }
+        onText(raw) { input, bytes in lettersOnly(input, into: &bytes) ? bytes.string() : nil }
+    }
+
+    /// ``lettersOnly(_:)`` from bytes into `bytes`; false when the general rule must decide.
+    static func lettersOnly(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Bool {
+        scan(input) { unit in
+            switch unit {
+            case .letter(let lower):
+                if lower.isAlphabetic { bytes.appendUTF8(lower.scalar) }
+            case .ascii(let byte):
+                let lower = lowercased(byte)
+                if (0x61...0x7A).contains(lower) { bytes.append(lower) }
             }
-            guard accepted else { return nil }
-            return bytes.string()
         }
     }
 }
@@ -218,13 +255,14 @@ enum LatinScalars {
     }
 
     /// The scalar a two- or three-byte UTF-8 sequence at `index` encodes when it can be in
-    /// ``ranges`` (the input is valid UTF-8: it comes from a `String`), and its length.
+    /// ``ranges``, and its length; `nil` for anything else, including a malformed sequence (the
+    /// general rules then read the value as a `String`, which repairs it).
     static func decode(_ input: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32, Int)? {
         let lead = input[index]
-        if lead >= 0xC3, lead <= 0xC9, index + 1 < input.count {
+        if lead >= 0xC3, lead <= 0xC9, index + 1 < input.count, input[index + 1] & 0xC0 == 0x80 {
             return (UInt32(lead & 0x1F) << 6 | UInt32(input[index + 1] & 0x3F), 2)
         }
-        if lead == 0xE1, index + 2 < input.count, (0xB8...0xBB).contains(input[index + 1]) {
+        if lead == 0xE1, index + 2 < input.count, (0xB8...0xBB).contains(input[index + 1]), input[index + 2] & 0xC0 == 0x80 {
             return (UInt32(lead & 0x0F) << 12 | UInt32(input[index + 1] & 0x3F) << 6 | UInt32(input[index + 2] & 0x3F), 3)
         }
         return nil

@@ -17,6 +17,17 @@ enum PhoneNumberFormatter {
         format(text, region: region, through: relay_cshim_phone_format_e164)
     }
 
+    /// The same as bytes, held inline (no `String`): what the normaliser keeps per customer.
+    static func e164Bytes(cString text: UnsafePointer<CChar>, region: String?) -> NormalizedBytes? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { output in
+            let length = withRegionCode(region) { relay_cshim_phone_format_e164(text, $0, output.baseAddress, output.count) }
+            guard length > 0 else { return nil }
+            return output.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
+                NormalizedBytes(UnsafeBufferPointer(start: $0, count: Int(length)))
+            }
+        }
+    }
+
     /// The same through libphonenumber's full parse only: the reference for the shortcut
     /// ``e164(_:region:)`` takes for common shapes (tests compare the two).
     static func e164ThroughFullParse(_ text: String, region: String?) -> String? {

@@ -1,6 +1,7 @@
-/// A byte buffer on the stack for building one normalised value. The fast paths write their
-/// output here and make one `String` of it — held inline, with no allocation, when it is 15 bytes
-/// or fewer — instead of growing an `[UInt8]` per value.
+/// A byte buffer for building one normalised value: on the stack (``with(capacity:_:)``) or in
+/// the free part of a customer's buffer (``IdentityContext/withScratch(capacity:_:)``). The fast
+/// paths write their output here, and the value is hashed and kept from here (no `String` per
+/// value on the relay's path).
 struct ScratchBytes {
     private let base: UnsafeMutablePointer<UInt8>
     /// Bytes written so far.
@@ -18,7 +19,8 @@ struct ScratchBytes {
         return try outcome.get()
     }
 
-    private init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    /// A buffer over `capacity` bytes at `base`, which the caller keeps valid while it is used.
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity
     }

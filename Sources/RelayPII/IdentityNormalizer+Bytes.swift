@@ -1,0 +1,220 @@
+import RelayCrypto
+
+// The rules byte by byte: the value is read as UTF-8 bytes (``RawPII/withUTF8(_:)``), normalised
+// into the customer's buffer (``IdentityContext/withScratch(capacity:_:)``) and hashed from there,
+// with no `String` per value. Each step applies the same rule as the general path on `String`
+// (``IdentityNormalizer/normalizeText(_:_:for:context:)``) for the input it accepts and hands
+// everything else to it (`ByteRuleTests` compare the two).
+extension IdentityNormalizer {
+    /// What the byte-level path made of a value.
+    enum ByteOutcome {
+        case normalized(NormalizedIdentifier)
+        case failed(NormalizationError)
+        /// Not handled byte by byte (other scripts, possible Unicode whitespace at an end, rare
+        /// fields): the general rules decide.
+        case general
+    }
+
+    /// What a byte-level rule wrote into the scratch buffer.
+    private enum RuleOutcome {
+        /// The normalised value: this range of the scratch buffer.
+        case value(Range<Int>)
+        case failed(NormalizationError)
+        case general
+    }
+
+    static func normalizeBytes(
+        _ field: IdentityField, _ input: UnsafeBufferPointer<UInt8>, for platform: Platform, transmission: Transmission,
+        context: IdentityContext
+    ) -> ByteOutcome {
+        guard let raw = trimmedWhitespace(input) else { return .general }
+        guard !raw.isEmpty else { return .failed(NormalizationError("empty value")) }
+        // A value that already is a SHA-256 digest is passed through, lowercased, never re-hashed
+        // (Meta SDK `is_already_hashed`; destinations.md §6.5). Plain fields are never digests.
+        if transmission == .sha256, SHA256.isHexDigest(utf8: raw) {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256Digest.hexCount) { lowered in
+                for index in 0..<raw.count { lowered[index] = LatinRules.lowercased(raw[index]) }
+                let digits = UnsafeBufferPointer(lowered)
+                return .normalized(
+                    NormalizedIdentifier(value: NormalizedBytes(digits), digest: SHA256Digest(hexDigits: digits), transmission: .sha256))
+            }
+        }
+        if field == .phone { return phone(raw, for: platform, transmission: transmission, context: context) }
+        let country = context.country
+        // Room for the longest output of any rule below (a Latin letter's lowercase is at most
+        // three bytes).
+        return context.withScratch(capacity: LatinRules.outputCapacity(raw.count)) { bytes -> ByteOutcome in
+            switch rule(field, raw, for: platform, country: country, into: &bytes) {
+            case .general: return .general
+            case .failed(let error): return .failed(error)
+            case .value(let range):
+                let value = UnsafeBufferPointer(rebasing: bytes.bytes[range])
+                return .normalized(identifier(value, transmission: transmission, context: context))
+            }
+        }
+    }
+
+    /// The identifier of the normalised `value`, hashed (once per customer) when the platform
+    /// wants it hashed.
+    private static func identifier(
+        _ value: UnsafeBufferPointer<UInt8>, transmission: Transmission, context: IdentityContext
+    ) -> NormalizedIdentifier {
+        switch transmission {
+        case .sha256: NormalizedIdentifier(value: NormalizedBytes(value), digest: context.digest(of: value), transmission: .sha256)
+        case .plain, .omit: NormalizedIdentifier(value: NormalizedBytes(value), digest: nil, transmission: transmission)
+        }
+    }
+
+    /// `input` without leading and trailing ASCII whitespace, as `String.trimmingWhitespace()`
+    /// gives it; `nil` when what is left starts or ends with a scalar that may be Unicode
+    /// whitespace (its lead byte, as ``mayHoldWhitespace(_:)`` reads it), which the general path
+    /// trims.
+    static func trimmedWhitespace(_ input: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        var start = 0
+        var end = input.count
+        while start < end, LatinRules.isASCIIWhitespace(input[start]) { start += 1 }
+        while end > start, LatinRules.isASCIIWhitespace(input[end - 1]) { end -= 1 }
+        guard start < end else { return UnsafeBufferPointer(rebasing: input[0..<0]) }
+        var last = end - 1
+        while last > start, input[last] & 0xC0 == 0x80 { last -= 1 }
+        guard !mayStartWhitespace(input[start]), !mayStartWhitespace(input[last]) else { return nil }
+        return UnsafeBufferPointer(rebasing: input[start..<end])
+    }
+
+    /// The rule of `field` for `platform` on trimmed `raw`, written into `bytes`.
+    private static func rule(
+        _ field: IdentityField, _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, country: CountryTable.Country?,
+        into bytes: inout ScratchBytes
+    ) -> RuleOutcome {
+        switch field {
+        case .email:
+            do {
+                guard try LatinRules.email(raw, google: platform == .google, into: &bytes) else { return .general }
+                return .value(0..<bytes.count)
+            } catch {
+                return .failed(error)
+            }
+        case .firstName, .lastName:
+            switch platform {
+            case .tiktok:
+                guard LatinRules.lowercasedWithoutWhitespace(raw, into: &bytes) else { return .general }
+                return bytes.count > 0 ? .value(0..<bytes.count) : .failed(NormalizationError("name has no letters"))
+            case .google, .meta, .pinterest, .snapchat:
+                guard let range = LatinRules.name(raw, into: &bytes) else { return .general }
+                guard !range.isEmpty else { return .failed(NormalizationError("name has no letters")) }
+                // Google leaves out a title before or a suffix after a name of several words: the
+                // general rule splits those (one word, the usual case, has neither).
+                if platform == .google, bytes.bytes[range].contains(where: LatinRules.isASCIIWhitespace) { return .general }
+                return .value(range)
+            }
+        case .city:
+            return lettersOnly(raw, what: "city", into: &bytes)
+        case .state:
+            switch platform {
+            case .tiktok: return lettersOnly(raw, what: "state", into: &bytes)
+            // Subdivision codes and US states are looked up in tables keyed by `String`.
+            case .pinterest: return .general
+            case .meta, .google, .snapchat:
+                // Outside the US the state rule is the letters-only rule of the lower-cased value,
+                // which for Latin-script input is the letters-only rule of the value itself.
+                guard let country, !country.isUnitedStates else { return .general }
+                return lettersOnly(raw, what: "state", into: &bytes)
+            }
+        case .postalCode:
+            switch platform {
+            case .google:
+                if country?.isUnitedStates == true { return postalCode(raw, country: country, into: &bytes) }
+                // Sent as given (trimmed) when at most 16 characters: ASCII bytes are characters,
+                // except a CR LF pair, which is one (left to the general rule).
+                guard raw.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return .general }
+                guard raw.count <= 16 else { return .failed(NormalizationError("postal code has an impossible length")) }
+                for byte in raw { bytes.append(byte) }
+                return .value(0..<bytes.count)
+            case .tiktok:
+                guard LatinRules.lowercasedWithoutWhitespace(raw, into: &bytes) else { return .general }
+                // At most 16 characters: counted as bytes when they are all ASCII.
+                guard bytes.bytes.allSatisfy({ $0 < 0x80 }) else { return .general }
+                guard bytes.count > 0, bytes.count <= 16 else {
+                    return .failed(NormalizationError("postal code has an impossible length"))
+                }
+                return .value(0..<bytes.count)
+            case .meta, .pinterest, .snapchat:
+                return postalCode(raw, country: country, into: &bytes)
+            }
+        case .country:
+            // Two letters that are a code (the usual value); names and other text go to the table.
+            guard let found = CountryTable.alpha2Country(raw) else { return .general }
+            // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
+            for byte in found.alpha2.utf8 { bytes.append(platform == .google ? LatinRules.uppercased(byte) : byte) }
+            return .value(0..<bytes.count)
+        case .externalID:
+            // Sent as given (trimmed); bytes other than ASCII are left to the general path, which
+            // reads them as a `String`.
+            guard raw.allSatisfy({ $0 < 0x80 }) else { return .general }
+            for byte in raw { bytes.append(byte) }
+            return .value(0..<bytes.count)
+        case .dateOfBirth, .gender, .phone:
+            return .general
+        }
+    }
+
+    private static func lettersOnly(_ raw: UnsafeBufferPointer<UInt8>, what: String, into bytes: inout ScratchBytes) -> RuleOutcome {
+        guard LatinRules.lettersOnly(raw, into: &bytes) else { return .general }
+        return bytes.count > 0 ? .value(0..<bytes.count) : .failed(NormalizationError("\(what) has no letters"))
+    }
+
+    private static func postalCode(
+        _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
+    ) -> RuleOutcome {
+        do {
+            guard let range = try asciiPostalCode(raw, country: country, into: &bytes) else { return .general }
+            return .value(range)
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// The phone rule on bytes: the number parsed once per customer (``IdentityContext/lastPhone``),
+    /// then each platform's form of it.
+    private static func phone(
+        _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, transmission: Transmission, context: IdentityContext
+    ) -> ByteOutcome {
+        let key = NormalizedBytes(raw)
+        let parsed: Result<NormalizedBytes, NormalizationError>
+        if let cached = context.lastPhone, cached.raw == key {
+            parsed = cached.parsed
+        } else {
+            // Not ASCII: the general rule decides.
+            guard let fresh = asciiE164(raw, country: context.country) else { return .general }
+            parsed = fresh
+            context.lastPhone = (key, parsed)
+        }
+        switch parsed {
+        case .failure(let error): return .failed(error)
+        case .success(let e164):
+            return e164.withUTF8 { number -> ByteOutcome in
+                let start: Int
+                switch platform {
+                case .google: start = 0
+                // TikTok's own server-side template (tiktok/gtm-template-eapi template.tpl, phone help):
+                // "If the country code is 86, then do not include country code (example: 13800000000)".
+                case .tiktok: start = number.starts(with: "+86".utf8) ? 3 : 0
+                case .meta, .pinterest, .snapchat: start = 1
+                }
+                let value = UnsafeBufferPointer(rebasing: number[min(start, number.count)...])
+                return .normalized(identifier(value, transmission: transmission, context: context))
+            }
+        }
+    }
+}
+
+/// Whether a scalar starting with `byte` may be whitespace: ASCII whitespace, or the lead byte of
+/// a non-ASCII `White_Space` scalar (U+0085 and U+00A0 start with 0xC2, U+1680 with 0xE1,
+/// U+2000–U+205F with 0xE2, U+3000 with 0xE3).
+@inline(__always)
+func mayStartWhitespace(_ byte: UInt8) -> Bool {
+    switch byte {
+    case 0x09...0x0D, 0x20, 0xC2, 0xE1, 0xE2, 0xE3: true
+    default: false
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import RelayCore
+import RelayCrypto
+@testable import RelayPII
+import Testing
+
+/// The byte-level path (``IdentityNormalizer/normalizeBytes(_:_:for:transmission:context:)``:
+/// values read as bytes, normalised into the customer's buffer and hashed from there) must give
+/// exactly what the general rules on `String` give (``IdentityNormalizer/normalizeText(_:_:for:context:)``):
+/// the same bytes, digest and transmission, or the same error, for every field, platform and
+/// country, and it must handle the common shapes itself.
+@Suite struct ByteRuleTests {
+    static let countries: [String?] = [nil, "US", "DE", "GB", "FR", "Netherlands", "CN", "us", "xx"]
+
+    /// Values of every field: the Latin-rule corpus (every ASCII byte and Latin scalar in
+    /// context), the hostile-identifier fixtures' customers, and shapes per field.
+    static let inputs: [String] = {
+        var inputs = LatinRulesTests.inputs
+        inputs += [
+            // Phones: national, international, trunk markers, letters, China (TikTok drops +86).
+            "(415) 555-0123", "+1 415-555-0123", "415.555.0123", "1-415-555-0123", "020 7946 0958", "+44 (0)20 7946 0958",
+            "07700 900123", "+44 7700 900123", "030 1234567", "+49 30 1234567", "0049 171 1234567", "01 23 45 67 89",
+            "+33 6 12 34 56 78", "06 1234 5678", "+31 6 1234 5678", "+86 138 0013 8000", "13800138000", "12345", "abc",
+            "+49 12345", "0081 3 1234 5678", "１２３", "+٤٤ 20 7946 0958",
+            // Postal codes.
+            "94105", "10001-1234", "73301", "SW1A 1AA", "M1 1AE", "80331", "50667", "75001", "1012 AB", "94035-1234",
+            "940351234", "9410", "ABCDEFGHIJKLMNOPQ", "ABCDEFGHIJKLMNOP", "AB\r\nCD", "a-b c", "８０３３１",
+            // States, countries, dates, genders.
+            "California", "NY", "Texas", "England", "Greater Manchester", "Bayern", "NRW", "Île-de-France",
+            "Auvergne-Rhône-Alpes", "Noord-Holland", "DE-BY", "ca", "new york", "District of Columbia",
+            "Germany", "germany", "United Kingdom", "uk", "USA", "deu", "Netherlands", "Côte d'Ivoire", "zz",
+            "1997-02-16", "2/16/1997", "16.02.1997", "19970216", "1997/2/30", "f", "Female", "M", "non-binary", "x",
+            // Names with titles and suffixes (Google's rule).
+            "Mrs. Jane", "Smith Jr.", "Dr", "Jean Paul", "Mary  Ann", "Prof. Dr. Müller",
+            // Digests: passed through lowercased, never hashed again.
+            SHA256.hexDigest("jane@example.com"), SHA256.hexDigest("x").uppercased(), String(repeating: "g", count: 64),
+            // Unicode whitespace at the ends (trimmed by the general path) and inside.
+            "\u{A0}Zoë\u{A0}", "Zoë\u{2003}", "\u{3000}Tokyo", "Zo\u{A0}ë", "\u{85}x", "x\u{1680}", " \u{301}abc",
+            "\t jane@example.com \n", "   ", "\u{A0}", "ab\u{200B}cd",
+        ]
+        for case let file in (try? FileManager.default.contentsOfDirectory(at: fixtures, includingPropertiesForKeys: nil)) ?? [] {
+            guard let data = try? Data(contentsOf: file), let event = try? OrderEventDecoder().decode([UInt8](data)) else {
+                continue
+            }
+            for field in IdentityField.allCases { if let value = event.customer[field] { inputs.append(value.unredactedValue) } }
+        }
+        return inputs
+    }()
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/hostile-identifiers")
+
+    /// The identifier, or the error's message.
+    static func outcome(_ body: () throws(NormalizationError) -> NormalizedIdentifier) -> String {
+        do {
+            let identifier = try body()
+            return "value:\(Array(identifier.value.string.utf8)) digest:\(identifier.digest?.hex ?? "-") \(identifier.transmission)"
+        } catch {
+            return "error:\(error.description)"
+        }
+    }
+
+    static let sentPairs: [(IdentityField, Platform)] = IdentityField.allCases.flatMap { field in
+        Platform.allCases.filter { IdentityNormalizer.transmission(of: field, for: $0) != .omit }.map { (field, $0) }
+    }
+
+    @Test func theHostileFixturesAreRead() {
+        #expect(Self.inputs.contains("a b@example.com"))
+    }
+
+    /// Every input, field, platform and country: a fresh customer each time.
+    @Test(arguments: countries)
+    func bytePathMatchesTheGeneralRules(country: String?) {
+        let normalizer = IdentityNormalizer()
+        let hint = country.map(RawPII.init)
+        for input in Self.inputs {
+            for (field, platform) in Self.sentPairs {
+                let bytes = Self.outcome { () throws(NormalizationError) in
+                    try normalizer.normalize(field, RawPII(input), for: platform, context: IdentityContext(countryHint: hint))
+                }
+                let general = Self.outcome { () throws(NormalizationError) in
+                    try normalizer.normalizeText(field, RawPII(input), for: platform, context: IdentityContext(countryHint: hint))
+                }
+                #expect(bytes == general, "\(field) \(platform) \(country ?? "-") \(Array(input.utf8))")
+            }
+        }
+    }
+
+    /// One customer's values through one context, as `PreparedEvent` does (every rule of every
+    /// field in turn, sharing the buffer, the digests and the phone's parse): each identifier is
+    /// what a fresh customer's general rule gives, and each distinct hashed value is hashed once.
+    @Test func oneCustomerSharesItsBufferWithoutMixingValues() {
+        let normalizer = IdentityNormalizer()
+        let customers: [[IdentityField: String]] = [
+            [.email: "  JANE.DOE+SHOP12@GMAIL.COM ", .phone: "+44 (0)20 7946 0958", .firstName: "Zoë", .lastName: "O'Brien",
+             .city: "London", .state: "England", .postalCode: "SW1A 1AA", .country: "GB", .externalID: "cust-9012",
+             .dateOfBirth: "1997-02-16", .gender: "Female"],
+            [.email: "zoë.müller@example.com", .phone: "030 1234567", .firstName: "Zoë", .lastName: "Zoë", .city: "München",
+             .state: "Bayern", .postalCode: "80331", .country: "DE", .externalID: SHA256.hexDigest("cust")],
+            [.email: "a@b.co", .phone: "(415) 555-0123", .firstName: "Mrs. Jane", .lastName: "Smith Jr.", .city: "New York",
+             .state: "NY", .postalCode: "10001-1234", .country: "US", .externalID: "10001"],
+            [.email: String(repeating: "long", count: 20) + "@example.com", .phone: "+86 138 0013 8000", .firstName: "Алексей",
+             .lastName: "\u{A0}Ødegård", .city: "Île-de-France", .state: "Île-de-France", .postalCode: "75001", .country: "FR"],
+        ]
+        for customer in customers {
+            let context = IdentityContext(countryHint: customer[.country].map(RawPII.init))
+            var hashed: [[UInt8]] = []
+            for (field, platform) in Self.sentPairs {
+                guard let value = customer[field] else { continue }
+                let shared = Self.outcome { () throws(NormalizationError) in
+                    try normalizer.normalize(field, RawPII(value), for: platform, context: context)
+                }
+                let fresh = Self.outcome { () throws(NormalizationError) in
+                    try normalizer.normalizeText(
+                        field, RawPII(value), for: platform, context: IdentityContext(countryHint: customer[.country].map(RawPII.init)))
+                }
+                #expect(shared == fresh, "\(field) \(platform)")
+                if let identifier = try? normalizer.normalize(field, RawPII(value), for: platform, context: context),
+                    identifier.transmission == .sha256, !SHA256.isHexDigest(value.trimmingCharacters(in: .whitespaces))
+                {
+                    let bytes = Array(identifier.value.string.utf8)
+                    if !hashed.contains(bytes) { hashed.append(bytes) }
+                }
+            }
+            // No value hashed twice: as many digests as distinct hashed values.
+            #expect(context.digestsComputed == hashed.count)
+        }
+    }
+
+    /// The common shapes are normalised byte by byte, not handed to the general rules.
+    @Test func commonShapesTakeTheBytePath() {
+        let cases: [(IdentityField, Platform, String, String?)] = [
+            (.email, .meta, " Jane.Doe@Example.com ", nil), (.email, .google, "Jane.Doe+x@Gmail.com", nil),
+            (.email, .tiktok, "zoë@example.com", nil), (.phone, .meta, "030 1234567", "DE"),
+            (.phone, .google, "+44 (0)20 7946 0958", "GB"), (.phone, .tiktok, "(415) 555-0123", "US"),
+            (.firstName, .meta, "Zoë", nil), (.firstName, .google, "François", nil), (.lastName, .tiktok, "Van der Berg", nil),
+            (.lastName, .snapchat, "O'Brien", nil), (.city, .meta, "München", nil), (.city, .tiktok, "San Francisco", nil),
+            (.state, .meta, "Bayern", "DE"), (.state, .tiktok, "Île-de-France", "FR"), (.postalCode, .meta, "SW1A 1AA", "GB"),
+            (.postalCode, .google, "10001-1234", "US"), (.postalCode, .google, "1012 AB", "NL"), (.postalCode, .tiktok, "94105", "US"),
+            (.country, .meta, "DE", nil), (.country, .google, "gb", nil), (.externalID, .meta, "cust-9012", nil),
+            (.email, .pinterest, SHA256.hexDigest("x").uppercased(), nil),
+        ]
+        for (field, platform, value, country) in cases {
+            let context = IdentityContext(countryHint: country.map(RawPII.init))
+            let outcome = RawPII(value).withUTF8 { bytes in
+                IdentityNormalizer.normalizeBytes(
+                    field, bytes, for: platform, transmission: IdentityNormalizer.transmission(of: field, for: platform), context: context)
+            }
+            guard case .normalized = outcome else {
+                Issue.record("\(field) \(platform) \(value) took the general path")
+                continue
+            }
+        }
+    }
+
+    /// Ends that may be Unicode whitespace go to the general path, which trims them; a Latin
+    /// letter at an end does not.
+    @Test func trimmingReadsTheScalarsAtBothEnds() {
+        /// The trimmed bytes as text, or `general`.
+        func trimmed(_ text: String) -> String {
+            var copy = text
+            return copy.withUTF8 { IdentityNormalizer.trimmedWhitespace($0).map { String(decoding: $0, as: UTF8.self) } } ?? "general"
+        }
+        #expect(trimmed(" \tZoë\n ") == "Zoë")
+        #expect(trimmed("ëZ") == "ëZ")
+        #expect(trimmed("   ") == "")
+        #expect(trimmed("\u{A0}x") == "general")
+        #expect(trimmed("x\u{2003}") == "general")
+        #expect(trimmed("x\u{3000}") == "general")
+    }
+
+    /// Values longer than the inline capacity are kept as a `String`, byte for byte.
+    @Test func longValuesKeepTheirBytes() {
+        for count in [0, 1, NormalizedBytes.inlineCapacity - 1, NormalizedBytes.inlineCapacity, NormalizedBytes.inlineCapacity + 1, 300] {
+            let text = String(repeating: "é", count: count / 2) + String(repeating: "a", count: count % 2)
+            let bytes = NormalizedBytes(text)
+            #expect(bytes.string == text)
+            #expect(bytes.count == text.utf8.count)
+            let fromBuffer = Array(text.utf8).withUnsafeBufferPointer { NormalizedBytes($0) }
+            #expect(bytes == fromBuffer && fromBuffer.string == text)
+            #expect("\(bytes)" == "<redacted>")
+        }
+        #expect(NormalizedBytes("abc") != NormalizedBytes("abd"))
+        #expect(NormalizedBytes("caf\u{E9}") != NormalizedBytes("cafe\u{301}"))
+    }
+}
