@@ -41,9 +41,9 @@ extension IdentityNormalizer {
         }
         if field == .phone { return phone(raw, for: platform, transmission: transmission, context: context) }
         let country = context.country
-        // Room for the longest output of any rule below (a Latin letter's lowercase is at most
-        // three bytes).
-        return context.withScratch(capacity: LatinRules.outputCapacity(raw.count)) { bytes -> ByteOutcome in
+        // Room for the longest output of any rule below: a Latin letter's lowercase is at most
+        // three bytes, and the US state rule writes the value lower-cased, then its letters.
+        return context.withScratch(capacity: 2 * LatinRules.outputCapacity(raw.count)) { bytes -> ByteOutcome in
             switch rule(field, raw, for: platform, country: country, into: &bytes) {
             case .general: return .general
             case .failed(let error): return .failed(error)
@@ -112,12 +112,11 @@ extension IdentityNormalizer {
         case .state:
             switch platform {
             case .tiktok: return lettersOnly(raw, what: "state", into: &bytes)
-            // Subdivision codes and US states are looked up in tables keyed by `String`.
-            case .pinterest: return .general
+            case .pinterest: return subdivisionCode(raw, country: country, into: &bytes)
             case .meta, .google, .snapchat:
                 // Outside the US the state rule is the letters-only rule of the lower-cased value,
                 // which for Latin-script input is the letters-only rule of the value itself.
-                guard let country, !country.isUnitedStates else { return .general }
+                guard let country, !country.isUnitedStates else { return usState(raw, country: country, into: &bytes) }
                 return lettersOnly(raw, what: "state", into: &bytes)
             }
         case .postalCode:
@@ -142,8 +141,17 @@ extension IdentityNormalizer {
                 return postalCode(raw, country: country, into: &bytes)
             }
         case .country:
-            // Two letters that are a code (the usual value); names and other text go to the table.
-            guard let found = CountryTable.alpha2Country(raw) else { return .general }
+            // Two letters that are a code (the usual value), else a name or alpha-3 code in the table.
+            let found: CountryTable.Country
+            if let code = CountryTable.alpha2Country(raw) {
+                found = code
+            } else {
+                guard raw.allSatisfy({ $0 < 0x80 }) else { return .general }
+                guard let named = CountryTable.lookup(String(decoding: raw, as: UTF8.self)) else {
+                    return .failed(NormalizationError("unknown country"))
+                }
+                found = named
+            }
             // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
             for byte in found.alpha2.utf8 { bytes.append(platform == .google ? LatinRules.uppercased(byte) : byte) }
             return .value(0..<bytes.count)
@@ -156,6 +164,52 @@ extension IdentityNormalizer {
         case .dateOfBirth, .gender, .phone:
             return .general
         }
+    }
+
+    /// ``state(_:country:)`` in the US or without a country: state names and codes looked up
+    /// in ``USStates`` (keyed by `String`: one small key per value), as the general rule does.
+    private static func usState(
+        _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
+    ) -> RuleOutcome {
+        guard LatinRules.lowercased(raw, into: &bytes) else { return .general }
+        // Trimmed: the Latin-script path writes no whitespace but ASCII's.
+        var start = 0
+        var end = bytes.count
+        while start < end, LatinRules.isASCIIWhitespace(bytes[start]) { start += 1 }
+        while end > start, LatinRules.isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
+        let lowered = UnsafeBufferPointer(rebasing: bytes.bytes[start..<end])
+        let from = bytes.count
+        if let code = USStates.codes[String(decoding: lowered, as: UTF8.self)] {
+            for byte in code.utf8 { bytes.append(byte) }
+            return .value(from..<bytes.count)
+        }
+        guard LatinRules.lettersOnly(lowered, into: &bytes) else { return .general }
+        let letters = UnsafeBufferPointer(rebasing: bytes.bytes[from...])
+        guard !letters.isEmpty else { return .failed(NormalizationError("state has no letters")) }
+        if country != nil, !USStates.validCodes.contains(String(decoding: letters, as: UTF8.self)) {
+            return .failed(NormalizationError("not a US state"))
+        }
+        return .value(from..<bytes.count)
+    }
+
+    /// ``subdivisionCode(_:country:)`` (Pinterest's `st`) with an ASCII key read as bytes.
+    private static func subdivisionCode(
+        _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
+    ) -> RuleOutcome {
+        let alpha2 = country?.alpha2 ?? "us"
+        if let subdivisions = SubdivisionCodes.table[alpha2] {
+            guard let key = SubdivisionCodes.asciiKey(raw, country: alpha2) else { return .general }
+            guard let code = subdivisions[key] else {
+                return .failed(NormalizationError("not a subdivision of the order's country"))
+            }
+            for byte in code.utf8 { bytes.append(byte) }
+            return .value(0..<bytes.count)
+        }
+        guard LatinRules.lowercased(raw, into: &bytes) else { return .general }
+        guard bytes.count == 2, bytes.bytes.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else {
+            return .failed(NormalizationError("no subdivision code for this country"))
+        }
+        return .value(0..<2)
     }
 
     private static func lettersOnly(_ raw: UnsafeBufferPointer<UInt8>, what: String, into bytes: inout ScratchBytes) -> RuleOutcome {

@@ -26,7 +26,7 @@ enum SubdivisionCodes {
 
     /// The letters of `bytes`, lower case, after a leading `<country>-`; `nil` when `bytes` is not
     /// ASCII (the general path decides).
-    private static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, country: String) -> String? {
+    static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, country: String) -> String? {
         guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
         var start = 0
         var letters = country.utf8.makeIterator()

@@ -138,7 +138,9 @@ import Testing
             (.state, .meta, "Bayern", "DE"), (.state, .tiktok, "Île-de-France", "FR"), (.postalCode, .meta, "SW1A 1AA", "GB"),
             (.postalCode, .google, "10001-1234", "US"), (.postalCode, .google, "1012 AB", "NL"), (.postalCode, .tiktok, "94105", "US"),
             (.country, .meta, "DE", nil), (.country, .google, "gb", nil), (.externalID, .meta, "cust-9012", nil),
-            (.email, .pinterest, SHA256.hexDigest("x").uppercased(), nil),
+            (.email, .pinterest, SHA256.hexDigest("x").uppercased(), nil), (.state, .pinterest, "Bayern", "DE"),
+            (.state, .pinterest, "DE-BY", "DE"), (.state, .meta, "California", "US"), (.state, .snapchat, "tx", nil),
+            (.country, .meta, "Netherlands", nil), (.country, .tiktok, "USA", nil),
         ]
         for (field, platform, value, country) in cases {
             let context = IdentityContext(countryHint: country.map(RawPII.init))
