@@ -228,35 +228,34 @@ extension IdentityNormalizer {
         }
     }
 
-    /// The phone rule on bytes: the number parsed once per customer (``IdentityContext/lastPhone``),
-    /// then each platform's form of it.
+    /// The phone rule on bytes: the number parsed once per customer
+    /// (``IdentityContext/withRememberedE164(for:_:)``), then each platform's form of it.
     private static func phone(
         _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, transmission: Transmission, context: IdentityContext
     ) -> ByteOutcome {
-        let key = NormalizedBytes(raw)
-        let parsed: Result<NormalizedBytes, NormalizationError>
-        if let cached = context.lastPhone, cached.raw == key {
-            parsed = cached.parsed
-        } else {
-            // Not ASCII: the general rule decides.
-            guard let fresh = asciiE164(raw, country: context.country) else { return .general }
-            parsed = fresh
-            context.lastPhone = (key, parsed)
+        func form(_ number: UnsafeBufferPointer<UInt8>) -> ByteOutcome {
+            let start: Int
+            switch platform {
+            case .google: start = 0
+            // TikTok's own server-side template (tiktok/gtm-template-eapi template.tpl, phone help):
+            // "If the country code is 86, then do not include country code (example: 13800000000)".
+            case .tiktok:
+                let chinese = number.count > 3 && number[0] == UInt8(ascii: "+") && number[1] == UInt8(ascii: "8") && number[2] == UInt8(ascii: "6")
+                start = chinese ? 3 : 0
+            case .meta, .pinterest, .snapchat: start = 1
+            }
+            let value = UnsafeBufferPointer(rebasing: number[min(start, number.count)...])
+            return .normalized(identifier(value, transmission: transmission, context: context))
         }
+        if let remembered = context.withRememberedE164(for: raw, form) { return remembered }
+        // Not ASCII: the general rule decides.
+        guard let parsed = asciiE164(raw, country: context.country) else { return .general }
         switch parsed {
         case .failure(let error): return .failed(error)
         case .success(let e164):
-            return e164.withUTF8 { number -> ByteOutcome in
-                let start: Int
-                switch platform {
-                case .google: start = 0
-                // TikTok's own server-side template (tiktok/gtm-template-eapi template.tpl, phone help):
-                // "If the country code is 86, then do not include country code (example: 13800000000)".
-                case .tiktok: start = number.starts(with: "+86".utf8) ? 3 : 0
-                case .meta, .pinterest, .snapchat: start = 1
-                }
-                let value = UnsafeBufferPointer(rebasing: number[min(start, number.count)...])
-                return .normalized(identifier(value, transmission: transmission, context: context))
+            return e164.withUTF8 { number in
+                context.rememberE164(number, for: raw)
+                return form(number)
             }
         }
     }

@@ -10,15 +10,9 @@ extension IdentityNormalizer {
     static func phone(
         _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> String {
-        let key = NormalizedBytes(raw)
-        let parsed: Result<NormalizedBytes, NormalizationError>
-        if let cached = context.lastPhone, cached.raw == key {
-            parsed = cached.parsed
-        } else {
-            parsed = Result { () throws(NormalizationError) in NormalizedBytes(try Self.e164(raw, country: country)) }
-            context.lastPhone = (key, parsed)
-        }
-        let e164 = try parsed.get().string
+        // Parsed once per customer on the byte path (``IdentityContext/withRememberedE164(for:_:)``);
+        // this general path (text that is not ASCII) parses each time.
+        let e164 = try Self.e164(raw, country: country)
         switch platform {
         case .google: return e164
         // TikTok's own server-side template (tiktok/gtm-template-eapi template.tpl, phone help):

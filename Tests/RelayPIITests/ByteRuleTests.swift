@@ -127,6 +127,20 @@ import Testing
         }
     }
 
+    /// The parse remembered for one number is not the answer for another of the same length,
+    /// and a number parsed before is found again after another.
+    @Test func aRememberedPhoneAnswersOnlyForItsNumber() throws {
+        let normalizer = IdentityNormalizer()
+        let context = IdentityContext(countryHint: RawPII("DE"))
+        for (number, expected) in [("030 1234567", "49301234567"), ("030 1234568", "49301234568"), ("030 1234567", "49301234567"),
+                                   ("+86 138 0013 8000", "8613800138000")] {
+            #expect(try normalizer.normalize(.phone, RawPII(number), for: .meta, context: context).normalized.unredactedValue == expected)
+        }
+        // "+86" goes for TikTok; the number is the one remembered last.
+        #expect(try normalizer.normalize(.phone, RawPII("+86 138 0013 8000"), for: .tiktok, context: context).normalized.unredactedValue == "13800138000")
+        #expect(try normalizer.normalize(.phone, RawPII("+86 138 0013 8000"), for: .google, context: context).normalized.unredactedValue == "+8613800138000")
+    }
+
     /// The common shapes are normalised byte by byte, not handed to the general rules.
     @Test func commonShapesTakeTheBytePath() {
         let cases: [(IdentityField, Platform, String, String?)] = [
