@@ -27,8 +27,8 @@ public final class IdentityContext {
     /// The last phone number parsed to an E.164 form, and that form: one customer has one phone,
     /// which every platform's rule starts from. Plain bytes (no reference counted field), so
     /// reading it copies nothing: a `Result` of ``NormalizedBytes`` cost ~265 instructions a copy,
-    /// three copies an order (callgrind of `relay-hot-path`). A number over 32 bytes, or one
-    /// without an E.164 form (rare), is parsed again for each rule.
+    /// three copies an order (callgrind of `relay-hot-path`). A number over 32 bytes is parsed
+    /// again for each rule.
     @exclusivity(unchecked) private var lastPhone = ParsedPhone()
 
     private struct ParsedPhone {
@@ -85,13 +85,16 @@ public final class IdentityContext {
         }
     }
 
-    /// Remembers `e164` as the E.164 form of the number `raw` (when both fit).
+    /// Remembers `e164` as the E.164 form of the number `raw` (when both fit); empty when the
+    /// number has none.
     func rememberE164(_ e164: UnsafeBufferPointer<UInt8>, for raw: UnsafeBufferPointer<UInt8>) {
         guard raw.count <= MemoryLayout.size(ofValue: lastPhone.raw), e164.count <= MemoryLayout.size(ofValue: lastPhone.e164),
-            let rawBase = raw.baseAddress, let e164Base = e164.baseAddress
+            let rawBase = raw.baseAddress
         else { return }
         withUnsafeMutableBytes(of: &lastPhone.raw) { $0.baseAddress!.copyMemory(from: rawBase, byteCount: raw.count) }
-        withUnsafeMutableBytes(of: &lastPhone.e164) { $0.baseAddress!.copyMemory(from: e164Base, byteCount: e164.count) }
+        if let e164Base = e164.baseAddress, !e164.isEmpty {
+            withUnsafeMutableBytes(of: &lastPhone.e164) { $0.baseAddress!.copyMemory(from: e164Base, byteCount: e164.count) }
+        }
         lastPhone.rawCount = raw.count
         lastPhone.e164Count = e164.count
     }

@@ -247,11 +247,18 @@ extension IdentityNormalizer {
             let value = UnsafeBufferPointer(rebasing: number[min(start, number.count)...])
             return .normalized(identifier(value, transmission: transmission, context: context))
         }
-        if let remembered = context.withRememberedE164(for: raw, form) { return remembered }
+        // An empty form: the number has none (libphonenumber refused it).
+        let remembered = context.withRememberedE164(for: raw) { number in
+            number.isEmpty ? .failed(notPossible(country: context.country)) : form(number)
+        }
+        if let remembered { return remembered }
         // Not ASCII: the general rule decides.
         guard let parsed = asciiE164(raw, country: context.country) else { return .general }
         switch parsed {
-        case .failure(let error): return .failed(error)
+        case .failure(let error):
+            // A refused number is remembered too: refusing one can cost more than parsing one.
+            if error == notPossible(country: context.country) { context.rememberE164(UnsafeBufferPointer(start: nil, count: 0), for: raw) }
+            return .failed(error)
         case .success(let e164):
             return e164.withUTF8 { number in
                 context.rememberE164(number, for: raw)

@@ -44,13 +44,16 @@ extension IdentityNormalizer {
     }
 
     private static func formatted<Number>(_ e164: Number?, country: CountryTable.Country?) throws(NormalizationError) -> Number {
-        guard let e164 else {
-            throw NormalizationError(
-                country == nil
-                    ? "not an international phone number, and customer.country is unknown"
-                    : "not a possible phone number for the customer's country")
-        }
+        guard let e164 else { throw notPossible(country: country) }
         return e164
+    }
+
+    /// Why a number that libphonenumber does not accept is left out.
+    static func notPossible(country: CountryTable.Country?) -> NormalizationError {
+        NormalizationError(
+            country == nil
+                ? "not an international phone number, and customer.country is unknown"
+                : "not a possible phone number for the customer's country")
     }
 
     /// ``e164(_:country:)`` for ASCII text, with the same steps on bytes: letters refused, every

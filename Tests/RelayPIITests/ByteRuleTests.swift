@@ -97,6 +97,8 @@ import Testing
              .dateOfBirth: "1997-02-16", .gender: "Female"],
             [.email: "zoë.müller@example.com", .phone: "030 1234567", .firstName: "Zoë", .lastName: "Zoë", .city: "München",
              .state: "Bayern", .postalCode: "80331", .country: "DE", .externalID: SHA256.hexDigest("cust")],
+            [.email: "x@example.com", .phone: "12345", .firstName: "Jo", .country: "DE"],
+            [.email: "x@example.com", .phone: "12345", .firstName: "Jo"],
             [.email: "a@b.co", .phone: "(415) 555-0123", .firstName: "Mrs. Jane", .lastName: "Smith Jr.", .city: "New York",
              .state: "NY", .postalCode: "10001-1234", .country: "US", .externalID: "10001"],
             [.email: String(repeating: "long", count: 20) + "@example.com", .phone: "+86 138 0013 8000", .firstName: "Алексей",
