@@ -240,7 +240,7 @@ extension IdentityNormalizer {
             // TikTok's own server-side template (tiktok/gtm-template-eapi template.tpl, phone help):
             // "If the country code is 86, then do not include country code (example: 13800000000)".
             case .tiktok:
-                let chinese = number.count > 3 && number[0] == UInt8(ascii: "+") && number[1] == UInt8(ascii: "8") && number[2] == UInt8(ascii: "6")
+                let chinese = number.count >= 3 && number[0] == UInt8(ascii: "+") && number[1] == UInt8(ascii: "8") && number[2] == UInt8(ascii: "6")
                 start = chinese ? 3 : 0
             case .meta, .pinterest, .snapchat: start = 1
             }

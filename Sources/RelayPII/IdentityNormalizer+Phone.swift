@@ -7,9 +7,7 @@ extension IdentityNormalizer {
     /// Parsed by libphonenumber with the order's country as the default region (§6.2), so
     /// national numbers get their country code and lose the trunk prefix, and `+44 (0)20 …` loses
     /// the parenthesised trunk zero.
-    static func phone(
-        _ raw: String, country: CountryTable.Country?, for platform: Platform, context: IdentityContext
-    ) throws(NormalizationError) -> String {
+    static func phone(_ raw: String, country: CountryTable.Country?, for platform: Platform) throws(NormalizationError) -> String {
         // Parsed once per customer on the byte path (``IdentityContext/withRememberedE164(for:_:)``);
         // this general path (text that is not ASCII) parses each time.
         let e164 = try Self.e164(raw, country: country)

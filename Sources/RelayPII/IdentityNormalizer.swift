@@ -116,7 +116,7 @@ public struct IdentityNormalizer: Sendable {
         let normalized: String
         switch field {
         case .email: normalized = try Self.email(raw, for: platform)
-        case .phone: normalized = try Self.phone(raw, country: country, for: platform, context: context)
+        case .phone: normalized = try Self.phone(raw, country: country, for: platform)
         case .firstName, .lastName:
             switch platform {
             case .google: normalized = try Self.googleName(raw)
