@@ -119,66 +119,86 @@ func transmitted(_ identifier: NormalizedIdentifier?) -> NormalizedIdentifier? {
     identifier?.hasWireValue == true ? identifier : nil
 }
 
+// The encoders write each platform's constant structure as whole fragments (`,"event_id":"`) and
+// the values between them (`JSONWriter.fragment`): one copy per run of constant bytes
+// instead of a call per key, quote and bracket. A member that may be absent is one fragment that
+// starts with its comma; a container whose members are all optional is bracketed by
+// ``JSONWriter/beginMembers()``.
 extension JSONWriter {
-    /// Writes the identifier's wire value (``NormalizedIdentifier/wireValue``), which must exist
-    /// (see ``transmitted(_:)``). A SHA-256 digest, 64 hex digits, has nothing to escape and skips
-    /// the scan.
-    mutating func identifier(_ identifier: borrowing NormalizedIdentifier) {
-        withUnsafePointer(to: identifier) { self.identifier(at: $0) }
+    /// Writes the identifier's wire value (``NormalizedIdentifier/wireValue``) as a string's
+    /// contents (no quotes); it must exist (see ``transmitted(_:)``). A SHA-256 digest, 64 hex
+    /// digits, has nothing to escape and skips the scan.
+    mutating func identifierContents(_ identifier: borrowing NormalizedIdentifier) {
+        withUnsafePointer(to: identifier) { identifierContents(at: $0) }
     }
 
-    /// ``identifier(_:)`` for the identifier at `identifier` (``PreparedEvent/withIdentifier(_:for:_:)``),
-    /// reading only the fields it writes.
-    mutating func identifier(at identifier: UnsafePointer<NormalizedIdentifier>) {
+    /// ``identifierContents(_:)`` for the identifier at `identifier`
+    /// (``PreparedEvent/withIdentifier(_:for:_:)``), reading only the fields it writes.
+    mutating func identifierContents(at identifier: UnsafePointer<NormalizedIdentifier>) {
         switch identifier.pointee.transmission {
         case .sha256:
             guard let digest = identifier.pointee.digest else { preconditionFailure("a hashed identifier without its digest") }
-            unescapedString(count: SHA256Digest.hexCount) { digest.writeHex(to: $0) }
-        case .plain: string(identifier.pointee.normalized.unredactedValue)
+            unescapedStringContents(count: SHA256Digest.hexCount) { digest.writeHex(to: $0) }
+        case .plain: stringContents(identifier.pointee.normalized.unredactedValue)
         case .omit: preconditionFailure("an identifier without a wire value")
         }
     }
 
-    /// Writes `"key":"<value>"` when `prepared` has an identifier of `field` to send to
-    /// `platform`, read where the cache holds it.
-    mutating func optionalIdentifier(
-        _ key: StaticString, _ field: IdentityField, of prepared: PreparedEvent, for platform: Platform
+    /// Writes `member` (`,"email":"`, ending with the opening quote), the identifier and the
+    /// closing quote when `prepared` has an identifier of `field` to send to `platform`.
+    mutating func optionalIdentifierMember(
+        _ member: StaticString, _ field: IdentityField, of prepared: PreparedEvent, for platform: Platform
     ) {
         _ = prepared.withIdentifier(field, for: platform) { identifier in
             guard identifier.pointee.hasWireValue else { return }
-            self.key(key)
-            self.identifier(at: identifier)
+            fragment(member)
+            identifierContents(at: identifier)
+            fragment("\"")
         }
     }
 
-    /// Writes `"content_ids":["<sku>",…]`, the items' SKUs in order (Meta and Pinterest).
-    mutating func contentIDs(of items: [OrderEvent.Item]) {
-        key("content_ids")
-        beginArray()
-        for item in items { string(item.sku) }
-        endArray()
-    }
-
-    /// Writes `"key":[{…},…]`: one object per item, its members written by `members`.
-    mutating func itemObjects(
-        _ key: StaticString, _ items: [OrderEvent.Item], _ members: (inout JSONWriter, OrderEvent.Item) -> Void
-    ) {
-        self.key(key)
-        beginArray()
-        for item in items {
-            beginObject()
-            members(&self, item)
-            endObject()
-        }
-        endArray()
-    }
-
-    /// Writes `"key":"<value>"` when present.
-    mutating func optionalString(_ key: StaticString, _ value: String?) {
+    /// Writes `member` (`,"brand":"`, ending with the opening quote), `value` escaped and the
+    /// closing quote when `value` is present.
+    mutating func optionalStringMember(_ member: StaticString, _ value: String?) {
         guard let value else { return }
-        self.key(key)
-        string(value)
+        fragment(member)
+        stringContents(value)
+        fragment("\"")
     }
+
+    /// Writes `,"content_ids":["<sku>",…]`, the items' SKUs in order (Meta and Pinterest).
+    mutating func contentIDs(of items: [OrderEvent.Item]) {
+        fragment(#","content_ids":"#)
+        let ids = beginMembers()
+        for item in items {
+            fragment(#",""#)
+            stringContents(item.sku)
+            fragment("\"")
+        }
+        endMembers(ids, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
+    }
+
+    /// Writes `member` (`,"contents":`) and an array of one object per item: `{`, what `members`
+    /// writes (complete members, the first without a comma), `}`.
+    mutating func itemObjects(
+        _ member: StaticString, _ items: [OrderEvent.Item], _ members: (inout JSONWriter, OrderEvent.Item) -> Void
+    ) {
+        fragment(member)
+        let objects = beginMembers()
+        for item in items {
+            fragment(",{")
+            members(&self, item)
+            fragment("}")
+        }
+        endMembers(objects, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
+    }
+}
+
+/// `"<value>"` escaped once, for a fragment built from configuration when the destination is made.
+func quotedFragment(_ value: String) -> [UInt8] {
+    var writer = JSONWriter(reservingCapacity: value.utf8.count + 8)
+    writer.string(value)
+    return writer.bytes
 }
 
 /// Joins a configured base URL (with or without a trailing slash) and an absolute path.
@@ -187,10 +207,12 @@ func endpointURL(_ base: String, _ path: String) -> String {
 }
 
 /// The hashed `user_data` keys that Meta documents and Pinterest and Snapchat share
-/// (destinations.md §1, §4, §5), in the order they are written.
-let sharedHashedUserDataFields: [(key: StaticString, field: IdentityField)] = [
-    ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ct", .city), ("st", .state),
-    ("zp", .postalCode), ("country", .country), ("db", .dateOfBirth), ("ge", .gender), ("external_id", .externalID),
+/// (destinations.md §1, §4, §5), in the order they are written, each as the fragment that opens
+/// its member (`,"em":["`).
+let sharedHashedUserDataFields: [(member: StaticString, field: IdentityField)] = [
+    (#","em":[""#, .email), (#","ph":[""#, .phone), (#","fn":[""#, .firstName), (#","ln":[""#, .lastName),
+    (#","ct":[""#, .city), (#","st":[""#, .state), (#","zp":[""#, .postalCode), (#","country":[""#, .country),
+    (#","db":[""#, .dateOfBirth), (#","ge":[""#, .gender), (#","external_id":[""#, .externalID),
 ]
 
 /// Which user-data keys an encoded event carries (a bit set: no strings or sets per event).
@@ -213,21 +235,20 @@ struct UserDataKeys: OptionSet {
 }
 
 extension JSONWriter {
-    /// Writes each present identifier of `fields` as `"key":["<hash>"]` (the array form every
-    /// platform accepts for user data), normalised for `platform` and read where the cache holds
-    /// it; returns the keys written.
+    /// Writes each present identifier of `fields` as `,"key":["<hash>"]` (the array form every
+    /// platform accepts for user data; each field's fragment opens its member), normalised for
+    /// `platform` and read where the cache holds it; returns the keys written.
     @discardableResult
     mutating func hashedUserData(
-        _ fields: [(key: StaticString, field: IdentityField)], _ prepared: PreparedEvent, for platform: Platform
+        _ fields: [(member: StaticString, field: IdentityField)], _ prepared: PreparedEvent, for platform: Platform
     ) -> UserDataKeys {
         var written: UserDataKeys = []
-        for (key, field) in fields {
+        for (member, field) in fields {
             let present: Void? = prepared.withIdentifier(field, for: platform) { identifier in
                 guard identifier.pointee.hasWireValue else { return }
-                self.key(key)
-                beginArray()
-                self.identifier(at: identifier)
-                endArray()
+                fragment(member)
+                identifierContents(at: identifier)
+                fragment(#""]"#)
             }
             if present != nil { written.insert(UserDataKeys(field)) }
         }

@@ -50,51 +50,57 @@ public struct PinterestDestination: ConfiguredDestination {
             return .exclude(.missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent"))
         }
         return prepared.withScratchWriter { writer in
-            writer.beginObject()
-            writer.key("event_name"); writer.string("checkout")
-            writer.key("action_source"); writer.string("web")
-            writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-            writer.key("event_id"); writer.string(prepared.eventID)
-            writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
+            writer.fragment(#"{"event_name":"checkout","action_source":"web","event_time":"#)
+            writer.integerLiteral(event.occurredAt.epochSeconds)
+            writer.fragment(#","event_id":""#)
+            writer.stringContents(prepared.eventID)
+            writer.fragment("\"")
+            writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
             // `opt_out` (v5/openapi.yaml): for web events, "whether the user has opted out of
             // tracking for web conversion events"; for app events, Limit Ad Tracking or Android's
             // "opted out of Ads Personalization". Tracking uses the shopper's data for ads (the
             // `ad_user_data` choice), and the app wording equates it with refusing personalised
             // ads, so either refusal sets it: the conservative reading. `nil` (not asked) does not.
             if event.consent.adUserData == false || event.consent.adPersonalization == false {
-                writer.key("opt_out"); writer.bool(true)
+                writer.fragment(#","opt_out":true"#)
             }
-            writer.key("user_data")
-            writer.beginObject()
+            writer.fragment(#","user_data":"#)
+            let userData = writer.beginMembers()
             writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
-            writer.optionalString("client_ip_address", ip)
-            writer.optionalString("client_user_agent", userAgent)
-            writer.optionalString("click_id", prepared.raw(event.context.epik))
-            writer.endObject()
-            writer.key("custom_data")
-            writer.beginObject()
-            writer.key("currency"); writer.string(event.currency)
-            // Pinterest takes value and item_price as strings [§4 custom_data].
-            writer.key("value"); writer.string(event.value.literal)
-            writer.key("order_id"); writer.string(event.orderID)
+            writer.optionalStringMember(#","client_ip_address":""#, ip)
+            writer.optionalStringMember(#","client_user_agent":""#, userAgent)
+            writer.optionalStringMember(#","click_id":""#, prepared.raw(event.context.epik))
+            writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+            // The currency is an ISO 4217 code (the decoder checks it) and a number's literal has
+            // nothing to escape. Pinterest takes value and item_price as strings [§4 custom_data].
+            writer.fragment(#","custom_data":{"currency":""#)
+            writer.unescapedStringContents(event.currency)
+            writer.fragment(#"","value":""#)
+            writer.unescapedStringContents(event.value.literal)
+            writer.fragment(#"","order_id":""#)
+            writer.stringContents(event.orderID)
+            writer.fragment("\"")
             if !event.items.isEmpty {
                 writer.contentIDs(of: event.items)
-                writer.itemObjects("contents", event.items) { writer, item in
-                    writer.key("id"); writer.string(item.sku)
-                    writer.key("item_price"); writer.string(item.price.literal)
-                    writer.key("quantity"); writer.integer(item.quantity)
-                    writer.optionalString("item_name", item.name)
-                    writer.optionalString("item_category", item.category)
-                    writer.optionalString("item_brand", item.brand)
+                writer.itemObjects(#","contents":"#, event.items) { writer, item in
+                    writer.fragment(#""id":""#)
+                    writer.stringContents(item.sku)
+                    writer.fragment(#"","item_price":""#)
+                    writer.unescapedStringContents(item.price.literal)
+                    writer.fragment(#"","quantity":"#)
+                    writer.integerLiteral(item.quantity)
+                    writer.optionalStringMember(#","item_name":""#, item.name)
+                    writer.optionalStringMember(#","item_category":""#, item.category)
+                    writer.optionalStringMember(#","item_brand":""#, item.brand)
                 }
-                writer.key("num_items"); writer.integer(event.items.reduce(0) { $0 + $1.quantity })
+                writer.fragment(#","num_items":"#)
+                writer.integerLiteral(event.items.reduce(0) { $0 + $1.quantity })
             }
             // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
             if event.consent.limitedDataUse == true {
-                writer.key("opt_out_type"); writer.string("LDP")
+                writer.fragment(#","opt_out_type":"LDP""#)
             }
-            writer.endObject()
-            writer.endObject()
+            writer.fragment("}}")
             return .send(writer.bytes)
         }
     }

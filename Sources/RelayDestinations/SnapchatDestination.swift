@@ -52,46 +52,52 @@ public struct SnapchatDestination: ConfiguredDestination {
             return .exclude(.missingRequiredField("Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent"))
         }
         return prepared.withScratchWriter { writer in
-            writer.beginObject()
-            writer.key("event_name"); writer.string("PURCHASE")
             // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
-            writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-            writer.key("event_id"); writer.string(prepared.eventID)
-            writer.key("action_source"); writer.string("WEB")
-            writer.optionalString("event_source_url", prepared.raw(event.context.pageURL))
-            writer.key("user_data")
-            writer.beginObject()
+            writer.fragment(#"{"event_name":"PURCHASE","event_time":"#)
+            writer.integerLiteral(event.occurredAt.epochSeconds)
+            writer.fragment(#","event_id":""#)
+            writer.stringContents(prepared.eventID)
+            writer.fragment(#"","action_source":"WEB""#)
+            writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
+            writer.fragment(#","user_data":"#)
+            let userData = writer.beginMembers()
             // The keys and types of the official v3 SDK's model (Snapchat/business-sdk-v3-java
             // `model/UserData.java`): em, ph, fn, ln, ct, st, zp, country, ge are lists of strings;
             // `external_id` is one string; the model has no `db`, so no birth date is sent.
             // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
             // as destinations.md advises.
             writer.hashedUserData(Self.hashedUserDataFields, prepared, for: .snapchat)
-            writer.optionalIdentifier("external_id", .externalID, of: prepared, for: .snapchat)
-            writer.optionalString("client_ip_address", prepared.raw(event.context.ip))
-            writer.optionalString("client_user_agent", prepared.raw(event.context.userAgent))
-            writer.optionalString("sc_click_id", prepared.raw(event.context.scClickID))
-            writer.optionalString("sc_cookie1", prepared.raw(event.context.scCookie1))
-            writer.endObject()
-            writer.key("custom_data")
-            writer.beginObject()
+            writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .snapchat)
+            writer.optionalStringMember(#","client_ip_address":""#, prepared.raw(event.context.ip))
+            writer.optionalStringMember(#","client_user_agent":""#, prepared.raw(event.context.userAgent))
+            writer.optionalStringMember(#","sc_click_id":""#, prepared.raw(event.context.scClickID))
+            writer.optionalStringMember(#","sc_cookie1":""#, prepared.raw(event.context.scCookie1))
+            writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
             // Types of the SDK's `model/CustomData.java` and `model/Content.java`: `value` is a
             // BigDecimal (a JSON number, `type: number` in its api/openapi.yaml), `order_id` a
             // string; each content's `id`, `quantity`, `item_price` and `brand` are strings (as in
-            // Snap's own example body, UsingTheAPI).
-            writer.key("currency"); writer.string(event.currency)
-            writer.key("value"); writer.number(event.value)
-            writer.key("order_id"); writer.string(event.orderID)
+            // Snap's own example body, UsingTheAPI). The currency is an ISO 4217 code (the decoder
+            // checks it) and a number's literal has nothing to escape.
+            writer.fragment(#","custom_data":{"currency":""#)
+            writer.unescapedStringContents(event.currency)
+            writer.fragment(#"","value":"#)
+            writer.numberLiteral(event.value)
+            writer.fragment(#","order_id":""#)
+            writer.stringContents(event.orderID)
+            writer.fragment("\"")
             if !event.items.isEmpty {
-                writer.itemObjects("contents", event.items) { writer, item in
-                    writer.key("id"); writer.string(item.sku)
-                    writer.key("quantity"); writer.unescapedString(String(item.quantity))
-                    writer.key("item_price"); writer.string(item.price.literal)
-                    writer.optionalString("brand", item.brand)
+                writer.itemObjects(#","contents":"#, event.items) { writer, item in
+                    writer.fragment(#""id":""#)
+                    writer.stringContents(item.sku)
+                    writer.fragment(#"","quantity":""#)
+                    writer.integerLiteral(item.quantity)
+                    writer.fragment(#"","item_price":""#)
+                    writer.unescapedStringContents(item.price.literal)
+                    writer.fragment("\"")
+                    writer.optionalStringMember(#","brand":""#, item.brand)
                 }
             }
-            writer.endObject()
-            writer.endObject()
+            writer.fragment("}}")
             return .send(writer.bytes)
         }
     }
@@ -147,10 +153,12 @@ public struct SnapchatDestination: ConfiguredDestination {
     }
 
     /// The hashed list-valued `user_data` keys of the SDK's `UserData` model, in the order written
-    /// (no `db`, and `external_id` is written apart, as one string).
-    static let hashedUserDataFields: [(key: StaticString, field: IdentityField)] = [
-        ("em", .email), ("ph", .phone), ("fn", .firstName), ("ln", .lastName), ("ct", .city), ("st", .state),
-        ("zp", .postalCode), ("country", .country), ("ge", .gender),
+    /// (no `db`, and `external_id` is written apart, as one string), each as the fragment that
+    /// opens its member.
+    static let hashedUserDataFields: [(member: StaticString, field: IdentityField)] = [
+        (#","em":[""#, .email), (#","ph":[""#, .phone), (#","fn":[""#, .firstName), (#","ln":[""#, .lastName),
+        (#","ct":[""#, .city), (#","st":[""#, .state), (#","zp":[""#, .postalCode), (#","country":[""#, .country),
+        (#","ge":[""#, .gender),
     ]
 
     public func redacted(_ request: HTTPRequest) -> HTTPRequest {

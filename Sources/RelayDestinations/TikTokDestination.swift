@@ -40,9 +40,12 @@ public struct TikTokDestinationConfiguration: Sendable {
 public struct TikTokDestination: ConfiguredDestination {
     public let name = "tiktok"
     public let configuration: TikTokDestinationConfiguration
+    /// `{"event":"<configured name>","event_time":`, escaped once.
+    private let eventHead: [UInt8]
 
     public init(configuration: TikTokDestinationConfiguration) {
         self.configuration = configuration
+        eventHead = Array(#"{"event":"#.utf8) + quotedFragment(configuration.eventName) + Array(#","event_time":"#.utf8)
     }
 
     public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
@@ -63,61 +66,65 @@ public struct TikTokDestination: ConfiguredDestination {
             return .exclude(.missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent"))
         }
         return prepared.withScratchWriter { writer in
-            writer.beginObject()
-            writer.key("event"); writer.string(configuration.eventName)
-            writer.key("event_time"); writer.integer(event.occurredAt.epochSeconds)
-            writer.key("event_id"); writer.string(prepared.eventID)
-            writer.key("user")
-            writer.beginObject()
+            writer.fragment(eventHead)
+            writer.integerLiteral(event.occurredAt.epochSeconds)
+            writer.fragment(#","event_id":""#)
+            writer.stringContents(prepared.eventID)
+            writer.fragment(#"","user":"#)
+            let user = writer.beginMembers()
             // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
             // without its country code), external_id.
-            writer.optionalIdentifier("email", .email, of: prepared, for: .tiktok)
-            writer.optionalIdentifier("phone", .phone, of: prepared, for: .tiktok)
-            writer.optionalIdentifier("external_id", .externalID, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","email":""#, .email, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","phone":""#, .phone, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .tiktok)
             if configuration.sendNameAndAddress {
                 // Hashed first_name, last_name, zip_code; plain city, state, country, as Segment
                 // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
                 // (stape-io/tiktok-tag template.js) send them; rules in IdentityNormalizer.
-                writer.optionalIdentifier("first_name", .firstName, of: prepared, for: .tiktok)
-                writer.optionalIdentifier("last_name", .lastName, of: prepared, for: .tiktok)
-                writer.optionalIdentifier("zip_code", .postalCode, of: prepared, for: .tiktok)
-                writer.optionalIdentifier("city", .city, of: prepared, for: .tiktok)
-                writer.optionalIdentifier("state", .state, of: prepared, for: .tiktok)
-                writer.optionalIdentifier("country", .country, of: prepared, for: .tiktok)
+                writer.optionalIdentifierMember(#","first_name":""#, .firstName, of: prepared, for: .tiktok)
+                writer.optionalIdentifierMember(#","last_name":""#, .lastName, of: prepared, for: .tiktok)
+                writer.optionalIdentifierMember(#","zip_code":""#, .postalCode, of: prepared, for: .tiktok)
+                writer.optionalIdentifierMember(#","city":""#, .city, of: prepared, for: .tiktok)
+                writer.optionalIdentifierMember(#","state":""#, .state, of: prepared, for: .tiktok)
+                writer.optionalIdentifierMember(#","country":""#, .country, of: prepared, for: .tiktok)
             }
             // Never hashed: ttclid, ttp, ip, user_agent.
-            writer.optionalString("ttclid", prepared.raw(event.context.ttclid))
-            writer.optionalString("ttp", prepared.raw(event.context.ttp))
-            writer.optionalString("ip", prepared.raw(event.context.ip))
-            writer.optionalString("user_agent", prepared.raw(event.context.userAgent))
-            writer.endObject()
+            writer.optionalStringMember(#","ttclid":""#, prepared.raw(event.context.ttclid))
+            writer.optionalStringMember(#","ttp":""#, prepared.raw(event.context.ttp))
+            writer.optionalStringMember(#","ip":""#, prepared.raw(event.context.ip))
+            writer.optionalStringMember(#","user_agent":""#, prepared.raw(event.context.userAgent))
+            writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
             if let url = prepared.raw(event.context.pageURL) {
-                writer.key("page")
-                writer.beginObject()
-                writer.key("url"); writer.string(url)
-                writer.endObject()
+                writer.fragment(#","page":{"url":""#)
+                writer.stringContents(url)
+                writer.fragment(#""}"#)
             }
-            writer.key("properties")
-            writer.beginObject()
+            writer.fragment(#","properties":{"#)
             if !event.items.isEmpty {
-                writer.itemObjects("contents", event.items) { writer, item in
-                    writer.key("content_id"); writer.string(item.sku)
-                    writer.key("content_type"); writer.string("product")
-                    writer.optionalString("content_name", item.name)
-                    writer.optionalString("content_category", item.category)
-                    writer.optionalString("brand", item.brand)
-                    writer.key("price"); writer.number(item.price)
-                    writer.key("quantity"); writer.integer(item.quantity)
+                writer.itemObjects(#""contents":"#, event.items) { writer, item in
+                    writer.fragment(#""content_id":""#)
+                    writer.stringContents(item.sku)
+                    writer.fragment(#"","content_type":"product""#)
+                    writer.optionalStringMember(#","content_name":""#, item.name)
+                    writer.optionalStringMember(#","content_category":""#, item.category)
+                    writer.optionalStringMember(#","brand":""#, item.brand)
+                    writer.fragment(#","price":"#)
+                    writer.numberLiteral(item.price)
+                    writer.fragment(#","quantity":"#)
+                    writer.integerLiteral(item.quantity)
                 }
-                writer.key("content_type"); writer.string("product")
+                writer.fragment(#","content_type":"product","#)
             }
-            writer.key("currency"); writer.string(event.currency)
-            writer.key("value"); writer.number(event.value)
-            writer.key("order_id"); writer.string(event.orderID)
-            writer.endObject()
+            // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
+            writer.fragment(#""currency":""#)
+            writer.unescapedStringContents(event.currency)
+            writer.fragment(#"","value":"#)
+            writer.numberLiteral(event.value)
+            writer.fragment(#","order_id":""#)
+            writer.stringContents(event.orderID)
             // Per-event limited data use (destinations.md §3 "Consent").
-            writer.key("limited_data_use"); writer.bool(event.consent.limitedDataUse == true)
-            writer.endObject()
+            writer.fragment(
+                event.consent.limitedDataUse == true ? #""},"limited_data_use":true}"# : #""},"limited_data_use":false}"#)
             return .send(writer.bytes)
         }
     }
@@ -127,7 +134,9 @@ public struct TikTokDestination: ConfiguredDestination {
         head.beginObject()
         head.key("event_source"); head.string("web")
         head.key("event_source_id"); head.string(configuration.pixelCode)
-        head.optionalString("test_event_code", configuration.testEventCode)
+        if let code = configuration.testEventCode {
+            head.key("test_event_code"); head.string(code)
+        }
         let prefix = String(decoding: head.bytes, as: UTF8.self) + ",\"data\":"
         return HTTPRequest(
             method: "POST", url: endpointURL(configuration.endpoint, "/open_api/v1.3/event/track/"),

@@ -260,6 +260,11 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     public mutating func integer(_ value: Int64) {
         reserve(21)
         separator()
+        putInteger(value)
+    }
+
+    /// Appends `value`'s digits; room for 20 bytes must have been reserved.
+    private mutating func putInteger(_ value: Int64) {
         // Digits written backwards into a stack buffer, then copied: no `String`.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var magnitude = value.magnitude
@@ -316,6 +321,85 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         }
     }
 
+    // MARK: Fragments
+
+    // An encoder whose output has a fixed shape writes the constant bytes between its values as
+    // whole fragments (`,"event_id":"`, one copy) and the values between them, instead of a call
+    // per key, quote and bracket that each test and update the container state. These methods do
+    // not read or change that state: use them outside any container opened with ``beginObject()``
+    // or ``beginArray()``, the caller writing every separator and bracket. An object or array
+    // whose members are all optional is bracketed by ``beginMembers()`` and
+    // ``endMembers(_:open:close:)``.
+
+    /// Appends `text` as it is: JSON punctuation, keys and constant values.
+    public mutating func fragment(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends `bytes` as they are: a fragment built once from configuration.
+    public mutating func fragment(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// Appends the contents of a JSON string holding `value`, escaped, without the quotes.
+    public mutating func stringContents(_ value: String) {
+        Self.withUTF8(of: value) { bytes in
+            reserve(bytes.count)
+            putEscaped(bytes)
+        }
+    }
+
+    /// Appends `value`, which has nothing to escape (as for ``unescapedString(_:)``: ISO codes,
+    /// number literals, timestamps), without the quotes and without scanning it.
+    public mutating func unescapedStringContents(_ value: String) {
+        Self.withUTF8(of: value) { bytes in
+            assert(bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
+            append(bytes)
+        }
+    }
+
+    /// Appends `count` bytes that `fill` writes in place, with nothing to escape (a digest's
+    /// hexadecimal digits), without quotes.
+    public mutating func unescapedStringContents(count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+        reserve(count)
+        fill(storage + self.count)
+        assert(UnsafeBufferPointer(start: storage + self.count, count: count).allSatisfy {
+            $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
+        })
+        self.count += count
+    }
+
+    /// Appends the decimal digits of `value`, with no separator.
+    public mutating func integerLiteral(_ value: Int64) {
+        reserve(20)
+        putInteger(value)
+    }
+
+    /// Appends a number's literal, with no separator.
+    public mutating func numberLiteral(_ value: JSONNumber) {
+        append(utf8: value.literal)
+    }
+
+    /// Starts an object or array whose members are all optional: write each member with a
+    /// leading comma (`,"em":[…]`), then close with ``endMembers(_:open:close:)`` and the
+    /// returned position. No flag per member says whether a comma is due: the first member's
+    /// comma becomes the opening bracket.
+    public func beginMembers() -> Int { count }
+
+    /// Ends what ``beginMembers()`` started at `start`: `open` over the first member's comma and
+    /// `close` after the last, or `open` and `close` alone when no member was written.
+    public mutating func endMembers(_ start: Int, open: UInt8, close: UInt8) {
+        if count == start {
+            reserve(2)
+            put(open)
+        } else {
+            precondition(storage[start] == UInt8(ascii: ","), "every member after beginMembers() starts with a comma")
+            storage[start] = open
+            reserve(1)
+        }
+        put(close)
+    }
+
     // MARK: Strings
 
     private static let hexDigits: StaticString = "0123456789abcdef"
@@ -328,6 +412,13 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     private mutating func appendQuoted(_ value: UnsafeBufferPointer<UInt8>) {
         reserve(value.count + 2)
         put(UInt8(ascii: "\""))
+        putEscaped(value)
+        put(UInt8(ascii: "\""))
+    }
+
+    /// Writes `value` escaped, without quotes; room for `value.count + 1` bytes must have been
+    /// reserved (each escape reserves its own room).
+    private mutating func putEscaped(_ value: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         while true {
             var ignored: UInt64 = 0
@@ -353,6 +444,5 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
                 put(digits[Int(byte & 0x0F)])
             }
         }
-        put(UInt8(ascii: "\""))
     }
 }

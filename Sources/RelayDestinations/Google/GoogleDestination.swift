@@ -74,12 +74,16 @@ public struct GoogleDestination: ConfiguredDestination {
             return .exclude(exclusion)
         }
         return prepared.withScratchWriter { writer in
-            writer.beginObject()
-            writer.key("transactionId"); writer.string(prepared.eventID)
-            writer.key("eventTimestamp"); writer.string(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
-            writer.key("eventSource"); writer.string("WEB")
-            writer.key("conversionValue"); writer.number(event.value)
-            writer.key("currency"); writer.string(event.currency)
+            writer.fragment(#"{"transactionId":""#)
+            writer.stringContents(prepared.eventID)
+            writer.fragment(#"","eventTimestamp":""#)
+            writer.unescapedStringContents(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
+            writer.fragment(#"","eventSource":"WEB","conversionValue":"#)
+            writer.numberLiteral(event.value)
+            // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
+            writer.fragment(#","currency":""#)
+            writer.unescapedStringContents(event.currency)
+            writer.fragment("\"")
 
             // Looked up first (cached per order), written straight into the body: "userData" only
             // when there is at least one identifier.
@@ -97,33 +101,31 @@ public struct GoogleDestination: ConfiguredDestination {
             let identifiers = (email == nil ? 0 : 1) + (phone == nil ? 0 : 1) + (address == nil ? 0 : 1)
             precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
             if identifiers > 0 {
-                writer.key("userData")
-                writer.beginObject()
-                writer.key("userIdentifiers")
-                writer.beginArray()
+                writer.fragment(#","userData":{"userIdentifiers":"#)
+                let userIdentifiers = writer.beginMembers()
                 if let email {
-                    writer.beginObject()
-                    writer.key("emailAddress"); writer.identifier(email)
-                    writer.endObject()
+                    writer.fragment(#",{"emailAddress":""#)
+                    writer.identifierContents(email)
+                    writer.fragment(#""}"#)
                 }
                 if let phone {
-                    writer.beginObject()
-                    writer.key("phoneNumber"); writer.identifier(phone)
-                    writer.endObject()
+                    writer.fragment(#",{"phoneNumber":""#)
+                    writer.identifierContents(phone)
+                    writer.fragment(#""}"#)
                 }
                 if let address {
-                    writer.beginObject()
-                    writer.key("address")
-                    writer.beginObject()
-                    writer.key("givenName"); writer.identifier(address.given)
-                    writer.key("familyName"); writer.identifier(address.family)
-                    writer.key("regionCode"); writer.string(address.region)
-                    writer.key("postalCode"); writer.string(address.postal)
-                    writer.endObject()
-                    writer.endObject()
+                    writer.fragment(#",{"address":{"givenName":""#)
+                    writer.identifierContents(address.given)
+                    writer.fragment(#"","familyName":""#)
+                    writer.identifierContents(address.family)
+                    writer.fragment(#"","regionCode":""#)
+                    writer.stringContents(address.region)
+                    writer.fragment(#"","postalCode":""#)
+                    writer.stringContents(address.postal)
+                    writer.fragment(#""}}"#)
                 }
-                writer.endArray()
-                writer.endObject()
+                writer.endMembers(userIdentifiers, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
+                writer.fragment("}")
             }
 
             let context = event.context
@@ -133,50 +135,54 @@ public struct GoogleDestination: ConfiguredDestination {
             let userAgent = prepared.raw(context.userAgent)
             let ip = prepared.raw(context.ip)
             if gclid != nil || gbraid != nil || wbraid != nil {
-                writer.key("adIdentifiers")
-                writer.beginObject()
-                writer.optionalString("gclid", gclid)
-                writer.optionalString("gbraid", gbraid)
-                writer.optionalString("wbraid", wbraid)
-                writer.endObject()
+                writer.fragment(#","adIdentifiers":"#)
+                let adIdentifiers = writer.beginMembers()
+                writer.optionalStringMember(#","gclid":""#, gclid)
+                writer.optionalStringMember(#","gbraid":""#, gbraid)
+                writer.optionalStringMember(#","wbraid":""#, wbraid)
+                writer.endMembers(adIdentifiers, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
             }
             // The checkout's device is the device "when the event happened": `Event.eventDeviceInfo`,
             // not `adIdentifiers.landingPageDeviceInfo`, the device "at the time of landing onto the
             // advertiser's site after interacting with the ad" (googleapis datamanager_v1
             // types/event.py Event.event_device_info, AdIdentifiers.landing_page_device_info).
             if userAgent != nil || ip != nil {
-                writer.key("eventDeviceInfo")
-                writer.beginObject()
-                writer.optionalString("userAgent", userAgent)
-                writer.optionalString("ipAddress", ip)
-                writer.endObject()
+                writer.fragment(#","eventDeviceInfo":"#)
+                let deviceInfo = writer.beginMembers()
+                writer.optionalStringMember(#","userAgent":""#, userAgent)
+                writer.optionalStringMember(#","ipAddress":""#, ip)
+                writer.endMembers(deviceInfo, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
             }
             if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
                 return .exclude(.missingRequiredField("Google needs an email, phone, full address or a gclid/gbraid/wbraid to match"))
             }
             if !event.items.isEmpty {
-                writer.key("cartData")
-                writer.beginObject()
-                writer.itemObjects("items", event.items) { writer, item in
-                    writer.key("merchantProductId"); writer.string(item.sku)
-                    writer.key("quantity"); writer.string(String(item.quantity))  // int64 is a JSON string in proto3
-                    writer.key("unitPrice"); writer.number(item.price)
+                writer.fragment(#","cartData":{"#)
+                writer.itemObjects(#""items":"#, event.items) { writer, item in
+                    writer.fragment(#""merchantProductId":""#)
+                    writer.stringContents(item.sku)
+                    // int64 is a JSON string in proto3.
+                    writer.fragment(#"","quantity":""#)
+                    writer.integerLiteral(item.quantity)
+                    writer.fragment(#"","unitPrice":"#)
+                    writer.numberLiteral(item.price)
                 }
-                writer.endObject()
+                writer.fragment("}")
             }
             // Consent from the event (destinations.md §2 "Consent"); absent means unspecified.
             if event.consent.adUserData != nil || event.consent.adPersonalization != nil {
-                writer.key("consent")
-                writer.beginObject()
+                writer.fragment(#","consent":"#)
+                let consent = writer.beginMembers()
                 if let granted = event.consent.adUserData {
-                    writer.key("adUserData"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
+                    writer.fragment(granted ? #","adUserData":"CONSENT_GRANTED""# : #","adUserData":"CONSENT_DENIED""#)
                 }
                 if let granted = event.consent.adPersonalization {
-                    writer.key("adPersonalization"); writer.string(granted ? "CONSENT_GRANTED" : "CONSENT_DENIED")
+                    writer.fragment(
+                        granted ? #","adPersonalization":"CONSENT_GRANTED""# : #","adPersonalization":"CONSENT_DENIED""#)
                 }
-                writer.endObject()
+                writer.endMembers(consent, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
             }
-            writer.endObject()
+            writer.fragment("}")
             return .send(writer.bytes)
         }
     }

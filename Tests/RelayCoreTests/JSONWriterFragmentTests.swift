@@ -1,0 +1,74 @@
+import RelayCore
+import Testing
+
+/// The fragment methods (what the encoders write with) give the bytes the structural methods
+/// give for the same document: escaping, numbers, and containers whose members are all optional,
+/// with none, one or several members present, from a buffer that has to grow.
+@Suite struct JSONWriterFragmentTests {
+    /// One document with an optional-members object (`present` says which of three members it
+    /// holds) and an array of `elements` strings, written both ways.
+    static func document(present: [Bool], elements: [String], integer: Int64) -> (fragments: [UInt8], structural: [UInt8]) {
+        let members: [(StaticString, StaticString, String)] = [
+            (#","a":""#, "a", "plain"), (#","b":""#, "b", "quote \" backslash \\ newline \n tab \t \u{1} é"), (#","c":""#, "c", ""),
+        ]
+        var fragments = JSONWriter(reservingCapacity: 8)
+        fragments.fragment(#"{"id":"#)
+        fragments.integerLiteral(integer)
+        fragments.fragment(#","number":"#)
+        fragments.numberLiteral(JSONNumber(literal: "-12.50e3", double: -12_500))
+        fragments.fragment(#","code":""#)
+        fragments.unescapedStringContents("EUR")
+        fragments.fragment(#"","optional":"#)
+        let optional = fragments.beginMembers()
+        for (index, (fragment, _, value)) in members.enumerated() where present[index] {
+            fragments.fragment(fragment)
+            fragments.stringContents(value)
+            fragments.fragment("\"")
+        }
+        fragments.endMembers(optional, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        fragments.fragment(#","list":"#)
+        let list = fragments.beginMembers()
+        for element in elements {
+            fragments.fragment(#",""#)
+            fragments.stringContents(element)
+            fragments.fragment("\"")
+        }
+        fragments.endMembers(list, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
+        fragments.fragment(Array(#","digest":""#.utf8))
+        fragments.unescapedStringContents(count: 4) { target in
+            for offset in 0..<4 { target[offset] = UInt8(ascii: "a") + UInt8(offset) }
+        }
+        fragments.fragment("\"}")
+
+        var structural = JSONWriter(reservingCapacity: 8)
+        structural.beginObject()
+        structural.key("id"); structural.integer(integer)
+        structural.key("number"); structural.number(JSONNumber(literal: "-12.50e3", double: -12_500))
+        structural.key("code"); structural.string("EUR")
+        structural.key("optional")
+        structural.beginObject()
+        for (index, (_, key, value)) in members.enumerated() where present[index] {
+            structural.key(key); structural.string(value)
+        }
+        structural.endObject()
+        structural.key("list")
+        structural.beginArray()
+        for element in elements { structural.string(element) }
+        structural.endArray()
+        structural.key("digest"); structural.string("abcd")
+        structural.endObject()
+        return (fragments.bytes, structural.bytes)
+    }
+
+    @Test(arguments: 0..<8)
+    func fragmentsWriteWhatTheStructuralCallsWrite(_ mask: Int) throws {
+        let present = (0..<3).map { mask & (1 << $0) != 0 }
+        for elements in [[], ["one"], ["one", "two \"2\"", String(repeating: "long ", count: 20)]] {
+            for integer: Int64 in [0, 7, -42, .max, .min] {
+                let (fragments, structural) = Self.document(present: present, elements: elements, integer: integer)
+                #expect(String(decoding: fragments, as: UTF8.self) == String(decoding: structural, as: UTF8.self))
+                _ = try JSONParser().parse(fragments)
+            }
+        }
+    }
+}
