@@ -61,7 +61,7 @@ let package = Package(
             dependencies: ["RelayCore", "Crdkafka", "CRelayShims", .product(name: "Logging", package: "swift-log")]
         ),
         // libcurl multi behind an async HTTP client.
-        .target(name: "RelayHTTP", dependencies: ["CCurl", "CRelayShims"]),
+        .target(name: "RelayHTTP", dependencies: ["RelayCore", "CCurl", "CRelayShims"]),
         // One request encoder and response classifier per ad platform.
         .target(name: "RelayDestinations", dependencies: ["RelayCore", "RelayCrypto", "RelayPII", "RelayHTTP"]),
         // A small HTTP/1.1 server on SwiftNIO for local endpoints (metrics, health, sandbox).

@@ -16,12 +16,15 @@ public protocol ConversionDestination: Sendable {
     /// Requests per day this relay may send, or `nil` for no limit.
     var requestsPerDay: Int? { get }
 
-    /// Encodes one event as this platform's JSON event object, or says why it must not be sent.
-    func encode(_ prepared: PreparedEvent) -> EncodingDecision
+    /// Appends this platform's JSON event object for `prepared` to `writer` and returns `nil`,
+    /// or says why it must not be sent (then `writer` holds what it held before). It writes with
+    /// the fragment methods, so `writer` must be outside any container: the relay appends a run of
+    /// events for one destination to one block (``PayloadBlock``), each payload a slice of it.
+    func encode(_ prepared: PreparedEvent, into writer: inout JSONWriter) -> Exclusion?
 
     /// The HTTP request that delivers `events` (already-encoded event objects, at most
-    /// `batchPolicy.maximumEvents`).
-    func makeRequest(_ events: [[UInt8]]) -> HTTPRequest
+    /// `batchPolicy.maximumEvents`), sent from where they were encoded (``HTTPBody``).
+    func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest
 
     /// Adds credentials that must be fetched at send time (OAuth access tokens). `forceRefresh`
     /// after the platform answered 401. The default adds nothing.
@@ -36,6 +39,22 @@ public protocol ConversionDestination: Sendable {
 
 extension ConversionDestination {
     public func authorize(_ request: inout HTTPRequest, forceRefresh: Bool) async throws(CredentialError) {}
+
+    /// Encodes one event as this platform's JSON event object in an array of its own, or says why
+    /// it must not be sent: ``encode(_:into:)`` into the event's scratch buffer, copied out (tests,
+    /// previews, the verifier).
+    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+        prepared.withScratchWriter { writer in
+            if let exclusion = encode(prepared, into: &writer) { return .exclude(exclusion) }
+            return .send(writer.bytes)
+        }
+    }
+
+    /// ``makeRequest(_:)-([PayloadSlice])`` for payloads in arrays of their own (tests, previews,
+    /// the verifier): each is copied into a block of its own.
+    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+        makeRequest(events.map(PayloadSlice.init(copying:)))
+    }
 }
 
 /// Credentials could not be obtained (token file unreadable, token endpoint refused).

@@ -49,86 +49,86 @@ public struct MetaDestination: ConfiguredDestination {
         actionSourceMember = Array(#"","action_source":"#.utf8) + quotedFragment(configuration.actionSource)
     }
 
-    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+    public func encode(_ prepared: PreparedEvent, into writer: inout JSONWriter) -> Exclusion? {
         let event = prepared.event
         if let exclusion = prepared.commonExclusion(
             platform: "Meta", maximumAgeSeconds: MetaDestinationConfiguration.maximumEventAgeSeconds)
         {
-            return .exclude(exclusion)
+            return exclusion
         }
         let isWebsite = configuration.actionSource == "website"
         if isWebsite, prepared.raw(event.context.userAgent) == nil {
-            return .exclude(.missingRequiredField("context.user_agent is required for Meta website events"))
+            return .missingRequiredField("context.user_agent is required for Meta website events")
         }
         if isWebsite, prepared.raw(event.context.pageURL) == nil {
-            return .exclude(.missingRequiredField("context.page_url is required for Meta website events (event_source_url)"))
+            return .missingRequiredField("context.page_url is required for Meta website events (event_source_url)")
         }
 
-        return prepared.withScratchWriter { writer in
-            writer.fragment(#"{"event_name":"Purchase","event_time":"#)
-            writer.integerLiteral(event.occurredAt.epochSeconds)
-            writer.fragment(#","event_id":""#)
-            writer.stringContents(prepared.eventID)
-            writer.fragment(actionSourceMember)
-            writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
+        let start = writer.count
+        writer.fragment(#"{"event_name":"Purchase","event_time":"#)
+        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(#","event_id":""#)
+        writer.stringContents(prepared.eventID)
+        writer.fragment(actionSourceMember)
+        writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
 
-            writer.fragment(#","user_data":"#)
-            let userData = writer.beginMembers()
-            // Hashed keys [destinations.md §1 normalization table].
-            var presentKeys = writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .meta)
-            // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp. One call each, not a
-            // loop over an array literal: that array copied the four values and was destroyed
-            // per event.
-            func plain(_ member: StaticString, _ raw: RawPII?, _ bit: UserDataKeys) {
-                guard let value = prepared.raw(raw) else { return }
-                writer.optionalStringMember(member, value)
-                presentKeys.insert(bit)
-            }
-            plain(#","client_ip_address":""#, event.context.ip, .clientIPAddress)
-            plain(#","client_user_agent":""#, event.context.userAgent, .clientUserAgent)
-            plain(#","fbc":""#, event.context.fbc, .fbc)
-            plain(#","fbp":""#, event.context.fbp, .fbp)
-            writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
-
-            if let problem = Self.insufficientCustomerInformation(presentKeys) {
-                return .exclude(Exclusion(reason: "insufficient_customer_information", detail: problem, deadLetter: true))
-            }
-
-            // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
-            writer.fragment(#","custom_data":{"currency":""#)
-            writer.unescapedStringContents(event.currency)
-            writer.fragment(#"","value":"#)
-            writer.numberLiteral(event.value)
-            writer.fragment(#","order_id":""#)
-            writer.stringContents(event.orderID)
-            writer.fragment("\"")
-            if !event.items.isEmpty {
-                writer.fragment(#","content_type":"product""#)
-                writer.contentIDs(of: event.items)
-                writer.itemObjects(#","contents":"#, event.items) { writer, item in
-                    writer.fragment(#""id":""#)
-                    writer.stringContents(item.sku)
-                    writer.fragment(#"","quantity":"#)
-                    writer.integerLiteral(item.quantity)
-                    writer.fragment(#","item_price":"#)
-                    writer.numberLiteral(item.price)
-                    writer.optionalStringMember(#","brand":""#, item.brand)
-                    writer.optionalStringMember(#","category":""#, item.category)
-                }
-                writer.fragment(#","num_items":"#)
-                writer.integerLiteral(event.items.reduce(0) { $0 + $1.quantity })
-            }
-            writer.fragment("}")
-
-            // Limited Data Use: ["LDU"] with country and state 0 = let Meta geolocate
-            // [destinations.md §1 "Consent / LDU"].
-            if event.consent.limitedDataUse == true {
-                writer.fragment(
-                    #","data_processing_options":["LDU"],"data_processing_options_country":0,"data_processing_options_state":0"#)
-            }
-            writer.fragment("}")
-            return .send(writer.bytes)
+        writer.fragment(#","user_data":"#)
+        let userData = writer.beginMembers()
+        // Hashed keys [destinations.md §1 normalization table].
+        var presentKeys = writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .meta)
+        // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp. One call each, not a
+        // loop over an array literal: that array copied the four values and was destroyed
+        // per event.
+        func plain(_ member: StaticString, _ raw: RawPII?, _ bit: UserDataKeys) {
+            guard let value = prepared.raw(raw) else { return }
+            writer.optionalStringMember(member, value)
+            presentKeys.insert(bit)
         }
+        plain(#","client_ip_address":""#, event.context.ip, .clientIPAddress)
+        plain(#","client_user_agent":""#, event.context.userAgent, .clientUserAgent)
+        plain(#","fbc":""#, event.context.fbc, .fbc)
+        plain(#","fbp":""#, event.context.fbp, .fbp)
+        writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+
+        if let problem = Self.insufficientCustomerInformation(presentKeys) {
+            writer.truncate(to: start)
+            return Exclusion(reason: "insufficient_customer_information", detail: problem, deadLetter: true)
+        }
+
+        // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
+        writer.fragment(#","custom_data":{"currency":""#)
+        writer.unescapedStringContents(event.currency)
+        writer.fragment(#"","value":"#)
+        writer.numberLiteral(event.value)
+        writer.fragment(#","order_id":""#)
+        writer.stringContents(event.orderID)
+        writer.fragment("\"")
+        if !event.items.isEmpty {
+            writer.fragment(#","content_type":"product""#)
+            writer.contentIDs(of: event.items)
+            writer.itemObjects(#","contents":"#, event.items) { writer, item in
+                writer.fragment(#""id":""#)
+                writer.stringContents(item.sku)
+                writer.fragment(#"","quantity":"#)
+                writer.integerLiteral(item.quantity)
+                writer.fragment(#","item_price":"#)
+                writer.numberLiteral(item.price)
+                writer.optionalStringMember(#","brand":""#, item.brand)
+                writer.optionalStringMember(#","category":""#, item.category)
+            }
+            writer.fragment(#","num_items":"#)
+            writer.integerLiteral(event.items.reduce(0) { $0 + $1.quantity })
+        }
+        writer.fragment("}")
+
+        // Limited Data Use: ["LDU"] with country and state 0 = let Meta geolocate
+        // [destinations.md §1 "Consent / LDU"].
+        if event.consent.limitedDataUse == true {
+            writer.fragment(
+                #","data_processing_options":["LDU"],"data_processing_options_country":0,"data_processing_options_state":0"#)
+        }
+        writer.fragment("}")
+        return nil
     }
 
     /// Meta rejects a *whole request* when one event's customer information is only a subset of
@@ -159,7 +159,7 @@ public struct MetaDestination: ConfiguredDestination {
     /// The delimiter (CRLF, `--`, boundary) cannot occur inside `data`: the encoders write JSON,
     /// which escapes every control character, so it holds no line break; and the boundary is
     /// chosen so it occurs in neither the token nor the test code (``multipartBoundary``).
-    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+    public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         let boundary = multipartBoundary
         func field(_ name: String) -> String {
             "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n"

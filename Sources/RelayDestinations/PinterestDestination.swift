@@ -38,74 +38,72 @@ public struct PinterestDestination: ConfiguredDestination {
         self.configuration = configuration
     }
 
-    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+    public func encode(_ prepared: PreparedEvent, into writer: inout JSONWriter) -> Exclusion? {
         let event = prepared.event
         if let exclusion = prepared.commonExclusion(platform: "Pinterest", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
-            return .exclude(exclusion)
+            return exclusion
         }
         let ip = prepared.raw(event.context.ip)
         let userAgent = prepared.raw(event.context.userAgent)
         // user_data must contain em, or hashed_maids, or both IP and user agent [§4].
         guard prepared.hasIdentifier(.email, for: .pinterest) || (ip != nil && userAgent != nil) else {
-            return .exclude(.missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent"))
+            return .missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent")
         }
-        return prepared.withScratchWriter { writer in
-            writer.fragment(#"{"event_name":"checkout","action_source":"web","event_time":"#)
-            writer.integerLiteral(event.occurredAt.epochSeconds)
-            writer.fragment(#","event_id":""#)
-            writer.stringContents(prepared.eventID)
-            writer.fragment("\"")
-            writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
-            // `opt_out` (v5/openapi.yaml): for web events, "whether the user has opted out of
-            // tracking for web conversion events"; for app events, Limit Ad Tracking or Android's
-            // "opted out of Ads Personalization". Tracking uses the shopper's data for ads (the
-            // `ad_user_data` choice), and the app wording equates it with refusing personalised
-            // ads, so either refusal sets it: the conservative reading. `nil` (not asked) does not.
-            if event.consent.adUserData == false || event.consent.adPersonalization == false {
-                writer.fragment(#","opt_out":true"#)
-            }
-            writer.fragment(#","user_data":"#)
-            let userData = writer.beginMembers()
-            writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
-            writer.optionalStringMember(#","client_ip_address":""#, ip)
-            writer.optionalStringMember(#","client_user_agent":""#, userAgent)
-            writer.optionalStringMember(#","click_id":""#, prepared.raw(event.context.epik))
-            writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
-            // The currency is an ISO 4217 code (the decoder checks it) and a number's literal has
-            // nothing to escape. Pinterest takes value and item_price as strings [§4 custom_data].
-            writer.fragment(#","custom_data":{"currency":""#)
-            writer.unescapedStringContents(event.currency)
-            writer.fragment(#"","value":""#)
-            writer.unescapedStringContents(event.value.literal)
-            writer.fragment(#"","order_id":""#)
-            writer.stringContents(event.orderID)
-            writer.fragment("\"")
-            if !event.items.isEmpty {
-                writer.contentIDs(of: event.items)
-                writer.itemObjects(#","contents":"#, event.items) { writer, item in
-                    writer.fragment(#""id":""#)
-                    writer.stringContents(item.sku)
-                    writer.fragment(#"","item_price":""#)
-                    writer.unescapedStringContents(item.price.literal)
-                    writer.fragment(#"","quantity":"#)
-                    writer.integerLiteral(item.quantity)
-                    writer.optionalStringMember(#","item_name":""#, item.name)
-                    writer.optionalStringMember(#","item_category":""#, item.category)
-                    writer.optionalStringMember(#","item_brand":""#, item.brand)
-                }
-                writer.fragment(#","num_items":"#)
-                writer.integerLiteral(event.items.reduce(0) { $0 + $1.quantity })
-            }
-            // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
-            if event.consent.limitedDataUse == true {
-                writer.fragment(#","opt_out_type":"LDP""#)
-            }
-            writer.fragment("}}")
-            return .send(writer.bytes)
+        writer.fragment(#"{"event_name":"checkout","action_source":"web","event_time":"#)
+        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(#","event_id":""#)
+        writer.stringContents(prepared.eventID)
+        writer.fragment("\"")
+        writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
+        // `opt_out` (v5/openapi.yaml): for web events, "whether the user has opted out of
+        // tracking for web conversion events"; for app events, Limit Ad Tracking or Android's
+        // "opted out of Ads Personalization". Tracking uses the shopper's data for ads (the
+        // `ad_user_data` choice), and the app wording equates it with refusing personalised
+        // ads, so either refusal sets it: the conservative reading. `nil` (not asked) does not.
+        if event.consent.adUserData == false || event.consent.adPersonalization == false {
+            writer.fragment(#","opt_out":true"#)
         }
+        writer.fragment(#","user_data":"#)
+        let userData = writer.beginMembers()
+        writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
+        writer.optionalStringMember(#","client_ip_address":""#, ip)
+        writer.optionalStringMember(#","client_user_agent":""#, userAgent)
+        writer.optionalStringMember(#","click_id":""#, prepared.raw(event.context.epik))
+        writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        // The currency is an ISO 4217 code (the decoder checks it) and a number's literal has
+        // nothing to escape. Pinterest takes value and item_price as strings [§4 custom_data].
+        writer.fragment(#","custom_data":{"currency":""#)
+        writer.unescapedStringContents(event.currency)
+        writer.fragment(#"","value":""#)
+        writer.unescapedStringContents(event.value.literal)
+        writer.fragment(#"","order_id":""#)
+        writer.stringContents(event.orderID)
+        writer.fragment("\"")
+        if !event.items.isEmpty {
+            writer.contentIDs(of: event.items)
+            writer.itemObjects(#","contents":"#, event.items) { writer, item in
+                writer.fragment(#""id":""#)
+                writer.stringContents(item.sku)
+                writer.fragment(#"","item_price":""#)
+                writer.unescapedStringContents(item.price.literal)
+                writer.fragment(#"","quantity":"#)
+                writer.integerLiteral(item.quantity)
+                writer.optionalStringMember(#","item_name":""#, item.name)
+                writer.optionalStringMember(#","item_category":""#, item.category)
+                writer.optionalStringMember(#","item_brand":""#, item.brand)
+            }
+            writer.fragment(#","num_items":"#)
+            writer.integerLiteral(event.items.reduce(0) { $0 + $1.quantity })
+        }
+        // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
+        if event.consent.limitedDataUse == true {
+            writer.fragment(#","opt_out_type":"LDP""#)
+        }
+        writer.fragment("}}")
+        return nil
     }
 
-    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+    public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         return HTTPRequest(
             method: "POST",
             url: endpointURL(configuration.endpoint, "/v5/ad_accounts/\(configuration.adAccountID)/events")

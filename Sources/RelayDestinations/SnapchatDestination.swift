@@ -37,10 +37,10 @@ public struct SnapchatDestination: ConfiguredDestination {
         self.configuration = configuration
     }
 
-    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+    public func encode(_ prepared: PreparedEvent, into writer: inout JSONWriter) -> Exclusion? {
         let event = prepared.event
         if let exclusion = prepared.commonExclusion(platform: "Snapchat", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
-            return .exclude(exclusion)
+            return exclusion
         }
         let context = event.context
         let hasMatch =
@@ -49,60 +49,58 @@ public struct SnapchatDestination: ConfiguredDestination {
             || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
         // Snapchat's minimum user data is UNCONFIRMED; an event without any of these cannot match.
         guard hasMatch else {
-            return .exclude(.missingRequiredField("Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent"))
+            return .missingRequiredField("Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent")
         }
-        return prepared.withScratchWriter { writer in
-            // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
-            writer.fragment(#"{"event_name":"PURCHASE","event_time":"#)
-            writer.integerLiteral(event.occurredAt.epochSeconds)
-            writer.fragment(#","event_id":""#)
-            writer.stringContents(prepared.eventID)
-            writer.fragment(#"","action_source":"WEB""#)
-            writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
-            writer.fragment(#","user_data":"#)
-            let userData = writer.beginMembers()
-            // The keys and types of the official v3 SDK's model (Snapchat/business-sdk-v3-java
-            // `model/UserData.java`): em, ph, fn, ln, ct, st, zp, country, ge are lists of strings;
-            // `external_id` is one string; the model has no `db`, so no birth date is sent.
-            // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
-            // as destinations.md advises.
-            writer.hashedUserData(Self.hashedUserDataFields, prepared, for: .snapchat)
-            writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .snapchat)
-            writer.optionalStringMember(#","client_ip_address":""#, prepared.raw(event.context.ip))
-            writer.optionalStringMember(#","client_user_agent":""#, prepared.raw(event.context.userAgent))
-            writer.optionalStringMember(#","sc_click_id":""#, prepared.raw(event.context.scClickID))
-            writer.optionalStringMember(#","sc_cookie1":""#, prepared.raw(event.context.scCookie1))
-            writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
-            // Types of the SDK's `model/CustomData.java` and `model/Content.java`: `value` is a
-            // BigDecimal (a JSON number, `type: number` in its api/openapi.yaml), `order_id` a
-            // string; each content's `id`, `quantity`, `item_price` and `brand` are strings (as in
-            // Snap's own example body, UsingTheAPI). The currency is an ISO 4217 code (the decoder
-            // checks it) and a number's literal has nothing to escape.
-            writer.fragment(#","custom_data":{"currency":""#)
-            writer.unescapedStringContents(event.currency)
-            writer.fragment(#"","value":"#)
-            writer.numberLiteral(event.value)
-            writer.fragment(#","order_id":""#)
-            writer.stringContents(event.orderID)
-            writer.fragment("\"")
-            if !event.items.isEmpty {
-                writer.itemObjects(#","contents":"#, event.items) { writer, item in
-                    writer.fragment(#""id":""#)
-                    writer.stringContents(item.sku)
-                    writer.fragment(#"","quantity":""#)
-                    writer.integerLiteral(item.quantity)
-                    writer.fragment(#"","item_price":""#)
-                    writer.unescapedStringContents(item.price.literal)
-                    writer.fragment("\"")
-                    writer.optionalStringMember(#","brand":""#, item.brand)
-                }
+        // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
+        writer.fragment(#"{"event_name":"PURCHASE","event_time":"#)
+        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(#","event_id":""#)
+        writer.stringContents(prepared.eventID)
+        writer.fragment(#"","action_source":"WEB""#)
+        writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
+        writer.fragment(#","user_data":"#)
+        let userData = writer.beginMembers()
+        // The keys and types of the official v3 SDK's model (Snapchat/business-sdk-v3-java
+        // `model/UserData.java`): em, ph, fn, ln, ct, st, zp, country, ge are lists of strings;
+        // `external_id` is one string; the model has no `db`, so no birth date is sent.
+        // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
+        // as destinations.md advises.
+        writer.hashedUserData(Self.hashedUserDataFields, prepared, for: .snapchat)
+        writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .snapchat)
+        writer.optionalStringMember(#","client_ip_address":""#, prepared.raw(event.context.ip))
+        writer.optionalStringMember(#","client_user_agent":""#, prepared.raw(event.context.userAgent))
+        writer.optionalStringMember(#","sc_click_id":""#, prepared.raw(event.context.scClickID))
+        writer.optionalStringMember(#","sc_cookie1":""#, prepared.raw(event.context.scCookie1))
+        writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        // Types of the SDK's `model/CustomData.java` and `model/Content.java`: `value` is a
+        // BigDecimal (a JSON number, `type: number` in its api/openapi.yaml), `order_id` a
+        // string; each content's `id`, `quantity`, `item_price` and `brand` are strings (as in
+        // Snap's own example body, UsingTheAPI). The currency is an ISO 4217 code (the decoder
+        // checks it) and a number's literal has nothing to escape.
+        writer.fragment(#","custom_data":{"currency":""#)
+        writer.unescapedStringContents(event.currency)
+        writer.fragment(#"","value":"#)
+        writer.numberLiteral(event.value)
+        writer.fragment(#","order_id":""#)
+        writer.stringContents(event.orderID)
+        writer.fragment("\"")
+        if !event.items.isEmpty {
+            writer.itemObjects(#","contents":"#, event.items) { writer, item in
+                writer.fragment(#""id":""#)
+                writer.stringContents(item.sku)
+                writer.fragment(#"","quantity":""#)
+                writer.integerLiteral(item.quantity)
+                writer.fragment(#"","item_price":""#)
+                writer.unescapedStringContents(item.price.literal)
+                writer.fragment("\"")
+                writer.optionalStringMember(#","brand":""#, item.brand)
             }
-            writer.fragment("}}")
-            return .send(writer.bytes)
         }
+        writer.fragment("}}")
+        return nil
     }
 
-    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+    public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var token: [UInt8] = []
         FormURLEncoding.append(configuration.accessToken.unredactedValue.utf8, to: &token)
         let path = configuration.validateOnly ? "events/validate" : "events"

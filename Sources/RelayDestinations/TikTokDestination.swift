@@ -48,10 +48,10 @@ public struct TikTokDestination: ConfiguredDestination {
         eventHead = Array(#"{"event":"#.utf8) + quotedFragment(configuration.eventName) + Array(#","event_time":"#.utf8)
     }
 
-    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+    public func encode(_ prepared: PreparedEvent, into writer: inout JSONWriter) -> Exclusion? {
         let event = prepared.event
         if let exclusion = prepared.commonExclusion(platform: "TikTok", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
-            return .exclude(exclusion)
+            return exclusion
         }
         let hasHashedIdentifier =
             prepared.hasIdentifier(.email, for: .tiktok) || prepared.hasIdentifier(.phone, for: .tiktok)
@@ -63,73 +63,71 @@ public struct TikTokDestination: ConfiguredDestination {
         // Whether TikTok accepts an event with an empty `user` is UNCONFIRMED, and it could not be
         // attributed anyway: hold it back with a reason instead.
         guard hasHashedIdentifier || hasBrowserMatch else {
-            return .exclude(.missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent"))
+            return .missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent")
         }
-        return prepared.withScratchWriter { writer in
-            writer.fragment(eventHead)
-            writer.integerLiteral(event.occurredAt.epochSeconds)
-            writer.fragment(#","event_id":""#)
-            writer.stringContents(prepared.eventID)
-            writer.fragment(#"","user":"#)
-            let user = writer.beginMembers()
-            // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
-            // without its country code), external_id.
-            writer.optionalIdentifierMember(#","email":""#, .email, of: prepared, for: .tiktok)
-            writer.optionalIdentifierMember(#","phone":""#, .phone, of: prepared, for: .tiktok)
-            writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .tiktok)
-            if configuration.sendNameAndAddress {
-                // Hashed first_name, last_name, zip_code; plain city, state, country, as Segment
-                // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
-                // (stape-io/tiktok-tag template.js) send them; rules in IdentityNormalizer.
-                writer.optionalIdentifierMember(#","first_name":""#, .firstName, of: prepared, for: .tiktok)
-                writer.optionalIdentifierMember(#","last_name":""#, .lastName, of: prepared, for: .tiktok)
-                writer.optionalIdentifierMember(#","zip_code":""#, .postalCode, of: prepared, for: .tiktok)
-                writer.optionalIdentifierMember(#","city":""#, .city, of: prepared, for: .tiktok)
-                writer.optionalIdentifierMember(#","state":""#, .state, of: prepared, for: .tiktok)
-                writer.optionalIdentifierMember(#","country":""#, .country, of: prepared, for: .tiktok)
-            }
-            // Never hashed: ttclid, ttp, ip, user_agent.
-            writer.optionalStringMember(#","ttclid":""#, prepared.raw(event.context.ttclid))
-            writer.optionalStringMember(#","ttp":""#, prepared.raw(event.context.ttp))
-            writer.optionalStringMember(#","ip":""#, prepared.raw(event.context.ip))
-            writer.optionalStringMember(#","user_agent":""#, prepared.raw(event.context.userAgent))
-            writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
-            if let url = prepared.raw(event.context.pageURL) {
-                writer.fragment(#","page":{"url":""#)
-                writer.stringContents(url)
-                writer.fragment(#""}"#)
-            }
-            writer.fragment(#","properties":{"#)
-            if !event.items.isEmpty {
-                writer.itemObjects(#""contents":"#, event.items) { writer, item in
-                    writer.fragment(#""content_id":""#)
-                    writer.stringContents(item.sku)
-                    writer.fragment(#"","content_type":"product""#)
-                    writer.optionalStringMember(#","content_name":""#, item.name)
-                    writer.optionalStringMember(#","content_category":""#, item.category)
-                    writer.optionalStringMember(#","brand":""#, item.brand)
-                    writer.fragment(#","price":"#)
-                    writer.numberLiteral(item.price)
-                    writer.fragment(#","quantity":"#)
-                    writer.integerLiteral(item.quantity)
-                }
-                writer.fragment(#","content_type":"product","#)
-            }
-            // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
-            writer.fragment(#""currency":""#)
-            writer.unescapedStringContents(event.currency)
-            writer.fragment(#"","value":"#)
-            writer.numberLiteral(event.value)
-            writer.fragment(#","order_id":""#)
-            writer.stringContents(event.orderID)
-            // Per-event limited data use (destinations.md §3 "Consent").
-            writer.fragment(
-                event.consent.limitedDataUse == true ? #""},"limited_data_use":true}"# : #""},"limited_data_use":false}"#)
-            return .send(writer.bytes)
+        writer.fragment(eventHead)
+        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(#","event_id":""#)
+        writer.stringContents(prepared.eventID)
+        writer.fragment(#"","user":"#)
+        let user = writer.beginMembers()
+        // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
+        // without its country code), external_id.
+        writer.optionalIdentifierMember(#","email":""#, .email, of: prepared, for: .tiktok)
+        writer.optionalIdentifierMember(#","phone":""#, .phone, of: prepared, for: .tiktok)
+        writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .tiktok)
+        if configuration.sendNameAndAddress {
+            // Hashed first_name, last_name, zip_code; plain city, state, country, as Segment
+            // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
+            // (stape-io/tiktok-tag template.js) send them; rules in IdentityNormalizer.
+            writer.optionalIdentifierMember(#","first_name":""#, .firstName, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","last_name":""#, .lastName, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","zip_code":""#, .postalCode, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","city":""#, .city, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","state":""#, .state, of: prepared, for: .tiktok)
+            writer.optionalIdentifierMember(#","country":""#, .country, of: prepared, for: .tiktok)
         }
+        // Never hashed: ttclid, ttp, ip, user_agent.
+        writer.optionalStringMember(#","ttclid":""#, prepared.raw(event.context.ttclid))
+        writer.optionalStringMember(#","ttp":""#, prepared.raw(event.context.ttp))
+        writer.optionalStringMember(#","ip":""#, prepared.raw(event.context.ip))
+        writer.optionalStringMember(#","user_agent":""#, prepared.raw(event.context.userAgent))
+        writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        if let url = prepared.raw(event.context.pageURL) {
+            writer.fragment(#","page":{"url":""#)
+            writer.stringContents(url)
+            writer.fragment(#""}"#)
+        }
+        writer.fragment(#","properties":{"#)
+        if !event.items.isEmpty {
+            writer.itemObjects(#""contents":"#, event.items) { writer, item in
+                writer.fragment(#""content_id":""#)
+                writer.stringContents(item.sku)
+                writer.fragment(#"","content_type":"product""#)
+                writer.optionalStringMember(#","content_name":""#, item.name)
+                writer.optionalStringMember(#","content_category":""#, item.category)
+                writer.optionalStringMember(#","brand":""#, item.brand)
+                writer.fragment(#","price":"#)
+                writer.numberLiteral(item.price)
+                writer.fragment(#","quantity":"#)
+                writer.integerLiteral(item.quantity)
+            }
+            writer.fragment(#","content_type":"product","#)
+        }
+        // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
+        writer.fragment(#""currency":""#)
+        writer.unescapedStringContents(event.currency)
+        writer.fragment(#"","value":"#)
+        writer.numberLiteral(event.value)
+        writer.fragment(#","order_id":""#)
+        writer.stringContents(event.orderID)
+        // Per-event limited data use (destinations.md §3 "Consent").
+        writer.fragment(
+            event.consent.limitedDataUse == true ? #""},"limited_data_use":true}"# : #""},"limited_data_use":false}"#)
+        return nil
     }
 
-    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+    public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var head = JSONWriter()
         head.beginObject()
         head.key("event_source"); head.string("web")

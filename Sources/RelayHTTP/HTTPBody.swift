@@ -1,13 +1,16 @@
+import RelayCore
+
 /// A request body: bytes in one buffer, or a JSON array of already-encoded elements between a
 /// head and a tail, which the client sends piece by piece.
 ///
 /// A batch of 1,000 events is ~1 MB. Joining its elements into one more buffer copied every byte
 /// once more, and the fresh megabyte was memory the process had to fault in for each request;
 /// sent piece by piece, the body holds only references to the elements it shares with the batch
-/// (``ownedByteCount``: its head and tail).
+/// (``ownedByteCount``: its head and tail). Each element is a slice of the block its event was
+/// encoded into (``PayloadSlice``), so no element is an array of its own.
 public struct HTTPBody: Sendable {
     private let head: [UInt8]
-    private let elements: [[UInt8]]
+    private let elements: [PayloadSlice]
     private let tail: [UInt8]
     /// Bytes in the body.
     public let count: Int
@@ -21,11 +24,16 @@ public struct HTTPBody: Sendable {
     }
 
     /// `prefix` + `[e1,e2,…]` + `suffix`: each element must be one complete JSON value.
-    public init(jsonArray elements: [[UInt8]], prefix: String, suffix: String) {
+    public init(jsonArray elements: [PayloadSlice], prefix: String, suffix: String) {
         head = Array(prefix.utf8) + [UInt8(ascii: "[")]
         tail = [UInt8(ascii: "]")] + Array(suffix.utf8)
         self.elements = elements
         count = elements.reduce(head.count + tail.count + max(0, elements.count - 1)) { $0 + $1.count }
+    }
+
+    /// `prefix` + `[e1,e2,…]` + `suffix` from elements in arrays of their own (tests, tools).
+    public init(jsonArray elements: [[UInt8]], prefix: String, suffix: String) {
+        self.init(jsonArray: elements.map(PayloadSlice.init(copying:)), prefix: prefix, suffix: suffix)
     }
 
     /// Bytes the body holds itself, apart from the elements it shares with whoever encoded them.

@@ -1,3 +1,4 @@
+import RelayCore
 import RelayCrypto
 import RelayDestinations
 import RelayHTTP
@@ -63,7 +64,7 @@ import Testing
         #expect(content.bytes == expected)
         #expect(content.count == expected.count)
         #expect(content.ownedByteCount == "{\"data\":[".utf8.count + "]}".utf8.count)
-        #expect(HTTPBody(jsonArray: [], prefix: "{\"data\":", suffix: "}").bytes == Array("{\"data\":[]}".utf8))
+        #expect(HTTPBody(jsonArray: [PayloadSlice](), prefix: "{\"data\":", suffix: "}").bytes == Array("{\"data\":[]}".utf8))
         #expect(HTTPBody(jsonArray: [Array("1".utf8)], prefix: "", suffix: "").bytes == Array("[1]".utf8))
         #expect(HTTPBody(Array("plain".utf8)).bytes == Array("plain".utf8))
         #expect(HTTPBody(Array("plain".utf8)).ownedByteCount == 5)

@@ -17,7 +17,7 @@ import Testing
         case .unknownStore(let orderID, let eventID, _): "unknown store \(orderID) \(eventID)"
         case .encoded(let orderID, let eventID, let sends, let exclusions):
             "encoded \(orderID) \(eventID) "
-                + sends.map { "\($0.lane):\($0.coverage.rawValue):\(String(decoding: $0.payload, as: UTF8.self))" }.joined(separator: "|")
+                + sends.map { "\($0.lane):\($0.coverage.rawValue):\(String(decoding: $0.payload.bytes, as: UTF8.self))" }.joined(separator: "|")
                 + exclusions.map { " excluded \($0.lane):\($0.exclusion.reason)" }.joined()
         }
     }
@@ -47,6 +47,27 @@ import Testing
         }
         #expect(orderIDs == (0..<600).filter { $0 % 10 != 9 }.map { "ORD-\(100_000 + $0)" })
         #expect(parallel.filter { if case .malformed = $0.outcome { true } else { false } }.count == 60)
+        // No array per payload: each thread appends a lane's payloads to one block, one after
+        // another, and each payload is the bytes the destination encodes for that event alone.
+        for (preparer, prepared, threads) in [(parallelPreparer, parallel, 4), (parallelPreparer, sequential, 1)] {
+            var blocks: [Int: Set<ObjectIdentifier>] = [:]
+            var bytesPerBlock: [ObjectIdentifier: Int] = [:]
+            for record in prepared {
+                guard case .encoded(_, _, let sends, _) = record.outcome else { continue }
+                for send in sends {
+                    blocks[send.lane, default: []].insert(ObjectIdentifier(send.payload.block))
+                    bytesPerBlock[ObjectIdentifier(send.payload.block), default: 0] += send.payload.count
+                }
+            }
+            #expect(blocks.count == preparer.lanes.count)
+            for (lane, laneBlocks) in blocks { #expect(laneBlocks.count == threads, "lane \(lane)") }
+            for record in prepared {
+                guard case .encoded(_, _, let sends, _) = record.outcome else { continue }
+                for send in sends {
+                    #expect(send.payload.block.writer.count == bytesPerBlock[ObjectIdentifier(send.payload.block)])
+                }
+            }
+        }
     }
 
     /// Which identifiers each platform's payload carries (the `identifier_events` metric): a blank
@@ -99,7 +120,7 @@ import Testing
             guard case .encoded(_, _, let sends, _) = preparer.prepare(record).outcome else { return ([:], []) }
             var coverage: [String: PreparedRecord.Coverage] = [:]
             for send in sends { coverage[preparer.lanes[send.lane].label.platform] = send.coverage }
-            return (coverage, sends.map { String(decoding: $0.payload, as: UTF8.self) })
+            return (coverage, sends.map { String(decoding: $0.payload.bytes, as: UTF8.self) })
         }
         let valid = prepare(phone: "\"+49 30 1234567\"").coverage
         let junk = prepare(phone: "\"12345\"")

@@ -341,6 +341,28 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
+    /// Appends `bytes` as they are.
+    public mutating func fragment(_ bytes: UnsafeBufferPointer<UInt8>) {
+        append(bytes)
+    }
+
+    /// Drops what was written after the first `position` bytes: an event an encoder wrote part
+    /// of and then excluded. Only outside any container opened with ``beginObject()`` or
+    /// ``beginArray()`` (their state is not rewound).
+    public mutating func truncate(to position: Int) {
+        precondition(position >= 0 && position <= count, "truncating to within what was written")
+        count = position
+    }
+
+    /// Gives back the capacity beyond what was written (a block of payloads that is full: its
+    /// slack would otherwise live as long as its payloads).
+    public mutating func shrinkToFit() {
+        guard capacity - count > capacity / 8, count >= 64 else { return }
+        guard let block = realloc(storage, count) else { return }
+        storage = block.assumingMemoryBound(to: UInt8.self)
+        capacity = count
+    }
+
     /// Appends the contents of a JSON string holding `value`, escaped, without the quotes.
     public mutating func stringContents(_ value: String) {
         Self.withUTF8(of: value) { bytes in

@@ -68,126 +68,126 @@ public struct GoogleDestination: ConfiguredDestination {
         }
     }
 
-    public func encode(_ prepared: PreparedEvent) -> EncodingDecision {
+    public func encode(_ prepared: PreparedEvent, into writer: inout JSONWriter) -> Exclusion? {
         let event = prepared.event
         if let exclusion = prepared.commonExclusion(platform: "Google", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
-            return .exclude(exclusion)
+            return exclusion
         }
-        return prepared.withScratchWriter { writer in
-            writer.fragment(#"{"transactionId":""#)
-            writer.stringContents(prepared.eventID)
-            writer.fragment(#"","eventTimestamp":""#)
-            writer.unescapedStringContents(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
-            writer.fragment(#"","eventSource":"WEB","conversionValue":"#)
-            writer.numberLiteral(event.value)
-            // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
-            writer.fragment(#","currency":""#)
-            writer.unescapedStringContents(event.currency)
-            writer.fragment("\"")
+        let start = writer.count
+        writer.fragment(#"{"transactionId":""#)
+        writer.stringContents(prepared.eventID)
+        writer.fragment(#"","eventTimestamp":""#)
+        writer.unescapedStringContents(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
+        writer.fragment(#"","eventSource":"WEB","conversionValue":"#)
+        writer.numberLiteral(event.value)
+        // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
+        writer.fragment(#","currency":""#)
+        writer.unescapedStringContents(event.currency)
+        writer.fragment("\"")
 
-            // Looked up first (cached per order), written straight into the body: "userData" only
-            // when there is at least one identifier.
-            let email = transmitted(prepared.identifier(.email, for: .google))
-            let phone = transmitted(prepared.identifier(.phone, for: .google))
-            var address: (given: NormalizedIdentifier, family: NormalizedIdentifier, region: String, postal: String)? = nil
-            // An address needs given name, family name, region and postal code together.
-            if let given = transmitted(prepared.identifier(.firstName, for: .google)),
-                let family = transmitted(prepared.identifier(.lastName, for: .google)),
-                let region = prepared.identifier(.country, for: .google)?.wireValue,
-                let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
-            {
-                address = (given, family, region, postal)
+        // Looked up first (cached per order), written straight into the body: "userData" only
+        // when there is at least one identifier.
+        let email = transmitted(prepared.identifier(.email, for: .google))
+        let phone = transmitted(prepared.identifier(.phone, for: .google))
+        var address: (given: NormalizedIdentifier, family: NormalizedIdentifier, region: String, postal: String)? = nil
+        // An address needs given name, family name, region and postal code together.
+        if let given = transmitted(prepared.identifier(.firstName, for: .google)),
+            let family = transmitted(prepared.identifier(.lastName, for: .google)),
+            let region = prepared.identifier(.country, for: .google)?.wireValue,
+            let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
+        {
+            address = (given, family, region, postal)
+        }
+        let identifiers = (email == nil ? 0 : 1) + (phone == nil ? 0 : 1) + (address == nil ? 0 : 1)
+        precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
+        if identifiers > 0 {
+            writer.fragment(#","userData":{"userIdentifiers":"#)
+            let userIdentifiers = writer.beginMembers()
+            if let email {
+                writer.fragment(#",{"emailAddress":""#)
+                writer.identifierContents(email)
+                writer.fragment(#""}"#)
             }
-            let identifiers = (email == nil ? 0 : 1) + (phone == nil ? 0 : 1) + (address == nil ? 0 : 1)
-            precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
-            if identifiers > 0 {
-                writer.fragment(#","userData":{"userIdentifiers":"#)
-                let userIdentifiers = writer.beginMembers()
-                if let email {
-                    writer.fragment(#",{"emailAddress":""#)
-                    writer.identifierContents(email)
-                    writer.fragment(#""}"#)
-                }
-                if let phone {
-                    writer.fragment(#",{"phoneNumber":""#)
-                    writer.identifierContents(phone)
-                    writer.fragment(#""}"#)
-                }
-                if let address {
-                    writer.fragment(#",{"address":{"givenName":""#)
-                    writer.identifierContents(address.given)
-                    writer.fragment(#"","familyName":""#)
-                    writer.identifierContents(address.family)
-                    writer.fragment(#"","regionCode":""#)
-                    writer.stringContents(address.region)
-                    writer.fragment(#"","postalCode":""#)
-                    writer.stringContents(address.postal)
-                    writer.fragment(#""}}"#)
-                }
-                writer.endMembers(userIdentifiers, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
-                writer.fragment("}")
+            if let phone {
+                writer.fragment(#",{"phoneNumber":""#)
+                writer.identifierContents(phone)
+                writer.fragment(#""}"#)
             }
+            if let address {
+                writer.fragment(#",{"address":{"givenName":""#)
+                writer.identifierContents(address.given)
+                writer.fragment(#"","familyName":""#)
+                writer.identifierContents(address.family)
+                writer.fragment(#"","regionCode":""#)
+                writer.stringContents(address.region)
+                writer.fragment(#"","postalCode":""#)
+                writer.stringContents(address.postal)
+                writer.fragment(#""}}"#)
+            }
+            writer.endMembers(userIdentifiers, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
+            writer.fragment("}")
+        }
 
-            let context = event.context
-            let gclid = prepared.raw(context.gclid)
-            let gbraid = prepared.raw(context.gbraid)
-            let wbraid = prepared.raw(context.wbraid)
-            let userAgent = prepared.raw(context.userAgent)
-            let ip = prepared.raw(context.ip)
-            if gclid != nil || gbraid != nil || wbraid != nil {
-                writer.fragment(#","adIdentifiers":"#)
-                let adIdentifiers = writer.beginMembers()
-                writer.optionalStringMember(#","gclid":""#, gclid)
-                writer.optionalStringMember(#","gbraid":""#, gbraid)
-                writer.optionalStringMember(#","wbraid":""#, wbraid)
-                writer.endMembers(adIdentifiers, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
-            }
-            // The checkout's device is the device "when the event happened": `Event.eventDeviceInfo`,
-            // not `adIdentifiers.landingPageDeviceInfo`, the device "at the time of landing onto the
-            // advertiser's site after interacting with the ad" (googleapis datamanager_v1
-            // types/event.py Event.event_device_info, AdIdentifiers.landing_page_device_info).
-            if userAgent != nil || ip != nil {
-                writer.fragment(#","eventDeviceInfo":"#)
-                let deviceInfo = writer.beginMembers()
-                writer.optionalStringMember(#","userAgent":""#, userAgent)
-                writer.optionalStringMember(#","ipAddress":""#, ip)
-                writer.endMembers(deviceInfo, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
-            }
-            if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
-                return .exclude(.missingRequiredField("Google needs an email, phone, full address or a gclid/gbraid/wbraid to match"))
-            }
-            if !event.items.isEmpty {
-                writer.fragment(#","cartData":{"#)
-                writer.itemObjects(#""items":"#, event.items) { writer, item in
-                    writer.fragment(#""merchantProductId":""#)
-                    writer.stringContents(item.sku)
-                    // int64 is a JSON string in proto3.
-                    writer.fragment(#"","quantity":""#)
-                    writer.integerLiteral(item.quantity)
-                    writer.fragment(#"","unitPrice":"#)
-                    writer.numberLiteral(item.price)
-                }
-                writer.fragment("}")
-            }
-            // Consent from the event (destinations.md §2 "Consent"); absent means unspecified.
-            if event.consent.adUserData != nil || event.consent.adPersonalization != nil {
-                writer.fragment(#","consent":"#)
-                let consent = writer.beginMembers()
-                if let granted = event.consent.adUserData {
-                    writer.fragment(granted ? #","adUserData":"CONSENT_GRANTED""# : #","adUserData":"CONSENT_DENIED""#)
-                }
-                if let granted = event.consent.adPersonalization {
-                    writer.fragment(
-                        granted ? #","adPersonalization":"CONSENT_GRANTED""# : #","adPersonalization":"CONSENT_DENIED""#)
-                }
-                writer.endMembers(consent, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        let context = event.context
+        let gclid = prepared.raw(context.gclid)
+        let gbraid = prepared.raw(context.gbraid)
+        let wbraid = prepared.raw(context.wbraid)
+        let userAgent = prepared.raw(context.userAgent)
+        let ip = prepared.raw(context.ip)
+        if gclid != nil || gbraid != nil || wbraid != nil {
+            writer.fragment(#","adIdentifiers":"#)
+            let adIdentifiers = writer.beginMembers()
+            writer.optionalStringMember(#","gclid":""#, gclid)
+            writer.optionalStringMember(#","gbraid":""#, gbraid)
+            writer.optionalStringMember(#","wbraid":""#, wbraid)
+            writer.endMembers(adIdentifiers, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        }
+        // The checkout's device is the device "when the event happened": `Event.eventDeviceInfo`,
+        // not `adIdentifiers.landingPageDeviceInfo`, the device "at the time of landing onto the
+        // advertiser's site after interacting with the ad" (googleapis datamanager_v1
+        // types/event.py Event.event_device_info, AdIdentifiers.landing_page_device_info).
+        if userAgent != nil || ip != nil {
+            writer.fragment(#","eventDeviceInfo":"#)
+            let deviceInfo = writer.beginMembers()
+            writer.optionalStringMember(#","userAgent":""#, userAgent)
+            writer.optionalStringMember(#","ipAddress":""#, ip)
+            writer.endMembers(deviceInfo, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        }
+        if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
+            writer.truncate(to: start)
+            return .missingRequiredField("Google needs an email, phone, full address or a gclid/gbraid/wbraid to match")
+        }
+        if !event.items.isEmpty {
+            writer.fragment(#","cartData":{"#)
+            writer.itemObjects(#""items":"#, event.items) { writer, item in
+                writer.fragment(#""merchantProductId":""#)
+                writer.stringContents(item.sku)
+                // int64 is a JSON string in proto3.
+                writer.fragment(#"","quantity":""#)
+                writer.integerLiteral(item.quantity)
+                writer.fragment(#"","unitPrice":"#)
+                writer.numberLiteral(item.price)
             }
             writer.fragment("}")
-            return .send(writer.bytes)
         }
+        // Consent from the event (destinations.md §2 "Consent"); absent means unspecified.
+        if event.consent.adUserData != nil || event.consent.adPersonalization != nil {
+            writer.fragment(#","consent":"#)
+            let consent = writer.beginMembers()
+            if let granted = event.consent.adUserData {
+                writer.fragment(granted ? #","adUserData":"CONSENT_GRANTED""# : #","adUserData":"CONSENT_DENIED""#)
+            }
+            if let granted = event.consent.adPersonalization {
+                writer.fragment(
+                    granted ? #","adPersonalization":"CONSENT_GRANTED""# : #","adPersonalization":"CONSENT_DENIED""#)
+            }
+            writer.endMembers(consent, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        }
+        writer.fragment("}")
+        return nil
     }
 
-    public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
+    public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var prefix = JSONWriter()
         prefix.beginObject()
         prefix.key("destinations")

@@ -18,10 +18,11 @@ struct PreparedRecord: Sendable {
         static let invalidPhone = Coverage(rawValue: 8)
     }
 
-    /// One destination's encoded event.
+    /// One destination's encoded event: a slice of the block its lane's events of this chunk
+    /// were encoded into (no array per event and destination).
     struct Send: Sendable {
         var lane: Int
-        var payload: [UInt8]
+        var payload: PayloadSlice
         var coverage: Coverage
     }
 
@@ -91,20 +92,33 @@ struct RecordPreparer: Sendable {
     func prepare(_ records: [KafkaRecord]) -> [PreparedRecord] {
         let count = records.count
         let workers = min(threads, count / Self.minimumRecordsPerThread)
-        guard workers > 1 else { return records.map(prepare) }
+        guard workers > 1 else {
+            let blocks = LanePayloadBlocks(lanes: lanes.count, records: count)
+            let prepared = records.map { prepare($0, into: blocks) }
+            blocks.finish()
+            return prepared
+        }
         return [PreparedRecord](unsafeUninitializedCapacity: count) { buffer, initialized in
             // Each worker initialises its own contiguous slice of the buffer, which outlives
             // concurrentPerform: no sharing, no locks.
             nonisolated(unsafe) let base = buffer.baseAddress!
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let slice = (count * worker / workers)..<(count * (worker + 1) / workers)
-                for index in slice { (base + index).initialize(to: prepare(records[index])) }
+                let blocks = LanePayloadBlocks(lanes: lanes.count, records: slice.count)
+                for index in slice { (base + index).initialize(to: prepare(records[index], into: blocks)) }
+                blocks.finish()
             }
             initialized = count
         }
     }
 
+    /// Prepares one record, its payloads in blocks of their own.
     func prepare(_ record: KafkaRecord) -> PreparedRecord {
+        prepare(record, into: LanePayloadBlocks(lanes: lanes.count, records: 1))
+    }
+
+    /// Prepares one record, appending each lane's payload to that lane's block in `blocks`.
+    func prepare(_ record: KafkaRecord, into blocks: LanePayloadBlocks) -> PreparedRecord {
         var previous: RetryEnvelope? = nil
         if role == .retry {
             previous =
@@ -136,11 +150,13 @@ struct RecordPreparer: Sendable {
         // A retried record goes only to the destination that still needs it.
         let retriedFor = previous?.destination
         for index in routed where retriedFor == nil || lanes[index].label.platform == retriedFor {
-            switch lanes[index].destination.encode(prepared) {
-            case .send(let payload):
-                sends.append(.init(lane: index, payload: payload, coverage: coverage(prepared, platform: lanes[index].platform)))
-            case .exclude(let exclusion):
+            let block = blocks.block(lane: index)
+            let start = block.writer.count
+            if let exclusion = lanes[index].destination.encode(prepared, into: &block.writer) {
                 exclusions.append((index, exclusion))
+            } else {
+                let payload = PayloadSlice(block, offset: start, count: block.writer.count - start)
+                sends.append(.init(lane: index, payload: payload, coverage: coverage(prepared, platform: lanes[index].platform)))
             }
         }
         return PreparedRecord(
@@ -177,5 +193,34 @@ struct RecordPreparer: Sendable {
         }
         if let clickID, !clickID.isBlank { coverage.insert(.clickID) }
         return coverage
+    }
+}
+
+/// The blocks one thread encodes a run of records into: one per lane, made when the lane first
+/// gets an event, each event's payload a slice of it (``PayloadBlock``). Not shared: each thread of
+/// ``RecordPreparer/prepare(_:)-([KafkaRecord])`` has its own, and stops writing before the
+/// engine takes the slices.
+final class LanePayloadBlocks {
+    private var blocks: [PayloadBlock?]
+    /// Room each block starts with: most events encode to under 1 KB for every platform, so the
+    /// block rarely grows (a growth copies what it holds).
+    private let initialCapacity: Int
+
+    init(lanes: Int, records: Int) {
+        blocks = Array(repeating: nil, count: lanes)
+        initialCapacity = max(records, 1) * 1024
+    }
+
+    func block(lane: Int) -> PayloadBlock {
+        if let block = blocks[lane] { return block }
+        let block = PayloadBlock(reservingCapacity: initialCapacity)
+        blocks[lane] = block
+        return block
+    }
+
+    /// Nothing more is written: each block gives back the room it did not use, which would
+    /// otherwise live as long as its slices, uncounted by the memory budget.
+    func finish() {
+        for block in blocks { block?.writer.shrinkToFit() }
     }
 }

@@ -90,8 +90,7 @@ extension RelayEngine {
                             if coverage.contains(.phone) { tally.phone[lane] += 1 }
                             if coverage.contains(.invalidPhone) { tally.invalidPhone[lane] += 1 }
                             if coverage.contains(.clickID) { tally.clickID[lane] += 1 }
-                            var payload: [UInt8] = []
-                            swap(&payload, &sends[send].payload)
+                            let payload = sends[send].payload
                             let bytes = payload.count
                             let charged = bytes + sourceShare + Self.bookkeepingBytesPerEntry
                             state.inFlightBytes += charged

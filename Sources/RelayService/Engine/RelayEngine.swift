@@ -118,7 +118,7 @@ public final class RelayEngine: Sendable {
     /// The decision core's state, behind the engine's one lock.
     struct EngineState {
         var ledger = SettlementLedger()
-        var batcher: LaneBatcher<PendingDelivery, [UInt8]>
+        var batcher: LaneBatcher<PendingDelivery, PayloadSlice>
         var backpressure: BackpressureController
         var readAheadWindow: ReadAheadWindow
         var pauses = PartitionPauses()
@@ -144,7 +144,7 @@ public final class RelayEngine: Sendable {
     /// request's array as it is, see ``LaneBatcher``).
     struct DeliveryBatch: Sendable {
         var entries: [PendingDelivery]
-        var payloads: [[UInt8]]
+        var payloads: [PayloadSlice]
 
         /// The entries and payloads at `indices`, in that order.
         func subset(_ indices: some Sequence<Int>) -> DeliveryBatch {

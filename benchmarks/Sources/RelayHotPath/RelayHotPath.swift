@@ -90,6 +90,13 @@ struct RelayHotPath: ParsableCommand {
             print("map (\(input.rawValue)): \(orders) orders on \(threads) threads, \(String(format: "%.2f", orders > 0 ? microseconds / Double(orders) : 0)) µs of wall time per order")
             return
         }
+        // Each destination's payloads go where the relay puts them: one block per destination for
+        // a run of orders (`RecordPreparer`'s share of a polled chunk on one thread), each payload
+        // a slice of it, held until the run ends (in the relay, until delivered).
+        let ordersPerBlock = 256
+        var blocks = destinations.map { _ in PayloadBlock(reservingCapacity: ordersPerBlock * 1024) }
+        var slices: [PayloadSlice] = []
+        slices.reserveCapacity(ordersPerBlock * destinations.count)
         let started = ContinuousClock.now
         for index in 0..<orders {
             let event = stage == .encode ? events[index % events.count] : (mapped == nil ? try nativeDecoder.decode(records[index % records.count]) : try mapped!.decode(records[index % records.count]))
@@ -102,8 +109,18 @@ struct RelayHotPath: ParsableCommand {
             // the figure did not move). The encode stage still copies its event out of `events`.
             let eventID = event.orderID
             let prepared = PreparedEvent(event: consume event, eventID: eventID, nowSeconds: now)
-            for destination in destinations {
-                if case .send(let payload) = destination.encode(prepared) { encodedBytes &+= payload.count }
+            if index % ordersPerBlock == 0 && index > 0 {
+                for block in blocks { block.writer.shrinkToFit() }
+                slices.removeAll(keepingCapacity: true)
+                blocks = destinations.map { _ in PayloadBlock(reservingCapacity: ordersPerBlock * 1024) }
+            }
+            for (lane, destination) in destinations.enumerated() {
+                let block = blocks[lane]
+                let start = block.writer.count
+                if destination.encode(prepared, into: &block.writer) == nil {
+                    slices.append(PayloadSlice(block, offset: start, count: block.writer.count - start))
+                    encodedBytes &+= block.writer.count - start
+                }
             }
         }
         let elapsed = ContinuousClock.now - started
