@@ -50,7 +50,7 @@ extension ConversionDestination {
         }
     }
 
-    /// ``makeRequest(_:)-([PayloadSlice])`` for payloads in arrays of their own (tests, previews,
+    /// `makeRequest(_: [PayloadSlice])` for payloads in arrays of their own (tests, previews,
     /// the verifier): each is copied into a block of its own.
     public func makeRequest(_ events: [[UInt8]]) -> HTTPRequest {
         makeRequest(events.map(PayloadSlice.init(copying:)))

@@ -198,7 +198,7 @@ struct RecordPreparer: Sendable {
 
 /// The blocks one thread encodes a run of records into: one per lane, made when the lane first
 /// gets an event, each event's payload a slice of it (``PayloadBlock``). Not shared: each thread of
-/// ``RecordPreparer/prepare(_:)-([KafkaRecord])`` has its own, and stops writing before the
+/// `RecordPreparer.prepare(_: [KafkaRecord])` has its own, and stops writing before the
 /// engine takes the slices.
 final class LanePayloadBlocks {
     private var blocks: [PayloadBlock?]
