@@ -137,6 +137,11 @@ public struct OrderEventDecoder: Sendable {
         let utf8 = text.utf8
         return !utf8.isEmpty && utf8.count <= maximumLength && utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
     }
+
+    /// ``isToken(_:maximumLength:)`` of UTF-8 bytes.
+    static func isToken(_ bytes: UnsafeBufferPointer<UInt8>, maximumLength: Int) -> Bool {
+        !bytes.isEmpty && bytes.count <= maximumLength && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+    }
 }
 
 /// Typed accessors that turn a mismatch into a schema violation naming the path and rule.
