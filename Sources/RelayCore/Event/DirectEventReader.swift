@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads a valid `order.completed` event straight from its bytes into an ``OrderEvent``, without
 /// a ``JSONValue`` tree: no array of members per object, no lookup of each field by scanning the
 /// members, no copy of each value out of the tree.
@@ -10,16 +18,27 @@
 ///
 /// Values are read by the same ``JSONCursor`` the tree parser uses (so strings, numbers, depth
 /// and unknown members are validated by the same code); the rules are the decoder's.
+///
+/// The record is copied once into an ``EventText``, and the event's personal values and its
+/// timestamp's text are byte ranges of that copy (values with escapes are resolved into its side
+/// area): no `String` per value, and a UTF-8 check only of the values with a non-ASCII byte.
 struct DirectEventReader {
     private var cursor: JSONCursor
+    /// The record's bytes (what `cursor` reads) and the side area for resolved escapes.
+    private let text: EventText
 
     /// Thrown inside the reader only: "decode this one through the tree".
     private struct GiveUp: Error {}
 
     /// The event in `buffer`, or nil when the tree path must decide (the event may still be valid).
     static func read(_ buffer: UnsafeBufferPointer<UInt8>, parser: JSONParser) -> OrderEvent? {
-        guard buffer.count <= parser.maximumBytes else { return nil }
-        var reader = DirectEventReader(cursor: JSONCursor(bytes: buffer, maximumDepth: parser.maximumDepth))
+        guard buffer.count <= parser.maximumBytes, let base = buffer.baseAddress else { return nil }
+        // A resolved escape is never longer than it was written, so a side area as large as the
+        // record holds every value's; most records have no backslash and need none.
+        let hasBackslash = memchr(base, Int32(UInt8(ascii: "\\")), buffer.count) != nil
+        let text = EventText.copying(buffer, sideCapacity: hasBackslash ? buffer.count : 0)
+        var reader = DirectEventReader(
+            cursor: JSONCursor(bytes: text.prefix(buffer.count), maximumDepth: parser.maximumDepth), text: text)
         do {
             return try reader.document()
         } catch {
@@ -27,8 +46,9 @@ struct DirectEventReader {
         }
     }
 
-    private init(cursor: JSONCursor) {
+    private init(cursor: JSONCursor, text: EventText) {
         self.cursor = cursor
+        self.text = text
     }
 
     // MARK: The event's objects
@@ -39,10 +59,10 @@ struct DirectEventReader {
     ])
 
     private mutating func document() throws(GiveUp) -> OrderEvent {
-        var version: JSONNumber?
-        var eventType: String?
+        var version: Int64?
+        var isOrderCompleted = false
         var orderID: String?
-        var occurredText: String?
+        var occurredAt: Timestamp?
         var currency: String?
         var value: JSONNumber?
         var storeID: String?
@@ -53,13 +73,13 @@ struct DirectEventReader {
         cursor.skipWhitespace()
         try object(depth: 1, names: Self.rootNames) { reader, member throws(GiveUp) in
             switch member {
-            case 0: version = try reader.number()
-            case 1: eventType = try reader.string()
-            case 2: orderID = try reader.string()
-            case 3: occurredText = try reader.string()
-            case 4: currency = try reader.string()
+            case 0: version = JSONNumber.integer(of: try reader.numberValue())
+            case 1: isOrderCompleted = try reader.withStringBytes { $0.elementsEqual("order.completed".utf8) }
+            case 2: orderID = try reader.token(maximumLength: OrderEventDecoder.maximumOrderIDLength)
+            case 3: occurredAt = try reader.timestamp()
+            case 4: currency = try reader.withStringBytes(ISO4217.code)
             case 5: value = try reader.number()
-            case 6: storeID = try reader.isNull() ? nil : try reader.string()
+            case 6: storeID = try reader.isNull() ? nil : try reader.token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
             case 7: items = try reader.items(depth: 2)
             case 8: if !(try reader.isNull()) { customer = try reader.customer() }
             case 9: if !(try reader.isNull()) { context = try reader.context() }
@@ -68,18 +88,10 @@ struct DirectEventReader {
         }
         cursor.skipWhitespace()
         guard cursor.index == cursor.bytes.count,
-            let version, version.integer == 1,
-            eventType == "order.completed",
-            let orderID, OrderEventDecoder.isToken(orderID, maximumLength: OrderEventDecoder.maximumOrderIDLength),
-            let occurredText, let occurredAt = RFC3339.parse(occurredText),
-            let currency, ISO4217.codes.contains(currency),
+            version == 1,
+            isOrderCompleted, let orderID, let occurredAt, let currency,
             let value, value.double >= 0
         else { throw GiveUp() }
-        if let storeID {
-            guard OrderEventDecoder.isToken(storeID, maximumLength: OrderEventDecoder.maximumStoreIDLength) else {
-                throw GiveUp()
-            }
-        }
         return OrderEvent(
             orderID: orderID, occurredAt: occurredAt, currency: currency, value: value, storeID: storeID,
             items: consume items, customer: consume customer, context: consume context, consent: consent)
@@ -117,20 +129,20 @@ struct DirectEventReader {
         var name: String?
         var category: String?
         var brand: String?
-        var quantity: JSONNumber?
+        var quantity: Int64?
         var price: JSONNumber?
         try object(depth: depth, names: Self.itemNames) { reader, member throws(GiveUp) in
             switch member {
-            case 0: sku = try reader.string()
+            case 0: sku = try reader.string(maximumLength: 256)
             case 1: name = try reader.optionalString(maximumLength: 256)
             case 2: category = try reader.optionalString(maximumLength: 256)
             case 3: brand = try reader.optionalString(maximumLength: 256)
-            case 4: quantity = try reader.number()
+            case 4: quantity = JSONNumber.integer(of: try reader.numberValue())
             default: price = try reader.number()
             }
         }
-        guard let sku, !sku.isEmpty, OrderEventDecoder.isWithinLength(sku, maximumLength: 256),
-            let quantity = quantity?.integer, quantity >= 1, quantity <= 1_000_000,
+        guard let sku, !sku.isEmpty,
+            let quantity, quantity >= 1, quantity <= 1_000_000,
             let price, price.double >= 0
         else { throw GiveUp() }
         return OrderEvent.Item(sku: sku, name: name, category: category, brand: brand, quantity: quantity, price: price)
@@ -257,13 +269,72 @@ struct DirectEventReader {
         return true
     }
 
-    private mutating func string() throws(GiveUp) -> String {
+    /// A string value's bytes in the event's text: in place when written without escapes,
+    /// otherwise resolved into the side area. Gives up on anything but a string, and on content
+    /// that is not UTF-8 (the tree path names the error).
+    private mutating func stringRange() throws(GiveUp) -> (start: Int, count: Int) {
         guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+        let scanned: JSONCursor.ScannedString
         do {
-            return try cursor.parseString()
+            scanned = try cursor.scanString()
         } catch {
             throw GiveUp()
         }
+        if !scanned.hasEscape {
+            guard scanned.isASCII || JSONStringBytes.isValidUTF8(scanned.raw) else { throw GiveUp() }
+            return (scanned.start, scanned.raw.count)
+        }
+        // A backslash was found, so the side area has room for the whole record.
+        let free = text.freeSpace
+        let count: Int
+        do {
+            count = try JSONCursor.unescape(scanned.raw, baseOffset: scanned.start, into: free.baseAddress!)
+        } catch {
+            throw GiveUp()
+        }
+        guard JSONStringBytes.isValidUTF8(UnsafeBufferPointer(start: free.baseAddress, count: count)) else {
+            throw GiveUp()
+        }
+        let start = text.header
+        text.header = start + count
+        return (start, count)
+    }
+
+    /// Calls `body` with a string value's bytes (escapes resolved).
+    private mutating func withStringBytes<Result>(
+        _ body: (UnsafeBufferPointer<UInt8>) throws(GiveUp) -> Result
+    ) throws(GiveUp) -> Result {
+        let range = try stringRange()
+        return try body(text.bytes(at: range.start, count: range.count))
+    }
+
+    /// A string of at most `maximumLength` characters (Unicode scalars), as the decoder's rule.
+    private mutating func string(maximumLength: Int) throws(GiveUp) -> String {
+        try withStringBytes { bytes throws(GiveUp) in
+            guard Self.isWithinLength(bytes, maximumLength: maximumLength) else { throw GiveUp() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// A string of 1...maximumLength printable ASCII characters without spaces (the ids' rule).
+    private mutating func token(maximumLength: Int) throws(GiveUp) -> String {
+        try withStringBytes { bytes throws(GiveUp) in
+            guard OrderEventDecoder.isToken(bytes, maximumLength: maximumLength) else { throw GiveUp() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// An RFC 3339 date-time, its text kept as a range of the event's text.
+    private mutating func timestamp() throws(GiveUp) -> Timestamp {
+        let range = try stringRange()
+        guard let seconds = RFC3339.epochSeconds(text.bytes(at: range.start, count: range.count)) else { throw GiveUp() }
+        return Timestamp(epochSeconds: seconds, text: StoredText(text, start: range.start, count: range.count))
+    }
+
+    /// At most `maximumLength` characters (Unicode scalars), as ``OrderEventDecoder/isWithinLength(_:maximumLength:)``
+    /// counts them.
+    private static func isWithinLength(_ bytes: UnsafeBufferPointer<UInt8>, maximumLength: Int) -> Bool {
+        bytes.count <= maximumLength || JSONStringBytes.scalarCount(bytes) <= maximumLength
     }
 
     private mutating func number() throws(GiveUp) -> JSONNumber {
@@ -276,16 +347,31 @@ struct DirectEventReader {
         }
     }
 
+    /// A number's value, for the numbers whose literal is not kept (``number()`` keeps it).
+    private mutating func numberValue() throws(GiveUp) -> Double {
+        guard let first = byte(), first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else { throw GiveUp() }
+        do {
+            return try cursor.parseNumberValue()
+        } catch {
+            throw GiveUp()
+        }
+    }
+
     /// A string or `null`, at most `maximumLength` characters (Unicode scalars), as the decoder's rule.
     private mutating func optionalString(maximumLength: Int) throws(GiveUp) -> String? {
         if try isNull() { return nil }
-        let text = try string()
-        guard OrderEventDecoder.isWithinLength(text, maximumLength: maximumLength) else { throw GiveUp() }
-        return text
+        return try string(maximumLength: maximumLength)
     }
 
+    /// A personal value or `null`: a range of the event's text, no `String`.
     private mutating func pii(maximumLength: Int) throws(GiveUp) -> RawPII? {
-        try optionalString(maximumLength: maximumLength).map(RawPII.init)
+        if try isNull() { return nil }
+        let range = try stringRange()
+        guard Self.isWithinLength(text.bytes(at: range.start, count: range.count), maximumLength: maximumLength) else {
+            throw GiveUp()
+        }
+        return RawPII(text, start: range.start, count: range.count)
     }
 
     private mutating func optionalBool() throws(GiveUp) -> Bool? {

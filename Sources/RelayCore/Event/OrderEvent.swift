@@ -184,12 +184,32 @@ extension OrderEvent.Consent {
 public struct Timestamp: Sendable, Equatable, Comparable, Hashable {
     /// Seconds since the Unix epoch (UTC), rounded down.
     public var epochSeconds: Int64
+    /// The text, a range of the decoded event's text (no `String` per event).
+    private var text: StoredText
+
     /// The text as the event carried it.
-    public var rfc3339: String
+    public var rfc3339: String {
+        get { text.string }
+        set { text = StoredText(newValue) }
+    }
 
     public init(epochSeconds: Int64, rfc3339: String) {
         self.epochSeconds = epochSeconds
-        self.rfc3339 = rfc3339
+        self.text = StoredText(rfc3339)
+    }
+
+    init(epochSeconds: Int64, text: StoredText) {
+        self.epochSeconds = epochSeconds
+        self.text = text
+    }
+
+    public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.epochSeconds == rhs.epochSeconds && lhs.text.hasSameBytes(as: rhs.text)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(epochSeconds)
+        text.hash(into: &hasher)
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.epochSeconds < rhs.epochSeconds }
