@@ -39,11 +39,7 @@ struct DirectEventReader {
         let text = EventText.copying(buffer, sideCapacity: hasBackslash ? buffer.count : 0)
         var reader = DirectEventReader(
             cursor: JSONCursor(bytes: text.prefix(buffer.count), maximumDepth: parser.maximumDepth), text: text)
-        do {
-            return try reader.document()
-        } catch {
-            return nil
-        }
+        return reader.document()
     }
 
     private init(cursor: JSONCursor, text: EventText) {
@@ -58,7 +54,9 @@ struct DirectEventReader {
         "customer", "context", "consent",
     ])
 
-    private mutating func document() throws(GiveUp) -> OrderEvent {
+    /// Members are read in a loop, not in a closure: the event's parts captured by a closure were
+    /// copied out of it (a retain and release of every value).
+    private mutating func document() -> OrderEvent? {
         var version: Int64?
         var isOrderCompleted = false
         var orderID: String?
@@ -71,27 +69,32 @@ struct DirectEventReader {
         var context = OrderEvent.Context()
         var consent = OrderEvent.Consent()
         cursor.skipWhitespace()
-        try object(depth: 1, names: Self.rootNames) { reader, member throws(GiveUp) in
-            switch member {
-            case 0: version = JSONNumber.integer(of: try reader.numberValue())
-            case 1: isOrderCompleted = try reader.withStringBytes { $0.elementsEqual("order.completed".utf8) }
-            case 2: orderID = try reader.token(maximumLength: OrderEventDecoder.maximumOrderIDLength)
-            case 3: occurredAt = try reader.timestamp()
-            case 4: currency = try reader.withStringBytes(ISO4217.code)
-            case 5: value = try reader.number()
-            case 6: storeID = try reader.isNull() ? nil : try reader.token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
-            case 7: items = try reader.items(depth: 2)
-            case 8: if !(try reader.isNull()) { customer = try reader.customer() }
-            case 9: if !(try reader.isNull()) { context = try reader.context() }
-            default: if !(try reader.isNull()) { consent = try reader.consent() }
+        do {
+            var object = try openObject(depth: 1)
+            while let member = try nextMember(of: &object, names: Self.rootNames) {
+                switch member {
+                case 0: version = JSONNumber.integer(of: try numberValue())
+                case 1: isOrderCompleted = try withStringBytes { $0.hasSameBytes(as: "order.completed") }
+                case 2: orderID = try token(maximumLength: OrderEventDecoder.maximumOrderIDLength)
+                case 3: occurredAt = try timestamp()
+                case 4: currency = try withStringBytes(ISO4217.code)
+                case 5: value = try number()
+                case 6: storeID = try isNull() ? nil : try token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
+                case 7: items = try self.items(depth: 2)
+                case 8: if !(try isNull()) { customer = try self.customer() }
+                case 9: if !(try isNull()) { context = try self.context() }
+                default: if !(try isNull()) { consent = try self.consent() }
+                }
             }
+        } catch {
+            return nil
         }
         cursor.skipWhitespace()
         guard cursor.index == cursor.bytes.count,
             version == 1,
             isOrderCompleted, let orderID, let occurredAt, let currency,
             let value, value.double >= 0
-        else { throw GiveUp() }
+        else { return nil }
         return OrderEvent(
             orderID: orderID, occurredAt: occurredAt, currency: currency, value: value, storeID: storeID,
             items: consume items, customer: consume customer, context: consume context, consent: consent)
@@ -131,14 +134,15 @@ struct DirectEventReader {
         var brand: String?
         var quantity: Int64?
         var price: JSONNumber?
-        try object(depth: depth, names: Self.itemNames) { reader, member throws(GiveUp) in
+        var object = try openObject(depth: depth)
+        while let member = try nextMember(of: &object, names: Self.itemNames) {
             switch member {
-            case 0: sku = try reader.string(maximumLength: 256)
-            case 1: name = try reader.optionalString(maximumLength: 256)
-            case 2: category = try reader.optionalString(maximumLength: 256)
-            case 3: brand = try reader.optionalString(maximumLength: 256)
-            case 4: quantity = JSONNumber.integer(of: try reader.numberValue())
-            default: price = try reader.number()
+            case 0: sku = try string(maximumLength: 256)
+            case 1: name = try optionalString(maximumLength: 256)
+            case 2: category = try optionalString(maximumLength: 256)
+            case 3: brand = try optionalString(maximumLength: 256)
+            case 4: quantity = JSONNumber.integer(of: try numberValue())
+            default: price = try number()
             }
         }
         guard let sku, !sku.isEmpty,
@@ -152,8 +156,9 @@ struct DirectEventReader {
 
     private mutating func customer() throws(GiveUp) -> OrderEvent.Customer {
         var customer = OrderEvent.Customer()
-        try object(depth: 2, names: Self.customerNames) { reader, member throws(GiveUp) in
-            customer.setMember(member, to: try reader.pii(maximumLength: OrderEventDecoder.maximumCustomerFieldLength))
+        var object = try openObject(depth: 2)
+        while let member = try nextMember(of: &object, names: Self.customerNames) {
+            customer.setMember(member, to: try pii(maximumLength: OrderEventDecoder.maximumCustomerFieldLength))
         }
         return customer
     }
@@ -162,8 +167,9 @@ struct DirectEventReader {
 
     private mutating func context() throws(GiveUp) -> OrderEvent.Context {
         var context = OrderEvent.Context()
-        try object(depth: 2, names: Self.contextNames) { reader, member throws(GiveUp) in
-            context.setMember(member, to: try reader.pii(maximumLength: OrderEventDecoder.maximumContextFieldLength))
+        var object = try openObject(depth: 2)
+        while let member = try nextMember(of: &object, names: Self.contextNames) {
+            context.setMember(member, to: try pii(maximumLength: OrderEventDecoder.maximumContextFieldLength))
         }
         return context
     }
@@ -172,64 +178,83 @@ struct DirectEventReader {
 
     private mutating func consent() throws(GiveUp) -> OrderEvent.Consent {
         var consent = OrderEvent.Consent()
-        try object(depth: 2, names: Self.consentNames) { reader, member throws(GiveUp) in
-            consent.setMember(member, to: try reader.optionalBool())
+        var object = try openObject(depth: 2)
+        while let member = try nextMember(of: &object, names: Self.consentNames) {
+            consent.setMember(member, to: try optionalBool())
         }
         return consent
     }
 
     // MARK: JSON
 
-    /// Reads one object at nesting `depth`. `read` gets the index in `names` of each known member,
-    /// with the cursor at its value, and must read the value. Unknown members are read (so
-    /// validated, as the tree parser would) and ignored. Gives up on a duplicate name, and on a
-    /// name with an escape or a byte outside printable ASCII.
-    private mutating func object(
-        depth: Int, names: MemberNames, _ read: (inout DirectEventReader, Int) throws(GiveUp) -> Void
-    ) throws(GiveUp) {
+    /// Where the reading of one object stands.
+    private struct ObjectReading {
+        let depth: Int
+        /// The known members read so far, one bit each (a duplicate makes the reader give up).
+        var seen: UInt64 = 0
+        /// The unknown members' names (allocates only if an event carries unknown members).
+        var unknownNames: [Range<Int>] = []
+        /// Producers write members in one order, mostly the contract's: the name after the last
+        /// one read is tried first.
+        var expected = 0
+        /// A member was read, so a `,` or the closing `}` comes next.
+        var afterMember = false
+        var closed = false
+    }
+
+    /// Opens the object at the cursor, at nesting `depth`, for ``nextMember(of:names:)``.
+    private mutating func openObject(depth: Int) throws(GiveUp) -> ObjectReading {
         guard depth <= cursor.maximumDepth, byte() == UInt8(ascii: "{") else { throw GiveUp() }
         cursor.index += 1
         cursor.skipWhitespace()
+        var object = ObjectReading(depth: depth)
         if byte() == UInt8(ascii: "}") {
             cursor.index += 1
-            return
+            object.closed = true
         }
-        var seen: UInt64 = 0
-        var unknownNames: [Range<Int>] = []  // allocates only if an event carries unknown members
-        // Producers write members in one order, mostly the contract's: the name after the last
-        // one read is tried first.
-        var expected = 0
-        while true {
-            cursor.skipWhitespace()
-            guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
-            if let member = names.member(startingAt: cursor.index + 1, in: cursor.bytes, tryingFirst: expected) {
-                guard seen & (1 << member) == 0 else { throw GiveUp() }
-                seen |= 1 << member
-                expected = member + 1
-                cursor.index += names.length(of: member) + 2
-                try colon()
-                try read(&self, member)
-            } else {
-                let name = try unknownName()
-                let bytes = cursor.bytes
-                guard !unknownNames.contains(where: { bytes[$0].elementsEqual(bytes[name]) }) else { throw GiveUp() }
-                unknownNames.append(name)
-                try colon()
-                do {
-                    _ = try cursor.parseValue(depth: depth)
-                } catch {
-                    throw GiveUp()
+        return object
+    }
+
+    /// The index in `names` of the object's next known member, with the cursor at its value,
+    /// which the caller must read; `nil` once the object is closed. Unknown members are read (so
+    /// validated, as the tree parser would) and skipped. Gives up on a duplicate name, and on a
+    /// name with an escape or a byte outside printable ASCII.
+    private mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
+        while !object.closed {
+            if object.afterMember {
+                cursor.skipWhitespace()
+                switch byte() {
+                case UInt8(ascii: ","): cursor.index += 1
+                case UInt8(ascii: "}"):
+                    cursor.index += 1
+                    object.closed = true
+                    return nil
+                default: throw GiveUp()
                 }
             }
+            object.afterMember = true
             cursor.skipWhitespace()
-            switch byte() {
-            case UInt8(ascii: ","): cursor.index += 1
-            case UInt8(ascii: "}"):
-                cursor.index += 1
-                return
-            default: throw GiveUp()
+            guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+            if let member = names.member(startingAt: cursor.index + 1, in: cursor.bytes, tryingFirst: object.expected) {
+                guard object.seen & (1 << member) == 0 else { throw GiveUp() }
+                object.seen |= 1 << member
+                object.expected = member + 1
+                cursor.index += names.length(of: member) + 2
+                try colon()
+                return member
+            }
+            let name = try unknownName()
+            let bytes = cursor.bytes
+            guard !object.unknownNames.contains(where: { bytes[$0].elementsEqual(bytes[name]) }) else { throw GiveUp() }
+            object.unknownNames.append(name)
+            try colon()
+            do {
+                _ = try cursor.parseValue(depth: object.depth)
+            } catch {
+                throw GiveUp()
             }
         }
+        return nil
     }
 
     /// The byte range of a name the contract does not know, made of printable ASCII without escapes.

@@ -96,6 +96,13 @@ extension UnsafeBufferPointer<UInt8> {
         guard count > 0, let base = baseAddress, let otherBase = other.baseAddress else { return true }
         return memcmp(base, otherBase, count) == 0
     }
+
+    /// Whether the buffer holds `literal`'s bytes (by `memcmp`; the generic `elementsEqual` went
+    /// byte by byte through collection indices).
+    @inline(__always)
+    func hasSameBytes(as literal: StaticString) -> Bool {
+        hasSameBytes(as: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
 }
 
 extension JSONStringBytes {
