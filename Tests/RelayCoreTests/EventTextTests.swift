@@ -47,6 +47,25 @@ import Testing
         #expect(Set([event.customer.city, RawPII("Köln")]).count == 1)
     }
 
+    /// Up to 15 bytes are held inline, longer values as a range of a buffer: both sides of the
+    /// boundary, decoded and built from a string, read back the same bytes and compare equal.
+    @Test(arguments: [1, 7, 8, 14, 15, 16, 17, 40])
+    func valuesOfEveryLengthReadBackTheirBytes(length: Int) throws {
+        let text = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x61 + $0 % 26))) })
+        let document = #"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+            + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"customer":{"city":"\#(text)","state":"é\#(text)"}}"#
+        let event = try #require(Array(document.utf8).withUnsafeBufferPointer { DirectEventReader.read($0, parser: JSONParser()) })
+        let decoded = try #require(event.customer.city)
+        let built = RawPII(text)
+        #expect(decoded.withUTF8 { Array($0) } == Array(text.utf8))
+        #expect(built.withUTF8 { Array($0) } == Array(text.utf8))
+        #expect(decoded.unredactedValue == text)
+        #expect(decoded == built)
+        #expect(decoded.hashValue == built.hashValue)
+        #expect(event.customer.state?.unredactedValue == "é" + text)
+        #expect(RawPII("").withUTF8 { $0.count } == 0)
+    }
+
     @Test func decodedValuesNeverPrint() throws {
         let event = try Self.decoded()
         let email = try #require(event.customer.email)

@@ -45,59 +45,81 @@ final class EventText: ManagedBuffer<Int, UInt8> {
     }
 }
 
-/// UTF-8 text that is either a `String` or a byte range of an ``EventText``: a decoded value is
-/// the latter (no copy, no allocation), a value built in code the former.
+/// UTF-8 text held in one of two ways: up to 15 bytes inline (as a small `String` is: copying
+/// it costs no reference counting), longer text as a byte range of an ``EventText`` (a decoded
+/// event's, or a buffer of its own for text built in code). A decoded value is never copied
+/// into a `String`; its bytes are checked as UTF-8 when the event is decoded.
 ///
 /// `Sendable` although ``EventText`` is not: an event's text is read-only once decoded.
 @usableFromInline
 struct StoredText: @unchecked Sendable {
-    @usableFromInline
-    enum Base {
-        case string(String)
-        case event(EventText)
-    }
+    /// The buffer holding longer text; `nil` for inline text.
+    @usableFromInline let owner: EventText?
+    /// Inline: bytes 0–7. In a buffer: the start (low 32 bits) and count (high 32 bits).
+    @usableFromInline let low: UInt64
+    /// Inline: bytes 8–14, and the count in the last byte.
+    @usableFromInline let high: UInt64
 
-    @usableFromInline let base: Base
-    /// The range in an ``EventText`` (unused for a `String`).
-    @usableFromInline let start: UInt32
-    @usableFromInline let count: UInt32
+    @inlinable static var inlineCapacity: Int { 15 }
 
-    @inlinable
     init(_ string: String) {
-        base = .string(string)
-        start = 0
-        count = 0
+        var string = string
+        self = string.withUTF8 { StoredText(copying: $0) }
     }
 
-    init(_ text: EventText, start: Int, count: Int) {
-        base = .event(text)
-        self.start = UInt32(truncatingIfNeeded: start)
-        self.count = UInt32(truncatingIfNeeded: count)
+    /// `bytes` inline when they fit, otherwise in a buffer of their own.
+    init(copying bytes: UnsafeBufferPointer<UInt8>) {
+        if bytes.count <= Self.inlineCapacity {
+            self.init(inline: bytes)
+        } else {
+            self.init(EventText.copying(bytes, sideCapacity: 0), start: 0, count: bytes.count)
+        }
+    }
+
+    /// `count` bytes at `start` of `text`: copied inline when they fit (no reference to `text`).
+    init(_ text: borrowing EventText, start: Int, count: Int) {
+        if count <= Self.inlineCapacity {
+            self.init(inline: text.bytes(at: start, count: count))
+        } else {
+            self.init(owner: copy text, low: UInt64(truncatingIfNeeded: start) | UInt64(truncatingIfNeeded: count) << 32, high: 0)
+        }
+    }
+
+    private init(owner: EventText?, low: UInt64, high: UInt64) {
+        self.owner = owner
+        self.low = low
+        self.high = high
+    }
+
+    private init(inline bytes: UnsafeBufferPointer<UInt8>) {
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            if let base = bytes.baseAddress, !bytes.isEmpty {
+                raw.baseAddress!.copyMemory(from: base, byteCount: bytes.count)
+            }
+            raw[Self.inlineCapacity] = UInt8(truncatingIfNeeded: bytes.count)
+        }
+        self.init(owner: nil, low: words.0, high: words.1)
     }
 
     /// Calls `body` with the text's UTF-8 bytes, valid only during `body`. No allocation and no
     /// UTF-8 check (an event's text was checked when it was decoded).
     @inlinable @inline(__always)
     func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        switch base {
-        case .event(let text):
-            let start = Int(start)
-            let count = Int(count)
-            return try text.withUnsafeMutablePointerToElements { try body(UnsafeBufferPointer(start: $0 + start, count: count)) }
-        case .string(let string):
-            if let result = try string.utf8.withContiguousStorageIfAvailable(body) { return result }
-            var copy = string
-            return try copy.withUTF8(body)
+        if let owner {
+            let start = Int(truncatingIfNeeded: low & 0xFFFF_FFFF)
+            let count = Int(truncatingIfNeeded: low >> 32)
+            return try owner.withUnsafeMutablePointerToElements { try body(UnsafeBufferPointer(start: $0 + start, count: count)) }
+        }
+        // As the standard library reads a small string: the two words' bytes, in place.
+        var words = (low, high)
+        return try withUnsafeBytes(of: &words) { raw in
+            try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(raw[Self.inlineCapacity])))
         }
     }
 
-    /// The text as a `String`: the stored one, or a new one made from the event's bytes.
-    var string: String {
-        switch base {
-        case .string(let string): string
-        case .event: withUTF8 { String(decoding: $0, as: UTF8.self) }
-        }
-    }
+    /// The text as a new `String`.
+    var string: String { withUTF8 { String(decoding: $0, as: UTF8.self) } }
 
     /// Byte-for-byte equality (not `String`'s canonical equivalence: `é` and `e` with a combining
     /// acute are different identifiers, and hash differently).

@@ -6,8 +6,8 @@
 /// nothing. Code that must read the value (the normalisers) asks for ``unredactedValue``, which
 /// is easy to find in review.
 public struct RawPII: RedactedValue, Sendable, Hashable {
-    /// The value: a byte range of its event's text when decoded (no `String` per value), a
-    /// `String` when built in code.
+    /// The value's bytes: inline when short, else a byte range of its event's text when decoded
+    /// (no `String` per value) or of a buffer of its own when built in code.
     @usableFromInline let text: StoredText
 
     public init(_ value: String) {
@@ -16,12 +16,12 @@ public struct RawPII: RedactedValue, Sendable, Hashable {
 
     /// A value of a decoded event: `count` bytes at `start` of the event's text, already checked
     /// to be UTF-8.
-    init(_ eventText: EventText, start: Int, count: Int) {
+    init(_ eventText: borrowing EventText, start: Int, count: Int) {
         self.text = StoredText(eventText, start: start, count: count)
     }
 
-    /// The value as a `String`, made from its bytes on each call for a decoded value: for cold
-    /// paths and tests; the normalisers read ``withUTF8(_:)``.
+    /// The value as a `String`, made from its bytes on each call: for cold paths and tests; the
+    /// normalisers read ``withUTF8(_:)``.
     public var unredactedValue: String { text.string }
 
     /// Calls `body` with the value's UTF-8 bytes, valid only during `body`: the normalisers'
@@ -43,6 +43,7 @@ public struct RawPII: RedactedValue, Sendable, Hashable {
         withUTF8 { bytes in
             // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking;
             // the first byte alone decides for almost every value.
+            if let first = bytes.first, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
             for byte in bytes {
                 if byte >= 0x80 { return String(decoding: bytes, as: UTF8.self).allSatisfy(\.isWhitespace) }
                 if byte != 0x20, !(0x09...0x0D).contains(byte) { return false }
