@@ -203,6 +203,7 @@ struct DirectEventReader {
     }
 
     /// Opens the object at the cursor, at nesting `depth`, for ``nextMember(of:names:)``.
+    @inline(__always)
     private mutating func openObject(depth: Int) throws(GiveUp) -> ObjectReading {
         guard depth <= cursor.maximumDepth, byte() == UInt8(ascii: "{") else { throw GiveUp() }
         cursor.index += 1
@@ -219,6 +220,7 @@ struct DirectEventReader {
     /// which the caller must read; `nil` once the object is closed. Unknown members are read (so
     /// validated, as the tree parser would) and skipped. Gives up on a duplicate name, and on a
     /// name with an escape or a byte outside printable ASCII.
+    @inline(__always)
     private mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
         while !object.closed {
             if object.afterMember {
@@ -273,6 +275,7 @@ struct DirectEventReader {
     }
 
     /// The `:` between a member's name and its value, with the whitespace around it.
+    @inline(__always)
     private mutating func colon() throws(GiveUp) {
         cursor.skipWhitespace()
         guard byte() == UInt8(ascii: ":") else { throw GiveUp() }
@@ -280,6 +283,7 @@ struct DirectEventReader {
         cursor.skipWhitespace()
     }
 
+    @inline(__always)
     private func byte() -> UInt8? {
         cursor.index < cursor.bytes.count ? cursor.bytes[cursor.index] : nil
     }

@@ -85,6 +85,9 @@ struct JSONCursor {
         JSONParseError(reason: reason, offset: index)
     }
 
+    /// Always inlined: the direct reader calls it around every name, colon and value, and
+    /// compact records have no whitespace, so the first comparison is usually all it does.
+    @inline(__always)
     mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
