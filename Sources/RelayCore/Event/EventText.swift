@@ -118,6 +118,15 @@ struct StoredText: @unchecked Sendable {
         }
     }
 
+    /// The first byte, `nil` for empty text, read without a closure.
+    var firstByte: UInt8? {
+        if let owner {
+            let count = Int(truncatingIfNeeded: low >> 32)
+            return count == 0 ? nil : owner.bytes(at: Int(truncatingIfNeeded: low & 0xFFFF_FFFF), count: 1)[0]
+        }
+        return high >> 56 == 0 ? nil : UInt8(truncatingIfNeeded: low)
+    }
+
     /// The text as a new `String`.
     var string: String { withUTF8 { String(decoding: $0, as: UTF8.self) } }
 

@@ -40,10 +40,10 @@ public struct RawPII: RedactedValue, Sendable, Hashable {
 
     /// True when the value is empty after trimming whitespace.
     public var isBlank: Bool {
-        withUTF8 { bytes in
-            // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking;
-            // the first byte alone decides for almost every value.
-            if let first = bytes.first, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
+        // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking; the
+        // first byte alone decides for almost every value (read without a closure).
+        if let first = text.firstByte, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
+        return withUTF8 { bytes in
             for byte in bytes {
                 if byte >= 0x80 { return String(decoding: bytes, as: UTF8.self).allSatisfy(\.isWhitespace) }
                 if byte != 0x20, !(0x09...0x0D).contains(byte) { return false }
