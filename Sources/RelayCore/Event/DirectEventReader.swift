@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads a valid `order.completed` event straight from its bytes into an ``OrderEvent``, without
 /// a ``JSONValue`` tree: no array of members per object, no lookup of each field by scanning the
 /// members, no copy of each value out of the tree.
@@ -10,25 +18,33 @@
 ///
 /// Values are read by the same ``JSONCursor`` the tree parser uses (so strings, numbers, depth
 /// and unknown members are validated by the same code); the rules are the decoder's.
+///
+/// The record is copied once into an ``EventText``, and the event's personal values and its
+/// timestamp's text are byte ranges of that copy (values with escapes are resolved into its side
+/// area): no `String` per value, and a UTF-8 check only of the values with a non-ASCII byte.
 struct DirectEventReader {
     private var cursor: JSONCursor
+    /// The record's bytes (what `cursor` reads) and the side area for resolved escapes.
+    private let text: EventText
 
     /// Thrown inside the reader only: "decode this one through the tree".
     private struct GiveUp: Error {}
 
     /// The event in `buffer`, or nil when the tree path must decide (the event may still be valid).
     static func read(_ buffer: UnsafeBufferPointer<UInt8>, parser: JSONParser) -> OrderEvent? {
-        guard buffer.count <= parser.maximumBytes else { return nil }
-        var reader = DirectEventReader(cursor: JSONCursor(bytes: buffer, maximumDepth: parser.maximumDepth))
-        do {
-            return try reader.document()
-        } catch {
-            return nil
-        }
+        guard buffer.count <= parser.maximumBytes, let base = buffer.baseAddress else { return nil }
+        // A resolved escape is never longer than it was written, so a side area as large as the
+        // record holds every value's; most records have no backslash and need none.
+        let hasBackslash = memchr(base, Int32(UInt8(ascii: "\\")), buffer.count) != nil
+        let text = EventText.copying(buffer, sideCapacity: hasBackslash ? buffer.count : 0)
+        var reader = DirectEventReader(
+            cursor: JSONCursor(bytes: text.prefix(buffer.count), maximumDepth: parser.maximumDepth), text: text)
+        return reader.document()
     }
 
-    private init(cursor: JSONCursor) {
+    private init(cursor: JSONCursor, text: EventText) {
         self.cursor = cursor
+        self.text = text
     }
 
     // MARK: The event's objects
@@ -38,11 +54,13 @@ struct DirectEventReader {
         "customer", "context", "consent",
     ])
 
-    private mutating func document() throws(GiveUp) -> OrderEvent {
-        var version: JSONNumber?
-        var eventType: String?
+    /// Members are read in a loop, not in a closure: the event's parts captured by a closure were
+    /// copied out of it (a retain and release of every value).
+    private mutating func document() -> OrderEvent? {
+        var version: Int64?
+        var isOrderCompleted = false
         var orderID: String?
-        var occurredText: String?
+        var occurredAt: Timestamp?
         var currency: String?
         var value: JSONNumber?
         var storeID: String?
@@ -51,35 +69,32 @@ struct DirectEventReader {
         var context = OrderEvent.Context()
         var consent = OrderEvent.Consent()
         cursor.skipWhitespace()
-        try object(depth: 1, names: Self.rootNames) { reader, member throws(GiveUp) in
-            switch member {
-            case 0: version = try reader.number()
-            case 1: eventType = try reader.string()
-            case 2: orderID = try reader.string()
-            case 3: occurredText = try reader.string()
-            case 4: currency = try reader.string()
-            case 5: value = try reader.number()
-            case 6: storeID = try reader.isNull() ? nil : try reader.string()
-            case 7: items = try reader.items(depth: 2)
-            case 8: if !(try reader.isNull()) { customer = try reader.customer() }
-            case 9: if !(try reader.isNull()) { context = try reader.context() }
-            default: if !(try reader.isNull()) { consent = try reader.consent() }
+        do {
+            var object = try openObject(depth: 1)
+            while let member = try nextMember(of: &object, names: Self.rootNames) {
+                switch member {
+                case 0: version = JSONNumber.integer(of: try numberValue())
+                case 1: isOrderCompleted = try withStringBytes { $0.hasSameBytes(as: "order.completed") }
+                case 2: orderID = try token(maximumLength: OrderEventDecoder.maximumOrderIDLength)
+                case 3: occurredAt = try timestamp()
+                case 4: currency = try withStringBytes(ISO4217.code)
+                case 5: value = try number()
+                case 6: storeID = try isNull() ? nil : try token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
+                case 7: items = try self.items(depth: 2)
+                case 8: if !(try isNull()) { customer = try self.customer() }
+                case 9: if !(try isNull()) { context = try self.context() }
+                default: if !(try isNull()) { consent = try self.consent() }
+                }
             }
+        } catch {
+            return nil
         }
         cursor.skipWhitespace()
         guard cursor.index == cursor.bytes.count,
-            let version, version.integer == 1,
-            eventType == "order.completed",
-            let orderID, OrderEventDecoder.isToken(orderID, maximumLength: OrderEventDecoder.maximumOrderIDLength),
-            let occurredText, let occurredAt = RFC3339.parse(occurredText),
-            let currency, ISO4217.codes.contains(currency),
+            version == 1,
+            isOrderCompleted, let orderID, let occurredAt, let currency,
             let value, value.double >= 0
-        else { throw GiveUp() }
-        if let storeID {
-            guard OrderEventDecoder.isToken(storeID, maximumLength: OrderEventDecoder.maximumStoreIDLength) else {
-                throw GiveUp()
-            }
-        }
+        else { return nil }
         return OrderEvent(
             orderID: orderID, occurredAt: occurredAt, currency: currency, value: value, storeID: storeID,
             items: consume items, customer: consume customer, context: consume context, consent: consent)
@@ -117,20 +132,21 @@ struct DirectEventReader {
         var name: String?
         var category: String?
         var brand: String?
-        var quantity: JSONNumber?
+        var quantity: Int64?
         var price: JSONNumber?
-        try object(depth: depth, names: Self.itemNames) { reader, member throws(GiveUp) in
+        var object = try openObject(depth: depth)
+        while let member = try nextMember(of: &object, names: Self.itemNames) {
             switch member {
-            case 0: sku = try reader.string()
-            case 1: name = try reader.optionalString(maximumLength: 256)
-            case 2: category = try reader.optionalString(maximumLength: 256)
-            case 3: brand = try reader.optionalString(maximumLength: 256)
-            case 4: quantity = try reader.number()
-            default: price = try reader.number()
+            case 0: sku = try string(maximumLength: 256)
+            case 1: name = try optionalString(maximumLength: 256)
+            case 2: category = try optionalString(maximumLength: 256)
+            case 3: brand = try optionalString(maximumLength: 256)
+            case 4: quantity = JSONNumber.integer(of: try numberValue())
+            default: price = try number()
             }
         }
-        guard let sku, !sku.isEmpty, OrderEventDecoder.isWithinLength(sku, maximumLength: 256),
-            let quantity = quantity?.integer, quantity >= 1, quantity <= 1_000_000,
+        guard let sku, !sku.isEmpty,
+            let quantity, quantity >= 1, quantity <= 1_000_000,
             let price, price.double >= 0
         else { throw GiveUp() }
         return OrderEvent.Item(sku: sku, name: name, category: category, brand: brand, quantity: quantity, price: price)
@@ -140,8 +156,9 @@ struct DirectEventReader {
 
     private mutating func customer() throws(GiveUp) -> OrderEvent.Customer {
         var customer = OrderEvent.Customer()
-        try object(depth: 2, names: Self.customerNames) { reader, member throws(GiveUp) in
-            customer.setMember(member, to: try reader.pii(maximumLength: OrderEventDecoder.maximumCustomerFieldLength))
+        var object = try openObject(depth: 2)
+        while let member = try nextMember(of: &object, names: Self.customerNames) {
+            customer.setMember(member, to: try pii(maximumLength: OrderEventDecoder.maximumCustomerFieldLength))
         }
         return customer
     }
@@ -150,8 +167,9 @@ struct DirectEventReader {
 
     private mutating func context() throws(GiveUp) -> OrderEvent.Context {
         var context = OrderEvent.Context()
-        try object(depth: 2, names: Self.contextNames) { reader, member throws(GiveUp) in
-            context.setMember(member, to: try reader.pii(maximumLength: OrderEventDecoder.maximumContextFieldLength))
+        var object = try openObject(depth: 2)
+        while let member = try nextMember(of: &object, names: Self.contextNames) {
+            context.setMember(member, to: try pii(maximumLength: OrderEventDecoder.maximumContextFieldLength))
         }
         return context
     }
@@ -160,64 +178,85 @@ struct DirectEventReader {
 
     private mutating func consent() throws(GiveUp) -> OrderEvent.Consent {
         var consent = OrderEvent.Consent()
-        try object(depth: 2, names: Self.consentNames) { reader, member throws(GiveUp) in
-            consent.setMember(member, to: try reader.optionalBool())
+        var object = try openObject(depth: 2)
+        while let member = try nextMember(of: &object, names: Self.consentNames) {
+            consent.setMember(member, to: try optionalBool())
         }
         return consent
     }
 
     // MARK: JSON
 
-    /// Reads one object at nesting `depth`. `read` gets the index in `names` of each known member,
-    /// with the cursor at its value, and must read the value. Unknown members are read (so
-    /// validated, as the tree parser would) and ignored. Gives up on a duplicate name, and on a
-    /// name with an escape or a byte outside printable ASCII.
-    private mutating func object(
-        depth: Int, names: MemberNames, _ read: (inout DirectEventReader, Int) throws(GiveUp) -> Void
-    ) throws(GiveUp) {
+    /// Where the reading of one object stands.
+    private struct ObjectReading {
+        let depth: Int
+        /// The known members read so far, one bit each (a duplicate makes the reader give up).
+        var seen: UInt64 = 0
+        /// The unknown members' names (allocates only if an event carries unknown members).
+        var unknownNames: [Range<Int>] = []
+        /// Producers write members in one order, mostly the contract's: the name after the last
+        /// one read is tried first.
+        var expected = 0
+        /// A member was read, so a `,` or the closing `}` comes next.
+        var afterMember = false
+        var closed = false
+    }
+
+    /// Opens the object at the cursor, at nesting `depth`, for ``nextMember(of:names:)``.
+    @inline(__always)
+    private mutating func openObject(depth: Int) throws(GiveUp) -> ObjectReading {
         guard depth <= cursor.maximumDepth, byte() == UInt8(ascii: "{") else { throw GiveUp() }
         cursor.index += 1
         cursor.skipWhitespace()
+        var object = ObjectReading(depth: depth)
         if byte() == UInt8(ascii: "}") {
             cursor.index += 1
-            return
+            object.closed = true
         }
-        var seen: UInt64 = 0
-        var unknownNames: [Range<Int>] = []  // allocates only if an event carries unknown members
-        // Producers write members in one order, mostly the contract's: the name after the last
-        // one read is tried first.
-        var expected = 0
-        while true {
-            cursor.skipWhitespace()
-            guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
-            if let member = names.member(startingAt: cursor.index + 1, in: cursor.bytes, tryingFirst: expected) {
-                guard seen & (1 << member) == 0 else { throw GiveUp() }
-                seen |= 1 << member
-                expected = member + 1
-                cursor.index += names.length(of: member) + 2
-                try colon()
-                try read(&self, member)
-            } else {
-                let name = try unknownName()
-                let bytes = cursor.bytes
-                guard !unknownNames.contains(where: { bytes[$0].elementsEqual(bytes[name]) }) else { throw GiveUp() }
-                unknownNames.append(name)
-                try colon()
-                do {
-                    _ = try cursor.parseValue(depth: depth)
-                } catch {
-                    throw GiveUp()
+        return object
+    }
+
+    /// The index in `names` of the object's next known member, with the cursor at its value,
+    /// which the caller must read; `nil` once the object is closed. Unknown members are read (so
+    /// validated, as the tree parser would) and skipped. Gives up on a duplicate name, and on a
+    /// name with an escape or a byte outside printable ASCII.
+    @inline(__always)
+    private mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
+        while !object.closed {
+            if object.afterMember {
+                cursor.skipWhitespace()
+                switch byte() {
+                case UInt8(ascii: ","): cursor.index += 1
+                case UInt8(ascii: "}"):
+                    cursor.index += 1
+                    object.closed = true
+                    return nil
+                default: throw GiveUp()
                 }
             }
+            object.afterMember = true
             cursor.skipWhitespace()
-            switch byte() {
-            case UInt8(ascii: ","): cursor.index += 1
-            case UInt8(ascii: "}"):
-                cursor.index += 1
-                return
-            default: throw GiveUp()
+            guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+            if let member = names.member(startingAt: cursor.index + 1, in: cursor.bytes, tryingFirst: object.expected) {
+                guard object.seen & (1 << member) == 0 else { throw GiveUp() }
+                object.seen |= 1 << member
+                object.expected = member + 1
+                cursor.index += names.length(of: member) + 2
+                try colon()
+                return member
+            }
+            let name = try unknownName()
+            let bytes = cursor.bytes
+            guard !object.unknownNames.contains(where: { bytes[$0].elementsEqual(bytes[name]) }) else { throw GiveUp() }
+            object.unknownNames.append(name)
+            try colon()
+            do {
+                _ = try cursor.parseValue(depth: object.depth)
+            } catch {
+                throw GiveUp()
             }
         }
+        return nil
     }
 
     /// The byte range of a name the contract does not know, made of printable ASCII without escapes.
@@ -236,6 +275,7 @@ struct DirectEventReader {
     }
 
     /// The `:` between a member's name and its value, with the whitespace around it.
+    @inline(__always)
     private mutating func colon() throws(GiveUp) {
         cursor.skipWhitespace()
         guard byte() == UInt8(ascii: ":") else { throw GiveUp() }
@@ -243,6 +283,7 @@ struct DirectEventReader {
         cursor.skipWhitespace()
     }
 
+    @inline(__always)
     private func byte() -> UInt8? {
         cursor.index < cursor.bytes.count ? cursor.bytes[cursor.index] : nil
     }
@@ -257,13 +298,72 @@ struct DirectEventReader {
         return true
     }
 
-    private mutating func string() throws(GiveUp) -> String {
+    /// A string value's bytes in the event's text: in place when written without escapes,
+    /// otherwise resolved into the side area. Gives up on anything but a string, and on content
+    /// that is not UTF-8 (the tree path names the error).
+    private mutating func stringRange() throws(GiveUp) -> (start: Int, count: Int) {
         guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+        let scanned: JSONCursor.ScannedString
         do {
-            return try cursor.parseString()
+            scanned = try cursor.scanString()
         } catch {
             throw GiveUp()
         }
+        if !scanned.hasEscape {
+            guard scanned.isASCII || JSONStringBytes.isValidUTF8(scanned.raw) else { throw GiveUp() }
+            return (scanned.start, scanned.raw.count)
+        }
+        // A backslash was found, so the side area has room for the whole record.
+        let free = text.freeSpace
+        let count: Int
+        do {
+            count = try JSONCursor.unescape(scanned.raw, baseOffset: scanned.start, into: free.baseAddress!)
+        } catch {
+            throw GiveUp()
+        }
+        guard JSONStringBytes.isValidUTF8(UnsafeBufferPointer(start: free.baseAddress, count: count)) else {
+            throw GiveUp()
+        }
+        let start = text.header
+        text.header = start + count
+        return (start, count)
+    }
+
+    /// Calls `body` with a string value's bytes (escapes resolved).
+    private mutating func withStringBytes<Result>(
+        _ body: (UnsafeBufferPointer<UInt8>) throws(GiveUp) -> Result
+    ) throws(GiveUp) -> Result {
+        let range = try stringRange()
+        return try body(text.bytes(at: range.start, count: range.count))
+    }
+
+    /// A string of at most `maximumLength` characters (Unicode scalars), as the decoder's rule.
+    private mutating func string(maximumLength: Int) throws(GiveUp) -> String {
+        try withStringBytes { bytes throws(GiveUp) in
+            guard Self.isWithinLength(bytes, maximumLength: maximumLength) else { throw GiveUp() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// A string of 1...maximumLength printable ASCII characters without spaces (the ids' rule).
+    private mutating func token(maximumLength: Int) throws(GiveUp) -> String {
+        try withStringBytes { bytes throws(GiveUp) in
+            guard OrderEventDecoder.isToken(bytes, maximumLength: maximumLength) else { throw GiveUp() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// An RFC 3339 date-time, its text kept as a range of the event's text.
+    private mutating func timestamp() throws(GiveUp) -> Timestamp {
+        let range = try stringRange()
+        guard let seconds = RFC3339.epochSeconds(text.bytes(at: range.start, count: range.count)) else { throw GiveUp() }
+        return Timestamp(epochSeconds: seconds, text: StoredText(text, start: range.start, count: range.count))
+    }
+
+    /// At most `maximumLength` characters (Unicode scalars), as ``OrderEventDecoder/isWithinLength(_:maximumLength:)``
+    /// counts them.
+    private static func isWithinLength(_ bytes: UnsafeBufferPointer<UInt8>, maximumLength: Int) -> Bool {
+        bytes.count <= maximumLength || JSONStringBytes.scalarCount(bytes) <= maximumLength
     }
 
     private mutating func number() throws(GiveUp) -> JSONNumber {
@@ -276,16 +376,31 @@ struct DirectEventReader {
         }
     }
 
+    /// A number's value, for the numbers whose literal is not kept (``number()`` keeps it).
+    private mutating func numberValue() throws(GiveUp) -> Double {
+        guard let first = byte(), first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else { throw GiveUp() }
+        do {
+            return try cursor.parseNumberValue()
+        } catch {
+            throw GiveUp()
+        }
+    }
+
     /// A string or `null`, at most `maximumLength` characters (Unicode scalars), as the decoder's rule.
     private mutating func optionalString(maximumLength: Int) throws(GiveUp) -> String? {
         if try isNull() { return nil }
-        let text = try string()
-        guard OrderEventDecoder.isWithinLength(text, maximumLength: maximumLength) else { throw GiveUp() }
-        return text
+        return try string(maximumLength: maximumLength)
     }
 
+    /// A personal value or `null`: a range of the event's text, no `String`.
     private mutating func pii(maximumLength: Int) throws(GiveUp) -> RawPII? {
-        try optionalString(maximumLength: maximumLength).map(RawPII.init)
+        if try isNull() { return nil }
+        let range = try stringRange()
+        guard Self.isWithinLength(text.bytes(at: range.start, count: range.count), maximumLength: maximumLength) else {
+            throw GiveUp()
+        }
+        return RawPII(text, start: range.start, count: range.count)
     }
 
     private mutating func optionalBool() throws(GiveUp) -> Bool? {

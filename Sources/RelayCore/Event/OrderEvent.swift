@@ -108,7 +108,7 @@ public struct OrderEvent: Sendable, Equatable {
 // The contract's member names of each nested object, in schema order, and where each one's value
 // goes: one table that both decoding paths (the JSON tree and `DirectEventReader`) read, so a
 // new member is added in one place. The setters are inlined: the direct reader calls one per
-// member on every record.
+// member on every record, and consume the value (a borrowed one was copied into its field).
 
 extension OrderEvent.Customer {
     /// The `customer` members, in schema order; ``setMember(_:to:)`` takes the same indices.
@@ -119,7 +119,7 @@ extension OrderEvent.Customer {
 
     /// Sets the field of ``memberNames``[`member`].
     @inline(__always)
-    mutating func setMember(_ member: Int, to value: RawPII?) {
+    mutating func setMember(_ member: Int, to value: consuming RawPII?) {
         switch member {
         case 0: id = value
         case 1: email = value
@@ -145,7 +145,7 @@ extension OrderEvent.Context {
 
     /// Sets the field of ``memberNames``[`member`].
     @inline(__always)
-    mutating func setMember(_ member: Int, to value: RawPII?) {
+    mutating func setMember(_ member: Int, to value: consuming RawPII?) {
         switch member {
         case 0: ip = value
         case 1: userAgent = value
@@ -184,12 +184,32 @@ extension OrderEvent.Consent {
 public struct Timestamp: Sendable, Equatable, Comparable, Hashable {
     /// Seconds since the Unix epoch (UTC), rounded down.
     public var epochSeconds: Int64
+    /// The text, a range of the decoded event's text (no `String` per event).
+    private var text: StoredText
+
     /// The text as the event carried it.
-    public var rfc3339: String
+    public var rfc3339: String {
+        get { text.string }
+        set { text = StoredText(newValue) }
+    }
 
     public init(epochSeconds: Int64, rfc3339: String) {
         self.epochSeconds = epochSeconds
-        self.rfc3339 = rfc3339
+        self.text = StoredText(rfc3339)
+    }
+
+    init(epochSeconds: Int64, text: StoredText) {
+        self.epochSeconds = epochSeconds
+        self.text = text
+    }
+
+    public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.epochSeconds == rhs.epochSeconds && lhs.text.hasSameBytes(as: rhs.text)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(epochSeconds)
+        text.hash(into: &hasher)
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.epochSeconds < rhs.epochSeconds }

@@ -27,8 +27,10 @@ public struct OrderEventDecoder: Sendable {
     public func decode(_ bytes: some Collection<UInt8>) throws(OrderEventDecodingError) -> OrderEvent {
         // A valid event is read straight from its bytes; anything else (and the rare valid event
         // the direct reader leaves to the tree) goes through the tree, which names the error.
+        // The event is moved out, not copied (`direct ?? nil` copied it: a retain and release of
+        // every value).
         let direct = bytes.withContiguousStorageIfAvailable { DirectEventReader.read($0, parser: parser) }
-        if let event = direct ?? nil { return event }
+        if case .some(.some(let event)) = consume direct { return event }
         return try decodeThroughTree(bytes)
     }
 
@@ -136,6 +138,11 @@ public struct OrderEventDecoder: Sendable {
     static func isToken(_ text: String, maximumLength: Int) -> Bool {
         let utf8 = text.utf8
         return !utf8.isEmpty && utf8.count <= maximumLength && utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
+    }
+
+    /// ``isToken(_:maximumLength:)`` of UTF-8 bytes.
+    static func isToken(_ bytes: UnsafeBufferPointer<UInt8>, maximumLength: Int) -> Bool {
+        !bytes.isEmpty && bytes.count <= maximumLength && bytes.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
     }
 }
 

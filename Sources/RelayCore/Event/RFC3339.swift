@@ -3,7 +3,14 @@ public enum RFC3339 {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; `nil` when the text is not a valid instant
     /// (including impossible dates such as February 30).
     public static func parse(_ text: String) -> Timestamp? {
-        let bytes = Array(text.utf8)
+        var text = text
+        guard let seconds = text.withUTF8(epochSeconds) else { return nil }
+        return Timestamp(epochSeconds: seconds, rfc3339: text)
+    }
+
+    /// The instant UTF-8 `bytes` spell as ``parse(_:)`` reads them, in seconds since the Unix
+    /// epoch (rounded down); `nil` when they are not a valid instant.
+    static func epochSeconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count >= 20 else { return nil }
         func digits(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
@@ -49,8 +56,7 @@ public enum RFC3339 {
         }
         guard index == bytes.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return Timestamp(epochSeconds: seconds, rfc3339: text)
+        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
     }
 
     /// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.

@@ -6,31 +6,50 @@
 /// nothing. Code that must read the value (the normalisers) asks for ``unredactedValue``, which
 /// is easy to find in review.
 public struct RawPII: RedactedValue, Sendable, Hashable {
-    public let unredactedValue: String
+    /// The value's bytes: inline when short, else a byte range of its event's text when decoded
+    /// (no `String` per value) or of a buffer of its own when built in code.
+    @usableFromInline let text: StoredText
 
     public init(_ value: String) {
-        self.unredactedValue = value
+        self.text = StoredText(value)
     }
 
-    /// Calls `body` with the value's UTF-8 bytes, valid only during `body`: the normalisers'
-    /// byte-level way in, which does not depend on how the value is stored.
-    @inlinable
-    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        var value = unredactedValue
-        return try value.withUTF8(body)
+    /// A value of a decoded event: `count` bytes at `start` of the event's text, already checked
+    /// to be UTF-8.
+    init(_ eventText: borrowing EventText, start: Int, count: Int) {
+        self.text = StoredText(eventText, start: start, count: count)
     }
+
+    /// The value as a `String`, made from its bytes on each call: for cold paths and tests; the
+    /// normalisers read ``withUTF8(_:)``.
+    public var unredactedValue: String { text.string }
+
+    /// Calls `body` with the value's UTF-8 bytes, valid only during `body`: the normalisers'
+    /// byte-level way in, which does not depend on how the value is stored. No allocation and no
+    /// UTF-8 check.
+    @inlinable @inline(__always)
+    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try text.withUTF8(body)
+    }
+
+    /// Equal when the bytes are (not `String`'s canonical equivalence: the bytes are what gets
+    /// normalised and hashed).
+    public static func == (lhs: RawPII, rhs: RawPII) -> Bool { lhs.text.hasSameBytes(as: rhs.text) }
+
+    public func hash(into hasher: inout Hasher) { text.hash(into: &hasher) }
 
     /// True when the value is empty after trimming whitespace.
     public var isBlank: Bool {
-        // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking.
-        // The first byte alone decides for almost every value (no iterator over the view).
-        let value = unredactedValue
-        if let first = value.utf8Ends?.first, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
-        for byte in value.utf8 {
-            if byte >= 0x80 { return value.allSatisfy(\.isWhitespace) }
-            if byte != 0x20, !(0x09...0x0D).contains(byte) { return false }
+        // ASCII fast path: a non-space ASCII byte decides at once, without grapheme breaking; the
+        // first byte alone decides for almost every value (read without a closure).
+        if let first = text.firstByte, first < 0x80, first != 0x20, !(0x09...0x0D).contains(first) { return false }
+        return withUTF8 { bytes in
+            for byte in bytes {
+                if byte >= 0x80 { return String(decoding: bytes, as: UTF8.self).allSatisfy(\.isWhitespace) }
+                if byte != 0x20, !(0x09...0x0D).contains(byte) { return false }
+            }
+            return true
         }
-        return true
     }
 }
 

@@ -85,6 +85,9 @@ struct JSONCursor {
         JSONParseError(reason: reason, offset: index)
     }
 
+    /// Always inlined: the direct reader calls it around every name, colon and value, and
+    /// compact records have no whitespace, so the first comparison is usually all it does.
+    @inline(__always)
     mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
@@ -201,6 +204,16 @@ struct JSONCursor {
 
     mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
         let start = index
+        let double = try parseNumberValue()
+        return JSONNumber(
+            literal: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self), double: double)
+    }
+
+    /// Reads a number as ``parseNumber()`` does (the same refusals) and returns its value only,
+    /// without making its literal's `String` (for numbers whose text nobody keeps, such as a
+    /// schema version or a quantity).
+    mutating func parseNumberValue() throws(JSONParseError) -> Double {
+        let start = index
         func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
         // The digits as one integer, while there are few enough for it to be exact in a Double.
         var digits: UInt64 = 0
@@ -240,19 +253,19 @@ struct JSONCursor {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error(.invalidNumber) }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         // Clinger's fast path: an integer below 2^53 and a power of ten up to 10^22 are both exact
         // Doubles, and IEEE 754 division rounds correctly, so digits / 10^fractionDigits is the
         // Double nearest the literal, as `Double(String)` (strtod) finds it. Prices and quantities
         // take this path; anything longer or with an exponent goes to strtod.
         if !hasExponent, digitCount <= 15 {
             let magnitude = Double(digits) / Self.powersOfTen[fractionDigits]
-            return JSONNumber(literal: literal, double: negative ? -magnitude : magnitude)
+            return negative ? -magnitude : magnitude
         }
+        let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(literal), value.isFinite else {
             throw JSONParseError(reason: .numberOutOfRange, offset: start)
         }
-        return JSONNumber(literal: literal, double: value)
+        return value
     }
 
     /// 10^0 through 10^15, every one exact as a Double.
@@ -332,8 +345,23 @@ struct JSONCursor {
     }
 
     static func unescape(_ raw: UnsafeBufferPointer<UInt8>, baseOffset: Int) throws(JSONParseError) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(raw.count)
+        var output = [UInt8](repeating: 0, count: raw.count)
+        let count = try output.withUnsafeMutableBufferPointer { buffer throws(JSONParseError) in
+            try unescape(raw, baseOffset: baseOffset, into: buffer.baseAddress!)
+        }
+        guard let string = String(validating: output[..<count], as: UTF8.self) else {
+            throw JSONParseError(reason: .invalidUTF8, offset: baseOffset)
+        }
+        return string
+    }
+
+    /// Writes the content with its escapes resolved to `output` (room for `raw.count` bytes, which
+    /// is always enough: no escape is shorter than what it stands for) and returns the count
+    /// written. Throws what the escapes break; the UTF-8 of the result is the caller's to check.
+    static func unescape(
+        _ raw: UnsafeBufferPointer<UInt8>, baseOffset: Int, into output: UnsafeMutablePointer<UInt8>
+    ) throws(JSONParseError) -> Int {
+        var written = 0
         var position = 0
         func fail(_ reason: JSONParseError.Reason) -> JSONParseError {
             JSONParseError(reason: reason, offset: baseOffset + position)
@@ -352,10 +380,14 @@ struct JSONCursor {
             }
             return value
         }
+        func append(_ byte: UInt8) {
+            output[written] = byte
+            written += 1
+        }
         while position < raw.count {
             let byte = raw[position]
             guard byte == UInt8(ascii: "\\") else {
-                output.append(byte)
+                append(byte)
                 position += 1
                 continue
             }
@@ -363,14 +395,14 @@ struct JSONCursor {
             let escaped = raw[position + 1]
             position += 2
             switch escaped {
-            case UInt8(ascii: "\""): output.append(0x22)
-            case UInt8(ascii: "\\"): output.append(0x5C)
-            case UInt8(ascii: "/"): output.append(0x2F)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "n"): output.append(0x0A)
-            case UInt8(ascii: "r"): output.append(0x0D)
-            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "\""): append(0x22)
+            case UInt8(ascii: "\\"): append(0x5C)
+            case UInt8(ascii: "/"): append(0x2F)
+            case UInt8(ascii: "b"): append(0x08)
+            case UInt8(ascii: "f"): append(0x0C)
+            case UInt8(ascii: "n"): append(0x0A)
+            case UInt8(ascii: "r"): append(0x0D)
+            case UInt8(ascii: "t"): append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4(at: position)
                 position += 4
@@ -386,14 +418,11 @@ struct JSONCursor {
                     throw fail(.loneSurrogate)
                 }
                 guard let unicode = Unicode.Scalar(scalar) else { throw fail(.invalidEscape) }
-                output.append(contentsOf: UTF8.encode(unicode)!)
+                for byte in UTF8.encode(unicode)! { append(byte) }
             default:
                 throw fail(.invalidEscape)
             }
         }
-        guard let string = String(validating: output, as: UTF8.self) else {
-            throw JSONParseError(reason: .invalidUTF8, offset: baseOffset)
-        }
-        return string
+        return written
     }
 }

@@ -109,9 +109,8 @@ public final class JSONTape: Sendable {
                 try cursor.expect("null")
                 append(.null, start: start, end: cursor.index)
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                // Parsed as the tree parser does (same refusals); a literal is short, so its
-                // `String` is stored inline and dropped here.
-                _ = try cursor.parseNumber()
+                // Parsed as the tree parser does (same refusals), without making its literal.
+                _ = try cursor.parseNumberValue()
                 append(.number, start: start, end: cursor.index)
             default:
                 throw cursor.error(.unexpectedCharacter)

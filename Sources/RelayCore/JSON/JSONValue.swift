@@ -57,7 +57,10 @@ public struct JSONNumber: Sendable, Equatable, Hashable {
     }
 
     /// The value as an integer when it has no fractional part (JSON Schema's notion of "integer").
-    public var integer: Int64? {
+    public var integer: Int64? { Self.integer(of: double) }
+
+    /// ``integer`` of a number's value.
+    static func integer(of double: Double) -> Int64? {
         guard double == double.rounded(.towardZero), abs(double) <= 9_007_199_254_740_992 else { return nil }
         return Int64(double)
     }

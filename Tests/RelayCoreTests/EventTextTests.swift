@@ -1,0 +1,92 @@
+@testable import RelayCore
+import Testing
+
+/// A decoded event's personal values are ranges of one buffer (`EventText`): they must read,
+/// compare and hash as the same values built from strings, and never print.
+@Suite struct DecodedRawPIITests {
+    static let document = #"{"schema_version":1,"event_type":"order.co\u006dpleted","order_id":"A-1","#
+        + #""occurred_at":"2026-11-26T10:15:30\u005a","currency":"\u0045UR","value":1,"#
+        + #""customer":{"email":"  Zo\u00eb@Example.com ","first_name":"Zoë","last_name":"O\"Brien","city":"K\u00f6ln","country":"DE"},"#
+        + #""context":{"user_agent":"Mozilla\/5.0 \ud83d\ude00","ip":"203.0.113.9"}}"#
+
+    static func decoded() throws -> OrderEvent {
+        try #require(Array(document.utf8).withUnsafeBufferPointer { DirectEventReader.read($0, parser: JSONParser()) })
+    }
+
+    @Test func escapedAndPlainValuesReadAsTheirText() throws {
+        let event = try Self.decoded()
+        #expect(event == (try OrderEventDecoder().decodeThroughTree(Array(Self.document.utf8))))
+        #expect(event.currency == "EUR")
+        #expect(event.occurredAt.rfc3339 == "2026-11-26T10:15:30Z")
+        #expect(event.occurredAt.epochSeconds == 1_795_688_130)
+        #expect(event.customer.email?.unredactedValue == "  Zoë@Example.com ")
+        #expect(event.customer.firstName?.unredactedValue == "Zoë")
+        #expect(event.customer.lastName?.unredactedValue == "O\"Brien")
+        #expect(event.customer.city?.unredactedValue == "Köln")
+        #expect(event.customer.country?.unredactedValue == "DE")
+        #expect(event.context.userAgent?.unredactedValue == "Mozilla/5.0 😀")
+        #expect(event.context.ip?.unredactedValue == "203.0.113.9")
+        let bytes = event.customer.lastName?.withUTF8 { Array($0) }
+        #expect(bytes == Array("O\"Brien".utf8))
+    }
+
+    @Test func decodedValuesEqualAndHashAsStringBuiltOnes() throws {
+        let event = try Self.decoded()
+        let pairs: [(RawPII?, String)] = [
+            (event.customer.email, "  Zoë@Example.com "), (event.customer.city, "Köln"), (event.context.ip, "203.0.113.9"),
+        ]
+        for (decoded, text) in pairs {
+            let decoded = try #require(decoded)
+            #expect(decoded == RawPII(text))
+            #expect(decoded.hashValue == RawPII(text).hashValue)
+            #expect(decoded != RawPII(text + " "))
+            #expect(decoded != RawPII(String(text.dropLast()) + "x"))  // as many bytes, one differs
+        }
+        // Bytes, not canonical equivalence: `ö` precomposed and `o` with a combining diaeresis differ.
+        #expect(event.customer.city != RawPII("Ko\u{308}ln"))
+        #expect(Set([event.customer.city, RawPII("Köln")]).count == 1)
+    }
+
+    /// Up to 15 bytes are held inline, longer values as a range of a buffer: both sides of the
+    /// boundary, decoded and built from a string, read back the same bytes and compare equal.
+    @Test(arguments: [1, 7, 8, 14, 15, 16, 17, 40])
+    func valuesOfEveryLengthReadBackTheirBytes(length: Int) throws {
+        let text = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x61 + $0 % 26))) })
+        let document = #"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+            + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"customer":{"city":"\#(text)","state":"é\#(text)"}}"#
+        let event = try #require(Array(document.utf8).withUnsafeBufferPointer { DirectEventReader.read($0, parser: JSONParser()) })
+        let decoded = try #require(event.customer.city)
+        let built = RawPII(text)
+        #expect(decoded.withUTF8 { Array($0) } == Array(text.utf8))
+        #expect(built.withUTF8 { Array($0) } == Array(text.utf8))
+        #expect(decoded.unredactedValue == text)
+        #expect(decoded == built)
+        #expect(decoded.hashValue == built.hashValue)
+        #expect(event.customer.state?.unredactedValue == "é" + text)
+        #expect(RawPII("").withUTF8 { $0.count } == 0)
+    }
+
+    @Test func decodedValuesNeverPrint() throws {
+        let event = try Self.decoded()
+        let email = try #require(event.customer.email)
+        #expect("\(email)" == "<redacted>")
+        #expect(String(reflecting: email) == "<redacted>")
+        var dumped = ""
+        dump(event, to: &dumped)
+        for secret in ["Zoë", "Example.com", "Köln", "Brien", "203.0.113.9", "Mozilla"] {
+            #expect(!dumped.contains(secret), "\(secret)")
+            #expect(!"\(event)".contains(secret), "\(secret)")
+        }
+    }
+
+    /// A value whose bytes are not UTF-8 is left to the tree, which names the error.
+    @Test func invalidUTF8InAValueIsLeftToTheTree() {
+        let prefix = Array(#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"customer":{"city":""#.utf8)
+        let bytes = prefix + [UInt8(ascii: "K"), 0xC3, 0x28] + Array(#""}}"#.utf8)
+        #expect(bytes.withUnsafeBufferPointer { DirectEventReader.read($0, parser: JSONParser()) } == nil)
+        // The tree names the string, by the offset where its content starts.
+        #expect(throws: OrderEventDecodingError(kind: .malformedJSON, path: "", reason: "invalid UTF-8 at byte \(prefix.count)")) {
+            try OrderEventDecoder().decode(bytes)
+        }
+    }
+}
