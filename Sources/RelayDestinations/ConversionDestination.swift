@@ -185,6 +185,20 @@ extension JSONWriter {
         fragment("\"")
     }
 
+    /// Writes `member` (a pre-built `,"key":"` fragment), `value` escaped from its bytes and the
+    /// closing quote, or nothing when `value` is `nil`.
+    mutating func optionalStringMember(_ member: StaticString, _ value: RawText?) {
+        guard let value else { return }
+        fragment(member)
+        stringContents(value)
+        fragment("\"")
+    }
+
+    /// Appends `value` escaped, from its bytes, without the quotes.
+    mutating func stringContents(_ value: RawText) {
+        value.withUTF8 { stringContents(utf8: $0) }
+    }
+
     /// Writes `,"content_ids":["<sku>",…]`, the items' SKUs in order (Meta and Pinterest).
     mutating func contentIDs(of items: [OrderEvent.Item]) {
         fragment(#","content_ids":"#)

@@ -104,9 +104,11 @@ public final class PreparedEvent {
 
     /// A context value trimmed, or `nil` when absent or blank (click ids, cookies, IP, user agent:
     /// never hashed, never case-changed: fbclid, ttclid, epik and ScCid are case-sensitive).
-    public func raw(_ value: RawPII?) -> String? {
+    /// Read in place as bytes when there is nothing to trim, the usual case: no `String` per value.
+    public func raw(_ value: RawPII?) -> RawText? {
         guard let value, !value.isBlank else { return nil }
-        return value.unredactedValue.trimmingSpaces()
+        let hasEndSpace = value.withUTF8 { bytes in bytes.first == 0x20 || bytes.last == 0x20 }
+        return hasEndSpace ? RawText(trimmed: value.unredactedValue.trimmingSpaces()) : RawText(value)
     }
 
     /// The checks every platform shares: marketing consent, then the platform's oldest accepted
@@ -122,5 +124,21 @@ public final class PreparedEvent {
                 deadLetter: true)
         }
         return nil
+    }
+}
+
+/// A context value as it is sent (``PreparedEvent/raw(_:)``): the shop's text without leading and
+/// trailing spaces. Never printed, like the ``RawPII`` it comes from.
+public struct RawText: RedactedValue {
+    private let value: RawPII
+
+    init(_ value: RawPII) { self.value = value }
+    init(trimmed text: String) { value = RawPII(text) }
+
+    public var unredactedValue: String { value.unredactedValue }
+
+    /// Calls `body` with the text's UTF-8 bytes, valid only during `body`.
+    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try value.withUTF8(body)
     }
 }

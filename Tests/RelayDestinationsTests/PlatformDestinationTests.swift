@@ -480,9 +480,14 @@ func payload(_ destination: any ConversionDestination, _ event: OrderEvent, now:
             (" \u{301}x ", " \u{301}x"), ("x \u{301}", "x \u{301}"),
         ]
         for (value, expected) in cases {
-            #expect(prepared.raw(RawPII(value)) == expected, "\(value.debugDescription)")
+            #expect(prepared.raw(RawPII(value))?.unredactedValue == expected, "\(value.debugDescription)")
         }
         #expect(prepared.raw(nil) == nil)
+        // What is sent is still personal data: it never prints, trimmed or not.
+        for value in ["IwAR2xYz", " IwAR2xYz "] {
+            let text = try #require(prepared.raw(RawPII(value)))
+            #expect("\(text)" == "<redacted>" && String(reflecting: text) == "<redacted>")
+        }
     }
 
     @Test func retryAfterSecondsToleratesSpaces() {

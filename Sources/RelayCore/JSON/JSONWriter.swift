@@ -371,6 +371,12 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         }
     }
 
+    /// Appends the contents of a JSON string holding the UTF-8 text `bytes`, escaped, without the quotes.
+    public mutating func stringContents(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        putEscaped(bytes)
+    }
+
     /// Appends `value`, which has nothing to escape (as for ``unescapedString(_:)``: ISO codes,
     /// number literals, timestamps), without the quotes and without scanning it.
     public mutating func unescapedStringContents(_ value: String) {
