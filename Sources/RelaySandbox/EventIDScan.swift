@@ -16,13 +16,13 @@ enum EventIDScan {
     /// (a name ending in `\"key`) is skipped. Nested members of the same name would be counted
     /// too, which the relay's encoders do not write (the harness would show them as duplicates).
     static func stringValues(of key: String, in body: [UInt8]) -> [String]? {
-        let needle = Array("\"\(key)\"".utf8)
+        let needle = Needle("\"\(key)\"")
         var values: [String] = []
         return body.withUnsafeBufferPointer { buffer -> [String]? in
             guard let base = buffer.baseAddress else { return values }
             var position = 0
             while let offset = find(needle, in: buffer, from: position) {
-                var cursor = offset + needle.count
+                var cursor = offset + needle.bytes.count
                 position = cursor
                 if offset > 0, base[offset - 1] == UInt8(ascii: "\\") { continue }
                 skipWhitespace(buffer, &cursor)
@@ -31,7 +31,8 @@ enum EventIDScan {
                 skipWhitespace(buffer, &cursor)
                 guard cursor < buffer.count, base[cursor] == UInt8(ascii: "\"") else { return nil }
                 let start = cursor + 1
-                guard let end = find([UInt8(ascii: "\"")], in: buffer, from: start) else { return nil }
+                guard start < buffer.count, let hit = memchr(base + start, Int32(UInt8(ascii: "\"")), buffer.count - start) else { return nil }
+                let end = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
                 let value = UnsafeBufferPointer(rebasing: buffer[start..<end])
                 if value.contains(UInt8(ascii: "\\")) { return nil }
                 values.append(String(decoding: value, as: UTF8.self))
@@ -43,11 +44,11 @@ enum EventIDScan {
 
     /// Whether some `"key"` member of `body` is `true`.
     static func anyIsTrue(_ key: String, in body: [UInt8]) -> Bool {
-        let needle = Array("\"\(key)\"".utf8)
+        let needle = Needle("\"\(key)\"")
         return body.withUnsafeBufferPointer { buffer in
             var position = 0
             while let offset = find(needle, in: buffer, from: position) {
-                var cursor = offset + needle.count
+                var cursor = offset + needle.bytes.count
                 position = cursor
                 skipWhitespace(buffer, &cursor)
                 guard cursor < buffer.count, buffer[cursor] == UInt8(ascii: ":") else { continue }
@@ -61,22 +62,34 @@ enum EventIDScan {
 
     /// Whether `text` occurs anywhere in `body`.
     static func contains(_ text: String, in body: [UInt8]) -> Bool {
-        body.withUnsafeBufferPointer { find(Array(text.utf8), in: $0, from: 0) != nil }
+        body.withUnsafeBufferPointer { find(Needle(text), in: $0, from: 0) != nil }
+    }
+
+    /// A search string and the index of the byte to look for first (``anchor(of:)``), chosen
+    /// once per search rather than once per candidate.
+    private struct Needle {
+        let bytes: [UInt8]
+        let anchor: Int
+
+        init(_ text: String) {
+            bytes = Array(text.utf8)
+            anchor = EventIDScan.anchor(of: bytes)
+        }
     }
 
     /// The offset of the first `needle` in `buffer` at or after `from`: `memchr` finds each
     /// candidate by the needle's rarest-looking byte (``anchor(of:)``: `"` is every few bytes of
     /// JSON), then the whole needle is compared. glibc's `memmem` is a GNU extension that Swift's
     /// Glibc module does not export.
-    private static func find(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard let base = buffer.baseAddress, !needle.isEmpty else { return nil }
-        let anchor = anchor(of: needle)
+    private static func find(_ needle: Needle, in buffer: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = buffer.baseAddress, !needle.bytes.isEmpty else { return nil }
+        let anchor = needle.anchor, count = needle.bytes.count
         var position = from + anchor
-        while buffer.count - position >= needle.count - anchor {
-            guard let hit = memchr(base + position, Int32(needle[anchor]), buffer.count - position) else { return nil }
+        while buffer.count - position >= count - anchor {
+            guard let hit = memchr(base + position, Int32(needle.bytes[anchor]), buffer.count - position) else { return nil }
             let start = UnsafeRawPointer(hit) - UnsafeRawPointer(base) - anchor
-            guard buffer.count - start >= needle.count else { return nil }
-            if memcmp(base + start, needle, needle.count) == 0 { return start }
+            guard buffer.count - start >= count else { return nil }
+            if memcmp(base + start, needle.bytes, count) == 0 { return start }
             position = start + anchor + 1
         }
         return nil
@@ -86,8 +99,10 @@ enum EventIDScan {
     /// an upper-case letter, else the second byte (after a key's opening quote).
     private static func anchor(of needle: [UInt8]) -> Int {
         func isWord(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
-        let common: Set<UInt8> = [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: " ")]
-        if let index = needle.firstIndex(where: { !isWord($0) && !common.contains($0) && $0 >= 0x21 && $0 < 0x7F }) { return index }
+        func isCommon(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ")
+        }
+        if let index = needle.firstIndex(where: { !isWord($0) && !isCommon($0) && $0 >= 0x21 && $0 < 0x7F }) { return index }
         if let index = needle.firstIndex(where: { (0x41...0x5A).contains($0) }) { return index }
         return min(1, needle.count - 1)
     }

@@ -132,6 +132,12 @@ import Testing
         #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":"unterminated"#.utf8)) == nil)
     }
 
+    @Test func aValueEndingTheBodyOrEmptyIsReadAndAnOpenOneIsNot() {
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#""event_id":"ORD-9""#.utf8)) == ["ORD-9"])
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"{"event_id":"","event_id":"ORD-1"}"#.utf8)) == ["", "ORD-1"])
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"{"event_id":""#.utf8)) == nil)
+    }
+
     @Test func trueIsFoundWhereverTheKeyIs() {
         #expect(EventIDScan.anyIsTrue("validateOnly", in: Array(#"{"validateOnly": true}"#.utf8)))
         #expect(!EventIDScan.anyIsTrue("validateOnly", in: Array(#"{"validateOnly":false,"x":true}"#.utf8)))
