@@ -32,7 +32,7 @@ extension Bench {
         let relays = try launch(count: 1, config: try writeConfig(topic: topic, group: "paced", metricsPort: metricsPort), label: "paced")
         defer { for relay in relays { relay.stop() } }
         let producer = try KafkaProducer(
-            properties: ["bootstrap.servers": bootstrapServers, "linger.ms": "5"], logger: logger)
+            properties: ["bootstrap.servers": bootstrapServers, "linger.ms": "5", "compression.codec": options.compression], logger: logger)
         defer { producer.close() }
         // Warm-up: order 0 goes first, unmeasured; the clock starts once every platform has it
         // (the group join and the first token fetch are behind us).

@@ -69,6 +69,12 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "Partitions of the backlog's topic; 0 sizes them from --orders (one per 3 MiB of orders, as the mock keeps about 5 MiB per partition). Fewer than that size are refused.")
     var partitions = 0
 
+    @Option(help: "Consecutive orders of the backlog published to one partition before the next, so each producer batch (what the mock stores and serves, one per partition per Fetch) holds about that many; 1 spreads orders one by one, as before 2026-12-07. At most 1 MiB of orders.")
+    var partitionRun = 500
+
+    @Option(help: "compression.codec of the harness's producer for the backlog and the paced run (none, gzip, snappy, lz4, zstd): the mock stores batches as produced, and the relay's consumer decompresses them.")
+    var compression = "none"
+
     func run() async throws {
         var logger = Logger(label: "relay-bench")
         logger.logLevel = .error
