@@ -199,6 +199,19 @@ extension JSONWriter {
         value.withUTF8 { stringContents(utf8: $0) }
     }
 
+    /// Writes `,"custom_data":{"currency":"<ISO 4217>","value":<number>,"order_id":"<id>"`, left
+    /// open for the rest (Meta and Snapchat). The currency is an ISO 4217 code (the decoder checks
+    /// it) and a number's literal has nothing to escape; the order id comes from the shop.
+    mutating func customDataOpening(_ event: OrderEvent) {
+        fragment(#","custom_data":{"currency":""#)
+        unescapedStringContents(event.currency)
+        fragment(#"","value":"#)
+        numberLiteral(event.value)
+        fragment(#","order_id":""#)
+        stringContents(event.orderID)
+        fragment("\"")
+    }
+
     /// Writes `,"content_ids":["<sku>",…]`, the items' SKUs in order (Meta and Pinterest).
     mutating func contentIDs(of items: [OrderEvent.Item]) {
         fragment(#","content_ids":"#)

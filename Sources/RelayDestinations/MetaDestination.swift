@@ -95,14 +95,7 @@ public struct MetaDestination: ConfiguredDestination {
             return Exclusion(reason: "insufficient_customer_information", detail: problem, deadLetter: true)
         }
 
-        // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
-        writer.fragment(#","custom_data":{"currency":""#)
-        writer.unescapedStringContents(event.currency)
-        writer.fragment(#"","value":"#)
-        writer.numberLiteral(event.value)
-        writer.fragment(#","order_id":""#)
-        writer.stringContents(event.orderID)
-        writer.fragment("\"")
+        writer.customDataOpening(event)
         if !event.items.isEmpty {
             writer.fragment(#","content_type":"product""#)
             writer.contentIDs(of: event.items)

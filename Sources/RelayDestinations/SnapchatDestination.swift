@@ -77,13 +77,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         // string; each content's `id`, `quantity`, `item_price` and `brand` are strings (as in
         // Snap's own example body, UsingTheAPI). The currency is an ISO 4217 code (the decoder
         // checks it) and a number's literal has nothing to escape.
-        writer.fragment(#","custom_data":{"currency":""#)
-        writer.unescapedStringContents(event.currency)
-        writer.fragment(#"","value":"#)
-        writer.numberLiteral(event.value)
-        writer.fragment(#","order_id":""#)
-        writer.stringContents(event.orderID)
-        writer.fragment("\"")
+        writer.customDataOpening(event)
         if !event.items.isEmpty {
             writer.itemObjects(#","contents":"#, event.items) { writer, item in
                 writer.fragment(#""id":""#)

@@ -15,17 +15,7 @@ import Testing
         let now: Int64 = 1_796_083_200
         let generator = SampleOrderGenerator(seed: 11, malformedEvery: 0, nowSeconds: now)
         let decoder = OrderEventDecoder()
-        let destinations: [any ConversionDestination] = [
-            MetaDestination(configuration: MetaDestinationConfiguration(pixelID: "1234567890", accessToken: Secret("token"))),
-            GoogleDestination(
-                configuration: GoogleDestinationConfiguration(
-                    operatingAccountID: "1234567890", conversionActionID: "987654321",
-                    credentials: .accessTokenFile(path: "/nonexistent"))),
-            TikTokDestination(configuration: TikTokDestinationConfiguration(pixelCode: "CPIXEL", accessToken: Secret("token"))),
-            PinterestDestination(
-                configuration: PinterestDestinationConfiguration(adAccountID: "549755885175", accessToken: Secret("token"))),
-            SnapchatDestination(configuration: SnapchatDestinationConfiguration(pixelID: "pixel", accessToken: Secret("token"))),
-        ]
+        let destinations = offlineDestinations()
         for destination in destinations {
             let block = PayloadBlock(reservingCapacity: 64)
             var slices: [PayloadSlice] = []
