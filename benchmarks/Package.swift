@@ -14,13 +14,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .target(
-            name: "BenchSupport",
-            dependencies: [
-                .product(name: "RelayCore", package: "conversion-relay"),
-                .product(name: "RelayDestinations", package: "conversion-relay"),
-            ]
-        ),
         .executableTarget(
             name: "relay-bench",
             dependencies: [
@@ -39,7 +32,6 @@ let package = Package(
         .executableTarget(
             name: "relay-hot-path",
             dependencies: [
-                "BenchSupport",
                 .product(name: "RelayCore", package: "conversion-relay"),
                 .product(name: "RelayDestinations", package: "conversion-relay"),
                 .product(name: "RelayService", package: "conversion-relay"),
@@ -52,7 +44,6 @@ let package = Package(
         .executableTarget(
             name: "RelayMicro",
             dependencies: [
-                "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RelayCore", package: "conversion-relay"),
                 .product(name: "RelayPII", package: "conversion-relay"),

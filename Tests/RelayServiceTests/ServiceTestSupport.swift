@@ -1,7 +1,5 @@
 import Foundation
 import Logging
-import RelayCore
-import RelayDestinations
 import RelayService
 import Testing
 
@@ -48,20 +46,4 @@ func configSchemaErrors(_ paths: [String]) throws -> [String: [String]] {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String]])
-}
-
-/// The five destinations with made-up accounts, for encoding without sending (their requests are
-/// built, never executed: Google's token file is never read).
-func offlineDestinations() -> [any ConversionDestination] {
-    [
-        MetaDestination(configuration: MetaDestinationConfiguration(pixelID: "1234567890", accessToken: Secret("token"))),
-        GoogleDestination(
-            configuration: GoogleDestinationConfiguration(
-                operatingAccountID: "1234567890", conversionActionID: "987654321",
-                credentials: .accessTokenFile(path: "/nonexistent"))),
-        TikTokDestination(configuration: TikTokDestinationConfiguration(pixelCode: "CPIXEL", accessToken: Secret("token"))),
-        PinterestDestination(
-            configuration: PinterestDestinationConfiguration(adAccountID: "549755885175", accessToken: Secret("token"))),
-        SnapchatDestination(configuration: SnapchatDestinationConfiguration(pixelID: "pixel", accessToken: Secret("token"))),
-    ]
 }

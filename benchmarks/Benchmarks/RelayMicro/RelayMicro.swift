@@ -1,4 +1,3 @@
-import BenchSupport
 import Benchmark
 import Foundation
 import RelayCore
@@ -18,7 +17,7 @@ let benchmarks: @Sendable () -> Void = {
     let orders = (0..<256).map { generator.sample($0).bytes }
     let decoder = OrderEventDecoder()
     let events = orders.map { try! decoder.decode($0) }
-    let destinations = offlineDestinations
+    let destinations = offlineDestinations()
 
     Benchmark("decode an order (JSON → OrderEvent)") { benchmark in
         for index in benchmark.scaledIterations {

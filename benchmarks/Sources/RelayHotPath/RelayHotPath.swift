@@ -1,5 +1,4 @@
 import ArgumentParser
-import BenchSupport
 import Foundation
 import RelayCore
 import RelayDemo
@@ -67,7 +66,7 @@ struct RelayHotPath: ParsableCommand {
             return try nativeDecoder.decode(record)
         }
         let events = try records.map(decode)
-        let destinations = offlineDestinations
+        let destinations = offlineDestinations()
         var encodedBytes = 0
         // Warm-up, in every stage (so also in the `--orders 0` run the per-order figure subtracts):
         // one order through all five encoders initialises libphonenumber's metadata and regular
