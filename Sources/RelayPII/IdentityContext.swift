@@ -152,12 +152,7 @@ public final class IdentityContext {
         }
         if hashedCount == hashedCapacity {
             let grown = max(16, hashedCapacity * 2)
-            let storage = UnsafeMutablePointer<HashedValue>.allocate(capacity: grown)
-            if let hashed {
-                storage.moveInitialize(from: hashed, count: hashedCount)
-                hashed.deallocate()
-            }
-            hashed = storage
+            hashed = Self.moved(hashed, count: hashedCount, toCapacity: grown)
             hashedCapacity = grown
         }
         (hashed.unsafelyUnwrapped + hashedCount).initialize(
@@ -170,12 +165,20 @@ public final class IdentityContext {
     private func reserve(_ extra: Int) {
         guard kept + extra > capacity || buffer == nil else { return }
         let grown = max(Self.initialCapacity, (kept + extra) * 2)
-        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
-        if let buffer {
-            storage.update(from: buffer, count: kept)
-            buffer.deallocate()
-        }
-        buffer = storage
+        buffer = Self.moved(buffer, count: kept, toCapacity: grown)
         capacity = grown
+    }
+
+    /// A new block of `capacity` elements starting with the first `count` of `old`, moved; `old`
+    /// is freed. How the kept bytes and the hashed values grow.
+    private static func moved<Element>(
+        _ old: UnsafeMutablePointer<Element>?, count: Int, toCapacity capacity: Int
+    ) -> UnsafeMutablePointer<Element> {
+        let storage = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
+        if let old {
+            storage.moveInitialize(from: old, count: count)
+            old.deallocate()
+        }
+        return storage
     }
 }

@@ -26,6 +26,17 @@ import Testing
         #expect(context.digest(of: decomposed) != context.digest(of: precomposed))
     }
 
+    /// More values than the first blocks hold (16 hashed values, 512 kept bytes): both grow, and
+    /// the values kept before are still found by their bytes, not hashed again.
+    @Test func valuesKeptBeforeTheStoresGrowAreStillFound() {
+        let context = IdentityContext(countryHint: nil)
+        let values = (0..<40).map { "value-\($0)-" + String(repeating: "x", count: 30) }
+        for value in values { #expect(context.digest(of: value) == SHA256.digest(value)) }
+        #expect(context.digestsComputed == values.count)
+        for value in values { #expect(context.digest(of: value) == SHA256.digest(value)) }
+        #expect(context.digestsComputed == values.count)
+    }
+
     @Test func rulesThatAgreeShareTheDigestAndRulesThatDifferDoNot() throws {
         let normalizer = IdentityNormalizer()
         let context = IdentityContext(countryHint: RawPII("DE"))
