@@ -9,7 +9,7 @@
 
 FROM swift:6.1-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libjemalloc-dev libjq-dev pkg-config \
+ && apt-get install -y --no-install-recommends librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libicu-dev libjemalloc-dev libjq-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./

@@ -41,7 +41,12 @@ let package = Package(
         // Google's libphonenumber (C++, Debian libphonenumber-dev) behind one C function.
         .target(
             name: "CPhoneNumber",
-            linkerSettings: [.linkedLibrary("phonenumber"), .linkedLibrary("stdc++")]
+            // ICU and protobuf: libphonenumber's own dependencies, used directly for its validity
+            // patterns compiled once (valid_number.cpp).
+            linkerSettings: [
+                .linkedLibrary("phonenumber"), .linkedLibrary("protobuf"), .linkedLibrary("icui18n"),
+                .linkedLibrary("icuuc"), .linkedLibrary("stdc++"),
+            ]
         ),
 
         // Pure domain logic: event contract, event ids, offset frontier, batching. No C, no I/O.

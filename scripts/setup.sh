@@ -26,7 +26,7 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-apt_install librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libjemalloc-dev libjq-dev pkg-config
+apt_install librdkafka-dev libcurl4-openssl-dev libssl-dev libphonenumber-dev libicu-dev libjemalloc-dev libjq-dev pkg-config
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.1 or later) is required" >&2; exit 1; }
 $libraries_only && exit 0
 

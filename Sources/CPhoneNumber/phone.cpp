@@ -1,4 +1,5 @@
 #include "CPhoneNumber.h"
+#include "valid_number.h"
 
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
@@ -71,6 +72,16 @@ bool PossibleLengthForMobile(const PhoneNumberUtil *util, const PhoneNumber &num
         && util->IsPossibleNumberForTypeWithReason(number, PhoneNumberUtil::MOBILE) == PhoneNumberUtil::IS_POSSIBLE;
 }
 
+// libphonenumber's IsValidNumber on a PhoneNumber built from the digits (no leading 0, at most 15).
+bool IsValidThroughLibrary(const PhoneNumberUtil *util, int country_code, const char *national, size_t length) {
+    uint64_t national_number = 0;
+    for (size_t i = 0; i < length; ++i) national_number = national_number * 10 + static_cast<uint64_t>(national[i] - '0');
+    PhoneNumber candidate;
+    candidate.set_country_code(country_code);
+    candidate.set_national_number(national_number);
+    return util->IsValidNumber(candidate);
+}
+
 // Whether the relay sends the number (docs/normalization.md "Phones"). libphonenumber must find it
 // at least possible (IsPossibleNumberWithReason == IS_POSSIBLE: local-only numbers lack their
 // area code and cannot match), and E.164 allows at most 15 digits. Possible is not enough on its
@@ -88,14 +99,15 @@ bool Sendable(const PhoneNumberUtil *util, const PhoneNumber &number) {
     return PossibleLengthForMobile(util, number) || util->IsValidNumber(number);
 }
 
-// Whether a number of `country_code` whose national significant number has `length` digits is
-// sendable by length alone (``Sendable`` below, second clause): IsPossibleNumberWithReason is
-// IS_POSSIBLE and the length is possible for a mobile number. Both answers depend on nothing
-// else (TestNumberLength compares the length with the plan's possible lengths). Each answer is
-// asked of libphonenumber once and kept; the table is shared by all threads (an answer is
-// written whole, and two threads that race write the same answer). A number that fails this
-// goes to the full parse, which may still accept it as a valid number.
-bool SendableByLength(const PhoneNumberUtil *util, int country_code, size_t length) {
+// What libphonenumber says of a number of `country_code` whose national significant number has
+// `length` digits, by its length alone (TestNumberLength compares the length with the plan's
+// possible lengths, and depends on nothing else): whether it is possible (IsPossibleNumberWithReason
+// is IS_POSSIBLE) and whether it is also of a mobile number's possible length (``Sendable``'s second
+// clause). Each answer is asked of libphonenumber once and kept; the table is shared by all
+// threads (an answer is written whole, and two threads that race write the same answer).
+enum LengthAnswer : int8_t { kPossible = 1, kMobileLength = 2, kAsked = 4 };
+
+int8_t LengthAnswers(const PhoneNumberUtil *util, int country_code, size_t length) {
     static std::atomic<int8_t> answers[5][17];  // calling code slot, NSN length; 0: not asked yet
     int slot;
     switch (country_code) {
@@ -104,44 +116,56 @@ bool SendableByLength(const PhoneNumberUtil *util, int country_code, size_t leng
     case 49: slot = 2; break;
     case 33: slot = 3; break;
     case 31: slot = 4; break;
-    default: return false;
+    default: return kAsked;
     }
-    if (length == 0 || length > 16) return false;
+    if (length == 0 || length > 16) return kAsked;
     std::atomic<int8_t> &answer = answers[slot][length];
     int8_t known = answer.load(std::memory_order_relaxed);
     if (known == 0) {
-        // Any national significant number of that length gets the same answer: 55…5.
+        // Any national significant number of that length gets the same answers: 55…5.
         uint64_t representative = 0;
         for (size_t i = 0; i < length; ++i) representative = representative * 10 + 5;
         PhoneNumber candidate;
         candidate.set_country_code(country_code);
         candidate.set_national_number(representative);
-        known = PossibleLengthForMobile(util, candidate) ? 1 : 2;
+        known = kAsked;
+        if (util->IsPossibleNumberWithReason(candidate) == PhoneNumberUtil::IS_POSSIBLE) known |= kPossible;
+        if (PossibleLengthForMobile(util, candidate)) known |= kMobileLength;
         answer.store(known, std::memory_order_relaxed);
     }
-    return known == 1;
+    return known;
+}
+
+// Whether a number of `country_code` whose national significant number has `length` digits is
+// sendable by length alone (``Sendable``'s second clause). A number that fails this goes to
+// ValidWithoutParsing, then to the full parse, which may still accept it as a valid number.
+bool SendableByLength(const PhoneNumberUtil *util, int country_code, size_t length) {
+    return (LengthAnswers(util, country_code, length) & kMobileLength) != 0;
+}
+
+// IsValidNumber for the number of `country_code` whose national significant number is the
+// `length` digits at `national` (no leading 0): through the patterns compiled once
+// (valid_number.cpp) for the calling codes answered there, else through libphonenumber.
+bool IsValid(const PhoneNumberUtil *util, int country_code, const char *national, size_t length) {
+    const int answered = relay_phone::ValidByCompiledPatterns(country_code, national, length);
+    if (answered >= 0) return answered == 1;
+    return IsValidThroughLibrary(util, country_code, national, length);
 }
 
 // Whether the number of `country_code` whose national significant number is `national` (digits,
-// not starting with 0) is sendable as a valid number (``Sendable``'s second clause), asked of
-// libphonenumber on a PhoneNumber built from the digits instead of parsed from the text: Parse's
-// regular expressions cost three times IsValidNumber's (most fixed-line numbers, such as German
-// landlines, are not of a mobile length and used to take the full parse for this answer alone).
-// IS_POSSIBLE first: it is also Parse's condition for stripping the trunk prefix (TestNumberLength
-// neither too short nor local-only), so the full parse reads the same national number. NANP is
-// left to the full parse (its one possible length is already answered by SendableByLength).
-// `false` sends the number to the full parse, which decides.
+// not starting with 0) is sendable as a valid number (``Sendable``'s second clause), asked
+// without parsing the text: Parse's regular expressions cost three times IsValidNumber's (most
+// fixed-line numbers, such as German landlines, are not of a mobile length and used to take the
+// full parse for this answer alone). IS_POSSIBLE first: it is also Parse's condition for
+// stripping the trunk prefix (TestNumberLength neither too short nor local-only), so the full
+// parse reads the same national number. NANP is left to the full parse (its one possible length
+// is already answered by SendableByLength). `false` sends the number to the full parse, which decides.
 bool ValidWithoutParsing(const PhoneNumberUtil *util, int country_code, const char *national, size_t length) {
     if (country_code == 1 || length == 0 || national[0] == '0') return false;
     int code_digits = 0;
     for (int code = country_code; code > 0; code /= 10) ++code_digits;
     if (length + code_digits > 15) return false;
-    uint64_t national_number = 0;
-    for (size_t i = 0; i < length; ++i) national_number = national_number * 10 + static_cast<uint64_t>(national[i] - '0');
-    PhoneNumber candidate;
-    candidate.set_country_code(country_code);
-    candidate.set_national_number(national_number);
-    return util->IsPossibleNumberWithReason(candidate) == PhoneNumberUtil::IS_POSSIBLE && util->IsValidNumber(candidate);
+    return (LengthAnswers(util, country_code, length) & kPossible) != 0 && IsValid(util, country_code, national, length);
 }
 
 // The E.164 form of the shapes most orders carry, computed without libphonenumber's regular
@@ -285,4 +309,14 @@ extern "C" int relay_cshim_phone_format_e164_parsed(const char *number, const ch
     std::string formatted;
     util->Format(*chosen, PhoneNumberUtil::E164, &formatted);
     return CopyOut(formatted, output, capacity);
+}
+
+extern "C" int relay_cshim_phone_is_valid(int country_code, const char *national, size_t length, int through_library) {
+    if (length == 0 || length > 15 || national[0] < '1' || national[0] > '9') return -1;
+    for (size_t i = 0; i < length; ++i) {
+        if (national[i] < '0' || national[i] > '9') return -1;
+    }
+    const PhoneNumberUtil *util = PhoneNumberUtil::GetInstance();
+    return through_library ? IsValidThroughLibrary(util, country_code, national, length)
+                           : IsValid(util, country_code, national, length);
 }

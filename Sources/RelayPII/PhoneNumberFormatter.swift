@@ -34,6 +34,19 @@ enum PhoneNumberFormatter {
         text.withCString { format($0, region: region, through: relay_cshim_phone_format_e164_parsed) }
     }
 
+    /// Whether the number of `countryCode` whose national significant number is `national` (digits,
+    /// no leading 0, at most 15) is valid: through the shortcut's compiled patterns, or through
+    /// libphonenumber's IsValidNumber (`throughLibrary`, the reference). `nil` for other text.
+    static func isValid(countryCode: Int, national: String, throughLibrary: Bool) -> Bool? {
+        var digits = national
+        let answer = digits.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) {
+                relay_cshim_phone_is_valid(Int32(countryCode), $0.baseAddress, $0.count, throughLibrary ? 1 : 0)
+            }
+        }
+        return answer < 0 ? nil : answer == 1
+    }
+
     private static func format(
         _ text: UnsafePointer<CChar>, region: String?,
         through formatter: (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int) -> Int32

@@ -1,4 +1,4 @@
-// Google's libphonenumber (Debian libphonenumber-dev) behind two C functions, for Swift.
+// Google's libphonenumber (Debian libphonenumber-dev) behind three C functions, for Swift.
 #ifndef CPHONENUMBER_H
 #define CPHONENUMBER_H
 
@@ -23,6 +23,13 @@ int relay_cshim_phone_format_e164(const char *number, const char *default_region
 
 /// The same, always through libphonenumber's full Parse (the reference the shortcut is tested against).
 int relay_cshim_phone_format_e164_parsed(const char *number, const char *default_region, char *output, size_t capacity);
+
+/// Whether the number of `country_code` whose national significant number is the `length` digits at
+/// `national` (no leading 0, at most 15) is valid, as libphonenumber's IsValidNumber answers:
+/// through the relay's own compiled patterns where it has them (`through_library` 0, what the
+/// shortcut uses) or through IsValidNumber itself (`through_library` 1, the reference tests compare
+/// with). Returns 1 valid, 0 not, -1 for digits outside those bounds.
+int relay_cshim_phone_is_valid(int country_code, const char *national, size_t length, int through_library);
 
 #ifdef __cplusplus
 }
