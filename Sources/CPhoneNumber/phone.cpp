@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -258,10 +257,19 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
         return 0;
     }
     // Format(E164) is "+", the calling code and the national significant number (no extension):
-    // written directly, without Format's string building.
-    const int written = std::snprintf(output, capacity, "+%d%.*s", country_code, static_cast<int>(national_length),
-                                      digits + national_start);
-    return written > 0 && static_cast<size_t>(written) < capacity ? written : 0;
+    // written directly, without Format's string building (or snprintf's format parsing).
+    char code_digits[4];
+    size_t code_length = 0;
+    for (int code = country_code; code > 0 && code_length < sizeof code_digits; code /= 10) {
+        code_digits[code_length++] = static_cast<char>('0' + code % 10);
+    }
+    const size_t written = 1 + code_length + national_length;
+    if (written >= capacity) return 0;
+    output[0] = '+';
+    for (size_t i = 0; i < code_length; ++i) output[1 + i] = code_digits[code_length - 1 - i];
+    std::memcpy(output + 1 + code_length, digits + national_start, national_length);
+    output[written] = '\0';
+    return static_cast<int>(written);
 }
 
 }  // namespace

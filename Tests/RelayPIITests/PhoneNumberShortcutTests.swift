@@ -93,4 +93,38 @@ import Testing
         #expect(compared == 28_000)
         #expect(formatted > 1_000)
     }
+
+    /// The sample orders' phone shapes (RelayDemo's SampleOrderGenerator markets), each in its
+    /// market's region, through the normaliser's rule (with its `(0)` removal) and through the
+    /// general rule on the full parse, whose E.164 text is libphonenumber's Format: the shortcut
+    /// writes "+", the calling code and the national number itself.
+    @Test func sampleOrderShapesAgreeWithTheFullParse() throws {
+        let markets: [(region: String, shapes: [String])] = [
+            ("us", ["(###) 555-0###", "+1 ###-555-0###", "###.555.0###", "1-###-555-0###"]),
+            ("gb", ["020 7946 0###", "+44 (0)20 7946 0###", "07700 900###", "+44 7700 900###"]),
+            ("de", ["030 1234###", "+49 30 1234###", "0049 171 1234###"]),
+            ("fr", ["01 23 45 6# ##", "+33 6 12 34 5# ##"]),
+            ("Netherlands", ["06 1234 5###", "+31 6 1234 5###"]),
+        ]
+        var formatted = 0
+        for (region, shapes) in markets {
+            let country = try #require(CountryTable.lookup(region))
+            for shape in shapes {
+                for index in 0..<1_000 {
+                    // The first three `#` take every combination of digits (the index's, last digit first), the rest 0.
+                    var digits = String(index).reversed().makeIterator()
+                    let number = String(shape.map { $0 == "#" ? (digits.next() ?? "0") : $0 })
+                    let fast = Result { () throws(NormalizationError) in try IdentityNormalizer.e164(number, country: country) }
+                    let reference = Result { () throws(NormalizationError) in
+                        guard let e164 = PhoneNumberFormatter.e164ThroughFullParse(number.replacing("(0)", with: ""), region: country.alpha2)
+                        else { throw IdentityNormalizer.notPossible(country: country) }
+                        return e164
+                    }
+                    #expect(fast == reference, "\(number) in \(region)")
+                    if case .success = fast { formatted += 1 }
+                }
+            }
+        }
+        #expect(formatted > 13_000)
+    }
 }
