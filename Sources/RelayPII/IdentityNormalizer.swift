@@ -177,8 +177,41 @@ public struct IdentityNormalizer: Sendable {
     /// The (field, platform) pair's rule as a small integer, for a per-event cache indexed
     /// directly: pairs with equal ``ruleKey(_:for:)`` share a slot, and a pair the platform does
     /// not receive (``Transmission/omit``) has none. Slots are below ``ruleSlotCount``.
-    @inline(__always)
+    ///
+    /// Written out as a switch, inlinable where the cache asks (dozens of times an order): the table
+    /// worked out from the keys (``ruleSlotFromKeys(_:for:)``) cost a lazy global's check and a
+    /// bounds check per call. A test holds the two equal for every pair.
+    @inlinable
     public static func ruleSlot(_ field: IdentityField, for platform: Platform) -> Int? {
+        switch field {
+        case .email: return platform == .google ? 1 : 0
+        case .phone: return platform == .google ? 3 : platform == .tiktok ? 4 : 2
+        case .firstName: return platform == .google ? 6 : platform == .tiktok ? 7 : 5
+        case .lastName: return platform == .google ? 9 : platform == .tiktok ? 10 : 8
+        case .city: return platform == .google ? nil : platform == .tiktok ? 12 : 11
+        case .state:
+            switch platform {
+            case .google: return nil
+            case .tiktok: return 14
+            case .pinterest: return 15
+            case .meta, .snapchat: return 13
+            }
+        case .postalCode: return platform == .google ? 17 : platform == .tiktok ? 18 : 16
+        case .country: return platform == .google ? 20 : platform == .tiktok ? 21 : 19
+        case .dateOfBirth: return platform == .google || platform == .tiktok ? nil : 22
+        case .gender:
+            switch platform {
+            case .google, .tiktok: return nil
+            case .pinterest: return 24
+            case .meta, .snapchat: return 23
+            }
+        case .externalID: return platform == .google ? nil : 25
+        }
+    }
+
+    /// ``ruleSlot(_:for:)`` as worked out from ``ruleKey(_:for:)`` and ``transmission(of:for:)``:
+    /// the definition the switch is tested against.
+    static func ruleSlotFromKeys(_ field: IdentityField, for platform: Platform) -> Int? {
         let slot = RuleSlots.table[RuleSlots.index(field, platform)]
         return slot < 0 ? nil : Int(slot)
     }

@@ -1,0 +1,19 @@
+import RelayCore
+@testable import RelayPII
+import Testing
+
+@Suite struct RuleSlotTests {
+    /// The written-out switch gives every (field, platform) pair the slot worked out from the
+    /// rule keys: equal keys share a slot, omitted pairs have none, every slot below the count.
+    @Test func theSwitchIsTheTableWorkedOutFromTheKeys() {
+        var slots = Set<Int>()
+        for field in IdentityField.allCases {
+            for platform in Platform.allCases {
+                let slot = IdentityNormalizer.ruleSlot(field, for: platform)
+                #expect(slot == IdentityNormalizer.ruleSlotFromKeys(field, for: platform), "\(field) for \(platform)")
+                if let slot { slots.insert(slot) }
+            }
+        }
+        #expect(slots == Set(0..<IdentityNormalizer.ruleSlotCount))
+    }
+}
