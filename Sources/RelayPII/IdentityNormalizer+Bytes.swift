@@ -102,9 +102,11 @@ extension IdentityNormalizer {
             case .google, .meta, .pinterest, .snapchat:
                 guard let range = LatinRules.name(raw, into: &bytes) else { return .general }
                 guard !range.isEmpty else { return .failed(NormalizationError("name has no letters")) }
-                // Google leaves out a title before or a suffix after a name of several words: the
-                // general rule splits those (one word, the usual case, has neither).
-                if platform == .google, bytes.bytes[range].contains(where: LatinRules.isASCIIWhitespace) { return .general }
+                // Google leaves out a title before or a suffix after a name of several words (one
+                // word, the usual case, has neither).
+                if platform == .google, bytes.bytes[range].contains(where: LatinRules.isASCIIWhitespace) {
+                    return googleNameWithoutAffixes(range, into: &bytes)
+                }
                 return .value(range)
             }
         case .city:
@@ -164,6 +166,42 @@ extension IdentityNormalizer {
         case .dateOfBirth, .gender, .phone:
             return .general
         }
+    }
+
+    /// ``googleName(_:)`` after the name rule wrote `range` (words separated by ASCII whitespace):
+    /// a title first and a suffix last (``GoogleNameAffixes``) left out of a name of several words,
+    /// the words left joined by single spaces; the name as written when neither is there.
+    private static func googleNameWithoutAffixes(_ range: Range<Int>, into bytes: inout ScratchBytes) -> RuleOutcome {
+        let name = UnsafeBufferPointer(rebasing: bytes.bytes[range])
+        // Left to the general rule: a scalar that may be Unicode whitespace (which `split` splits
+        // at), and one that is not ASCII after whitespace (a combining mark joins it into one
+        // Character, which `split(whereSeparator: \.isWhitespace)` would not split at).
+        for index in 0..<name.count where name[index] >= 0x80 {
+            if mayStartWhitespace(name[index]) || (index > 0 && LatinRules.isASCIIWhitespace(name[index - 1])) { return .general }
+        }
+        // The words, as `split` gives them: runs of other bytes.
+        var words: [Range<Int>] = []
+        var start: Int? = nil
+        for index in 0...name.count {
+            if index < name.count, !LatinRules.isASCIIWhitespace(name[index]) {
+                if start == nil { start = index }
+            } else if let first = start {
+                words.append(first..<index)
+                start = nil
+            }
+        }
+        func word(_ word: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: name[word]), as: UTF8.self) }
+        var kept = words[...]
+        if kept.count > 1, GoogleNameAffixes.titles.contains(word(kept.first!)) { kept = kept.dropFirst() }
+        if kept.count > 1, GoogleNameAffixes.suffixes.contains(word(kept.last!)) { kept = kept.dropLast() }
+        // Unchanged unless an affix went: the rest of the name keeps its spacing.
+        guard kept.count != words.count else { return .value(range) }
+        let from = bytes.count
+        for (position, word) in kept.enumerated() {
+            if position > 0 { bytes.append(0x20) }
+            for index in word { bytes.append(name[index]) }
+        }
+        return .value(from..<bytes.count)
     }
 
     /// ``state(_:country:)`` in the US or without a country: state names and codes looked up

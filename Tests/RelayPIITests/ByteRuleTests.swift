@@ -39,7 +39,8 @@ import Testing
             "Germany", "germany", "United Kingdom", "uk", "USA", "deu", "Netherlands", "Côte d'Ivoire", "zz",
             "1997-02-16", "2/16/1997", "16.02.1997", "19970216", "1997/2/30", "f", "Female", "M", "non-binary", "x",
             // Names with titles and suffixes (Google's rule).
-            "Mrs. Jane", "Smith Jr.", "Dr", "Jean Paul", "Mary  Ann", "Prof. Dr. Müller",
+            "Mrs. Jane", "Smith Jr.", "Dr", "Jean Paul", "Mary  Ann", "Prof. Dr. Müller", " Mr  Jean  Paul  Jr ",
+            "Dr. Mrs. Jr.", "Sir Élan III", "Ms é Phd", "Mr\u{A0}Smith Jr", "Dame \u{301}x", "Mx\tLee\nEsq", "Miss",
             // Digests: passed through lowercased, never hashed again.
             SHA256.hexDigest("jane@example.com"), SHA256.hexDigest("x").uppercased(), String(repeating: "g", count: 64),
             // Unicode whitespace at the ends (trimmed by the general path) and inside.
@@ -164,7 +165,8 @@ import Testing
             (.country, .meta, "DE", nil), (.country, .google, "gb", nil), (.externalID, .meta, "cust-9012", nil),
             (.email, .pinterest, SHA256.hexDigest("x").uppercased(), nil), (.state, .pinterest, "Bayern", "DE"),
             (.state, .pinterest, "DE-BY", "DE"), (.state, .meta, "California", "US"), (.state, .snapchat, "tx", nil),
-            (.country, .meta, "Netherlands", nil), (.country, .tiktok, "USA", nil),
+            (.country, .meta, "Netherlands", nil), (.country, .tiktok, "USA", nil), (.lastName, .google, "van der Berg", nil),
+            (.firstName, .google, "Mrs. Jane", nil), (.lastName, .google, "Smith Jr.", nil),
         ]
         for (field, platform, value, country) in cases {
             let context = IdentityContext(countryHint: country.map(RawPII.init))
