@@ -42,6 +42,34 @@ enum CountryTable {
         return byKey[folded]
     }
 
+    /// ``lookup(_:)`` for UTF-8 bytes that are all ASCII, read in place (the code) or folded on
+    /// the stack into the table's key (a name or alpha-3 code), without a `String` of the value;
+    /// `.none` when a byte is not ASCII (the caller looks the text up as a `String`).
+    static func lookup(ascii bytes: UnsafeBufferPointer<UInt8>) -> Country?? {
+        if let country = alpha2Country(bytes) { return country }
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return .none }
+        let found: Country? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { folded in
+            // As asciiFolded: lowercase, whitespace runs as one space, trimmed.
+            var count = 0
+            var pendingSpace = false
+            for byte in bytes {
+                if LatinRules.isASCIIWhitespace(byte) {
+                    pendingSpace = count > 0
+                    continue
+                }
+                if pendingSpace {
+                    folded[count] = 0x20
+                    count += 1
+                    pendingSpace = false
+                }
+                folded[count] = LatinRules.lowercased(byte)
+                count += 1
+            }
+            return byKey[String(decoding: UnsafeBufferPointer(rebasing: folded[0..<count]), as: UTF8.self)]
+        }
+        return .some(found)
+    }
+
     /// The country whose alpha-2 code `bytes` spell (either case); `nil` for anything else,
     /// which ``lookup(_:)`` may still find by name (`uk`).
     static func alpha2Country(_ bytes: UnsafeBufferPointer<UInt8>) -> Country? {

@@ -60,9 +60,9 @@ public final class IdentityContext {
     private static let initialCapacity = 512
 
     public init(countryHint: RawPII?) {
-        // Two letters of a code (the usual value) are read as bytes; names go through the table.
+        // Read as bytes (a code in place, an ASCII name folded on the stack); other text as a String.
         country = countryHint.flatMap { hint in
-            hint.withUTF8 { CountryTable.alpha2Country($0) } ?? CountryTable.lookup(hint.unredactedValue)
+            hint.withUTF8 { CountryTable.lookup(ascii: $0) } ?? CountryTable.lookup(hint.unredactedValue)
         }
     }
 

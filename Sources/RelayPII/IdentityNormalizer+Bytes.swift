@@ -144,16 +144,9 @@ extension IdentityNormalizer {
             }
         case .country:
             // Two letters that are a code (the usual value), else a name or alpha-3 code in the table.
-            let found: CountryTable.Country
-            if let code = CountryTable.alpha2Country(raw) {
-                found = code
-            } else {
-                guard raw.allSatisfy({ $0 < 0x80 }) else { return .general }
-                guard let named = CountryTable.lookup(String(decoding: raw, as: UTF8.self)) else {
-                    return .failed(NormalizationError("unknown country"))
-                }
-                found = named
-            }
+            // Text that is not ASCII is left to the general rule.
+            guard let lookedUp = CountryTable.lookup(ascii: raw) else { return .general }
+            guard let found = lookedUp else { return .failed(NormalizationError("unknown country")) }
             // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
             for byte in found.alpha2.utf8 { bytes.append(platform == .google ? LatinRules.uppercased(byte) : byte) }
             return .value(0..<bytes.count)

@@ -56,4 +56,29 @@ import Testing
             }
         }
     }
+
+    /// The lookup on bytes (a code in place, an ASCII name folded on the stack) finds what the
+    /// lookup on `String` finds, for every code and name in any case and spacing, and for text
+    /// that is no country; bytes that are not all ASCII are left to the `String` lookup.
+    @Test func theLookupOnBytesAgreesWithTheLookupOnText() {
+        var spellings = ["", " ", "uk", "UK", "zz", "xyz", "u s a", "  United   Kingdom ", "Netherlands\t", "NL\r\n", "n l"]
+        for row in CountryTable.iso3166 {
+            spellings += [row.alpha2, row.alpha2.uppercased(), " \(row.alpha2) ", row.alpha3, row.alpha3.uppercased()]
+            spellings += row.names + row.names.map { " \($0.uppercased())  " } + row.names.map { $0.replacing(" ", with: "  ") }
+        }
+        var found = 0
+        for spelling in spellings {
+            var text = spelling
+            let onBytes = text.withUTF8 { CountryTable.lookup(ascii: $0) }
+            if spelling.utf8.allSatisfy({ $0 < 0x80 }) {
+                #expect(onBytes == .some(CountryTable.lookup(spelling)), "\(spelling)")
+                if case .some(.some) = onBytes { found += 1 }
+            } else {
+                #expect(onBytes == .none, "\(spelling)")
+            }
+        }
+        #expect(found > 1_000)
+        var accented = "Côte d'Ivoire"
+        #expect(accented.withUTF8 { CountryTable.lookup(ascii: $0) } == .none)
+    }
 }
