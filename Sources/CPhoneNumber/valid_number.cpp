@@ -123,7 +123,10 @@ bool Matches(const Desc &desc, size_t length, const icu::UnicodeString &input) {
 int ValidByCompiledPatterns(int country_code, const char *national, size_t length) {
     for (const Plan &plan : Plans()) {
         if (plan.country_code != country_code) continue;
-        const icu::UnicodeString input(national, static_cast<int32_t>(length), icu::UnicodeString::kInvariant);
+        // A matcher keeps a reference to the text it was last reset to, so the text lives as long
+        // as the thread's matchers do.
+        thread_local icu::UnicodeString input;
+        input = icu::UnicodeString(national, static_cast<int32_t>(length), icu::UnicodeString::kInvariant);
         if (!Matches(plan.general, length, input)) return 0;
         for (const Desc &desc : plan.types) {
             if (Matches(desc, length, input)) return 1;

@@ -57,6 +57,30 @@ import Testing
         #expect(valid > 2_000)
     }
 
+    /// Several threads at once (each keeps its own matchers) get the answers one thread gets.
+    @Test func concurrentChecksAgreeWithLibphonenumber() async {
+        let (mismatches, valid) = await withTaskGroup(of: (Int, Int).self) { group in
+            for task in 0..<4 {
+                group.addTask {
+                    var mismatches = 0
+                    var valid = 0
+                    for index in 0..<3_000 {
+                        let code = [49, 33, 31][index % 3]
+                        let digits = String(100_000_000 + (index * 7_919 + task * 104_729) % 900_000_000)
+                        let fast = PhoneNumberFormatter.isValid(countryCode: code, national: digits, throughLibrary: false)
+                        let reference = PhoneNumberFormatter.isValid(countryCode: code, national: digits, throughLibrary: true)
+                        if fast != reference { mismatches += 1 }
+                        if reference == true { valid += 1 }
+                    }
+                    return (mismatches, valid)
+                }
+            }
+            return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+        }
+        #expect(mismatches == 0)
+        #expect(valid > 1_000)
+    }
+
     /// Digits the check does not take (a leading 0, not digits, too long) are refused, not guessed.
     @Test func refusesWhatItDoesNotRead() {
         for digits in ["", "0301234567", "30 1234567", "1234567890123456"] {
