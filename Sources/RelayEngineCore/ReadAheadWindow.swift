@@ -48,6 +48,8 @@ public struct ReadAheadWindow: Sendable {
     public private(set) var pausing = false
     private var fullSince: Int64? = nil
     private var pausedAt: Int64 = 0
+    /// When the driver's current wait on a full window began (`nil`: it is taking records).
+    private var waitingSince: Int64? = nil
 
     public init(limits: Limits) { self.limits = limits }
 
@@ -58,6 +60,21 @@ public struct ReadAheadWindow: Sendable {
     public func recordsToTake(readAhead: Int64, chunk: Int) -> Int {
         let room = Int(clamping: max(0, limits.events - readAhead))
         return min(chunk, pausing ? max(room, 1) : room)
+    }
+
+    /// ``recordsToTake(readAhead:chunk:)`` for the driver's turn at `now`, noting the waits: a turn
+    /// that may take nothing starts a wait (unless one is under way), the next turn that may take
+    /// records ends it, and `endedWait` is then how long it lasted, in milliseconds (the metric
+    /// `conversion_relay_read_ahead_window_full_seconds_total`: how much the window binds).
+    public mutating func take(readAhead: Int64, chunk: Int, now: Int64) -> (records: Int, endedWait: Int64?) {
+        let records = recordsToTake(readAhead: readAhead, chunk: chunk)
+        if records == 0 {
+            if waitingSince == nil { waitingSince = now }
+            return (0, nil)
+        }
+        guard let since = waitingSince else { return (records, nil) }
+        waitingSince = nil
+        return (records, now - since)
     }
 
     /// Applies the window to the read-ahead (on the driver's housekeeping turn); returns whether

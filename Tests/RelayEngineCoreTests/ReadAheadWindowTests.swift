@@ -13,6 +13,20 @@ import Testing
         #expect(window.recordsToTake(readAhead: 1_100, chunk: 512) == 0)
     }
 
+    /// How long the window kept the driver waiting (the metric that says whether it binds): one
+    /// wait from the first turn that may take nothing to the first that may take records again,
+    /// told once, when it ends; turns with room tell nothing.
+    @Test func aWaitOnAFullWindowIsToldOnceWhenItEnds() {
+        var window = ReadAheadWindow(limits: Self.limits)
+        #expect(window.take(readAhead: 0, chunk: 512, now: 0) == (512, nil))
+        #expect(window.take(readAhead: 1_000, chunk: 512, now: 10) == (0, nil), "full: a wait starts")
+        #expect(window.take(readAhead: 1_000, chunk: 512, now: 15) == (0, nil), "the same wait goes on")
+        #expect(window.take(readAhead: 990, chunk: 512, now: 42) == (10, 32), "room again: the wait lasted 10 to 42")
+        #expect(window.take(readAhead: 990, chunk: 512, now: 50) == (10, nil), "told once")
+        #expect(window.take(readAhead: 1_200, chunk: 512, now: 60) == (0, nil))
+        #expect(window.take(readAhead: 0, chunk: 512, now: 61) == (512, 1), "a new wait is timed from its own start")
+    }
+
     /// The point of the window: a destination that settles at once never gets more than the
     /// window ahead of the slowest one's frontier, which is all a crash makes it repeat beyond
     /// the last commit's lag. Driven like the poll loop: take the room, track, settle.

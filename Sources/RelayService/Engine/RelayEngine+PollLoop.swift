@@ -45,7 +45,13 @@ extension RelayEngine {
             // Wait for records at most 20 ms, and no longer than until a batch is due: it then
             // leaves at its linger time, not up to one poll wait later.
             let pollTimeout = Int32(nextBatchDeadline.map { max(0, min(20, $0 - MonotonicClock.milliseconds())) } ?? 20)
-            let take = holding ? 0 : state.withLock { $0.recordsToTake(chunk: chunkRecords) }
+            var take = 0
+            if !holding {
+                let now = MonotonicClock.milliseconds()
+                let (records, endedWait) = state.withLock { $0.take(chunk: chunkRecords, now: now) }
+                take = records
+                if let endedWait { telemetry.readAheadWindowFull(milliseconds: endedWait) }
+            }
             windowFull = !holding && take == 0
             if holding || windowFull {
                 // Until the hold can end or the window has room, woken by settlements, at most
@@ -276,8 +282,11 @@ extension RelayEngine {
     }
 
     func updateGauges() {
-        let (partitions, stored, paused, inFlight, inFlightBytes) = state.withLock { state in
-            (state.ledger.assigned, state.ledger.storedOffsets, state.pauses.paused.count, state.batcher.inFlight, state.inFlightBytes)
+        let (partitions, stored, paused, inFlight, inFlightBytes, readAhead) = state.withLock { state in
+            (
+                state.ledger.assigned, state.ledger.storedOffsets, state.pauses.paused.count, state.batcher.inFlight, state.inFlightBytes,
+                state.ledger.readAhead
+            )
         }
         let lag = consumer.lag(partitions)
         for partition in partitions {
@@ -286,5 +295,6 @@ extension RelayEngine {
         telemetry.assignment(role: role.metricLabel, assigned: partitions.count, paused: paused)
         for (index, lane) in lanes.enumerated() { telemetry.inFlight(lane.label, events: inFlight[index]) }
         telemetry.memory(inFlightBytes: inFlightBytes, residentBytes: ProcessMemory.usage()?.residentBytes)
+        telemetry.readAhead(events: readAhead)
     }
 }

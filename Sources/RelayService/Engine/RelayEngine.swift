@@ -138,6 +138,12 @@ public final class RelayEngine: Sendable {
         func recordsToTake(chunk: Int) -> Int {
             readAheadWindow.recordsToTake(readAhead: ledger.readAhead, chunk: chunk)
         }
+
+        /// The same for the poll loop's turn at `now`, and how long the window kept it waiting
+        /// when a wait ends (``ReadAheadWindow/take(readAhead:chunk:now:)``).
+        mutating func take(chunk: Int, now: Int64) -> (records: Int, endedWait: Int64?) {
+            readAheadWindow.take(readAhead: ledger.readAhead, chunk: chunk, now: now)
+        }
     }
 
     /// A closed batch of one lane: its entries, and their payloads at the same indices (the

@@ -56,6 +56,12 @@ public enum RelayMetricCatalogue {
         .init(
             name: "conversion_relay_partitions_resumed_past_uncommitted_total", kind: .counter, labels: [],
             help: "partitions that came back after a refused commit and resumed past what was settled"),
+        .init(
+            name: "conversion_relay_read_ahead_events", kind: .gauge, labels: [],
+            help: "offsets read past the settled frontiers, all assigned partitions together (bounded by `delivery.read_ahead_events`)"),
+        .init(
+            name: "conversion_relay_read_ahead_window_full_seconds_total", kind: .counter, labels: [],
+            help: "time consumption waited because the read-ahead window was full"),
         .init(name: "conversion_relay_kafka_fetch_wakeups_total", kind: .counter, labels: [], help: "fetcher wake-ups (librdkafka before 2.2)"),
         .init(name: "conversion_relay_offset_store_stale_total", kind: .counter, labels: [], help: "offset stores refused for partitions no longer assigned"),
         .init(name: "conversion_relay_offset_commits_total", kind: .counter, labels: [], help: "offset commits"),

@@ -17,6 +17,7 @@ public final class RelayTelemetry: Sendable {
     /// Metric objects by name and labels, created once.
     private struct MetricObjects {
         var counters: [String: CoreMetrics.Counter] = [:]
+        var floatingPointCounters: [String: CoreMetrics.FloatingPointCounter] = [:]
         var gauges: [String: CoreMetrics.Gauge] = [:]
         var timers: [String: CoreMetrics.Timer] = [:]
         var recorders: [String: CoreMetrics.Recorder] = [:]
@@ -225,6 +226,19 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_partitions_resumed_past_uncommitted_total").increment(by: partitions)
     }
 
+    /// How far consumption ran ahead of the settled frontiers (every second), to compare with
+    /// `delivery.read_ahead_events`.
+    func readAhead(events: Int64) {
+        gauge("conversion_relay_read_ahead_events").record(events)
+    }
+
+    /// The poll loop took no records for `milliseconds` because the read-ahead window was full
+    /// (once per wait, when it ends).
+    func readAheadWindowFull(milliseconds: Int64) {
+        guard milliseconds > 0 else { return }
+        floatingPointCounter("conversion_relay_read_ahead_window_full_seconds_total").increment(by: Double(milliseconds) / 1_000)
+    }
+
     /// Requests sent to wake librdkafka's fetchers after the consumer emptied a full queue
     /// (librdkafka before 2.2, see `FetchWaker` in RelayKafka).
     func fetchWakeUps(_ count: Int) {
@@ -297,6 +311,10 @@ public final class RelayTelemetry: Sendable {
 
     private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
         cached(\.counters, name, labels) { CoreMetrics.Counter(label: name, dimensions: labels, factory: factory) }
+    }
+
+    private func floatingPointCounter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.FloatingPointCounter {
+        cached(\.floatingPointCounters, name, labels) { CoreMetrics.FloatingPointCounter(label: name, dimensions: labels, factory: factory) }
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {

@@ -40,12 +40,18 @@ final class Bench {
         /// stopped taking records, which sets the pace as much as CPU does.
         var backpressureHolds: Int
         var partitionPauses: Int
+        /// One instance only: how long its poll loop waited on a full read-ahead window, from its
+        /// `/metrics` (`conversion_relay_read_ahead_window_full_seconds_total`; `nil` for builds
+        /// without it, and with several instances).
+        var readAheadWindowFullSeconds: Double? = nil
 
         func line(ceiling: Double) -> String {
             String(
-                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order; harness %.1f µs/order), peak RSS %.1f MB per instance, %d backpressure holds, %d partition pauses, lost %d, duplicates %d",
+                format: "%d instance(s): %.0f orders/s (%.1f%% of the ceiling), %.2f s first-to-last ack, %.2f s from start, CPU %.1f s per million orders (%.1f µs/order; harness %.1f µs/order), peak RSS %.1f MB per instance, %d backpressure holds, %d partition pauses, %@, lost %d, duplicates %d",
                 instances, ordersPerSecond, ordersPerSecond / ceiling * 100, ackWindowSeconds, wallSeconds, cpuSecondsPerMillion,
-                cpuSecondsPerMillion, harnessCPUSecondsPerMillion, peakMegabytes, backpressureHolds, partitionPauses, lost, duplicates)
+                cpuSecondsPerMillion, harnessCPUSecondsPerMillion, peakMegabytes, backpressureHolds, partitionPauses,
+                readAheadWindowFullSeconds.map { String(format: "read-ahead window full %.2f s", $0) } ?? "read-ahead window not measured",
+                lost, duplicates)
         }
     }
 
@@ -344,9 +350,10 @@ final class Bench {
         trackerSlot.current.withLock { $0 = tracker }
         // `RELAY_BENCH_RATE_SERIES=1`: acknowledged orders per second, one line a second, to tell a
         // rate that holds from one that decays over a long backlog; with one instance, also the
-        // relay's own view of its requests at the end (from its `/metrics`).
+        // relay's own view of its requests at the end (from its `/metrics`). One instance always
+        // serves `/metrics`, for the time its read-ahead window kept it waiting.
         let rateSeries = ProcessInfo.processInfo.environment["RELAY_BENCH_RATE_SERIES"] != nil
-        let metricsPort = rateSeries && count == 1 ? try Self.freePort() : nil
+        let metricsPort = count == 1 ? try Self.freePort() : nil
         let config = try writeConfig(
             topic: backlog.topic, group: "bench-\(count)-\(UUID().uuidString.prefix(8))", instances: count, metricsPort: metricsPort,
             googleRequestsPerMinute: googleRequestsPerMinute)
@@ -367,7 +374,13 @@ final class Bench {
         }
         let wall = Date().timeIntervalSince(started)
         let harnessCPU = ChildProcess.harnessCPUSeconds - harnessCPUAtStart
-        if let metricsPort {
+        // The counter appears with the first wait; a build that has the read-ahead gauge but no
+        // counter never waited.
+        let windowFull = metricsPort.flatMap { port in
+            RelayRequestStatistics.value(of: "conversion_relay_read_ahead_window_full_seconds_total", port: port)
+                ?? RelayRequestStatistics.value(of: "conversion_relay_read_ahead_events", port: port).map { _ in 0 }
+        }
+        if rateSeries, let metricsPort {
             for (platform, requests) in RelayRequestStatistics.scrape(port: metricsPort).sorted(by: { $0.key < $1.key }) {
                 print(String(
                     format: "  %@: %.0f requests, mean %.1f ms, mean %.0f events", platform, requests.requests,
@@ -396,7 +409,8 @@ final class Bench {
             instances: count, ordersPerSecond: tracker.isComplete ? orders / max(window, 0.001) : 0, ackWindowSeconds: window,
             wallSeconds: wall,
             cpuSecondsPerMillion: cpu / orders * 1_000_000, harnessCPUSecondsPerMillion: harnessCPU / orders * 1_000_000, peakMegabytes: peak, lost: tracker.lostPairs(),
-            duplicates: tracker.state.withLock { $0.duplicates }, backpressureHolds: holds, partitionPauses: partitionPauses)
+            duplicates: tracker.state.withLock { $0.duplicates }, backpressureHolds: holds, partitionPauses: partitionPauses,
+            readAheadWindowFullSeconds: windowFull)
     }
 
     func launch(count: Int, config: URL, label: String, executable: String? = nil) throws -> [ChildProcess] {
@@ -433,6 +447,16 @@ struct RelayRequestStatistics {
     var requests: Double
     var meanMilliseconds: Double
     var meanEvents: Double
+
+    /// The value of an unlabelled metric, `nil` when the relay does not export it (older builds:
+    /// the `--compare` ones) or does not answer.
+    static func value(of name: String, port: Int) -> Double? {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/metrics"), let data = try? Data(contentsOf: url) else { return nil }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
 
     static func scrape(port: Int) -> [String: RelayRequestStatistics] {
         guard let url = URL(string: "http://127.0.0.1:\(port)/metrics"), let data = try? Data(contentsOf: url) else { return [:] }
