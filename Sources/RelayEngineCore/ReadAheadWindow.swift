@@ -13,11 +13,12 @@
 /// takes at most the room left in it, and once it is full takes no records until settlements
 /// move a frontier. Partial batches keep their linger (a full window is the steady state at full
 /// speed, not a backlog: closing them at once would only shrink the requests). By Little's law it
-/// bounds throughput at `events` ÷ (time from read to settled by every destination): with
-/// platforms answering in 100–300 ms, roughly 13,000–40,000 events a second for 4,000 (Google
-/// Data Manager's quota alone caps a relay at 10,000: 300 requests of 2,000 events a minute).
-/// Keep it above the largest batch (`max_events`, 2,000 for Google and Snapchat), or a batch can
-/// only leave at its linger.
+/// bounds throughput at `events` ÷ (time from read to settled by every destination), which is
+/// about one largest batch filling plus the requests in flight: at 4,000 and platforms answering
+/// in 100–300 ms, roughly 7,000–20,000 events a second, hence the default of four batches
+/// (``Limits/defaultEvents(largestBatch:)``; Google Data Manager's quota alone caps a relay at
+/// 10,000: 300 requests of 2,000 events a minute). Keep it above the largest batch (`max_events`,
+/// 2,000 for Google and Snapchat), or a batch can only leave at its linger.
 ///
 /// A window that stays full (a destination stalled, retrying with backoff) would keep the
 /// driver off `poll`, which serves rebalances; after ``Limits/holdBeforePauseMilliseconds`` the
@@ -41,6 +42,17 @@ public struct ReadAheadWindow: Sendable {
 
         /// Under this, a window that paused the partitions resumes them.
         public var resumeBelow: Int64 { events - events / 4 }
+
+        /// The window when `delivery.read_ahead_events` is not set: four of the largest batch any
+        /// destination sends (8,000 for Google's and Snapchat's 2,000), room for one batch filling
+        /// and three in flight. By Little's law the relay then moves up to
+        /// `events` ÷ (time from read to settled): one largest batch filling plus ~100 ms of
+        /// requests at 60,000 orders a second (measured: benchmarks/HISTORY.md, "the read-ahead
+        /// window at 60,000 orders a second"). Sized from the batches, a relay sending only
+        /// 1,000-event batches repeats no more after a crash than it needs for that speed.
+        public static func defaultEvents(largestBatch: Int) -> Int64 {
+            Int64(max(1, largestBatch)) * 4
+        }
     }
 
     public let limits: Limits

@@ -13,6 +13,13 @@ import Testing
         #expect(window.recordsToTake(readAhead: 1_100, chunk: 512) == 0)
     }
 
+    /// Unset, the window holds one largest batch filling and three in flight.
+    @Test func theDefaultWindowIsFourOfTheLargestBatch() {
+        #expect(ReadAheadWindow.Limits.defaultEvents(largestBatch: 2_000) == 8_000, "Google's and Snapchat's batches")
+        #expect(ReadAheadWindow.Limits.defaultEvents(largestBatch: 1_000) == 4_000, "Meta, TikTok, Pinterest alone")
+        #expect(ReadAheadWindow.Limits.defaultEvents(largestBatch: 0) == 4, "never empty")
+    }
+
     /// How long the window kept the driver waiting (the metric that says whether it binds): one
     /// wait from the first turn that may take nothing to the first that may take records again,
     /// told once, when it ends; turns with room tell nothing.

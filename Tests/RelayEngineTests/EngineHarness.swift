@@ -85,6 +85,9 @@ final class EngineHarness: Sendable {
         configuration.delivery.maximumBackoffMilliseconds = 20
         configuration.delivery.maximumAttempts = 1_000
         configuration.delivery.preparationThreads = 2
+        // Unset, the window would be four of these tiny batches; the tests that are not about
+        // the window keep it out of their way (EngineReadAheadTests sets its own).
+        configuration.delivery.readAheadEvents = 4_000
         configuration.kafka.shutdownDrainTimeoutMilliseconds = 2_000
         configuration.kafka.revokeDrainTimeoutMilliseconds = 2_000
         return configuration

@@ -15,14 +15,17 @@ import Testing
     /// id and from the range that was not committed at the kill; SIGTERM then drains, commits
     /// everything and exits 0.
     ///
-    /// What bounds the repeats is the read-ahead window (`delivery.read_ahead_events`, 4,000
-    /// offsets past the settled frontiers) plus what was settled since the last commit (every
-    /// 200 ms); the requests in flight at the kill, which the sandbox still answers, lie inside
-    /// the window. Measured: 2,758–3,776 per destination with the window (3,770 with the release
-    /// relay); without it the debug relay read as far ahead as its preparation allowed
+    /// What bounds the repeats is the read-ahead window (`delivery.read_ahead_events`, set to
+    /// 4,000 offsets past the settled frontiers here) plus what was settled since the last commit
+    /// (every 200 ms); the requests in flight at the kill, which the sandbox still answers, lie
+    /// inside the window. Measured: 2,758–3,776 per destination with the window (3,770 with the
+    /// release relay); without it the debug relay read as far ahead as its preparation allowed
     /// (2,893–6,700, over the bound in about half the runs) and the release relay all of it
-    /// (6,000–8,264). The window's own bound is proven deterministically by
-    /// `EngineReadAheadTests`.
+    /// (6,000–8,264). The window is set rather than left at its default (four of the largest
+    /// batch: 8,000 with Google's and Snapchat's 2,000, docs/operations.md "What a restart
+    /// costs"): on 12,000 orders a bound of 8,000 and more could not tell a relay with the
+    /// window from one without it. The window's own bound, and its default, are proven
+    /// deterministically by `EngineReadAheadTests`.
     @Test func killedAtFullSpeedLosesNothingAndRepeatsLittle() async throws {
         let fixture = try await Fixture.make(brokers: 3, partitions: 4)
         let orders = samples(12_000, seed: 12)
@@ -41,7 +44,7 @@ import Testing
                 "consumer_properties:", #"  session.timeout.ms: "\#(mockSessionTimeoutMilliseconds)""#,
                 #"  heartbeat.interval.ms: "\#(mockConsumerProperties["heartbeat.interval.ms"]!)""#,
             ],
-            trailingSections: ["observability:", "  host: 127.0.0.1", "  port: 0"])
+            trailingSections: ["delivery:", "  read_ahead_events: 4000", "observability:", "  host: 127.0.0.1", "  port: 0"])
         let environment = [
             "META_TOKEN": accounts.metaAccessToken, "TIKTOK_TOKEN": accounts.tiktokAccessToken,
             "SNAP_TOKEN": accounts.snapchatAccessToken,

@@ -127,8 +127,9 @@ public struct DeliverySettings: Sendable {
     /// Offsets the relay may read past its settled frontiers, all assigned partitions together
     /// (``ReadAheadWindow``): what a crashed relay repeats beyond what was settled since the last
     /// commit, and, by Little's law, the throughput's ceiling (this many events per time from read
-    /// to settled).
-    public var readAheadEvents = 4_000
+    /// to settled). `nil` (the default): four of the largest batch any destination sends, 8,000
+    /// with Google's or Snapchat's 2,000 (``ReadAheadWindow/Limits/defaultEvents(largestBatch:)``).
+    public var readAheadEvents: Int? = nil
     /// Resident memory the relay is sized for, in MiB. A fixed part is the idle process
     /// (``DeliverySettings/idleMegabytes``); of the rest, an eighth is librdkafka's prefetch queue
     /// (`queued.max.messages.kbytes`, unless set explicitly), consumption pauses when unsettled

@@ -223,7 +223,9 @@ public final class RelayEngine: Sendable {
                         minimumPauseMilliseconds: delivery.minimumPauseMilliseconds)),
                 readAheadWindow: ReadAheadWindow(
                     limits: .init(
-                        events: Int64(delivery.readAheadEvents), minimumPauseMilliseconds: Int64(delivery.minimumPauseMilliseconds))),
+                        events: delivery.readAheadEvents.map(Int64.init)
+                            ?? ReadAheadWindow.Limits.defaultEvents(largestBatch: lanes.map(\.destination.batchPolicy.maximumEvents).max() ?? 1),
+                        minimumPauseMilliseconds: Int64(delivery.minimumPauseMilliseconds))),
                 commits: CommitPolicy(everyEvents: Int64(delivery.commitEveryEvents)),
                 consecutiveFailures: Array(repeating: 0, count: lanes.count)))
         self.queues = lanes.map { _ in BatchQueue() }
