@@ -70,6 +70,25 @@ import Testing
         #expect(HTTPBody(Array("plain".utf8)).ownedByteCount == 5)
     }
 
+    /// As the preparer makes them: every element a slice of one shared block, at its own offset.
+    @Test func slicesOfOneBlockReadAsTheirOwnBytes() {
+        let block = PayloadBlock(reservingCapacity: 16)
+        let slices = ["{\"a\":1}", "", "\"bb\"", String(repeating: "7", count: 100)].map { text in
+            let start = block.writer.count
+            block.writer.fragment(Array(text.utf8))
+            return PayloadSlice(block, offset: start, count: block.writer.count - start)
+        }
+        let expected = Array(("[{\"a\":1},,\"bb\"," + String(repeating: "7", count: 100) + "]").utf8)
+        let content = HTTPBody(jsonArray: slices, prefix: "", suffix: "")
+        #expect(content.bytes == expected)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 3, alignment: 1)
+        defer { chunk.deallocate() }
+        var reader = HTTPBody.Reader(content)
+        var read: [UInt8] = []
+        while case let length = reader.read(into: chunk), length > 0 { read += chunk[..<length] }
+        #expect(read == expected, "in chunks of 3")
+    }
+
     @Test func chunksOfAnySizeReadTheJoinedBytes() {
         let content = HTTPBody(jsonArray: Self.elements, prefix: "{\"data\":", suffix: "}")
         for chunkSize in [1, 2, 3, 7, 64, 4096] {
