@@ -71,4 +71,42 @@ import Testing
             }
         }
     }
+
+    /// A fragment of every length up to 40 bytes (each copy path: byte by byte, 4-, 8-byte words,
+    /// `memcpy`), appended to a buffer that starts small and has to grow: the bytes in order.
+    @Test func fragmentsOfEveryLengthAppendTheirBytes() {
+        let source = (0..<40).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+        var writer = JSONWriter(reservingCapacity: 8)
+        var expected: [UInt8] = []
+        for length in 0...40 {
+            source.prefix(length).withContiguousStorageIfAvailable { writer.fragment($0) }
+            writer.fragment(Array(source.prefix(length).reversed()))
+            writer.fragment(",")
+            writer.fragment(#"","event_id":""#)
+            expected += source.prefix(length) + source.prefix(length).reversed() + Array(#",","event_id":""#.utf8)
+        }
+        #expect(writer.count == expected.count)
+        #expect(writer.bytes == expected)
+    }
+
+    /// `needsNoEscaping` agrees with a byte-by-byte check of RFC 8259's escapes, at every position
+    /// of short and long texts.
+    @Test func needsNoEscapingFindsEveryByteToEscape() {
+        for length in [0, 1, 7, 8, 9, 16, 36, 70] {
+            let plain = [UInt8](repeating: UInt8(ascii: "x"), count: length)
+            #expect(plain.withUnsafeBufferPointer { JSONWriter.needsNoEscaping($0) })
+            for position in 0..<length {
+                for special: UInt8 in [0x00, 0x01, 0x0A, 0x1F, UInt8(ascii: "\""), UInt8(ascii: "\\")] {
+                    var text = plain
+                    text[position] = special
+                    #expect(!text.withUnsafeBufferPointer { JSONWriter.needsNoEscaping($0) }, "\(special) at \(position) of \(length)")
+                }
+                var text = plain
+                text[position] = 0xC3  // a non-ASCII byte needs no escape
+                #expect(text.withUnsafeBufferPointer { JSONWriter.needsNoEscaping($0) })
+            }
+        }
+        #expect(JSONWriter.needsNoEscaping("ORD-1001"))
+        #expect(!JSONWriter.needsNoEscaping("ORD \"1001\""))
+    }
 }

@@ -15,10 +15,10 @@ import Darwin
 /// checked for characters to escape eight bytes at a time (``JSONStringBytes``). It is `Sendable`
 /// because it cannot be copied: whoever holds it is the storage's only owner.
 public struct JSONWriter: ~Copyable, @unchecked Sendable {
-    private var storage: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    /// Bytes written so far.
-    public private(set) var count = 0
+    @usableFromInline var storage: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    /// Bytes written so far (``count``; stored apart so that inlinable code can set it).
+    @usableFromInline var written = 0
     /// Bit `d`: the open container at depth `d + 1` already has a member (so the next one needs a
     /// comma). A bit set instead of a stack: no allocation, no bounds checks.
     private var hasMembers: UInt64 = 0
@@ -45,6 +45,9 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         return block.assumingMemoryBound(to: UInt8.self)
     }
 
+    /// Bytes written so far.
+    @inlinable public var count: Int { written }
+
     /// The JSON written so far, as an array of exactly ``count`` bytes.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
@@ -55,7 +58,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     /// Clears the content but keeps the allocated capacity.
     public mutating func reset() {
-        count = 0
+        written = 0
         hasMembers = 0
         currentBit = 0
         depth = 0
@@ -64,12 +67,12 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     // MARK: Raw output
 
     /// Makes room for `extra` more bytes.
-    @inline(__always)
-    private mutating func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(toAtLeast: count + extra) }
+    @inlinable @inline(__always)
+    mutating func reserve(_ extra: Int) {
+        if _slowPath(written &+ extra > capacity) { grow(toAtLeast: written &+ extra) }
     }
 
-    private mutating func grow(toAtLeast needed: Int) {
+    @usableFromInline mutating func grow(toAtLeast needed: Int) {
         let newCapacity = max(needed, capacity * 2)
         guard let block = realloc(storage, newCapacity) else { fatalError("out of memory: JSONWriter needs \(newCapacity) bytes") }
         storage = block.assumingMemoryBound(to: UInt8.self)
@@ -78,24 +81,33 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     /// Appends one byte; room must have been reserved.
     @inline(__always)
-    private mutating func put(_ byte: UInt8) {
-        storage[count] = byte
-        count += 1
+    mutating func put(_ byte: UInt8) {
+        storage[written] = byte
+        written += 1
     }
 
     /// Appends bytes; room must have been reserved.
     @inline(__always)
-    private mutating func put(_ buffer: UnsafeBufferPointer<UInt8>) {
+    mutating func put(_ buffer: UnsafeBufferPointer<UInt8>) {
         guard let source = buffer.baseAddress else { return }
-        Self.copy(source, to: storage + count, count: buffer.count)
-        count += buffer.count
+        Self.copy(source, to: storage + written, count: buffer.count)
+        written += buffer.count
+    }
+
+    /// Appends `count` bytes from `source`, making room first. Inlined into the encoders, so a
+    /// fragment's constant length picks its copy at compile time.
+    @inlinable @inline(__always)
+    mutating func append(_ source: UnsafePointer<UInt8>, count: Int) {
+        reserve(count)
+        Self.copy(source, to: storage + written, count: count)
+        written &+= count
     }
 
     /// Copies `count` bytes between buffers that do not overlap. Most of what a writer copies is
     /// short (keys, names, codes): up to 16 bytes are two overlapping 8- or 4-byte loads and
     /// stores in line instead of a `memcpy` call. Every load and store stays within the `count`
     /// bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func copy(_ source: UnsafePointer<UInt8>, to target: UnsafeMutablePointer<UInt8>, count: Int) {
         let from = UnsafeRawPointer(source)
         let to = UnsafeMutableRawPointer(target)
@@ -121,14 +133,14 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// one count update; room must have been reserved.
     @inline(__always)
     private mutating func putQuoted(unescaped bytes: UnsafeBufferPointer<UInt8>) {
-        let target = storage + count
+        let target = storage + written
         target[0] = UInt8(ascii: "\"")
         if let source = bytes.baseAddress { Self.copy(source, to: target + 1, count: bytes.count) }
         target[bytes.count + 1] = UInt8(ascii: "\"")
-        count += bytes.count + 2
+        written += bytes.count + 2
     }
 
-    private mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
+    mutating func append(_ buffer: UnsafeBufferPointer<UInt8>) {
         reserve(buffer.count)
         put(buffer)
     }
@@ -137,7 +149,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    private mutating func append(utf8 text: String) {
+    mutating func append(utf8 text: String) {
         Self.withUTF8(of: text) { append($0) }
     }
 
@@ -145,7 +157,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// calling it on a copy retains and releases the string's storage each time (~170 times per
     /// order across the five encoders); a native string's contiguous view needs no copy.
     @inline(__always)
-    private static func withUTF8<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    static func withUTF8<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
         var copy = text
         return copy.withUTF8(body)
@@ -192,7 +204,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     public mutating func key(_ name: StaticString) {
         let length = name.utf8CodeUnitCount
         reserve(length &+ 4)
-        var target = storage + count
+        var target = storage + written
         if hasMembers & currentBit != 0 {
             target[0] = UInt8(ascii: ",")
             target += 1
@@ -203,7 +215,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         Self.copy(name.utf8Start, to: target + 1, count: length)
         target[length &+ 1] = UInt8(ascii: "\"")
         target[length &+ 2] = UInt8(ascii: ":")
-        count = target + (length &+ 3) - storage
+        written = target + (length &+ 3) - storage
     }
 
     /// Writes an object key that is not known at compile time.
@@ -242,13 +254,13 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     public mutating func unescapedString(count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
         reserve(count + 3)
         separator()
-        storage[self.count] = UInt8(ascii: "\"")
-        fill(storage + self.count + 1)
-        assert(UnsafeBufferPointer(start: storage + self.count + 1, count: count).allSatisfy {
+        storage[written] = UInt8(ascii: "\"")
+        fill(storage + written + 1)
+        assert(UnsafeBufferPointer(start: storage + written + 1, count: count).allSatisfy {
             $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
         })
-        storage[self.count + count + 1] = UInt8(ascii: "\"")
-        self.count += count + 2
+        storage[written + count + 1] = UInt8(ascii: "\"")
+        written += count + 2
     }
 
     public mutating func number(_ value: JSONNumber) {
@@ -264,7 +276,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     }
 
     /// Appends `value`'s digits; room for 20 bytes must have been reserved.
-    private mutating func putInteger(_ value: Int64) {
+    mutating func putInteger(_ value: Int64) {
         // Digits written backwards into a stack buffer, then copied: no `String`.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var magnitude = value.magnitude
@@ -321,113 +333,6 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         }
     }
 
-    // MARK: Fragments
-
-    // An encoder whose output has a fixed shape writes the constant bytes between its values as
-    // whole fragments (`,"event_id":"`, one copy) and the values between them, instead of a call
-    // per key, quote and bracket that each test and update the container state. These methods do
-    // not read or change that state: use them outside any container opened with ``beginObject()``
-    // or ``beginArray()``, the caller writing every separator and bracket. An object or array
-    // whose members are all optional is bracketed by ``beginMembers()`` and
-    // ``endMembers(_:open:close:)``.
-
-    /// Appends `text` as it is: JSON punctuation, keys and constant values.
-    public mutating func fragment(_ text: StaticString) {
-        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-
-    /// Appends `bytes` as they are: a fragment built once from configuration.
-    public mutating func fragment(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { append($0) }
-    }
-
-    /// Appends `bytes` as they are.
-    public mutating func fragment(_ bytes: UnsafeBufferPointer<UInt8>) {
-        append(bytes)
-    }
-
-    /// Drops what was written after the first `position` bytes: an event an encoder wrote part
-    /// of and then excluded. Only outside any container opened with ``beginObject()`` or
-    /// ``beginArray()`` (their state is not rewound).
-    public mutating func truncate(to position: Int) {
-        precondition(position >= 0 && position <= count, "truncating to within what was written")
-        count = position
-    }
-
-    /// Gives back the capacity beyond what was written (a block of payloads that is full: its
-    /// slack would otherwise live as long as its payloads).
-    public mutating func shrinkToFit() {
-        guard capacity - count > capacity / 8, count >= 64 else { return }
-        guard let block = realloc(storage, count) else { return }
-        storage = block.assumingMemoryBound(to: UInt8.self)
-        capacity = count
-    }
-
-    /// Appends the contents of a JSON string holding `value`, escaped, without the quotes.
-    public mutating func stringContents(_ value: String) {
-        Self.withUTF8(of: value) { bytes in
-            reserve(bytes.count)
-            putEscaped(bytes)
-        }
-    }
-
-    /// Appends the contents of a JSON string holding the UTF-8 text `bytes`, escaped, without the quotes.
-    public mutating func stringContents(utf8 bytes: UnsafeBufferPointer<UInt8>) {
-        reserve(bytes.count)
-        putEscaped(bytes)
-    }
-
-    /// Appends `value`, which has nothing to escape (as for ``unescapedString(_:)``: ISO codes,
-    /// number literals, timestamps), without the quotes and without scanning it.
-    public mutating func unescapedStringContents(_ value: String) {
-        Self.withUTF8(of: value) { bytes in
-            assert(bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") })
-            append(bytes)
-        }
-    }
-
-    /// Appends `count` bytes that `fill` writes in place, with nothing to escape (a digest's
-    /// hexadecimal digits), without quotes.
-    public mutating func unescapedStringContents(count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
-        reserve(count)
-        fill(storage + self.count)
-        assert(UnsafeBufferPointer(start: storage + self.count, count: count).allSatisfy {
-            $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\")
-        })
-        self.count += count
-    }
-
-    /// Appends the decimal digits of `value`, with no separator.
-    public mutating func integerLiteral(_ value: Int64) {
-        reserve(20)
-        putInteger(value)
-    }
-
-    /// Appends a number's literal, with no separator.
-    public mutating func numberLiteral(_ value: JSONNumber) {
-        append(utf8: value.literal)
-    }
-
-    /// Starts an object or array whose members are all optional: write each member with a
-    /// leading comma (`,"em":[…]`), then close with ``endMembers(_:open:close:)`` and the
-    /// returned position. No flag per member says whether a comma is due: the first member's
-    /// comma becomes the opening bracket.
-    public func beginMembers() -> Int { count }
-
-    /// Ends what ``beginMembers()`` started at `start`: `open` over the first member's comma and
-    /// `close` after the last, or `open` and `close` alone when no member was written.
-    public mutating func endMembers(_ start: Int, open: UInt8, close: UInt8) {
-        if count == start {
-            reserve(2)
-            put(open)
-        } else {
-            precondition(storage[start] == UInt8(ascii: ","), "every member after beginMembers() starts with a comma")
-            storage[start] = open
-            reserve(1)
-        }
-        put(close)
-    }
-
     // MARK: Strings
 
     private static let hexDigits: StaticString = "0123456789abcdef"
@@ -446,7 +351,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     /// Writes `value` escaped, without quotes; room for `value.count + 1` bytes must have been
     /// reserved (each escape reserves its own room).
-    private mutating func putEscaped(_ value: UnsafeBufferPointer<UInt8>) {
+    mutating func putEscaped(_ value: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         while true {
             var ignored: UInt64 = 0

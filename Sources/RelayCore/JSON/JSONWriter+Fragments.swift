@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// An encoder whose output has a fixed shape writes the constant bytes between its values as whole
+// fragments (`,"event_id":"`, one copy) and the values between them, instead of a call per key,
+// quote and bracket that each test and update the container state. These methods do not read or
+// change that state: use them outside any container opened with ``JSONWriter/beginObject()`` or
+// ``JSONWriter/beginArray()``, the caller writing every separator and bracket. An object or array
+// whose members are all optional is bracketed by ``JSONWriter/beginMembers()`` and
+// ``JSONWriter/endMembers(_:open:close:)``.
+//
+// The methods an encoder calls per value are `@inlinable`: compiled into the encoders (another
+// module), a fragment's length is a constant and its copy a few loads and stores or one `memcpy`,
+// where a call into this module, which cannot see the literal, cost ~130 instructions a fragment.
+extension JSONWriter {
+    /// Appends `text` as it is: JSON punctuation, keys and constant values.
+    @inlinable @inline(__always)
+    public mutating func fragment(_ text: StaticString) {
+        append(text.utf8Start, count: text.utf8CodeUnitCount)
+    }
+
+    /// Appends `bytes` as they are: a fragment built once from configuration.
+    @inlinable
+    public mutating func fragment(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { fragment($0) }
+    }
+
+    /// Appends `bytes` as they are.
+    @inlinable
+    public mutating func fragment(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
+        append(base, count: bytes.count)
+    }
+
+    /// Drops what was written after the first `position` bytes: an event an encoder wrote part
+    /// of and then excluded. Only outside any container opened with ``beginObject()`` or
+    /// ``beginArray()`` (their state is not rewound).
+    public mutating func truncate(to position: Int) {
+        precondition(position >= 0 && position <= written, "truncating to within what was written")
+        written = position
+    }
+
+    /// Gives back the capacity beyond what was written (a block of payloads that is full: its
+    /// slack would otherwise live as long as its payloads).
+    public mutating func shrinkToFit() {
+        guard capacity - written > capacity / 8, written >= 64 else { return }
+        guard let block = realloc(storage, written) else { return }
+        storage = block.assumingMemoryBound(to: UInt8.self)
+        capacity = written
+    }
+
+    /// Appends the contents of a JSON string holding `value`, escaped, without the quotes.
+    public mutating func stringContents(_ value: String) {
+        Self.withUTF8(of: value) { bytes in
+            reserve(bytes.count)
+            putEscaped(bytes)
+        }
+    }
+
+    /// Appends the contents of a JSON string holding the UTF-8 text `bytes`, escaped, without the quotes.
+    public mutating func stringContents(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        putEscaped(bytes)
+    }
+
+    /// Appends `value`, which has nothing to escape (as for ``unescapedString(_:)``: ISO codes,
+    /// number literals, timestamps, ids checked once by ``needsNoEscaping(_:)``), without the
+    /// quotes and without scanning it.
+    public mutating func unescapedStringContents(_ value: String) {
+        Self.withUTF8(of: value) { bytes in
+            assert(!bytes.contains { JSONStringBytes.isSpecial($0) })
+            fragment(bytes)
+        }
+    }
+
+    /// Appends `count` bytes that `fill` writes in place, with nothing to escape (a digest's
+    /// hexadecimal digits), without quotes.
+    public mutating func unescapedStringContents(count: Int, _ fill: (UnsafeMutablePointer<UInt8>) -> Void) {
+        reserve(count)
+        fill(storage + written)
+        assert(!UnsafeBufferPointer(start: storage + written, count: count).contains { JSONStringBytes.isSpecial($0) })
+        written += count
+    }
+
+    /// Appends the decimal digits of `value`, with no separator.
+    public mutating func integerLiteral(_ value: Int64) {
+        reserve(20)
+        putInteger(value)
+    }
+
+    /// Appends a number's literal, with no separator.
+    public mutating func numberLiteral(_ value: JSONNumber) {
+        append(utf8: value.literal)
+    }
+
+    /// Starts an object or array whose members are all optional: write each member with a
+    /// leading comma (`,"em":[…]`), then close with ``endMembers(_:open:close:)`` and the
+    /// returned position. No flag per member says whether a comma is due: the first member's
+    /// comma becomes the opening bracket.
+    @inlinable
+    public func beginMembers() -> Int { written }
+
+    /// Ends what ``beginMembers()`` started at `start`: `open` over the first member's comma and
+    /// `close` after the last, or `open` and `close` alone when no member was written.
+    @inlinable
+    public mutating func endMembers(_ start: Int, open: UInt8, close: UInt8) {
+        if written == start {
+            reserve(2)
+            storage[written] = open
+            written &+= 1
+        } else {
+            precondition(storage[start] == UInt8(ascii: ","), "every member after beginMembers() starts with a comma")
+            storage[start] = open
+            reserve(1)
+        }
+        storage[written] = close
+        written &+= 1
+    }
+
+    /// Whether `bytes` can go into a JSON string as they are (no `"`, `\` or control character):
+    /// checked once for a value written many times (an event's ids, once per platform), which is
+    /// then written with ``unescapedStringContents(_:)``.
+    public static func needsNoEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var ignored: UInt64 = 0
+        return JSONStringBytes.firstSpecial(in: bytes, from: 0, bitsSeen: &ignored) == bytes.count
+    }
+
+    /// ``needsNoEscaping(_:)`` for `text`'s UTF-8 bytes.
+    public static func needsNoEscaping(_ text: String) -> Bool {
+        withUTF8(of: text) { needsNoEscaping($0) }
+    }
+}
