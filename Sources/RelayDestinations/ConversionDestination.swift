@@ -133,46 +133,36 @@ extension String {
     }
 }
 
-/// `identifier` when it has a value to send (``NormalizedIdentifier/hasWireValue``), else `nil`.
-func transmitted(_ identifier: NormalizedIdentifier?) -> NormalizedIdentifier? {
-    identifier?.hasWireValue == true ? identifier : nil
-}
-
 // The encoders write each platform's constant structure as whole fragments (`,"event_id":"`) and
 // the values between them (`JSONWriter.fragment`): one copy per run of constant bytes
 // instead of a call per key, quote and bracket. A member that may be absent is one fragment that
 // starts with its comma; a container whose members are all optional is bracketed by
 // ``JSONWriter/beginMembers()``.
 extension JSONWriter {
-    /// Writes the identifier's wire value (``NormalizedIdentifier/wireValue``) as a string's
-    /// contents (no quotes); it must exist (see ``transmitted(_:)``). A SHA-256 digest, 64 hex
-    /// digits, has nothing to escape and skips the scan.
-    mutating func identifierContents(_ identifier: borrowing NormalizedIdentifier) {
-        withUnsafePointer(to: identifier) { identifierContents(at: $0) }
-    }
-
-    /// ``identifierContents(_:)`` for the identifier at `identifier`
-    /// (``PreparedEvent/withIdentifier(_:for:_:)``), reading only the fields it writes.
-    mutating func identifierContents(at identifier: UnsafePointer<NormalizedIdentifier>) {
-        switch identifier.pointee.transmission {
-        case .sha256:
-            guard let digest = identifier.pointee.digest else { preconditionFailure("a hashed identifier without its digest") }
-            unescapedStringContents(count: SHA256Digest.hexCount) { digest.writeHex(to: $0) }
-        case .plain: stringContents(identifier.pointee.normalized.unredactedValue)
-        case .omit: preconditionFailure("an identifier without a wire value")
-        }
-    }
-
     /// Writes `member` (`,"email":"`, ending with the opening quote), the identifier and the
     /// closing quote when `prepared` has an identifier of `field` to send to `platform`.
     mutating func optionalIdentifierMember(
         _ member: StaticString, _ field: IdentityField, of prepared: PreparedEvent, for platform: Platform
     ) {
-        _ = prepared.withIdentifier(field, for: platform) { identifier in
-            guard identifier.pointee.hasWireValue else { return }
-            fragment(member)
-            identifierContents(at: identifier)
-            fragment("\"")
+        prepared.writeWireValue(field, for: platform, member: member, closing: "\"", into: &self)
+    }
+
+    /// Writes the event id as a string's contents, scanned for escapes only when
+    /// ``PreparedEvent`` found it needs them.
+    mutating func eventIDContents(_ prepared: PreparedEvent) {
+        if prepared.eventIDNeedsNoEscaping {
+            unescapedStringContents(prepared.eventID)
+        } else {
+            stringContents(prepared.eventID)
+        }
+    }
+
+    /// Writes the order id as a string's contents, as ``eventIDContents(_:)``.
+    mutating func orderIDContents(_ prepared: PreparedEvent) {
+        if prepared.orderIDNeedsNoEscaping {
+            unescapedStringContents(prepared.event.orderID)
+        } else {
+            stringContents(prepared.event.orderID)
         }
     }
 
@@ -202,13 +192,14 @@ extension JSONWriter {
     /// Writes `,"custom_data":{"currency":"<ISO 4217>","value":<number>,"order_id":"<id>"`, left
     /// open for the rest (Meta and Snapchat). The currency is an ISO 4217 code (the decoder checks
     /// it) and a number's literal has nothing to escape; the order id comes from the shop.
-    mutating func customDataOpening(_ event: OrderEvent) {
+    mutating func customDataOpening(_ prepared: PreparedEvent) {
+        let event = prepared.event
         fragment(#","custom_data":{"currency":""#)
         unescapedStringContents(event.currency)
         fragment(#"","value":"#)
         numberLiteral(event.value)
         fragment(#","order_id":""#)
-        stringContents(event.orderID)
+        orderIDContents(prepared)
         fragment("\"")
     }
 
@@ -289,14 +280,8 @@ extension JSONWriter {
         _ fields: [(member: StaticString, field: IdentityField)], _ prepared: PreparedEvent, for platform: Platform
     ) -> UserDataKeys {
         var written: UserDataKeys = []
-        for (member, field) in fields {
-            let present: Void? = prepared.withIdentifier(field, for: platform) { identifier in
-                guard identifier.pointee.hasWireValue else { return }
-                fragment(member)
-                identifierContents(at: identifier)
-                fragment(#""]"#)
-            }
-            if present != nil { written.insert(UserDataKeys(field)) }
+        for (member, field) in fields where prepared.writeWireValue(field, for: platform, member: member, closing: #""]"#, into: &self) {
+            written.insert(UserDataKeys(field))
         }
         return written
     }

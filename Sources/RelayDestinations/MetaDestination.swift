@@ -68,7 +68,7 @@ public struct MetaDestination: ConfiguredDestination {
         writer.fragment(#"{"event_name":"Purchase","event_time":"#)
         writer.integerLiteral(event.occurredAt.epochSeconds)
         writer.fragment(#","event_id":""#)
-        writer.stringContents(prepared.eventID)
+        writer.eventIDContents(prepared)
         writer.fragment(actionSourceMember)
         writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
 
@@ -95,7 +95,7 @@ public struct MetaDestination: ConfiguredDestination {
             return Exclusion(reason: "insufficient_customer_information", detail: problem, deadLetter: true)
         }
 
-        writer.customDataOpening(event)
+        writer.customDataOpening(prepared)
         if !event.items.isEmpty {
             writer.fragment(#","content_type":"product""#)
             writer.contentIDs(of: event.items)

@@ -52,7 +52,7 @@ public struct PinterestDestination: ConfiguredDestination {
         writer.fragment(#"{"event_name":"checkout","action_source":"web","event_time":"#)
         writer.integerLiteral(event.occurredAt.epochSeconds)
         writer.fragment(#","event_id":""#)
-        writer.stringContents(prepared.eventID)
+        writer.eventIDContents(prepared)
         writer.fragment("\"")
         writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
         // `opt_out` (v5/openapi.yaml): for web events, "whether the user has opted out of
@@ -77,7 +77,7 @@ public struct PinterestDestination: ConfiguredDestination {
         writer.fragment(#"","value":""#)
         writer.unescapedStringContents(event.value.literal)
         writer.fragment(#"","order_id":""#)
-        writer.stringContents(event.orderID)
+        writer.orderIDContents(prepared)
         writer.fragment("\"")
         if !event.items.isEmpty {
             writer.contentIDs(of: event.items)

@@ -1,4 +1,5 @@
 import RelayCore
+import RelayCrypto
 import RelayPII
 
 /// One decoded event as every destination encodes it: the event, its deduplication id, the
@@ -11,6 +12,10 @@ public final class PreparedEvent {
     public let eventID: String
     /// Wall-clock seconds used for event-age checks.
     public let nowSeconds: Int64
+    /// Whether ``eventID`` and the order id go into a JSON string as they are (nearly always):
+    /// checked once here instead of scanned by each of the five encoders.
+    let eventIDNeedsNoEscaping: Bool
+    let orderIDNeedsNoEscaping: Bool
     private let normalizer = IdentityNormalizer()
     private let context: IdentityContext
     /// Normalised identifiers by rule slot (``IdentityNormalizer/ruleSlot(_:for:)``), indexed
@@ -22,6 +27,10 @@ public final class PreparedEvent {
     /// time (a check on every access): the class is not `Sendable` and never leaves the thread
     /// that prepares its event, and no access to these overlaps another.
     @exclusivity(unchecked) private var identifiers: UnsafeMutablePointer<NormalizedIdentifier>? = nil
+    /// A digest's 64 hexadecimal digits per slot (``SHA256Digest/hexCount`` bytes at
+    /// `slot * hexCount`), written once when the slot is filled, in the same allocation as
+    /// `identifiers`: the encoders copy them (~3 times per digest) instead of formatting each time.
+    @exclusivity(unchecked) private var hexDigits: UnsafeMutablePointer<UInt8>? = nil
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
     /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one
@@ -33,6 +42,8 @@ public final class PreparedEvent {
         self.eventID = eventID
         self.nowSeconds = nowSeconds
         context = IdentityContext(countryHint: event.customer.country)
+        eventIDNeedsNoEscaping = JSONWriter.needsNoEscaping(eventID)
+        orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
     }
 
     deinit {
@@ -42,7 +53,7 @@ public final class PreparedEvent {
             (identifiers + present.trailingZeroBitCount).deinitialize(count: 1)
             present &= present &- 1
         }
-        identifiers.deallocate()
+        UnsafeMutableRawPointer(identifiers).deallocate()
     }
 
     /// The identifier as `platform` wants it, or `nil` when absent, unusable or not sent there.
@@ -60,6 +71,51 @@ public final class PreparedEvent {
     ) -> Result? {
         guard let slot = presentSlot(field, for: platform) else { return nil }
         return body(UnsafePointer(identifiers.unsafelyUnwrapped + slot))
+    }
+
+    /// Writes the identifier's wire value (``NormalizedIdentifier/wireValue``) as a JSON string's
+    /// contents and returns `true`, or returns `false` and writes nothing when there is none to
+    /// send. A digest's hexadecimal digits are copied from where the cache keeps them.
+    @discardableResult
+    public func writeWireValue(_ field: IdentityField, for platform: Platform, into writer: inout JSONWriter) -> Bool {
+        guard let slot = presentSlot(field, for: platform) else { return false }
+        return writeWireValue(slot: slot, into: &writer)
+    }
+
+    /// Writes `member`, the identifier's wire value and `closing` (``writeWireValue(_:for:into:)``),
+    /// or nothing; returns whether it wrote.
+    @discardableResult
+    func writeWireValue(
+        _ field: IdentityField, for platform: Platform, member: StaticString, closing: StaticString, into writer: inout JSONWriter
+    ) -> Bool {
+        guard let slot = presentSlot(field, for: platform), hasWireValue(slot: slot) else { return false }
+        writer.fragment(member)
+        writeWireValue(slot: slot, into: &writer)
+        writer.fragment(closing)
+        return true
+    }
+
+    /// Whether the identifier has a wire value to send (``NormalizedIdentifier/hasWireValue``).
+    public func hasWireValue(_ field: IdentityField, for platform: Platform) -> Bool {
+        guard let slot = presentSlot(field, for: platform) else { return false }
+        return hasWireValue(slot: slot)
+    }
+
+    private func hasWireValue(slot: Int) -> Bool {
+        (identifiers.unsafelyUnwrapped + slot).pointee.hasWireValue
+    }
+
+    @discardableResult
+    private func writeWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
+        let identifier = identifiers.unsafelyUnwrapped + slot
+        switch identifier.pointee.transmission {
+        case .sha256:
+            guard identifier.pointee.digest != nil else { return false }
+            writer.fragment(UnsafeBufferPointer(start: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount, count: SHA256Digest.hexCount))
+        case .plain: identifier.pointee.value.withUTF8 { writer.stringContents(utf8: $0) }
+        case .omit: return false
+        }
+        return true
     }
 
     /// Calls `body` with the event's JSON buffer, emptied; what `body` writes is valid until the
@@ -93,13 +149,27 @@ public final class PreparedEvent {
             if let raw = event.customer[field], !raw.isBlank,
                 let value = try? normalizer.normalize(field, raw, for: platform, context: context)
             {
-                let storage = identifiers ?? .allocate(capacity: IdentityNormalizer.ruleSlotCount)
-                identifiers = storage
+                let storage = identifiers ?? allocateSlots()
                 (storage + slot).initialize(to: value)
+                if value.transmission == .sha256, let digest = value.digest {
+                    digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
+                }
                 presentSlots |= bit
             }
         }
         return presentSlots & bit == 0 ? nil : slot
+    }
+
+    /// Allocates `identifiers` and `hexDigits` together, one slot each per rule.
+    private func allocateSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
+        let slots = IdentityNormalizer.ruleSlotCount
+        let identifierBytes = slots &* MemoryLayout<NormalizedIdentifier>.stride
+        let block = UnsafeMutableRawPointer.allocate(
+            byteCount: identifierBytes + slots &* SHA256Digest.hexCount, alignment: MemoryLayout<NormalizedIdentifier>.alignment)
+        let storage = block.bindMemory(to: NormalizedIdentifier.self, capacity: slots)
+        identifiers = storage
+        hexDigits = (block + identifierBytes).bindMemory(to: UInt8.self, capacity: slots &* SHA256Digest.hexCount)
+        return storage
     }
 
     /// A context value trimmed, or `nil` when absent or blank (click ids, cookies, IP, user agent:

@@ -55,7 +55,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         writer.fragment(#"{"event_name":"PURCHASE","event_time":"#)
         writer.integerLiteral(event.occurredAt.epochSeconds)
         writer.fragment(#","event_id":""#)
-        writer.stringContents(prepared.eventID)
+        writer.eventIDContents(prepared)
         writer.fragment(#"","action_source":"WEB""#)
         writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
         writer.fragment(#","user_data":"#)
@@ -77,7 +77,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         // string; each content's `id`, `quantity`, `item_price` and `brand` are strings (as in
         // Snap's own example body, UsingTheAPI). The currency is an ISO 4217 code (the decoder
         // checks it) and a number's literal has nothing to escape.
-        writer.customDataOpening(event)
+        writer.customDataOpening(prepared)
         if !event.items.isEmpty {
             writer.itemObjects(#","contents":"#, event.items) { writer, item in
                 writer.fragment(#""id":""#)

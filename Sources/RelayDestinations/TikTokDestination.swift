@@ -68,7 +68,7 @@ public struct TikTokDestination: ConfiguredDestination {
         writer.fragment(eventHead)
         writer.integerLiteral(event.occurredAt.epochSeconds)
         writer.fragment(#","event_id":""#)
-        writer.stringContents(prepared.eventID)
+        writer.eventIDContents(prepared)
         writer.fragment(#"","user":"#)
         let user = writer.beginMembers()
         // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
@@ -120,7 +120,7 @@ public struct TikTokDestination: ConfiguredDestination {
         writer.fragment(#"","value":"#)
         writer.numberLiteral(event.value)
         writer.fragment(#","order_id":""#)
-        writer.stringContents(event.orderID)
+        writer.orderIDContents(prepared)
         // Per-event limited data use (destinations.md §3 "Consent").
         writer.fragment(
             event.consent.limitedDataUse == true ? #""},"limited_data_use":true}"# : #""},"limited_data_use":false}"#)

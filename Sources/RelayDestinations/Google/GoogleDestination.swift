@@ -75,7 +75,7 @@ public struct GoogleDestination: ConfiguredDestination {
         }
         let start = writer.count
         writer.fragment(#"{"transactionId":""#)
-        writer.stringContents(prepared.eventID)
+        writer.eventIDContents(prepared)
         writer.fragment(#"","eventTimestamp":""#)
         writer.unescapedStringContents(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
         writer.fragment(#"","eventSource":"WEB","conversionValue":"#)
@@ -87,41 +87,28 @@ public struct GoogleDestination: ConfiguredDestination {
 
         // Looked up first (cached per order), written straight into the body: "userData" only
         // when there is at least one identifier.
-        let email = transmitted(prepared.identifier(.email, for: .google))
-        let phone = transmitted(prepared.identifier(.phone, for: .google))
-        var address: (given: NormalizedIdentifier, family: NormalizedIdentifier, region: String, postal: String)? = nil
+        let email = prepared.hasWireValue(.email, for: .google)
+        let phone = prepared.hasWireValue(.phone, for: .google)
         // An address needs given name, family name, region and postal code together.
-        if let given = transmitted(prepared.identifier(.firstName, for: .google)),
-            let family = transmitted(prepared.identifier(.lastName, for: .google)),
-            let region = prepared.identifier(.country, for: .google)?.wireValue,
-            let postal = prepared.identifier(.postalCode, for: .google)?.wireValue
-        {
-            address = (given, family, region, postal)
-        }
-        let identifiers = (email == nil ? 0 : 1) + (phone == nil ? 0 : 1) + (address == nil ? 0 : 1)
+        let address =
+            prepared.hasWireValue(.firstName, for: .google) && prepared.hasWireValue(.lastName, for: .google)
+            && prepared.hasWireValue(.country, for: .google) && prepared.hasWireValue(.postalCode, for: .google)
+        let identifiers = (email ? 1 : 0) + (phone ? 1 : 0) + (address ? 1 : 0)
         precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
         if identifiers > 0 {
             writer.fragment(#","userData":{"userIdentifiers":"#)
             let userIdentifiers = writer.beginMembers()
-            if let email {
-                writer.fragment(#",{"emailAddress":""#)
-                writer.identifierContents(email)
-                writer.fragment(#""}"#)
-            }
-            if let phone {
-                writer.fragment(#",{"phoneNumber":""#)
-                writer.identifierContents(phone)
-                writer.fragment(#""}"#)
-            }
-            if let address {
+            prepared.writeWireValue(.email, for: .google, member: #",{"emailAddress":""#, closing: #""}"#, into: &writer)
+            prepared.writeWireValue(.phone, for: .google, member: #",{"phoneNumber":""#, closing: #""}"#, into: &writer)
+            if address {
                 writer.fragment(#",{"address":{"givenName":""#)
-                writer.identifierContents(address.given)
+                prepared.writeWireValue(.firstName, for: .google, into: &writer)
                 writer.fragment(#"","familyName":""#)
-                writer.identifierContents(address.family)
+                prepared.writeWireValue(.lastName, for: .google, into: &writer)
                 writer.fragment(#"","regionCode":""#)
-                writer.stringContents(address.region)
+                prepared.writeWireValue(.country, for: .google, into: &writer)
                 writer.fragment(#"","postalCode":""#)
-                writer.stringContents(address.postal)
+                prepared.writeWireValue(.postalCode, for: .google, into: &writer)
                 writer.fragment(#""}}"#)
             }
             writer.endMembers(userIdentifiers, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))

@@ -1,0 +1,74 @@
+import RelayCore
+import RelayDestinations
+import RelayPII
+import Testing
+
+/// What `PreparedEvent` decides once per event for the five encoders: each identifier's wire value
+/// (a digest's hexadecimal digits formatted once and copied) and whether the event's ids need
+/// escaping (checked once, not scanned per platform).
+@Suite struct PreparedEventWritingTests {
+    /// `text` as a JSON string's contents, escaped by the writer's own scan.
+    static func contents(_ text: String) -> String {
+        var writer = JSONWriter()
+        writer.stringContents(text)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Every (field, platform) pair, asked in either order and twice: what is written is the
+    /// identifier's wire value (hashed: the digest's hex; plain: the value escaped), and nothing
+    /// when there is none to send.
+    @Test(arguments: ["full", "us-customer-offset-time", "hashed-email", "minimal"])
+    func wireValuesAreWrittenAsTheirText(example: String) throws {
+        let event = try loadExample(example)
+        let pairs = IdentityField.allCases.flatMap { field in Platform.allCases.map { (field, $0) } }
+        var hashed = 0
+        for order in [pairs, pairs.reversed()] {
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: 1_795_688_200)
+            for (field, platform) in order + order {
+                let expected = prepared.identifier(field, for: platform)?.wireValue
+                var writer = JSONWriter(reservingCapacity: 8)
+                writer.fragment("<")
+                let wrote = prepared.writeWireValue(field, for: platform, into: &writer)
+                writer.fragment(">")
+                #expect(wrote == (expected != nil), "\(field) for \(platform)")
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == "<" + (expected.map(Self.contents) ?? "") + ">", "\(field) for \(platform)")
+                #expect(prepared.hasWireValue(field, for: platform) == (expected != nil))
+                if prepared.identifier(field, for: platform)?.transmission == .sha256 { hashed += 1 }
+            }
+        }
+        #expect(hashed > 0 || example == "minimal", "the examples but the minimal one carry hashed identifiers")
+    }
+
+    /// Ids that need escaping (a quote, a backslash, a control character) come out escaped on
+    /// every platform, and plain ones as they are: the JSON parses back to the ids.
+    @Test(arguments: [
+        ("ORD-1001", "evt-1001"), (#"ORD "1001""#, #"evt\1001"#), ("ORD\n1001", "evt\u{1}1001"), ("Bestellung-é", "ORD-1001"),
+    ])
+    func idsAreEscapedWhereTheyNeedIt(orderID: String, eventID: String) throws {
+        var event = try loadExample("full")
+        event.orderID = orderID
+        for destination in destinations() {
+            let prepared = PreparedEvent(event: event, eventID: eventID, nowSeconds: event.occurredAt.epochSeconds + 60)
+            guard case .send(let bytes) = destination.encode(prepared) else {
+                Issue.record("\(destination.name) excluded the full example")
+                continue
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(text.contains("\"" + Self.contents(eventID) + "\""), "\(destination.name)")
+            let document = try JSONParser().parse(bytes)
+            #expect(Self.strings(in: document).contains(eventID), "\(destination.name)")
+            if destination.name != "google" {
+                #expect(Self.strings(in: document).contains(orderID), "\(destination.name)")
+            }
+        }
+    }
+
+    static func strings(in value: JSONValue) -> [String] {
+        switch value {
+        case .string(let text): [text]
+        case .array(let elements): elements.flatMap(strings(in:))
+        case .object(let object): object.members.flatMap { strings(in: $0.value) }
+        default: []
+        }
+    }
+}
