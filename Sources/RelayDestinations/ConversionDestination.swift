@@ -231,6 +231,14 @@ extension JSONWriter {
     }
 }
 
+/// The items' quantities added up (`num_items`), read in place: `reduce` copied each item,
+/// retaining its strings.
+func totalQuantity(of items: [OrderEvent.Item]) -> Int64 {
+    var total: Int64 = 0
+    for index in items.indices { total += items[index].quantity }
+    return total
+}
+
 /// `"<value>"` escaped once, for a fragment built from configuration when the destination is made.
 func quotedFragment(_ value: String) -> [UInt8] {
     var writer = JSONWriter(reservingCapacity: value.utf8.count + 8)

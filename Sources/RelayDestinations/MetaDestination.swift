@@ -110,7 +110,7 @@ public struct MetaDestination: ConfiguredDestination {
                 writer.optionalStringMember(#","category":""#, item.category)
             }
             writer.fragment(#","num_items":"#)
-            writer.integerLiteral(event.items.reduce(0) { $0 + $1.quantity })
+            writer.integerLiteral(totalQuantity(of: event.items))
         }
         writer.fragment("}")
 

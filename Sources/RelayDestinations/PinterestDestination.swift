@@ -93,7 +93,7 @@ public struct PinterestDestination: ConfiguredDestination {
                 writer.optionalStringMember(#","item_brand":""#, item.brand)
             }
             writer.fragment(#","num_items":"#)
-            writer.integerLiteral(event.items.reduce(0) { $0 + $1.quantity })
+            writer.integerLiteral(totalQuantity(of: event.items))
         }
         // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
         if event.consent.limitedDataUse == true {

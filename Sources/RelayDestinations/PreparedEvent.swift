@@ -38,12 +38,13 @@ public final class PreparedEvent {
     @exclusivity(unchecked) private var scratchWriter = JSONWriter(reservingCapacity: 2048)
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
+        // Everything read from `event` before it is stored: a read after would copy it.
+        eventIDNeedsNoEscaping = JSONWriter.needsNoEscaping(eventID)
+        orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
+        context = IdentityContext(countryHint: event.customer.country)
         self.event = event
         self.eventID = eventID
         self.nowSeconds = nowSeconds
-        context = IdentityContext(countryHint: event.customer.country)
-        eventIDNeedsNoEscaping = JSONWriter.needsNoEscaping(eventID)
-        orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
     }
 
     deinit {
@@ -150,10 +151,11 @@ public final class PreparedEvent {
                 let value = try? normalizer.normalize(field, raw, for: platform, context: context)
             {
                 let storage = identifiers ?? allocateSlots()
-                (storage + slot).initialize(to: value)
                 if value.transmission == .sha256, let digest = value.digest {
                     digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
                 }
+                // Its last use: moved into the slot, not copied and destroyed.
+                (storage + slot).initialize(to: value)
                 presentSlots |= bit
             }
         }

@@ -42,11 +42,14 @@ public struct SnapchatDestination: ConfiguredDestination {
         if let exclusion = prepared.commonExclusion(platform: "Snapchat", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return exclusion
         }
-        let context = event.context
+        // Each context value read once (all four are written below); `event.context` not copied.
+        let clickID = prepared.raw(event.context.scClickID)
+        let cookie = prepared.raw(event.context.scCookie1)
+        let ip = prepared.raw(event.context.ip)
+        let userAgent = prepared.raw(event.context.userAgent)
         let hasMatch =
             prepared.hasIdentifier(.email, for: .snapchat) || prepared.hasIdentifier(.phone, for: .snapchat)
-            || prepared.raw(context.scClickID) != nil || prepared.raw(context.scCookie1) != nil
-            || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
+            || clickID != nil || cookie != nil || (ip != nil && userAgent != nil)
         // Snapchat's minimum user data is UNCONFIRMED; an event without any of these cannot match.
         guard hasMatch else {
             return .missingRequiredField("Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent")
@@ -67,10 +70,10 @@ public struct SnapchatDestination: ConfiguredDestination {
         // as destinations.md advises.
         writer.hashedUserData(Self.hashedUserDataFields, prepared, for: .snapchat)
         writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .snapchat)
-        writer.optionalStringMember(#","client_ip_address":""#, prepared.raw(event.context.ip))
-        writer.optionalStringMember(#","client_user_agent":""#, prepared.raw(event.context.userAgent))
-        writer.optionalStringMember(#","sc_click_id":""#, prepared.raw(event.context.scClickID))
-        writer.optionalStringMember(#","sc_cookie1":""#, prepared.raw(event.context.scCookie1))
+        writer.optionalStringMember(#","client_ip_address":""#, ip)
+        writer.optionalStringMember(#","client_user_agent":""#, userAgent)
+        writer.optionalStringMember(#","sc_click_id":""#, clickID)
+        writer.optionalStringMember(#","sc_cookie1":""#, cookie)
         writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
         // Types of the SDK's `model/CustomData.java` and `model/Content.java`: `value` is a
         // BigDecimal (a JSON number, `type: number` in its api/openapi.yaml), `order_id` a

@@ -56,10 +56,12 @@ public struct TikTokDestination: ConfiguredDestination {
         let hasHashedIdentifier =
             prepared.hasIdentifier(.email, for: .tiktok) || prepared.hasIdentifier(.phone, for: .tiktok)
             || prepared.hasIdentifier(.externalID, for: .tiktok)
-        let context = event.context
-        let hasBrowserMatch =
-            prepared.raw(context.ttclid) != nil || prepared.raw(context.ttp) != nil
-            || (prepared.raw(context.ip) != nil && prepared.raw(context.userAgent) != nil)
+        // Each context value read once (all four are written below); `event.context` not copied.
+        let ttclid = prepared.raw(event.context.ttclid)
+        let ttp = prepared.raw(event.context.ttp)
+        let ip = prepared.raw(event.context.ip)
+        let userAgent = prepared.raw(event.context.userAgent)
+        let hasBrowserMatch = ttclid != nil || ttp != nil || (ip != nil && userAgent != nil)
         // Whether TikTok accepts an event with an empty `user` is UNCONFIRMED, and it could not be
         // attributed anyway: hold it back with a reason instead.
         guard hasHashedIdentifier || hasBrowserMatch else {
@@ -88,10 +90,10 @@ public struct TikTokDestination: ConfiguredDestination {
             writer.optionalIdentifierMember(#","country":""#, .country, of: prepared, for: .tiktok)
         }
         // Never hashed: ttclid, ttp, ip, user_agent.
-        writer.optionalStringMember(#","ttclid":""#, prepared.raw(event.context.ttclid))
-        writer.optionalStringMember(#","ttp":""#, prepared.raw(event.context.ttp))
-        writer.optionalStringMember(#","ip":""#, prepared.raw(event.context.ip))
-        writer.optionalStringMember(#","user_agent":""#, prepared.raw(event.context.userAgent))
+        writer.optionalStringMember(#","ttclid":""#, ttclid)
+        writer.optionalStringMember(#","ttp":""#, ttp)
+        writer.optionalStringMember(#","ip":""#, ip)
+        writer.optionalStringMember(#","user_agent":""#, userAgent)
         writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
         if let url = prepared.raw(event.context.pageURL) {
             writer.fragment(#","page":{"url":""#)

@@ -115,12 +115,12 @@ public struct GoogleDestination: ConfiguredDestination {
             writer.fragment("}")
         }
 
-        let context = event.context
-        let gclid = prepared.raw(context.gclid)
-        let gbraid = prepared.raw(context.gbraid)
-        let wbraid = prepared.raw(context.wbraid)
-        let userAgent = prepared.raw(context.userAgent)
-        let ip = prepared.raw(context.ip)
+        // Read through `event.context`, which a local copy of would retain every value.
+        let gclid = prepared.raw(event.context.gclid)
+        let gbraid = prepared.raw(event.context.gbraid)
+        let wbraid = prepared.raw(event.context.wbraid)
+        let userAgent = prepared.raw(event.context.userAgent)
+        let ip = prepared.raw(event.context.ip)
         if gclid != nil || gbraid != nil || wbraid != nil {
             writer.fragment(#","adIdentifiers":"#)
             let adIdentifiers = writer.beginMembers()
