@@ -175,20 +175,6 @@ extension JSONWriter {
         fragment("\"")
     }
 
-    /// Writes `member` (a pre-built `,"key":"` fragment), `value` escaped from its bytes and the
-    /// closing quote, or nothing when `value` is `nil`.
-    mutating func optionalStringMember(_ member: StaticString, _ value: RawText?) {
-        guard let value else { return }
-        fragment(member)
-        stringContents(value)
-        fragment("\"")
-    }
-
-    /// Appends `value` escaped, from its bytes, without the quotes.
-    mutating func stringContents(_ value: RawText) {
-        value.withUTF8 { stringContents(utf8: $0) }
-    }
-
     /// Writes `,"custom_data":{"currency":"<ISO 4217>","value":<number>,"order_id":"<id>"`, left
     /// open for the rest (Meta and Snapchat). The currency is an ISO 4217 code (the decoder checks
     /// it) and a number's literal has nothing to escape; the order id comes from the shop.

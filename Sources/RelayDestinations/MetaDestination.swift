@@ -57,10 +57,10 @@ public struct MetaDestination: ConfiguredDestination {
             return exclusion
         }
         let isWebsite = configuration.actionSource == "website"
-        if isWebsite, prepared.raw(event.context.userAgent) == nil {
+        if isWebsite, !prepared.hasContext(.userAgent) {
             return .missingRequiredField("context.user_agent is required for Meta website events")
         }
-        if isWebsite, prepared.raw(event.context.pageURL) == nil {
+        if isWebsite, !prepared.hasContext(.pageURL) {
             return .missingRequiredField("context.page_url is required for Meta website events (event_source_url)")
         }
 
@@ -70,7 +70,7 @@ public struct MetaDestination: ConfiguredDestination {
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(actionSourceMember)
-        writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
+        prepared.writeContext(.pageURL, member: #","event_source_url":""#, into: &writer)
 
         writer.fragment(#","user_data":"#)
         let userData = writer.beginMembers()
@@ -79,15 +79,13 @@ public struct MetaDestination: ConfiguredDestination {
         // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp. One call each, not a
         // loop over an array literal: that array copied the four values and was destroyed
         // per event.
-        func plain(_ member: StaticString, _ raw: RawPII?, _ bit: UserDataKeys) {
-            guard let value = prepared.raw(raw) else { return }
-            writer.optionalStringMember(member, value)
-            presentKeys.insert(bit)
+        func plain(_ member: StaticString, _ field: ContextField, _ bit: UserDataKeys) {
+            if prepared.writeContext(field, member: member, into: &writer) { presentKeys.insert(bit) }
         }
-        plain(#","client_ip_address":""#, event.context.ip, .clientIPAddress)
-        plain(#","client_user_agent":""#, event.context.userAgent, .clientUserAgent)
-        plain(#","fbc":""#, event.context.fbc, .fbc)
-        plain(#","fbp":""#, event.context.fbp, .fbp)
+        plain(#","client_ip_address":""#, .ip, .clientIPAddress)
+        plain(#","client_user_agent":""#, .userAgent, .clientUserAgent)
+        plain(#","fbc":""#, .fbc, .fbc)
+        plain(#","fbp":""#, .fbp, .fbp)
         writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
 
         if let problem = Self.insufficientCustomerInformation(presentKeys) {

@@ -43,10 +43,8 @@ public struct PinterestDestination: ConfiguredDestination {
         if let exclusion = prepared.commonExclusion(platform: "Pinterest", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return exclusion
         }
-        let ip = prepared.raw(event.context.ip)
-        let userAgent = prepared.raw(event.context.userAgent)
         // user_data must contain em, or hashed_maids, or both IP and user agent [§4].
-        guard prepared.hasIdentifier(.email, for: .pinterest) || (ip != nil && userAgent != nil) else {
+        guard prepared.hasIdentifier(.email, for: .pinterest) || (prepared.hasContext(.ip) && prepared.hasContext(.userAgent)) else {
             return .missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent")
         }
         writer.fragment(#"{"event_name":"checkout","action_source":"web","event_time":"#)
@@ -54,7 +52,7 @@ public struct PinterestDestination: ConfiguredDestination {
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment("\"")
-        writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
+        prepared.writeContext(.pageURL, member: #","event_source_url":""#, into: &writer)
         // `opt_out` (v5/openapi.yaml): for web events, "whether the user has opted out of
         // tracking for web conversion events"; for app events, Limit Ad Tracking or Android's
         // "opted out of Ads Personalization". Tracking uses the shopper's data for ads (the
@@ -66,9 +64,9 @@ public struct PinterestDestination: ConfiguredDestination {
         writer.fragment(#","user_data":"#)
         let userData = writer.beginMembers()
         writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
-        writer.optionalStringMember(#","client_ip_address":""#, ip)
-        writer.optionalStringMember(#","client_user_agent":""#, userAgent)
-        writer.optionalStringMember(#","click_id":""#, prepared.raw(event.context.epik))
+        prepared.writeContext(.ip, member: #","client_ip_address":""#, into: &writer)
+        prepared.writeContext(.userAgent, member: #","client_user_agent":""#, into: &writer)
+        prepared.writeContext(.epik, member: #","click_id":""#, into: &writer)
         writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
         // The currency is an ISO 4217 code (the decoder checks it) and a number's literal has
         // nothing to escape. Pinterest takes value and item_price as strings [§4 custom_data].

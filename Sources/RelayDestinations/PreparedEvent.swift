@@ -31,6 +31,9 @@ public final class PreparedEvent {
     /// `slot * hexCount`), written once when the slot is filled, in the same allocation as
     /// `identifiers`: the encoders copy them (~3 times per digest) instead of formatting each time.
     @exclusivity(unchecked) private var hexDigits: UnsafeMutablePointer<UInt8>? = nil
+    /// Per ``ContextField``, 4 bits: whether its value is worked out, sent, and plain
+    /// (`PreparedEvent+Context.swift`).
+    @exclusivity(unchecked) var contextStates: UInt64 = 0
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
     /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one

@@ -42,14 +42,10 @@ public struct SnapchatDestination: ConfiguredDestination {
         if let exclusion = prepared.commonExclusion(platform: "Snapchat", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return exclusion
         }
-        // Each context value read once (all four are written below); `event.context` not copied.
-        let clickID = prepared.raw(event.context.scClickID)
-        let cookie = prepared.raw(event.context.scCookie1)
-        let ip = prepared.raw(event.context.ip)
-        let userAgent = prepared.raw(event.context.userAgent)
         let hasMatch =
             prepared.hasIdentifier(.email, for: .snapchat) || prepared.hasIdentifier(.phone, for: .snapchat)
-            || clickID != nil || cookie != nil || (ip != nil && userAgent != nil)
+            || prepared.hasContext(.scClickID) || prepared.hasContext(.scCookie1)
+            || (prepared.hasContext(.ip) && prepared.hasContext(.userAgent))
         // Snapchat's minimum user data is UNCONFIRMED; an event without any of these cannot match.
         guard hasMatch else {
             return .missingRequiredField("Snapchat needs an email, phone, sc_click_id/sc_cookie1, or IP with user agent")
@@ -60,7 +56,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","action_source":"WEB""#)
-        writer.optionalStringMember(#","event_source_url":""#, prepared.raw(event.context.pageURL))
+        prepared.writeContext(.pageURL, member: #","event_source_url":""#, into: &writer)
         writer.fragment(#","user_data":"#)
         let userData = writer.beginMembers()
         // The keys and types of the official v3 SDK's model (Snapchat/business-sdk-v3-java
@@ -70,10 +66,10 @@ public struct SnapchatDestination: ConfiguredDestination {
         // as destinations.md advises.
         writer.hashedUserData(Self.hashedUserDataFields, prepared, for: .snapchat)
         writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .snapchat)
-        writer.optionalStringMember(#","client_ip_address":""#, ip)
-        writer.optionalStringMember(#","client_user_agent":""#, userAgent)
-        writer.optionalStringMember(#","sc_click_id":""#, clickID)
-        writer.optionalStringMember(#","sc_cookie1":""#, cookie)
+        prepared.writeContext(.ip, member: #","client_ip_address":""#, into: &writer)
+        prepared.writeContext(.userAgent, member: #","client_user_agent":""#, into: &writer)
+        prepared.writeContext(.scClickID, member: #","sc_click_id":""#, into: &writer)
+        prepared.writeContext(.scCookie1, member: #","sc_cookie1":""#, into: &writer)
         writer.endMembers(userData, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
         // Types of the SDK's `model/CustomData.java` and `model/Content.java`: `value` is a
         // BigDecimal (a JSON number, `type: number` in its api/openapi.yaml), `order_id` a

@@ -56,12 +56,8 @@ public struct TikTokDestination: ConfiguredDestination {
         let hasHashedIdentifier =
             prepared.hasIdentifier(.email, for: .tiktok) || prepared.hasIdentifier(.phone, for: .tiktok)
             || prepared.hasIdentifier(.externalID, for: .tiktok)
-        // Each context value read once (all four are written below); `event.context` not copied.
-        let ttclid = prepared.raw(event.context.ttclid)
-        let ttp = prepared.raw(event.context.ttp)
-        let ip = prepared.raw(event.context.ip)
-        let userAgent = prepared.raw(event.context.userAgent)
-        let hasBrowserMatch = ttclid != nil || ttp != nil || (ip != nil && userAgent != nil)
+        let hasBrowserMatch =
+            prepared.hasContext(.ttclid) || prepared.hasContext(.ttp) || (prepared.hasContext(.ip) && prepared.hasContext(.userAgent))
         // Whether TikTok accepts an event with an empty `user` is UNCONFIRMED, and it could not be
         // attributed anyway: hold it back with a reason instead.
         guard hasHashedIdentifier || hasBrowserMatch else {
@@ -90,16 +86,12 @@ public struct TikTokDestination: ConfiguredDestination {
             writer.optionalIdentifierMember(#","country":""#, .country, of: prepared, for: .tiktok)
         }
         // Never hashed: ttclid, ttp, ip, user_agent.
-        writer.optionalStringMember(#","ttclid":""#, ttclid)
-        writer.optionalStringMember(#","ttp":""#, ttp)
-        writer.optionalStringMember(#","ip":""#, ip)
-        writer.optionalStringMember(#","user_agent":""#, userAgent)
+        prepared.writeContext(.ttclid, member: #","ttclid":""#, into: &writer)
+        prepared.writeContext(.ttp, member: #","ttp":""#, into: &writer)
+        prepared.writeContext(.ip, member: #","ip":""#, into: &writer)
+        prepared.writeContext(.userAgent, member: #","user_agent":""#, into: &writer)
         writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
-        if let url = prepared.raw(event.context.pageURL) {
-            writer.fragment(#","page":{"url":""#)
-            writer.stringContents(url)
-            writer.fragment(#""}"#)
-        }
+        prepared.writeContext(.pageURL, member: #","page":{"url":""#, closing: #""}"#, into: &writer)
         writer.fragment(#","properties":{"#)
         if !event.items.isEmpty {
             writer.itemObjects(#""contents":"#, event.items) { writer, item in

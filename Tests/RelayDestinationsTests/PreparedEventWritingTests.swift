@@ -63,6 +63,42 @@ import Testing
         }
     }
 
+    /// Where each ``ContextField`` lives in the event.
+    static var contextFields: [(ContextField, WritableKeyPath<OrderEvent.Context, RawPII?>)] {[
+        (.ip, \.ip), (.userAgent, \.userAgent), (.pageURL, \.pageURL), (.fbp, \.fbp), (.fbc, \.fbc), (.ttclid, \.ttclid),
+        (.ttp, \.ttp), (.gclid, \.gclid), (.gbraid, \.gbraid), (.wbraid, \.wbraid), (.epik, \.epik),
+        (.scClickID, \.scClickID), (.scCookie1, \.scCookie1),
+    ]}
+
+    /// Each context field, alone in the event, is written as ``PreparedEvent/raw(_:)`` gives it
+    /// (trimmed of spaces), escaped, between its member and closing, twice alike (the second time
+    /// from what the first use worked out); the other fields write nothing.
+    @Test(arguments: [
+        "IwAR2xYz.1", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)", "  padded ", #"a "quoted" \ value"#,
+        " \"both\" ", "line\nbreak", "é-ü", "   ", "", nil,
+    ] as [String?])
+    func contextValuesAreWrittenAsSent(value: String?) throws {
+        #expect(Self.contextFields.map(\.0) == ContextField.allCases)
+        let base = try loadExample("minimal")
+        for (field, keyPath) in Self.contextFields {
+            var event = base
+            for (_, other) in Self.contextFields { event.context[keyPath: other] = nil }
+            event.context[keyPath: keyPath] = value.map(RawPII.init)
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
+            let sent = prepared.raw(value.map(RawPII.init))?.unredactedValue
+            #expect(prepared.hasContext(field) == (sent != nil), "\(field)")
+            for _ in 0..<2 {
+                for (other, _) in Self.contextFields {
+                    var writer = JSONWriter(reservingCapacity: 8)
+                    let wrote = prepared.writeContext(other, member: "<", closing: ">", into: &writer)
+                    let expected = other == field ? sent.map { "<" + Self.contents($0) + ">" } : nil
+                    #expect(wrote == (expected != nil), "\(other) with \(field) set")
+                    #expect(String(decoding: writer.bytes, as: UTF8.self) == (expected ?? ""), "\(other) with \(field) set")
+                }
+            }
+        }
+    }
+
     static func strings(in value: JSONValue) -> [String] {
         switch value {
         case .string(let text): [text]

@@ -115,32 +115,27 @@ public struct GoogleDestination: ConfiguredDestination {
             writer.fragment("}")
         }
 
-        // Read through `event.context`, which a local copy of would retain every value.
-        let gclid = prepared.raw(event.context.gclid)
-        let gbraid = prepared.raw(event.context.gbraid)
-        let wbraid = prepared.raw(event.context.wbraid)
-        let userAgent = prepared.raw(event.context.userAgent)
-        let ip = prepared.raw(event.context.ip)
-        if gclid != nil || gbraid != nil || wbraid != nil {
+        let hasClickID = prepared.hasContext(.gclid) || prepared.hasContext(.gbraid) || prepared.hasContext(.wbraid)
+        if hasClickID {
             writer.fragment(#","adIdentifiers":"#)
             let adIdentifiers = writer.beginMembers()
-            writer.optionalStringMember(#","gclid":""#, gclid)
-            writer.optionalStringMember(#","gbraid":""#, gbraid)
-            writer.optionalStringMember(#","wbraid":""#, wbraid)
+            prepared.writeContext(.gclid, member: #","gclid":""#, into: &writer)
+            prepared.writeContext(.gbraid, member: #","gbraid":""#, into: &writer)
+            prepared.writeContext(.wbraid, member: #","wbraid":""#, into: &writer)
             writer.endMembers(adIdentifiers, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
         }
         // The checkout's device is the device "when the event happened": `Event.eventDeviceInfo`,
         // not `adIdentifiers.landingPageDeviceInfo`, the device "at the time of landing onto the
         // advertiser's site after interacting with the ad" (googleapis datamanager_v1
         // types/event.py Event.event_device_info, AdIdentifiers.landing_page_device_info).
-        if userAgent != nil || ip != nil {
+        if prepared.hasContext(.userAgent) || prepared.hasContext(.ip) {
             writer.fragment(#","eventDeviceInfo":"#)
             let deviceInfo = writer.beginMembers()
-            writer.optionalStringMember(#","userAgent":""#, userAgent)
-            writer.optionalStringMember(#","ipAddress":""#, ip)
+            prepared.writeContext(.userAgent, member: #","userAgent":""#, into: &writer)
+            prepared.writeContext(.ip, member: #","ipAddress":""#, into: &writer)
             writer.endMembers(deviceInfo, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
         }
-        if identifiers == 0, gclid == nil, gbraid == nil, wbraid == nil {
+        if identifiers == 0, !hasClickID {
             writer.truncate(to: start)
             return .missingRequiredField("Google needs an email, phone, full address or a gclid/gbraid/wbraid to match")
         }
