@@ -24,7 +24,7 @@ extension PreparedEvent {
         guard state & Self.contextSent != 0 else { return false }
         writer.fragment(member)
         if state & Self.contextPlain != 0 {
-            _ = withContext(field) { value in value.withUTF8 { writer.fragment($0) } }
+            _ = withContextBytes(field) { writer.fragment($0) }
         } else if let text = withContext(field, { raw($0) }) ?? nil {
             text.withUTF8 { writer.stringContents(utf8: $0) }
         }
@@ -53,6 +53,27 @@ extension PreparedEvent {
         }
         contextStates |= state << shift
         return state
+    }
+
+    /// Calls `body` with the UTF-8 bytes of the event's value of `field`, or returns `nil` when
+    /// the event has none. Through `withUTF8` on the stored value: passing the value to a closure
+    /// (``withContext(_:_:)``) retained and released the event's text on every write.
+    private func withContextBytes<Result>(_ field: ContextField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        switch field {
+        case .ip: event.context.ip?.withUTF8(body)
+        case .userAgent: event.context.userAgent?.withUTF8(body)
+        case .pageURL: event.context.pageURL?.withUTF8(body)
+        case .fbp: event.context.fbp?.withUTF8(body)
+        case .fbc: event.context.fbc?.withUTF8(body)
+        case .ttclid: event.context.ttclid?.withUTF8(body)
+        case .ttp: event.context.ttp?.withUTF8(body)
+        case .gclid: event.context.gclid?.withUTF8(body)
+        case .gbraid: event.context.gbraid?.withUTF8(body)
+        case .wbraid: event.context.wbraid?.withUTF8(body)
+        case .epik: event.context.epik?.withUTF8(body)
+        case .scClickID: event.context.scClickID?.withUTF8(body)
+        case .scCookie1: event.context.scCookie1?.withUTF8(body)
+        }
     }
 
     /// Calls `body` with the event's value of `field`, read where the event keeps it, or returns
