@@ -166,14 +166,6 @@ extension JSONWriter {
         }
     }
 
-    /// Writes `member` (`,"brand":"`, ending with the opening quote), `value` escaped and the
-    /// closing quote when `value` is present.
-    mutating func optionalStringMember(_ member: StaticString, _ value: String?) {
-        guard let value else { return }
-        fragment(member)
-        stringContents(value)
-        fragment("\"")
-    }
 
     /// Writes `,"custom_data":{"currency":"<ISO 4217>","value":<number>,"order_id":"<id>"`, left
     /// open for the rest (Meta and Snapchat). The currency is an ISO 4217 code (the decoder checks
@@ -189,28 +181,46 @@ extension JSONWriter {
         fragment("\"")
     }
 
+    /// Writes `value` as a string's contents: copied when `plain` (checked once per event,
+    /// ``PreparedEvent/plainItemStrings(_:)``), else escaped.
+    mutating func stringContents(_ value: String, plain: Bool) {
+        if plain { unescapedStringContents(value) } else { stringContents(value) }
+    }
+
+    /// Writes `member` (`,"brand":"`, ending with the opening quote), `value` (copied when
+    /// `plain`, else escaped) and the closing quote when `value` is present.
+    mutating func optionalStringMember(_ member: StaticString, _ value: String?, plain: Bool) {
+        guard let value else { return }
+        fragment(member)
+        stringContents(value, plain: plain)
+        fragment("\"")
+    }
+
     /// Writes `,"content_ids":["<sku>",…]`, the items' SKUs in order (Meta and Pinterest).
-    mutating func contentIDs(of items: [OrderEvent.Item]) {
+    mutating func contentIDs(of prepared: PreparedEvent) {
         fragment(#","content_ids":"#)
         let ids = beginMembers()
-        for item in items {
+        let items = prepared.event.items
+        for index in items.indices {
             fragment(#",""#)
-            stringContents(item.sku)
+            stringContents(items[index].sku, plain: prepared.plainItemStrings(index).contains(.sku))
             fragment("\"")
         }
         endMembers(ids, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
     }
 
-    /// Writes `member` (`,"contents":`) and an array of one object per item: `{`, what `members`
-    /// writes (complete members, the first without a comma), `}`.
+    /// Writes `member` (`,"contents":`) and an array of one object per item of `prepared`: `{`,
+    /// what `members` writes (complete members, the first without a comma; told which of the
+    /// item's strings need no escaping), `}`.
     mutating func itemObjects(
-        _ member: StaticString, _ items: [OrderEvent.Item], _ members: (inout JSONWriter, OrderEvent.Item) -> Void
+        _ member: StaticString, _ prepared: PreparedEvent, _ members: (inout JSONWriter, OrderEvent.Item, PlainItemStrings) -> Void
     ) {
         fragment(member)
         let objects = beginMembers()
-        for item in items {
+        let items = prepared.event.items
+        for index in items.indices {
             fragment(",{")
-            members(&self, item)
+            members(&self, items[index], prepared.plainItemStrings(index))
             fragment("}")
         }
         endMembers(objects, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))

@@ -96,16 +96,16 @@ public struct MetaDestination: ConfiguredDestination {
         writer.customDataOpening(prepared)
         if !event.items.isEmpty {
             writer.fragment(#","content_type":"product""#)
-            writer.contentIDs(of: event.items)
-            writer.itemObjects(#","contents":"#, event.items) { writer, item in
+            writer.contentIDs(of: prepared)
+            writer.itemObjects(#","contents":"#, prepared) { writer, item, plain in
                 writer.fragment(#""id":""#)
-                writer.stringContents(item.sku)
+                writer.stringContents(item.sku, plain: plain.contains(.sku))
                 writer.fragment(#"","quantity":"#)
                 writer.integerLiteral(item.quantity)
                 writer.fragment(#","item_price":"#)
                 writer.numberLiteral(item.price)
-                writer.optionalStringMember(#","brand":""#, item.brand)
-                writer.optionalStringMember(#","category":""#, item.category)
+                writer.optionalStringMember(#","brand":""#, item.brand, plain: plain.contains(.brand))
+                writer.optionalStringMember(#","category":""#, item.category, plain: plain.contains(.category))
             }
             writer.fragment(#","num_items":"#)
             writer.integerLiteral(totalQuantity(of: event.items))

@@ -78,17 +78,17 @@ public struct PinterestDestination: ConfiguredDestination {
         writer.orderIDContents(prepared)
         writer.fragment("\"")
         if !event.items.isEmpty {
-            writer.contentIDs(of: event.items)
-            writer.itemObjects(#","contents":"#, event.items) { writer, item in
+            writer.contentIDs(of: prepared)
+            writer.itemObjects(#","contents":"#, prepared) { writer, item, plain in
                 writer.fragment(#""id":""#)
-                writer.stringContents(item.sku)
+                writer.stringContents(item.sku, plain: plain.contains(.sku))
                 writer.fragment(#"","item_price":""#)
                 writer.unescapedStringContents(item.price.literal)
                 writer.fragment(#"","quantity":"#)
                 writer.integerLiteral(item.quantity)
-                writer.optionalStringMember(#","item_name":""#, item.name)
-                writer.optionalStringMember(#","item_category":""#, item.category)
-                writer.optionalStringMember(#","item_brand":""#, item.brand)
+                writer.optionalStringMember(#","item_name":""#, item.name, plain: plain.contains(.name))
+                writer.optionalStringMember(#","item_category":""#, item.category, plain: plain.contains(.category))
+                writer.optionalStringMember(#","item_brand":""#, item.brand, plain: plain.contains(.brand))
             }
             writer.fragment(#","num_items":"#)
             writer.integerLiteral(totalQuantity(of: event.items))

@@ -94,13 +94,13 @@ public struct TikTokDestination: ConfiguredDestination {
         prepared.writeContext(.pageURL, member: #","page":{"url":""#, closing: #""}"#, into: &writer)
         writer.fragment(#","properties":{"#)
         if !event.items.isEmpty {
-            writer.itemObjects(#""contents":"#, event.items) { writer, item in
+            writer.itemObjects(#""contents":"#, prepared) { writer, item, plain in
                 writer.fragment(#""content_id":""#)
-                writer.stringContents(item.sku)
+                writer.stringContents(item.sku, plain: plain.contains(.sku))
                 writer.fragment(#"","content_type":"product""#)
-                writer.optionalStringMember(#","content_name":""#, item.name)
-                writer.optionalStringMember(#","content_category":""#, item.category)
-                writer.optionalStringMember(#","brand":""#, item.brand)
+                writer.optionalStringMember(#","content_name":""#, item.name, plain: plain.contains(.name))
+                writer.optionalStringMember(#","content_category":""#, item.category, plain: plain.contains(.category))
+                writer.optionalStringMember(#","brand":""#, item.brand, plain: plain.contains(.brand))
                 writer.fragment(#","price":"#)
                 writer.numberLiteral(item.price)
                 writer.fragment(#","quantity":"#)

@@ -99,6 +99,38 @@ import Testing
         }
     }
 
+    /// Item strings that need escaping, in any of the first items (checked once per event) and
+    /// past them (escaped as written), come out escaped on every platform that sends them, and
+    /// plain ones as they are: the JSON parses back to every SKU, and to each name, category and
+    /// brand a platform sends.
+    @Test func itemStringsAreEscapedWhereTheyNeedIt() throws {
+        var event = try loadExample("full")
+        let template = try #require(event.items.first)
+        event.items = (0..<20).map { index in
+            var item = template
+            let special = index % 5 == 1 ? "\"" : index % 5 == 3 ? "\\" : ""
+            item.sku = "SKU-\(index)" + (index % 4 == 0 ? special : "")
+            item.name = "name \(index)" + (index % 4 == 1 ? special : "")
+            item.category = index == 7 ? nil : "category\n\(index)" + (index % 4 == 2 ? special : "")
+            item.brand = "brand \(index)" + (index % 4 == 3 || index >= 15 ? special : "")
+            return item
+        }
+        for destination in destinations() {
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds + 60)
+            guard case .send(let bytes) = destination.encode(prepared) else {
+                Issue.record("\(destination.name) excluded the example")
+                continue
+            }
+            let sent = Set(Self.strings(in: try JSONParser().parse(bytes)))
+            for item in event.items {
+                #expect(sent.contains(item.sku), "\(destination.name)")
+                #expect(item.brand.map(sent.contains) ?? true || destination.name == "google", "\(destination.name)")
+                if ["tiktok", "pinterest"].contains(destination.name) { #expect(item.name.map(sent.contains) ?? true) }
+                if ["meta", "tiktok", "pinterest"].contains(destination.name) { #expect(item.category.map(sent.contains) ?? true) }
+            }
+        }
+    }
+
     static func strings(in value: JSONValue) -> [String] {
         switch value {
         case .string(let text): [text]

@@ -141,9 +141,9 @@ public struct GoogleDestination: ConfiguredDestination {
         }
         if !event.items.isEmpty {
             writer.fragment(#","cartData":{"#)
-            writer.itemObjects(#""items":"#, event.items) { writer, item in
+            writer.itemObjects(#""items":"#, prepared) { writer, item, plain in
                 writer.fragment(#""merchantProductId":""#)
-                writer.stringContents(item.sku)
+                writer.stringContents(item.sku, plain: plain.contains(.sku))
                 // int64 is a JSON string in proto3.
                 writer.fragment(#"","quantity":""#)
                 writer.integerLiteral(item.quantity)
