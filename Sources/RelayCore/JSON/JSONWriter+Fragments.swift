@@ -71,9 +71,10 @@ extension JSONWriter {
     /// Appends `value`, which has nothing to escape (as for ``unescapedString(_:)``: ISO codes,
     /// number literals, timestamps, ids checked once by ``needsNoEscaping(_:)``), without the
     /// quotes and without scanning it.
+    @inlinable
     public mutating func unescapedStringContents(_ value: String) {
         Self.withUTF8(of: value) { bytes in
-            assert(!bytes.contains { JSONStringBytes.isSpecial($0) })
+            assert(Self.needsNoEscaping(bytes))
             fragment(bytes)
         }
     }

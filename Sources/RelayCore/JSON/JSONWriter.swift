@@ -156,7 +156,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// Calls `body` with a string's UTF-8 bytes in place. `String.withUTF8` is `mutating`, so
     /// calling it on a copy retains and releases the string's storage each time (~170 times per
     /// order across the five encoders); a native string's contiguous view needs no copy.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func withUTF8<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
         var copy = text
