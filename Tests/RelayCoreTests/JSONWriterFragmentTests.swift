@@ -109,4 +109,28 @@ import Testing
         #expect(JSONWriter.needsNoEscaping("ORD-1001"))
         #expect(!JSONWriter.needsNoEscaping("ORD \"1001\""))
     }
+
+    /// Integers as the standard library prints them: zero, each power of ten and its neighbours,
+    /// negative ones, and both ends of `Int64`, as literals and as values in containers.
+    @Test func integersAreWrittenInDecimal() {
+        var values: [Int64] = [0, 1, -1, 9, -9, .max, .min, .max - 1, .min + 1, 1_796_000_000]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power + 1, -power, -power - 1]
+        }
+        for value in values {
+            var literal = JSONWriter(reservingCapacity: 8)
+            literal.fragment("<")
+            literal.integerLiteral(value)
+            literal.fragment(">")
+            #expect(String(decoding: literal.bytes, as: UTF8.self) == "<\(value)>")
+            var structural = JSONWriter(reservingCapacity: 8)
+            structural.beginArray()
+            structural.integer(value)
+            structural.integer(value)
+            structural.endArray()
+            #expect(String(decoding: structural.bytes, as: UTF8.self) == "[\(value),\(value)]")
+        }
+    }
 }

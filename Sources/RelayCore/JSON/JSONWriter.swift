@@ -275,20 +275,25 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         putInteger(value)
     }
 
-    /// Appends `value`'s digits; room for 20 bytes must have been reserved.
+    /// Appends `value`'s digits; room for 20 bytes must have been reserved. The digits are
+    /// counted first and written backwards straight into the output: no buffer to copy from.
     mutating func putInteger(_ value: Int64) {
-        // Digits written backwards into a stack buffer, then copied: no `String`.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var magnitude = value.magnitude
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            if value < 0 { put(UInt8(ascii: "-")) }
-            put(UnsafeBufferPointer(rebasing: digits[start..<20]))
+        if value < 0 { put(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // Int64's largest magnitude, 2^63, has 19 digits; 10^19 still fits in UInt64.
+        var digits = 1
+        var bound: UInt64 = 10
+        while digits < 19, magnitude >= bound {
+            digits &+= 1
+            bound &*= 10
         }
+        var position = written &+ digits
+        written = position
+        repeat {
+            position &-= 1
+            storage[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+        } while magnitude != 0
     }
 
     public mutating func bool(_ value: Bool) {
