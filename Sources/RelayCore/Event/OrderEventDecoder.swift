@@ -24,14 +24,17 @@ public struct OrderEventDecoder: Sendable {
         self.parser = parser
     }
 
+    /// Decodes a record. A valid event is read straight from its bytes, in place: its long values
+    /// are ranges of `record`, which the event keeps alive. Anything else (and the rare valid event
+    /// the direct reader leaves to the tree) goes through the tree, which names the error.
+    public func decode(_ record: [UInt8]) throws(OrderEventDecodingError) -> OrderEvent {
+        if let event = DirectEventReader.read(record, parser: parser) { return event }
+        return try decodeThroughTree(record)
+    }
+
+    /// ``decode(_:)-([UInt8])`` of the bytes in an array (a copy unless they are one already).
     public func decode(_ bytes: some Collection<UInt8>) throws(OrderEventDecodingError) -> OrderEvent {
-        // A valid event is read straight from its bytes; anything else (and the rare valid event
-        // the direct reader leaves to the tree) goes through the tree, which names the error.
-        // The event is moved out, not copied (`direct ?? nil` copied it: a retain and release of
-        // every value).
-        let direct = bytes.withContiguousStorageIfAvailable { DirectEventReader.read($0, parser: parser) }
-        if case .some(.some(let event)) = consume direct { return event }
-        return try decodeThroughTree(bytes)
+        try decode(Array(bytes))
     }
 
     /// Decodes through a ``JSONValue`` tree: the reference the direct reader is tested against,

@@ -6,18 +6,18 @@
 /// nothing. Code that must read the value (the normalisers) asks for ``unredactedValue``, which
 /// is easy to find in review.
 public struct RawPII: RedactedValue, Sendable, Hashable {
-    /// The value's bytes: inline when short, else a byte range of its event's text when decoded
-    /// (no `String` per value) or of a buffer of its own when built in code.
+    /// The value's bytes: inline when short, else a byte range of its record when decoded (no
+    /// `String` per value) or of an array of its own when built in code.
     @usableFromInline let text: StoredText
 
     public init(_ value: String) {
         self.text = StoredText(value)
     }
 
-    /// A value of a decoded event: `count` bytes at `start` of the event's text, already checked
-    /// to be UTF-8.
-    init(_ eventText: borrowing EventText, start: Int, count: Int) {
-        self.text = StoredText(eventText, start: start, count: count)
+    /// A value of a decoded event, its bytes already checked to be UTF-8.
+    @inline(__always)
+    init(text: consuming StoredText) {
+        self.text = text
     }
 
     /// The value as a `String`, made from its bytes on each call: for cold paths and tests; the

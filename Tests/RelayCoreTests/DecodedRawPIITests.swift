@@ -1,7 +1,7 @@
 @testable import RelayCore
 import Testing
 
-/// A decoded event's personal values are ranges of one buffer (`EventText`): they must read,
+/// A decoded event's personal values are ranges of its record (`StoredText`): they must read,
 /// compare and hash as the same values built from strings, and never print.
 @Suite struct DecodedRawPIITests {
     static let document = #"{"schema_version":1,"event_type":"order.co\u006dpleted","order_id":"A-1","#
@@ -47,23 +47,62 @@ import Testing
         #expect(Set([event.customer.city, RawPII("Köln")]).count == 1)
     }
 
-    /// Up to 15 bytes are held inline, longer values as a range of a buffer: both sides of the
-    /// boundary, decoded and built from a string, read back the same bytes and compare equal.
-    @Test(arguments: [1, 7, 8, 14, 15, 16, 17, 40])
+    /// Up to 15 bytes are held inline (read from the record as two masked words when 16 bytes
+    /// can be read there, copied otherwise: the context's `ip` ends the record), longer values as
+    /// a range of the record: every length on both sides of each boundary, decoded and built from
+    /// a string, reads back the same bytes and compares and hashes equal.
+    @Test(arguments: Array(0...17) + [40])
     func valuesOfEveryLengthReadBackTheirBytes(length: Int) throws {
         let text = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x61 + $0 % 26))) })
         let document = #"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
-            + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"customer":{"city":"\#(text)","state":"é\#(text)"}}"#
+            + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"customer":{"city":"\#(text)","state":"é\#(text)"},"#
+            + #""context":{"ip":"\#(text)"}}"#
         let event = try #require(Array(document.utf8).withUnsafeBufferPointer { DirectEventReader.read($0, parser: JSONParser()) })
-        let decoded = try #require(event.customer.city)
         let built = RawPII(text)
-        #expect(decoded.withUTF8 { Array($0) } == Array(text.utf8))
         #expect(built.withUTF8 { Array($0) } == Array(text.utf8))
-        #expect(decoded.unredactedValue == text)
-        #expect(decoded == built)
-        #expect(decoded.hashValue == built.hashValue)
+        for decoded in [try #require(event.customer.city), try #require(event.context.ip)] {
+            #expect(decoded.withUTF8 { Array($0) } == Array(text.utf8))
+            #expect(decoded.unredactedValue == text)
+            #expect(decoded == built)
+            #expect(decoded.hashValue == built.hashValue)
+            #expect(decoded.isBlank == (length == 0))
+        }
         #expect(event.customer.state?.unredactedValue == "é" + text)
         #expect(RawPII("").withUTF8 { $0.count } == 0)
+    }
+
+    /// The record is read in place: the event keeps it alive, and a later change to the caller's
+    /// array (a copy on write, since the event shares it) does not reach the event's values.
+    @Test func theEventKeepsItsRecordAndNeverSeesItChange() throws {
+        let longValue = String(repeating: "Mozilla/5.0 ", count: 4)
+        var record = Array((#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+            + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"context":{"user_agent":"\#(longValue)"}}"#).utf8)
+        let event = try OrderEventDecoder().decode(record)
+        let start = try #require(record.firstRange(of: Array(longValue.utf8))).lowerBound
+        for index in record.indices { record[index] = UInt8(ascii: "x") }
+        record = []
+        #expect(event.context.userAgent?.unredactedValue == longValue)
+        #expect(event.occurredAt.rfc3339 == "2026-11-26T10:15:30Z")
+        #expect(start > 0)
+    }
+
+    /// Values with escapes are resolved one at a time into one scratch area: each keeps its own
+    /// bytes (short ones inline, longer ones copied out), whatever is resolved after it.
+    @Test func escapedValuesKeepTheirBytesWhenMoreAreResolved() throws {
+        let long = #"https:\/\/shop.example\/checkout\/thank-you"#
+        let document = #"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+            + #""occurred_at":"2026-11-26T10:15:30\u005a","currency":"\u0045UR","value":1,"#
+            + #""customer":{"first_name":"Zo\u00eb","last_name":"O\"Brien-\u00c5ngstr\u00f6m-Smith"},"#
+            + #""context":{"page_url":"\#(long)","user_agent":"A\/B","ip":"\u0032\u0030\u0033.0.113.9"}}"#
+        let bytes = Array(document.utf8)
+        let event = try #require(DirectEventReaderTests.direct(bytes))
+        #expect(event == (try OrderEventDecoder().decodeThroughTree(bytes)))
+        #expect(event.occurredAt.rfc3339 == "2026-11-26T10:15:30Z")
+        #expect(event.customer.firstName?.unredactedValue == "Zoë")
+        #expect(event.customer.lastName?.unredactedValue == "O\"Brien-Ångström-Smith")
+        #expect(event.context.pageURL?.unredactedValue == "https://shop.example/checkout/thank-you")
+        #expect(event.context.userAgent?.unredactedValue == "A/B")
+        #expect(event.context.ip?.unredactedValue == "203.0.113.9")
     }
 
     @Test func decodedValuesNeverPrint() throws {

@@ -1,0 +1,253 @@
+extension DirectEventReader {
+    // MARK: JSON
+
+    /// Where the reading of one object stands.
+    struct ObjectReading {
+        let depth: Int
+        /// The known members read so far, one bit each (a duplicate makes the reader give up).
+        var seen: UInt64 = 0
+        /// The unknown members' names (allocates only if an event carries unknown members).
+        var unknownNames: [Range<Int>] = []
+        /// Producers write members in one order, mostly the contract's: the name after the last
+        /// one read is tried first.
+        var expected = 0
+        /// A member was read, so a `,` or the closing `}` comes next.
+        var afterMember = false
+        var closed = false
+    }
+
+    /// Opens the object at the cursor, at nesting `depth`, for ``nextMember(of:names:)``.
+    @inline(__always)
+    mutating func openObject(depth: Int) throws(GiveUp) -> ObjectReading {
+        guard depth <= cursor.maximumDepth, byte() == UInt8(ascii: "{") else { throw GiveUp() }
+        cursor.index += 1
+        cursor.skipWhitespace()
+        var object = ObjectReading(depth: depth)
+        if byte() == UInt8(ascii: "}") {
+            cursor.index += 1
+            object.closed = true
+        }
+        return object
+    }
+
+    /// The index in `names` of the object's next known member, with the cursor at its value,
+    /// which the caller must read; `nil` once the object is closed. Unknown members are read (so
+    /// validated, as the tree parser would) and skipped. Gives up on a duplicate name, and on a
+    /// name with an escape or a byte outside printable ASCII.
+    @inline(__always)
+    mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
+        while !object.closed {
+            if object.afterMember {
+                cursor.skipWhitespace()
+                switch byte() {
+                case UInt8(ascii: ","): cursor.index += 1
+                case UInt8(ascii: "}"):
+                    cursor.index += 1
+                    object.closed = true
+                    return nil
+                default: throw GiveUp()
+                }
+            }
+            object.afterMember = true
+            cursor.skipWhitespace()
+            guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+            if let member = names.member(startingAt: cursor.index + 1, in: cursor.bytes, tryingFirst: object.expected) {
+                guard object.seen & (1 << member) == 0 else { throw GiveUp() }
+                object.seen |= 1 << member
+                object.expected = member + 1
+                cursor.index += names.length(of: member) + 2
+                try colon()
+                return member
+            }
+            let name = try unknownName()
+            let bytes = cursor.bytes
+            guard !object.unknownNames.contains(where: { bytes[$0].elementsEqual(bytes[name]) }) else { throw GiveUp() }
+            object.unknownNames.append(name)
+            try colon()
+            do {
+                _ = try cursor.parseValue(depth: object.depth)
+            } catch {
+                throw GiveUp()
+            }
+        }
+        return nil
+    }
+
+    /// The byte range of a name the contract does not know, made of printable ASCII without escapes.
+    mutating func unknownName() throws(GiveUp) -> Range<Int> {
+        let start = cursor.index + 1
+        var end = start
+        while end < cursor.bytes.count {
+            let byte = cursor.bytes[end]
+            if byte == UInt8(ascii: "\"") { break }
+            guard byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\\") else { throw GiveUp() }
+            end += 1
+        }
+        guard end < cursor.bytes.count else { throw GiveUp() }
+        cursor.index = end + 1
+        return start..<end
+    }
+
+    /// The `:` between a member's name and its value, with the whitespace around it.
+    @inline(__always)
+    mutating func colon() throws(GiveUp) {
+        cursor.skipWhitespace()
+        guard byte() == UInt8(ascii: ":") else { throw GiveUp() }
+        cursor.index += 1
+        cursor.skipWhitespace()
+    }
+
+    @inline(__always)
+    func byte() -> UInt8? {
+        cursor.index < cursor.bytes.count ? cursor.bytes[cursor.index] : nil
+    }
+
+    mutating func isNull() throws(GiveUp) -> Bool {
+        guard byte() == UInt8(ascii: "n") else { return false }
+        do {
+            try cursor.expect("null")
+        } catch {
+            throw GiveUp()
+        }
+        return true
+    }
+
+    /// A string value's bytes: where they are, and whether that is the record.
+    struct StringBytes {
+        /// Valid until the next string is read (a resolved value's are in the scratch area).
+        let bytes: UnsafeBufferPointer<UInt8>
+        /// The offset of `bytes` in the record, or -1 when they are the scratch area's.
+        let recordOffset: Int
+
+        /// A ``StoredText`` of the bytes: a range of `record` when they are in it (short ones inline).
+        @inline(__always)
+        func stored(in record: borrowing [UInt8]) -> StoredText {
+            guard recordOffset >= 0 else { return StoredText(copying: bytes) }
+            return StoredText(record, base: bytes.baseAddress! - recordOffset, start: recordOffset, count: bytes.count)
+        }
+    }
+
+    /// A string value's bytes: in place when written without escapes, otherwise resolved into the
+    /// scratch area. Gives up on anything but a string, and on content that is not UTF-8 (the tree
+    /// path names the error).
+    mutating func stringBytes() throws(GiveUp) -> StringBytes {
+        guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
+        let scanned: JSONCursor.ScannedString
+        do {
+            scanned = try cursor.scanString()
+        } catch {
+            throw GiveUp()
+        }
+        if !scanned.hasEscape {
+            guard scanned.isASCII || JSONStringBytes.isValidUTF8(scanned.raw) else { throw GiveUp() }
+            return StringBytes(bytes: scanned.raw, recordOffset: scanned.start)
+        }
+        return StringBytes(bytes: try resolve(scanned), recordOffset: -1)
+    }
+
+    /// `scanned`'s content with its escapes resolved, in the scratch area.
+    mutating func resolve(_ scanned: JSONCursor.ScannedString) throws(GiveUp) -> UnsafeBufferPointer<UInt8> {
+        let scratch = self.scratch ?? .allocate(capacity: cursor.bytes.count)
+        self.scratch = scratch
+        let count: Int
+        do {
+            count = try JSONCursor.unescape(scanned.raw, baseOffset: scanned.start, into: scratch.baseAddress!)
+        } catch {
+            throw GiveUp()
+        }
+        let resolved = UnsafeBufferPointer(start: scratch.baseAddress, count: count)
+        guard JSONStringBytes.isValidUTF8(resolved) else { throw GiveUp() }
+        return resolved
+    }
+
+    /// Calls `body` with a string value's bytes (escapes resolved).
+    @inline(__always)
+    mutating func withStringBytes<Result>(
+        _ body: (UnsafeBufferPointer<UInt8>) throws(GiveUp) -> Result
+    ) throws(GiveUp) -> Result {
+        try body(try stringBytes().bytes)
+    }
+
+    /// A string of at most `maximumLength` characters (Unicode scalars), as the decoder's rule.
+    mutating func string(maximumLength: Int) throws(GiveUp) -> String {
+        try withStringBytes { bytes throws(GiveUp) in
+            guard Self.isWithinLength(bytes, maximumLength: maximumLength) else { throw GiveUp() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// A string of 1...maximumLength printable ASCII characters without spaces (the ids' rule).
+    mutating func token(maximumLength: Int) throws(GiveUp) -> String {
+        try withStringBytes { bytes throws(GiveUp) in
+            guard OrderEventDecoder.isToken(bytes, maximumLength: maximumLength) else { throw GiveUp() }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    /// An RFC 3339 date-time, its text kept as a range of the record.
+    mutating func timestamp() throws(GiveUp) -> Timestamp {
+        let value = try stringBytes()
+        guard let seconds = RFC3339.epochSeconds(value.bytes) else { throw GiveUp() }
+        return Timestamp(epochSeconds: seconds, text: value.stored(in: record))
+    }
+
+    /// At most `maximumLength` characters (Unicode scalars), as ``OrderEventDecoder/isWithinLength(_:maximumLength:)``
+    /// counts them.
+    static func isWithinLength(_ bytes: UnsafeBufferPointer<UInt8>, maximumLength: Int) -> Bool {
+        bytes.count <= maximumLength || JSONStringBytes.scalarCount(bytes) <= maximumLength
+    }
+
+    mutating func number() throws(GiveUp) -> JSONNumber {
+        guard let first = byte(), first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else { throw GiveUp() }
+        do {
+            return try cursor.parseNumber()
+        } catch {
+            throw GiveUp()
+        }
+    }
+
+    /// A number's value, for the numbers whose literal is not kept (``number()`` keeps it).
+    mutating func numberValue() throws(GiveUp) -> Double {
+        guard let first = byte(), first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first)
+        else { throw GiveUp() }
+        do {
+            return try cursor.parseNumberValue()
+        } catch {
+            throw GiveUp()
+        }
+    }
+
+    /// A string or `null`, at most `maximumLength` characters (Unicode scalars), as the decoder's rule.
+    mutating func optionalString(maximumLength: Int) throws(GiveUp) -> String? {
+        if try isNull() { return nil }
+        return try string(maximumLength: maximumLength)
+    }
+
+    /// A personal value or `null`: a range of the record (or inline), no `String`.
+    mutating func pii(maximumLength: Int) throws(GiveUp) -> RawPII? {
+        if try isNull() { return nil }
+        let value = try stringBytes()
+        guard Self.isWithinLength(value.bytes, maximumLength: maximumLength) else { throw GiveUp() }
+        return RawPII(text: value.stored(in: record))
+    }
+
+    mutating func optionalBool() throws(GiveUp) -> Bool? {
+        do {
+            switch byte() {
+            case UInt8(ascii: "n"):
+                try cursor.expect("null")
+                return nil
+            case UInt8(ascii: "t"):
+                try cursor.expect("true")
+                return true
+            case UInt8(ascii: "f"):
+                try cursor.expect("false")
+                return false
+            default: throw GiveUp()
+            }
+        } catch {
+            throw GiveUp()
+        }
+    }
+}
