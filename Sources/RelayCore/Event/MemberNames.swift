@@ -1,41 +1,89 @@
 /// The member names an object of the event contract knows, matched against a document's bytes a
-/// word at a time.
+/// word at a time (little-endian: a word's first bytes are its low bits).
+///
+/// Producers write members in one order, mostly the contract's, so the name the caller expects is
+/// tried first, in line. Any other name is found by its length and first eight bytes: they pick
+/// one slot of a 64-slot table (the multiplier is chosen when the table is made so that no two
+/// names share a slot), and at most three word compares confirm it. No scan of the names.
 struct MemberNames {
-    private struct Name {
+    struct Name {
         let spelled: StaticString
         let length: Int
-        /// The first eight bytes (fewer for a shorter name), little-endian, zero-padded.
+        /// The first eight bytes (fewer for a shorter name), zero-padded.
         let head: UInt64
         /// The last eight bytes, for a name longer than eight.
         let tail: UInt64
     }
 
-    private let names: [Name]
+    let names: [Name]
+    /// One more than the index of the name whose slot it is; 0 for an empty slot.
+    private let slots: [UInt8]
+    private let multiplier: UInt64
+    private let longestName: Int
 
     init(_ names: [StaticString]) {
-        precondition(names.count <= 64, "one bit per name in a UInt64")
-        self.names = names.map { spelled in
+        precondition(names.count <= 64, "one bit per name in a UInt64, one slot each")
+        let names = names.map { spelled in
             let bytes = UnsafeBufferPointer(start: spelled.utf8Start, count: spelled.utf8CodeUnitCount)
             func word(_ slice: Slice<UnsafeBufferPointer<UInt8>>) -> UInt64 {
                 slice.reversed().reduce(0) { $0 << 8 | UInt64($1) }
             }
-            precondition(bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C })
+            precondition(!bytes.isEmpty && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C })
             return Name(
                 spelled: spelled, length: bytes.count, head: word(bytes.prefix(8)),
                 tail: bytes.count > 8 ? word(bytes.suffix(8)) : 0)
         }
+        // Odd multipliers from a fixed sequence until every name has a slot of its own: the same
+        // table on every run. A dozen names in 64 slots take a few tries.
+        var random = SplitMix64(seed: 0x4D45_4D42_4552)
+        var multiplier: UInt64
+        var slots: [UInt8]
+        repeat {
+            multiplier = random.next() | 1
+            slots = [UInt8](repeating: 0, count: 64)
+            for (index, name) in names.enumerated() {
+                let slot = Self.slot(head: name.head, length: name.length, multiplier: multiplier)
+                guard slots[slot] == 0 else {
+                    slots = []
+                    break
+                }
+                slots[slot] = UInt8(index + 1)
+            }
+        } while slots.isEmpty
+        self.names = names
+        self.slots = slots
+        self.multiplier = multiplier
+        self.longestName = names.map(\.length).max() ?? 0
+    }
+
+    @inline(__always)
+    private static func slot(head: UInt64, length: Int, multiplier: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((head &+ UInt64(truncatingIfNeeded: length)) &* multiplier) >> 58)
     }
 
     func length(of member: Int) -> Int { names[member].length }
 
     /// The index of the name whose bytes, followed by the closing quote, start at `start`; nil for
     /// a name the contract does not know (or one spelled with escapes, which the caller refuses).
-    /// `tryingFirst` is the likeliest index.
+    /// `likeliest` is tried first.
+    @inline(__always)
     func member(startingAt start: Int, in bytes: UnsafeBufferPointer<UInt8>, tryingFirst likeliest: Int) -> Int? {
-        names.withUnsafeBufferPointer { names in
-            if likeliest < names.count, Self.matches(names[likeliest], at: start, in: bytes) { return likeliest }
-            return names.indices.first { Self.matches(names[$0], at: start, in: bytes) }
-        }
+        if likeliest < names.count, Self.matches(names[likeliest], at: start, in: bytes) { return likeliest }
+        return lookUp(startingAt: start, in: bytes)
+    }
+
+    /// The name at `start` found by its slot.
+    @inline(never)
+    func lookUp(startingAt start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var end = start
+        while end < bytes.count, end - start <= longestName, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+        let length = end - start
+        guard end < bytes.count, length <= longestName else { return nil }
+        var head: UInt64 = 0
+        for offset in (0..<min(length, 8)).reversed() { head = head << 8 | UInt64(bytes[start + offset]) }
+        let index = Int(slots[Self.slot(head: head, length: length, multiplier: multiplier)]) - 1
+        guard index >= 0, Self.matches(names[index], at: start, in: bytes) else { return nil }
+        return index
     }
 
     @inline(__always)
