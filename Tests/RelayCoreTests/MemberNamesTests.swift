@@ -88,4 +88,30 @@ import Testing
         #expect(direct.items.first?.sku == "S-1" && direct.items.first?.price.literal == "2.5")
         #expect(direct.storeID == "shop-de")
     }
+
+    /// The expected member written compactly (`,"name":`) is read without the general loop:
+    /// whitespace anywhere around a name, a colon or a comma must give the same event through the
+    /// loop, and an expected member already read (a duplicate) must still be refused.
+    @Test(arguments: [
+        (#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1}"#, true),
+        (#"{ "schema_version" :1 ,"event_type": "order.completed",  "order_id""# + "\t" + #":"A-1","occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1 }"#, true),
+        ("{\n  \"schema_version\": 1,\n  \"event_type\": \"order.completed\",\n  \"order_id\": \"A-1\",\n  \"occurred_at\": \"2026-11-26T10:15:30Z\",\n  \"currency\": \"EUR\",\n  \"value\": 1\n}", true),
+        (#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","occurred_at" :"2026-11-26T10:15:30Z","currency":"EUR","value":1,"consent":{"marketing":true ,"ad_user_data":false}}"#, true),
+        (#"{"currency":"EUR","schema_version":1,"event_type":"order.completed","order_id":"A-1","occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1}"#, false),
+        (#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"consent":{"ad_user_data":true,"marketing":true,"ad_user_data":true}}"#, false),
+        (#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1"store_id":"s"}"#, false),
+    ])
+    func theExpectedMemberIsReadAsTheLoopReadsIt(document: String, valid: Bool) throws {
+        let bytes = Array(document.utf8)
+        let outcomes = DirectEventReaderTests.bothPaths(bytes)
+        #expect(outcomes.decoded == outcomes.tree)
+        if valid {
+            let direct = try #require(DirectEventReaderTests.direct(bytes))
+            #expect(direct == (try OrderEventDecoder().decodeThroughTree(bytes)))
+            #expect(direct.orderID == "A-1" && direct.currency == "EUR" && direct.value.literal == "1")
+        } else {
+            #expect(DirectEventReaderTests.direct(bytes) == nil)
+            #expect(throws: OrderEventDecodingError.self) { try OrderEventDecoder().decode(bytes) }
+        }
+    }
 }

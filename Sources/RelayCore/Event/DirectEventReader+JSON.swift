@@ -36,6 +36,27 @@ extension DirectEventReader {
     /// name with an escape or a byte outside printable ASCII.
     @inline(__always)
     mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
+        // The usual case first: the expected member, written compactly (`,"name":` after a member,
+        // `"name":` first), read with one check of each byte around the name. Anything else
+        // (whitespace, another name, a duplicate, the end of the object) takes the loop below,
+        // which starts from the same place.
+        if !object.closed, object.expected < names.names.count {
+            let bytes = cursor.bytes
+            let quote = object.afterMember ? cursor.index + 1 : cursor.index
+            let member = object.expected
+            let colon = quote + names.length(of: member) + 2
+            if colon < bytes.count, !object.afterMember || bytes[cursor.index] == UInt8(ascii: ","),
+                bytes[quote] == UInt8(ascii: "\""), names.matches(member, at: quote + 1, in: bytes),
+                bytes[colon] == UInt8(ascii: ":"), object.seen & (1 << member) == 0
+            {
+                object.seen |= 1 << member
+                object.expected = member + 1
+                object.afterMember = true
+                cursor.index = colon + 1
+                cursor.skipWhitespace()
+                return member
+            }
+        }
         while !object.closed {
             if object.afterMember {
                 cursor.skipWhitespace()

@@ -86,6 +86,12 @@ struct MemberNames {
         return index
     }
 
+    /// Whether the name at `start` (followed by its closing quote) is `names[member]`.
+    @inline(__always)
+    func matches(_ member: Int, at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        Self.matches(names[member], at: start, in: bytes)
+    }
+
     @inline(__always)
     private static func matches(_ name: Name, at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let length = name.length
