@@ -115,6 +115,21 @@ import Testing
         for secret in ["Zoë", "Example.com", "Köln", "Brien", "203.0.113.9", "Mozilla"] {
             #expect(!dumped.contains(secret), "\(secret)")
             #expect(!"\(event)".contains(secret), "\(secret)")
+            // Nor as the record's bytes, which long values keep alive (printed as numbers).
+            let asNumbers = Array(secret.utf8).map(String.init).joined(separator: ", ")
+            #expect(!dumped.contains(asNumbers), "\(secret) as bytes")
+            #expect(!"\(event)".contains(asNumbers), "\(secret) as bytes")
+            #expect(!String(reflecting: event).contains(asNumbers), "\(secret) as bytes")
+        }
+        // A timestamp written without escapes is a range of the record, which holds every value.
+        let plain = try #require(DirectEventReaderTests.direct(Array((#"{"schema_version":1,"event_type":"order.completed","#
+            + #""order_id":"A-1","occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"#
+            + #""customer":{"email":"zoe.private@example.com"}}"#).utf8)))
+        var plainDump = ""
+        dump(plain, to: &plainDump)
+        let emailBytes = Array("zoe.private".utf8).map(String.init).joined(separator: ", ")
+        for printed in ["\(plain)", String(reflecting: plain), plainDump, "\(plain.occurredAt)"] {
+            #expect(!printed.contains(emailBytes) && !printed.contains("zoe.private"), "\(printed)")
         }
     }
 

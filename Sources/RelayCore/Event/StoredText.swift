@@ -131,3 +131,11 @@ struct StoredText: Sendable {
         }
     }
 }
+
+/// Never prints or reflects its bytes: a long value's `owner` is the whole record, personal values
+/// and all, so a default description of a ``Timestamp`` or ``RawPII`` would print it (as numbers).
+extension StoredText: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    @usableFromInline var description: String { "<\(withUTF8(\.count)) bytes>" }
+    @usableFromInline var debugDescription: String { description }
+    @usableFromInline var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
