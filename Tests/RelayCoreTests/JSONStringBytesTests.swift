@@ -66,4 +66,19 @@ import Testing
             }
         }
     }
+
+    /// `string(ofValidUTF8:)` writes up to 15 bytes straight into a small string: every length on
+    /// both sides of that boundary, ASCII and not, gives the string `String(decoding:)` gives.
+    @Test(arguments: Array(0...17) + [40])
+    func stringsOfValidUTF8AreTheDecodedStrings(length: Int) {
+        let ascii = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x21 + $0 * 7 % 94))) })
+        let mixed = String(("é" + ascii).prefix(max(length - 1, 0)))
+        for text in [ascii, mixed] {
+            let bytes = Array(text.utf8)
+            let made = bytes.withUnsafeBufferPointer { JSONStringBytes.string(ofValidUTF8: $0) }
+            #expect(made == text)
+            #expect(Array(made.utf8) == bytes)
+        }
+    }
 }
+

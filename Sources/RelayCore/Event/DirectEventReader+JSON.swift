@@ -193,7 +193,7 @@ extension DirectEventReader {
     mutating func string(maximumLength: Int) throws(GiveUp) -> String {
         try withStringBytes { bytes throws(GiveUp) in
             guard Self.isWithinLength(bytes, maximumLength: maximumLength) else { throw GiveUp() }
-            return String(decoding: bytes, as: UTF8.self)
+            return JSONStringBytes.string(ofValidUTF8: bytes)
         }
     }
 
@@ -201,7 +201,7 @@ extension DirectEventReader {
     mutating func token(maximumLength: Int) throws(GiveUp) -> String {
         try withStringBytes { bytes throws(GiveUp) in
             guard OrderEventDecoder.isToken(bytes, maximumLength: maximumLength) else { throw GiveUp() }
-            return String(decoding: bytes, as: UTF8.self)
+            return JSONStringBytes.string(ofValidUTF8: bytes)
         }
     }
 

@@ -206,7 +206,7 @@ struct JSONCursor {
         let start = index
         let double = try parseNumberValue()
         return JSONNumber(
-            literal: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self), double: double)
+            literal: JSONStringBytes.string(ofValidUTF8: UnsafeBufferPointer(rebasing: bytes[start..<index])), double: double)
     }
 
     /// Reads a number as ``parseNumber()`` does (the same refusals) and returns its value only,

@@ -163,4 +163,19 @@ extension JSONStringBytes {
         for byte in bytes where byte & 0xC0 != 0x80 { scalars += 1 }
         return scalars
     }
+
+    /// A `String` of `bytes`, which the caller has checked to be UTF-8. Up to 15 bytes are written
+    /// straight into a small string, which needs no UTF-8 check when they are ASCII (ids, SKUs,
+    /// number literals; `String(decoding:)` checked them again, ~170 instructions each); longer or
+    /// non-ASCII ones go through `String(decoding:)`, whose repair then changes nothing.
+    @inline(__always)
+    static func string(ofValidUTF8 bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let count = bytes.count
+        guard count <= 15, let source = bytes.baseAddress else { return String(decoding: bytes, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            let target = buffer.baseAddress!
+            for index in 0..<count { target[index] = source[index] }
+            return count
+        }
+    }
 }
