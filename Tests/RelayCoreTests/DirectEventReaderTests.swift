@@ -160,4 +160,27 @@ import Testing
         #expect(outcomes.decoded == outcomes.tree)
         if case .success = outcomes.decoded { #expect(valid) } else { #expect(!valid) }
     }
+
+    /// Consent values are compared as words: each literal, in every member, read as the tree
+    /// reads it, and a literal misspelt or cut short refused as the tree refuses it.
+    @Test(arguments: ["true", "false", "null", "tru", "nul", "fals", "falsy", "trux", "nulL", "False", "1"])
+    func consentLiteralsAreReadAsTheTreeReadsThem(literal: String) throws {
+        for member in ["marketing", "ad_user_data", "ad_personalization", "limited_data_use"] {
+            for after in ["}}", " }}"] {
+                let bytes = Array((#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                    + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"consent":{"\#(member)":\#(literal)\#(after)"#).utf8)
+                let outcomes = Self.bothPaths(bytes)
+                #expect(outcomes.decoded == outcomes.tree, "\(member): \(literal)")
+                if case .success = outcomes.tree {
+                    #expect(Self.direct(bytes) != nil, "\(member): \(literal)")
+                }
+            }
+        }
+        let values: [String: Bool?] = ["true": true, "false": false, "null": nil]
+        if let expected = values[literal] {
+            let bytes = Array((#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"consent":{"ad_user_data":\#(literal)}}"#).utf8)
+            #expect(try #require(Self.direct(bytes)).consent.adUserData == expected)
+        }
+    }
 }

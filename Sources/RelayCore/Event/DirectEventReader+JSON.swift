@@ -253,7 +253,26 @@ extension DirectEventReader {
         return RawPII(text: value.stored(in: record))
     }
 
+    /// `true`, `false` or `null`: each literal compared as one word when five bytes can be read
+    /// (a value is followed by at least a `}`), else byte by byte.
     mutating func optionalBool() throws(GiveUp) -> Bool? {
+        let index = cursor.index
+        if index + 5 <= cursor.bytes.count, let base = cursor.bytes.baseAddress {
+            // Little-endian: the first byte is the lowest.
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt32.self)
+            switch word {
+            case Self.trueWord:
+                cursor.index = index + 4
+                return true
+            case Self.nullWord:
+                cursor.index = index + 4
+                return nil
+            case Self.falsWord where base[index + 4] == UInt8(ascii: "e"):
+                cursor.index = index + 5
+                return false
+            default: throw GiveUp()
+            }
+        }
         do {
             switch byte() {
             case UInt8(ascii: "n"):
@@ -271,4 +290,9 @@ extension DirectEventReader {
             throw GiveUp()
         }
     }
+
+    // The literals' first four bytes as a little-endian load gives them: `true`, `null`, `fals`.
+    private static var trueWord: UInt32 { 0x6575_7274 }
+    private static var nullWord: UInt32 { 0x6C6C_756E }
+    private static var falsWord: UInt32 { 0x736C_6166 }
 }
