@@ -202,13 +202,13 @@ struct RecordPreparer: Sendable {
 /// engine takes the slices.
 final class LanePayloadBlocks {
     private var blocks: [PayloadBlock?]
-    /// Room each block starts with: most events encode to under 1 KB for every platform, so the
-    /// block rarely grows (a growth copies what it holds).
+    /// Room each block starts with (``PayloadBlock/initialBytesPerEvent`` per record), so it
+    /// rarely grows: a growth copies what it holds.
     private let initialCapacity: Int
 
     init(lanes: Int, records: Int) {
         blocks = Array(repeating: nil, count: lanes)
-        initialCapacity = max(records, 1) * 1024
+        initialCapacity = max(records, 1) * PayloadBlock.initialBytesPerEvent
     }
 
     func block(lane: Int) -> PayloadBlock {

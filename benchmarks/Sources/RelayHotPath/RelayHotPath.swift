@@ -50,6 +50,10 @@ struct RelayHotPath: ParsableCommand {
     var input = InputFormat.native
 
     func run() throws {
+        // The options read once: an `@Option` is read through ArgumentParser's property wrapper
+        // (~1,500 instructions per order when the loop below read `stage` on every order), which
+        // is the harness's cost, not the relay's.
+        let stage = self.stage, orders = self.orders, threads = self.threads, input = self.input
         let now = Int64(Date().timeIntervalSince1970)
         let generator = SampleOrderGenerator(seed: seed, malformedEvery: 0, nowSeconds: now)
         let records = (0..<1024).map { SampleOrderGenerator.render(generator.sample($0), as: input) }
@@ -93,7 +97,7 @@ struct RelayHotPath: ParsableCommand {
         // a run of orders (`RecordPreparer`'s share of a polled chunk on one thread), each payload
         // a slice of it, held until the run ends (in the relay, until delivered).
         let ordersPerBlock = 256
-        var blocks = destinations.map { _ in PayloadBlock(reservingCapacity: ordersPerBlock * 1024) }
+        var blocks = destinations.map { _ in PayloadBlock(reservingCapacity: ordersPerBlock * PayloadBlock.initialBytesPerEvent) }
         var slices: [PayloadSlice] = []
         slices.reserveCapacity(ordersPerBlock * destinations.count)
         let started = ContinuousClock.now
@@ -111,7 +115,7 @@ struct RelayHotPath: ParsableCommand {
             if index % ordersPerBlock == 0 && index > 0 {
                 for block in blocks { block.writer.shrinkToFit() }
                 slices.removeAll(keepingCapacity: true)
-                blocks = destinations.map { _ in PayloadBlock(reservingCapacity: ordersPerBlock * 1024) }
+                blocks = destinations.map { _ in PayloadBlock(reservingCapacity: ordersPerBlock * PayloadBlock.initialBytesPerEvent) }
             }
             for (lane, destination) in destinations.enumerated() {
                 let block = blocks[lane]
