@@ -32,7 +32,6 @@ extension RelayEngine {
     func deliver(_ batch: DeliveryBatch, to index: Int, fromQueue: Bool = false) async {
         let entries = batch.entries
         let lane = lanes[index]
-        let destination = lane.destination
         var attempt = DeliveryAttempt(policy: deliveryPolicy, eventCount: entries.count, now: MonotonicClock.milliseconds())
         var random = SystemRandomNumberGenerator()
         var unsent = fromQueue
