@@ -98,7 +98,8 @@ final class GoogleSandbox: SandboxPlatform {
     func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])? {
         guard request.method == "POST", request.path == "/v1/events:ingest",
             let bearer = request.headers["authorization"], bearer.hasPrefix("Bearer "), tokens.isValid(String(bearer.dropFirst(7))),
-            !EventIDScan.anyIsTrue("validateOnly", in: request.body), EventIDScan.stringValues(of: "adUserData", in: request.body)?.contains("CONSENT_DENIED") == false,
+            !EventIDScan.anyIsTrue("validateOnly", in: request.body),
+            EventIDScan.anyStringValue(of: "adUserData", is: "CONSENT_DENIED", in: request.body) == false,
             let ids = EventIDScan.stringValues(of: "transactionId", in: request.body), (1...2000).contains(ids.count)
         else { return nil }
         let requestID = "sandbox-\(counter.add(1, ordering: .relaxed).newValue)"

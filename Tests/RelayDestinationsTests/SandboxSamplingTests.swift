@@ -113,33 +113,3 @@ import Testing
         try await sandbox.shutdown()
     }
 }
-
-/// The byte search the unsampled requests are counted with.
-@Suite struct EventIDScanTests {
-    @Test func findsEveryMemberValueInOrderWithOrWithoutSpaces() {
-        let body = Array(#"{"data":[{"event_id":"ORD-1","x":1},{"event_id" : "ORD-2"},{"event_id":"ORD-3"}]}"#.utf8)
-        #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["ORD-1", "ORD-2", "ORD-3"])
-    }
-
-    @Test func theKeyInsideAStringIsNoMember() {
-        let body = Array(#"{"ua":"a \"event_id\":\"fake\" b","name\"event_id":"fake","event_id":"ORD-1"}"#.utf8)
-        #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["ORD-1"])
-    }
-
-    @Test func anEscapedOrNonStringValueIsLeftToTheFullPath() {
-        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":"OR\"D"}]"#.utf8)) == nil)
-        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":12}]"#.utf8)) == nil)
-        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":"unterminated"#.utf8)) == nil)
-    }
-
-    @Test func aValueEndingTheBodyOrEmptyIsReadAndAnOpenOneIsNot() {
-        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#""event_id":"ORD-9""#.utf8)) == ["ORD-9"])
-        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"{"event_id":"","event_id":"ORD-1"}"#.utf8)) == ["", "ORD-1"])
-        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"{"event_id":""#.utf8)) == nil)
-    }
-
-    @Test func trueIsFoundWhereverTheKeyIs() {
-        #expect(EventIDScan.anyIsTrue("validateOnly", in: Array(#"{"validateOnly": true}"#.utf8)))
-        #expect(!EventIDScan.anyIsTrue("validateOnly", in: Array(#"{"validateOnly":false,"x":true}"#.utf8)))
-    }
-}

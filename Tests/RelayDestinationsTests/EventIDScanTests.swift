@@ -1,0 +1,127 @@
+import RelayHTTPServer
+@testable import RelaySandbox
+import Testing
+
+/// The byte search the unsampled requests are counted with.
+@Suite struct EventIDScanTests {
+    @Test func findsEveryMemberValueInOrderWithOrWithoutSpaces() {
+        let body = Array(#"{"data":[{"event_id":"ORD-1","x":1},{"event_id" : "ORD-2"},{"event_id":"ORD-3"}]}"#.utf8)
+        #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["ORD-1", "ORD-2", "ORD-3"])
+    }
+
+    @Test func theKeyInsideAStringIsNoMember() {
+        let body = Array(#"{"ua":"a \"event_id\":\"fake\" b","name\"event_id":"fake","event_id":"ORD-1"}"#.utf8)
+        #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["ORD-1"])
+    }
+
+    @Test func anEscapedOrNonStringValueIsLeftToTheFullPath() {
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":"OR\"D"}]"#.utf8)) == nil)
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":"ORD\\"}]"#.utf8)) == nil)
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":12}]"#.utf8)) == nil)
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"[{"event_id":"unterminated"#.utf8)) == nil)
+    }
+
+    @Test func aValueEndingTheBodyOrEmptyIsReadAndAnOpenOneIsNot() {
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#""event_id":"ORD-9""#.utf8)) == ["ORD-9"])
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"{"event_id":"","event_id":"ORD-1"}"#.utf8)) == ["", "ORD-1"])
+        #expect(EventIDScan.stringValues(of: "event_id", in: Array(#"{"event_id":""#.utf8)) == nil)
+    }
+
+    /// The JSON format lets a member of the same name sit in a nested object: it is counted too
+    /// (the relay's encoders write none; the harness would report it as a duplicate).
+    @Test func membersInNestedObjectsAreCountedInOrder() {
+        let body = Array(#"{"data":[{"event_id":"A","custom":{"event_id":"B","list":[{"event_id":"C"}]}},{"event_id":"D"}]}"#.utf8)
+        #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["A", "B", "C", "D"])
+    }
+
+    /// An id at every offset from the search's 16-byte blocks: the key, its value or its closing
+    /// quote split across two blocks, or in the last bytes searched one at a time.
+    @Test func anIDIsFoundWhereverTheBlocksSplitIt() {
+        for lead in 0..<40 {
+            for trail in 0..<20 {
+                // Filler with near misses: the key's first, middle and last bytes, each alone.
+                let filler = Array(#""_"event_x"ev_id"#.utf8)
+                let prefix = (0..<lead).map { filler[$0 % filler.count] }
+                let body = prefix + Array(#" ,"event_id":"ORD-1234567"}"#.utf8) + Array(repeating: UInt8(ascii: " "), count: trail)
+                #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["ORD-1234567"], "lead \(lead), trail \(trail)")
+            }
+        }
+    }
+
+    /// `range` limits the scan to part of the body (Meta's `data` part).
+    @Test func onlyTheRangeIsScanned() {
+        let body = Array(#"{"event_id":"A"} {"event_id":"B","event_id":"C"} {"event_id":"D"}"#.utf8)
+        let start = body.firstIndex(of: UInt8(ascii: " "))! + 1
+        let end = body.lastIndex(of: UInt8(ascii: " "))!
+        #expect(EventIDScan.stringValues(of: "event_id", in: body, range: start..<end) == ["B", "C"])
+        #expect(EventIDScan.stringValues(of: "event_id", in: body, range: start..<(start + 10)) == [])
+    }
+
+    @Test func aValueIsLookedForWithoutCollectingTheOthers() {
+        let body = Array(#"[{"adUserData":"CONSENT_GRANTED"},{"adUserData" : "CONSENT_DENIED"}]"#.utf8)
+        #expect(EventIDScan.anyStringValue(of: "adUserData", is: "CONSENT_DENIED", in: body) == true)
+        #expect(EventIDScan.anyStringValue(of: "adUserData", is: "CONSENT_DENIED", in: Array(#"[{"adUserData":"CONSENT_GRANTED"}]"#.utf8)) == false)
+        #expect(EventIDScan.anyStringValue(of: "adUserData", is: "CONSENT", in: body) == false)
+        #expect(EventIDScan.anyStringValue(of: "adUserData", is: "CONSENT_DENIED", in: Array(#"[{"adUserData":"C\u0041"}]"#.utf8)) == nil)
+        #expect(EventIDScan.anyStringValue(of: "adUserData", is: "CONSENT_DENIED", in: Array(#"[{"adUserData":1}]"#.utf8)) == nil)
+    }
+
+    @Test func trueIsFoundWhereverTheKeyIs() {
+        #expect(EventIDScan.anyIsTrue("validateOnly", in: Array(#"{"validateOnly": true}"#.utf8)))
+        #expect(!EventIDScan.anyIsTrue("validateOnly", in: Array(#"{"validateOnly":false,"x":true}"#.utf8)))
+    }
+}
+
+/// The block search under the scan, against a byte-by-byte reference.
+@Suite struct ByteSearchTests {
+    /// The first offset of `needle` at or after `start`, one position at a time.
+    static func reference(_ needle: [UInt8], in body: [UInt8], from start: Int) -> Int? {
+        guard !needle.isEmpty, body.count >= needle.count, start <= body.count - needle.count else { return nil }
+        return (start...(body.count - needle.count)).first { body[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
+    /// Bodies drawn from the needle's own bytes (so near misses are everywhere), every start.
+    @Test(arguments: [#""event_id""#, #""transactionId""#, "name=\"access_token\"\r\n", "x", "ab"])
+    func findsWhatAByteByByteSearchFinds(needle: String) {
+        let search = ByteSearch(needle)
+        var generator = SplitMix64(seed: 23)
+        let alphabet = Array(needle.utf8) + Array(#"{}[],:" 0a"#.utf8)
+        for length in [0, 1, 15, 16, 17, 31, 32, 33, 100, 1000] {
+            for _ in 0..<20 {
+                var body = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
+                if length > search.needle.count, generator.next() % 2 == 0 {  // a whole needle somewhere
+                    let at = Int(generator.next() % UInt64(length - search.needle.count))
+                    body.replaceSubrange(at..<(at + search.needle.count), with: search.needle)
+                }
+                body.withUnsafeBufferPointer { buffer in
+                    for start in 0...length {
+                        #expect(search.firstOffset(in: buffer, from: start) == Self.reference(search.needle, in: body, from: start), "\(needle) at \(start) of \(length)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aNeedleCutByTheEndIsNotFound() {
+        let search = ByteSearch(#""event_id""#)
+        for length in 1..<search.needle.count {
+            let body = Array(repeating: UInt8(ascii: " "), count: 40) + search.needle.prefix(length)
+            #expect(body.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 0) } == nil)
+        }
+        let whole = Array(repeating: UInt8(ascii: " "), count: 40) + search.needle
+        #expect(whole.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 0) } == 40)
+    }
+}
+
+/// A small seeded generator (SplitMix64), so a failure repeats.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
