@@ -19,10 +19,21 @@ public enum MultipartFormDecoding {
     /// body is not multipart with this boundary (no opening or closing delimiter, a part without
     /// a name). Contents stay bytes: a Meta body's `data` part is megabytes of JSON.
     public static func decodeBytes(_ body: [UInt8], boundary: String) -> [String: [UInt8]]? {
+        guard let parts = partRanges(body, boundary: boundary) else { return nil }
+        var contents: [String: [UInt8]] = [:]
+        for part in parts { contents[part.name] = Array(body[part.content]) }
+        return contents
+    }
+
+    /// Each part's name and where its content lies in `body`, in order (a repeated name repeats),
+    /// or `nil` as for ``decodeBytes(_:boundary:)``: the parts without a copy of their contents,
+    /// for a reader that looks at a few bytes of a large part (the benchmark sandbox's event-id
+    /// scan of Meta's `data`).
+    public static func partRanges(_ body: [UInt8], boundary: String) -> [(name: String, content: Range<Int>)]? {
         let dashBoundary = Array("--\(boundary)".utf8)
         let delimiter = Array("\r\n--\(boundary)".utf8)
         let headerTerminator = Array("\r\n\r\n".utf8)
-        return body.withUnsafeBufferPointer { buffer -> [String: [UInt8]]? in
+        return body.withUnsafeBufferPointer { buffer -> [(name: String, content: Range<Int>)]? in
             // The first boundary opens the body or follows a preamble's line break.
             var position: Int
             if buffer.starts(with: dashBoundary) {
@@ -32,7 +43,7 @@ public enum MultipartFormDecoding {
             } else {
                 return nil
             }
-            var parts: [String: [UInt8]] = [:]
+            var parts: [(name: String, content: Range<Int>)] = []
             while true {
                 // After a delimiter: `--` closes the body, otherwise a line break opens a part
                 // (RFC 2046 allows spaces before it).
@@ -47,7 +58,7 @@ public enum MultipartFormDecoding {
                 let contentStart = blankLine + headerTerminator.count
                 guard let contentEnd = find(delimiter, in: buffer, from: contentStart), let name = name(inHeaders: headers)
                 else { return nil }
-                parts[name] = Array(UnsafeBufferPointer(rebasing: buffer[contentStart..<contentEnd]))
+                parts.append((name, contentStart..<contentEnd))
                 position = contentEnd + delimiter.count
             }
         }

@@ -90,14 +90,19 @@ struct MetaSandbox: SandboxPlatform {
         return (.json(200, body), testing ? [] : accepted)
     }
 
-    /// Multipart bodies as the relay sends them, with the right token and no `test_event_code`.
+    /// Multipart bodies as the relay sends them: parts `data` and `access_token` (the right one),
+    /// no `test_event_code` part and nothing in the query string. The parts are found by their
+    /// delimiters (``MultipartFormDecoding/partRanges(_:boundary:)``, no copy) and the ids in
+    /// `data` alone.
     func acceptWithoutValidating(_ request: SandboxRequest) -> (SandboxResponse, [String])? {
-        let parts = request.path.split(separator: "/")
-        guard request.method == "POST", parts[0] == "v26.0" || parts[0].hasPrefix("v2"), parts[1] == pixelID,
-            MultipartFormDecoding.boundary(ofContentType: request.headers["content-type"] ?? "") != nil,
-            EventIDScan.contains("name=\"access_token\"\r\n\r\n\(accessToken)\r\n", in: request.body),
-            !EventIDScan.contains("name=\"test_event_code\"", in: request.body),
-            let ids = EventIDScan.stringValues(of: "event_id", in: request.body), (1...Self.maximumEvents).contains(ids.count)
+        let path = request.path.split(separator: "/")
+        guard request.method == "POST", path[0] == "v26.0" || path[0].hasPrefix("v2"), path[1] == pixelID, request.query.isEmpty,
+            let boundary = MultipartFormDecoding.boundary(ofContentType: request.headers["content-type"] ?? ""),
+            let parts = MultipartFormDecoding.partRanges(request.body, boundary: boundary),
+            !parts.contains(where: { $0.name == "test_event_code" }),
+            let token = parts.last(where: { $0.name == "access_token" }), request.body[token.content].elementsEqual(accessToken.utf8),
+            let data = parts.last(where: { $0.name == "data" }),
+            let ids = EventIDScan.stringValues(of: "event_id", in: request.body, range: data.content), (1...Self.maximumEvents).contains(ids.count)
         else { return nil }
         return (.json(200, "{\"events_received\":\(ids.count),\"messages\":[],\"fbtrace_id\":\"\(Self.traceID())\"}"), ids)
     }

@@ -210,6 +210,17 @@ extension String {
         #expect(parts.mapValues { String(decoding: $0, as: UTF8.self) } == ["data": "[\"--B\",\"x\\r\\n--B\"]", "empty": "", "token": "t\r\nk"])
     }
 
+    /// The parts in order with where their contents lie, a repeated name repeated, no copies.
+    @Test func partRangesPointIntoTheBody() throws {
+        let text = "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--B\r\nContent-Disposition: form-data; name=\"b\"\r\n\r\n"
+            + "\r\n--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n33\r\n--B--"
+        let body = Array(text.utf8)
+        let parts = try #require(MultipartFormDecoding.partRanges(body, boundary: "B"))
+        #expect(parts.map(\.name) == ["a", "b", "a"])
+        #expect(parts.map { String(decoding: body[$0.content], as: UTF8.self) } == ["1", "", "33"])
+        #expect(MultipartFormDecoding.decodeBytes(body, boundary: "B")?["a"] == Array("33".utf8))
+    }
+
     @Test func whatIsNotMultipartWithTheBoundaryIsRefused() {
         for body in [
             "", "--C\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--C--",  // another boundary

@@ -125,3 +125,42 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Meta's cheap path reads the multipart parts as the full path does: the token part's content,
+/// no `test_event_code` part, the ids of `data` only.
+@Suite struct MetaSandboxScanTests {
+    let sandbox = MetaSandbox(pixelID: "123", accessToken: "tok")
+
+    func request(_ parts: [(String, String)], query: [String: String] = [:]) -> SandboxRequest {
+        var body = ""
+        for (name, content) in parts { body += "--B\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(content)\r\n" }
+        body += "--B--\r\n"
+        return SandboxRequest(
+            method: "POST", path: "/v26.0/123/events", query: query, headers: ["content-type": "multipart/form-data; boundary=B"],
+            body: Array(body.utf8))
+    }
+
+    static let data = #"[{"event_id":"ORD-1"},{"event_id":"ORD-2"}]"#
+
+    @Test func theRelaysBodyIsCountedFromItsDataPart() throws {
+        let (response, ids) = try #require(sandbox.acceptWithoutValidating(request([("data", Self.data), ("access_token", "tok")])))
+        #expect(ids == ["ORD-1", "ORD-2"])
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self).hasPrefix(#"{"events_received":2,"messages":[]"#))
+    }
+
+    @Test func anythingElseTakesTheFullPath() {
+        for parts in [
+            [("data", Self.data), ("access_token", "wrong")],
+            [("data", Self.data), ("access_token", "tokx")],
+            [("data", Self.data + #" "access_token" tok"#)],  // the token only inside data
+            [("data", Self.data), ("access_token", "tok"), ("test_event_code", "TEST1")],
+            [("data", Self.data), ("access_token", "tok"), ("test_event_code", "")],
+            [("access_token", "tok")],
+            [("data", "[]"), ("access_token", "tok"), ("other", Self.data)],  // ids outside data
+        ] {
+            #expect(sandbox.acceptWithoutValidating(request(parts)) == nil, "\(parts.map(\.0))")
+        }
+        #expect(sandbox.acceptWithoutValidating(request([("data", Self.data), ("access_token", "tok")], query: ["test_event_code": "T"])) == nil)
+    }
+}
