@@ -164,3 +164,12 @@ struct SplitMix64: RandomNumberGenerator {
         #expect(sandbox.acceptWithoutValidating(request([("data", Self.data), ("access_token", "tok")], query: ["test_event_code": "T"])) == nil)
     }
 }
+
+/// The cheap path's answers are the full path's bytes.
+@Suite struct SandboxCheapAnswerTests {
+    @Test(arguments: [0, 1, 2, 1000])
+    func pinterestsAllProcessedAnswerIsTheGeneralOnesBytes(count: Int) {
+        let general = PinterestSandbox.conversionAPIResponse(Array(repeating: nil, count: count))
+        #expect(PinterestSandbox.allProcessedResponse(count) == Array(general.utf8))
+    }
+}
