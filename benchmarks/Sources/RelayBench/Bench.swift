@@ -135,7 +135,7 @@ final class Bench {
         generator = SampleOrderGenerator(
             seed: options.seed, malformedEvery: options.malformedEvery, nowSeconds: Int64(Date().timeIntervalSince1970))
         let slot = trackerSlot
-        sandbox = try await SandboxServer(threads: 4, fingerprintPayloads: false, validateEvery: options.validateEvery) { platform, receipts in
+        sandbox = try await SandboxServer(threads: options.sandboxThreads, fingerprintPayloads: false, validateEvery: options.validateEvery) { platform, receipts in
             slot.current.withLock { $0 }?.observe(platform: platform, receipts: receipts)
         }
         googleKeyFile = workDirectory.appendingPathComponent("google-key.json")

@@ -61,6 +61,9 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "The sandbox validates one request in N per platform fully and finds the others' event ids by scanning their bodies (every event counted exactly); 1 validates every request.")
     var validateEvery = 64
 
+    @Option(help: "Event-loop threads of the sandbox's HTTP server (its five platforms share them).")
+    var sandboxThreads = 4
+
     @Option(
         name: .customLong("consumer-property"),
         help: "A librdkafka consumer property for the relays, KEY=VALUE (repeatable), after the harness's own.")
