@@ -4,69 +4,61 @@ import Glibc
 import Darwin
 #endif
 
-/// Finds a byte string in a buffer sixteen candidate positions at a time, for the benchmark
-/// sandbox's scan of request bodies (``EventIDScan``): three of the needle's bytes (its first, its
-/// rarest-looking one, ``anchor(of:)``, and its last) are compared with three 16-byte loads at
-/// once, and only a position where all three agree is compared whole.
+/// Finds a byte string in a buffer, for the benchmark sandbox's scan of request bodies
+/// (``EventIDScan``): `memchr` jumps to each occurrence of the needle's anchor byte, the one of
+/// its bytes that is rarest in the first 4 KiB of the buffer searched (a request's events share
+/// their keys, so its start tells), and a candidate's first and last bytes are compared in line
+/// before the whole needle is.
 ///
-/// Finding each candidate with `memchr` instead called it, and `memcmp`, for every occurrence of
-/// the anchor: a quoted `"event_id"`'s `_` is in ~20 other keys of each event (`user_data`,
-/// `event_time`, …). See benchmarks/HISTORY.md, harness round 5.
+/// A fixed anchor (the first `_` or upper-case letter) called `memchr` and `memcmp` for each of the
+/// ~20 other keys with a `_` in every event (`user_data`, `event_time`, …); comparing sixteen
+/// positions at a time on three bytes in Swift's SIMD types took longer still. See
+/// benchmarks/HISTORY.md, harness round 5.
 struct ByteSearch: Sendable {
     let needle: [UInt8]
-    /// The index of the middle byte compared.
+    /// The index of the byte `memchr` looks for.
     let anchor: Int
 
-    init(_ text: String) {
+    /// The bytes looked at to choose the anchor.
+    static let sampleBytes = 4096
+
+    /// A search for `text` in `buffer`, anchored on the byte of `text` rarest in its first
+    /// ``sampleBytes`` from `start` (the first such byte on a tie).
+    init(_ text: String, sampling buffer: UnsafeBufferPointer<UInt8>, from start: Int = 0) {
         needle = Array(text.utf8)
-        anchor = Self.anchor(of: needle)
+        var counts = [Int](repeating: 0, count: 256)
+        let from = min(max(start, 0), buffer.count)
+        for byte in buffer[from..<min(buffer.count, from + Self.sampleBytes)] { counts[Int(byte)] += 1 }
+        var rarest = 0
+        for index in needle.indices where counts[Int(needle[index])] < counts[Int(needle[rarest])] { rarest = index }
+        anchor = rarest
+    }
+
+    /// A search anchored on `needle[anchor]`, whatever the buffer (tests pin each anchor).
+    init(_ text: String, anchor: Int) {
+        needle = Array(text.utf8)
+        self.anchor = min(max(anchor, 0), max(needle.count - 1, 0))
     }
 
     /// The offset of the first occurrence of the needle in `buffer` at or after `start`.
     func firstOffset(in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        let count = needle.count, size = buffer.count
+        let count = needle.count, size = buffer.count, anchor = anchor
         guard let base = buffer.baseAddress, count > 0, start >= 0, size - start >= count else { return nil }
-        let anchor = anchor
         return needle.withUnsafeBufferPointer { pattern -> Int? in
             let pattern = pattern.baseAddress!
-            let raw = UnsafeRawPointer(base)
-            let first = SIMD16<UInt8>(repeating: pattern[0])
-            let middle = SIMD16<UInt8>(repeating: pattern[anchor])
-            let last = SIMD16<UInt8>(repeating: pattern[count - 1])
-            var position = start
-            // Sixteen starting positions at once while the load of their last bytes stays inside
-            // the buffer (position + count - 1 + 16 <= size).
-            while size - position >= count + 15 {
-                let candidates =
-                    (raw.loadUnaligned(fromByteOffset: position, as: SIMD16<UInt8>.self) .== first)
-                    .& (raw.loadUnaligned(fromByteOffset: position + anchor, as: SIMD16<UInt8>.self) .== middle)
-                    .& (raw.loadUnaligned(fromByteOffset: position + count - 1, as: SIMD16<UInt8>.self) .== last)
-                if any(candidates) {
-                    for lane in 0..<16 where candidates[lane] && memcmp(base + position + lane, pattern, count) == 0 {
-                        return position + lane
-                    }
+            let anchorByte = Int32(pattern[anchor]), first = pattern[0], last = pattern[count - 1]
+            var position = start + anchor
+            // While the needle's bytes from the anchor on still fit.
+            while size - position >= count - anchor {
+                guard let hit = memchr(base + position, anchorByte, size - position) else { return nil }
+                let candidate = UnsafeRawPointer(hit) - UnsafeRawPointer(base) - anchor
+                guard size - candidate >= count else { return nil }
+                if base[candidate] == first, base[candidate + count - 1] == last, memcmp(base + candidate, pattern, count) == 0 {
+                    return candidate
                 }
-                position += 16
-            }
-            // The last positions, one at a time.
-            while size - position >= count {
-                if base[position] == pattern[0], memcmp(base + position, pattern, count) == 0 { return position }
-                position += 1
+                position = candidate + anchor + 1
             }
             return nil
         }
-    }
-
-    /// The index of the byte compared in the middle: punctuation other than JSON's own (`_`, `=`),
-    /// else an upper-case letter, else the second byte (after a key's opening quote). Hex digests,
-    /// most of a request's bytes, hold none of these.
-    static func anchor(of needle: [UInt8]) -> Int {
-        func isWord(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
-        func isCommon(_ byte: UInt8) -> Bool {
-            byte == UInt8(ascii: "\"") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ")
-        }
-        if let index = needle.firstIndex(where: { !isWord($0) && !isCommon($0) && $0 >= 0x21 && $0 < 0x7F }) { return index }
-        if let index = needle.firstIndex(where: { (0x41...0x5A).contains($0) }) { return index }
-        return min(1, max(needle.count - 1, 0))
     }
 }

@@ -41,8 +41,8 @@ enum EventIDScan {
 
     /// Whether some `"key"` member of `body` is `true`.
     static func anyIsTrue(_ key: String, in body: [UInt8]) -> Bool {
-        let search = ByteSearch("\"\(key)\"")
         return body.withUnsafeBufferPointer { buffer in
+            let search = ByteSearch("\"\(key)\"", sampling: buffer)
             var position = 0
             while let offset = search.firstOffset(in: buffer, from: position) {
                 var cursor = offset + search.needle.count
@@ -59,8 +59,7 @@ enum EventIDScan {
 
     /// Whether `text` occurs anywhere in `body`.
     static func contains(_ text: String, in body: [UInt8]) -> Bool {
-        let search = ByteSearch(text)
-        return body.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 0) != nil }
+        body.withUnsafeBufferPointer { ByteSearch(text, sampling: $0).firstOffset(in: $0, from: 0) != nil }
     }
 
     /// Calls `visit` with the bytes of each `"key": "value"` member's value in `body[range]`, in
@@ -69,11 +68,11 @@ enum EventIDScan {
     private static func forEachStringValue(
         of key: String, in body: [UInt8], range: Range<Int>? = nil, _ visit: (UnsafeBufferPointer<UInt8>) -> Bool
     ) -> Bool {
-        let search = ByteSearch("\"\(key)\"")
-        return body.withUnsafeBufferPointer { whole -> Bool in
+        body.withUnsafeBufferPointer { whole -> Bool in
             let range = range?.clamped(to: 0..<whole.count) ?? 0..<whole.count
             let buffer = UnsafeBufferPointer(rebasing: whole[range])
             guard let base = buffer.baseAddress else { return true }
+            let search = ByteSearch("\"\(key)\"", sampling: buffer)
             var position = 0
             while let offset = search.firstOffset(in: buffer, from: position) {
                 var cursor = offset + search.needle.count

@@ -34,13 +34,13 @@ import Testing
         #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["A", "B", "C", "D"])
     }
 
-    /// An id at every offset from the search's 16-byte blocks: the key, its value or its closing
-    /// quote split across two blocks, or in the last bytes searched one at a time.
-    @Test func anIDIsFoundWhereverTheBlocksSplitIt() {
-        for lead in 0..<40 {
-            for trail in 0..<20 {
-                // Filler with near misses: the key's first, middle and last bytes, each alone.
-                let filler = Array(#""_"event_x"ev_id"#.utf8)
+    /// An id at any offset, across the 4 KiB the anchor is chosen from, or ending the body, with
+    /// near misses of every byte the search may anchor on before it.
+    @Test func anIDIsFoundWhereverItSits() {
+        // Filler with near misses: the key's bytes alone and in part.
+        let filler = Array(#""_"event_x"ev_id"vent_i"d""#.utf8)
+        for lead in Array(0..<40) + Array((ByteSearch.sampleBytes - 24)..<(ByteSearch.sampleBytes + 4)) {
+            for trail in [0, 1, 2, 7, 16, 17] {
                 let prefix = (0..<lead).map { filler[$0 % filler.count] }
                 let body = prefix + Array(#" ,"event_id":"ORD-1234567"}"#.utf8) + Array(repeating: UInt8(ascii: " "), count: trail)
                 #expect(EventIDScan.stringValues(of: "event_id", in: body) == ["ORD-1234567"], "lead \(lead), trail \(trail)")
@@ -80,36 +80,52 @@ import Testing
         return (start...(body.count - needle.count)).first { body[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
-    /// Bodies drawn from the needle's own bytes (so near misses are everywhere), every start.
+    /// Bodies drawn from the needle's own bytes (so near misses are everywhere), every start,
+    /// anchored on each of the needle's bytes and on the one the body's sample picks.
     @Test(arguments: [#""event_id""#, #""transactionId""#, "name=\"access_token\"\r\n", "x", "ab"])
     func findsWhatAByteByByteSearchFinds(needle: String) {
-        let search = ByteSearch(needle)
         var generator = SplitMix64(seed: 23)
-        let alphabet = Array(needle.utf8) + Array(#"{}[],:" 0a"#.utf8)
-        for length in [0, 1, 15, 16, 17, 31, 32, 33, 100, 1000] {
-            for _ in 0..<20 {
+        let bytes = Array(needle.utf8)
+        let alphabet = bytes + Array(#"{}[],:" 0a"#.utf8)
+        for length in [0, 1, 2, 15, 16, 17, 33, 100, 1000] {
+            for _ in 0..<6 {
                 var body = (0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] }
-                if length > search.needle.count, generator.next() % 2 == 0 {  // a whole needle somewhere
-                    let at = Int(generator.next() % UInt64(length - search.needle.count))
-                    body.replaceSubrange(at..<(at + search.needle.count), with: search.needle)
+                if length > bytes.count, generator.next() % 2 == 0 {  // a whole needle somewhere
+                    let at = Int(generator.next() % UInt64(length - bytes.count))
+                    body.replaceSubrange(at..<(at + bytes.count), with: bytes)
                 }
                 body.withUnsafeBufferPointer { buffer in
+                    let searches = bytes.indices.map { ByteSearch(needle, anchor: $0) } + [ByteSearch(needle, sampling: buffer)]
                     for start in 0...length {
-                        #expect(search.firstOffset(in: buffer, from: start) == Self.reference(search.needle, in: body, from: start), "\(needle) at \(start) of \(length)")
+                        let expected = Self.reference(bytes, in: body, from: start)
+                        for search in searches {
+                            #expect(search.firstOffset(in: buffer, from: start) == expected, "\(needle) anchored at \(search.anchor), from \(start) of \(length)")
+                        }
                     }
                 }
             }
         }
     }
 
+    /// The anchor is the needle's byte rarest in the sample: here `v`, of `"event_id"`.
+    @Test func theAnchorIsTheRarestByteOfTheSample() {
+        let body = Array(#"{"event_name":"x","event_time":1,"user_data":{"client_ip":"i","ad":"d_d"},"event_id":"e"}"#.utf8)
+        let search = body.withUnsafeBufferPointer { ByteSearch(#""event_id""#, sampling: $0) }
+        #expect(search.anchor == 2)
+    }
+
     @Test func aNeedleCutByTheEndIsNotFound() {
-        let search = ByteSearch(#""event_id""#)
-        for length in 1..<search.needle.count {
-            let body = Array(repeating: UInt8(ascii: " "), count: 40) + search.needle.prefix(length)
-            #expect(body.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 0) } == nil)
+        let needle = #""event_id""#
+        for anchor in 0..<needle.utf8.count {
+            let search = ByteSearch(needle, anchor: anchor)
+            for length in 1..<search.needle.count {
+                let body = Array(repeating: UInt8(ascii: " "), count: 40) + search.needle.prefix(length)
+                #expect(body.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 0) } == nil)
+            }
+            let whole = Array(repeating: UInt8(ascii: " "), count: 40) + search.needle
+            #expect(whole.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 0) } == 40)
+            #expect(whole.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 41) } == nil)
         }
-        let whole = Array(repeating: UInt8(ascii: " "), count: 40) + search.needle
-        #expect(whole.withUnsafeBufferPointer { search.firstOffset(in: $0, from: 0) } == 40)
     }
 }
 
@@ -170,6 +186,6 @@ struct SplitMix64: RandomNumberGenerator {
     @Test(arguments: [0, 1, 2, 1000])
     func pinterestsAllProcessedAnswerIsTheGeneralOnesBytes(count: Int) {
         let general = PinterestSandbox.conversionAPIResponse(Array(repeating: nil, count: count))
-        #expect(PinterestSandbox.allProcessedResponse(count) == Array(general.utf8))
+        #expect(String(decoding: PinterestSandbox.allProcessedResponse(count), as: UTF8.self) == general)
     }
 }
