@@ -328,3 +328,7 @@ extern "C" int relay_cshim_phone_is_valid(int country_code, const char *national
     return through_library ? IsValidThroughLibrary(util, country_code, national, length)
                            : IsValid(util, country_code, national, length);
 }
+
+extern "C" int relay_cshim_phone_patterns_agree(int numbers_per_pattern, int *patterns, int *compiled) {
+    return relay_phone::PatternsAgreeWithICU(numbers_per_pattern, patterns, compiled);
+}

@@ -47,6 +47,17 @@ enum PhoneNumberFormatter {
         return answer < 0 ? nil : answer == 1
     }
 
+    /// How the relay's automata of libphonenumber's national number patterns (CPhoneNumber's
+    /// digit_pattern.h, which answer for ICU in the validity check) compare with ICU's full match on
+    /// `numbersPerPattern` digit strings per pattern of the metadata: the disagreements, the
+    /// patterns, and how many of them have an automaton. For tests.
+    static func patternAutomataAgreement(numbersPerPattern: Int) -> (disagreements: Int, patterns: Int, compiled: Int) {
+        var patterns: Int32 = 0
+        var compiled: Int32 = 0
+        let disagreements = relay_cshim_phone_patterns_agree(Int32(numbersPerPattern), &patterns, &compiled)
+        return (Int(disagreements), Int(patterns), Int(compiled))
+    }
+
     private static func format(
         _ text: UnsafePointer<CChar>, region: String?,
         through formatter: (UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int) -> Int32

@@ -32,6 +32,18 @@ import Testing
         #expect(valid > 10_000)
     }
 
+    /// The automata that stand in for ICU's regular expressions (CPhoneNumber's digit_pattern.h)
+    /// exist for every national number pattern of libphonenumber's metadata, every region and type,
+    /// and match what ICU matches on 1,000 digit strings per pattern (every 3-digit prefix, lengths
+    /// 0-17): a pattern the automaton reads wrongly anywhere in the metadata shows here, not only
+    /// in the three plans the relay answers with them.
+    @Test func patternAutomataMatchWhatICUMatches() {
+        let agreement = PhoneNumberFormatter.patternAutomataAgreement(numbersPerPattern: 1_000)
+        #expect(agreement.patterns > 1_000)
+        #expect(agreement.compiled == agreement.patterns)
+        #expect(agreement.disagreements == 0)
+    }
+
     /// Random digits (seeded: the same numbers every run) of the lengths these plans use.
     @Test func randomNumbersAgreeWithLibphonenumber() {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15

@@ -1,4 +1,4 @@
-// Google's libphonenumber (Debian libphonenumber-dev) behind three C functions, for Swift.
+// Google's libphonenumber (Debian libphonenumber-dev) behind a few C functions, for Swift.
 #ifndef CPHONENUMBER_H
 #define CPHONENUMBER_H
 
@@ -18,7 +18,7 @@ extern "C" {
 /// Common shapes (`+44 7700 900123`, `(415) 555-0123` in US, `030 1234567` in DE) skip
 /// libphonenumber's Parse with the same result (a mobile-length number skips its regular
 /// expressions altogether; a fixed-line one is still checked for validity: DE, FR and NL through
-/// libphonenumber's patterns compiled once, others by IsValidNumber); everything else is parsed
+/// libphonenumber's patterns compiled once into automata over the digits, others by IsValidNumber); everything else is parsed
 /// in full.
 int relay_cshim_phone_format_e164(const char *number, const char *default_region, char *output, size_t capacity);
 
@@ -31,6 +31,13 @@ int relay_cshim_phone_format_e164_parsed(const char *number, const char *default
 /// shortcut uses) or through IsValidNumber itself (`through_library` 1, the reference tests compare
 /// with). Returns 1 valid, 0 not, -1 for digits outside those bounds.
 int relay_cshim_phone_is_valid(int country_code, const char *national, size_t length, int through_library);
+
+/// For tests: how many of `numbers_per_pattern` digit strings per national number pattern of
+/// libphonenumber's metadata (every region and number type) the relay's DFA of the pattern
+/// (digit_pattern.h) matches differently from ICU's full match, which libphonenumber uses. Sets
+/// `patterns` to the patterns there are and `compiled` to those the relay has a DFA of.
+/// -1 when the metadata cannot be read.
+int relay_cshim_phone_patterns_agree(int numbers_per_pattern, int *patterns, int *compiled);
 
 #ifdef __cplusplus
 }
