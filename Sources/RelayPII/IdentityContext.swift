@@ -47,6 +47,10 @@ public final class IdentityContext {
     @exclusivity(unchecked) private var hashed: UnsafeMutablePointer<HashedValue>?
     @exclusivity(unchecked) private var hashedCount = 0
     @exclusivity(unchecked) private var hashedCapacity = 0
+    /// Copies of the values longer than ``NormalizedBytes/inlineCapacity`` that identifiers of
+    /// this customer reference (``keepLong(_:)``), freed with the context. Rare: a value that long
+    /// is an unusual email address or external id.
+    @exclusivity(unchecked) private var longValues: [UnsafeMutableBufferPointer<UInt8>] = []
     /// Digests worked out (values hashed), for tests: each distinct value once.
     @exclusivity(unchecked) private(set) var digestsComputed = 0
 
@@ -69,6 +73,16 @@ public final class IdentityContext {
     deinit {
         buffer?.deallocate()
         hashed?.deallocate()
+        for value in longValues { value.deallocate() }
+    }
+
+    /// A copy of `value` that lives as long as the context: where a ``NormalizedBytes`` too long
+    /// to hold inline keeps its bytes (the customer's buffer moves when it grows, so not there).
+    func keepLong(_ value: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: value.count)
+        _ = copy.initialize(from: value)
+        longValues.append(copy)
+        return UnsafeBufferPointer(copy)
     }
 
     /// Calls `body` with the E.164 form of `raw` when it is the number parsed last

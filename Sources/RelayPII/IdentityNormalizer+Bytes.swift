@@ -36,7 +36,8 @@ extension IdentityNormalizer {
                 for index in 0..<raw.count { lowered[index] = LatinRules.lowercased(raw[index]) }
                 let digits = UnsafeBufferPointer(lowered)
                 return .normalized(
-                    NormalizedIdentifier(value: NormalizedBytes(digits), digest: SHA256Digest(hexDigits: digits), transmission: .sha256))
+                    NormalizedIdentifier(
+                        value: NormalizedBytes(inline: digits), digest: SHA256Digest(hexDigits: digits), transmission: .sha256))
             }
         }
         if field == .phone { return phone(raw, for: platform, transmission: transmission, context: context) }
@@ -60,8 +61,9 @@ extension IdentityNormalizer {
         _ value: UnsafeBufferPointer<UInt8>, transmission: Transmission, context: IdentityContext
     ) -> NormalizedIdentifier {
         switch transmission {
-        case .sha256: NormalizedIdentifier(value: NormalizedBytes(value), digest: context.digest(of: value), transmission: .sha256)
-        case .plain, .omit: NormalizedIdentifier(value: NormalizedBytes(value), digest: nil, transmission: transmission)
+        case .sha256:
+            NormalizedIdentifier(value: NormalizedBytes(value, in: context), digest: context.digest(of: value), transmission: .sha256)
+        case .plain, .omit: NormalizedIdentifier(value: NormalizedBytes(value, in: context), digest: nil, transmission: transmission)
         }
     }
 

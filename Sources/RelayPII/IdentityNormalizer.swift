@@ -1,12 +1,15 @@
 import RelayCore
 import RelayCrypto
 
-/// An identifier after normalisation, ready to send.
+/// An identifier after normalisation, ready to send, as normalised in a customer's
+/// ``IdentityContext``.
 ///
 /// The normalised value is still personal data: its bytes are held as ``NormalizedBytes``
 /// (inline, no `String` per value; redacted when printed), and ``normalized`` makes a ``RawPII``
-/// of them for cold paths.
-public struct NormalizedIdentifier: Sendable, Equatable {
+/// of them for cold paths. Trivially copyable; a value longer than
+/// ``NormalizedBytes/inlineCapacity`` lives in the context, so the identifier is valid while the
+/// context lives (``OwnedIdentifier`` is the form that holds its value itself).
+public struct NormalizedIdentifier: Equatable {
     /// The normalised value's UTF-8 bytes.
     public let value: NormalizedBytes
     /// SHA-256 of the normalised value when the platform wants it hashed, or the value the shop sent when
@@ -46,6 +49,35 @@ public struct NormalizedIdentifier: Sendable, Equatable {
     }
 }
 
+/// An identifier normalised on its own (``IdentityNormalizer/normalize(_:_:for:countryHint:)``):
+/// ``NormalizedIdentifier``'s content, its value held as a ``RawPII`` of its own, so it is valid
+/// without the context it was normalised in (tools, tests, cold paths).
+public struct OwnedIdentifier: Sendable, Equatable {
+    /// The normalised value (personal data: redacted when printed).
+    public let normalized: RawPII
+    /// As ``NormalizedIdentifier/digest``.
+    public let digest: SHA256Digest?
+    public let transmission: Transmission
+
+    init(_ identifier: NormalizedIdentifier) {
+        normalized = identifier.normalized
+        digest = identifier.digest
+        transmission = identifier.transmission
+    }
+
+    /// ``digest`` as 64 lowercase hexadecimal digits.
+    public var sha256: String? { digest?.hex }
+
+    /// The string that goes into the request: the hash or the plain normalised value.
+    public var wireValue: String? {
+        switch transmission {
+        case .sha256: sha256
+        case .plain: normalized.unredactedValue
+        case .omit: nil
+        }
+    }
+}
+
 /// Why an identifier cannot be normalised. The message names the rule, never the value.
 public struct NormalizationError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
@@ -68,14 +100,16 @@ public struct RuleKey: Hashable, Sendable {
 public struct IdentityNormalizer: Sendable {
     public init() {}
 
-    /// Normalises one identifier for one platform.
+    /// Normalises one identifier for one platform, on its own (tools, tests): the result holds its
+    /// value itself.
     ///
     /// - Parameter countryHint: the order's `customer.country`, used as the default region for
     ///   national phone numbers and to pick country-specific postal and state rules.
     public func normalize(
         _ field: IdentityField, _ value: RawPII, for platform: Platform, countryHint: RawPII? = nil
-    ) throws(NormalizationError) -> NormalizedIdentifier {
-        try normalize(field, value, for: platform, context: IdentityContext(countryHint: countryHint))
+    ) throws(NormalizationError) -> OwnedIdentifier {
+        let context = IdentityContext(countryHint: countryHint)
+        return OwnedIdentifier(try normalize(field, value, for: platform, context: context))
     }
 
     /// Normalises one identifier of the customer `context` describes, sharing the country
@@ -110,7 +144,8 @@ public struct IdentityNormalizer: Sendable {
         // (Meta SDK `is_already_hashed`; destinations.md §6.5). Plain fields are never digests.
         if transmission == .sha256, SHA256.isHexDigest(raw) {
             let digest = raw.lowercased()
-            return NormalizedIdentifier(value: NormalizedBytes(digest), digest: SHA256Digest(hex: digest), transmission: .sha256)
+            return NormalizedIdentifier(
+                value: NormalizedBytes(digest, in: context), digest: SHA256Digest(hex: digest), transmission: .sha256)
         }
         let country = context.country
         let normalized: String
@@ -146,9 +181,9 @@ public struct IdentityNormalizer: Sendable {
         switch transmission {
         case .sha256:
             return NormalizedIdentifier(
-                value: NormalizedBytes(normalized), digest: context.digest(of: normalized), transmission: .sha256)
+                value: NormalizedBytes(normalized, in: context), digest: context.digest(of: normalized), transmission: .sha256)
         case .plain, .omit:
-            return NormalizedIdentifier(value: NormalizedBytes(normalized), digest: nil, transmission: transmission)
+            return NormalizedIdentifier(value: NormalizedBytes(normalized, in: context), digest: nil, transmission: transmission)
         }
     }
 

@@ -7,26 +7,49 @@ import Darwin
 #endif
 
 /// A normalised value's UTF-8 bytes. Up to ``inlineCapacity`` bytes (nearly every value: names,
-/// phone numbers, postal codes, codes, most email addresses) are held inline, so keeping one
-/// allocates nothing and copying one retains nothing; a longer value is kept as a `String`.
+/// phone numbers, postal codes, codes, email addresses, a digest the shop already hashed) are held
+/// inline; a longer value is held in the ``IdentityContext`` it was normalised in, and referenced.
+/// So the type is trivially copyable: copying one, or destroying one, is copying or dropping its
+/// bytes, with no reference count and no outlined copy (a `String` for long values made every copy
+/// and destruction of an identifier a call, ~3,000 instructions an order: callgrind of
+/// `relay-hot-path`).
+///
+/// A value longer than ``inlineCapacity`` is valid only while its context lives: an identifier
+/// normalised in a context stays with the context's owner (`PreparedEvent` keeps both);
+/// ``IdentityNormalizer/normalize(_:_:for:countryHint:)`` returns an ``OwnedIdentifier``, which
+/// holds its value itself. Not `Sendable` for that reason: it stays on the thread of its context.
 ///
 /// Still personal data: it does not print its bytes (``description`` is `<redacted>`).
-public struct NormalizedBytes: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    /// Bytes held without an allocation.
-    public static let inlineCapacity = 47
+public struct NormalizedBytes: Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Bytes held inline.
+    public static let inlineCapacity = 71
 
-    /// Bytes 0..<47 the value, byte 47 its length (inline values only).
-    private var inline: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-    /// The value when it is longer than ``inlineCapacity``.
-    private var spilled: String?
+    /// Inline: bytes 0..<71 the value, byte 71 its length. Referenced: word 0 the address of the
+    /// bytes (in the context), word 1 their count, byte 71 ``referenced``.
+    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
 
-    /// A copy of `bytes`, which must be valid UTF-8.
-    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard bytes.count <= Self.inlineCapacity else {
-            spilled = String(decoding: bytes, as: UTF8.self)
-            return
+    /// Byte 71's value for a referenced value (above any inline length).
+    private static let referenced: UInt8 = 0xFF
+
+    /// A copy of `bytes` (valid UTF-8) inline, or in `context` when longer than ``inlineCapacity``.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, in context: IdentityContext) {
+        if bytes.count <= Self.inlineCapacity {
+            self.init(inline: bytes)
+        } else {
+            self.init(referencing: context.keepLong(bytes))
         }
-        withUnsafeMutableBytes(of: &inline) { storage in
+    }
+
+    /// `text`'s UTF-8 bytes, inline or in `context`.
+    init(_ text: String, in context: IdentityContext) {
+        var copy = text
+        self = copy.withUTF8 { Self($0, in: context) }
+    }
+
+    /// A copy of `bytes`, at most ``inlineCapacity`` of them (an E.164 number, a digest's digits).
+    init(inline bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(bytes.count <= Self.inlineCapacity, "a value held inline is at most inlineCapacity bytes")
+        withUnsafeMutableBytes(of: &storage) { storage in
             if let base = bytes.baseAddress, !bytes.isEmpty {
                 storage.baseAddress!.copyMemory(from: base, byteCount: bytes.count)
             }
@@ -34,36 +57,32 @@ public struct NormalizedBytes: Sendable, Equatable, CustomStringConvertible, Cus
         }
     }
 
-    /// `text`'s UTF-8 bytes.
-    public init(_ text: String) {
-        if let copied = text.utf8.withContiguousStorageIfAvailable({ Self($0) }) {
-            self = copied
-            return
-        }
-        var copy = text
-        self = copy.withUTF8 { Self($0) }
+    /// The bytes at `bytes`, referenced: they must outlive the value (a context's long value).
+    private init(referencing bytes: UnsafeBufferPointer<UInt8>) {
+        storage.0 = UInt64(UInt(bitPattern: bytes.baseAddress))
+        storage.1 = UInt64(bytes.count)
+        withUnsafeMutableBytes(of: &storage) { $0[Self.inlineCapacity] = Self.referenced }
     }
 
     /// The number of bytes.
-    public var count: Int {
-        if let spilled { return spilled.utf8.count }
-        return withUnsafeBytes(of: inline) { Int($0[Self.inlineCapacity]) }
-    }
+    public var count: Int { withUTF8 { $0.count } }
 
     /// Calls `body` with the bytes, valid only during `body`.
     @inline(__always)
     public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        if var spilled { return try spilled.withUTF8(body) }
-        return try withUnsafeBytes(of: inline) { storage in
-            try body(UnsafeBufferPointer(start: storage.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(storage[Self.inlineCapacity])))
+        try withUnsafeBytes(of: storage) { storage in
+            let marker = storage[Self.inlineCapacity]
+            if marker == Self.referenced {
+                let address = UnsafePointer<UInt8>(bitPattern: UInt(truncatingIfNeeded: storage.load(as: UInt64.self)))
+                let count = Int(truncatingIfNeeded: storage.load(fromByteOffset: 8, as: UInt64.self))
+                return try body(UnsafeBufferPointer(start: address, count: count))
+            }
+            return try body(UnsafeBufferPointer(start: storage.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(marker)))
         }
     }
 
     /// The value as a `String` (cold paths: tools, tests, plain values).
-    public var string: String {
-        if let spilled { return spilled }
-        return withUTF8 { String(decoding: $0, as: UTF8.self) }
-    }
+    public var string: String { withUTF8 { String(decoding: $0, as: UTF8.self) } }
 
     /// Byte for byte (not `String`'s `==`, which equates canonically equivalent texts).
     public static func == (lhs: NormalizedBytes, rhs: NormalizedBytes) -> Bool {

@@ -23,7 +23,7 @@ enum PhoneNumberFormatter {
             let length = withRegionCode(region) { relay_cshim_phone_format_e164(text, $0, output.baseAddress, output.count) }
             guard length > 0 else { return nil }
             return output.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
-                NormalizedBytes(UnsafeBufferPointer(start: $0, count: Int(length)))
+                NormalizedBytes(inline: UnsafeBufferPointer(start: $0, count: Int(length)))
             }
         }
     }

@@ -59,13 +59,18 @@ import Testing
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/hostile-identifiers")
 
-    /// The identifier, or the error's message.
-    static func outcome(_ body: () throws(NormalizationError) -> NormalizedIdentifier) -> String {
-        do {
-            let identifier = try body()
-            return "value:\(Array(identifier.value.string.utf8)) digest:\(identifier.digest?.hex ?? "-") \(identifier.transmission)"
-        } catch {
-            return "error:\(error.description)"
+    /// The identifier `body` normalises in `context`, or the error's message; read while the
+    /// context lives (a value longer than `NormalizedBytes.inlineCapacity` is kept there).
+    static func outcome(
+        in context: IdentityContext, _ body: (IdentityContext) throws(NormalizationError) -> NormalizedIdentifier
+    ) -> String {
+        withExtendedLifetime(context) {
+            do throws(NormalizationError) {
+                let identifier = try body(context)
+                return "value:\(Array(identifier.value.string.utf8)) digest:\(identifier.digest?.hex ?? "-") \(identifier.transmission)"
+            } catch {
+                return "error:\(error.description)"
+            }
         }
     }
 
@@ -84,11 +89,11 @@ import Testing
         let hint = country.map(RawPII.init)
         for input in Self.wholeCorpusCountries.contains(country) ? Self.inputs : Self.shapes {
             for (field, platform) in Self.sentPairs {
-                let bytes = Self.outcome { () throws(NormalizationError) in
-                    try normalizer.normalize(field, RawPII(input), for: platform, context: IdentityContext(countryHint: hint))
+                let bytes = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                    try normalizer.normalize(field, RawPII(input), for: platform, context: context)
                 }
-                let general = Self.outcome { () throws(NormalizationError) in
-                    try normalizer.normalizeText(field, RawPII(input), for: platform, context: IdentityContext(countryHint: hint))
+                let general = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                    try normalizer.normalizeText(field, RawPII(input), for: platform, context: context)
                 }
                 #expect(bytes == general, "\(field) \(platform) \(country ?? "-") \(Array(input.utf8))")
             }
@@ -118,12 +123,12 @@ import Testing
             var hashed: [[UInt8]] = []
             for (field, platform) in Self.sentPairs {
                 guard let value = customer[field] else { continue }
-                let shared = Self.outcome { () throws(NormalizationError) in
+                let shared = Self.outcome(in: context) { context throws(NormalizationError) in
                     try normalizer.normalize(field, RawPII(value), for: platform, context: context)
                 }
-                let fresh = Self.outcome { () throws(NormalizationError) in
-                    try normalizer.normalizeText(
-                        field, RawPII(value), for: platform, context: IdentityContext(countryHint: customer[.country].map(RawPII.init)))
+                let fresh = Self.outcome(in: IdentityContext(countryHint: customer[.country].map(RawPII.init))) {
+                    context throws(NormalizationError) in
+                    try normalizer.normalizeText(field, RawPII(value), for: platform, context: context)
                 }
                 #expect(shared == fresh, "\(field) \(platform)")
                 if let identifier = try? normalizer.normalize(field, RawPII(value), for: platform, context: context),
@@ -197,18 +202,28 @@ import Testing
         #expect(trimmed("x\u{3000}") == "general")
     }
 
-    /// Values longer than the inline capacity are kept as a `String`, byte for byte.
+    /// Values up to the inline capacity are held inline, longer ones in the context, byte for
+    /// byte either way; a copy of a long value reads the same bytes, and an identifier stays
+    /// readable as long as its context (the one-shot API's ``OwnedIdentifier`` holds its own).
     @Test func longValuesKeepTheirBytes() {
+        let context = IdentityContext(countryHint: nil)
         for count in [0, 1, NormalizedBytes.inlineCapacity - 1, NormalizedBytes.inlineCapacity, NormalizedBytes.inlineCapacity + 1, 300] {
             let text = String(repeating: "é", count: count / 2) + String(repeating: "a", count: count % 2)
-            let bytes = NormalizedBytes(text)
+            let bytes = NormalizedBytes(text, in: context)
             #expect(bytes.string == text)
             #expect(bytes.count == text.utf8.count)
-            let fromBuffer = Array(text.utf8).withUnsafeBufferPointer { NormalizedBytes($0) }
-            #expect(bytes == fromBuffer && fromBuffer.string == text)
+            let fromBuffer = Array(text.utf8).withUnsafeBufferPointer { NormalizedBytes($0, in: context) }
+            let copy = fromBuffer
+            #expect(bytes == fromBuffer && copy.string == text)
             #expect("\(bytes)" == "<redacted>")
         }
-        #expect(NormalizedBytes("abc") != NormalizedBytes("abd"))
-        #expect(NormalizedBytes("caf\u{E9}") != NormalizedBytes("cafe\u{301}"))
+        #expect(NormalizedBytes("abc", in: context) != NormalizedBytes("abd", in: context))
+        #expect(NormalizedBytes("caf\u{E9}", in: context) != NormalizedBytes("cafe\u{301}", in: context))
+        #expect(_isPOD(NormalizedIdentifier.self))
+
+        let long = String(repeating: "long", count: 30) + "@example.com"
+        let owned = try? IdentityNormalizer().normalize(.email, RawPII(" " + long.uppercased()), for: .meta)
+        #expect(owned?.normalized.unredactedValue == long)
+        #expect(owned?.sha256 == SHA256.hexDigest(long))
     }
 }

@@ -164,7 +164,7 @@ import Testing
     @Test func googleDiffersWhereItsDocsSaySo() throws {
         // §2: Gmail dots and +tag removed for Google only; phone E.164 with "+"; region code plain,
         // upper-case alpha-2 (the util's Formatter: strip + upper, 2 characters).
-        func google(_ field: IdentityField, _ value: String, country: String? = nil) throws -> NormalizedIdentifier {
+        func google(_ field: IdentityField, _ value: String, country: String? = nil) throws -> OwnedIdentifier {
             try normalizer.normalize(field, RawPII(value), for: .google, countryHint: country.map(RawPII.init))
         }
         #expect(try google(.email, "J.A.N.E+x@Googlemail.com").normalized.unredactedValue == "jane@googlemail.com")

@@ -12,7 +12,7 @@ public enum IdentityDebugger {
         writer.beginObject()
         do throws(IdentityDebuggerError) {
             let (platform, field, value, country) = try parse(line)
-            let result: NormalizedIdentifier
+            let result: OwnedIdentifier
             do {
                 result = try IdentityNormalizer().normalize(field, RawPII(value), for: platform, countryHint: country.map(RawPII.init))
             } catch {
