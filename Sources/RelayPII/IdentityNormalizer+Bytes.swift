@@ -72,6 +72,9 @@ extension IdentityNormalizer {
     /// whitespace (its lead byte, as ``mayHoldWhitespace(_:)`` reads it), which the general path
     /// trims.
     static func trimmedWhitespace(_ input: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        // Nearly every value starts and ends with a visible ASCII byte: nothing to trim, and
+        // neither end can start a Unicode whitespace scalar.
+        if let first = input.first, let last = input.last, first &- 0x21 < 0x5F, last &- 0x21 < 0x5F { return input }
         var start = 0
         var end = input.count
         while start < end, LatinRules.isASCIIWhitespace(input[start]) { start += 1 }

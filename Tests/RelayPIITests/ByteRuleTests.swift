@@ -200,6 +200,13 @@ import Testing
         #expect(trimmed("\u{A0}x") == "general")
         #expect(trimmed("x\u{2003}") == "general")
         #expect(trimmed("x\u{3000}") == "general")
+        // The fast path (visible ASCII at both ends) and the ends it must leave to the loops.
+        #expect(trimmed("a") == "a")
+        #expect(trimmed("~ x \u{7F}") == "~ x \u{7F}")
+        #expect(trimmed("!x ") == "!x")
+        #expect(trimmed(" x!") == "x!")
+        #expect(trimmed("x\u{0}") == "x\u{0}")
+        #expect(trimmed("x\u{85}") == "general")
     }
 
     /// Values up to the inline capacity are held inline, longer ones in the context, byte for
