@@ -152,8 +152,8 @@ public final class PreparedEvent {
         let bit: UInt64 = 1 << slot
         if computedSlots & bit == 0 {
             computedSlots |= bit
-            if let raw = event.customer[field], !raw.isBlank,
-                let value = try? normalizer.normalize(field, raw, for: platform, context: context)
+            // No blank test first: `normalize` refuses every value `isBlank` calls blank.
+            if let raw = event.customer[field], let value = try? normalizer.normalize(field, raw, for: platform, context: context)
             {
                 let storage = identifiers ?? allocateSlots()
                 if value.transmission == .sha256, let digest = value.digest {

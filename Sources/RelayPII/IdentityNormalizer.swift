@@ -59,7 +59,8 @@ public struct OwnedIdentifier: Sendable, Equatable {
     public let digest: SHA256Digest?
     public let transmission: Transmission
 
-    init(_ identifier: NormalizedIdentifier) {
+    /// `identifier`'s content, its value copied out (valid after the identifier's context).
+    public init(_ identifier: NormalizedIdentifier) {
         normalized = identifier.normalized
         digest = identifier.digest
         transmission = identifier.transmission
@@ -138,7 +139,11 @@ public struct IdentityNormalizer: Sendable {
         _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> NormalizedIdentifier {
         let raw = value.unredactedValue.trimmingWhitespace()
-        guard !raw.isEmpty else { throw NormalizationError("empty value") }
+        // Blank as `RawPII.isBlank` has it (every character whitespace: a space and a combining
+        // mark are one character, trimmed to the mark alone above), so a caller need not ask
+        // `isBlank` first: no value it calls blank is normalised. The byte path sends every such
+        // value here (a mark is not a Latin letter, and the other whitespace is not ASCII).
+        guard !raw.isEmpty, !value.isBlank else { throw NormalizationError("empty value") }
         let transmission = Self.transmission(of: field, for: platform)
         // A value that already is a SHA-256 digest is passed through, lowercased, never re-hashed
         // (Meta SDK `is_already_hashed`; destinations.md §6.5). Plain fields are never digests.

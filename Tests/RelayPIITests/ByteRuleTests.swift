@@ -209,6 +209,25 @@ import Testing
         #expect(trimmed("x\u{85}") == "general")
     }
 
+    /// No value `RawPII.isBlank` calls blank is normalised, for any field and platform, so the
+    /// cache (`PreparedEvent`) need not ask `isBlank` before normalising: among them a space and a
+    /// combining mark (one whitespace character, which trimming scalars leaves a mark of).
+    @Test func blankValuesAreNeverNormalised() {
+        let normalizer = IdentityNormalizer()
+        for text in ["", " ", "\t\n", "\u{A0}", " \u{301}", "\u{2003}\u{301} ", "\u{3000}", "\r\n"] {
+            #expect(RawPII(text).isBlank, "\(Array(text.utf8))")
+            for (field, platform) in Self.sentPairs {
+                for country in [nil, "US", "DE"] {
+                    let outcome = Self.outcome(in: IdentityContext(countryHint: country.map(RawPII.init))) {
+                        context throws(NormalizationError) in
+                        try normalizer.normalize(field, RawPII(text), for: platform, context: context)
+                    }
+                    #expect(outcome == "error:empty value", "\(field) \(platform) \(Array(text.utf8))")
+                }
+            }
+        }
+    }
+
     /// Values up to the inline capacity are held inline, longer ones in the context, byte for
     /// byte either way; a copy of a long value reads the same bytes, and an identifier stays
     /// readable as long as its context (the one-shot API's ``OwnedIdentifier`` holds its own).
