@@ -42,6 +42,11 @@ let package = Package(
             path: "Sources/RelayHotPath"
         ),
         .executableTarget(
+            name: "sha256-timing",
+            dependencies: [.product(name: "RelayPII", package: "conversion-relay")],
+            path: "Sources/SHA256Timing"
+        ),
+        .executableTarget(
             name: "RelayMicro",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
