@@ -62,10 +62,13 @@ public final class PreparedEvent {
         UnsafeMutableRawPointer(identifiers).deallocate()
     }
 
-    /// The identifier as `platform` wants it, or `nil` when absent, unusable or not sent there.
-    public func identifier(_ field: IdentityField, for platform: Platform) -> NormalizedIdentifier? {
+    /// The identifier as `platform` wants it, copied out, or `nil` when absent, unusable or not
+    /// sent there. A copy because a cached ``NormalizedIdentifier`` may reference this event's
+    /// `IdentityContext` (values over 71 bytes) and must not outlive it; the encoders read the
+    /// cache in place (``withIdentifier(_:for:_:)``, ``writeWireValue(_:for:into:)``).
+    public func identifier(_ field: IdentityField, for platform: Platform) -> OwnedIdentifier? {
         guard let slot = presentSlot(field, for: platform) else { return nil }
-        return identifiers![slot]
+        return withExtendedLifetime(self) { OwnedIdentifier(identifiers![slot]) }
     }
 
     /// Calls `body` with where the cache holds the identifier, or returns `nil` when absent,
