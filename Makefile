@@ -50,11 +50,13 @@ bench: setup-libraries
 	cd benchmarks && swift build -c release --product relay-bench
 	cd benchmarks && .build/release/relay-bench --orders $(ORDERS) --relay ../.build/release/conversion-relay $(BENCH_ARGS)
 
-## Builds the benchmarks package (harness and micro-benchmarks) and runs the harness on a few
-## thousand orders against the debug relay: it must lose nothing. A check that the harness
-## works, not a measurement (CI runs it after the tests).
+## Builds the benchmarks package (harness and micro-benchmarks), runs its unit tests (the
+## harness's delivery accounting) and runs the harness on a few thousand orders against the debug
+## relay: it must lose nothing. A check that the harness works, not a measurement (CI runs it
+## after the tests).
 bench-smoke: setup-libraries
-	cd benchmarks && swift build
+	cd benchmarks && swift build --build-tests
+	cd benchmarks && swift test --skip-build
 	cd benchmarks && .build/debug/relay-bench --orders 3000 --instances 1,2 --paced-seconds 2 --slow-seconds 3 \
 		--relay ../.build/debug/conversion-relay | tee ../.build/bench-smoke.log
 	tail -1 .build/bench-smoke.log | grep -q '"lost":0,'

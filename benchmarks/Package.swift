@@ -59,5 +59,13 @@ let package = Package(
             path: "Benchmarks/RelayMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .testTarget(
+            name: "RelayBenchTests",
+            dependencies: [
+                "relay-bench",
+                .product(name: "RelaySandbox", package: "conversion-relay"),
+            ],
+            path: "Tests/RelayBenchTests"
+        ),
     ]
 )

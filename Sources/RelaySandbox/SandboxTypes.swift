@@ -17,6 +17,13 @@ public struct LedgerReceipt: Sendable, Equatable, Hashable {
     public var eventTime: Int64?
     /// When the sandbox accepted it (epoch milliseconds).
     public var receivedAtMilliseconds: Int64 = 0
+
+    public init(eventID: String, payloadSHA256: String? = nil, eventTime: Int64? = nil, receivedAtMilliseconds: Int64 = 0) {
+        self.eventID = eventID
+        self.payloadSHA256 = payloadSHA256
+        self.eventTime = eventTime
+        self.receivedAtMilliseconds = receivedAtMilliseconds
+    }
 }
 
 /// A failure the sandbox injects into the next requests for one platform.
