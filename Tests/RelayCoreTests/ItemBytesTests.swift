@@ -1,0 +1,113 @@
+import Testing
+
+@testable import RelayCore
+
+/// A decoded item's strings and price are byte ranges of the record, each marked plain (copied
+/// as it is) or not (escaped) when it is read: the bytes the encoders write for them are pinned
+/// here, for strings written with and without escapes in the record, and they are what the
+/// writer's own escaping gives for an item built from `String`s.
+@Suite struct ItemBytesTests {
+    /// One order whose only item has these members, as written in the record (JSON source).
+    static func record(sku: String, name: String = "null", category: String = "null", brand: String = "null", price: String = "1")
+        -> [UInt8]
+    {
+        Array(
+            (#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"items":[{"sku":\#(sku),"name":\#(name),"#
+                + #""category":\#(category),"brand":\#(brand),"quantity":2,"price":\#(price)}],"#
+                + #""customer":{"email":"private.person@example.com"}}"#).utf8)
+    }
+
+    static func decodedItem(_ bytes: [UInt8]) throws -> OrderEvent.Item {
+        let direct = try #require(bytes.withUnsafeBufferPointer { DirectEventReader.read($0, parser: JSONParser()) })
+        return try #require(direct.items.first)
+    }
+
+    /// What the item writers give for `item`: SKU, name, category, brand (each member only when
+    /// present) and price.
+    static func written(_ item: OrderEvent.Item) -> String {
+        var writer = JSONWriter()
+        writer.itemSKUContents(item)
+        writer.optionalItemStringMember(#"|n:"#, item, .name)
+        writer.optionalItemStringMember(#"|c:"#, item, .category)
+        writer.optionalItemStringMember(#"|b:"#, item, .brand)
+        writer.fragment("|p:")
+        writer.itemPriceLiteral(item)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// (as written in the record, the decoded value, as an encoder writes it)
+    static let strings: [(json: String, value: String, written: String)] = [
+        (#""Plain SKU-1""#, "Plain SKU-1", #"Plain SKU-1"#),
+        (#""café ☕""#, "café ☕", #"café ☕"#),
+        (#""a\"b""#, "a\"b", #"a\"b"#),
+        (#""c\\d""#, "c\\d", #"c\\d"#),
+        (#""x\ny\tz""#, "x\ny\tz", #"x\ny\tz"#),
+        (#""\u0001ctl""#, "\u{1}ctl", #"\u0001ctl"#),
+        // Escapes that resolve to text with nothing to escape: written plain.
+        (#""\u00e9t\u00e9""#, "été", #"été"#),
+        (#""\/slash""#, "/slash", #"/slash"#),
+    ]
+
+    @Test(arguments: strings)
+    func itemStringsAreWrittenEscapedExactlyWhereTheyNeedIt(string: (json: String, value: String, written: String)) throws {
+        // The string in each position, the others plain or absent.
+        let cases: [(bytes: [UInt8], expected: String, built: OrderEvent.Item)] = [
+            (
+                Self.record(sku: string.json, price: "12.50"), "\(string.written)|p:12.50",
+                OrderEvent.Item(sku: string.value, quantity: 2, price: JSONNumber(literal: "12.50", double: 12.5))
+            ),
+            (
+                Self.record(sku: #""S""#, name: string.json, category: #""Shoes""#, price: "1e2"),
+                "S|n:\(string.written)\"|c:Shoes\"|p:1e2",
+                OrderEvent.Item(sku: "S", name: string.value, category: "Shoes", quantity: 2, price: JSONNumber(literal: "1e2", double: 100))
+            ),
+            (
+                Self.record(sku: #""S\"2""#, category: string.json, brand: string.json, price: "0"),
+                "S\\\"2|c:\(string.written)\"|b:\(string.written)\"|p:0",
+                OrderEvent.Item(
+                    sku: "S\"2", category: string.value, brand: string.value, quantity: 2, price: JSONNumber(literal: "0", double: 0))
+            ),
+            (
+                Self.record(sku: string.json, name: #""N""#, category: #""\u0043at""#, brand: string.json, price: "3.25"),
+                "\(string.written)|n:N\"|c:Cat\"|b:\(string.written)\"|p:3.25",
+                OrderEvent.Item(
+                    sku: string.value, name: "N", category: "Cat", brand: string.value, quantity: 2,
+                    price: JSONNumber(literal: "3.25", double: 3.25))
+            ),
+        ]
+        for (bytes, expected, built) in cases {
+            let item = try Self.decodedItem(bytes)
+            #expect(Self.written(item) == expected)
+            #expect(Self.written(built) == expected)
+            #expect(item == built)
+            #expect(item.sku == built.sku && item.name == built.name && item.category == built.category && item.brand == built.brand)
+            #expect(item.price == built.price && item.quantity == 2)
+            // The tree path decodes the same item.
+            #expect(try OrderEventDecoder().decodeThroughTree(bytes).items == [built])
+        }
+    }
+
+    /// The public setters rebuild the item; its other members keep their values.
+    @Test func settersChangeOneMember() throws {
+        var item = try Self.decodedItem(Self.record(sku: #""S""#, name: #""a\"b""#, brand: #""B""#, price: "2.0"))
+        item.category = "c\\d"
+        item.name = nil
+        item.sku = "T"
+        #expect(Self.written(item) == #"T|c:c\\d"|b:B"|p:2.0"#)
+        item.price = JSONNumber(literal: "7", double: 7)
+        #expect(item == OrderEvent.Item(sku: "T", category: "c\\d", brand: "B", quantity: 2, price: JSONNumber(literal: "7", double: 7)))
+    }
+
+    /// A decoded item's bytes are the whole record: printing or dumping it shows its members only.
+    @Test func anItemNeverPrintsTheRecord() throws {
+        let item = try Self.decodedItem(Self.record(sku: #""SKU-9""#, name: #""Long product name, longer than fifteen""#))
+        var dumped = ""
+        dump(item, to: &dumped)
+        for text in [String(describing: item), String(reflecting: item), dumped] {
+            #expect(text.contains("SKU-9"))
+            #expect(!text.contains("private.person"))
+            #expect(!text.contains("112, 114, 105"))  // "pri" as the array's numbers
+        }
+    }
+}
