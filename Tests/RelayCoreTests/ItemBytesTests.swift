@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RelayCore
@@ -85,6 +86,48 @@ import Testing
             #expect(item.price == built.price && item.quantity == 2)
             // The tree path decodes the same item.
             #expect(try OrderEventDecoder().decodeThroughTree(bytes).items == [built])
+        }
+    }
+
+    /// Items as producers write them (compact, the contract's order: read by word compares) and
+    /// every other spelling (read member by member) decode alike, and as the tree decodes them,
+    /// including spellings that leave the compact reading part way and ones the direct reader
+    /// gives up on.
+    @Test(arguments: [
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","name":null,"category":"C","brand":null,"quantity":2,"price":1.5}"#,
+        #"{"sku":"S\"1","name":"N\u00e9","category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5 }"#,
+        #"{ "sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku": "S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","name":"N","brand":"B","category":"C","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5,"note":[1]}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5,"price":2}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":0,"price":1.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":-1}"#,
+        #"{"sku":"","name":"N","category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","name":7,"category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"pric"#,
+    ])
+    func compactAndOtherSpellingsAreReadAlike(item: String) throws {
+        let bytes = Array(
+            (#"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"items":[\#(item),\#(item)]}"#).utf8)
+        let decoder = OrderEventDecoder()
+        let decoded = Result { () throws(OrderEventDecodingError) in try decoder.decode(bytes) }
+        let tree = Result { () throws(OrderEventDecodingError) in try decoder.decodeThroughTree(bytes) }
+        #expect(decoded == tree)
+        let spaced = item.replacingOccurrences(of: ":", with: ": ")
+        let spacedBytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: item, with: spaced).utf8)
+        let spacedDecoded = Result { () throws(OrderEventDecodingError) in try decoder.decode(spacedBytes) }
+        #expect((try? decoded.get().items) == (try? spacedDecoded.get().items))
+        if case .success(let event) = decoded {
+            #expect(event.items.count == 2 && event.items[0] == event.items[1])
+            #expect(event.items[0].sku.hasPrefix("S") && event.items[0].quantity == 2)
+            #expect(event.items[0].category == "C" || !item.contains(#""category""#))
         }
     }
 
