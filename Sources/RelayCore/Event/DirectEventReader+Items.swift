@@ -90,7 +90,7 @@ extension DirectEventReader {
         guard skip(#","brand":"#) else { return back(to: start) }
         texts.brand = try isNull() ? .absent : try itemString(into: &texts.resolved)
         guard skip(#","quantity":"#) else { return back(to: start) }
-        quantity = JSONNumber.integer(of: try numberValue())
+        quantity = try itemQuantity()
         guard skip(#","price":"#) else { return back(to: start) }
         let priceStart = cursor.index
         priceValue = try numberValue()
@@ -98,6 +98,25 @@ extension DirectEventReader {
         guard byte() == UInt8(ascii: "}") else { return back(to: start) }
         cursor.index += 1
         return true
+    }
+
+    /// A quantity: written as most are (1 to 7 digits, no leading zero, then a comma), read
+    /// digit by digit; any other number as the member loop reads it.
+    @inline(__always)
+    private mutating func itemQuantity() throws(GiveUp) -> Int64? {
+        let bytes = cursor.bytes
+        let start = cursor.index
+        var index = start
+        var value: Int64 = 0
+        while index < bytes.count, index - start < 7, bytes[index] &- UInt8(ascii: "0") < 10 {
+            value = value &* 10 &+ Int64(bytes[index] &- UInt8(ascii: "0"))
+            index += 1
+        }
+        if index > start, bytes[start] != UInt8(ascii: "0"), index < bytes.count, bytes[index] == UInt8(ascii: ",") {
+            cursor.index = index
+            return value
+        }
+        return JSONNumber.integer(of: try numberValue())
     }
 
     @inline(__always)
@@ -136,6 +155,20 @@ extension DirectEventReader {
     /// record, or, written with escapes, resolved and appended to `resolved` (a range past the
     /// record's end: ``ItemTexts/item(record:quantity:priceValue:)`` moves it).
     private mutating func itemString(into resolved: inout [UInt8]) throws(GiveUp) -> ItemText {
+        // ASCII without escapes (nearly every item string): found by one scan for the closing
+        // quote, as `stringBytes` would, where one byte is one character.
+        let bytes = cursor.bytes
+        let open = cursor.index
+        if open < bytes.count, bytes[open] == UInt8(ascii: "\"") {
+            var bitsSeen: UInt64 = 0
+            let close = JSONStringBytes.firstSpecial(in: bytes, from: open + 1, bitsSeen: &bitsSeen)
+            if close < bytes.count, bytes[close] == UInt8(ascii: "\""), !JSONStringBytes.sawNonASCII(bitsSeen),
+                close - open - 1 <= 256
+            {
+                cursor.index = close + 1
+                return ItemText(offset: open + 1, count: close - open - 1, plain: true)
+            }
+        }
         let value = try stringBytes()
         guard Self.isWithinLength(value.bytes, maximumLength: 256) else { throw GiveUp() }
         if value.recordOffset >= 0 {
