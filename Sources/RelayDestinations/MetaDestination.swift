@@ -101,14 +101,14 @@ public struct MetaDestination: ConfiguredDestination {
                 writer.fragment(#""id":""#)
                 writer.itemSKUContents(item)
                 writer.fragment(#"","quantity":"#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
                 writer.fragment(#","item_price":"#)
                 writer.itemPriceLiteral(item)
                 writer.optionalItemStringMember(#","brand":""#, item, .brand)
                 writer.optionalItemStringMember(#","category":""#, item, .category)
             }
             writer.fragment(#","num_items":"#)
-            writer.integerLiteral(totalQuantity(of: event.items))
+            writer.quantityLiteral(totalQuantity(of: event.items))
         }
         writer.fragment("}")
 

@@ -85,13 +85,13 @@ public struct PinterestDestination: ConfiguredDestination {
                 writer.fragment(#"","item_price":""#)
                 writer.itemPriceLiteral(item)
                 writer.fragment(#"","quantity":"#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
                 writer.optionalItemStringMember(#","item_name":""#, item, .name)
                 writer.optionalItemStringMember(#","item_category":""#, item, .category)
                 writer.optionalItemStringMember(#","item_brand":""#, item, .brand)
             }
             writer.fragment(#","num_items":"#)
-            writer.integerLiteral(totalQuantity(of: event.items))
+            writer.quantityLiteral(totalQuantity(of: event.items))
         }
         // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
         if event.consent.limitedDataUse == true {

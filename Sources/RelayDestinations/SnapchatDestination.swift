@@ -82,7 +82,7 @@ public struct SnapchatDestination: ConfiguredDestination {
                 writer.fragment(#""id":""#)
                 writer.itemSKUContents(item)
                 writer.fragment(#"","quantity":""#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
                 writer.fragment(#"","item_price":""#)
                 writer.itemPriceLiteral(item)
                 writer.fragment("\"")

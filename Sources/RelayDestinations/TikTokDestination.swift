@@ -104,7 +104,7 @@ public struct TikTokDestination: ConfiguredDestination {
                 writer.fragment(#","price":"#)
                 writer.itemPriceLiteral(item)
                 writer.fragment(#","quantity":"#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
             }
             writer.fragment(#","content_type":"product","#)
         }

@@ -140,6 +140,19 @@ import Testing
         }
     }
 
+    /// Quantities are written as `integerLiteral` writes them (one digit in line, others by it).
+    @Test func quantitiesAreWrittenAsIntegers() {
+        for quantity: Int64 in [0, 1, 2, 5, 9, 10, 11, 99, 100, 1_000_000, 1_000_001, Int64.max] {
+            var quick = JSONWriter(reservingCapacity: 1)
+            quick.fragment("q")
+            quick.quantityLiteral(quantity)
+            var integer = JSONWriter(reservingCapacity: 1)
+            integer.fragment("q")
+            integer.integerLiteral(quantity)
+            #expect(quick.bytes == integer.bytes && quick.bytes == Array("q\(quantity)".utf8))
+        }
+    }
+
     /// The public setters rebuild the item; its other members keep their values.
     @Test func settersChangeOneMember() throws {
         var item = try Self.decodedItem(Self.record(sku: #""S""#, name: #""a\"b""#, brand: #""B""#, price: "2.0"))

@@ -36,10 +36,20 @@ extension JSONWriter {
         itemTextContents(item, item.priceText)
     }
 
+    /// Appends a quantity's decimal digits (an item's, or the items' total): one digit, as most
+    /// are, stored in line; others by ``integerLiteral(_:)``.
+    @inlinable @inline(__always)
+    public mutating func quantityLiteral(_ quantity: Int64) {
+        guard quantity >= 0, quantity < 10 else { return integerLiteral(quantity) }
+        reserve(1)
+        storage[written] = UInt8(truncatingIfNeeded: quantity) &+ UInt8(ascii: "0")
+        written &+= 1
+    }
+
     @inlinable @inline(__always)
     mutating func itemTextContents(_ item: OrderEvent.Item, _ text: ItemText) {
         _ = item.withUTF8(text) { bytes, plain in
-            if plain { fragment(bytes) } else { stringContents(utf8: bytes) }
+            if plain { append(bytes.baseAddress!, count: bytes.count) } else { stringContents(utf8: bytes) }
         }
     }
 }

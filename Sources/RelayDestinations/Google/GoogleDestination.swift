@@ -146,7 +146,7 @@ public struct GoogleDestination: ConfiguredDestination {
                 writer.itemSKUContents(item)
                 // int64 is a JSON string in proto3.
                 writer.fragment(#"","quantity":""#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
                 writer.fragment(#"","unitPrice":"#)
                 writer.itemPriceLiteral(item)
             }
