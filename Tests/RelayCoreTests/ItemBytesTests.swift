@@ -115,6 +115,21 @@ import Testing
         #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":"2","price":1.5}"#,
         #"{"sku":"S\u0001","name":"N\t","category":"Ca\/t","brand":"B","quantity":2,"price":1.5}"#,
         #"{"sku":"S","name":"Né","category":"C","brand":"B","quantity":2,"price":1.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":0}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":0.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":0.05}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":10.25}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.234}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":01.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":.5}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1e2}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":1.5e0}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":-0}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":9999999999999.99}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":99999999999999.99}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":12345678901234567890}"#,
+        #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":0.10}"#,
         #"{"sku":"S","name":"N","category":"C","brand":"B","quantity":2,"price":-1}"#,
         #"{"sku":"","name":"N","category":"C","brand":"B","quantity":2,"price":1.5}"#,
         #"{"sku":"S","name":7,"category":"C","brand":"B","quantity":2,"price":1.5}"#,
@@ -129,6 +144,9 @@ import Testing
         let decoded = Result { () throws(OrderEventDecodingError) in try decoder.decode(bytes) }
         let tree = Result { () throws(OrderEventDecodingError) in try decoder.decodeThroughTree(bytes) }
         #expect(decoded == tree)
+        if case .success(let event) = decoded, case .success(let treeEvent) = tree {
+            #expect(event.items.map(\.price.double.bitPattern) == treeEvent.items.map(\.price.double.bitPattern))
+        }
         let spaced = item.replacingOccurrences(of: ":", with: ": ")
         let spacedBytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: item, with: spaced).utf8)
         let spacedDecoded = Result { () throws(OrderEventDecodingError) in try decoder.decode(spacedBytes) }

@@ -93,7 +93,7 @@ extension DirectEventReader {
         quantity = try itemQuantity()
         guard skip(#","price":"#) else { return back(to: start) }
         let priceStart = cursor.index
-        priceValue = try numberValue()
+        priceValue = try itemPrice()
         texts.price = ItemText(offset: priceStart, count: cursor.index - priceStart, plain: true)
         guard byte() == UInt8(ascii: "}") else { return back(to: start) }
         cursor.index += 1
@@ -117,6 +117,39 @@ extension DirectEventReader {
             return value
         }
         return JSONNumber.integer(of: try numberValue())
+    }
+
+    /// A price: written as most are (an integer without a leading zero, at most 13 digits, and
+    /// at most two decimals, then the item's closing brace), its value computed as
+    /// `JSONCursor.parseNumberValue` computes it (the digits as an integer over 10 or 100, one
+    /// correctly rounded division); any other number as the member loop reads it.
+    @inline(__always)
+    private mutating func itemPrice() throws(GiveUp) -> Double {
+        let bytes = cursor.bytes
+        let start = cursor.index
+        var index = start
+        var digits: UInt64 = 0
+        while index < bytes.count, index - start < 13, bytes[index] &- UInt8(ascii: "0") < 10 {
+            digits = digits &* 10 &+ UInt64(bytes[index] &- UInt8(ascii: "0"))
+            index += 1
+        }
+        let integerDigits = index - start
+        var fractionDigits = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, fractionDigits < 3, bytes[index] &- UInt8(ascii: "0") < 10 {
+                digits = digits &* 10 &+ UInt64(bytes[index] &- UInt8(ascii: "0"))
+                index += 1
+                fractionDigits += 1
+            }
+            if fractionDigits == 0 { fractionDigits = 3 }  // a point without digits: not this path
+        }
+        guard integerDigits > 0, integerDigits == 1 || bytes[start] != UInt8(ascii: "0"), fractionDigits <= 2,
+            index < bytes.count, bytes[index] == UInt8(ascii: "}")
+        else { return try numberValue() }
+        cursor.index = index
+        let value = Double(digits)
+        return fractionDigits == 0 ? value : value / (fractionDigits == 1 ? 10 : 100)
     }
 
     @inline(__always)
