@@ -182,6 +182,13 @@ import Testing
         #expect(item == OrderEvent.Item(sku: "T", category: "c\\d", brand: "B", quantity: 2, price: JSONNumber(literal: "7", double: 7)))
     }
 
+    /// An item built with nothing in its texts writes nothing for them.
+    @Test func emptyTextsWriteNothing() {
+        let item = OrderEvent.Item(sku: "", name: "", quantity: 1, price: JSONNumber(literal: "", double: 0))
+        #expect(Self.written(item) == "|n:\"|p:")
+        #expect(item.sku == "" && item.name == "" && item.brand == nil)
+    }
+
     /// A decoded item's bytes are the whole record: printing or dumping it shows its members only.
     @Test func anItemNeverPrintsTheRecord() throws {
         let item = try Self.decodedItem(Self.record(sku: #""SKU-9""#, name: #""Long product name, longer than fifteen""#))

@@ -81,7 +81,8 @@ extension OrderEvent {
         func withUTF8<Result>(_ text: ItemText, _ body: (UnsafeBufferPointer<UInt8>, _ plain: Bool) -> Result) -> Result? {
             guard text.isPresent else { return nil }
             return bytes.withUnsafeBufferPointer { all in
-                body(UnsafeBufferPointer(start: all.baseAddress! + text.offset, count: text.count), text.isPlain)
+                // An empty array (an item built in code with only empty texts) may have no base.
+                body(UnsafeBufferPointer(start: all.baseAddress.map { $0 + text.offset }, count: text.count), text.isPlain)
             }
         }
 

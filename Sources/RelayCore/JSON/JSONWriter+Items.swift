@@ -49,7 +49,11 @@ extension JSONWriter {
     @inlinable @inline(__always)
     mutating func itemTextContents(_ item: OrderEvent.Item, _ text: ItemText) {
         _ = item.withUTF8(text) { bytes, plain in
-            if plain { append(bytes.baseAddress!, count: bytes.count) } else { stringContents(utf8: bytes) }
+            if !plain {
+                stringContents(utf8: bytes)
+            } else if let base = bytes.baseAddress {
+                append(base, count: bytes.count)
+            }
         }
     }
 }
