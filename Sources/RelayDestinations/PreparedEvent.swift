@@ -34,6 +34,8 @@ public final class PreparedEvent {
     /// Per ``ContextField``, 4 bits: whether its value is worked out, sent, and plain
     /// (`PreparedEvent+Context.swift`).
     @exclusivity(unchecked) var contextStates: UInt64 = 0
+    /// Per item, 4 bits: which of its strings need no escaping (`PreparedEvent+Items.swift`).
+    @exclusivity(unchecked) var itemStringStates: UInt64 = 0
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
     /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one
