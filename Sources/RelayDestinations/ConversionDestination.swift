@@ -181,21 +181,6 @@ extension JSONWriter {
         fragment("\"")
     }
 
-    /// Writes `value` as a string's contents: copied when `plain` (checked once per event,
-    /// ``PreparedEvent/plainItemStrings(_:)``), else escaped.
-    mutating func stringContents(_ value: String, plain: Bool) {
-        if plain { unescapedStringContents(value) } else { stringContents(value) }
-    }
-
-    /// Writes `member` (`,"brand":"`, ending with the opening quote), `value` (copied when
-    /// `plain`, else escaped) and the closing quote when `value` is present.
-    mutating func optionalStringMember(_ member: StaticString, _ value: String?, plain: Bool) {
-        guard let value else { return }
-        fragment(member)
-        stringContents(value, plain: plain)
-        fragment("\"")
-    }
-
     /// Writes `,"content_ids":["<sku>",…]`, the items' SKUs in order (Meta and Pinterest).
     mutating func contentIDs(of prepared: PreparedEvent) {
         fragment(#","content_ids":"#)
@@ -203,24 +188,23 @@ extension JSONWriter {
         let items = prepared.event.items
         for index in items.indices {
             fragment(#",""#)
-            stringContents(items[index].sku, plain: prepared.plainItemStrings(index).contains(.sku))
+            itemSKUContents(items[index])
             fragment("\"")
         }
         endMembers(ids, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
     }
 
     /// Writes `member` (`,"contents":`) and an array of one object per item of `prepared`: `{`,
-    /// what `members` writes (complete members, the first without a comma; told which of the
-    /// item's strings need no escaping), `}`.
+    /// what `members` writes (complete members, the first without a comma), `}`.
     mutating func itemObjects(
-        _ member: StaticString, _ prepared: PreparedEvent, _ members: (inout JSONWriter, OrderEvent.Item, PlainItemStrings) -> Void
+        _ member: StaticString, _ prepared: PreparedEvent, _ members: (inout JSONWriter, OrderEvent.Item) -> Void
     ) {
         fragment(member)
         let objects = beginMembers()
         let items = prepared.event.items
         for index in items.indices {
             fragment(",{")
-            members(&self, items[index], prepared.plainItemStrings(index))
+            members(&self, items[index])
             fragment("}")
         }
         endMembers(objects, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))

@@ -97,18 +97,18 @@ public struct MetaDestination: ConfiguredDestination {
         if !event.items.isEmpty {
             writer.fragment(#","content_type":"product""#)
             writer.contentIDs(of: prepared)
-            writer.itemObjects(#","contents":"#, prepared) { writer, item, plain in
+            writer.itemObjects(#","contents":"#, prepared) { writer, item in
                 writer.fragment(#""id":""#)
-                writer.stringContents(item.sku, plain: plain.contains(.sku))
+                writer.itemSKUContents(item)
                 writer.fragment(#"","quantity":"#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
                 writer.fragment(#","item_price":"#)
-                writer.numberLiteral(item.price)
-                writer.optionalStringMember(#","brand":""#, item.brand, plain: plain.contains(.brand))
-                writer.optionalStringMember(#","category":""#, item.category, plain: plain.contains(.category))
+                writer.itemPriceLiteral(item)
+                writer.optionalItemStringMember(#","brand":""#, item, .brand)
+                writer.optionalItemStringMember(#","category":""#, item, .category)
             }
             writer.fragment(#","num_items":"#)
-            writer.integerLiteral(totalQuantity(of: event.items))
+            writer.quantityLiteral(totalQuantity(of: event.items))
         }
         writer.fragment("}")
 

@@ -79,19 +79,19 @@ public struct PinterestDestination: ConfiguredDestination {
         writer.fragment("\"")
         if !event.items.isEmpty {
             writer.contentIDs(of: prepared)
-            writer.itemObjects(#","contents":"#, prepared) { writer, item, plain in
+            writer.itemObjects(#","contents":"#, prepared) { writer, item in
                 writer.fragment(#""id":""#)
-                writer.stringContents(item.sku, plain: plain.contains(.sku))
+                writer.itemSKUContents(item)
                 writer.fragment(#"","item_price":""#)
-                writer.unescapedStringContents(item.price.literal)
+                writer.itemPriceLiteral(item)
                 writer.fragment(#"","quantity":"#)
-                writer.integerLiteral(item.quantity)
-                writer.optionalStringMember(#","item_name":""#, item.name, plain: plain.contains(.name))
-                writer.optionalStringMember(#","item_category":""#, item.category, plain: plain.contains(.category))
-                writer.optionalStringMember(#","item_brand":""#, item.brand, plain: plain.contains(.brand))
+                writer.quantityLiteral(item.quantity)
+                writer.optionalItemStringMember(#","item_name":""#, item, .name)
+                writer.optionalItemStringMember(#","item_category":""#, item, .category)
+                writer.optionalItemStringMember(#","item_brand":""#, item, .brand)
             }
             writer.fragment(#","num_items":"#)
-            writer.integerLiteral(totalQuantity(of: event.items))
+            writer.quantityLiteral(totalQuantity(of: event.items))
         }
         // Limited data processing (privacy-law flag) [§4 "Consent / LDP"].
         if event.consent.limitedDataUse == true {

@@ -78,15 +78,15 @@ public struct SnapchatDestination: ConfiguredDestination {
         // checks it) and a number's literal has nothing to escape.
         writer.customDataOpening(prepared)
         if !event.items.isEmpty {
-            writer.itemObjects(#","contents":"#, prepared) { writer, item, plain in
+            writer.itemObjects(#","contents":"#, prepared) { writer, item in
                 writer.fragment(#""id":""#)
-                writer.stringContents(item.sku, plain: plain.contains(.sku))
+                writer.itemSKUContents(item)
                 writer.fragment(#"","quantity":""#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
                 writer.fragment(#"","item_price":""#)
-                writer.unescapedStringContents(item.price.literal)
+                writer.itemPriceLiteral(item)
                 writer.fragment("\"")
-                writer.optionalStringMember(#","brand":""#, item.brand, plain: plain.contains(.brand))
+                writer.optionalItemStringMember(#","brand":""#, item, .brand)
             }
         }
         writer.fragment("}}")

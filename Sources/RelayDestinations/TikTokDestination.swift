@@ -94,17 +94,17 @@ public struct TikTokDestination: ConfiguredDestination {
         prepared.writeContext(.pageURL, member: #","page":{"url":""#, closing: #""}"#, into: &writer)
         writer.fragment(#","properties":{"#)
         if !event.items.isEmpty {
-            writer.itemObjects(#""contents":"#, prepared) { writer, item, plain in
+            writer.itemObjects(#""contents":"#, prepared) { writer, item in
                 writer.fragment(#""content_id":""#)
-                writer.stringContents(item.sku, plain: plain.contains(.sku))
+                writer.itemSKUContents(item)
                 writer.fragment(#"","content_type":"product""#)
-                writer.optionalStringMember(#","content_name":""#, item.name, plain: plain.contains(.name))
-                writer.optionalStringMember(#","content_category":""#, item.category, plain: plain.contains(.category))
-                writer.optionalStringMember(#","brand":""#, item.brand, plain: plain.contains(.brand))
+                writer.optionalItemStringMember(#","content_name":""#, item, .name)
+                writer.optionalItemStringMember(#","content_category":""#, item, .category)
+                writer.optionalItemStringMember(#","brand":""#, item, .brand)
                 writer.fragment(#","price":"#)
-                writer.numberLiteral(item.price)
+                writer.itemPriceLiteral(item)
                 writer.fragment(#","quantity":"#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
             }
             writer.fragment(#","content_type":"product","#)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import RelayCore
 import RelayDestinations
 import RelayPII
@@ -127,6 +128,46 @@ import Testing
                 #expect(item.brand.map(sent.contains) ?? true || destination.name == "google", "\(destination.name)")
                 if ["tiktok", "pinterest"].contains(destination.name) { #expect(item.name.map(sent.contains) ?? true) }
                 if ["meta", "tiktok", "pinterest"].contains(destination.name) { #expect(item.category.map(sent.contains) ?? true) }
+            }
+        }
+    }
+
+    /// Decoded item strings written with escapes in the record (resolved, then escaped again only
+    /// where they need it) and without (copied from the record) give every platform the bytes the
+    /// same items built from `String`s give, and Meta's contents are pinned byte for byte.
+    @Test func decodedItemStringsAreWrittenAsBuiltOnes() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        var text = try String(contentsOf: root.appendingPathComponent("schemas/examples/valid/full.json"), encoding: .utf8)
+        for (plain, escaped) in [
+            (#""SKU-SHOE-03""#, #""SKU-\"SHOE\"-03""#), (#""Trail Runner""#, #""Trail\nRunner \u00e9""#),
+            (#""Fleet""#, #""Fl\\eet""#), (#""Apparel""#, #""App\u0061rel""#),
+            (#""Wool Socks""#, #""Wool Socks, a name longer than fifteen bytes""#),
+        ] {
+            text = text.replacingOccurrences(of: plain, with: escaped)
+        }
+        let decoded = try OrderEventDecoder().decode(Array(text.utf8))
+        var built = decoded
+        built.items = decoded.items.map {
+            OrderEvent.Item(sku: $0.sku, name: $0.name, category: $0.category, brand: $0.brand, quantity: $0.quantity, price: $0.price)
+        }
+        #expect(decoded.items.map(\.sku) == ["SKU-\"SHOE\"-03", "SKU-SOCK-05"])
+        for destination in destinations() {
+            var payloads: [[UInt8]] = []
+            for event in [decoded, built] {
+                let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds + 60)
+                guard case .send(let bytes) = destination.encode(prepared) else {
+                    Issue.record("\(destination.name) excluded the example")
+                    continue
+                }
+                payloads.append(bytes)
+            }
+            #expect(payloads.count == 2 && payloads[0] == payloads[1], "\(destination.name)")
+            if destination.name == "meta", let payload = payloads.first {
+                let contents =
+                    #","contents":[{"id":"SKU-\"SHOE\"-03","quantity":1,"item_price":99.95,"brand":"Fl\\eet","category":"Shoes"},"#
+                    + #"{"id":"SKU-SOCK-05","quantity":3,"item_price":9.95,"brand":"Acme","category":"Apparel"}]"#
+                #expect(String(decoding: payload, as: UTF8.self).contains(contents))
             }
         }
     }

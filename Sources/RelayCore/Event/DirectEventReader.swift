@@ -102,59 +102,6 @@ struct DirectEventReader {
             items: consume items, customer: consume customer, context: consume context, consent: consent)
     }
 
-    private static let itemNames = MemberNames(["sku", "name", "category", "brand", "quantity", "price"])
-
-    private mutating func items(depth: Int) throws(GiveUp) -> [OrderEvent.Item] {
-        guard depth <= cursor.maximumDepth, byte() == UInt8(ascii: "[") else { throw GiveUp() }
-        cursor.index += 1
-        cursor.skipWhitespace()
-        var items: [OrderEvent.Item] = []
-        if byte() == UInt8(ascii: "]") {
-            cursor.index += 1
-            return items
-        }
-        items.reserveCapacity(4)
-        let names = Self.itemNames  // once, not once per item
-        while true {
-            cursor.skipWhitespace()
-            guard items.count < OrderEventDecoder.maximumItems else { throw GiveUp() }
-            items.append(try item(depth: depth + 1, names: names))
-            cursor.skipWhitespace()
-            switch byte() {
-            case UInt8(ascii: ","): cursor.index += 1
-            case UInt8(ascii: "]"):
-                cursor.index += 1
-                return items
-            default: throw GiveUp()
-            }
-        }
-    }
-
-    private mutating func item(depth: Int, names: MemberNames) throws(GiveUp) -> OrderEvent.Item {
-        var sku: String?
-        var name: String?
-        var category: String?
-        var brand: String?
-        var quantity: Int64?
-        var price: JSONNumber?
-        var object = try openObject(depth: depth)
-        while let member = try nextMember(of: &object, names: names) {
-            switch member {
-            case 0: sku = try string(maximumLength: 256)
-            case 1: name = try optionalString(maximumLength: 256)
-            case 2: category = try optionalString(maximumLength: 256)
-            case 3: brand = try optionalString(maximumLength: 256)
-            case 4: quantity = JSONNumber.integer(of: try numberValue())
-            default: price = try number()
-            }
-        }
-        guard let sku, !sku.isEmpty,
-            let quantity, quantity >= 1, quantity <= 1_000_000,
-            let price, price.double >= 0
-        else { throw GiveUp() }
-        return OrderEvent.Item(sku: sku, name: name, category: category, brand: brand, quantity: quantity, price: price)
-    }
-
     private static let customerNames = MemberNames(OrderEvent.Customer.memberNames)
 
     private mutating func customer(into customer: inout OrderEvent.Customer) throws(GiveUp) {

@@ -42,28 +42,6 @@ public struct OrderEvent: Sendable, Equatable {
         self.consent = consent
     }
 
-    /// One line item.
-    public struct Item: Sendable, Equatable {
-        public var sku: String
-        public var name: String?
-        public var category: String?
-        public var brand: String?
-        public var quantity: Int64
-        public var price: JSONNumber
-
-        public init(
-            sku: String, name: String? = nil, category: String? = nil, brand: String? = nil, quantity: Int64,
-            price: JSONNumber
-        ) {
-            self.sku = sku
-            self.name = name
-            self.category = category
-            self.brand = brand
-            self.quantity = quantity
-            self.price = price
-        }
-    }
-
     /// Who bought: every field is raw PII.
     public struct Customer: Sendable, Equatable {
         public var id: RawPII?

@@ -141,14 +141,14 @@ public struct GoogleDestination: ConfiguredDestination {
         }
         if !event.items.isEmpty {
             writer.fragment(#","cartData":{"#)
-            writer.itemObjects(#""items":"#, prepared) { writer, item, plain in
+            writer.itemObjects(#""items":"#, prepared) { writer, item in
                 writer.fragment(#""merchantProductId":""#)
-                writer.stringContents(item.sku, plain: plain.contains(.sku))
+                writer.itemSKUContents(item)
                 // int64 is a JSON string in proto3.
                 writer.fragment(#"","quantity":""#)
-                writer.integerLiteral(item.quantity)
+                writer.quantityLiteral(item.quantity)
                 writer.fragment(#"","unitPrice":"#)
-                writer.numberLiteral(item.price)
+                writer.itemPriceLiteral(item)
             }
             writer.fragment("}")
         }
