@@ -38,6 +38,8 @@ public final class PreparedEvent {
     @exclusivity(unchecked) var itemStringStates: UInt64 = 0
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
+    /// Of `presentSlots`, the slots whose identifier has a wire value (``wireSlots(_:for:)``).
+    @exclusivity(unchecked) private var wireSlotBits: UInt64 = 0
     /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one
     /// allocation per event, grown at most once, instead of one per encoder and its growth.
     @exclusivity(unchecked) private var scratchWriter = JSONWriter(reservingCapacity: 2048)
@@ -114,8 +116,10 @@ public final class PreparedEvent {
         (identifiers.unsafelyUnwrapped + slot).pointee.hasWireValue
     }
 
+    /// Writes the wire value of `slot`, which must be in ``wireSlots(_:for:)``'s answer, as a
+    /// JSON string's contents; returns `false` when it has none.
     @discardableResult
-    private func writeWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
+    func writeWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
         let identifier = identifiers.unsafelyUnwrapped + slot
         switch identifier.pointee.transmission {
         case .sha256:
@@ -150,24 +154,57 @@ public final class PreparedEvent {
 
     /// The pair's cache slot when it holds a value, its identifier worked out on first use; `nil`
     /// when not sent there, absent, blank or unusable.
+    @inline(__always)
     private func presentSlot(_ field: IdentityField, for platform: Platform) -> Int? {
         guard let slot = IdentityNormalizer.ruleSlot(field, for: platform) else { return nil }
-        let bit: UInt64 = 1 << slot
-        if computedSlots & bit == 0 {
-            computedSlots |= bit
-            // No blank test first: `normalize` refuses every value `isBlank` calls blank.
-            if let raw = event.customer[field], let value = try? normalizer.normalize(field, raw, for: platform, context: context)
-            {
-                let storage = identifiers ?? allocateSlots()
-                if value.transmission == .sha256, let digest = value.digest {
-                    digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
-                }
-                // Its last use: moved into the slot, not copied and destroyed.
-                (storage + slot).initialize(to: value)
-                presentSlots |= bit
-            }
-        }
+        let bit: UInt64 = 1 << UInt64(slot)
+        if computedSlots & bit == 0 { fill(slots: bit, for: platform) }
         return presentSlots & bit == 0 ? nil : slot
+    }
+
+    /// Of `slots` (a set of rule slots, ``IdentityNormalizer/ruleSlotBit(_:for:)``, all of rules
+    /// `platform` follows), those whose identifier has a wire value to send
+    /// (``NormalizedIdentifier/hasWireValue``), every one of them worked out first if it was not:
+    /// an encoder asks once for all its fields and writes them by bit
+    /// (``writeWireValue(slot:into:)``) instead of looking each field up.
+    @inline(__always)
+    func wireSlots(_ slots: UInt64, for platform: Platform) -> UInt64 {
+        let missing = slots & ~computedSlots
+        if missing != 0 { fill(slots: missing, for: platform) }
+        return wireSlotBits & slots
+    }
+
+    /// Of `slots` (as for ``wireSlots(_:for:)``), those that hold a value, every one of them worked
+    /// out first if it was not (``hasIdentifier(_:for:)`` for several fields at once).
+    @inline(__always)
+    func presentSlots(_ slots: UInt64, for platform: Platform) -> UInt64 {
+        let missing = slots & ~computedSlots
+        if missing != 0 { fill(slots: missing, for: platform) }
+        return presentSlots & slots
+    }
+
+    /// Works out the identifier of every slot in `slots` (not worked out yet) as `platform`
+    /// wants it; a slot's field is the same for every platform that shares it.
+    private func fill(slots: UInt64, for platform: Platform) {
+        var missing = slots
+        computedSlots |= slots
+        while missing != 0 {
+            let slot = missing.trailingZeroBitCount
+            missing &= missing &- 1
+            let field = IdentityNormalizer.ruleField(slot: slot)
+            // No blank test first: `normalize` refuses every value `isBlank` calls blank.
+            guard let raw = event.customer[field], let value = try? normalizer.normalize(field, raw, for: platform, context: context)
+            else { continue }
+            let storage = identifiers ?? allocateSlots()
+            let bit: UInt64 = 1 << UInt64(slot)
+            if value.hasWireValue { wireSlotBits |= bit }
+            if value.transmission == .sha256, let digest = value.digest {
+                digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
+            }
+            // Its last use: moved into the slot, not copied and destroyed.
+            (storage + slot).initialize(to: value)
+            presentSlots |= bit
+        }
     }
 
     /// Allocates `identifiers` and `hexDigits` together, one slot each per rule.

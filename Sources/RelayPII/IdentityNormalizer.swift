@@ -249,6 +249,34 @@ public struct IdentityNormalizer: Sendable {
         }
     }
 
+    /// The field of every pair whose rule has `slot` (a slot's pairs share their field: the field
+    /// is part of the rule key), so a cache can work a slot out knowing only the slot and the
+    /// platform asking. Written out as ``ruleSlot(_:for:)`` is; a test holds the two consistent.
+    @inlinable
+    public static func ruleField(slot: Int) -> IdentityField {
+        switch slot {
+        case 0, 1: .email
+        case 2, 3, 4: .phone
+        case 5, 6, 7: .firstName
+        case 8, 9, 10: .lastName
+        case 11, 12: .city
+        case 13, 14, 15: .state
+        case 16, 17, 18: .postalCode
+        case 19, 20, 21: .country
+        case 22: .dateOfBirth
+        case 23, 24: .gender
+        default: .externalID
+        }
+    }
+
+    /// Bit `ruleSlot(field, for: platform)` of a slot set, or 0 when the platform does not receive
+    /// the field. Inlined with constant arguments it is a constant.
+    @inlinable
+    public static func ruleSlotBit(_ field: IdentityField, for platform: Platform) -> UInt64 {
+        guard let slot = ruleSlot(field, for: platform) else { return 0 }
+        return 1 << UInt64(slot)
+    }
+
     /// ``ruleSlot(_:for:)`` as worked out from ``ruleKey(_:for:)`` and ``transmission(of:for:)``:
     /// the definition the switch is tested against.
     static func ruleSlotFromKeys(_ field: IdentityField, for platform: Platform) -> Int? {
