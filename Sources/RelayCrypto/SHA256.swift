@@ -49,7 +49,7 @@ public struct SHA256Digest: Sendable, Hashable {
     var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// Hexadecimal digits in a digest's text form.
-    public static let hexCount = 64
+    @inlinable public static var hexCount: Int { 64 }
 
     init() {}
 

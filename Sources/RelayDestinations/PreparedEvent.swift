@@ -38,8 +38,10 @@ public final class PreparedEvent {
     @exclusivity(unchecked) var itemStringStates: UInt64 = 0
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
-    /// Of `presentSlots`, the slots whose identifier has a wire value (``wireSlots(_:for:)``).
+    /// Of `presentSlots`, the slots whose identifier has a wire value (``wireSlots(_:for:)``),
+    /// and of those, the ones whose wire value is a digest's digits in `hexDigits`.
     @exclusivity(unchecked) private var wireSlotBits: UInt64 = 0
+    @exclusivity(unchecked) private var hexSlotBits: UInt64 = 0
     /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one
     /// allocation per event, grown at most once, instead of one per encoder and its growth.
     @exclusivity(unchecked) private var scratchWriter = JSONWriter(reservingCapacity: 2048)
@@ -89,20 +91,8 @@ public final class PreparedEvent {
     /// send. A digest's hexadecimal digits are copied from where the cache keeps them.
     @discardableResult
     public func writeWireValue(_ field: IdentityField, for platform: Platform, into writer: inout JSONWriter) -> Bool {
-        guard let slot = presentSlot(field, for: platform) else { return false }
-        return writeWireValue(slot: slot, into: &writer)
-    }
-
-    /// Writes `member`, the identifier's wire value and `closing` (``writeWireValue(_:for:into:)``),
-    /// or nothing; returns whether it wrote.
-    @discardableResult
-    func writeWireValue(
-        _ field: IdentityField, for platform: Platform, member: StaticString, closing: StaticString, into writer: inout JSONWriter
-    ) -> Bool {
-        guard let slot = presentSlot(field, for: platform), hasWireValue(slot: slot) else { return false }
-        writer.fragment(member)
+        guard let slot = presentSlot(field, for: platform), wireSlotBits & (1 << UInt64(slot)) != 0 else { return false }
         writeWireValue(slot: slot, into: &writer)
-        writer.fragment(closing)
         return true
     }
 
@@ -117,9 +107,20 @@ public final class PreparedEvent {
     }
 
     /// Writes the wire value of `slot`, which must be in ``wireSlots(_:for:)``'s answer, as a
-    /// JSON string's contents; returns `false` when it has none.
+    /// JSON string's contents: a digest's 64 digits copied from where the cache keeps them
+    /// (inlined: a copy of constant length), a plain value escaped.
+    @inline(__always)
+    func writeWireValue(slot: Int, into writer: inout JSONWriter) {
+        if hexSlotBits & (1 << UInt64(slot)) != 0 {
+            writer.fragment(UnsafeBufferPointer(start: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount, count: SHA256Digest.hexCount))
+        } else {
+            writeOtherWireValue(slot: slot, into: &writer)
+        }
+    }
+
+    /// ``writeWireValue(slot:into:)`` for a slot without digits: a plain value, escaped.
     @discardableResult
-    func writeWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
+    private func writeOtherWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
         let identifier = identifiers.unsafelyUnwrapped + slot
         switch identifier.pointee.transmission {
         case .sha256:
@@ -200,6 +201,7 @@ public final class PreparedEvent {
             if value.hasWireValue { wireSlotBits |= bit }
             if value.transmission == .sha256, let digest = value.digest {
                 digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
+                hexSlotBits |= bit
             }
             // Its last use: moved into the slot, not copied and destroyed.
             (storage + slot).initialize(to: value)

@@ -221,7 +221,7 @@ public struct IdentityNormalizer: Sendable {
     /// Written out as a switch, inlinable where the cache asks (dozens of times an order): the table
     /// worked out from the keys (``ruleSlotFromKeys(_:for:)``) cost a lazy global's check and a
     /// bounds check per call. A test holds the two equal for every pair.
-    @inlinable
+    @inlinable @inline(__always)
     public static func ruleSlot(_ field: IdentityField, for platform: Platform) -> Int? {
         switch field {
         case .email: return platform == .google ? 1 : 0
@@ -252,7 +252,7 @@ public struct IdentityNormalizer: Sendable {
     /// The field of every pair whose rule has `slot` (a slot's pairs share their field: the field
     /// is part of the rule key), so a cache can work a slot out knowing only the slot and the
     /// platform asking. Written out as ``ruleSlot(_:for:)`` is; a test holds the two consistent.
-    @inlinable
+    @inlinable @inline(__always)
     public static func ruleField(slot: Int) -> IdentityField {
         switch slot {
         case 0, 1: .email
@@ -271,7 +271,7 @@ public struct IdentityNormalizer: Sendable {
 
     /// Bit `ruleSlot(field, for: platform)` of a slot set, or 0 when the platform does not receive
     /// the field. Inlined with constant arguments it is a constant.
-    @inlinable
+    @inlinable @inline(__always)
     public static func ruleSlotBit(_ field: IdentityField, for platform: Platform) -> UInt64 {
         guard let slot = ruleSlot(field, for: platform) else { return 0 }
         return 1 << UInt64(slot)
