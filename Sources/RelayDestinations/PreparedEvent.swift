@@ -31,9 +31,12 @@ public final class PreparedEvent {
     /// `slot * hexCount`), written once when the slot is filled, in the same allocation as
     /// `identifiers`: the encoders copy them (~3 times per digest) instead of formatting each time.
     @exclusivity(unchecked) private var hexDigits: UnsafeMutablePointer<UInt8>? = nil
-    /// Per ``ContextField``, 4 bits: whether its value is worked out, sent, and plain
-    /// (`PreparedEvent+Context.swift`).
+    /// Per ``ContextField``, 4 bits: whether its value is sent, and plain; and whether they are
+    /// worked out (`PreparedEvent+Context.swift`).
     @exclusivity(unchecked) var contextStates: UInt64 = 0
+    /// The plain context values' bytes, copied once, after one word per ``ContextField`` saying
+    /// where its bytes are (`PreparedEvent+Context.swift`); `nil` until worked out.
+    @exclusivity(unchecked) var contextText: UnsafeMutablePointer<UInt8>? = nil
     /// Per item, 4 bits: which of its strings need no escaping (`PreparedEvent+Items.swift`).
     @exclusivity(unchecked) var itemStringStates: UInt64 = 0
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
@@ -57,6 +60,7 @@ public final class PreparedEvent {
     }
 
     deinit {
+        contextText.map { UnsafeMutableRawPointer($0).deallocate() }
         guard let identifiers else { return }
         var present = presentSlots
         while present != 0 {
