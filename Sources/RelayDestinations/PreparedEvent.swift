@@ -197,18 +197,16 @@ public final class PreparedEvent {
             let slot = missing.trailingZeroBitCount
             missing &= missing &- 1
             let field = IdentityNormalizer.ruleField(slot: slot)
+            guard let raw = event.customer[field] else { continue }
+            let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
-            guard let raw = event.customer[field], let value = try? normalizer.normalize(field, raw, for: platform, context: context)
-            else { continue }
-            let storage = identifiers ?? allocateSlots()
+            guard normalizer.normalize(field, raw, for: platform, context: context, into: identifier) else { continue }
             let bit: UInt64 = 1 << UInt64(slot)
-            if value.hasWireValue { wireSlotBits |= bit }
-            if value.transmission == .sha256, let digest = value.digest {
+            if identifier.pointee.hasWireValue { wireSlotBits |= bit }
+            if identifier.pointee.transmission == .sha256, let digest = identifier.pointee.digest {
                 digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
                 hexSlotBits |= bit
             }
-            // Its last use: moved into the slot, not copied and destroyed.
-            (storage + slot).initialize(to: value)
             presentSlots |= bit
         }
     }

@@ -133,6 +133,29 @@ public struct IdentityNormalizer: Sendable {
         }
     }
 
+    /// ``normalize(_:_:for:context:)`` into `slot` (uninitialised memory, initialised when this
+    /// returns `true`); `false` when the value cannot be normalised. For a cache: the identifier
+    /// is written where it is kept, not returned and moved there through an `Optional`.
+    public func normalize(
+        _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext,
+        into slot: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool {
+        let transmission = Self.transmission(of: field, for: platform)
+        let outcome = value.withUTF8 { raw in
+            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context)
+        }
+        switch outcome {
+        case .normalized(let identifier):
+            slot.initialize(to: identifier)
+            return true
+        case .failed: return false
+        case .general:
+            guard let identifier = try? normalizeText(field, value, for: platform, context: context) else { return false }
+            slot.initialize(to: identifier)
+            return true
+        }
+    }
+
     /// The general rules, on `String`: every input, the reference for the byte-level path
     /// (tests compare the two).
     func normalizeText(
