@@ -116,18 +116,21 @@ public struct IdentityNormalizer: Sendable {
     /// Normalises one identifier of the customer `context` describes, sharing the country
     /// lookup, the phone number's parse and one byte buffer with every other field and platform
     /// of that customer. The value is read as bytes and normalised byte by byte into the
-    /// customer's buffer and hashed from there (``normalizeBytes(_:_:for:transmission:context:)``);
+    /// customer's buffer and hashed from there (``normalizeBytes(_:_:for:transmission:context:into:)``);
     /// what that path does not handle (other scripts, rare fields, names with a title) takes the
     /// general rules on `String` (``normalizeText(_:_:for:context:)``), which give the same output.
     public func normalize(
         _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> NormalizedIdentifier {
         let transmission = Self.transmission(of: field, for: platform)
+        // Trivially copyable: moved out and deallocated, nothing to destroy.
+        let slot = UnsafeMutablePointer<NormalizedIdentifier>.allocate(capacity: 1)
+        defer { slot.deallocate() }
         let outcome = value.withUTF8 { raw in
-            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context)
+            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context, into: slot)
         }
         switch outcome {
-        case .normalized(let identifier): return identifier
+        case .normalized: return slot.move()
         case .failed(let error): throw error
         case .general: return try normalizeText(field, value, for: platform, context: context)
         }
@@ -142,12 +145,10 @@ public struct IdentityNormalizer: Sendable {
     ) -> Bool {
         let transmission = Self.transmission(of: field, for: platform)
         let outcome = value.withUTF8 { raw in
-            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context)
+            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context, into: slot)
         }
         switch outcome {
-        case .normalized(let identifier):
-            slot.initialize(to: identifier)
-            return true
+        case .normalized: return true
         case .failed: return false
         case .general:
             guard let identifier = try? normalizeText(field, value, for: platform, context: context) else { return false }
