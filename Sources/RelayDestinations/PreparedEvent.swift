@@ -197,10 +197,12 @@ public final class PreparedEvent {
             let slot = missing.trailingZeroBitCount
             missing &= missing &- 1
             let field = IdentityNormalizer.ruleField(slot: slot)
-            guard let raw = event.customer[field] else { continue }
             let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
-            guard normalizer.normalize(field, raw, for: platform, context: context, into: identifier) else { continue }
+            guard
+                let byBytes = withCustomerBytes(field, { normalizer.normalize(field, utf8: $0, for: platform, context: context, into: identifier) }),
+                byBytes ?? event.customer[field].map({ normalizer.normalize(field, $0, for: platform, context: context, into: identifier) }) ?? false
+            else { continue }
             let bit: UInt64 = 1 << UInt64(slot)
             if identifier.pointee.hasWireValue { wireSlotBits |= bit }
             if identifier.pointee.transmission == .sha256, let digest = identifier.pointee.digest {
@@ -208,6 +210,25 @@ public final class PreparedEvent {
                 hexSlotBits |= bit
             }
             presentSlots |= bit
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of the customer's value of `field`, read where the event
+    /// keeps it, or returns `nil` when there is none: copying the ``RawPII`` out retained and
+    /// released the record it is a range of.
+    private func withCustomerBytes<Result>(_ field: IdentityField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        switch field {
+        case .email: event.customer.email?.withUTF8(body)
+        case .phone: event.customer.phone?.withUTF8(body)
+        case .firstName: event.customer.firstName?.withUTF8(body)
+        case .lastName: event.customer.lastName?.withUTF8(body)
+        case .city: event.customer.city?.withUTF8(body)
+        case .state: event.customer.state?.withUTF8(body)
+        case .postalCode: event.customer.postalCode?.withUTF8(body)
+        case .country: event.customer.country?.withUTF8(body)
+        case .dateOfBirth: event.customer.dateOfBirth?.withUTF8(body)
+        case .gender: event.customer.gender?.withUTF8(body)
+        case .externalID: event.customer.id?.withUTF8(body)
         }
     }
 

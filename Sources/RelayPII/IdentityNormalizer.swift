@@ -157,6 +157,23 @@ public struct IdentityNormalizer: Sendable {
         }
     }
 
+    /// The byte-level path of ``normalize(_:_:for:context:into:)`` on the value's UTF-8 bytes
+    /// `raw`, for a caller that reads them in place (no ``RawPII`` copied out of its event):
+    /// `true` with the identifier initialised in `slot`, `false` when the value cannot be
+    /// normalised, `nil` when the general rules must decide (call
+    /// ``normalize(_:_:for:context:into:)`` with the value).
+    public func normalize(
+        _ field: IdentityField, utf8 raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
+        into slot: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool? {
+        let transmission = Self.transmission(of: field, for: platform)
+        switch Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context, into: slot) {
+        case .normalized: return true
+        case .failed: return false
+        case .general: return nil
+        }
+    }
+
     /// The general rules, on `String`: every input, the reference for the byte-level path
     /// (tests compare the two).
     func normalizeText(
