@@ -46,7 +46,7 @@ public enum SHA256 {
 /// 64 lowercase hexadecimal digits (``hex``, ``writeHex(to:)``).
 public struct SHA256Digest: Sendable, Hashable {
     /// The digest's bytes in order.
-    var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @usableFromInline var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// Hexadecimal digits in a digest's text form.
     @inlinable public static var hexCount: Int { 64 }
@@ -91,6 +91,8 @@ public struct SHA256Digest: Sendable, Hashable {
     }
 
     /// Writes the 64 lowercase hexadecimal digits at `target`, which must have room for them.
+    /// Inlinable: a few vector instructions where the caller's digest already is.
+    @inlinable
     public func writeHex(to target: UnsafeMutablePointer<UInt8>) {
         withUnsafeBytes(of: bytes) { digest in
             relay_hex_digits32(digest.baseAddress!.assumingMemoryBound(to: UInt8.self), target)
