@@ -105,6 +105,7 @@ extension PreparedEvent {
     /// Calls `body` with the UTF-8 bytes of the event's value of `field`, or returns `nil` when
     /// the event has none. Through `withUTF8` on the stored value: passing the value to a closure
     /// (``withContext(_:_:)``) retained and released the event's text on every write.
+    @inline(__always)
     private func withContextBytes<Result>(_ field: ContextField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         switch field {
         case .ip: event.context.ip?.withUTF8(body)

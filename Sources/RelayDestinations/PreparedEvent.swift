@@ -216,6 +216,7 @@ public final class PreparedEvent {
     /// Calls `body` with the UTF-8 bytes of the customer's value of `field`, read where the event
     /// keeps it, or returns `nil` when there is none: copying the ``RawPII`` out retained and
     /// released the record it is a range of.
+    @inline(__always)
     private func withCustomerBytes<Result>(_ field: IdentityField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         switch field {
         case .email: event.customer.email?.withUTF8(body)
