@@ -199,10 +199,11 @@ public final class PreparedEvent {
             let field = IdentityNormalizer.ruleField(slot: slot)
             let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
-            guard
-                let byBytes = withCustomerBytes(field, { normalizer.normalize(field, utf8: $0, for: platform, context: context, into: identifier) }),
-                byBytes ?? event.customer[field].map({ normalizer.normalize(field, $0, for: platform, context: context, into: identifier) }) ?? false
-            else { continue }
+            var normalized = normalizeInPlace(field, for: platform, into: identifier)
+            if normalized == nil {
+                normalized = event.customer[field].map { normalizer.normalize(field, $0, for: platform, context: context, into: identifier) }
+            }
+            guard normalized == true else { continue }
             let bit: UInt64 = 1 << UInt64(slot)
             if identifier.pointee.hasWireValue { wireSlotBits |= bit }
             if identifier.pointee.transmission == .sha256, let digest = identifier.pointee.digest {
@@ -213,24 +214,39 @@ public final class PreparedEvent {
         }
     }
 
-    /// Calls `body` with the UTF-8 bytes of the customer's value of `field`, read where the event
-    /// keeps it, or returns `nil` when there is none: copying the ``RawPII`` out retained and
-    /// released the record it is a range of.
+    /// Normalises the customer's value of `field` for `platform` into `identifier`, its bytes
+    /// read where the event keeps it (copying the ``RawPII`` out retained and released the
+    /// record it is a range of): `true` when normalised, `false` when absent or unusable, `nil`
+    /// when the general rules must decide.
     @inline(__always)
-    private func withCustomerBytes<Result>(_ field: IdentityField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-        switch field {
-        case .email: event.customer.email?.withUTF8(body)
-        case .phone: event.customer.phone?.withUTF8(body)
-        case .firstName: event.customer.firstName?.withUTF8(body)
-        case .lastName: event.customer.lastName?.withUTF8(body)
-        case .city: event.customer.city?.withUTF8(body)
-        case .state: event.customer.state?.withUTF8(body)
-        case .postalCode: event.customer.postalCode?.withUTF8(body)
-        case .country: event.customer.country?.withUTF8(body)
-        case .dateOfBirth: event.customer.dateOfBirth?.withUTF8(body)
-        case .gender: event.customer.gender?.withUTF8(body)
-        case .externalID: event.customer.id?.withUTF8(body)
+    private func normalizeInPlace(
+        _ field: IdentityField, for platform: Platform, into identifier: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool? {
+        /// -1: the general rules decide; 0: unusable; 1: normalised (optional chaining below
+        /// would merge a `nil` with an absent value).
+        func code(_ raw: UnsafeBufferPointer<UInt8>) -> Int8 {
+            switch normalizer.normalize(field, utf8: raw, for: platform, context: context, into: identifier) {
+            case true?: 1
+            case false?: 0
+            case nil: -1
+            }
         }
+        let result: Int8? =
+            switch field {
+            case .email: event.customer.email?.withUTF8(code)
+            case .phone: event.customer.phone?.withUTF8(code)
+            case .firstName: event.customer.firstName?.withUTF8(code)
+            case .lastName: event.customer.lastName?.withUTF8(code)
+            case .city: event.customer.city?.withUTF8(code)
+            case .state: event.customer.state?.withUTF8(code)
+            case .postalCode: event.customer.postalCode?.withUTF8(code)
+            case .country: event.customer.country?.withUTF8(code)
+            case .dateOfBirth: event.customer.dateOfBirth?.withUTF8(code)
+            case .gender: event.customer.gender?.withUTF8(code)
+            case .externalID: event.customer.id?.withUTF8(code)
+            }
+        guard let result else { return false }
+        return result < 0 ? nil : result == 1
     }
 
     /// Allocates `identifiers` and `hexDigits` together, one slot each per rule.
