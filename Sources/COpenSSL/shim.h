@@ -5,6 +5,9 @@
 #include <openssl/rsa.h>
 #include <openssl/err.h>
 #include <openssl/sha.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /// SHA-256 of `length` bytes at `input` into `output` (32 bytes) through OpenSSL's low-level
 /// SHA-256 on a context on the stack: the same block function as EVP (with the CPU's SHA
@@ -19,3 +22,32 @@ static inline int relay_sha256_digest(const void *input, size_t length, unsigned
     return SHA256_Init(&context) == 1 && SHA256_Update(&context, input, length) == 1 && SHA256_Final(output, &context) == 1;
 }
 #pragma GCC diagnostic pop
+
+/// Writes the 64 lowercase hexadecimal digits of the 32 bytes at `digest` to `output`: with SSE2
+/// (every x86-64 CPU), 16 bytes at a time, their nibbles split, interleaved and turned into
+/// digits by compare and add; elsewhere a byte at a time.
+static inline void relay_hex_digits32(const unsigned char *digest, unsigned char *output) {
+#if defined(__SSE2__)
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m128i nine = _mm_set1_epi8(9);
+    const __m128i zero = _mm_set1_epi8('0');
+    const __m128i letters = _mm_set1_epi8('a' - '0' - 10);
+    for (int half = 0; half < 2; half++) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(digest + 16 * half));
+        __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
+        __m128i low = _mm_and_si128(bytes, nibble);
+        __m128i first = _mm_unpacklo_epi8(high, low);
+        __m128i second = _mm_unpackhi_epi8(high, low);
+        first = _mm_add_epi8(_mm_add_epi8(first, zero), _mm_and_si128(_mm_cmpgt_epi8(first, nine), letters));
+        second = _mm_add_epi8(_mm_add_epi8(second, zero), _mm_and_si128(_mm_cmpgt_epi8(second, nine), letters));
+        _mm_storeu_si128((__m128i *)(output + 32 * half), first);
+        _mm_storeu_si128((__m128i *)(output + 32 * half + 16), second);
+    }
+#else
+    static const char digits[16] = "0123456789abcdef";
+    for (int index = 0; index < 32; index++) {
+        output[2 * index] = (unsigned char)digits[digest[index] >> 4];
+        output[2 * index + 1] = (unsigned char)digits[digest[index] & 0x0F];
+    }
+#endif
+}

@@ -46,10 +46,10 @@ public enum SHA256 {
 /// 64 lowercase hexadecimal digits (``hex``, ``writeHex(to:)``).
 public struct SHA256Digest: Sendable, Hashable {
     /// The digest's bytes in order.
-    var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @usableFromInline var bytes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// Hexadecimal digits in a digest's text form.
-    public static let hexCount = 64
+    @inlinable public static var hexCount: Int { 64 }
 
     init() {}
 
@@ -91,14 +91,11 @@ public struct SHA256Digest: Sendable, Hashable {
     }
 
     /// Writes the 64 lowercase hexadecimal digits at `target`, which must have room for them.
+    /// Inlinable: a few vector instructions where the caller's digest already is.
+    @inlinable
     public func writeHex(to target: UnsafeMutablePointer<UInt8>) {
         withUnsafeBytes(of: bytes) { digest in
-            // Nibble to digit by arithmetic: no table lookups or bounds checks per byte.
-            for index in 0..<32 {
-                let byte = digest[index]
-                target[index &* 2] = Self.hexDigit(byte >> 4)
-                target[index &* 2 &+ 1] = Self.hexDigit(byte & 0x0F)
-            }
+            relay_hex_digits32(digest.baseAddress!.assumingMemoryBound(to: UInt8.self), target)
         }
     }
 
@@ -111,11 +108,6 @@ public struct SHA256Digest: Sendable, Hashable {
         hasher.combine(bytes.1)
         hasher.combine(bytes.2)
         hasher.combine(bytes.3)
-    }
-
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
     }
 
     private static func nibble(_ character: UInt8) -> UInt8? {

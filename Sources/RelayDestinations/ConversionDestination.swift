@@ -139,14 +139,6 @@ extension String {
 // starts with its comma; a container whose members are all optional is bracketed by
 // ``JSONWriter/beginMembers()``.
 extension JSONWriter {
-    /// Writes `member` (`,"email":"`, ending with the opening quote), the identifier and the
-    /// closing quote when `prepared` has an identifier of `field` to send to `platform`.
-    mutating func optionalIdentifierMember(
-        _ member: StaticString, _ field: IdentityField, of prepared: PreparedEvent, for platform: Platform
-    ) {
-        prepared.writeWireValue(field, for: platform, member: member, closing: "\"", into: &self)
-    }
-
     /// Writes the event id as a string's contents, scanned for escapes only when
     /// ``PreparedEvent`` found it needs them.
     mutating func eventIDContents(_ prepared: PreparedEvent) {
@@ -232,13 +224,41 @@ func endpointURL(_ base: String, _ path: String) -> String {
 }
 
 /// The hashed `user_data` keys that Meta documents and Pinterest and Snapchat share
-/// (destinations.md §1, §4, §5), in the order they are written, each as the fragment that opens
-/// its member (`,"em":["`).
-let sharedHashedUserDataFields: [(member: StaticString, field: IdentityField)] = [
-    (#","em":[""#, .email), (#","ph":[""#, .phone), (#","fn":[""#, .firstName), (#","ln":[""#, .lastName),
-    (#","ct":[""#, .city), (#","st":[""#, .state), (#","zp":[""#, .postalCode), (#","country":[""#, .country),
-    (#","db":[""#, .dateOfBirth), (#","ge":[""#, .gender), (#","external_id":[""#, .externalID),
+/// (destinations.md §1, §4, §5), in the order they are written.
+let sharedHashedUserDataFields: [IdentityField] = [
+    .email, .phone, .firstName, .lastName, .city, .state, .postalCode, .country, .dateOfBirth, .gender, .externalID,
 ]
+
+/// The fragment that opens the shared `user_data` member of `field` (`,"em":["`).
+@inline(__always)
+func sharedUserDataMember(_ field: IdentityField) -> StaticString {
+    switch field {
+    case .email: #","em":[""#
+    case .phone: #","ph":[""#
+    case .firstName: #","fn":[""#
+    case .lastName: #","ln":[""#
+    case .city: #","ct":[""#
+    case .state: #","st":[""#
+    case .postalCode: #","zp":[""#
+    case .country: #","country":[""#
+    case .dateOfBirth: #","db":[""#
+    case .gender: #","ge":[""#
+    case .externalID: #","external_id":[""#
+    }
+}
+
+/// The rule slots of `fields` for `platform` as a set (``PreparedEvent/wireSlots(_:for:)``),
+/// for fields written in ascending slot order (``JSONWriter/hashedUserData(_:_:for:)`` writes by
+/// bit): worked out once per destination, and checked then.
+func ascendingSlotSet(_ fields: [IdentityField], for platform: Platform) -> UInt64 {
+    var set: UInt64 = 0
+    for field in fields {
+        let bit = IdentityNormalizer.ruleSlotBit(field, for: platform)
+        precondition(bit != 0 && bit > set, "user-data fields must be sent and in ascending rule-slot order")
+        set |= bit
+    }
+    return set
+}
 
 /// Which user-data keys an encoded event carries (a bit set: no strings or sets per event).
 struct UserDataKeys: OptionSet {
@@ -260,18 +280,49 @@ struct UserDataKeys: OptionSet {
 }
 
 extension JSONWriter {
-    /// Writes each present identifier of `fields` as `,"key":["<hash>"]` (the array form every
-    /// platform accepts for user data; each field's fragment opens its member), normalised for
-    /// `platform` and read where the cache holds it; returns the keys written.
+    /// Writes each identifier of `slots` (``ascendingSlotSet(_:for:)``) that has a wire value as
+    /// `,"key":["<hash>"]` (the array form every platform accepts for user data), normalised for
+    /// `platform` and read where the cache holds it, in slot order; returns the keys written.
     @discardableResult
-    mutating func hashedUserData(
-        _ fields: [(member: StaticString, field: IdentityField)], _ prepared: PreparedEvent, for platform: Platform
-    ) -> UserDataKeys {
+    mutating func hashedUserData(_ slots: UInt64, _ prepared: PreparedEvent, for platform: Platform) -> UserDataKeys {
         var written: UserDataKeys = []
-        for (member, field) in fields where prepared.writeWireValue(field, for: platform, member: member, closing: #""]"#, into: &self) {
+        var wire = prepared.wireSlots(slots, for: platform)
+        while wire != 0 {
+            let slot = wire.trailingZeroBitCount
+            wire &= wire &- 1
+            let field = IdentityNormalizer.ruleField(slot: slot)
+            fragment(sharedUserDataMember(field))
+            prepared.writeWireValue(slot: slot, into: &self)
+            fragment(#""]"#)
             written.insert(UserDataKeys(field))
         }
         return written
+    }
+
+    /// Writes `member`, the wire value of `field` for `platform` and `closing` when `wire` (an
+    /// answer of ``PreparedEvent/wireSlots(_:for:)`` that asked for the field) holds its slot;
+    /// returns whether it wrote. Inlined with a constant field and platform, the slot is a constant.
+    @inline(__always)
+    @discardableResult
+    mutating func identifierMember(
+        _ member: StaticString, _ field: IdentityField, for platform: Platform, in wire: UInt64, of prepared: PreparedEvent,
+        closing: StaticString = "\""
+    ) -> Bool {
+        let bit = IdentityNormalizer.ruleSlotBit(field, for: platform)
+        guard wire & bit != 0 else { return false }
+        fragment(member)
+        prepared.writeWireValue(slot: bit.trailingZeroBitCount, into: &self)
+        fragment(closing)
+        return true
+    }
+
+    /// Writes the wire value of `field` for `platform` as a string's contents when `wire` holds
+    /// its slot (``identifierMember(_:_:for:in:of:closing:)`` without the member).
+    @inline(__always)
+    mutating func identifierContents(_ field: IdentityField, for platform: Platform, in wire: UInt64, of prepared: PreparedEvent) {
+        let bit = IdentityNormalizer.ruleSlotBit(field, for: platform)
+        guard wire & bit != 0 else { return }
+        prepared.writeWireValue(slot: bit.trailingZeroBitCount, into: &self)
     }
 }
 

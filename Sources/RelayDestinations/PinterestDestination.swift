@@ -63,7 +63,7 @@ public struct PinterestDestination: ConfiguredDestination {
         }
         writer.fragment(#","user_data":"#)
         let userData = writer.beginMembers()
-        writer.hashedUserData(sharedHashedUserDataFields, prepared, for: .pinterest)
+        writer.hashedUserData(Self.userDataSlots, prepared, for: .pinterest)
         prepared.writeContext(.ip, member: #","client_ip_address":""#, into: &writer)
         prepared.writeContext(.userAgent, member: #","client_user_agent":""#, into: &writer)
         prepared.writeContext(.epik, member: #","click_id":""#, into: &writer)
@@ -100,6 +100,9 @@ public struct PinterestDestination: ConfiguredDestination {
         writer.fragment("}}")
         return nil
     }
+
+    /// The rule slots of the hashed `user_data` keys (``sharedHashedUserDataFields``).
+    static let userDataSlots = ascendingSlotSet(sharedHashedUserDataFields, for: .pinterest)
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         return HTTPRequest(

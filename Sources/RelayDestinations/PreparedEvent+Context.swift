@@ -8,14 +8,17 @@ public enum ContextField: Int, CaseIterable, Sendable {
 
 extension PreparedEvent {
     /// Whether the event has a value of `field` to send (present and not blank).
+    @inline(__always)
     public func hasContext(_ field: ContextField) -> Bool {
         contextState(field) & Self.contextSent != 0
     }
 
     /// Writes `member` (ending with the opening quote), the value of `field` as sent
     /// (``raw(_:)``, escaped) and `closing`, or nothing when there is none; returns whether it
-    /// wrote. A value with no spaces to trim and nothing to escape, known from its first use, is
-    /// copied as it is: the user agent and page URL go to four or five platforms each.
+    /// wrote. A value with no spaces to trim and nothing to escape (nearly all) is copied from
+    /// where the event's first use put it (``workOutContext()``): inlined, the member and closing
+    /// are copies of constant length, and the value one copy from a known place.
+    @inline(__always)
     @discardableResult
     public func writeContext(
         _ field: ContextField, member: StaticString, closing: StaticString = "\"", into writer: inout JSONWriter
@@ -24,40 +27,85 @@ extension PreparedEvent {
         guard state & Self.contextSent != 0 else { return false }
         writer.fragment(member)
         if state & Self.contextPlain != 0 {
-            _ = withContextBytes(field) { writer.fragment($0) }
-        } else if let text = withContext(field, { raw($0) }) ?? nil {
-            text.withUTF8 { writer.stringContents(utf8: $0) }
+            let range = UnsafeRawPointer(contextText.unsafelyUnwrapped).load(fromByteOffset: field.rawValue &* 8, as: UInt64.self)
+            writer.fragment(
+                UnsafeBufferPointer(
+                    start: contextText.unsafelyUnwrapped + Int(truncatingIfNeeded: range & 0xFFFF_FFFF),
+                    count: Int(truncatingIfNeeded: range >> 32)))
+        } else {
+            writeEscapedContext(field, into: &writer)
         }
         writer.fragment(closing)
         return true
     }
 
-    /// `contextStates` holds 4 bits per field: worked out, sent, plain (``writeContext``).
-    private static var contextWorkedOut: UInt64 { 1 }
+    /// The value of `field` trimmed and escaped (``writeContext(_:member:closing:into:)``'s rare case).
+    private func writeEscapedContext(_ field: ContextField, into writer: inout JSONWriter) {
+        if let text = withContext(field, { raw($0) }) ?? nil {
+            text.withUTF8 { writer.stringContents(utf8: $0) }
+        }
+    }
+
+    /// `contextStates` holds 4 bits per field (sent, plain) and bit 63 once they are worked out.
     private static var contextSent: UInt64 { 2 }
     private static var contextPlain: UInt64 { 4 }
+    private static var contextWorkedOut: UInt64 { 1 << 63 }
 
-    /// The bits of `field`, worked out on first use.
+    /// The bits of `field`, every field's worked out on first use.
+    @inline(__always)
     private func contextState(_ field: ContextField) -> UInt64 {
-        let shift = UInt64(field.rawValue &* 4)
-        var state = (contextStates >> shift) & 0xF
-        guard state == 0 else { return state }
-        state = Self.contextWorkedOut
-        _ = withContext(field) { value in
-            guard !value.isBlank else { return }
-            state |= Self.contextSent
-            let isPlain = value.withUTF8 { bytes in
-                bytes.first != 0x20 && bytes.last != 0x20 && JSONWriter.needsNoEscaping(bytes)
+        if contextStates == 0 { workOutContext() }
+        return (contextStates >> UInt64(field.rawValue &* 4)) & 0xF
+    }
+
+    /// Works out every field's bits at once (each field goes to one platform or more, so each is
+    /// asked for anyway) and copies each plain value's bytes into `contextText`, after a header
+    /// of one word per field: its start (low 32 bits) and count (high 32 bits) there.
+    private func workOutContext() {
+        let header = ContextField.allCases.count &* 8
+        var capacity = header &+ 512
+        var text = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        var used = header
+        var states = Self.contextWorkedOut
+        for field in ContextField.allCases {
+            var state: UInt64 = 0
+            var range: UInt64 = 0
+            _ = withContextBytes(field) { bytes in
+                // As `RawPII.isBlank`: a first byte that is ASCII and not whitespace decides.
+                let first = bytes.first ?? 0x20
+                let clearlyNotBlank = first < 0x80 && first != 0x20 && !(0x09...0x0D).contains(first)
+                if !clearlyNotBlank, isBlank(field) { return }
+                state |= Self.contextSent
+                let hasEndSpace = first == 0x20 || bytes.last == 0x20
+                guard !hasEndSpace, JSONWriter.needsNoEscaping(bytes) else { return }
+                state |= Self.contextPlain
+                if used &+ bytes.count > capacity {
+                    capacity = max(capacity &* 2, used &+ bytes.count)
+                    let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+                    grown.copyMemory(from: text, byteCount: used)
+                    text.deallocate()
+                    text = grown
+                }
+                (text + used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                range = UInt64(truncatingIfNeeded: used) | UInt64(truncatingIfNeeded: bytes.count) << 32
+                used &+= bytes.count
             }
-            if isPlain { state |= Self.contextPlain }
+            text.storeBytes(of: range, toByteOffset: field.rawValue &* 8, as: UInt64.self)
+            states |= state << UInt64(field.rawValue &* 4)
         }
-        contextStates |= state << shift
-        return state
+        contextText = text.assumingMemoryBound(to: UInt8.self)
+        contextStates = states
+    }
+
+    /// Whether the event's value of `field` is blank (``RawPII/isBlank``).
+    private func isBlank(_ field: ContextField) -> Bool {
+        withContext(field) { $0.isBlank } ?? true
     }
 
     /// Calls `body` with the UTF-8 bytes of the event's value of `field`, or returns `nil` when
     /// the event has none. Through `withUTF8` on the stored value: passing the value to a closure
     /// (``withContext(_:_:)``) retained and released the event's text on every write.
+    @inline(__always)
     private func withContextBytes<Result>(_ field: ContextField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         switch field {
         case .ip: event.context.ip?.withUTF8(body)

@@ -31,13 +31,18 @@ public final class PreparedEvent {
     /// `slot * hexCount`), written once when the slot is filled, in the same allocation as
     /// `identifiers`: the encoders copy them (~3 times per digest) instead of formatting each time.
     @exclusivity(unchecked) private var hexDigits: UnsafeMutablePointer<UInt8>? = nil
-    /// Per ``ContextField``, 4 bits: whether its value is worked out, sent, and plain
-    /// (`PreparedEvent+Context.swift`).
+    /// Per ``ContextField``, 4 bits: whether its value is sent, and plain; and whether they are
+    /// worked out (`PreparedEvent+Context.swift`).
     @exclusivity(unchecked) var contextStates: UInt64 = 0
-    /// Per item, 4 bits: which of its strings need no escaping (`PreparedEvent+Items.swift`).
-    @exclusivity(unchecked) var itemStringStates: UInt64 = 0
+    /// The plain context values' bytes, copied once, after one word per ``ContextField`` saying
+    /// where its bytes are (`PreparedEvent+Context.swift`); `nil` until worked out.
+    @exclusivity(unchecked) var contextText: UnsafeMutablePointer<UInt8>? = nil
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
+    /// Of `presentSlots`, the slots whose identifier has a wire value (``wireSlots(_:for:)``),
+    /// and of those, the ones whose wire value is a digest's digits in `hexDigits`.
+    @exclusivity(unchecked) private var wireSlotBits: UInt64 = 0
+    @exclusivity(unchecked) private var hexSlotBits: UInt64 = 0
     /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one
     /// allocation per event, grown at most once, instead of one per encoder and its growth.
     @exclusivity(unchecked) private var scratchWriter = JSONWriter(reservingCapacity: 2048)
@@ -53,6 +58,7 @@ public final class PreparedEvent {
     }
 
     deinit {
+        contextText.map { UnsafeMutableRawPointer($0).deallocate() }
         guard let identifiers else { return }
         var present = presentSlots
         while present != 0 {
@@ -87,20 +93,8 @@ public final class PreparedEvent {
     /// send. A digest's hexadecimal digits are copied from where the cache keeps them.
     @discardableResult
     public func writeWireValue(_ field: IdentityField, for platform: Platform, into writer: inout JSONWriter) -> Bool {
-        guard let slot = presentSlot(field, for: platform) else { return false }
-        return writeWireValue(slot: slot, into: &writer)
-    }
-
-    /// Writes `member`, the identifier's wire value and `closing` (``writeWireValue(_:for:into:)``),
-    /// or nothing; returns whether it wrote.
-    @discardableResult
-    func writeWireValue(
-        _ field: IdentityField, for platform: Platform, member: StaticString, closing: StaticString, into writer: inout JSONWriter
-    ) -> Bool {
-        guard let slot = presentSlot(field, for: platform), hasWireValue(slot: slot) else { return false }
-        writer.fragment(member)
+        guard let slot = presentSlot(field, for: platform), wireSlotBits & (1 << UInt64(slot)) != 0 else { return false }
         writeWireValue(slot: slot, into: &writer)
-        writer.fragment(closing)
         return true
     }
 
@@ -114,8 +108,21 @@ public final class PreparedEvent {
         (identifiers.unsafelyUnwrapped + slot).pointee.hasWireValue
     }
 
+    /// Writes the wire value of `slot`, which must be in ``wireSlots(_:for:)``'s answer, as a
+    /// JSON string's contents: a digest's 64 digits copied from where the cache keeps them
+    /// (inlined: a copy of constant length), a plain value escaped.
+    @inline(__always)
+    func writeWireValue(slot: Int, into writer: inout JSONWriter) {
+        if hexSlotBits & (1 << UInt64(slot)) != 0 {
+            writer.fragment(UnsafeBufferPointer(start: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount, count: SHA256Digest.hexCount))
+        } else {
+            writeOtherWireValue(slot: slot, into: &writer)
+        }
+    }
+
+    /// ``writeWireValue(slot:into:)`` for a slot without digits: a plain value, escaped.
     @discardableResult
-    private func writeWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
+    private func writeOtherWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
         let identifier = identifiers.unsafelyUnwrapped + slot
         switch identifier.pointee.transmission {
         case .sha256:
@@ -150,24 +157,94 @@ public final class PreparedEvent {
 
     /// The pair's cache slot when it holds a value, its identifier worked out on first use; `nil`
     /// when not sent there, absent, blank or unusable.
+    @inline(__always)
     private func presentSlot(_ field: IdentityField, for platform: Platform) -> Int? {
         guard let slot = IdentityNormalizer.ruleSlot(field, for: platform) else { return nil }
-        let bit: UInt64 = 1 << slot
-        if computedSlots & bit == 0 {
-            computedSlots |= bit
+        let bit: UInt64 = 1 << UInt64(slot)
+        if computedSlots & bit == 0 { fill(slots: bit, for: platform) }
+        return presentSlots & bit == 0 ? nil : slot
+    }
+
+    /// Of `slots` (a set of rule slots, ``IdentityNormalizer/ruleSlotBit(_:for:)``, all of rules
+    /// `platform` follows), those whose identifier has a wire value to send
+    /// (``NormalizedIdentifier/hasWireValue``), every one of them worked out first if it was not:
+    /// an encoder asks once for all its fields and writes them by bit
+    /// (``writeWireValue(slot:into:)``) instead of looking each field up.
+    @inline(__always)
+    func wireSlots(_ slots: UInt64, for platform: Platform) -> UInt64 {
+        let missing = slots & ~computedSlots
+        if missing != 0 { fill(slots: missing, for: platform) }
+        return wireSlotBits & slots
+    }
+
+    /// Of `slots` (as for ``wireSlots(_:for:)``), those that hold a value, every one of them worked
+    /// out first if it was not (``hasIdentifier(_:for:)`` for several fields at once).
+    @inline(__always)
+    func presentSlots(_ slots: UInt64, for platform: Platform) -> UInt64 {
+        let missing = slots & ~computedSlots
+        if missing != 0 { fill(slots: missing, for: platform) }
+        return presentSlots & slots
+    }
+
+    /// Works out the identifier of every slot in `slots` (not worked out yet) as `platform`
+    /// wants it; a slot's field is the same for every platform that shares it.
+    private func fill(slots: UInt64, for platform: Platform) {
+        var missing = slots
+        computedSlots |= slots
+        while missing != 0 {
+            let slot = missing.trailingZeroBitCount
+            missing &= missing &- 1
+            let field = IdentityNormalizer.ruleField(slot: slot)
+            let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
-            if let raw = event.customer[field], let value = try? normalizer.normalize(field, raw, for: platform, context: context)
-            {
-                let storage = identifiers ?? allocateSlots()
-                if value.transmission == .sha256, let digest = value.digest {
-                    digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
-                }
-                // Its last use: moved into the slot, not copied and destroyed.
-                (storage + slot).initialize(to: value)
-                presentSlots |= bit
+            var normalized = normalizeInPlace(field, for: platform, into: identifier)
+            if normalized == nil {
+                normalized = event.customer[field].map { normalizer.normalize(field, $0, for: platform, context: context, into: identifier) }
+            }
+            guard normalized == true else { continue }
+            let bit: UInt64 = 1 << UInt64(slot)
+            if identifier.pointee.hasWireValue { wireSlotBits |= bit }
+            if identifier.pointee.transmission == .sha256, let digest = identifier.pointee.digest {
+                digest.writeHex(to: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount)
+                hexSlotBits |= bit
+            }
+            presentSlots |= bit
+        }
+    }
+
+    /// Normalises the customer's value of `field` for `platform` into `identifier`, its bytes
+    /// read where the event keeps it (copying the ``RawPII`` out retained and released the
+    /// record it is a range of): `true` when normalised, `false` when absent or unusable, `nil`
+    /// when the general rules must decide.
+    @inline(__always)
+    private func normalizeInPlace(
+        _ field: IdentityField, for platform: Platform, into identifier: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool? {
+        /// -1: the general rules decide; 0: unusable; 1: normalised (optional chaining below
+        /// would merge a `nil` with an absent value).
+        func code(_ raw: UnsafeBufferPointer<UInt8>) -> Int8 {
+            switch normalizer.normalize(field, utf8: raw, for: platform, context: context, into: identifier) {
+            case true?: 1
+            case false?: 0
+            case nil: -1
             }
         }
-        return presentSlots & bit == 0 ? nil : slot
+        let result: Int8? =
+            switch field {
+            case .email: event.customer.email?.withUTF8(code)
+            case .phone: event.customer.phone?.withUTF8(code)
+            case .firstName: event.customer.firstName?.withUTF8(code)
+            case .lastName: event.customer.lastName?.withUTF8(code)
+            case .city: event.customer.city?.withUTF8(code)
+            case .state: event.customer.state?.withUTF8(code)
+            case .postalCode: event.customer.postalCode?.withUTF8(code)
+            case .country: event.customer.country?.withUTF8(code)
+            case .dateOfBirth: event.customer.dateOfBirth?.withUTF8(code)
+            case .gender: event.customer.gender?.withUTF8(code)
+            case .externalID: event.customer.id?.withUTF8(code)
+            }
+        guard let result else { return false }
+        return result < 0 ? nil : result == 1
     }
 
     /// Allocates `identifiers` and `hexDigits` together, one slot each per rule.

@@ -64,8 +64,9 @@ public struct SnapchatDestination: ConfiguredDestination {
         // `external_id` is one string; the model has no `db`, so no birth date is sent.
         // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
         // as destinations.md advises.
-        writer.hashedUserData(Self.hashedUserDataFields, prepared, for: .snapchat)
-        writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .snapchat)
+        writer.hashedUserData(Self.userDataSlots, prepared, for: .snapchat)
+        let externalID = prepared.wireSlots(IdentityNormalizer.ruleSlotBit(.externalID, for: .snapchat), for: .snapchat)
+        writer.identifierMember(#","external_id":""#, .externalID, for: .snapchat, in: externalID, of: prepared)
         prepared.writeContext(.ip, member: #","client_ip_address":""#, into: &writer)
         prepared.writeContext(.userAgent, member: #","client_user_agent":""#, into: &writer)
         prepared.writeContext(.scClickID, member: #","sc_click_id":""#, into: &writer)
@@ -144,13 +145,12 @@ public struct SnapchatDestination: ConfiguredDestination {
     }
 
     /// The hashed list-valued `user_data` keys of the SDK's `UserData` model, in the order written
-    /// (no `db`, and `external_id` is written apart, as one string), each as the fragment that
-    /// opens its member.
-    static let hashedUserDataFields: [(member: StaticString, field: IdentityField)] = [
-        (#","em":[""#, .email), (#","ph":[""#, .phone), (#","fn":[""#, .firstName), (#","ln":[""#, .lastName),
-        (#","ct":[""#, .city), (#","st":[""#, .state), (#","zp":[""#, .postalCode), (#","country":[""#, .country),
-        (#","ge":[""#, .gender),
+    /// (no `db`, and `external_id` is written apart, as one string).
+    static let hashedUserDataFields: [IdentityField] = [
+        .email, .phone, .firstName, .lastName, .city, .state, .postalCode, .country, .gender,
     ]
+    /// Their rule slots.
+    static let userDataSlots = ascendingSlotSet(hashedUserDataFields, for: .snapchat)
 
     public func redacted(_ request: HTTPRequest) -> HTTPRequest {
         Redaction.redact(request, secrets: [configuration.accessToken.unredactedValue])

@@ -53,9 +53,7 @@ public struct TikTokDestination: ConfiguredDestination {
         if let exclusion = prepared.commonExclusion(platform: "TikTok", maximumAgeSeconds: configuration.maximumEventAgeSeconds) {
             return exclusion
         }
-        let hasHashedIdentifier =
-            prepared.hasIdentifier(.email, for: .tiktok) || prepared.hasIdentifier(.phone, for: .tiktok)
-            || prepared.hasIdentifier(.externalID, for: .tiktok)
+        let hasHashedIdentifier = prepared.presentSlots(Self.matchSlots, for: .tiktok) != 0
         let hasBrowserMatch =
             prepared.hasContext(.ttclid) || prepared.hasContext(.ttp) || (prepared.hasContext(.ip) && prepared.hasContext(.userAgent))
         // Whether TikTok accepts an event with an empty `user` is UNCONFIRMED, and it could not be
@@ -71,19 +69,21 @@ public struct TikTokDestination: ConfiguredDestination {
         let user = writer.beginMembers()
         // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
         // without its country code), external_id.
-        writer.optionalIdentifierMember(#","email":""#, .email, of: prepared, for: .tiktok)
-        writer.optionalIdentifierMember(#","phone":""#, .phone, of: prepared, for: .tiktok)
-        writer.optionalIdentifierMember(#","external_id":""#, .externalID, of: prepared, for: .tiktok)
-        if configuration.sendNameAndAddress {
+        let sendsNameAndAddress = configuration.sendNameAndAddress
+        let wire = prepared.wireSlots(sendsNameAndAddress ? Self.userSlots : Self.matchSlots, for: .tiktok)
+        writer.identifierMember(#","email":""#, .email, for: .tiktok, in: wire, of: prepared)
+        writer.identifierMember(#","phone":""#, .phone, for: .tiktok, in: wire, of: prepared)
+        writer.identifierMember(#","external_id":""#, .externalID, for: .tiktok, in: wire, of: prepared)
+        if sendsNameAndAddress {
             // Hashed first_name, last_name, zip_code; plain city, state, country, as Segment
             // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
             // (stape-io/tiktok-tag template.js) send them; rules in IdentityNormalizer.
-            writer.optionalIdentifierMember(#","first_name":""#, .firstName, of: prepared, for: .tiktok)
-            writer.optionalIdentifierMember(#","last_name":""#, .lastName, of: prepared, for: .tiktok)
-            writer.optionalIdentifierMember(#","zip_code":""#, .postalCode, of: prepared, for: .tiktok)
-            writer.optionalIdentifierMember(#","city":""#, .city, of: prepared, for: .tiktok)
-            writer.optionalIdentifierMember(#","state":""#, .state, of: prepared, for: .tiktok)
-            writer.optionalIdentifierMember(#","country":""#, .country, of: prepared, for: .tiktok)
+            writer.identifierMember(#","first_name":""#, .firstName, for: .tiktok, in: wire, of: prepared)
+            writer.identifierMember(#","last_name":""#, .lastName, for: .tiktok, in: wire, of: prepared)
+            writer.identifierMember(#","zip_code":""#, .postalCode, for: .tiktok, in: wire, of: prepared)
+            writer.identifierMember(#","city":""#, .city, for: .tiktok, in: wire, of: prepared)
+            writer.identifierMember(#","state":""#, .state, for: .tiktok, in: wire, of: prepared)
+            writer.identifierMember(#","country":""#, .country, for: .tiktok, in: wire, of: prepared)
         }
         // Never hashed: ttclid, ttp, ip, user_agent.
         prepared.writeContext(.ttclid, member: #","ttclid":""#, into: &writer)
@@ -120,6 +120,16 @@ public struct TikTokDestination: ConfiguredDestination {
             event.consent.limitedDataUse == true ? #""},"limited_data_use":true}"# : #""},"limited_data_use":false}"#)
         return nil
     }
+
+    /// The rule slots of the hashed identifiers that can match an event alone.
+    static let matchSlots =
+        IdentityNormalizer.ruleSlotBit(.email, for: .tiktok) | IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok)
+        | IdentityNormalizer.ruleSlotBit(.externalID, for: .tiktok)
+    /// The rule slots of every identifier `user` carries when names and addresses are sent.
+    static let userSlots =
+        [IdentityField.firstName, .lastName, .postalCode, .city, .state, .country].reduce(matchSlots) {
+            $0 | IdentityNormalizer.ruleSlotBit($1, for: .tiktok)
+        }
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var head = JSONWriter()

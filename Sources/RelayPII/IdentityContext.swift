@@ -175,9 +175,14 @@ public final class IdentityContext {
         kept += value.count
     }
 
-    /// Makes room for `extra` bytes after the kept ones.
+    /// Makes room for `extra` bytes after the kept ones: the test inlined, the growth not.
+    @inline(__always)
     private func reserve(_ extra: Int) {
-        guard kept + extra > capacity || buffer == nil else { return }
+        if _slowPath(kept &+ extra > capacity || buffer == nil) { grow(toHold: extra) }
+    }
+
+    /// Moves the kept bytes into a block with room for `extra` more.
+    private func grow(toHold extra: Int) {
         let grown = max(Self.initialCapacity, (kept + extra) * 2)
         buffer = Self.moved(buffer, count: kept, toCapacity: grown)
         capacity = grown

@@ -8,7 +8,9 @@ import RelayCrypto
 extension IdentityNormalizer {
     /// What the byte-level path made of a value.
     enum ByteOutcome {
-        case normalized(NormalizedIdentifier)
+        /// The identifier is in the slot the path was given (initialised there, not returned:
+        /// no copy of it through this enum and its callers).
+        case normalized
         case failed(NormalizationError)
         /// Not handled byte by byte (other scripts, possible Unicode whitespace at an end, rare
         /// fields): the general rules decide.
@@ -25,7 +27,7 @@ extension IdentityNormalizer {
 
     static func normalizeBytes(
         _ field: IdentityField, _ input: UnsafeBufferPointer<UInt8>, for platform: Platform, transmission: Transmission,
-        context: IdentityContext
+        context: IdentityContext, into slot: UnsafeMutablePointer<NormalizedIdentifier>
     ) -> ByteOutcome {
         guard let raw = trimmedWhitespace(input) else { return .general }
         guard !raw.isEmpty else { return .failed(NormalizationError("empty value")) }
@@ -35,12 +37,13 @@ extension IdentityNormalizer {
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256Digest.hexCount) { lowered in
                 for index in 0..<raw.count { lowered[index] = LatinRules.lowercased(raw[index]) }
                 let digits = UnsafeBufferPointer(lowered)
-                return .normalized(
-                    NormalizedIdentifier(
+                slot.initialize(
+                    to: NormalizedIdentifier(
                         value: NormalizedBytes(inline: digits), digest: SHA256Digest(hexDigits: digits), transmission: .sha256))
+                return .normalized
             }
         }
-        if field == .phone { return phone(raw, for: platform, transmission: transmission, context: context) }
+        if field == .phone { return phone(raw, for: platform, transmission: transmission, context: context, into: slot) }
         let country = context.country
         // Room for the longest output of any rule below: a Latin letter's lowercase is at most
         // three bytes, and the US state rule writes the value lower-cased, then its letters.
@@ -50,7 +53,8 @@ extension IdentityNormalizer {
             case .failed(let error): return .failed(error)
             case .value(let range):
                 let value = UnsafeBufferPointer(rebasing: bytes.bytes[range])
-                return .normalized(identifier(value, transmission: transmission, context: context))
+                slot.initialize(to: identifier(value, transmission: transmission, context: context))
+                return .normalized
             }
         }
     }
@@ -267,7 +271,8 @@ extension IdentityNormalizer {
     /// The phone rule on bytes: the number parsed once per customer
     /// (``IdentityContext/withRememberedE164(for:_:)``), then each platform's form of it.
     private static func phone(
-        _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, transmission: Transmission, context: IdentityContext
+        _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, transmission: Transmission, context: IdentityContext,
+        into slot: UnsafeMutablePointer<NormalizedIdentifier>
     ) -> ByteOutcome {
         func form(_ number: UnsafeBufferPointer<UInt8>) -> ByteOutcome {
             let start: Int
@@ -281,7 +286,8 @@ extension IdentityNormalizer {
             case .meta, .pinterest, .snapchat: start = 1
             }
             let value = UnsafeBufferPointer(rebasing: number[min(start, number.count)...])
-            return .normalized(identifier(value, transmission: transmission, context: context))
+            slot.initialize(to: identifier(value, transmission: transmission, context: context))
+            return .normalized
         }
         // An empty form: the number has none (libphonenumber refused it).
         let remembered = context.withRememberedE164(for: raw) { number in

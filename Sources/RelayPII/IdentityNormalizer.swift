@@ -116,20 +116,61 @@ public struct IdentityNormalizer: Sendable {
     /// Normalises one identifier of the customer `context` describes, sharing the country
     /// lookup, the phone number's parse and one byte buffer with every other field and platform
     /// of that customer. The value is read as bytes and normalised byte by byte into the
-    /// customer's buffer and hashed from there (``normalizeBytes(_:_:for:transmission:context:)``);
+    /// customer's buffer and hashed from there (``normalizeBytes(_:_:for:transmission:context:into:)``);
     /// what that path does not handle (other scripts, rare fields, names with a title) takes the
     /// general rules on `String` (``normalizeText(_:_:for:context:)``), which give the same output.
     public func normalize(
         _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext
     ) throws(NormalizationError) -> NormalizedIdentifier {
         let transmission = Self.transmission(of: field, for: platform)
+        // Trivially copyable: moved out and deallocated, nothing to destroy.
+        let slot = UnsafeMutablePointer<NormalizedIdentifier>.allocate(capacity: 1)
+        defer { slot.deallocate() }
         let outcome = value.withUTF8 { raw in
-            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context)
+            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context, into: slot)
         }
         switch outcome {
-        case .normalized(let identifier): return identifier
+        case .normalized: return slot.move()
         case .failed(let error): throw error
         case .general: return try normalizeText(field, value, for: platform, context: context)
+        }
+    }
+
+    /// ``normalize(_:_:for:context:)`` into `slot` (uninitialised memory, initialised when this
+    /// returns `true`); `false` when the value cannot be normalised. For a cache: the identifier
+    /// is written where it is kept, not returned and moved there through an `Optional`.
+    public func normalize(
+        _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext,
+        into slot: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool {
+        let transmission = Self.transmission(of: field, for: platform)
+        let outcome = value.withUTF8 { raw in
+            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context, into: slot)
+        }
+        switch outcome {
+        case .normalized: return true
+        case .failed: return false
+        case .general:
+            guard let identifier = try? normalizeText(field, value, for: platform, context: context) else { return false }
+            slot.initialize(to: identifier)
+            return true
+        }
+    }
+
+    /// The byte-level path of ``normalize(_:_:for:context:into:)`` on the value's UTF-8 bytes
+    /// `raw`, for a caller that reads them in place (no ``RawPII`` copied out of its event):
+    /// `true` with the identifier initialised in `slot`, `false` when the value cannot be
+    /// normalised, `nil` when the general rules must decide (call
+    /// ``normalize(_:_:for:context:into:)`` with the value).
+    public func normalize(
+        _ field: IdentityField, utf8 raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
+        into slot: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool? {
+        let transmission = Self.transmission(of: field, for: platform)
+        switch Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context, into: slot) {
+        case .normalized: return true
+        case .failed: return false
+        case .general: return nil
         }
     }
 
@@ -221,7 +262,7 @@ public struct IdentityNormalizer: Sendable {
     /// Written out as a switch, inlinable where the cache asks (dozens of times an order): the table
     /// worked out from the keys (``ruleSlotFromKeys(_:for:)``) cost a lazy global's check and a
     /// bounds check per call. A test holds the two equal for every pair.
-    @inlinable
+    @inlinable @inline(__always)
     public static func ruleSlot(_ field: IdentityField, for platform: Platform) -> Int? {
         switch field {
         case .email: return platform == .google ? 1 : 0
@@ -247,6 +288,34 @@ public struct IdentityNormalizer: Sendable {
             }
         case .externalID: return platform == .google ? nil : 25
         }
+    }
+
+    /// The field of every pair whose rule has `slot` (a slot's pairs share their field: the field
+    /// is part of the rule key), so a cache can work a slot out knowing only the slot and the
+    /// platform asking. Written out as ``ruleSlot(_:for:)`` is; a test holds the two consistent.
+    @inlinable @inline(__always)
+    public static func ruleField(slot: Int) -> IdentityField {
+        switch slot {
+        case 0, 1: .email
+        case 2, 3, 4: .phone
+        case 5, 6, 7: .firstName
+        case 8, 9, 10: .lastName
+        case 11, 12: .city
+        case 13, 14, 15: .state
+        case 16, 17, 18: .postalCode
+        case 19, 20, 21: .country
+        case 22: .dateOfBirth
+        case 23, 24: .gender
+        default: .externalID
+        }
+    }
+
+    /// Bit `ruleSlot(field, for: platform)` of a slot set, or 0 when the platform does not receive
+    /// the field. Inlined with constant arguments it is a constant.
+    @inlinable @inline(__always)
+    public static func ruleSlotBit(_ field: IdentityField, for platform: Platform) -> UInt64 {
+        guard let slot = ruleSlot(field, for: platform) else { return 0 }
+        return 1 << UInt64(slot)
     }
 
     /// ``ruleSlot(_:for:)`` as worked out from ``ruleKey(_:for:)`` and ``transmission(of:for:)``:

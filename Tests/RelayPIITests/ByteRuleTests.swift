@@ -4,7 +4,7 @@ import RelayCrypto
 @testable import RelayPII
 import Testing
 
-/// The byte-level path (``IdentityNormalizer/normalizeBytes(_:_:for:transmission:context:)``:
+/// The byte-level path (``IdentityNormalizer/normalizeBytes(_:_:for:transmission:context:into:)``:
 /// values read as bytes, normalised into the customer's buffer and hashed from there) must give
 /// exactly what the general rules on `String` give (``IdentityNormalizer/normalizeText(_:_:for:context:)``):
 /// the same bytes, digest and transmission, or the same error, for every field, platform and
@@ -175,9 +175,12 @@ import Testing
         ]
         for (field, platform, value, country) in cases {
             let context = IdentityContext(countryHint: country.map(RawPII.init))
+            let slot = UnsafeMutablePointer<NormalizedIdentifier>.allocate(capacity: 1)
+            defer { slot.deallocate() }
             let outcome = RawPII(value).withUTF8 { bytes in
                 IdentityNormalizer.normalizeBytes(
-                    field, bytes, for: platform, transmission: IdentityNormalizer.transmission(of: field, for: platform), context: context)
+                    field, bytes, for: platform, transmission: IdentityNormalizer.transmission(of: field, for: platform), context: context,
+                    into: slot)
             }
             guard case .normalized = outcome else {
                 Issue.record("\(field) \(platform) \(value) took the general path")

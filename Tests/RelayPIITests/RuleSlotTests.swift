@@ -11,7 +11,13 @@ import Testing
             for platform in Platform.allCases {
                 let slot = IdentityNormalizer.ruleSlot(field, for: platform)
                 #expect(slot == IdentityNormalizer.ruleSlotFromKeys(field, for: platform), "\(field) for \(platform)")
-                if let slot { slots.insert(slot) }
+                if let slot {
+                    slots.insert(slot)
+                    #expect(IdentityNormalizer.ruleField(slot: slot) == field, "slot \(slot)")
+                    #expect(IdentityNormalizer.ruleSlotBit(field, for: platform) == 1 << UInt64(slot))
+                } else {
+                    #expect(IdentityNormalizer.ruleSlotBit(field, for: platform) == 0)
+                }
             }
         }
         #expect(slots == Set(0..<IdentityNormalizer.ruleSlotCount))

@@ -87,28 +87,27 @@ public struct GoogleDestination: ConfiguredDestination {
 
         // Looked up first (cached per order), written straight into the body: "userData" only
         // when there is at least one identifier.
-        let email = prepared.hasWireValue(.email, for: .google)
-        let phone = prepared.hasWireValue(.phone, for: .google)
+        let wire = prepared.wireSlots(Self.identifierSlots, for: .google)
+        let email = wire & IdentityNormalizer.ruleSlotBit(.email, for: .google) != 0
+        let phone = wire & IdentityNormalizer.ruleSlotBit(.phone, for: .google) != 0
         // An address needs given name, family name, region and postal code together.
-        let address =
-            prepared.hasWireValue(.firstName, for: .google) && prepared.hasWireValue(.lastName, for: .google)
-            && prepared.hasWireValue(.country, for: .google) && prepared.hasWireValue(.postalCode, for: .google)
+        let address = wire & Self.addressSlots == Self.addressSlots
         let identifiers = (email ? 1 : 0) + (phone ? 1 : 0) + (address ? 1 : 0)
         precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
         if identifiers > 0 {
             writer.fragment(#","userData":{"userIdentifiers":"#)
             let userIdentifiers = writer.beginMembers()
-            prepared.writeWireValue(.email, for: .google, member: #",{"emailAddress":""#, closing: #""}"#, into: &writer)
-            prepared.writeWireValue(.phone, for: .google, member: #",{"phoneNumber":""#, closing: #""}"#, into: &writer)
+            writer.identifierMember(#",{"emailAddress":""#, .email, for: .google, in: wire, of: prepared, closing: #""}"#)
+            writer.identifierMember(#",{"phoneNumber":""#, .phone, for: .google, in: wire, of: prepared, closing: #""}"#)
             if address {
                 writer.fragment(#",{"address":{"givenName":""#)
-                prepared.writeWireValue(.firstName, for: .google, into: &writer)
+                writer.identifierContents(.firstName, for: .google, in: wire, of: prepared)
                 writer.fragment(#"","familyName":""#)
-                prepared.writeWireValue(.lastName, for: .google, into: &writer)
+                writer.identifierContents(.lastName, for: .google, in: wire, of: prepared)
                 writer.fragment(#"","regionCode":""#)
-                prepared.writeWireValue(.country, for: .google, into: &writer)
+                writer.identifierContents(.country, for: .google, in: wire, of: prepared)
                 writer.fragment(#"","postalCode":""#)
-                prepared.writeWireValue(.postalCode, for: .google, into: &writer)
+                writer.identifierContents(.postalCode, for: .google, in: wire, of: prepared)
                 writer.fragment(#""}}"#)
             }
             writer.endMembers(userIdentifiers, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
@@ -168,6 +167,14 @@ public struct GoogleDestination: ConfiguredDestination {
         writer.fragment("}")
         return nil
     }
+
+    /// The rule slots of the identifiers an address is made of: all four or none are sent.
+    static let addressSlots = [IdentityField.firstName, .lastName, .country, .postalCode].reduce(UInt64(0)) {
+        $0 | IdentityNormalizer.ruleSlotBit($1, for: .google)
+    }
+    /// The rule slots of every user identifier Google receives.
+    static let identifierSlots =
+        addressSlots | IdentityNormalizer.ruleSlotBit(.email, for: .google) | IdentityNormalizer.ruleSlotBit(.phone, for: .google)
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var prefix = JSONWriter()
