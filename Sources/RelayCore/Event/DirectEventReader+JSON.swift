@@ -36,25 +36,44 @@ extension DirectEventReader {
     /// name with an escape or a byte outside printable ASCII.
     @inline(__always)
     mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
-        // The usual case first: the expected member, written compactly (`,"name":` after a member,
-        // `"name":` first), read with one check of each byte around the name. Anything else
-        // (whitespace, another name, a duplicate, the end of the object) takes the loop below,
-        // which starts from the same place.
-        if !object.closed, object.expected < names.names.count {
+        // The usual case first: members written compactly in the contract's order, some left out
+        // (`,"name":` after a member, matched by word compares against the expected name and the
+        // ones after it; `"name":` first; `}` at the end). Anything else (whitespace, a name out of
+        // order, an unknown name, a duplicate) takes the loop below, which starts from the same place.
+        if !object.closed {
             let bytes = cursor.bytes
-            let quote = object.afterMember ? cursor.index + 1 : cursor.index
-            let member = object.expected
-            let colon = quote + names.length(of: member) + 2
-            if colon < bytes.count, !object.afterMember || bytes[cursor.index] == UInt8(ascii: ","),
-                bytes[quote] == UInt8(ascii: "\""), names.matches(member, at: quote + 1, in: bytes),
-                bytes[colon] == UInt8(ascii: ":"), object.seen & (1 << member) == 0
-            {
-                object.seen |= 1 << member
-                object.expected = member + 1
-                object.afterMember = true
-                cursor.index = colon + 1
-                cursor.skipWhitespace()
-                return member
+            if object.afterMember {
+                var member = object.expected
+                while member < names.keys.count {
+                    if names.matchesKey(member, at: cursor.index, in: bytes) {
+                        guard object.seen & (1 << member) == 0 else { break }
+                        object.seen |= 1 << member
+                        object.expected = member + 1
+                        cursor.index += names.keys[member].length
+                        cursor.skipWhitespace()
+                        return member
+                    }
+                    member += 1
+                }
+                if cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "}") {
+                    cursor.index += 1
+                    object.closed = true
+                    return nil
+                }
+            } else if object.expected < names.names.count {
+                let quote = cursor.index
+                let member = object.expected
+                let colon = quote + names.length(of: member) + 2
+                if colon < bytes.count, bytes[quote] == UInt8(ascii: "\""), names.matches(member, at: quote + 1, in: bytes),
+                    bytes[colon] == UInt8(ascii: ":"), object.seen & (1 << member) == 0
+                {
+                    object.seen |= 1 << member
+                    object.expected = member + 1
+                    object.afterMember = true
+                    cursor.index = colon + 1
+                    cursor.skipWhitespace()
+                    return member
+                }
             }
         }
         while !object.closed {

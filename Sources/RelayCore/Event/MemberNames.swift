@@ -15,7 +15,20 @@ struct MemberNames {
         let tail: UInt64
     }
 
+    /// A name as it follows a member in compact JSON, `,"name":`, for ``matchesKey(_:at:in:)``.
+    struct Key {
+        let length: Int
+        /// The first eight bytes and the last eight (four each for a key shorter than eight).
+        let head: UInt64
+        let tail: UInt64
+        /// Bytes 8–15, for a key longer than sixteen bytes.
+        let middle: UInt64
+        let spelled: StaticString
+    }
+
     let names: [Name]
+    /// `names`' compact keys, in the same order.
+    let keys: [Key]
     /// One more than the index of the name whose slot it is; 0 for an empty slot.
     private let slots: [UInt8]
     private let multiplier: UInt64
@@ -51,6 +64,15 @@ struct MemberNames {
             }
         } while slots.isEmpty
         self.names = names
+        self.keys = names.map { name in
+            let bytes = [UInt8(ascii: ","), UInt8(ascii: "\"")]
+                + UnsafeBufferPointer(start: name.spelled.utf8Start, count: name.length) + [UInt8(ascii: "\""), UInt8(ascii: ":")]
+            func word(_ slice: ArraySlice<UInt8>) -> UInt64 { slice.reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+            let wordSize = bytes.count >= 8 ? 8 : 4
+            return Key(
+                length: bytes.count, head: word(bytes.prefix(wordSize)), tail: word(bytes.suffix(wordSize)),
+                middle: bytes.count > 16 ? word(bytes.dropFirst(8).prefix(8)) : 0, spelled: name.spelled)
+        }
         self.slots = slots
         self.multiplier = multiplier
         self.longestName = names.map(\.length).max() ?? 0
@@ -109,5 +131,25 @@ struct MemberNames {
         guard head == name.head, raw.loadUnaligned(fromByteOffset: start + length - 8, as: UInt64.self) == name.tail
         else { return false }
         return length <= 16 || (8..<length - 8).allSatisfy { bytes[start + $0] == name.spelled.utf8Start[$0] }
+    }
+
+    /// Whether `,"name":` of `names[member]` starts at `index`: two or three word compares.
+    @inline(__always)
+    func matchesKey(_ member: Int, at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let key = keys[member]
+        let length = key.length
+        guard index + length <= bytes.count, let base = bytes.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base + index)
+        guard length >= 8 else {
+            return UInt64(raw.loadUnaligned(as: UInt32.self)) == key.head
+                && UInt64(raw.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)) == key.tail
+        }
+        guard raw.loadUnaligned(as: UInt64.self) == key.head,
+            raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == key.tail
+        else { return false }
+        guard length > 16 else { return true }
+        guard raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == key.middle else { return false }
+        // Bytes 16 to length - 8 (only for a name longer than twenty bytes) are the name's from 14.
+        return length <= 24 || (16..<length - 8).allSatisfy { raw.load(fromByteOffset: $0, as: UInt8.self) == key.spelled.utf8Start[$0 - 2] }
     }
 }
