@@ -76,7 +76,8 @@ struct DirectEventReader {
         var consent = OrderEvent.Consent()
         cursor.skipWhitespace()
         var object = try openObject(depth: 1)
-        while let member = try nextMember(of: &object, names: Self.rootNames) {
+        let names = Self.rootNames  // once, not once per member
+        while let member = try nextMember(of: &object, names: names) {
             switch member {
             case 0: version = JSONNumber.integer(of: try numberValue())
             case 1: isOrderCompleted = try withStringBytes { $0.hasSameBytes(as: "order.completed") }
@@ -106,7 +107,8 @@ struct DirectEventReader {
 
     private mutating func customer(into customer: inout OrderEvent.Customer) throws(GiveUp) {
         var object = try openObject(depth: 2)
-        while let member = try nextMember(of: &object, names: Self.customerNames) {
+        let names = Self.customerNames
+        while let member = try nextMember(of: &object, names: names) {
             customer.setMember(member, to: try pii(maximumLength: OrderEventDecoder.maximumCustomerFieldLength))
         }
     }
@@ -115,7 +117,8 @@ struct DirectEventReader {
 
     private mutating func context(into context: inout OrderEvent.Context) throws(GiveUp) {
         var object = try openObject(depth: 2)
-        while let member = try nextMember(of: &object, names: Self.contextNames) {
+        let names = Self.contextNames
+        while let member = try nextMember(of: &object, names: names) {
             context.setMember(member, to: try pii(maximumLength: OrderEventDecoder.maximumContextFieldLength))
         }
     }
@@ -125,7 +128,8 @@ struct DirectEventReader {
     private mutating func consent() throws(GiveUp) -> OrderEvent.Consent {
         var consent = OrderEvent.Consent()
         var object = try openObject(depth: 2)
-        while let member = try nextMember(of: &object, names: Self.consentNames) {
+        let names = Self.consentNames
+        while let member = try nextMember(of: &object, names: names) {
             consent.setMember(member, to: try optionalBool())
         }
         return consent
