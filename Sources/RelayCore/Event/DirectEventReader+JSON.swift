@@ -266,6 +266,21 @@ extension DirectEventReader {
 
     /// A personal value or `null`: a range of the record (or inline), no `String`.
     mutating func pii(maximumLength: Int) throws(GiveUp) -> RawPII? {
+        // ASCII without escapes (nearly every personal value): found by one scan for the closing
+        // quote, as `stringBytes` would, where one byte is one character. Anything else (`null`,
+        // an escape, a non-ASCII byte, too long, a control character) is read below, from the start.
+        let bytes = cursor.bytes
+        let open = cursor.index
+        if open < bytes.count, bytes[open] == UInt8(ascii: "\""), let base = bytes.baseAddress {
+            var bitsSeen: UInt64 = 0
+            let close = JSONStringBytes.firstSpecial(in: bytes, from: open + 1, bitsSeen: &bitsSeen)
+            if close < bytes.count, bytes[close] == UInt8(ascii: "\""), !JSONStringBytes.sawNonASCII(bitsSeen),
+                close - open - 1 <= maximumLength
+            {
+                cursor.index = close + 1
+                return RawPII(text: StoredText(record, base: base, start: open + 1, count: close - open - 1))
+            }
+        }
         if try isNull() { return nil }
         let value = try stringBytes()
         guard Self.isWithinLength(value.bytes, maximumLength: maximumLength) else { throw GiveUp() }
