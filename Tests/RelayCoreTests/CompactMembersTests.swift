@@ -203,4 +203,21 @@ import Testing
         if case .success = outcomes.tree { #expect(valid) } else { #expect(!valid) }
         #expect((DirectEventReaderTests.direct(bytes) != nil) == valid)
     }
+
+    /// A personal value with bytes that are not UTF-8 (a lone lead byte, a stray continuation
+    /// byte, 0xFF): the one-scan reading leaves it to the general one, which refuses it as the tree does.
+    @Test(arguments: [[0xC3], [0xC3, 0x28], [0x80], [0xFF], [0x61, 0xE2, 0x82], [0xED, 0xA0, 0x80]] as [[UInt8]])
+    func personalValuesThatAreNotUTF8AreRefusedAsTheTreeRefusesThem(bad: [UInt8]) throws {
+        var customer = Self.customer
+        customer[1].value = #""jo.doe@PLACEHOLDER""#
+        let template = Self.event(customer: Self.object(customer), context: Self.object(Self.context), consent: Self.object(Self.consent))
+        let placeholder = Array("PLACEHOLDER".utf8)
+        let at = try #require((0...(template.count - placeholder.count)).first { template[$0..<$0 + placeholder.count].elementsEqual(placeholder) })
+        var bytes = template
+        bytes.replaceSubrange(at..<at + placeholder.count, with: bad)
+        let outcomes = DirectEventReaderTests.bothPaths(bytes)
+        #expect(outcomes.decoded == outcomes.tree)
+        if case .success = outcomes.tree { Issue.record("not UTF-8, yet valid") }
+        #expect(DirectEventReaderTests.direct(bytes) == nil)
+    }
 }
