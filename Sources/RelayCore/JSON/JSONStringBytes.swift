@@ -44,6 +44,20 @@ enum JSONStringBytes {
         guard let base = buffer.baseAddress, start < buffer.count else { return max(start, buffer.count) }
         let raw = UnsafeRawPointer(base)
         var index = start
+        // Two words a turn while sixteen bytes are left (one branch for both), then one.
+        while index + 16 <= buffer.count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let next = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self))
+            let lanes = specialLanes(word)
+            let nextLanes = specialLanes(next)
+            if lanes | nextLanes != 0 {
+                if lanes != 0 { return found(lanes, in: word, at: index, bitsSeen: &bitsSeen) }
+                bitsSeen |= word
+                return found(nextLanes, in: next, at: index + 8, bitsSeen: &bitsSeen)
+            }
+            bitsSeen |= word | next
+            index += 16
+        }
         while index + 8 <= buffer.count {
             let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             let lanes = specialLanes(word)
