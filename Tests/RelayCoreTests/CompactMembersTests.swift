@@ -220,4 +220,35 @@ import Testing
         if case .success = outcomes.tree { Issue.record("not UTF-8, yet valid") }
         #expect(DirectEventReaderTests.direct(bytes) == nil)
     }
+
+    /// The consent written compactly is read by word compares of its four names; each literal in
+    /// each member, a value after whitespace, a member missing, a misspelt literal and a trailing
+    /// member must read as the tree reads them, and alike with the member loop's spelling.
+    @Test(arguments: ["true", "false", "null", " true", "\ntrue", "tru", "nul", "falsey", "1", #""true""#])
+    func compactConsentIsReadAsTheTreeReadsIt(literal: String) throws {
+        for member in 0..<Self.consent.count {
+            var consent = Self.consent
+            consent[member].value = literal
+            for spelling in [Self.object(consent), Self.object(consent, colon: " : "), Self.object(consent + [("note", "1")])] {
+                let bytes = Self.event(customer: Self.object(Self.customer), context: "{}", consent: spelling)
+                let outcomes = DirectEventReaderTests.bothPaths(bytes)
+                #expect(outcomes.decoded == outcomes.tree, "\(consent[member].name): \(literal)")
+                if case .success(let event) = outcomes.tree {
+                    #expect(DirectEventReaderTests.direct(bytes) == event, "\(consent[member].name): \(literal)")
+                }
+            }
+        }
+        let all = Self.consent.map { (name: $0.name, value: literal) }
+        let compact = Self.event(customer: "{}", context: "{}", consent: Self.object(all))
+        let spaced = Self.event(customer: "{}", context: "{}", consent: Self.object(all, colon: " :"))
+        let outcomes = DirectEventReaderTests.bothPaths(compact)
+        #expect(outcomes.decoded == outcomes.tree)
+        if case .success(let event) = outcomes.tree {
+            #expect(DirectEventReaderTests.direct(compact) == event)
+            #expect(DirectEventReaderTests.direct(spaced) == event)
+            let expected: Bool? = literal.contains("true") ? true : literal.contains("false") ? false : nil
+            #expect(event.consent.marketing == expected && event.consent.adUserData == expected)
+            #expect(event.consent.adPersonalization == expected && event.consent.limitedDataUse == expected)
+        }
+    }
 }

@@ -158,11 +158,12 @@ extension DirectEventReader {
         return false
     }
 
-    /// Moves past `literal` (4 to 16 bytes) when it comes next, compared as two overlapping words.
+    /// Moves past `literal` (4 to 24 bytes) when it comes next, compared as two overlapping words
+    /// (and the middle one past sixteen bytes).
     @inline(__always)
-    private mutating func skip(_ literal: StaticString) -> Bool {
+    mutating func skip(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
-        assert(count >= 4 && count <= 16)
+        assert(count >= 4 && count <= 24)
         let index = cursor.index
         guard index + count <= cursor.bytes.count, let base = cursor.bytes.baseAddress else { return false }
         let here = UnsafeRawPointer(base + index)
@@ -173,6 +174,9 @@ extension DirectEventReader {
                 here.loadUnaligned(as: UInt64.self) == spelled.loadUnaligned(as: UInt64.self)
                 && here.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
                     == spelled.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                && (count <= 16
+                    || here.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                        == spelled.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         } else {
             matches =
                 here.loadUnaligned(as: UInt32.self) == spelled.loadUnaligned(as: UInt32.self)

@@ -126,6 +126,7 @@ struct DirectEventReader {
     private static let consentNames = MemberNames(OrderEvent.Consent.memberNames)
 
     private mutating func consent() throws(GiveUp) -> OrderEvent.Consent {
+        if let consent = try compactConsent(depth: 2) { return consent }
         var consent = OrderEvent.Consent()
         var object = try openObject(depth: 2)
         let names = Self.consentNames
@@ -133,5 +134,42 @@ struct DirectEventReader {
             consent.setMember(member, to: try optionalBool())
         }
         return consent
+    }
+
+    /// Reads the consent at the cursor when it is written as producers write it: compactly, all
+    /// four members in the contract's order, each value a literal right after its colon, each
+    /// name and its punctuation matched by word compares instead of a member lookup. Any other
+    /// spelling returns `nil` with the cursor back at the object's start, for the member loop.
+    @inline(__always)
+    private mutating func compactConsent(depth: Int) throws(GiveUp) -> OrderEvent.Consent? {
+        let start = cursor.index
+        guard depth <= cursor.maximumDepth, skip(#"{"marketing":"#), startsLiteral() else { return back(to: start) }
+        var consent = OrderEvent.Consent()
+        consent.marketing = try optionalBool()
+        guard skip(#","ad_user_data":"#), startsLiteral() else { return back(to: start) }
+        consent.adUserData = try optionalBool()
+        guard skip(#","ad_personalization":"#), startsLiteral() else { return back(to: start) }
+        consent.adPersonalization = try optionalBool()
+        guard skip(#","limited_data_use":"#), startsLiteral() else { return back(to: start) }
+        consent.limitedDataUse = try optionalBool()
+        guard byte() == UInt8(ascii: "}") else { return back(to: start) }
+        cursor.index += 1
+        return consent
+    }
+
+    /// Whether the byte at the cursor starts `true`, `false` or `null` (not whitespace, which the
+    /// member loop skips).
+    @inline(__always)
+    private func startsLiteral() -> Bool {
+        switch byte() {
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"): true
+        default: false
+        }
+    }
+
+    @inline(__always)
+    private mutating func back(to index: Int) -> OrderEvent.Consent? {
+        cursor.index = index
+        return nil
     }
 }
