@@ -251,4 +251,47 @@ import Testing
             #expect(event.consent.adPersonalization == expected && event.consent.limitedDataUse == expected)
         }
     }
+
+    /// The event's first seven members written compactly are read by word compares of their names
+    /// (then the member loop goes on from `items`). Each of them with a space before its value,
+    /// `null`, left out, moved to the end, duplicated at the end, or with another value, must
+    /// read as the tree reads it, and a valid variant must still be read directly.
+    @Test func theCompactHeadIsReadAsTheTreeReadsIt() throws {
+        let tail: [Member] = [
+            ("customer", Self.object(Self.customer)), ("context", Self.object(Self.context)), ("consent", Self.object(Self.consent)),
+        ]
+        let others: [String: String] = [
+            "schema_version": "2", "event_type": #""order.created""#, "order_id": #""has space""#,
+            "occurred_at": #""yesterday""#, "currency": #""euro""#, "value": "-1", "store_id": #""shop-de""#,
+        ]
+        var valid = 0
+        for index in 0..<7 {
+            let member = Self.root[index]
+            var variants: [(String, [Member])] = []
+            var spaced = Self.root
+            spaced[index].value = " " + member.value
+            variants.append(("spaced", spaced))
+            var null = Self.root
+            null[index].value = "null"
+            variants.append(("null", null))
+            var other = Self.root
+            other[index].value = others[member.name]!
+            variants.append(("other", other))
+            var leftOut = Self.root
+            leftOut.remove(at: index)
+            variants.append(("left out", leftOut))
+            variants.append(("moved", leftOut + [member]))
+            variants.append(("duplicated", Self.root + [member]))
+            for (name, members) in variants {
+                let bytes = Array(Self.object(members + tail).utf8)
+                let outcomes = DirectEventReaderTests.bothPaths(bytes)
+                #expect(outcomes.decoded == outcomes.tree, "\(member.name) \(name)")
+                if case .success(let event) = outcomes.tree {
+                    valid += 1
+                    #expect(DirectEventReaderTests.direct(bytes) == event, "\(member.name) \(name)")
+                }
+            }
+        }
+        #expect(valid >= 16)  // spaced and moved ones, store_id null or left out, an escaped store id
+    }
 }

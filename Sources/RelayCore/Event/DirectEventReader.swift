@@ -75,7 +75,22 @@ struct DirectEventReader {
         var context = OrderEvent.Context()
         var consent = OrderEvent.Consent()
         cursor.skipWhitespace()
-        var object = try openObject(depth: 1)
+        var object: ObjectReading
+        let start = cursor.index
+        if try compactHead(
+            version: &version, isOrderCompleted: &isOrderCompleted, orderID: &orderID, occurredAt: &occurredAt,
+            currency: &currency, value: &value, storeID: &storeID)
+        {
+            // The member loop goes on after `store_id`, as if it had read the seven members.
+            object = ObjectReading(depth: 1)
+            object.seen = 0x7F
+            object.expected = 7
+            object.afterMember = true
+        } else {
+            cursor.index = start
+            (version, isOrderCompleted, orderID, occurredAt, currency, value, storeID) = (nil, false, nil, nil, nil, nil, nil)
+            object = try openObject(depth: 1)
+        }
         let names = Self.rootNames  // once, not once per member
         while let member = try nextMember(of: &object, names: names) {
             switch member {
@@ -171,5 +186,39 @@ struct DirectEventReader {
     private mutating func back(to index: Int) -> OrderEvent.Consent? {
         cursor.index = index
         return nil
+    }
+
+    /// Reads the event's first seven members (`schema_version` to `store_id`) when they are written
+    /// as producers write them: compactly, in the contract's order, each value right after its
+    /// colon; each name and its punctuation matched by word compares instead of a member lookup.
+    /// `false` for any other spelling: the caller puts the cursor back and reads the whole object
+    /// with the member loop. The values are read by the same code as the loop's.
+    @inline(__always)
+    private mutating func compactHead(
+        version: inout Int64?, isOrderCompleted: inout Bool, orderID: inout String?, occurredAt: inout Timestamp?,
+        currency: inout String?, value: inout JSONNumber?, storeID: inout String?
+    ) throws(GiveUp) -> Bool {
+        guard 1 <= cursor.maximumDepth, skip(#"{"schema_version":"#), valueFollows() else { return false }
+        version = JSONNumber.integer(of: try numberValue())
+        guard skip(#","event_type":"#), valueFollows() else { return false }
+        isOrderCompleted = try withStringBytes { $0.hasSameBytes(as: "order.completed") }
+        guard skip(#","order_id":"#), valueFollows() else { return false }
+        orderID = try token(maximumLength: OrderEventDecoder.maximumOrderIDLength)
+        guard skip(#","occurred_at":"#), valueFollows() else { return false }
+        occurredAt = try timestamp()
+        guard skip(#","currency":"#), valueFollows() else { return false }
+        currency = try withStringBytes(ISO4217.code)
+        guard skip(#","value":"#), valueFollows() else { return false }
+        value = try number()
+        guard skip(#","store_id":"#), valueFollows() else { return false }
+        storeID = try isNull() ? nil : try token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
+        return true
+    }
+
+    /// Whether a value starts at the cursor (not whitespace, which the member loop skips).
+    @inline(__always)
+    private func valueFollows() -> Bool {
+        guard let byte = byte() else { return false }
+        return byte > 0x20
     }
 }
