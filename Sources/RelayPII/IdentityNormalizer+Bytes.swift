@@ -44,11 +44,10 @@ extension IdentityNormalizer {
             }
         }
         if field == .phone { return phone(raw, for: platform, transmission: transmission, context: context, into: slot) }
-        let country = context.country
         // Room for the longest output of any rule below: a Latin letter's lowercase is at most
         // three bytes, and the US state rule writes the value lower-cased, then its letters.
         return context.withScratch(capacity: 2 * LatinRules.outputCapacity(raw.count)) { bytes -> ByteOutcome in
-            switch rule(field, raw, for: platform, country: country, into: &bytes) {
+            switch rule(field, raw, for: platform, context: context, into: &bytes) {
             case .general: return .general
             case .failed(let error): return .failed(error)
             case .value(let range):
@@ -92,9 +91,10 @@ extension IdentityNormalizer {
 
     /// The rule of `field` for `platform` on trimmed `raw`, written into `bytes`.
     private static func rule(
-        _ field: IdentityField, _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, country: CountryTable.Country?,
+        _ field: IdentityField, _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
         into bytes: inout ScratchBytes
     ) -> RuleOutcome {
+        let country = context.country
         switch field {
         case .email:
             do {
@@ -154,7 +154,7 @@ extension IdentityNormalizer {
         case .country:
             // Two letters that are a code (the usual value), else a name or alpha-3 code in the table.
             // Text that is not ASCII is left to the general rule.
-            guard let lookedUp = CountryTable.lookup(ascii: raw) else { return .general }
+            guard let lookedUp = context.countryLookup(ascii: raw) else { return .general }
             guard let found = lookedUp else { return .failed(NormalizationError("unknown country")) }
             // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
             for byte in found.alpha2.utf8 { bytes.append(platform == .google ? LatinRules.uppercased(byte) : byte) }
