@@ -47,6 +47,26 @@ struct ScratchBytes {
         }
     }
 
+    /// Appends the bytes of `input` from `start` on, ASCII lower-cased, up to the first for which
+    /// `copied` does not hold; returns that byte's index, or `input.count`. One capacity check for
+    /// the run and the count kept in a register: the rules' loop over a value's common bytes.
+    @inline(__always)
+    mutating func appendLowercasedRun(_ input: UnsafeBufferPointer<UInt8>, from start: Int, while copied: (UInt8) -> Bool) -> Int {
+        precondition(start >= 0 && count + (input.count - start) <= capacity, "ScratchBytes overflow")
+        let target = base
+        var index = start
+        var written = count
+        while index < input.count {
+            let byte = input[index]
+            guard copied(byte) else { break }
+            target[written] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            index &+= 1
+            written &+= 1
+        }
+        count = written
+        return index
+    }
+
     subscript(index: Int) -> UInt8 {
         get {
             precondition(index >= 0 && index < count, "ScratchBytes index out of range")
