@@ -67,19 +67,20 @@ enum LatinRules {
         return true
     }
 
-    /// ``scan(_:_:)`` with a rule's common bytes taken in runs: every byte for which `copied` holds
-    /// (ASCII that the rule copies lower-cased, such as an address's letters and digits) is
-    /// appended to `bytes` lower-cased in one tight loop (``ScratchBytes/appendLowercasedRun(_:from:while:)``),
-    /// and `body` is called for every other unit, with `bytes`. The same output as ``scan(_:_:)``
-    /// with a `body` that appends such a byte lower-cased.
+    /// ``scan(_:_:)`` with a rule's common bytes taken in runs: `run` appends to `bytes`, lower-cased,
+    /// the bytes from an index on that the rule copies lower-cased (ASCII, such as an address's
+    /// letters and digits: ``ScratchBytes/appendLowercasedRun(_:from:while:)``) and returns the
+    /// index of the first other byte, and `body` is called for every other unit, with `bytes`.
+    /// The same output as ``scan(_:_:)`` with a `body` that appends such a byte lower-cased.
     @inline(__always)
     static func scan(
-        _ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes, copyingLowercased copied: (UInt8) -> Bool,
+        _ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes,
+        copyingLowercased run: (inout ScratchBytes, UnsafeBufferPointer<UInt8>, Int) -> Int,
         _ body: (Unit, inout ScratchBytes) -> Void
     ) -> Bool {
         var index = 0
         while index < input.count {
-            index = bytes.appendLowercasedRun(input, from: index, while: copied)
+            index = run(&bytes, input, index)
             guard index < input.count else { break }
             let byte = input[index]
             if byte < 0x80 {
@@ -137,7 +138,7 @@ enum LatinRules {
         var ats = 0
         var whitespace = false
         // Visible ASCII but "@" (nearly all of an address) is copied lower-cased in runs.
-        let accepted = scan(input, into: &bytes, copyingLowercased: { isVisibleASCII($0) && $0 != UInt8(ascii: "@") }) { unit, bytes in
+        let accepted = scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedVisibleRun($1, from: $2, except: UInt8(ascii: "@")) }) { unit, bytes in
             switch unit {
             case .letter(let lower):
                 bytes.appendUTF8(lower.scalar)
@@ -185,7 +186,7 @@ enum LatinRules {
     /// `nil` when the general rule must decide.
     static func name(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Range<Int>? {
         // ASCII letters and digits (nearly all of a name) are copied lower-cased in runs.
-        let accepted = scan(input, into: &bytes, copyingLowercased: { isASCIILetter($0) || $0 &- 0x30 < 10 }) { unit, bytes in
+        let accepted = scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedRun($1, from: $2) { isASCIILetter($0) || $0 &- 0x30 < 10 } }) { unit, bytes in
             switch unit {
             case .letter(let lower):
                 if !lower.isPunctuationOrSymbol { bytes.appendUTF8(lower.scalar) }
@@ -210,7 +211,7 @@ enum LatinRules {
 
     /// ``lowercasedWithoutWhitespace(_:)`` from bytes into `bytes`; false when the general rule must decide.
     static func lowercasedWithoutWhitespace(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Bool {
-        scan(input, into: &bytes, copyingLowercased: isVisibleASCII) { unit, bytes in
+        scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedVisibleRun($1, from: $2, except: 0) }) { unit, bytes in
             switch unit {
             case .letter(let lower): bytes.appendUTF8(lower.scalar)
             case .ascii(let byte): if !isASCIIWhitespace(byte) { bytes.append(lowercased(byte)) }
@@ -225,7 +226,7 @@ enum LatinRules {
 
     /// ``lettersOnly(_:)`` from bytes into `bytes`; false when the general rule must decide.
     static func lettersOnly(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Bool {
-        scan(input, into: &bytes, copyingLowercased: isASCIILetter) { unit, bytes in
+        scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedRun($1, from: $2, while: isASCIILetter) }) { unit, bytes in
             switch unit {
             case .letter(let lower):
                 if lower.isAlphabetic { bytes.appendUTF8(lower.scalar) }
