@@ -73,7 +73,8 @@ extension IdentityNormalizer {
     /// `input` without leading and trailing ASCII whitespace, as `String.trimmingWhitespace()`
     /// gives it; `nil` when what is left starts or ends with a scalar that may be Unicode
     /// whitespace (its lead byte, as ``mayHoldWhitespace(_:)`` reads it), which the general path
-    /// trims.
+    /// trims. Inlined: nearly every value takes the first test and nothing else.
+    @inline(__always)
     static func trimmedWhitespace(_ input: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
         // Nearly every value starts and ends with a visible ASCII byte: nothing to trim, and
         // neither end can start a Unicode whitespace scalar.
