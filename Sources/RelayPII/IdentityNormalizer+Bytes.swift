@@ -238,7 +238,7 @@ extension IdentityNormalizer {
         _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
     ) -> RuleOutcome {
         let alpha2 = country?.alpha2 ?? "us"
-        if let subdivisions = SubdivisionCodes.table[alpha2] {
+        if let subdivisions = SubdivisionCodes.subdivisions(ofAlpha2: alpha2) {
             guard let key = SubdivisionCodes.asciiKey(raw, country: alpha2) else { return .general }
             guard let code = subdivisions[key] else {
                 return .failed(NormalizationError("not a subdivision of the order's country"))
