@@ -63,11 +63,41 @@ public final class IdentityContext {
     /// Room for one order's values (about 200 bytes for all rules of a typical customer).
     private static let initialCapacity = 512
 
+    /// The country hint's bytes when ``CountryTable/lookup(ascii:)`` answered for them (ASCII) and
+    /// there are at most 32: its answer is then ``country``. The country field's rules read the
+    /// same value, once per platform rule, and take the answer from here (``countryLookup(ascii:)``).
+    private let hintBytes: (UInt64, UInt64, UInt64, UInt64)
+    /// -1 when no hint is held.
+    private let hintCount: Int
+
     public init(countryHint: RawPII?) {
         // Read as bytes (a code in place, an ASCII name folded on the stack); other text as a String.
-        country = countryHint.flatMap { hint in
-            hint.withUTF8 { CountryTable.lookup(ascii: $0) } ?? CountryTable.lookup(hint.unredactedValue)
+        var held: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var heldCount = -1
+        let lookedUp: CountryTable.Country?? = countryHint?.withUTF8 { hint in
+            let found = CountryTable.lookup(ascii: hint)
+            if case .some = found, hint.count <= MemoryLayout.size(ofValue: held), let base = hint.baseAddress {
+                withUnsafeMutableBytes(of: &held) { $0.baseAddress!.copyMemory(from: base, byteCount: hint.count) }
+                heldCount = hint.count
+            }
+            return found
         }
+        hintBytes = held
+        hintCount = heldCount
+        country = lookedUp ?? countryHint.flatMap { CountryTable.lookup($0.unredactedValue) }
+    }
+
+    /// ``CountryTable/lookup(ascii:)`` of `bytes`: ``country`` when `bytes` are the country hint's,
+    /// byte for byte (the country field of the customer the context was made for), else looked up.
+    func countryLookup(ascii bytes: UnsafeBufferPointer<UInt8>) -> CountryTable.Country?? {
+        if bytes.count == hintCount {
+            var held = hintBytes
+            let same = withUnsafeBytes(of: &held) { held in
+                sameBytes(UnsafeBufferPointer(start: held.baseAddress!.assumingMemoryBound(to: UInt8.self), count: bytes.count), bytes)
+            }
+            if same { return .some(country) }
+        }
+        return CountryTable.lookup(ascii: bytes)
     }
 
     deinit {

@@ -44,11 +44,10 @@ extension IdentityNormalizer {
             }
         }
         if field == .phone { return phone(raw, for: platform, transmission: transmission, context: context, into: slot) }
-        let country = context.country
         // Room for the longest output of any rule below: a Latin letter's lowercase is at most
         // three bytes, and the US state rule writes the value lower-cased, then its letters.
         return context.withScratch(capacity: 2 * LatinRules.outputCapacity(raw.count)) { bytes -> ByteOutcome in
-            switch rule(field, raw, for: platform, country: country, into: &bytes) {
+            switch rule(field, raw, for: platform, context: context, into: &bytes) {
             case .general: return .general
             case .failed(let error): return .failed(error)
             case .value(let range):
@@ -74,7 +73,8 @@ extension IdentityNormalizer {
     /// `input` without leading and trailing ASCII whitespace, as `String.trimmingWhitespace()`
     /// gives it; `nil` when what is left starts or ends with a scalar that may be Unicode
     /// whitespace (its lead byte, as ``mayHoldWhitespace(_:)`` reads it), which the general path
-    /// trims.
+    /// trims. Inlined: nearly every value takes the first test and nothing else.
+    @inline(__always)
     static func trimmedWhitespace(_ input: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
         // Nearly every value starts and ends with a visible ASCII byte: nothing to trim, and
         // neither end can start a Unicode whitespace scalar.
@@ -92,9 +92,10 @@ extension IdentityNormalizer {
 
     /// The rule of `field` for `platform` on trimmed `raw`, written into `bytes`.
     private static func rule(
-        _ field: IdentityField, _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, country: CountryTable.Country?,
+        _ field: IdentityField, _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
         into bytes: inout ScratchBytes
     ) -> RuleOutcome {
+        let country = context.country
         switch field {
         case .email:
             do {
@@ -154,7 +155,7 @@ extension IdentityNormalizer {
         case .country:
             // Two letters that are a code (the usual value), else a name or alpha-3 code in the table.
             // Text that is not ASCII is left to the general rule.
-            guard let lookedUp = CountryTable.lookup(ascii: raw) else { return .general }
+            guard let lookedUp = context.countryLookup(ascii: raw) else { return .general }
             guard let found = lookedUp else { return .failed(NormalizationError("unknown country")) }
             // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
             for byte in found.alpha2.utf8 { bytes.append(platform == .google ? LatinRules.uppercased(byte) : byte) }
@@ -237,7 +238,7 @@ extension IdentityNormalizer {
         _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
     ) -> RuleOutcome {
         let alpha2 = country?.alpha2 ?? "us"
-        if let subdivisions = SubdivisionCodes.table[alpha2] {
+        if let subdivisions = SubdivisionCodes.subdivisions(ofAlpha2: alpha2) {
             guard let key = SubdivisionCodes.asciiKey(raw, country: alpha2) else { return .general }
             guard let code = subdivisions[key] else {
                 return .failed(NormalizationError("not a subdivision of the order's country"))

@@ -67,6 +67,43 @@ enum LatinRules {
         return true
     }
 
+    /// ``scan(_:_:)`` with a rule's common bytes taken in runs: `run` appends to `bytes`, lower-cased,
+    /// the bytes from an index on that the rule copies lower-cased (ASCII, such as an address's
+    /// letters and digits: ``ScratchBytes/appendLowercasedRun(_:from:while:)``) and returns the
+    /// index of the first other byte, and `body` is called for every other unit, with `bytes`.
+    /// The same output as ``scan(_:_:)`` with a `body` that appends such a byte lower-cased.
+    @inline(__always)
+    static func scan(
+        _ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes,
+        copyingLowercased run: (inout ScratchBytes, UnsafeBufferPointer<UInt8>, Int) -> Int,
+        _ body: (Unit, inout ScratchBytes) -> Void
+    ) -> Bool {
+        var index = 0
+        while index < input.count {
+            index = run(&bytes, input, index)
+            guard index < input.count else { break }
+            let byte = input[index]
+            if byte < 0x80 {
+                body(.ascii(byte), &bytes)
+                index += 1
+                continue
+            }
+            guard let (scalar, length) = LatinScalars.decode(input, at: index), let lower = LatinScalars.lowercase(scalar)
+            else { return false }
+            body(.letter(lower), &bytes)
+            index += length
+        }
+        return true
+    }
+
+    /// Visible ASCII (U+0021–U+007E).
+    @inline(__always)
+    static func isVisibleASCII(_ byte: UInt8) -> Bool { byte &- 0x21 < 0x5E }
+
+    /// An ASCII letter, either case.
+    @inline(__always)
+    static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- 0x61 < 26 }
+
     /// ``scan(_:_:)`` over a `String`'s bytes (false when they are not stored contiguously).
     static func scan(_ raw: String, _ body: (Unit) -> Void) -> Bool {
         raw.utf8.withContiguousStorageIfAvailable { scan($0, body) } == true
@@ -100,7 +137,8 @@ enum LatinRules {
         var at = -1
         var ats = 0
         var whitespace = false
-        let accepted = scan(input) { unit in
+        // Visible ASCII but "@" (nearly all of an address) is copied lower-cased in runs.
+        let accepted = scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedVisibleRun($1, from: $2, except: UInt8(ascii: "@")) }) { unit, bytes in
             switch unit {
             case .letter(let lower):
                 bytes.appendUTF8(lower.scalar)
@@ -147,7 +185,8 @@ enum LatinRules {
     /// ``name(_:)`` from bytes into `bytes`: the range of `bytes` that is the name (trimmed), or
     /// `nil` when the general rule must decide.
     static func name(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Range<Int>? {
-        let accepted = scan(input) { unit in
+        // ASCII letters and digits (nearly all of a name) are copied lower-cased in runs.
+        let accepted = scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedRun($1, from: $2) { isASCIILetter($0) || $0 &- 0x30 < 10 } }) { unit, bytes in
             switch unit {
             case .letter(let lower):
                 if !lower.isPunctuationOrSymbol { bytes.appendUTF8(lower.scalar) }
@@ -172,7 +211,7 @@ enum LatinRules {
 
     /// ``lowercasedWithoutWhitespace(_:)`` from bytes into `bytes`; false when the general rule must decide.
     static func lowercasedWithoutWhitespace(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Bool {
-        scan(input) { unit in
+        scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedVisibleRun($1, from: $2, except: 0) }) { unit, bytes in
             switch unit {
             case .letter(let lower): bytes.appendUTF8(lower.scalar)
             case .ascii(let byte): if !isASCIIWhitespace(byte) { bytes.append(lowercased(byte)) }
@@ -187,7 +226,7 @@ enum LatinRules {
 
     /// ``lettersOnly(_:)`` from bytes into `bytes`; false when the general rule must decide.
     static func lettersOnly(_ input: UnsafeBufferPointer<UInt8>, into bytes: inout ScratchBytes) -> Bool {
-        scan(input) { unit in
+        scan(input, into: &bytes, copyingLowercased: { $0.appendLowercasedRun($1, from: $2, while: isASCIILetter) }) { unit, bytes in
             switch unit {
             case .letter(let lower):
                 if lower.isAlphabetic { bytes.appendUTF8(lower.scalar) }

@@ -47,6 +47,61 @@ struct ScratchBytes {
         }
     }
 
+    /// Appends the bytes of `input` from `start` on, ASCII lower-cased, up to the first for which
+    /// `copied` does not hold; returns that byte's index, or `input.count`. One capacity check for
+    /// the run and the count kept in a register: the rules' loop over a value's common bytes.
+    @inline(__always)
+    mutating func appendLowercasedRun(_ input: UnsafeBufferPointer<UInt8>, from start: Int, while copied: (UInt8) -> Bool) -> Int {
+        precondition(start >= 0 && count + (input.count - start) <= capacity, "ScratchBytes overflow")
+        let target = base
+        var index = start
+        var written = count
+        while index < input.count {
+            let byte = input[index]
+            guard copied(byte) else { break }
+            target[written] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            index &+= 1
+            written &+= 1
+        }
+        count = written
+        return index
+    }
+
+    /// ``appendLowercasedRun(_:from:while:)`` for visible ASCII bytes (U+0021–U+007E) other than
+    /// `stop` (0: none), eight bytes at a time while eight such bytes follow, then byte by byte.
+    /// Each word is tested lane by lane for a byte outside the run (these tests are exact for
+    /// "some byte of the word"), and lower-cased by adding 0x20 to the lanes in `A`–`Z`.
+    @inline(__always)
+    mutating func appendLowercasedVisibleRun(_ input: UnsafeBufferPointer<UInt8>, from start: Int, except stop: UInt8) -> Int {
+        precondition(start >= 0 && count + (input.count - start) <= capacity, "ScratchBytes overflow")
+        var index = start
+        if let source = input.baseAddress {
+            let target = base
+            var written = count
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            /// Some lane of `word` is zero.
+            func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
+            while input.count &- index >= 8 {
+                let word = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
+                // Not ASCII; below 0x21 (the lane is ASCII, so no borrow reaches a lane above one
+                // that is below); 0x7F; `stop`.
+                if word & highs != 0 || (word &- ones &* 0x21) & ~word & highs != 0 || hasZero(word ^ (ones &* 0x7F))
+                    || hasZero(word ^ (ones &* UInt64(stop)))
+                {
+                    break
+                }
+                // ASCII lanes: + 0x3F sets bit 7 from `A` (0x41) on, + 0x25 from past `Z` (0x5B) on, with no carry out of the lane.
+                let upper = (word &+ ones &* 0x3F) & ~(word &+ ones &* 0x25) & highs
+                UnsafeMutableRawPointer(target + written).storeBytes(of: word | upper >> 2, as: UInt64.self)
+                index &+= 8
+                written &+= 8
+            }
+            count = written
+        }
+        return appendLowercasedRun(input, from: index) { LatinRules.isVisibleASCII($0) && $0 != stop }
+    }
+
     subscript(index: Int) -> UInt8 {
         get {
             precondition(index >= 0 && index < count, "ScratchBytes index out of range")

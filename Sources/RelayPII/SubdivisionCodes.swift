@@ -24,6 +24,23 @@ enum SubdivisionCodes {
         return subdivisions[key]
     }
 
+    /// ``table`` by the country's ``CountryTable/alpha2Index(_:)``: the byte path's lookup, with no
+    /// code to hash.
+    static let byAlpha2Index: [[String: String]?] = {
+        var tables = [[String: String]?](repeating: nil, count: 26 * 26)
+        for (alpha2, subdivisions) in table {
+            guard let index = CountryTable.alpha2Index(alpha2) else { preconditionFailure("an alpha-2 code of two letters") }
+            tables[index] = subdivisions
+        }
+        return tables
+    }()
+
+    /// ``table``'s entry for `alpha2` (a lower-case code, as ``CountryTable/Country/alpha2`` is).
+    static func subdivisions(ofAlpha2 alpha2: String) -> [String: String]? {
+        guard let index = CountryTable.alpha2Index(alpha2) else { return nil }
+        return byAlpha2Index[index]
+    }
+
     /// The letters of `bytes`, lower case, after a leading `<country>-`; `nil` when `bytes` is not
     /// ASCII (the general path decides).
     static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, country: String) -> String? {

@@ -81,4 +81,14 @@ import Testing
         var accented = "Côte d'Ivoire"
         #expect(accented.withUTF8 { CountryTable.lookup(ascii: $0) } == .none)
     }
+
+    /// The byte path's subdivision tables by alpha-2 index are the generated table's, for every
+    /// country's code.
+    @Test func subdivisionTablesByIndexAreTheTable() {
+        for row in CountryTable.iso3166 {
+            #expect(SubdivisionCodes.subdivisions(ofAlpha2: row.alpha2) == SubdivisionCodes.table[row.alpha2], "\(row.alpha2)")
+        }
+        #expect(SubdivisionCodes.table.keys.allSatisfy { SubdivisionCodes.subdivisions(ofAlpha2: $0) != nil })
+        #expect(SubdivisionCodes.subdivisions(ofAlpha2: "x") == nil)
+    }
 }

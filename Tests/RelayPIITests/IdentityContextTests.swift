@@ -37,6 +37,23 @@ import Testing
         #expect(context.digestsComputed == values.count)
     }
 
+    /// The country field's lookup answers from the hint only for the hint's own bytes: every
+    /// other value (same length, other case, padded, unknown, hostile) is looked up.
+    @Test func countryLookupAnswersAsTheTableForEveryValue() throws {
+        let fixtureCountries = ByteRuleTests.shapes.filter { $0.utf8.count <= 40 }
+        let values = ["DE", "de", "FR", "Netherlands", "netherlands", "Netherland", "Germany", " DE", "DE ", "xx", "zz", "us",
+                      "USA", "uk", "Atlantis", "", "Côte d'Ivoire", String(repeating: "x", count: 32),
+                      String(repeating: "x", count: 33)] + fixtureCountries
+        for hint in values + [nil] {
+            let context = IdentityContext(countryHint: hint.map(RawPII.init))
+            for value in values {
+                var text = value
+                let (answer, reference) = text.withUTF8 { (context.countryLookup(ascii: $0), CountryTable.lookup(ascii: $0)) }
+                #expect(answer == reference, "\(Array(hint?.utf8 ?? "-".utf8)) \(Array(value.utf8))")
+            }
+        }
+    }
+
     @Test func rulesThatAgreeShareTheDigestAndRulesThatDifferDoNot() throws {
         let normalizer = IdentityNormalizer()
         let context = IdentityContext(countryHint: RawPII("DE"))

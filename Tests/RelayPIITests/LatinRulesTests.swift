@@ -56,6 +56,35 @@ import Testing
         }
     }
 
+    /// The rules that copy visible ASCII eight bytes at a time (email, TikTok's lower-cased
+    /// without whitespace): every ASCII byte, a Latin letter and a malformed byte at every offset
+    /// of a value long enough for several words, so each lands in every lane of a word, at a
+    /// word's end and in the byte-by-byte tail.
+    @Test func wordAtATimeRunsMatchTheGeneralRules() {
+        let base = Array("Jane.Doe-Shop+Tag_99@Example.COM".utf8)
+        var specials: [[UInt8]] = (UInt8(0)..<0x80).map { [$0] }
+        specials += [Array("é".utf8), Array("Ø".utf8), [0xFF], [0xC3], Array("\u{A0}".utf8)]
+        var compared = 0
+        for special in specials {
+            for offset in 0...base.count {
+                var bytes = base
+                bytes.insert(contentsOf: special, at: offset)
+                let input = String(decoding: bytes, as: UTF8.self)
+                for google in [false, true] {
+                    let fast = outcome { try LatinRules.email(input, google: google) }
+                    let general = outcome { try IdentityNormalizer.unicodeEmail(input, for: google ? .google : .meta) }
+                    #expect(fast == general || fast == "general" && !Self.isASCII(input), "email \(bytes) google=\(google)")
+                }
+                let fast = outcome { LatinRules.lowercasedWithoutWhitespace(input) }
+                #expect(
+                    fast == outcome { IdentityNormalizer.unicodeLowercasedWithoutWhitespace(input) } || fast == "general" && !Self.isASCII(input),
+                    "lowercased \(bytes)")
+                compared += 1
+            }
+        }
+        #expect(compared == 133 * 33)
+    }
+
     @Test func nameAndLettersFastPathsMatchTheGeneralRules() {
         for input in Self.inputs {
             let name = outcome { LatinRules.name(input) }

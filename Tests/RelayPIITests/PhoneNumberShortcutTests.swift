@@ -65,6 +65,37 @@ import Testing
         }
     }
 
+    /// Eleven NANP digits read in US or CA: those starting with "11" the shortcut refuses without a
+    /// parse, as the full parse refuses them (the trunk 1 stripped after the country code leaves
+    /// too few digits); those starting with "10" or "12" it formats, as the full parse does.
+    @Test func elevenNANPDigitsStartingWithElevenAreRefusedLikeTheFullParse() {
+        var generator = SystemRandomNumberGenerator()
+        var refused = 0
+        var formatted = 0
+        for region in ["us", "ca"] {
+            for second in ["1", "0", "2"] {
+                let shapes = ["1\(second)#########", "1-\(second)##-###-####", "1 (\(second)##) ###.####", "(1) \(second)## ### ####", " 1\(second)## ### #### "]
+                for shape in shapes {
+                    let fixed = ["000000000", "999999999", "555555555", "000555012", "234567890"].map { nine in
+                        var digits = nine.makeIterator()
+                        return String(shape.map { $0 == "#" ? digits.next()! : $0 })
+                    }
+                    let random = (0..<120).map { _ in
+                        String(shape.map { $0 == "#" ? Character(String(Int.random(in: 0...9, using: &generator))) : $0 })
+                    }
+                    for number in fixed + random {
+                        let fast = PhoneNumberFormatter.e164(number, region: region)
+                        #expect(fast == PhoneNumberFormatter.e164ThroughFullParse(number, region: region), "\(shape) in \(region)")
+                        if second == "1" { #expect(fast == nil, "\(shape) in \(region)") }
+                        if fast == nil { refused += 1 } else { formatted += 1 }
+                    }
+                }
+            }
+        }
+        #expect(refused >= 2 * 5 * 125)
+        #expect(formatted > 1_000)
+    }
+
     /// The ASCII fast path of the normaliser's E.164 rule (bytes in a stack buffer) against the
     /// rule for any input, on phone-like ASCII text: `(0)` markers, `00` prefixes, letters,
     /// whitespace at either end, with and without the customer's country.

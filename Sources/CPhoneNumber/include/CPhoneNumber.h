@@ -18,8 +18,9 @@ extern "C" {
 /// Common shapes (`+44 7700 900123`, `(415) 555-0123` in US, `030 1234567` in DE) skip
 /// libphonenumber's Parse with the same result (a mobile-length number skips its regular
 /// expressions altogether; a fixed-line one is still checked for validity: DE, FR and NL through
-/// libphonenumber's patterns compiled once into automata over the digits, others by IsValidNumber); everything else is parsed
-/// in full.
+/// libphonenumber's patterns compiled once into automata over the digits, others by IsValidNumber); eleven
+/// NANP digits starting with "11" read in US or CA, which the full parse always refuses, are refused
+/// without it; everything else is parsed in full.
 int relay_cshim_phone_format_e164(const char *number, const char *default_region, char *output, size_t capacity);
 
 /// The same, always through libphonenumber's full Parse (the reference the shortcut is tested against).
