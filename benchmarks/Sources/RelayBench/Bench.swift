@@ -300,7 +300,7 @@ final class Bench {
               topic: \(topic)
             \(consumerProperties)
             delivery:
-              memory_budget_mb: \(options.memoryBudgetMb)
+              memory_budget_mb: \(options.memoryBudgetMb)\(options.maxConcurrentRequests.map { "\n  max_concurrent_requests: \($0)" } ?? "")
             destinations:
               meta:
                 pixel_id: "\(accounts.metaPixelID)"

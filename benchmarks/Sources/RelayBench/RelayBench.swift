@@ -52,6 +52,9 @@ struct RelayBench: AsyncParsableCommand {
     @Option(help: "delivery.memory_budget_mb of the relay.")
     var memoryBudgetMb = 150
 
+    @Option(help: "delivery.max_concurrent_requests of the relay (requests in flight per destination); the relay's default when not given.")
+    var maxConcurrentRequests: Int?
+
     @Option(help: "Google's requests a minute for the main runs, shared by their instances: lifted (the configuration's maximum) by default, so the figures are the relay's own; Data Manager's documented 300 per Cloud project bounds any relay to 10,000 orders/s, which --quota-requests-per-minute measures.")
     var googleRequestsPerMinute = 1_000_000
 
