@@ -101,11 +101,7 @@ public final class PreparedEvent {
     /// Whether the identifier has a wire value to send (``NormalizedIdentifier/hasWireValue``).
     public func hasWireValue(_ field: IdentityField, for platform: Platform) -> Bool {
         guard let slot = presentSlot(field, for: platform) else { return false }
-        return hasWireValue(slot: slot)
-    }
-
-    private func hasWireValue(slot: Int) -> Bool {
-        (identifiers.unsafelyUnwrapped + slot).pointee.hasWireValue
+        return wireSlotBits & (1 << UInt64(slot)) != 0
     }
 
     /// Writes the wire value of `slot`, which must be in ``wireSlots(_:for:)``'s answer, as a
@@ -116,22 +112,16 @@ public final class PreparedEvent {
         if hexSlotBits & (1 << UInt64(slot)) != 0 {
             writer.fragment(UnsafeBufferPointer(start: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount, count: SHA256Digest.hexCount))
         } else {
-            writeOtherWireValue(slot: slot, into: &writer)
+            writePlainWireValue(slot: slot, into: &writer)
         }
     }
 
-    /// ``writeWireValue(slot:into:)`` for a slot without digits: a plain value, escaped.
-    @discardableResult
-    private func writeOtherWireValue(slot: Int, into writer: inout JSONWriter) -> Bool {
+    /// ``writeWireValue(slot:into:)`` for a wire slot without digits, which `fill` leaves only to
+    /// plain values (a digest's slot is in `hexSlotBits`): the value, escaped.
+    private func writePlainWireValue(slot: Int, into writer: inout JSONWriter) {
         let identifier = identifiers.unsafelyUnwrapped + slot
-        switch identifier.pointee.transmission {
-        case .sha256:
-            guard identifier.pointee.digest != nil else { return false }
-            writer.fragment(UnsafeBufferPointer(start: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount, count: SHA256Digest.hexCount))
-        case .plain: identifier.pointee.value.withUTF8 { writer.stringContents(utf8: $0) }
-        case .omit: return false
-        }
-        return true
+        assert(identifier.pointee.transmission == .plain)
+        identifier.pointee.value.withUTF8 { writer.stringContents(utf8: $0) }
     }
 
     /// Calls `body` with the event's JSON buffer, emptied; what `body` writes is valid until the
