@@ -6,8 +6,12 @@ import RelayCore
 /// driver stops taking records from librdkafka's queue and closes partial batches at once (nothing
 /// more arrives to fill them). A hold that lasts ``Limits/holdBeforePauseMilliseconds`` *pauses*
 /// every assigned partition, so the driver can go back to polling for rebalances without taking
-/// records. Both end once every lane is under the low watermarks and the hold is at least
-/// ``Limits/minimumPauseMilliseconds`` old. Pure: the driver passes the levels and the time.
+/// records. A hold ends once every lane is under the low watermarks (the band between the marks
+/// keeps it from flapping); a pause ends then too, but not before it is
+/// ``Limits/minimumPauseMilliseconds`` old, because each pause drops librdkafka's prefetch.
+/// Holding on for the minimum after the levels were down left the destinations idle at the end
+/// of every hold: ~20 % of one instance's rate on a backlog (benchmarks/HISTORY.md, "holds end at
+/// the low watermark"). Pure: the driver passes the levels and the time.
 public struct BackpressureController: Sendable {
     public struct Limits: Sendable, Equatable {
         public var highWatermarkEvents: Int
@@ -59,10 +63,12 @@ public struct BackpressureController: Sendable {
 
     public init(limits: Limits) { self.limits = limits }
 
-    /// Whether a hold may end now: every lane under the resume marks, and the hold old enough.
+    /// Whether a hold may end now: every lane under the resume marks, and, once the hold became a
+    /// pause, the pause at least ``Limits/minimumPauseMilliseconds`` old.
     public func mayEnd(busiestLane: Int, bytes: Int, now: Int64) -> Bool {
-        busiestLane <= limits.lowWatermarkEvents && bytes <= limits.lowWatermarkBytes
-            && now - since >= Int64(limits.minimumPauseMilliseconds)
+        guard busiestLane <= limits.lowWatermarkEvents, bytes <= limits.lowWatermarkBytes else { return false }
+        let pausedFor = now - since - limits.holdBeforePauseMilliseconds
+        return pausedFor < 0 || pausedFor >= Int64(limits.minimumPauseMilliseconds)
     }
 
     /// Applies the watermarks to the busiest lane's unsettled events and the unsettled bytes.

@@ -22,18 +22,30 @@ import Testing
     @Test func theMemoryBudgetHoldsToo() {
         var controller = BackpressureController(limits: Self.limits)
         #expect(controller.evaluate(busiestLane: 0, bytes: 10_000, now: 0).holdStarted)
-        #expect(!controller.mayEnd(busiestLane: 0, bytes: 5_001, now: 1_000))
-        #expect(controller.mayEnd(busiestLane: 0, bytes: 5_000, now: 1_000))
+        #expect(!controller.mayEnd(busiestLane: 0, bytes: 5_001, now: 500))
+        #expect(controller.mayEnd(busiestLane: 0, bytes: 5_000, now: 500))
     }
 
-    @Test func resumesUnderTheLowWatermarkAfterTheMinimumPause() {
+    @Test func aHoldEndsAsSoonAsEveryLaneIsUnderTheLowWatermarks() {
         var controller = BackpressureController(limits: Self.limits)
         _ = controller.evaluate(busiestLane: 100, bytes: 0, now: 0)
-        #expect(controller.evaluate(busiestLane: 50, bytes: 0, now: 249).holding, "the minimum pause is not over")
-        #expect(controller.evaluate(busiestLane: 51, bytes: 0, now: 300).holding, "above the low watermark")
-        let resumed = controller.evaluate(busiestLane: 50, bytes: 0, now: 300)
+        #expect(controller.evaluate(busiestLane: 51, bytes: 0, now: 5).holding, "above the low watermark")
+        #expect(controller.evaluate(busiestLane: 50, bytes: 5_001, now: 10).holding, "bytes above their low watermark")
+        // No minimum for a hold: waiting on after the levels are down idles the destinations.
+        let resumed = controller.evaluate(busiestLane: 50, bytes: 5_000, now: 15)
         #expect(!resumed.holding && !resumed.pauseAll && !controller.engaged)
         #expect(resumed.releaseHeap, "the first resume returns freed heap")
+    }
+
+    @Test func aPauseLastsTheMinimumFromWhenItBegan() {
+        var controller = BackpressureController(limits: Self.limits)
+        _ = controller.evaluate(busiestLane: 100, bytes: 0, now: 0)
+        #expect(controller.evaluate(busiestLane: 90, bytes: 0, now: 1_000).pauseAll, "the hold lasted: paused at 1,000")
+        #expect(!controller.mayEnd(busiestLane: 0, bytes: 0, now: 1_249), "paused for 249 ms only")
+        #expect(controller.evaluate(busiestLane: 0, bytes: 0, now: 1_249).pauseAll)
+        #expect(!controller.mayEnd(busiestLane: 51, bytes: 0, now: 1_250), "above the low watermark")
+        let resumed = controller.evaluate(busiestLane: 0, bytes: 0, now: 1_250)
+        #expect(!resumed.holding && !resumed.pauseAll && !controller.engaged)
     }
 
     @Test func freedHeapIsReturnedAtMostOnceInTheInterval() {
@@ -43,6 +55,7 @@ import Testing
             let start = cycle * 1_000
             _ = controller.evaluate(busiestLane: 100, bytes: 0, now: start)
             if controller.evaluate(busiestLane: 0, bytes: 0, now: start + 300).releaseHeap { releases.append(start + 300) }
+            #expect(!controller.engaged)
         }
         #expect(releases == [300, 5_300])
     }

@@ -93,9 +93,9 @@ func logMilliseconds(_ stamp: String) -> Int64? {
     /// Scenario 12 (scaled down): a 24,000-order backlog (~26 MB; the 2.0.2 mock keeps at most
     /// 5 MB per partition, hence 8 partitions), one destination at a fraction of the intake rate,
     /// the relay as a child process with a 112 MiB memory budget (its idle debug build is ~47 MiB).
-    /// Resident memory, sampled every 50 ms, stays under the budget; pauses follow the watermarks
-    /// no faster than the minimum pause; the member is assigned once (no rebalance, no
-    /// poll-interval overrun); every event is delivered.
+    /// Resident memory, sampled every 50 ms, stays under the budget; consumption is held at the
+    /// watermarks, and a hold that became a partition pause lasts the minimum pause; the member is
+    /// assigned once (no rebalance, no poll-interval overrun); every event is delivered.
     @Test func backlogBurstWithASlowDestinationStaysUnderTheMemoryBudget() async throws {
         let fixture = try await Fixture.make(brokers: 3, partitions: 8)
         let orders = samples(24_000, seed: 45)
@@ -136,16 +136,19 @@ func logMilliseconds(_ stamp: String) -> Int64? {
         #expect(assigned.count == 1, "one assignment: no rebalance during the burst")
         #expect(!lines.contains { $0.contains("MAX_POLL") || $0.contains("max.poll.interval") })
         // A hold stops consumption (the partitions are paused only when it lasts a second).
-        let pauses = try lines.filter { $0.contains("backpressure: holding consumption") }.map { line in
+        func milliseconds(_ line: Substring) throws -> Int64 {
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
             return try #require(object["timestamp"].flatMap(logMilliseconds))
         }
+        let pauses = try lines.filter { $0.contains("backpressure: holding consumption") }.map(milliseconds)
         #expect(pauses.count >= 1, "a backlog larger than the budget must hold consumption")
-        let partitionPauses = lines.filter { $0.contains("backpressure: pausing partitions") }.count
-        let resumes = lines.filter { $0.contains("resuming partitions") && $0.contains("[orders[") }.count
-        #expect(resumes >= partitionPauses - 1)
-        let gaps = zip(pauses.dropFirst(), pauses).map { $0 - $1 }
-        #expect(gaps.allSatisfy { $0 >= 200 }, "pause cycles closer than the minimum pause: \(gaps.filter { $0 < 200 })")
+        let partitionPauses = try lines.filter { $0.contains("backpressure: pausing partitions") }.map(milliseconds)
+        let resumes = try lines.filter { $0.contains("resuming partitions") && $0.contains("[orders[") }.map(milliseconds)
+        #expect(resumes.count >= partitionPauses.count - 1)
+        // A partition pause drops librdkafka's prefetch: each lasts the minimum pause (200 ms here;
+        // the two log lines are stamped a moment after the decisions, hence 5 ms of slack).
+        let pauseLengths = partitionPauses.compactMap { paused in resumes.first { $0 >= paused }.map { $0 - paused } }
+        #expect(pauseLengths.allSatisfy { $0 >= 195 }, "partition pauses shorter than the minimum: \(pauseLengths.filter { $0 < 195 })")
 
         let ledger = checkLedger(fixture, expected: expected)
         reportScenario(
