@@ -45,8 +45,11 @@ public final class CurlHTTPClient: HTTPExecutor, Sendable {
         relay_cshim_curl_multi_setopt_long(
             handle, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maximumConnectionsPerHost)
         self.multi = SendableHandle(pointer: handle)
-        let thread = Thread { [self] in runLoop() }
-        thread.name = "relay-http"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux a name set before `start()` never reaches the OS thread.
+            Thread.current.name = "relay-http"
+            runLoop()
+        }
         thread.start()
     }
 

@@ -53,12 +53,14 @@ public final class KafkaProducer: Sendable {
         }
         handle = SendableKafkaHandle(pointer: pointer)
         let thread = Thread { [handle, lifecycle] in
+            // Named from inside: on Linux a name set before `start()` never reaches the OS thread
+            // (top, perf and /proc show it; at most 15 characters).
+            Thread.current.name = "relay-producer"
             while !lifecycle.isClosed {
                 rd_kafka_poll(handle.pointer, 100)
             }
             lifecycle.stopped.signal()
         }
-        thread.name = "relay-kafka-producer"
         thread.start()
     }
 

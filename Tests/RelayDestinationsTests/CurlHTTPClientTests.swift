@@ -1,3 +1,4 @@
+import Foundation
 import RelayCore
 import RelayCrypto
 import RelayDestinations
@@ -32,6 +33,25 @@ import Testing
             }
         }
         try await server.shutdown()
+    }
+
+    /// The transfer thread carries its name to the OS (top -H, perf and /proc show it): on Linux
+    /// a Foundation name set before `start()` never reached it, and every relay thread showed as
+    /// the GCD thread that started it.
+    @Test func theTransferThreadIsNamedForTheOS() async throws {
+        let client = CurlHTTPClient()
+        defer { client.shutdown() }
+        func threadNames() -> [String] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        // The thread names itself once it runs: wait for that (bounded), not for a fixed time.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !threadNames().contains("relay-http"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(threadNames().contains("relay-http"))
     }
 
     /// A body sent piece by piece (a JSON array of event payloads) arrives as its joined bytes,

@@ -298,8 +298,12 @@ public final class RelayEngine: Sendable {
                 group.addTask { await self.deliveryLoop(index) }
             }
             let failure = await withCheckedContinuation { continuation in
-                let thread = Thread { [self] in continuation.resume(returning: pollLoop()) }
-                thread.name = "relay-poll"
+                let thread = Thread { [self] in
+                    // Named from inside: on Linux a name set before `start()` never reaches the
+                    // OS thread. The retry role's loop is told apart from the main one.
+                    Thread.current.name = role == .retry ? "relay-retrypoll" : "relay-poll"
+                    continuation.resume(returning: pollLoop())
+                }
                 thread.start()
             }
             // The poll loop drained what it could; anything still retrying stays uncommitted
