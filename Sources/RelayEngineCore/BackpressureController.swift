@@ -9,9 +9,9 @@ import RelayCore
 /// records. A hold ends once every lane is under the low watermarks (the band between the marks
 /// keeps it from flapping); a pause ends then too, but not before it is
 /// ``Limits/minimumPauseMilliseconds`` old, because each pause drops librdkafka's prefetch.
-/// Holding on for the minimum after the levels were down left the destinations idle at the end
-/// of every hold: ~20 % of one instance's rate on a backlog (benchmarks/HISTORY.md, "holds end at
-/// the low watermark"). Pure: the driver passes the levels and the time.
+/// A hold has no minimum: holding on after the levels were down left the destinations idle at
+/// the end of every hold (benchmarks/HISTORY.md, the eighteenth round). Pure: the driver passes
+/// the levels and the time.
 public struct BackpressureController: Sendable {
     public struct Limits: Sendable, Equatable {
         public var highWatermarkEvents: Int
