@@ -187,7 +187,15 @@ public final class PreparedEvent {
             let field = IdentityNormalizer.ruleField(slot: slot)
             let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
-            var normalized = normalizeInPlace(field, for: platform, into: identifier)
+            // A slot of a field whose rules can agree, with another slot of the field holding a value:
+            // that value when the rules agree on the customer's.
+            let siblings = presentSlots & Self.slotsSharing(slot)
+            var normalized: Bool? =
+                if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
+                    true
+                } else {
+                    normalizeInPlace(field, for: platform, into: identifier)
+                }
             if normalized == nil {
                 normalized = event.customer[field].map { normalizer.normalize(field, $0, for: platform, context: context, into: identifier) }
             }
@@ -200,6 +208,43 @@ public final class PreparedEvent {
             }
             presentSlots |= bit
         }
+    }
+
+    /// The other slots of `slot`'s field when its rules can agree on a value (an email address,
+    /// first and last names: ``IdentityNormalizer/isSameIdentifier(_:utf8:for:as:)``), else none.
+    @inline(__always)
+    private static func slotsSharing(_ slot: Int) -> UInt64 {
+        let field: UInt64 =
+            switch slot {
+            case 0, 1: IdentityNormalizer.ruleSlotBits(of: .email)
+            case 5, 6, 7: IdentityNormalizer.ruleSlotBits(of: .firstName)
+            case 8, 9, 10: IdentityNormalizer.ruleSlotBits(of: .lastName)
+            default: 0
+            }
+        return field & ~(1 << UInt64(slot))
+    }
+
+    /// Initialises `identifier` as a copy of slot `sibling`'s (another rule of `field`, holding a
+    /// value) and returns `true` when `platform`'s rule gives the same identifier for the
+    /// customer's value (a name of letters alone for Meta, Google and TikTok, an address outside
+    /// Gmail for Google and the others): no rule run, no digest looked up.
+    private func copySibling(
+        _ field: IdentityField, for platform: Platform, from sibling: Int, into identifier: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool {
+        let source = UnsafePointer(identifiers.unsafelyUnwrapped + sibling)
+        func same(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+            IdentityNormalizer.isSameIdentifier(field, utf8: raw, for: platform, as: source)
+        }
+        let same: Bool? =
+            switch field {
+            case .email: event.customer.email?.withUTF8(same)
+            case .firstName: event.customer.firstName?.withUTF8(same)
+            case .lastName: event.customer.lastName?.withUTF8(same)
+            default: false
+            }
+        guard same == true else { return false }
+        identifier.initialize(to: source.pointee)
+        return true
     }
 
     /// Normalises the customer's value of `field` for `platform` into `identifier`, its bytes
