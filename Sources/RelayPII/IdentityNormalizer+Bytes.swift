@@ -321,7 +321,8 @@ extension IdentityNormalizer {
     /// - Names: every rule (the name rule; Google's, which only drops a title or suffix from a name
     ///   of several words; TikTok's lower case without whitespace) makes a word of letters alone
     ///   (ASCII, and the two-byte precomposed Latin ones: `Zoë`, `Łukasz`) the same lower-case word.
-    /// - Email: on visible ASCII alone (no whitespace for Google's rule to remove, nothing for the
+    /// - Email: on visible ASCII and two-byte Latin letters between ASCII whitespace at the ends
+    ///   (which every rule trims: no whitespace left for Google's rule to remove, nor for the
     ///   others to refuse), Google's rule differs from the others only for a gmail.com or
     ///   googlemail.com address, which its value, and `other`'s, ends with.
     public static func isSameIdentifier(
@@ -347,7 +348,24 @@ extension IdentityNormalizer {
             }
             return true
         case .email:
-            for byte in raw where !LatinRules.isVisibleASCII(byte) { return false }
+            // ASCII whitespace at the ends, which both rules trim; then visible ASCII and two-byte
+            // Latin letters, which both copy lower-cased.
+            var start = 0
+            var end = raw.count
+            while start < end, LatinRules.isASCIIWhitespace(raw[start]) { start += 1 }
+            while end > start, LatinRules.isASCIIWhitespace(raw[end - 1]) { end -= 1 }
+            var index = start
+            while index < end {
+                let byte = raw[index]
+                if LatinRules.isVisibleASCII(byte) {
+                    index += 1
+                    continue
+                }
+                guard byte >= 0xC3, byte <= 0xC9, let (scalar, length) = LatinScalars.decode(raw, at: index),
+                    LatinScalars.lowercase(scalar) != nil
+                else { return false }
+                index += length
+            }
             return other.pointee.value.withUTF8 { value in
                 !value.hasSuffix(utf8: "@gmail.com") && !value.hasSuffix(utf8: "@googlemail.com")
             }

@@ -53,6 +53,14 @@ import Testing
         ("İlker", "ẞtraße", "x@y.z"),
         ("Ann\u{301}", "Núñez", "x@y.z"),
         ("ÀÉÎÕÜ", "García", "x@y.z"),
+        ("Ann", "Lee", "  ZOË.MÜLLER+SHOP12@EXAMPLE.ORG "),
+        ("Ann", "Lee", "\tzoë.müller12@gmail.com\n"),
+        ("Ann", "Lee", " søren@googlemail.com"),
+        ("Ann", "Lee", "jane×doe@example.com"),
+        ("Ann", "Lee", "jane\u{A0}@example.com"),
+        ("Ann", "Lee", "\u{A0}jane@example.com"),
+        ("Ann", "Lee", "jane\u{7F}@example.com"),
+        ("Ann", "Lee", "jane@ex\tample.com"),
     ])
     func valuesSomeRulesAgreeOnAreCachedAsNormalisedAfresh(firstName: String, lastName: String, email: String) throws {
         var event = try loadExample("full")
