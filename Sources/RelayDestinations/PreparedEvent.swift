@@ -37,6 +37,10 @@ public final class PreparedEvent {
     /// The plain context values' bytes, copied once, after one word per ``ContextField`` saying
     /// where its bytes are (`PreparedEvent+Context.swift`); `nil` until worked out.
     @exclusivity(unchecked) var contextText: UnsafeMutablePointer<UInt8>? = nil
+    /// Bit 0 the first name, bit 1 the last: whether ``copySibling(_:for:from:into:)`` asked if
+    /// the name is the same under every rule, and the answer.
+    @exclusivity(unchecked) private var namesAsked: UInt8 = 0
+    @exclusivity(unchecked) private var namesShared: UInt8 = 0
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
     /// Of `presentSlots`, the slots whose identifier has a wire value (``wireSlots(_:for:)``),
@@ -232,6 +236,14 @@ public final class PreparedEvent {
         _ field: IdentityField, for platform: Platform, from sibling: Int, into identifier: UnsafeMutablePointer<NormalizedIdentifier>
     ) -> Bool {
         let source = UnsafePointer(identifiers.unsafelyUnwrapped + sibling)
+        // A name's answer is its value's alone (every name rule hashes): the third rule of the
+        // field takes the second's.
+        let nameBit: UInt8 = field == .firstName ? 1 : field == .lastName ? 2 : 0
+        if namesAsked & nameBit != 0 {
+            guard namesShared & nameBit != 0 else { return false }
+            identifier.initialize(to: source.pointee)
+            return true
+        }
         func same(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
             IdentityNormalizer.isSameIdentifier(field, utf8: raw, for: platform, as: source)
         }
@@ -242,7 +254,9 @@ public final class PreparedEvent {
             case .lastName: event.customer.lastName?.withUTF8(same)
             default: false
             }
+        namesAsked |= nameBit
         guard same == true else { return false }
+        namesShared |= nameBit
         identifier.initialize(to: source.pointee)
         return true
     }
