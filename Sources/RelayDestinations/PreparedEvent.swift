@@ -37,6 +37,10 @@ public final class PreparedEvent {
     /// The plain context values' bytes, copied once, after one word per ``ContextField`` saying
     /// where its bytes are (`PreparedEvent+Context.swift`); `nil` until worked out.
     @exclusivity(unchecked) var contextText: UnsafeMutablePointer<UInt8>? = nil
+    /// Bit 0 the first name, bit 1 the last: whether ``copySibling(_:for:from:into:)`` asked if
+    /// the name is the same under every rule, and the answer.
+    @exclusivity(unchecked) private var namesAsked: UInt8 = 0
+    @exclusivity(unchecked) private var namesShared: UInt8 = 0
     @exclusivity(unchecked) private var computedSlots: UInt64 = 0
     @exclusivity(unchecked) private var presentSlots: UInt64 = 0
     /// Of `presentSlots`, the slots whose identifier has a wire value (``wireSlots(_:for:)``),
@@ -187,7 +191,15 @@ public final class PreparedEvent {
             let field = IdentityNormalizer.ruleField(slot: slot)
             let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
-            var normalized = normalizeInPlace(field, for: platform, into: identifier)
+            // A slot of a field whose rules can agree, with another slot of the field holding a value:
+            // that value when the rules agree on the customer's.
+            let siblings = presentSlots & Self.slotsSharing(slot)
+            var normalized: Bool? =
+                if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
+                    true
+                } else {
+                    normalizeInPlace(field, for: platform, into: identifier)
+                }
             if normalized == nil {
                 normalized = event.customer[field].map { normalizer.normalize(field, $0, for: platform, context: context, into: identifier) }
             }
@@ -200,6 +212,53 @@ public final class PreparedEvent {
             }
             presentSlots |= bit
         }
+    }
+
+    /// The other slots of `slot`'s field when its rules can agree on a value (an email address,
+    /// first and last names: ``IdentityNormalizer/isSameIdentifier(_:utf8:for:as:)``), else none.
+    @inline(__always)
+    private static func slotsSharing(_ slot: Int) -> UInt64 {
+        let field: UInt64 =
+            switch slot {
+            case 0, 1: IdentityNormalizer.ruleSlotBits(of: .email)
+            case 5, 6, 7: IdentityNormalizer.ruleSlotBits(of: .firstName)
+            case 8, 9, 10: IdentityNormalizer.ruleSlotBits(of: .lastName)
+            default: 0
+            }
+        return field & ~(1 << UInt64(slot))
+    }
+
+    /// Initialises `identifier` as a copy of slot `sibling`'s (another rule of `field`, holding a
+    /// value) and returns `true` when `platform`'s rule gives the same identifier for the
+    /// customer's value (a name of letters alone for Meta, Google and TikTok, an address outside
+    /// Gmail for Google and the others): no rule run, no digest looked up.
+    private func copySibling(
+        _ field: IdentityField, for platform: Platform, from sibling: Int, into identifier: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool {
+        let source = UnsafePointer(identifiers.unsafelyUnwrapped + sibling)
+        // A name's answer is its value's alone (every name rule hashes): the third rule of the
+        // field takes the second's.
+        let nameBit: UInt8 = field == .firstName ? 1 : field == .lastName ? 2 : 0
+        if namesAsked & nameBit != 0 {
+            guard namesShared & nameBit != 0 else { return false }
+            identifier.initialize(to: source.pointee)
+            return true
+        }
+        func same(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+            IdentityNormalizer.isSameIdentifier(field, utf8: raw, for: platform, as: source)
+        }
+        let same: Bool? =
+            switch field {
+            case .email: event.customer.email?.withUTF8(same)
+            case .firstName: event.customer.firstName?.withUTF8(same)
+            case .lastName: event.customer.lastName?.withUTF8(same)
+            default: false
+            }
+        namesAsked |= nameBit
+        guard same == true else { return false }
+        namesShared |= nameBit
+        identifier.initialize(to: source.pointee)
+        return true
     }
 
     /// Normalises the customer's value of `field` for `platform` into `identifier`, its bytes

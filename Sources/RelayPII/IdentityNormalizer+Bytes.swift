@@ -311,6 +311,79 @@ extension IdentityNormalizer {
     }
 }
 
+extension IdentityNormalizer {
+    /// Whether `field`'s identifier for `platform`, normalised from the value whose UTF-8 bytes
+    /// are `raw`, is `other`, an identifier normalised from the same value for a platform with
+    /// another rule of the field: answered from `raw`'s bytes (and `other`'s value) for the values
+    /// on which the rules agree, so a cache copies `other` instead of running the rule again.
+    /// `false` means "not known equal", not "different".
+    ///
+    /// - Names: every rule (the name rule; Google's, which only drops a title or suffix from a name
+    ///   of several words; TikTok's lower case without whitespace) makes a word of letters alone
+    ///   (ASCII, and the two-byte precomposed Latin ones: `Zoë`, `Łukasz`) the same lower-case word.
+    /// - Email: on visible ASCII and two-byte Latin letters between ASCII whitespace at the ends
+    ///   (which every rule trims: no whitespace left for Google's rule to remove, nor for the
+    ///   others to refuse), Google's rule differs from the others only for a gmail.com or
+    ///   googlemail.com address, which its value, and `other`'s, ends with.
+    public static func isSameIdentifier(
+        _ field: IdentityField, utf8 raw: UnsafeBufferPointer<UInt8>, for platform: Platform,
+        as other: UnsafePointer<NormalizedIdentifier>
+    ) -> Bool {
+        guard !raw.isEmpty, other.pointee.transmission == transmission(of: field, for: platform) else { return false }
+        switch field {
+        case .firstName, .lastName:
+            var index = 0
+            while index < raw.count {
+                let byte = raw[index]
+                if LatinRules.isASCIILetter(byte) {
+                    index += 1
+                    continue
+                }
+                // A precomposed Latin letter of two bytes (not a symbol such as `×`): each rule
+                // writes its lowercase. Three-byte ones may start like whitespace: not here.
+                guard byte >= 0xC3, byte <= 0xC9, let (scalar, length) = LatinScalars.decode(raw, at: index),
+                    let lower = LatinScalars.lowercase(scalar), !lower.isPunctuationOrSymbol
+                else { return false }
+                index += length
+            }
+            return true
+        case .email:
+            // ASCII whitespace at the ends, which both rules trim; then visible ASCII and two-byte
+            // Latin letters, which both copy lower-cased.
+            var start = 0
+            var end = raw.count
+            while start < end, LatinRules.isASCIIWhitespace(raw[start]) { start += 1 }
+            while end > start, LatinRules.isASCIIWhitespace(raw[end - 1]) { end -= 1 }
+            var index = start
+            while index < end {
+                let byte = raw[index]
+                if LatinRules.isVisibleASCII(byte) {
+                    index += 1
+                    continue
+                }
+                guard byte >= 0xC3, byte <= 0xC9, let (scalar, length) = LatinScalars.decode(raw, at: index),
+                    LatinScalars.lowercase(scalar) != nil
+                else { return false }
+                index += length
+            }
+            return other.pointee.value.withUTF8 { value in
+                !value.hasSuffix(utf8: "@gmail.com") && !value.hasSuffix(utf8: "@googlemail.com")
+            }
+        default:
+            return false
+        }
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether the bytes end with `suffix`'s.
+    fileprivate func hasSuffix(utf8 suffix: StaticString) -> Bool {
+        let length = suffix.utf8CodeUnitCount
+        guard count >= length, let base = baseAddress else { return false }
+        return sameBytes(UnsafeBufferPointer(start: base + (count - length), count: length), UnsafeBufferPointer(start: suffix.utf8Start, count: length))
+    }
+}
+
 /// Whether a scalar starting with `byte` may be whitespace: ASCII whitespace, or the lead byte of
 /// a non-ASCII `White_Space` scalar (U+0085 and U+00A0 start with 0xC2, U+1680 with 0xE1,
 /// U+2000–U+205F with 0xE2, U+3000 with 0xE3).

@@ -22,4 +22,13 @@ import Testing
         }
         #expect(slots == Set(0..<IdentityNormalizer.ruleSlotCount))
     }
+
+    /// A field's slot set holds exactly the slots whose field it is.
+    @Test func aFieldsSlotBitsAreItsSlots() {
+        for field in IdentityField.allCases {
+            let expected = (0..<IdentityNormalizer.ruleSlotCount).filter { IdentityNormalizer.ruleField(slot: $0) == field }
+                .reduce(UInt64(0)) { $0 | 1 << UInt64($1) }
+            #expect(IdentityNormalizer.ruleSlotBits(of: field) == expected, "\(field)")
+        }
+    }
 }
