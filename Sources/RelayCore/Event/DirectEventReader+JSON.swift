@@ -264,7 +264,10 @@ extension DirectEventReader {
         return try string(maximumLength: maximumLength)
     }
 
-    /// A personal value or `null`: a range of the record (or inline), no `String`.
+    /// A personal value or `null`: a range of the record (or inline), no `String`. The usual
+    /// spelling (ASCII without escapes) is read in line at the caller (the customer's and the
+    /// context's member loops); anything else by ``piiInGeneral(maximumLength:)``.
+    @inline(__always)
     mutating func pii(maximumLength: Int) throws(GiveUp) -> RawPII? {
         // ASCII without escapes (nearly every personal value): found by one scan for the closing
         // quote, as `stringBytes` would, where one byte is one character. Anything else (`null`,
@@ -281,6 +284,13 @@ extension DirectEventReader {
                 return RawPII(text: StoredText(record, base: base, start: open + 1, count: close - open - 1))
             }
         }
+        return try piiInGeneral(maximumLength: maximumLength)
+    }
+
+    /// ``pii(maximumLength:)`` of any spelling, from the value's start: `null`, escapes,
+    /// non-ASCII, too long, a control character, not a string.
+    @inline(never)
+    mutating func piiInGeneral(maximumLength: Int) throws(GiveUp) -> RawPII? {
         if try isNull() { return nil }
         let value = try stringBytes()
         guard Self.isWithinLength(value.bytes, maximumLength: maximumLength) else { throw GiveUp() }
