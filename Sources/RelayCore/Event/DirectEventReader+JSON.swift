@@ -266,8 +266,9 @@ extension DirectEventReader {
 
     /// A personal value or `null`: a range of the record (or inline), no `String`. The usual
     /// spelling (ASCII without escapes) is read in line at the caller (the customer's and the
-    /// context's member loops); anything else by ``piiInGeneral(maximumLength:)``.
-    @inline(__always)
+    /// context's member loops; `@_transparent`, as the optimizer kept `@inline(__always)` a call
+    /// there); anything else by ``piiInGeneral(maximumLength:)``.
+    @_transparent
     mutating func pii(maximumLength: Int) throws(GiveUp) -> RawPII? {
         // ASCII without escapes (nearly every personal value): found by one scan for the closing
         // quote, as `stringBytes` would, where one byte is one character. Anything else (`null`,
