@@ -278,14 +278,25 @@ extension DirectEventReader {
         if open < bytes.count, bytes[open] == UInt8(ascii: "\""), let base = bytes.baseAddress {
             var bitsSeen: UInt64 = 0
             let close = JSONStringBytes.firstSpecial(in: bytes, from: open + 1, bitsSeen: &bitsSeen)
-            if close < bytes.count, bytes[close] == UInt8(ascii: "\""), !JSONStringBytes.sawNonASCII(bitsSeen),
-                close - open - 1 <= maximumLength
-            {
+            if close < bytes.count, bytes[close] == UInt8(ascii: "\""), close - open - 1 <= maximumLength {
+                guard !JSONStringBytes.sawNonASCII(bitsSeen) else { return try nonASCIIPII(from: open + 1, to: close) }
                 cursor.index = close + 1
                 return RawPII(text: StoredText(record, base: base, start: open + 1, count: close - open - 1))
             }
         }
         return try piiInGeneral(maximumLength: maximumLength)
+    }
+
+    /// The personal value between `start` and its closing quote at `end`, found by `pii`'s scan:
+    /// without escapes or control characters, within the length limit in bytes (so in characters),
+    /// but not ASCII: checked as UTF-8 where it lies, without the general path's second scan.
+    @inline(never)
+    mutating func nonASCIIPII(from start: Int, to end: Int) throws(GiveUp) -> RawPII? {
+        let bytes = cursor.bytes
+        guard JSONStringBytes.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<end])), let base = bytes.baseAddress
+        else { throw GiveUp() }
+        cursor.index = end + 1
+        return RawPII(text: StoredText(record, base: base, start: start, count: end - start))
     }
 
     /// ``pii(maximumLength:)`` of any spelling, from the value's start: `null`, escapes,
