@@ -135,9 +135,14 @@ import Testing
     }
 
     /// Values the one-scan reading of personal values leaves to the general reading: escapes,
-    /// non-ASCII letters, `null`, the empty string, and lengths at and over the limit.
+    /// `null`, the empty string, and lengths at and over the limit; and non-ASCII letters, which
+    /// it checks as UTF-8 in place while their bytes are within the limit (at the limit in bytes,
+    /// one byte over it but within it in characters).
     @Test(arguments: [
         #""jo\u002edoe@example.com""#, #""jo.doe\"@example.com""#, #""Jö Döe""#, #""😀""#, "null", #""""#,
+        #""\#(String(repeating: "é", count: OrderEventDecoder.maximumCustomerFieldLength / 2))""#,
+        #""\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength - 1))é""#,
+        #""é\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength - 2))""#,
         #""\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength))""#,
         #""\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength + 1))""#,
         #""\#(String(repeating: "é", count: OrderEventDecoder.maximumCustomerFieldLength))""#,
