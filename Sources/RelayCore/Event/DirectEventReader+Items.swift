@@ -195,8 +195,8 @@ extension DirectEventReader {
         try itemStringInLine(into: &resolved)
     }
 
-    /// ``itemString(into:)`` with its usual spelling (ASCII without escapes) read in line, for
-    /// the compact item; anything else by ``itemStringInGeneral(into:)``.
+    /// ``itemString(into:)``'s usual spelling (ASCII without escapes), for the compact item;
+    /// anything else by ``itemStringInGeneral(into:)``, out of line, so this reading stays small.
     @inline(__always)
     private mutating func itemStringInLine(into resolved: inout [UInt8]) throws(GiveUp) -> ItemText {
         // ASCII without escapes (nearly every item string): found by one scan for the closing
