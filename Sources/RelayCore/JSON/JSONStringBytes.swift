@@ -191,8 +191,7 @@ extension JSONStringBytes {
         let count = bytes.count
         guard count <= 15, let source = bytes.baseAddress else { return String(decoding: bytes, as: UTF8.self) }
         return String(unsafeUninitializedCapacity: count) { buffer in
-            let target = buffer.baseAddress!
-            for index in 0..<count { target[index] = source[index] }
+            buffer.baseAddress!.update(from: source, count: count)
             return count
         }
     }
