@@ -287,6 +287,14 @@ import Testing
             variants.append(("left out", leftOut))
             variants.append(("moved", leftOut + [member]))
             variants.append(("duplicated", Self.root + [member]))
+            if member.name == "event_type" {
+                var escaped = Self.root
+                escaped[index].value = #""order\u002ecompleted""#
+                variants.append(("escaped", escaped))
+                var longer = Self.root
+                longer[index].value = #""order.completed.""#
+                variants.append(("longer", longer))
+            }
             for (name, members) in variants {
                 let bytes = Array(Self.object(members + tail).utf8)
                 let outcomes = DirectEventReaderTests.bothPaths(bytes)

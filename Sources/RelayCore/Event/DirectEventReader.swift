@@ -201,7 +201,9 @@ struct DirectEventReader {
         guard 1 <= cursor.maximumDepth, skip(#"{"schema_version":"#), valueFollows() else { return false }
         version = JSONNumber.integer(of: try numberValue())
         guard skip(#","event_type":"#), valueFollows() else { return false }
-        isOrderCompleted = try withStringBytes { $0.hasSameBytes(as: "order.completed") }
+        // The one event type, as producers write it, compared as words; any other spelling
+        // (another type, an escape) read as a string.
+        isOrderCompleted = skip(#""order.completed""#) ? true : try withStringBytes { $0.hasSameBytes(as: "order.completed") }
         guard skip(#","order_id":"#), valueFollows() else { return false }
         orderID = try token(maximumLength: OrderEventDecoder.maximumOrderIDLength)
         guard skip(#","occurred_at":"#), valueFollows() else { return false }
