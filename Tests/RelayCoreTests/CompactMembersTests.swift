@@ -295,6 +295,13 @@ import Testing
                 longer[index].value = #""order.completed.""#
                 variants.append(("longer", longer))
             }
+            if member.name == "currency" {
+                for (name, value) in [("escaped", #""\u0045UR""#), ("lower case", #""eur""#), ("quote inside", #""EU\"""#), ("USD", #""USD""#)] {
+                    var variant = Self.root
+                    variant[index].value = value
+                    variants.append((name, variant))
+                }
+            }
             for (name, members) in variants {
                 let bytes = Array(Self.object(members + tail).utf8)
                 let outcomes = DirectEventReaderTests.bothPaths(bytes)
