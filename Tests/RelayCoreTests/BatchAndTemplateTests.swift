@@ -107,6 +107,32 @@ import Testing
     func rejectsImpossibleOrIncompleteTimes(text: String) {
         #expect(RFC3339.parse(text) == nil)
     }
+
+    /// Every digit of a date-time with an offset, replaced by each byte that is not a digit
+    /// (those just below `0` and above `9` included), makes it invalid; each other digit keeps it
+    /// valid, its value read as that digit.
+    @Test func everyDigitPositionTakesOnlyDigits() {
+        let text = Array("2026-11-26T05:15:30-05:00".utf8)
+        let digitPositions = text.indices.filter { text[$0] >= 0x30 && text[$0] <= 0x39 }
+        #expect(digitPositions.count == 18)
+        for position in digitPositions {
+            for byte in UInt8.min...UInt8.max {
+                var bytes = text
+                bytes[position] = byte
+                let seconds = RFC3339.parse(String(decoding: bytes, as: UTF8.self))?.epochSeconds
+                if byte < 0x30 || byte > 0x39 {
+                    #expect(seconds == nil, "byte \(byte) at \(position)")
+                } else if byte == text[position] {
+                    #expect(seconds == 1_795_688_130)
+                }
+            }
+        }
+        // Each place's weight: one more in the seconds, the minutes, the offset's minutes, the year.
+        #expect(RFC3339.parse("2026-11-26T05:15:31-05:00")?.epochSeconds == 1_795_688_131)
+        #expect(RFC3339.parse("2026-11-26T05:16:30-05:00")?.epochSeconds == 1_795_688_190)
+        #expect(RFC3339.parse("2026-11-26T05:15:30-05:01")?.epochSeconds == 1_795_688_190)
+        #expect(RFC3339.parse("2027-11-26T05:15:30-05:00")?.epochSeconds == 1_827_224_130)  // 365 days later
+    }
 }
 
 @Suite struct PrivacyTests {

@@ -135,9 +135,14 @@ import Testing
     }
 
     /// Values the one-scan reading of personal values leaves to the general reading: escapes,
-    /// non-ASCII letters, `null`, the empty string, and lengths at and over the limit.
+    /// `null`, the empty string, and lengths at and over the limit; and non-ASCII letters, which
+    /// it checks as UTF-8 in place while their bytes are within the limit (at the limit in bytes,
+    /// one byte over it but within it in characters).
     @Test(arguments: [
         #""jo\u002edoe@example.com""#, #""jo.doe\"@example.com""#, #""Jö Döe""#, #""😀""#, "null", #""""#,
+        #""\#(String(repeating: "é", count: OrderEventDecoder.maximumCustomerFieldLength / 2))""#,
+        #""\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength - 1))é""#,
+        #""é\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength - 2))""#,
         #""\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength))""#,
         #""\#(String(repeating: "a", count: OrderEventDecoder.maximumCustomerFieldLength + 1))""#,
         #""\#(String(repeating: "é", count: OrderEventDecoder.maximumCustomerFieldLength))""#,
@@ -282,6 +287,21 @@ import Testing
             variants.append(("left out", leftOut))
             variants.append(("moved", leftOut + [member]))
             variants.append(("duplicated", Self.root + [member]))
+            if member.name == "event_type" {
+                var escaped = Self.root
+                escaped[index].value = #""order\u002ecompleted""#
+                variants.append(("escaped", escaped))
+                var longer = Self.root
+                longer[index].value = #""order.completed.""#
+                variants.append(("longer", longer))
+            }
+            if member.name == "currency" {
+                for (name, value) in [("escaped", #""\u0045UR""#), ("lower case", #""eur""#), ("quote inside", #""EU\"""#), ("USD", #""USD""#)] {
+                    var variant = Self.root
+                    variant[index].value = value
+                    variants.append((name, variant))
+                }
+            }
             for (name, members) in variants {
                 let bytes = Array(Self.object(members + tail).utf8)
                 let outcomes = DirectEventReaderTests.bothPaths(bytes)

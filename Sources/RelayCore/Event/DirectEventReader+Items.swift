@@ -82,13 +82,13 @@ extension DirectEventReader {
     ) throws(GiveUp) -> Bool {
         let start = cursor.index
         guard depth <= cursor.maximumDepth, skip(#"{"sku":"#) else { return false }
-        texts.sku = try itemString(into: &texts.resolved)
+        texts.sku = try itemStringInLine(into: &texts.resolved)
         guard skip(#","name":"#) else { return back(to: start) }
-        texts.name = try isNull() ? .absent : try itemString(into: &texts.resolved)
+        texts.name = try isNull() ? .absent : try itemStringInLine(into: &texts.resolved)
         guard skip(#","category":"#) else { return back(to: start) }
-        texts.category = try isNull() ? .absent : try itemString(into: &texts.resolved)
+        texts.category = try isNull() ? .absent : try itemStringInLine(into: &texts.resolved)
         guard skip(#","brand":"#) else { return back(to: start) }
-        texts.brand = try isNull() ? .absent : try itemString(into: &texts.resolved)
+        texts.brand = try isNull() ? .absent : try itemStringInLine(into: &texts.resolved)
         guard skip(#","quantity":"#) else { return back(to: start) }
         quantity = try itemQuantity()
         guard skip(#","price":"#) else { return back(to: start) }
@@ -192,6 +192,13 @@ extension DirectEventReader {
     /// record, or, written with escapes, resolved and appended to `resolved` (a range past the
     /// record's end: ``ItemTexts/item(record:quantity:priceValue:)`` moves it).
     private mutating func itemString(into resolved: inout [UInt8]) throws(GiveUp) -> ItemText {
+        try itemStringInLine(into: &resolved)
+    }
+
+    /// ``itemString(into:)``'s usual spelling (ASCII without escapes), for the compact item;
+    /// anything else by ``itemStringInGeneral(into:)``, out of line, so this reading stays small.
+    @inline(__always)
+    private mutating func itemStringInLine(into resolved: inout [UInt8]) throws(GiveUp) -> ItemText {
         // ASCII without escapes (nearly every item string): found by one scan for the closing
         // quote, as `stringBytes` would, where one byte is one character.
         let bytes = cursor.bytes
@@ -206,6 +213,12 @@ extension DirectEventReader {
                 return ItemText(offset: open + 1, count: close - open - 1, plain: true)
             }
         }
+        return try itemStringInGeneral(into: &resolved)
+    }
+
+    /// ``itemString(into:)`` of any spelling, from the value's start.
+    @inline(never)
+    private mutating func itemStringInGeneral(into resolved: inout [UInt8]) throws(GiveUp) -> ItemText {
         let value = try stringBytes()
         guard Self.isWithinLength(value.bytes, maximumLength: 256) else { throw GiveUp() }
         if value.recordOffset >= 0 {

@@ -264,7 +264,11 @@ extension DirectEventReader {
         return try string(maximumLength: maximumLength)
     }
 
-    /// A personal value or `null`: a range of the record (or inline), no `String`.
+    /// A personal value or `null`: a range of the record (or inline), no `String`. The usual
+    /// spelling (ASCII without escapes) is read in line at the caller (the customer's and the
+    /// context's member loops; `@_transparent`, as the optimizer kept `@inline(__always)` a call
+    /// there); anything else by ``piiInGeneral(maximumLength:)``.
+    @_transparent
     mutating func pii(maximumLength: Int) throws(GiveUp) -> RawPII? {
         // ASCII without escapes (nearly every personal value): found by one scan for the closing
         // quote, as `stringBytes` would, where one byte is one character. Anything else (`null`,
@@ -274,13 +278,31 @@ extension DirectEventReader {
         if open < bytes.count, bytes[open] == UInt8(ascii: "\""), let base = bytes.baseAddress {
             var bitsSeen: UInt64 = 0
             let close = JSONStringBytes.firstSpecial(in: bytes, from: open + 1, bitsSeen: &bitsSeen)
-            if close < bytes.count, bytes[close] == UInt8(ascii: "\""), !JSONStringBytes.sawNonASCII(bitsSeen),
-                close - open - 1 <= maximumLength
-            {
+            if close < bytes.count, bytes[close] == UInt8(ascii: "\""), close - open - 1 <= maximumLength {
+                guard !JSONStringBytes.sawNonASCII(bitsSeen) else { return try nonASCIIPII(from: open + 1, to: close) }
                 cursor.index = close + 1
                 return RawPII(text: StoredText(record, base: base, start: open + 1, count: close - open - 1))
             }
         }
+        return try piiInGeneral(maximumLength: maximumLength)
+    }
+
+    /// The personal value between `start` and its closing quote at `end`, found by `pii`'s scan:
+    /// without escapes or control characters, within the length limit in bytes (so in characters),
+    /// but not ASCII: checked as UTF-8 where it lies, without the general path's second scan.
+    @inline(never)
+    mutating func nonASCIIPII(from start: Int, to end: Int) throws(GiveUp) -> RawPII? {
+        let bytes = cursor.bytes
+        guard JSONStringBytes.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<end])), let base = bytes.baseAddress
+        else { throw GiveUp() }
+        cursor.index = end + 1
+        return RawPII(text: StoredText(record, base: base, start: start, count: end - start))
+    }
+
+    /// ``pii(maximumLength:)`` of any spelling, from the value's start: `null`, escapes,
+    /// non-ASCII, too long, a control character, not a string.
+    @inline(never)
+    mutating func piiInGeneral(maximumLength: Int) throws(GiveUp) -> RawPII? {
         if try isNull() { return nil }
         let value = try stringBytes()
         guard Self.isWithinLength(value.bytes, maximumLength: maximumLength) else { throw GiveUp() }

@@ -201,18 +201,35 @@ struct DirectEventReader {
         guard 1 <= cursor.maximumDepth, skip(#"{"schema_version":"#), valueFollows() else { return false }
         version = JSONNumber.integer(of: try numberValue())
         guard skip(#","event_type":"#), valueFollows() else { return false }
-        isOrderCompleted = try withStringBytes { $0.hasSameBytes(as: "order.completed") }
+        // The one event type, as producers write it, compared as words; any other spelling
+        // (another type, an escape) read as a string.
+        isOrderCompleted = skip(#""order.completed""#) ? true : try withStringBytes { $0.hasSameBytes(as: "order.completed") }
         guard skip(#","order_id":"#), valueFollows() else { return false }
         orderID = try token(maximumLength: OrderEventDecoder.maximumOrderIDLength)
         guard skip(#","occurred_at":"#), valueFollows() else { return false }
         occurredAt = try timestamp()
         guard skip(#","currency":"#), valueFollows() else { return false }
-        currency = try withStringBytes(ISO4217.code)
+        currency = try currencyCode()
         guard skip(#","value":"#), valueFollows() else { return false }
         value = try number()
         guard skip(#","store_id":"#), valueFollows() else { return false }
         storeID = try isNull() ? nil : try token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
         return true
+    }
+
+    /// The currency at the cursor: a code written as three bytes between quotes looked up as
+    /// they lie; anything else (not a code, escapes, another length) read as a string.
+    @inline(__always)
+    private mutating func currencyCode() throws(GiveUp) -> String? {
+        let index = cursor.index
+        let bytes = cursor.bytes
+        if index + 5 <= bytes.count, bytes[index] == UInt8(ascii: "\""), bytes[index + 4] == UInt8(ascii: "\""),
+            let code = ISO4217.code(UnsafeBufferPointer(rebasing: bytes[index + 1..<index + 4]))
+        {
+            cursor.index = index + 5
+            return code
+        }
+        return try withStringBytes(ISO4217.code)
     }
 
     /// Whether a value starts at the cursor (not whitespace, which the member loop skips).

@@ -12,13 +12,15 @@ public enum RFC3339 {
     /// epoch (rounded down); `nil` when they are not a valid instant.
     static func epochSeconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count >= 20 else { return nil }
+        // In line at each of its calls: at most four digits, so no overflow to check.
+        @inline(__always)
         func digits(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
             var value = 0
             for index in start..<start + count {
-                let byte = bytes[index]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
+                let digit = bytes[index] &- 0x30
+                guard digit <= 9 else { return nil }
+                value = value &* 10 &+ Int(digit)
             }
             return value
         }

@@ -129,11 +129,15 @@ extension JSONStringBytes {
         let count = bytes.count
         var index = 0
         while index < count {
-            if index + 8 <= count,
-                UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & highBits == 0
-            {
-                index += 8
-                continue
+            if index + 8 <= count {
+                // Little-endian: the lowest marked lane is the first byte that is not ASCII; the
+                // ones before it are skipped together.
+                let nonASCII = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & highBits
+                guard nonASCII != 0 else {
+                    index += 8
+                    continue
+                }
+                index += nonASCII.trailingZeroBitCount >> 3
             }
             let lead = base[index]
             if lead < 0x80 {
@@ -187,8 +191,7 @@ extension JSONStringBytes {
         let count = bytes.count
         guard count <= 15, let source = bytes.baseAddress else { return String(decoding: bytes, as: UTF8.self) }
         return String(unsafeUninitializedCapacity: count) { buffer in
-            let target = buffer.baseAddress!
-            for index in 0..<count { target[index] = source[index] }
+            buffer.baseAddress!.update(from: source, count: count)
             return count
         }
     }
