@@ -8,6 +8,13 @@ import RelaySandbox
 import RelayHTTPServer
 import Testing
 
+extension Platform {
+    /// Every rotation of the platforms, so each asks a per-event cache first once.
+    static var rotations: [[Platform]] {
+        allCases.indices.map { Array(allCases[$0...] + allCases[..<$0]) }
+    }
+}
+
 func loadExample(_ name: String) throws -> OrderEvent {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

@@ -67,9 +67,7 @@ import Testing
         event.customer.firstName = RawPII(firstName)
         event.customer.lastName = RawPII(lastName)
         event.customer.email = RawPII(email)
-        var platforms = Platform.allCases
-        for _ in 0..<platforms.count {
-            platforms.append(platforms.removeFirst())
+        for platforms in Platform.rotations {
             let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
             for platform in platforms {
                 for field in [IdentityField.firstName, .lastName, .email] {

@@ -56,9 +56,7 @@ import Testing
         event.customer.lastName = RawPII(lastName)
         event.customer.postalCode = RawPII(postalCode)
         event.customer.phone = RawPII(phone)
-        var platforms = Platform.allCases
-        for _ in 0..<platforms.count {
-            platforms.append(platforms.removeFirst())
+        for platforms in Platform.rotations {
             let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: 1_795_688_200)
             for platform in platforms {
                 for field in IdentityField.allCases {
