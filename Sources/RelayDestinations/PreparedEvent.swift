@@ -193,7 +193,7 @@ public final class PreparedEvent {
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
             // A slot of a field whose rules can agree, with another slot of the field holding a value:
             // that value when the rules agree on the customer's.
-            let siblings = presentSlots & Self.slotsSharing(slot)
+            let siblings = presentSlots & Self.slotsSharing(slot, of: field)
             var normalized: Bool? =
                 if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
                     true
@@ -201,7 +201,10 @@ public final class PreparedEvent {
                     normalizeInPlace(field, for: platform, into: identifier)
                 }
             if normalized == nil {
-                normalized = event.customer[field].map { normalizer.normalize(field, $0, for: platform, context: context, into: identifier) }
+                // The byte path left the value to the general rules: only those run now.
+                normalized = event.customer[field].map {
+                    normalizer.normalizeByGeneralRules(field, $0, for: platform, context: context, into: identifier)
+                }
             }
             guard normalized == true else { continue }
             let bit: UInt64 = 1 << UInt64(slot)
@@ -214,18 +217,14 @@ public final class PreparedEvent {
         }
     }
 
-    /// The other slots of `slot`'s field when its rules can agree on a value (an email address,
+    /// The other slots of `field` (`slot`'s) when its rules can agree on a value (an email address,
     /// first and last names: ``IdentityNormalizer/isSameIdentifier(_:utf8:for:as:)``), else none.
     @inline(__always)
-    private static func slotsSharing(_ slot: Int) -> UInt64 {
-        let field: UInt64 =
-            switch slot {
-            case 0, 1: IdentityNormalizer.ruleSlotBits(of: .email)
-            case 5, 6, 7: IdentityNormalizer.ruleSlotBits(of: .firstName)
-            case 8, 9, 10: IdentityNormalizer.ruleSlotBits(of: .lastName)
-            default: 0
-            }
-        return field & ~(1 << UInt64(slot))
+    private static func slotsSharing(_ slot: Int, of field: IdentityField) -> UInt64 {
+        switch field {
+        case .email, .firstName, .lastName: IdentityNormalizer.ruleSlotBits(of: field) & ~(1 << UInt64(slot))
+        default: 0
+        }
     }
 
     /// Initialises `identifier` as a copy of slot `sibling`'s (another rule of `field`, holding a
@@ -244,16 +243,7 @@ public final class PreparedEvent {
             identifier.initialize(to: source.pointee)
             return true
         }
-        func same(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
-            IdentityNormalizer.isSameIdentifier(field, utf8: raw, for: platform, as: source)
-        }
-        let same: Bool? =
-            switch field {
-            case .email: event.customer.email?.withUTF8(same)
-            case .firstName: event.customer.firstName?.withUTF8(same)
-            case .lastName: event.customer.lastName?.withUTF8(same)
-            default: false
-            }
+        let same = withCustomerBytes(field) { IdentityNormalizer.isSameIdentifier(field, utf8: $0, for: platform, as: source) }
         namesAsked |= nameBit
         guard same == true else { return false }
         namesShared |= nameBit
@@ -278,22 +268,29 @@ public final class PreparedEvent {
             case nil: -1
             }
         }
-        let result: Int8? =
-            switch field {
-            case .email: event.customer.email?.withUTF8(code)
-            case .phone: event.customer.phone?.withUTF8(code)
-            case .firstName: event.customer.firstName?.withUTF8(code)
-            case .lastName: event.customer.lastName?.withUTF8(code)
-            case .city: event.customer.city?.withUTF8(code)
-            case .state: event.customer.state?.withUTF8(code)
-            case .postalCode: event.customer.postalCode?.withUTF8(code)
-            case .country: event.customer.country?.withUTF8(code)
-            case .dateOfBirth: event.customer.dateOfBirth?.withUTF8(code)
-            case .gender: event.customer.gender?.withUTF8(code)
-            case .externalID: event.customer.id?.withUTF8(code)
-            }
-        guard let result else { return false }
+        guard let result = withCustomerBytes(field, code) else { return false }
         return result < 0 ? nil : result == 1
+    }
+
+    /// Calls `body` with the UTF-8 bytes of the customer's value of `field` where the event keeps
+    /// them, or returns `nil` when the customer has none. Through `withUTF8` on the stored value:
+    /// copying the ``RawPII`` out (``OrderEvent/Customer/subscript(field:)``) retained and
+    /// released the record it is a range of.
+    @inline(__always)
+    private func withCustomerBytes<Result>(_ field: IdentityField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        switch field {
+        case .email: event.customer.email?.withUTF8(body)
+        case .phone: event.customer.phone?.withUTF8(body)
+        case .firstName: event.customer.firstName?.withUTF8(body)
+        case .lastName: event.customer.lastName?.withUTF8(body)
+        case .city: event.customer.city?.withUTF8(body)
+        case .state: event.customer.state?.withUTF8(body)
+        case .postalCode: event.customer.postalCode?.withUTF8(body)
+        case .country: event.customer.country?.withUTF8(body)
+        case .dateOfBirth: event.customer.dateOfBirth?.withUTF8(body)
+        case .gender: event.customer.gender?.withUTF8(body)
+        case .externalID: event.customer.id?.withUTF8(body)
+        }
     }
 
     /// Allocates `identifiers` and `hexDigits` together, one slot each per rule.

@@ -136,32 +136,24 @@ public struct IdentityNormalizer: Sendable {
         }
     }
 
-    /// ``normalize(_:_:for:context:)`` into `slot` (uninitialised memory, initialised when this
-    /// returns `true`); `false` when the value cannot be normalised. For a cache: the identifier
-    /// is written where it is kept, not returned and moved there through an `Optional`.
-    public func normalize(
+    /// The general rules alone (``normalizeText(_:_:for:context:)``) into `slot` (uninitialised
+    /// memory, initialised when this returns `true`); `false` when the value cannot be
+    /// normalised. For a cache whose ``normalize(_:utf8:for:context:into:)`` answered `nil`: the
+    /// byte path is not run a second time.
+    public func normalizeByGeneralRules(
         _ field: IdentityField, _ value: RawPII, for platform: Platform, context: IdentityContext,
         into slot: UnsafeMutablePointer<NormalizedIdentifier>
     ) -> Bool {
-        let transmission = Self.transmission(of: field, for: platform)
-        let outcome = value.withUTF8 { raw in
-            Self.normalizeBytes(field, raw, for: platform, transmission: transmission, context: context, into: slot)
-        }
-        switch outcome {
-        case .normalized: return true
-        case .failed: return false
-        case .general:
-            guard let identifier = try? normalizeText(field, value, for: platform, context: context) else { return false }
-            slot.initialize(to: identifier)
-            return true
-        }
+        guard let identifier = try? normalizeText(field, value, for: platform, context: context) else { return false }
+        slot.initialize(to: identifier)
+        return true
     }
 
-    /// The byte-level path of ``normalize(_:_:for:context:into:)`` on the value's UTF-8 bytes
+    /// The byte-level path of ``normalize(_:_:for:context:)`` on the value's UTF-8 bytes
     /// `raw`, for a caller that reads them in place (no ``RawPII`` copied out of its event):
     /// `true` with the identifier initialised in `slot`, `false` when the value cannot be
     /// normalised, `nil` when the general rules must decide (call
-    /// ``normalize(_:_:for:context:into:)`` with the value).
+    /// ``normalizeByGeneralRules(_:_:for:context:into:)`` with the value).
     public func normalize(
         _ field: IdentityField, utf8 raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
         into slot: UnsafeMutablePointer<NormalizedIdentifier>
