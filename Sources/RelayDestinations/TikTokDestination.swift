@@ -122,14 +122,9 @@ public struct TikTokDestination: ConfiguredDestination {
     }
 
     /// The rule slots of the hashed identifiers that can match an event alone.
-    static let matchSlots =
-        IdentityNormalizer.ruleSlotBit(.email, for: .tiktok) | IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok)
-        | IdentityNormalizer.ruleSlotBit(.externalID, for: .tiktok)
+    static let matchSlots = slotSet([.email, .phone, .externalID], for: .tiktok)
     /// The rule slots of every identifier `user` carries when names and addresses are sent.
-    static let userSlots =
-        [IdentityField.firstName, .lastName, .postalCode, .city, .state, .country].reduce(matchSlots) {
-            $0 | IdentityNormalizer.ruleSlotBit($1, for: .tiktok)
-        }
+    static let userSlots = matchSlots | slotSet([.firstName, .lastName, .postalCode, .city, .state, .country], for: .tiktok)
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var head = JSONWriter()

@@ -169,12 +169,9 @@ public struct GoogleDestination: ConfiguredDestination {
     }
 
     /// The rule slots of the identifiers an address is made of: all four or none are sent.
-    static let addressSlots = [IdentityField.firstName, .lastName, .country, .postalCode].reduce(UInt64(0)) {
-        $0 | IdentityNormalizer.ruleSlotBit($1, for: .google)
-    }
+    static let addressSlots = slotSet([.firstName, .lastName, .country, .postalCode], for: .google)
     /// The rule slots of every user identifier Google receives.
-    static let identifierSlots =
-        addressSlots | IdentityNormalizer.ruleSlotBit(.email, for: .google) | IdentityNormalizer.ruleSlotBit(.phone, for: .google)
+    static let identifierSlots = addressSlots | slotSet([.email, .phone], for: .google)
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var prefix = JSONWriter()
