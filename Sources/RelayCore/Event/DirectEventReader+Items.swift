@@ -106,15 +106,11 @@ extension DirectEventReader {
     private mutating func itemQuantity() throws(GiveUp) -> Int64? {
         let bytes = cursor.bytes
         let start = cursor.index
-        var index = start
-        var value: Int64 = 0
-        while index < bytes.count, index - start < 7, bytes[index] &- UInt8(ascii: "0") < 10 {
-            value = value &* 10 &+ Int64(bytes[index] &- UInt8(ascii: "0"))
-            index += 1
-        }
+        var value: UInt64 = 0
+        let index = Self.digits(bytes, from: start, atMost: 7, into: &value)
         if index > start, bytes[start] != UInt8(ascii: "0"), index < bytes.count, bytes[index] == UInt8(ascii: ",") {
             cursor.index = index
-            return value
+            return Int64(value)
         }
         return JSONNumber.integer(of: try numberValue())
     }
@@ -127,21 +123,14 @@ extension DirectEventReader {
     private mutating func itemPrice() throws(GiveUp) -> Double {
         let bytes = cursor.bytes
         let start = cursor.index
-        var index = start
         var digits: UInt64 = 0
-        while index < bytes.count, index - start < 13, bytes[index] &- UInt8(ascii: "0") < 10 {
-            digits = digits &* 10 &+ UInt64(bytes[index] &- UInt8(ascii: "0"))
-            index += 1
-        }
+        var index = Self.digits(bytes, from: start, atMost: 13, into: &digits)
         let integerDigits = index - start
         var fractionDigits = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < bytes.count, fractionDigits < 3, bytes[index] &- UInt8(ascii: "0") < 10 {
-                digits = digits &* 10 &+ UInt64(bytes[index] &- UInt8(ascii: "0"))
-                index += 1
-                fractionDigits += 1
-            }
+            let fractionEnd = Self.digits(bytes, from: index + 1, atMost: 3, into: &digits)
+            fractionDigits = fractionEnd - (index + 1)
+            index = fractionEnd
             if fractionDigits == 0 { fractionDigits = 3 }  // a point without digits: not this path
         }
         guard integerDigits > 0, integerDigits == 1 || bytes[start] != UInt8(ascii: "0"), fractionDigits <= 2,
@@ -150,6 +139,18 @@ extension DirectEventReader {
         cursor.index = index
         let value = Double(digits)
         return fractionDigits == 0 ? value : value / (fractionDigits == 1 ? 10 : 100)
+    }
+
+    /// Reads at most `limit` ASCII digits of `bytes` from `start` on, each appended to `value`
+    /// as its next decimal place; returns the index of the first byte not read.
+    @inline(__always)
+    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, atMost limit: Int, into value: inout UInt64) -> Int {
+        var index = start
+        while index < bytes.count, index - start < limit, bytes[index] &- UInt8(ascii: "0") < 10 {
+            value = value &* 10 &+ UInt64(bytes[index] &- UInt8(ascii: "0"))
+            index += 1
+        }
+        return index
     }
 
     @inline(__always)
@@ -199,19 +200,10 @@ extension DirectEventReader {
     /// anything else by ``itemStringInGeneral(into:)``, out of line, so this reading stays small.
     @inline(__always)
     private mutating func itemStringInLine(into resolved: inout [UInt8]) throws(GiveUp) -> ItemText {
-        // ASCII without escapes (nearly every item string): found by one scan for the closing
-        // quote, as `stringBytes` would, where one byte is one character.
-        let bytes = cursor.bytes
-        let open = cursor.index
-        if open < bytes.count, bytes[open] == UInt8(ascii: "\"") {
-            var bitsSeen: UInt64 = 0
-            let close = JSONStringBytes.firstSpecial(in: bytes, from: open + 1, bitsSeen: &bitsSeen)
-            if close < bytes.count, bytes[close] == UInt8(ascii: "\""), !JSONStringBytes.sawNonASCII(bitsSeen),
-                close - open - 1 <= 256
-            {
-                cursor.index = close + 1
-                return ItemText(offset: open + 1, count: close - open - 1, plain: true)
-            }
+        // ASCII without escapes (nearly every item string), where one byte is one character.
+        if let string = unescapedString(maximumLength: 256), string.isASCII {
+            cursor.index = string.end + 1
+            return ItemText(offset: string.start, count: string.end - string.start, plain: true)
         }
         return try itemStringInGeneral(into: &resolved)
     }
