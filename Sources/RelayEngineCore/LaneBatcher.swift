@@ -51,9 +51,9 @@ public struct LaneBatcher<Element: Sendable, Payload: Sendable>: Sendable {
 
     /// Adds one event (`element` and its `payload`) to `lane`'s open batch; returns the batch it
     /// closed (full, or no room for the event's bytes), which counts as unsent until
-    /// ``requestLeft(lane:)``.
+    /// ``requestLeft(lane:)``. Both are consumed: they move into the open batch.
     @inlinable
-    public mutating func admit(_ element: Element, payload: Payload, lane: Int, bytes: Int, now: Int64) -> Batch? {
+    public mutating func admit(_ element: consuming Element, payload: consuming Payload, lane: Int, bytes: Int, now: Int64) -> Batch? {
         inFlightEvents[lane] += 1
         openPayloads[lane].append(payload)
         guard let closed = batches[lane].append(element, bytes: bytes, now: now) else { return nil }

@@ -38,9 +38,9 @@ public struct BatchAccumulator<Element: Sendable>: Sendable {
     @inlinable public var isEmpty: Bool { openElements.isEmpty }
 
     /// Adds one element of `bytes` encoded size. Returns the batch that had to be closed to make
-    /// room (byte limit) or that became full (event limit).
+    /// room (byte limit) or that became full (event limit). The element moves into the open batch.
     @inlinable
-    public mutating func append(_ element: Element, bytes: Int, now: Int64) -> [Element]? {
+    public mutating func append(_ element: consuming Element, bytes: Int, now: Int64) -> [Element]? {
         var closed: [Element]? = nil
         if !openElements.isEmpty, openBytes + bytes > policy.maximumBytes {
             closed = take()

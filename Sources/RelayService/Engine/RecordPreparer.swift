@@ -57,6 +57,11 @@ struct RecordPreparer: Sendable {
     /// The configured `input` mapping (Segment, Shopify, jq) in front of the same decoder; `nil`
     /// for native records, which keep the direct path.
     let inputDecoder: MappedEventDecoder?
+    /// Each lane's destination, called without reference counting: every preparing thread
+    /// encodes with the same destinations, and copying one out of `lanes` per event retained and
+    /// released its shared storage from several cores at once. `lanes` keeps them alive.
+    private let encoders: [Unmanaged<LaneEncoder>]
+    private let encoderObjects: [LaneEncoder]
 
     /// One lane per (store, destination) of `configuration`: the default destinations first, then
     /// each store's, stores in name order.
@@ -78,6 +83,8 @@ struct RecordPreparer: Sendable {
         }
         self.storeLanes = storeLanes
         self.lanes = lanes
+        self.encoderObjects = lanes.map { LaneEncoder($0.destination) }
+        self.encoders = encoderObjects.map { Unmanaged.passUnretained($0) }
         self.role = role
         self.unknownStorePolicy = configuration.unknownStorePolicy
         self.eventIDTemplate = configuration.eventIDTemplate
@@ -152,7 +159,7 @@ struct RecordPreparer: Sendable {
         for index in routed where retriedFor == nil || lanes[index].label.platform == retriedFor {
             let block = blocks.block(lane: index)
             let start = block.writer.count
-            if let exclusion = lanes[index].destination.encode(prepared, into: &block.writer) {
+            if let exclusion = encoders[index]._withUnsafeGuaranteedRef({ $0.destination.encode(prepared, into: &block.writer) }) {
                 exclusions.append((index, exclusion))
             } else {
                 let payload = PayloadSlice(block, offset: start, count: block.writer.count - start)
@@ -222,5 +229,14 @@ final class LanePayloadBlocks {
     /// otherwise live as long as its slices, uncounted by the memory budget.
     func finish() {
         for block in blocks { block?.writer.shrinkToFit() }
+    }
+}
+
+/// One lane's destination behind a reference that ``RecordPreparer`` calls without retaining.
+final class LaneEncoder: Sendable {
+    let destination: any ConversionDestination
+
+    init(_ destination: any ConversionDestination) {
+        self.destination = destination
     }
 }

@@ -81,23 +81,23 @@ extension RelayEngine {
                     let record = AdmittedRecord(
                         position: position, generation: generation, eventID: eventID, orderID: orderID, source: source, previous: previous)
                     let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
-                    sends.withUnsafeMutableBufferPointer { sends in
-                        for send in sends.indices {
-                            let lane = sends[send].lane
-                            let coverage = sends[send].coverage
-                            tally.encoded[lane] += 1
-                            if coverage.contains(.email) { tally.email[lane] += 1 }
-                            if coverage.contains(.phone) { tally.phone[lane] += 1 }
-                            if coverage.contains(.invalidPhone) { tally.invalidPhone[lane] += 1 }
-                            if coverage.contains(.clickID) { tally.clickID[lane] += 1 }
-                            let payload = sends[send].payload
-                            let bytes = payload.count
-                            let charged = bytes + sourceShare + Self.bookkeepingBytesPerEntry
-                            state.inFlightBytes += charged
-                            let pending = PendingDelivery(record: record, chargedBytes: charged)
-                            if let closed = state.batcher.admit(pending, payload: payload, lane: lane, bytes: bytes, now: now) {
-                                ready.append((lane, DeliveryBatch(entries: closed.elements, payloads: closed.payloads)))
-                            }
+                    // Each send moves out of the array into its lane's batch (its lanes are distinct,
+                    // so the order they are taken in does not matter): a copy would retain its
+                    // payload's block here and release it again with the array.
+                    while let send = sends.popLast() {
+                        let lane = send.lane
+                        let coverage = send.coverage
+                        tally.encoded[lane] += 1
+                        if coverage.contains(.email) { tally.email[lane] += 1 }
+                        if coverage.contains(.phone) { tally.phone[lane] += 1 }
+                        if coverage.contains(.invalidPhone) { tally.invalidPhone[lane] += 1 }
+                        if coverage.contains(.clickID) { tally.clickID[lane] += 1 }
+                        let bytes = send.payload.count
+                        let charged = bytes + sourceShare + Self.bookkeepingBytesPerEntry
+                        state.inFlightBytes += charged
+                        let pending = PendingDelivery(record: record, chargedBytes: charged)
+                        if let closed = state.batcher.admit(pending, payload: send.payload, lane: lane, bytes: bytes, now: now) {
+                            ready.append((lane, DeliveryBatch(entries: closed.elements, payloads: closed.payloads)))
                         }
                     }
                     if deadLetters > 0 {
