@@ -191,7 +191,9 @@ public final class IdentityContext {
     private static func lengthBit(_ count: Int) -> UInt64 { 1 &<< UInt64(truncatingIfNeeded: count & 63) }
 
     /// Records `value` as hashed, moving it to the end of the kept bytes (in place when it
-    /// already starts there, as a value normalised into the scratch does).
+    /// already starts there, as a value normalised into the scratch does). Inlined into
+    /// ``digest(of:)-(UnsafeBufferPointer<UInt8>)``: a call for a few stores.
+    @inline(__always)
     private func keep(_ value: UnsafeBufferPointer<UInt8>, digest: SHA256Digest) {
         let source = value.baseAddress
         if let buffer, let source, source >= buffer, source < buffer + capacity {
