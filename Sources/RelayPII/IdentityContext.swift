@@ -162,7 +162,11 @@ public final class IdentityContext {
     /// ``withScratch(capacity:_:)`` gave), or anywhere else.
     func digest(of value: UnsafeBufferPointer<UInt8>) -> SHA256Digest {
         if let buffer, hashedLengths & Self.lengthBit(value.count) != 0 {
-            for index in 0..<hashedCount {
+            // Latest first: a value hashed again is usually the one before (one rule's phone form,
+            // then the next platform's). Each value is kept once, so the order finds the same entry.
+            var index = hashedCount
+            while index > 0 {
+                index &-= 1
                 let entry = hashed.unsafelyUnwrapped[index]
                 if Int(entry.count) == value.count,
                     sameBytes(UnsafeBufferPointer(start: buffer + Int(entry.offset), count: value.count), value)
