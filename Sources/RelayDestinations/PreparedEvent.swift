@@ -194,8 +194,14 @@ public final class PreparedEvent {
             // A slot of a field whose rules can agree, with another slot of the field holding a value:
             // that value when the rules agree on the customer's.
             let siblings = presentSlots & Self.slotsSharing(slot, of: field)
+            // A city or country sent plain, with the slot that hashes the same rule's value holding it: that value.
+            let hashedTwin = field == .city || field == .country ? presentSlots & IdentityNormalizer.sameRuleSlotBits(slot: slot) : 0
             var normalized: Bool? =
                 if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
+                    true
+                } else if hashedTwin != 0,
+                    IdentityNormalizer.plainCopy(of: identifiers.unsafelyUnwrapped + hashedTwin.trailingZeroBitCount, into: identifier)
+                {
                     true
                 } else {
                     normalizeInPlace(field, for: platform, into: identifier)

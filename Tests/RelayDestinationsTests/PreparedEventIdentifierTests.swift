@@ -82,4 +82,38 @@ import Testing
             }
         }
     }
+
+    /// Cities and countries, hashed for some platforms and sent plain to TikTok by the same rule
+    /// (the cache then copies the hashed slot's value for TikTok), including values already
+    /// hashed or of a digest's length, which the hashed slot passes through and TikTok's rule
+    /// normalises: whichever platform asks first, every pair gives what normalising afresh gives.
+    @Test(arguments: [
+        ("Berlin", "DE"), ("  New York ", "us"), ("São Paulo", "Brazil"), ("Αθήνα", "gr"), ("St. John's 2", " United Kingdom "),
+        ("A3F5C6D8E9B0A1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6", "A3F5C6D8E9B0A1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6"),
+        ("abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd", "Netherlands"),
+        (" ABCDEFabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd ", "xx"),
+        ("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd", "de"),
+        ("Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogochllanfairpwllgwyngyllgogery", "Atlantis"),
+        ("12345", "   "), ("\u{A0}Zürich", "CH"), ("Z\u{301}urich", "ch"), ("", "")
+    ])
+    func citiesAndCountriesSentPlainAndHashedAreCachedAsNormalisedAfresh(city: String, country: String) throws {
+        var event = try loadExample("full")
+        event.customer.city = RawPII(city)
+        event.customer.country = RawPII(country)
+        for platforms in Platform.rotations {
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
+            for platform in platforms {
+                for field in [IdentityField.city, .country] {
+                    let fresh = event.customer[field].flatMap {
+                        try? IdentityNormalizer().normalize(field, $0, for: platform, countryHint: event.customer.country)
+                    }
+                    let expected: OwnedIdentifier? = IdentityNormalizer.transmission(of: field, for: platform) == .omit ? nil : fresh
+                    #expect(prepared.identifier(field, for: platform) == expected, "\(field) for \(platform)")
+                    var writer = JSONWriter(reservingCapacity: 64)
+                    prepared.writeWireValue(field, for: platform, into: &writer)
+                    #expect(String(decoding: writer.bytes, as: UTF8.self) == expected?.wireValue ?? "", "\(field) for \(platform)")
+                }
+            }
+        }
+    }
 }
