@@ -192,8 +192,12 @@ public final class PreparedEvent {
             let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
             // A slot of a field whose rules can agree, with another slot of the field holding a value:
-            // that value when the rules agree on the customer's.
+            // that value when the rules agree on the customer's, digits and all.
             let siblings = presentSlots & Self.slotsSharing(slot, of: field)
+            if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
+                takeBits(of: siblings.trailingZeroBitCount, for: slot)
+                continue
+            }
             // A phone for Google or TikTok, with the other's slot holding the same identifier: a copy, digits and all.
             let phoneTwin = field == .phone ? presentSlots & Self.googleAndTikTokPhoneSlots & ~(1 << UInt64(slot)) : 0
             if phoneTwin != 0,
@@ -205,9 +209,7 @@ public final class PreparedEvent {
             // A city or country sent plain, with the slot that hashes the same rule's value holding it: that value.
             let hashedTwin = field == .city || field == .country ? presentSlots & IdentityNormalizer.sameRuleSlotBits(slot: slot) : 0
             var normalized: Bool? =
-                if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
-                    true
-                } else if hashedTwin != 0,
+                if hashedTwin != 0,
                     IdentityNormalizer.plainCopy(of: identifiers.unsafelyUnwrapped + hashedTwin.trailingZeroBitCount, into: identifier)
                 {
                     true
