@@ -170,11 +170,48 @@ bool ValidWithoutParsing(const PhoneNumberUtil *util, int country_code, const ch
 // relay_cshim_phone_format_e164's answer for a number that is not sendable (CPhoneNumber.h).
 constexpr int kNotSendable = -2;
 
+// Writes "+" and the calling code 1 and the ten `digits` into `output` (NUL-terminated), or
+// returns 0 when they do not fit.
+int WriteNANP(const char *digits, char *output, size_t capacity) {
+    if (capacity < 13) return 0;
+    output[0] = '+';
+    output[1] = '1';
+    std::memcpy(output + 2, digits, 10);
+    output[12] = '\0';
+    return 12;
+}
+
+// Ten digits starting with "00" read in US or CA (`number` holds digits and " -.()" only): the
+// full parse's two readings, the region's without Parse. libphonenumber reads the ten digits in
+// the region as the national number (011 is the international prefix, the trunk prefix is 1),
+// its leading zeros kept as "italian" ones: "+1" and the ten digits, of the plan's one possible
+// length (sendable), and never valid (no NANP number starts with 0), so the "00"-as-"+" reading
+// wins when it is valid and sendable, and is parsed as the full parse parses it. 0 when the
+// region's reading is not sendable by length (full parse).
+int NANPWithDoubleZero(const PhoneNumberUtil *util, const char *number, const char *digits, char *output,
+                       size_t capacity) {
+    if (!SendableByLength(util, 1, 10)) return 0;
+    const char *p = number;
+    while (*p == ' ' || *p == '\t' || *p == '(') ++p;
+    if (p[0] == '0' && p[1] == '0') {
+        const std::string rewritten = std::string("+") + (p + 2);
+        PhoneNumber international;
+        if (util->Parse(rewritten, "ZZ", &international) == PhoneNumberUtil::NO_PARSING_ERROR
+            && util->IsValidNumber(international) && Sendable(util, international)) {
+            std::string formatted;
+            util->Format(international, PhoneNumberUtil::E164, &formatted);
+            return CopyOut(formatted, output, capacity);
+        }
+    }
+    return WriteNANP(digits, output, capacity);
+}
+
 // The E.164 form of the shapes most orders carry, computed without libphonenumber's regular
 // expressions (ParseHelper costs tens of microseconds per number; most of an order's CPU):
 //   - "+<country code><number>" with digits and the separators " -.()", for the calling codes
 //     above, when the number does not start with the trunk prefix or 0 (or is ten NANP digits);
-//   - a NANP number read in US or CA: ten digits (not "011…"), or eleven starting with 1 (those
+//   - a NANP number read in US or CA: ten digits (not "011…"; those starting with "00" with
+//     their second reading parsed alone, NANPWithDoubleZero), or eleven starting with 1 (those
 //     starting with "11" refused);
 //   - a national number read in GB, DE, FR or NL, with or without its trunk 0, or one written
 //     with their international prefix 00.
@@ -239,8 +276,8 @@ int Shortcut(const PhoneNumberUtil *util, const char *number, const char *defaul
         } else if (count != 10 || (digits[0] == '0' && digits[1] == '1' && digits[2] == '1')) {
             return 0;
         } else if (digits[0] == '0' && digits[1] == '0') {
-            // May be read with the "00" international prefix instead (FullParse): full parse.
-            return 0;
+            // May be read with the "00" international prefix instead: that reading alone is parsed.
+            return NANPWithDoubleZero(util, number, digits, output, capacity);
         }
         country_code = 1;
     } else if (trunk_zero_code != 0) {

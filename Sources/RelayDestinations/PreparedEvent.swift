@@ -192,10 +192,26 @@ public final class PreparedEvent {
             let identifier = (identifiers ?? allocateSlots()) + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
             // A slot of a field whose rules can agree, with another slot of the field holding a value:
-            // that value when the rules agree on the customer's.
+            // that value when the rules agree on the customer's, digits and all.
             let siblings = presentSlots & Self.slotsSharing(slot, of: field)
+            if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
+                takeBits(of: siblings.trailingZeroBitCount, for: slot)
+                continue
+            }
+            // A phone for Google or TikTok, with the other's slot holding the same identifier: a copy, digits and all.
+            let phoneTwin = field == .phone ? presentSlots & Self.googleAndTikTokPhoneSlots & ~(1 << UInt64(slot)) : 0
+            if phoneTwin != 0,
+                IdentityNormalizer.phoneCopy(of: identifiers.unsafelyUnwrapped + phoneTwin.trailingZeroBitCount, for: platform, into: identifier)
+            {
+                takeBits(of: phoneTwin.trailingZeroBitCount, for: slot)
+                continue
+            }
+            // A city or country sent plain, with the slot that hashes the same rule's value holding it: that value.
+            let hashedTwin = field == .city || field == .country ? presentSlots & IdentityNormalizer.sameRuleSlotBits(slot: slot) : 0
             var normalized: Bool? =
-                if siblings != 0, copySibling(field, for: platform, from: siblings.trailingZeroBitCount, into: identifier) {
+                if hashedTwin != 0,
+                    IdentityNormalizer.plainCopy(of: identifiers.unsafelyUnwrapped + hashedTwin.trailingZeroBitCount, into: identifier)
+                {
                     true
                 } else {
                     normalizeInPlace(field, for: platform, into: identifier)
@@ -215,6 +231,25 @@ public final class PreparedEvent {
             }
             presentSlots |= bit
         }
+    }
+
+    /// Google's and TikTok's phone slots, whose identifiers are the same unless the number is Chinese.
+    private static let googleAndTikTokPhoneSlots =
+        IdentityNormalizer.ruleSlotBit(.phone, for: .google) | IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok)
+
+    /// Marks `slot`, which holds a copy of slot `sibling`'s identifier, as present with the
+    /// sibling's wire and digit bits, the sibling's digits copied (not formatted again).
+    @inline(__always)
+    private func takeBits(of sibling: Int, for slot: Int) {
+        let bit: UInt64 = 1 << UInt64(slot)
+        let siblingBit: UInt64 = 1 << UInt64(sibling)
+        if wireSlotBits & siblingBit != 0 { wireSlotBits |= bit }
+        if hexSlotBits & siblingBit != 0 {
+            let digits = hexDigits.unsafelyUnwrapped
+            (digits + slot &* SHA256Digest.hexCount).update(from: digits + sibling &* SHA256Digest.hexCount, count: SHA256Digest.hexCount)
+            hexSlotBits |= bit
+        }
+        presentSlots |= bit
     }
 
     /// The other slots of `field` (`slot`'s) when its rules can agree on a value (an email address,

@@ -6,9 +6,20 @@ enum CountryTable {
     struct Country: Sendable, Equatable {
         let alpha2: String
         let alpha3: String
+        /// ``alpha2``'s two ASCII bytes, the first in the low byte: what the byte rules write and
+        /// test, read without going through the `String`.
+        let alpha2Bytes: UInt16
+
+        init(alpha2: String, alpha3: String) {
+            let utf8 = Array(alpha2.utf8)
+            precondition(utf8.count == 2 && utf8.allSatisfy { $0 < 0x80 }, "an alpha-2 code of two ASCII letters")
+            self.alpha2 = alpha2
+            self.alpha3 = alpha3
+            alpha2Bytes = UInt16(utf8[0]) | UInt16(utf8[1]) << 8
+        }
 
         /// Whether this is the United States (whose state and ZIP code rules differ).
-        var isUnitedStates: Bool { alpha2 == "us" }
+        var isUnitedStates: Bool { alpha2Bytes == UInt16(UInt8(ascii: "u")) | UInt16(UInt8(ascii: "s")) << 8 }
     }
 
     private static let byKey: [String: Country] = {

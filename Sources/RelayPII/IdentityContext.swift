@@ -47,6 +47,9 @@ public final class IdentityContext {
     @exclusivity(unchecked) private var hashed: UnsafeMutablePointer<HashedValue>?
     @exclusivity(unchecked) private var hashedCount = 0
     @exclusivity(unchecked) private var hashedCapacity = 0
+    /// Bit `n % 64` set when a hashed value has `n` bytes: a value of no such length is not
+    /// looked for among them.
+    @exclusivity(unchecked) private var hashedLengths: UInt64 = 0
     /// Copies of the values longer than ``NormalizedBytes/inlineCapacity`` that identifiers of
     /// this customer reference (``keepLong(_:)``), freed with the context. Rare: a value that long
     /// is an unusual email address or external id.
@@ -158,8 +161,12 @@ public final class IdentityContext {
     /// before gets that digest. `value` may lie in the buffer's free part (what
     /// ``withScratch(capacity:_:)`` gave), or anywhere else.
     func digest(of value: UnsafeBufferPointer<UInt8>) -> SHA256Digest {
-        if let buffer {
-            for index in 0..<hashedCount {
+        if let buffer, hashedLengths & Self.lengthBit(value.count) != 0 {
+            // Latest first: a value hashed again is usually the one before (one rule's phone form,
+            // then the next platform's). Each value is kept once, so the order finds the same entry.
+            var index = hashedCount
+            while index > 0 {
+                index &-= 1
                 let entry = hashed.unsafelyUnwrapped[index]
                 if Int(entry.count) == value.count,
                     sameBytes(UnsafeBufferPointer(start: buffer + Int(entry.offset), count: value.count), value)
@@ -183,8 +190,14 @@ public final class IdentityContext {
         return copy.withUTF8 { digest(of: $0) }
     }
 
+    /// ``hashedLengths``'s bit for values of `count` bytes.
+    @inline(__always)
+    private static func lengthBit(_ count: Int) -> UInt64 { 1 &<< UInt64(truncatingIfNeeded: count & 63) }
+
     /// Records `value` as hashed, moving it to the end of the kept bytes (in place when it
-    /// already starts there, as a value normalised into the scratch does).
+    /// already starts there, as a value normalised into the scratch does). Inlined into
+    /// ``digest(of:)-(UnsafeBufferPointer<UInt8>)``: a call for a few stores.
+    @inline(__always)
     private func keep(_ value: UnsafeBufferPointer<UInt8>, digest: SHA256Digest) {
         let source = value.baseAddress
         if let buffer, let source, source >= buffer, source < buffer + capacity {
@@ -202,6 +215,7 @@ public final class IdentityContext {
         (hashed.unsafelyUnwrapped + hashedCount).initialize(
             to: HashedValue(offset: Int32(kept), count: Int32(value.count), digest: digest))
         hashedCount += 1
+        hashedLengths |= Self.lengthBit(value.count)
         kept += value.count
     }
 

@@ -158,7 +158,9 @@ extension IdentityNormalizer {
             guard let lookedUp = context.countryLookup(ascii: raw) else { return .general }
             guard let found = lookedUp else { return .failed(NormalizationError("unknown country")) }
             // Google's regionCode is upper-case alpha-2 [§2 regionCode]; others lowercase [§1 country].
-            for byte in found.alpha2.utf8 { bytes.append(platform == .google ? LatinRules.uppercased(byte) : byte) }
+            let first = UInt8(truncatingIfNeeded: found.alpha2Bytes), second = UInt8(truncatingIfNeeded: found.alpha2Bytes >> 8)
+            bytes.append(platform == .google ? LatinRules.uppercased(first) : first)
+            bytes.append(platform == .google ? LatinRules.uppercased(second) : second)
             return .value(0..<bytes.count)
         case .externalID:
             // Sent as given (trimmed); bytes other than ASCII are left to the general path, which

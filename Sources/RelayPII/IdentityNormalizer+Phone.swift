@@ -20,6 +20,28 @@ extension IdentityNormalizer {
         }
     }
 
+    /// Initialises `identifier` as a copy of `other`, the phone's identifier for the other of
+    /// Google and TikTok, and returns `true` when it is `platform`'s too: TikTok's rule differs
+    /// from Google's only for a Chinese number (+86), which it sends without its country code.
+    /// From Google's: any value but one starting with "+86" (a value already hashed is passed
+    /// through by both). From TikTok's: a value starting with "+" (not a Chinese number, nor
+    /// one already hashed). `false` for other platforms.
+    public static func phoneCopy(
+        of other: UnsafePointer<NormalizedIdentifier>, for platform: Platform, into identifier: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool {
+        let same = other.pointee.value.withUTF8 { value in
+            let plus = value.first == UInt8(ascii: "+")
+            switch platform {
+            case .tiktok: return !(plus && value.count >= 3 && value[1] == UInt8(ascii: "8") && value[2] == UInt8(ascii: "6"))
+            case .google: return plus
+            case .meta, .pinterest, .snapchat: return false
+            }
+        }
+        guard same else { return false }
+        identifier.initialize(to: other.pointee)
+        return true
+    }
+
     /// The number in E.164 with `+`: what every platform's phone rule starts from.
     static func e164(_ raw: String, country: CountryTable.Country?) throws(NormalizationError) -> String {
         // ASCII (the usual case): read byte by byte into a stack buffer.

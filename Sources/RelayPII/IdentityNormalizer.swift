@@ -338,6 +338,23 @@ public struct IdentityNormalizer: Sendable {
         return slot < 0 ? nil : Int(slot)
     }
 
+    /// The other slots whose rule is `slot`'s but whose transmission differs (the same field and
+    /// variant, ``RuleKey``): a city or a country, hashed for some platforms and sent plain to
+    /// TikTok. Their values are the same but for a value already hashed (``plainCopy(of:into:)``).
+    public static func sameRuleSlotBits(slot: Int) -> UInt64 { RuleSlots.sameRule[slot] }
+
+    /// Initialises `identifier` as the plain identifier of the same rule as `hashed` and returns
+    /// `true`, or returns `false` when `hashed` is not a hashed identifier whose value its rule
+    /// wrote: a value of a digest's 64 characters may be one the shop sent already hashed,
+    /// passed through where it is hashed and normalised by the rule where it is plain.
+    public static func plainCopy(
+        of hashed: UnsafePointer<NormalizedIdentifier>, into identifier: UnsafeMutablePointer<NormalizedIdentifier>
+    ) -> Bool {
+        guard hashed.pointee.transmission == .sha256, hashed.pointee.value.count != SHA256Digest.hexCount else { return false }
+        identifier.initialize(to: NormalizedIdentifier(value: hashed.pointee.value, digest: nil, transmission: .plain))
+        return true
+    }
+
     /// How many distinct rules the (field, platform) pairs that are sent follow (at most 64, so a
     /// cache can mark computed slots in one `UInt64`).
     public static var ruleSlotCount: Int { RuleSlots.count }
@@ -371,6 +388,24 @@ private enum RuleSlots {
     static func index(_ field: IdentityField, _ platform: Platform) -> Int {
         field.ordinal &* platforms.count &+ platform.ordinal
     }
+
+    /// Per slot, the other slots with the same field and variant (``RuleKey``) but another
+    /// transmission: the same rule, hashed in one and sent plain in the other.
+    static let sameRule: [UInt64] = {
+        var keys: [RuleKey] = Array(repeating: RuleKey(field: .email, variant: .standard, transmission: .omit), count: count)
+        for field in fields {
+            for platform in platforms {
+                let slot = table[index(field, platform)]
+                if slot >= 0 { keys[Int(slot)] = IdentityNormalizer.ruleKey(field, for: platform) }
+            }
+        }
+        return keys.map { key in
+            keys.indices.reduce(0) { bits, other in
+                keys[other].field == key.field && keys[other].variant == key.variant && keys[other].transmission != key.transmission
+                    ? bits | 1 << UInt64(other) : bits
+            }
+        }
+    }()
 
     static let (table, count): ([Int8], Int) = {
         var keys: [RuleKey] = []

@@ -82,4 +82,66 @@ import Testing
             }
         }
     }
+
+    /// Cities and countries, hashed for some platforms and sent plain to TikTok by the same rule
+    /// (the cache then copies the hashed slot's value for TikTok), including values already
+    /// hashed or of a digest's length, which the hashed slot passes through and TikTok's rule
+    /// normalises: whichever platform asks first, every pair gives what normalising afresh gives.
+    @Test(arguments: [
+        ("Berlin", "DE"), ("  New York ", "us"), ("São Paulo", "Brazil"), ("Αθήνα", "gr"), ("St. John's 2", " United Kingdom "),
+        ("A3F5C6D8E9B0A1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6", "A3F5C6D8E9B0A1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6"),
+        ("abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd", "Netherlands"),
+        (" ABCDEFabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd ", "xx"),
+        ("abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd", "de"),
+        ("Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogochllanfairpwllgwyngyllgogery", "Atlantis"),
+        ("12345", "   "), ("\u{A0}Zürich", "CH"), ("Z\u{301}urich", "ch"), ("", "")
+    ])
+    func citiesAndCountriesSentPlainAndHashedAreCachedAsNormalisedAfresh(city: String, country: String) throws {
+        var event = try loadExample("full")
+        event.customer.city = RawPII(city)
+        event.customer.country = RawPII(country)
+        for platforms in Platform.rotations {
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
+            for platform in platforms {
+                for field in [IdentityField.city, .country] {
+                    let fresh = event.customer[field].flatMap {
+                        try? IdentityNormalizer().normalize(field, $0, for: platform, countryHint: event.customer.country)
+                    }
+                    let expected: OwnedIdentifier? = IdentityNormalizer.transmission(of: field, for: platform) == .omit ? nil : fresh
+                    #expect(prepared.identifier(field, for: platform) == expected, "\(field) for \(platform)")
+                    var writer = JSONWriter(reservingCapacity: 64)
+                    prepared.writeWireValue(field, for: platform, into: &writer)
+                    #expect(String(decoding: writer.bytes, as: UTF8.self) == expected?.wireValue ?? "", "\(field) for \(platform)")
+                }
+            }
+        }
+    }
+
+    /// Phones, whose identifiers for Google and TikTok agree but for Chinese numbers (the cache
+    /// then copies one platform's for the other): international and national numbers, Chinese
+    /// ones in and out of China, values already hashed, numbers refused: whichever platform asks
+    /// first, every pair gives what normalising afresh gives.
+    @Test(arguments: [
+        ("+1 415 555 0123", "us"), ("(415) 555-0123", "us"), ("+86 138 0000 0000", "cn"), ("138 0000 0000", "cn"),
+        ("+86 138 0000 0000", "us"), ("0086 13800000000", nil), ("+44 (0)20 7946 0958", "gb"), ("020 7946 0958", "gb"),
+        ("A3F5C6D8E9B0A1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B9C0D1E2F3A4B5C6", "de"), ("12345", "de"), ("+8", nil),
+        ("+861", "cn"), ("86 138 0000 0000", "cn"), ("+852 5123 4567", "hk"), ("\u{A0}+86 138 0000 0000", "cn"), ("", "us"),
+    ])
+    func phonesForGoogleAndTikTokAreCachedAsNormalisedAfresh(phone: String, country: String?) throws {
+        var event = try loadExample("full")
+        event.customer.phone = RawPII(phone)
+        event.customer.country = country.map(RawPII.init)
+        for platforms in Platform.rotations {
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
+            for platform in platforms {
+                let fresh = event.customer.phone.flatMap {
+                    try? IdentityNormalizer().normalize(.phone, $0, for: platform, countryHint: event.customer.country)
+                }
+                #expect(prepared.identifier(.phone, for: platform) == fresh, "\(phone) for \(platform)")
+                var writer = JSONWriter(reservingCapacity: 64)
+                prepared.writeWireValue(.phone, for: platform, into: &writer)
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == fresh?.wireValue ?? "", "\(phone) for \(platform)")
+            }
+        }
+    }
 }

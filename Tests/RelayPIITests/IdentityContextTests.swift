@@ -37,6 +37,20 @@ import Testing
         #expect(context.digestsComputed == values.count)
     }
 
+    /// Values of every length up to past 128 bytes (lengths that share the length filter's bit
+    /// with shorter ones), two per length: each hashed once, and found again by its bytes.
+    @Test func valuesOfEveryLengthAreFoundAgain() {
+        let context = IdentityContext(countryHint: nil)
+        let values = (0...140).flatMap { length in
+            ["a", "b"].map { String(repeating: "x", count: max(0, length - 1)) + (length > 0 ? $0 : "") }
+        }
+        let distinct = Set(values).count
+        for value in values { #expect(context.digest(of: value) == SHA256.digest(value)) }
+        #expect(context.digestsComputed == distinct)
+        for value in values.reversed() { #expect(context.digest(of: value) == SHA256.digest(value)) }
+        #expect(context.digestsComputed == distinct)
+    }
+
     /// The country field's lookup answers from the hint only for the hint's own bytes: every
     /// other value (same length, other case, padded, unknown, hostile) is looked up.
     @Test func countryLookupAnswersAsTheTableForEveryValue() throws {

@@ -96,6 +96,40 @@ import Testing
         #expect(formatted > 1_000)
     }
 
+    /// Ten digits starting with "00" read in US or CA: the shortcut reads them in the region
+    /// itself and parses only the "00"-as-"+" reading, which must win exactly when the full parse
+    /// lets it (valid and sendable), and only when the text starts with "00" after spaces and
+    /// opening parentheses, as the full parse asks. Calling codes with short numbers (Falklands,
+    /// St Helena, Austria, Germany, Italy, Sweden) make the second reading valid.
+    @Test func tenNANPDigitsStartingWithDoubleZeroAgreeWithTheFullParse() {
+        var generator = SystemRandomNumberGenerator()
+        let starts = ["500", "290", "43", "49", "39", "46", "45", "7", "1", "0", "", "", ""]
+        let leads = ["", "", "", " ", "(", " (", "((", "-", ".", "( ", ")"]
+        let separators = ["", "", "", "", " ", "-", ".", "(", ")"]
+        var compared = 0
+        var international = 0
+        var national = 0
+        for _ in 0..<3_000 {
+            let start = starts.randomElement(using: &generator)!
+            let rest = (0..<(8 - start.count)).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
+            var text = leads.randomElement(using: &generator)!
+            for (index, digit) in ("00" + start + rest).enumerated() {
+                if index > 0 { text += separators.randomElement(using: &generator)! }
+                text.append(digit)
+            }
+            if Bool.random(using: &generator) { text += [" ", ")", "-"].randomElement(using: &generator)! }
+            for region in ["us", "ca", "US"] {
+                let fast = PhoneNumberFormatter.e164(text, region: region)
+                #expect(fast == PhoneNumberFormatter.e164ThroughFullParse(text, region: region), "\(text) in \(region)")
+                compared += 1
+                if let fast { if fast.hasPrefix("+100") { national += 1 } else { international += 1 } }
+            }
+        }
+        #expect(compared == 9_000)
+        #expect(international > 300)
+        #expect(national > 3_000)
+    }
+
     /// The ASCII fast path of the normaliser's E.164 rule (bytes in a stack buffer) against the
     /// rule for any input, on phone-like ASCII text: `(0)` markers, `00` prefixes, letters,
     /// whitespace at either end, with and without the customer's country.

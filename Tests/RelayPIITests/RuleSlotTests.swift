@@ -23,6 +23,22 @@ import Testing
         #expect(slots == Set(0..<IdentityNormalizer.ruleSlotCount))
     }
 
+    /// Slots of the same rule sent hashed and plain are a city's and a country's (the cache asks
+    /// only for those), each the pair of a hashed and a plain slot of the field.
+    @Test func slotsOfOneRuleHashedAndPlainAreTheCitysAndTheCountrys() {
+        var fields = Set<IdentityField>()
+        for slot in 0..<IdentityNormalizer.ruleSlotCount {
+            let twins = IdentityNormalizer.sameRuleSlotBits(slot: slot)
+            guard twins != 0 else { continue }
+            fields.insert(IdentityNormalizer.ruleField(slot: slot))
+            #expect(twins.nonzeroBitCount == 1 && twins & (1 << UInt64(slot)) == 0, "slot \(slot)")
+            #expect(IdentityNormalizer.ruleField(slot: twins.trailingZeroBitCount) == IdentityNormalizer.ruleField(slot: slot))
+        }
+        #expect(fields == [.city, .country])
+        #expect(IdentityNormalizer.ruleSlot(.city, for: .tiktok).map(IdentityNormalizer.sameRuleSlotBits) == IdentityNormalizer.ruleSlotBit(.city, for: .meta))
+        #expect(IdentityNormalizer.ruleSlot(.country, for: .tiktok).map(IdentityNormalizer.sameRuleSlotBits) == IdentityNormalizer.ruleSlotBit(.country, for: .meta))
+    }
+
     /// A field's slot set holds exactly the slots whose field it is.
     @Test func aFieldsSlotBitsAreItsSlots() {
         for field in IdentityField.allCases {

@@ -20,7 +20,8 @@ extern "C" {
 /// expressions altogether; a fixed-line one is still checked for validity: DE, FR and NL through
 /// libphonenumber's patterns compiled once into automata over the digits, others by IsValidNumber); eleven
 /// NANP digits starting with "11" read in US or CA, which the full parse always refuses, are refused
-/// without it; everything else is parsed in full.
+/// without it; ten digits starting with "00" read there parse only their "00"-as-"+" reading (the
+/// region's reading is known without a parse); everything else is parsed in full.
 int relay_cshim_phone_format_e164(const char *number, const char *default_region, char *output, size_t capacity);
 
 /// The same, always through libphonenumber's full Parse (the reference the shortcut is tested against).
