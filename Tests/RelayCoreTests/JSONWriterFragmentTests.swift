@@ -133,4 +133,23 @@ import Testing
             #expect(String(decoding: structural.bytes, as: UTF8.self) == "[\(value),\(value)]")
         }
     }
+
+    /// A timestamp formatted in place is ``RFC3339/format(epochSeconds:)``'s text: both ends of
+    /// years 0–9999, leap days, instants before 1970, and years outside that range (the padded
+    /// form), after other bytes in a buffer that has to grow.
+    @Test func timestampsAreWrittenAsFormatted() {
+        let instants: [Int64] = [
+            0, -1, 1, 86_399, 86_400, 951_782_400, 951_868_799, 1_795_688_130, 1_709_251_199,
+            -62_167_219_200, -62_167_219_201, 253_402_300_799, 253_402_300_800, -12_212_553_600, .max / 2, .min / 2,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<2_000).map { _ in Int64.random(in: -62_167_219_200...253_402_300_799, using: &generator) }
+        for seconds in instants + random {
+            var writer = JSONWriter(reservingCapacity: 8)
+            writer.fragment("<")
+            writer.timestampContents(epochSeconds: seconds)
+            writer.fragment(">")
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "<\(RFC3339.format(epochSeconds: seconds))>", "epoch seconds \(seconds)")
+        }
+    }
 }

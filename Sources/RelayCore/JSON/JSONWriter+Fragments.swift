@@ -94,6 +94,17 @@ extension JSONWriter {
         putInteger(value)
     }
 
+    /// Appends ``RFC3339/format(epochSeconds:)``'s text (nothing to escape), without quotes:
+    /// formatted in place, with no `String` in between.
+    public mutating func timestampContents(epochSeconds: Int64) {
+        reserve(RFC3339.formattedCount)
+        if RFC3339.write(epochSeconds: epochSeconds, to: storage + written) {
+            written &+= RFC3339.formattedCount
+        } else {
+            unescapedStringContents(RFC3339.format(epochSeconds: epochSeconds))
+        }
+    }
+
     /// Appends a number's literal, with no separator.
     public mutating func numberLiteral(_ value: JSONNumber) {
         append(utf8: value.literal)
