@@ -92,7 +92,7 @@ import Testing
     /// `needsNoEscaping` agrees with a byte-by-byte check of RFC 8259's escapes, at every position
     /// of short and long texts.
     @Test func needsNoEscapingFindsEveryByteToEscape() {
-        for length in [0, 1, 7, 8, 9, 16, 36, 70] {
+        for length in [0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 36, 70] {
             let plain = [UInt8](repeating: UInt8(ascii: "x"), count: length)
             #expect(plain.withUnsafeBufferPointer { JSONWriter.needsNoEscaping($0) })
             for position in 0..<length {
@@ -104,6 +104,15 @@ import Testing
                 var text = plain
                 text[position] = 0xC3  // a non-ASCII byte needs no escape
                 #expect(text.withUnsafeBufferPointer { JSONWriter.needsNoEscaping($0) })
+            }
+        }
+        // Every byte that needs no escape, next to every other (the borrows of the word-wide
+        // test must not mark a lane), at every alignment.
+        let plainBytes = (UInt8(0x20)...UInt8(0xFF)).filter { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        for shift in 0..<plainBytes.count {
+            let text = Array(plainBytes[shift...] + plainBytes[..<shift])
+            for length in [1, 7, 8, 9, 15, 16, 17, 23] {
+                #expect(text.prefix(length).withContiguousStorageIfAvailable { JSONWriter.needsNoEscaping($0) } == true)
             }
         }
         #expect(JSONWriter.needsNoEscaping("ORD-1001"))

@@ -138,8 +138,7 @@ extension JSONWriter {
     /// checked once for a value written many times (an event's ids, once per platform), which is
     /// then written with ``unescapedStringContents(_:)``.
     public static func needsNoEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var ignored: UInt64 = 0
-        return JSONStringBytes.firstSpecial(in: bytes, from: 0, bitsSeen: &ignored) == bytes.count
+        !JSONStringBytes.containsSpecial(bytes)
     }
 
     /// ``needsNoEscaping(_:)`` for `text`'s UTF-8 bytes.
