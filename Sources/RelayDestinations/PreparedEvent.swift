@@ -53,8 +53,10 @@ public final class PreparedEvent {
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
         // Everything read from `event` before it is stored: a read after would copy it.
-        eventIDNeedsNoEscaping = JSONWriter.needsNoEscaping(eventID)
-        orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
+        // The event id is usually the order id (the default template): checked once then.
+        let orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
+        self.orderIDNeedsNoEscaping = orderIDNeedsNoEscaping
+        eventIDNeedsNoEscaping = eventID == event.orderID ? orderIDNeedsNoEscaping : JSONWriter.needsNoEscaping(eventID)
         context = IdentityContext(countryHint: event.customer.country)
         self.event = event
         self.eventID = eventID
