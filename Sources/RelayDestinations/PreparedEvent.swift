@@ -123,11 +123,18 @@ public final class PreparedEvent {
     }
 
     /// ``writeWireValue(slot:into:)`` for a wire slot without digits, which `fill` leaves only to
-    /// plain values (a digest's slot is in `hexSlotBits`): the value, escaped.
+    /// plain values (a digest's slot is in `hexSlotBits`): the value, copied as it is when it has
+    /// nothing to escape (a city, a postal code: nearly always), else escaped.
     private func writePlainWireValue(slot: Int, into writer: inout JSONWriter) {
         let identifier = identifiers.unsafelyUnwrapped + slot
         assert(identifier.pointee.transmission == .plain)
-        identifier.pointee.value.withUTF8 { writer.stringContents(utf8: $0) }
+        identifier.pointee.value.withUTF8 { bytes in
+            if JSONWriter.needsNoEscaping(bytes) {
+                writer.fragment(bytes)
+            } else {
+                writer.stringContents(utf8: bytes)
+            }
+        }
     }
 
     /// Calls `body` with the event's JSON buffer, emptied; what `body` writes is valid until the
