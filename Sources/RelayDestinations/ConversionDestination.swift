@@ -296,9 +296,14 @@ extension JSONWriter {
             let slot = wire.trailingZeroBitCount
             wire &= wire &- 1
             let field = IdentityNormalizer.ruleField(slot: slot)
-            fragment(sharedUserDataMember(field))
-            prepared.writeWireValue(slot: slot, into: &self)
-            fragment(#""]"#)
+            if let digits = prepared.hexDigits(slot: slot) {
+                // Member, digits and closing with one reserve.
+                fragments(sharedUserDataMember(field), digits, count: SHA256Digest.hexCount, #""]"#)
+            } else {
+                fragment(sharedUserDataMember(field))
+                prepared.writeWireValue(slot: slot, into: &self)
+                fragment(#""]"#)
+            }
             written.insert(UserDataKeys(field))
         }
         return written

@@ -122,6 +122,13 @@ public final class PreparedEvent {
         }
     }
 
+    /// Where the digest's digits of `slot` (in ``wireSlots(_:for:)``'s answer) are kept, or `nil`
+    /// when its wire value is a plain value (``writeWireValue(slot:into:)`` writes those).
+    @inline(__always)
+    func hexDigits(slot: Int) -> UnsafePointer<UInt8>? {
+        hexSlotBits & (1 << UInt64(slot)) != 0 ? UnsafePointer(hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount) : nil
+    }
+
     /// ``writeWireValue(slot:into:)`` for a wire slot without digits, which `fill` leaves only to
     /// plain values (a digest's slot is in `hexSlotBits`): the value, copied as it is when it has
     /// nothing to escape (a city, a postal code: nearly always), else escaped.
