@@ -89,6 +89,26 @@ import Testing
         #expect(writer.bytes == expected)
     }
 
+    /// Three pieces joined by `fragments` (one reserve) are the bytes of three `fragment` calls,
+    /// for bodies of every length up to 70 (each copy path), into a buffer that has to grow.
+    @Test func joinedFragmentsAppendTheirPieces() {
+        let body = (0..<70).map { UInt8(ascii: "0") + UInt8($0 % 10) }
+        var joined = JSONWriter(reservingCapacity: 8)
+        var separate = JSONWriter(reservingCapacity: 8)
+        for length in 0...70 {
+            body.withUnsafeBufferPointer { body in
+                joined.fragments(#","external_id":[""#, body.baseAddress!, count: length, #""]"#)
+                separate.fragment(#","external_id":[""#)
+                separate.fragment(UnsafeBufferPointer(rebasing: body[..<length]))
+                separate.fragment(#""]"#)
+                joined.fragments("", body.baseAddress!, count: length, "}")
+                separate.fragment(UnsafeBufferPointer(rebasing: body[..<length]))
+                separate.fragment("}")
+            }
+        }
+        #expect(joined.bytes == separate.bytes)
+    }
+
     /// `needsNoEscaping` agrees with a byte-by-byte check of RFC 8259's escapes, at every position
     /// of short and long texts.
     @Test func needsNoEscapingFindsEveryByteToEscape() {
