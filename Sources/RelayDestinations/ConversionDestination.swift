@@ -296,24 +296,30 @@ extension JSONWriter {
             let slot = wire.trailingZeroBitCount
             wire &= wire &- 1
             let field = IdentityNormalizer.ruleField(slot: slot)
-            fragment(sharedUserDataMember(field))
-            prepared.writeWireValue(slot: slot, into: &self)
-            fragment(#""]"#)
+            if let digits = prepared.hexDigits(slot: slot) {
+                // Member, digits and closing with one reserve.
+                fragments(sharedUserDataMember(field), digits, count: SHA256Digest.hexCount, #""]"#)
+            } else {
+                fragment(sharedUserDataMember(field))
+                prepared.writeWireValue(slot: slot, into: &self)
+                fragment(#""]"#)
+            }
             written.insert(UserDataKeys(field))
         }
         return written
     }
 
-    /// Writes `member`, the wire value of `field` for `platform` and `closing` when `wire` (an
-    /// answer of ``PreparedEvent/wireSlots(_:for:)`` that asked for the field) holds its slot;
-    /// returns whether it wrote. Inlined with a constant field and platform, the slot is a constant.
+    /// Writes `member`, the wire value of the rule slot `bit` (``IdentityNormalizer/ruleSlotBit(_:for:)``
+    /// of a field and platform) and `closing` when `wire` (an answer of
+    /// ``PreparedEvent/wireSlots(_:for:)`` that asked for it) holds it; returns whether it wrote.
+    /// The slot comes from the caller, where the field and platform are constants: worked out in
+    /// here, its switch made the function too large for the inliner, which then called it and
+    /// worked the slot out at run time on every call.
     @inline(__always)
     @discardableResult
     mutating func identifierMember(
-        _ member: StaticString, _ field: IdentityField, for platform: Platform, in wire: UInt64, of prepared: PreparedEvent,
-        closing: StaticString = "\""
+        _ member: StaticString, slot bit: UInt64, in wire: UInt64, of prepared: PreparedEvent, closing: StaticString = "\""
     ) -> Bool {
-        let bit = IdentityNormalizer.ruleSlotBit(field, for: platform)
         guard wire & bit != 0 else { return false }
         fragment(member)
         prepared.writeWireValue(slot: bit.trailingZeroBitCount, into: &self)
@@ -321,11 +327,10 @@ extension JSONWriter {
         return true
     }
 
-    /// Writes the wire value of `field` for `platform` as a string's contents when `wire` holds
-    /// its slot (``identifierMember(_:_:for:in:of:closing:)`` without the member).
+    /// Writes the wire value of the rule slot `bit` as a string's contents when `wire` holds it
+    /// (``identifierMember(_:slot:in:of:closing:)`` without the member).
     @inline(__always)
-    mutating func identifierContents(_ field: IdentityField, for platform: Platform, in wire: UInt64, of prepared: PreparedEvent) {
-        let bit = IdentityNormalizer.ruleSlotBit(field, for: platform)
+    mutating func identifierContents(slot bit: UInt64, in wire: UInt64, of prepared: PreparedEvent) {
         guard wire & bit != 0 else { return }
         prepared.writeWireValue(slot: bit.trailingZeroBitCount, into: &self)
     }

@@ -53,8 +53,10 @@ public final class PreparedEvent {
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
         // Everything read from `event` before it is stored: a read after would copy it.
-        eventIDNeedsNoEscaping = JSONWriter.needsNoEscaping(eventID)
-        orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
+        // The event id is usually the order id (the default template): checked once then.
+        let orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
+        self.orderIDNeedsNoEscaping = orderIDNeedsNoEscaping
+        eventIDNeedsNoEscaping = eventID == event.orderID ? orderIDNeedsNoEscaping : JSONWriter.needsNoEscaping(eventID)
         context = IdentityContext(countryHint: event.customer.country)
         self.event = event
         self.eventID = eventID
@@ -120,12 +122,26 @@ public final class PreparedEvent {
         }
     }
 
+    /// Where the digest's digits of `slot` (in ``wireSlots(_:for:)``'s answer) are kept, or `nil`
+    /// when its wire value is a plain value (``writeWireValue(slot:into:)`` writes those).
+    @inline(__always)
+    func hexDigits(slot: Int) -> UnsafePointer<UInt8>? {
+        hexSlotBits & (1 << UInt64(slot)) != 0 ? UnsafePointer(hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount) : nil
+    }
+
     /// ``writeWireValue(slot:into:)`` for a wire slot without digits, which `fill` leaves only to
-    /// plain values (a digest's slot is in `hexSlotBits`): the value, escaped.
+    /// plain values (a digest's slot is in `hexSlotBits`): the value, copied as it is when it has
+    /// nothing to escape (a city, a postal code: nearly always), else escaped.
     private func writePlainWireValue(slot: Int, into writer: inout JSONWriter) {
         let identifier = identifiers.unsafelyUnwrapped + slot
         assert(identifier.pointee.transmission == .plain)
-        identifier.pointee.value.withUTF8 { writer.stringContents(utf8: $0) }
+        identifier.pointee.value.withUTF8 { bytes in
+            if JSONWriter.needsNoEscaping(bytes) {
+                writer.fragment(bytes)
+            } else {
+                writer.stringContents(utf8: bytes)
+            }
+        }
     }
 
     /// Calls `body` with the event's JSON buffer, emptied; what `body` writes is valid until the

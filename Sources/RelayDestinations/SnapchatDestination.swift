@@ -65,8 +65,8 @@ public struct SnapchatDestination: ConfiguredDestination {
         // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
         // as destinations.md advises.
         writer.hashedUserData(Self.userDataSlots, prepared, for: .snapchat)
-        let externalID = prepared.wireSlots(IdentityNormalizer.ruleSlotBit(.externalID, for: .snapchat), for: .snapchat)
-        writer.identifierMember(#","external_id":""#, .externalID, for: .snapchat, in: externalID, of: prepared)
+        let externalID = prepared.wireSlots(Self.externalIDSlot, for: .snapchat)
+        writer.identifierMember(#","external_id":""#, slot: Self.externalIDSlot, in: externalID, of: prepared)
         prepared.writeContext(.ip, member: #","client_ip_address":""#, into: &writer)
         prepared.writeContext(.userAgent, member: #","client_user_agent":""#, into: &writer)
         prepared.writeContext(.scClickID, member: #","sc_click_id":""#, into: &writer)
@@ -151,6 +151,8 @@ public struct SnapchatDestination: ConfiguredDestination {
     ]
     /// Their rule slots.
     static let userDataSlots = ascendingSlotSet(hashedUserDataFields, for: .snapchat)
+    /// The rule slot of `external_id`, written apart.
+    static let externalIDSlot = IdentityNormalizer.ruleSlotBit(.externalID, for: .snapchat)
 
     public func redacted(_ request: HTTPRequest) -> HTTPRequest {
         Redaction.redact(request, secrets: [configuration.accessToken.unredactedValue])

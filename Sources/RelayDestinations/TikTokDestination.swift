@@ -66,31 +66,7 @@ public struct TikTokDestination: ConfiguredDestination {
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","user":"#)
-        let user = writer.beginMembers()
-        // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
-        // without its country code), external_id.
-        let sendsNameAndAddress = configuration.sendNameAndAddress
-        let wire = prepared.wireSlots(sendsNameAndAddress ? Self.userSlots : Self.matchSlots, for: .tiktok)
-        writer.identifierMember(#","email":""#, .email, for: .tiktok, in: wire, of: prepared)
-        writer.identifierMember(#","phone":""#, .phone, for: .tiktok, in: wire, of: prepared)
-        writer.identifierMember(#","external_id":""#, .externalID, for: .tiktok, in: wire, of: prepared)
-        if sendsNameAndAddress {
-            // Hashed first_name, last_name, zip_code; plain city, state, country, as Segment
-            // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
-            // (stape-io/tiktok-tag template.js) send them; rules in IdentityNormalizer.
-            writer.identifierMember(#","first_name":""#, .firstName, for: .tiktok, in: wire, of: prepared)
-            writer.identifierMember(#","last_name":""#, .lastName, for: .tiktok, in: wire, of: prepared)
-            writer.identifierMember(#","zip_code":""#, .postalCode, for: .tiktok, in: wire, of: prepared)
-            writer.identifierMember(#","city":""#, .city, for: .tiktok, in: wire, of: prepared)
-            writer.identifierMember(#","state":""#, .state, for: .tiktok, in: wire, of: prepared)
-            writer.identifierMember(#","country":""#, .country, for: .tiktok, in: wire, of: prepared)
-        }
-        // Never hashed: ttclid, ttp, ip, user_agent.
-        prepared.writeContext(.ttclid, member: #","ttclid":""#, into: &writer)
-        prepared.writeContext(.ttp, member: #","ttp":""#, into: &writer)
-        prepared.writeContext(.ip, member: #","ip":""#, into: &writer)
-        prepared.writeContext(.userAgent, member: #","user_agent":""#, into: &writer)
-        writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+        writeUser(prepared, into: &writer)
         prepared.writeContext(.pageURL, member: #","page":{"url":""#, closing: #""}"#, into: &writer)
         writer.fragment(#","properties":{"#)
         if !event.items.isEmpty {
@@ -119,6 +95,50 @@ public struct TikTokDestination: ConfiguredDestination {
         writer.fragment(
             event.consent.limitedDataUse == true ? #""},"limited_data_use":true}"# : #""},"limited_data_use":false}"#)
         return nil
+    }
+
+    /// Writes the `user` object. A function of its own: in the encoder's body, inlining its
+    /// members pushed the items' writing out of line.
+    private func writeUser(_ prepared: PreparedEvent, into writer: inout JSONWriter) {
+        let user = writer.beginMembers()
+        // Hashed, as plain strings [destinations.md §3 body]: email, phone (E.164 with +, +86
+        // without its country code), external_id.
+        let sendsNameAndAddress = configuration.sendNameAndAddress
+        let wire = prepared.wireSlots(sendsNameAndAddress ? Self.userSlots : Self.matchSlots, for: .tiktok)
+        writer.identifierMember(#","email":""#, slot: UserSlot.email, in: wire, of: prepared)
+        writer.identifierMember(#","phone":""#, slot: UserSlot.phone, in: wire, of: prepared)
+        writer.identifierMember(#","external_id":""#, slot: UserSlot.externalID, in: wire, of: prepared)
+        if sendsNameAndAddress {
+            // Hashed first_name, last_name, zip_code; plain city, state, country, as Segment
+            // (action-destinations tiktok-conversions/reportWebEvent/utils.ts getUser) and Stape
+            // (stape-io/tiktok-tag template.js) send them; rules in IdentityNormalizer.
+            writer.identifierMember(#","first_name":""#, slot: UserSlot.firstName, in: wire, of: prepared)
+            writer.identifierMember(#","last_name":""#, slot: UserSlot.lastName, in: wire, of: prepared)
+            writer.identifierMember(#","zip_code":""#, slot: UserSlot.postalCode, in: wire, of: prepared)
+            writer.identifierMember(#","city":""#, slot: UserSlot.city, in: wire, of: prepared)
+            writer.identifierMember(#","state":""#, slot: UserSlot.state, in: wire, of: prepared)
+            writer.identifierMember(#","country":""#, slot: UserSlot.country, in: wire, of: prepared)
+        }
+        // Never hashed: ttclid, ttp, ip, user_agent.
+        prepared.writeContext(.ttclid, member: #","ttclid":""#, into: &writer)
+        prepared.writeContext(.ttp, member: #","ttp":""#, into: &writer)
+        prepared.writeContext(.ip, member: #","ip":""#, into: &writer)
+        prepared.writeContext(.userAgent, member: #","user_agent":""#, into: &writer)
+        writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
+    }
+
+    /// The rule-slot bit of each `user` identifier (``IdentityNormalizer/ruleSlotBit(_:for:)``),
+    /// worked out once (called at each member with constants, the switch was not folded).
+    private enum UserSlot {
+        static let email = IdentityNormalizer.ruleSlotBit(.email, for: .tiktok)
+        static let phone = IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok)
+        static let externalID = IdentityNormalizer.ruleSlotBit(.externalID, for: .tiktok)
+        static let firstName = IdentityNormalizer.ruleSlotBit(.firstName, for: .tiktok)
+        static let lastName = IdentityNormalizer.ruleSlotBit(.lastName, for: .tiktok)
+        static let postalCode = IdentityNormalizer.ruleSlotBit(.postalCode, for: .tiktok)
+        static let city = IdentityNormalizer.ruleSlotBit(.city, for: .tiktok)
+        static let state = IdentityNormalizer.ruleSlotBit(.state, for: .tiktok)
+        static let country = IdentityNormalizer.ruleSlotBit(.country, for: .tiktok)
     }
 
     /// The rule slots of the hashed identifiers that can match an event alone.

@@ -89,10 +89,30 @@ import Testing
         #expect(writer.bytes == expected)
     }
 
+    /// Three pieces joined by `fragments` (one reserve) are the bytes of three `fragment` calls,
+    /// for bodies of every length up to 70 (each copy path), into a buffer that has to grow.
+    @Test func joinedFragmentsAppendTheirPieces() {
+        let body = (0..<70).map { UInt8(ascii: "0") + UInt8($0 % 10) }
+        var joined = JSONWriter(reservingCapacity: 8)
+        var separate = JSONWriter(reservingCapacity: 8)
+        for length in 0...70 {
+            body.withUnsafeBufferPointer { body in
+                joined.fragments(#","external_id":[""#, body.baseAddress!, count: length, #""]"#)
+                separate.fragment(#","external_id":[""#)
+                separate.fragment(UnsafeBufferPointer(rebasing: body[..<length]))
+                separate.fragment(#""]"#)
+                joined.fragments("", body.baseAddress!, count: length, "}")
+                separate.fragment(UnsafeBufferPointer(rebasing: body[..<length]))
+                separate.fragment("}")
+            }
+        }
+        #expect(joined.bytes == separate.bytes)
+    }
+
     /// `needsNoEscaping` agrees with a byte-by-byte check of RFC 8259's escapes, at every position
     /// of short and long texts.
     @Test func needsNoEscapingFindsEveryByteToEscape() {
-        for length in [0, 1, 7, 8, 9, 16, 36, 70] {
+        for length in [0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 36, 70] {
             let plain = [UInt8](repeating: UInt8(ascii: "x"), count: length)
             #expect(plain.withUnsafeBufferPointer { JSONWriter.needsNoEscaping($0) })
             for position in 0..<length {
@@ -104,6 +124,15 @@ import Testing
                 var text = plain
                 text[position] = 0xC3  // a non-ASCII byte needs no escape
                 #expect(text.withUnsafeBufferPointer { JSONWriter.needsNoEscaping($0) })
+            }
+        }
+        // Every byte that needs no escape, next to every other (the borrows of the word-wide
+        // test must not mark a lane), at every alignment.
+        let plainBytes = (UInt8(0x20)...UInt8(0xFF)).filter { $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        for shift in 0..<plainBytes.count {
+            let text = Array(plainBytes[shift...] + plainBytes[..<shift])
+            for length in [1, 7, 8, 9, 15, 16, 17, 23] {
+                #expect(text.prefix(length).withContiguousStorageIfAvailable { JSONWriter.needsNoEscaping($0) } == true)
             }
         }
         #expect(JSONWriter.needsNoEscaping("ORD-1001"))
@@ -131,6 +160,25 @@ import Testing
             structural.integer(value)
             structural.endArray()
             #expect(String(decoding: structural.bytes, as: UTF8.self) == "[\(value),\(value)]")
+        }
+    }
+
+    /// A timestamp formatted in place is ``RFC3339/format(epochSeconds:)``'s text: both ends of
+    /// years 0–9999, leap days, instants before 1970, and years outside that range (the padded
+    /// form), after other bytes in a buffer that has to grow.
+    @Test func timestampsAreWrittenAsFormatted() {
+        let instants: [Int64] = [
+            0, -1, 1, 86_399, 86_400, 951_782_400, 951_868_799, 1_795_688_130, 1_709_251_199,
+            -62_167_219_200, -62_167_219_201, 253_402_300_799, 253_402_300_800, -12_212_553_600, .max / 2, .min / 2,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        let random = (0..<2_000).map { _ in Int64.random(in: -62_167_219_200...253_402_300_799, using: &generator) }
+        for seconds in instants + random {
+            var writer = JSONWriter(reservingCapacity: 8)
+            writer.fragment("<")
+            writer.timestampContents(epochSeconds: seconds)
+            writer.fragment(">")
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "<\(RFC3339.format(epochSeconds: seconds))>", "epoch seconds \(seconds)")
         }
     }
 }

@@ -69,10 +69,39 @@ import Testing
         }
     }
 
+    /// Plain wire values (TikTok's city, state and country, Google's region and postal code) are
+    /// copied as they are when they have nothing to escape and escaped when they have: either way
+    /// the text is the value's as the writer's own scan escapes it.
+    @Test(arguments: [
+        ("Paris", "IDF", "FR", "75001"), (#"Saint "Quoted" \ City"#, #"St\ate "x""#, "US", #"94 "105""#),
+        ("Zürich\tTown", "ZH", "ch", "8001\n2"), ("", " ", "  ", ""),
+    ])
+    func plainWireValuesAreEscapedWhereTheyNeedIt(city: String, state: String, country: String, postalCode: String) throws {
+        var event = try loadExample("full")
+        event.customer.city = RawPII(city)
+        event.customer.state = RawPII(state)
+        event.customer.country = RawPII(country)
+        event.customer.postalCode = RawPII(postalCode)
+        let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: 1_795_688_200)
+        for platform in Platform.allCases {
+            for field in [IdentityField.city, .state, .country, .postalCode] {
+                guard let identifier = prepared.identifier(field, for: platform), identifier.transmission == .plain,
+                    let expected = identifier.wireValue
+                else { continue }
+                var writer = JSONWriter(reservingCapacity: 8)
+                writer.fragment("<")
+                #expect(prepared.writeWireValue(field, for: platform, into: &writer))
+                writer.fragment(">")
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == "<" + Self.contents(expected) + ">", "\(field) for \(platform)")
+            }
+        }
+    }
+
     /// Ids that need escaping (a quote, a backslash, a control character) come out escaped on
     /// every platform, and plain ones as they are: the JSON parses back to the ids.
     @Test(arguments: [
         ("ORD-1001", "evt-1001"), (#"ORD "1001""#, #"evt\1001"#), ("ORD\n1001", "evt\u{1}1001"), ("Bestellung-é", "ORD-1001"),
+        ("ORD-1001", "ORD-1001"), (#"ORD "1001""#, #"ORD "1001""#), ("ORD-1001", #"evt "1001""#), (#"ORD "1001""#, "evt-1001"),
     ])
     func idsAreEscapedWhereTheyNeedIt(orderID: String, eventID: String) throws {
         var event = try loadExample("full")

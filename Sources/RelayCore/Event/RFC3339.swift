@@ -64,37 +64,54 @@ public enum RFC3339 {
     /// Formats epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.
     ///
     /// Years 0–9999 (every instant ``parse(_:)`` accepts) are written digit by digit into the
-    /// string's own storage: one allocation, no intermediate strings (Google's encoder calls this
-    /// once per event).
+    /// string's own storage (``write(epochSeconds:to:)``): one allocation, no intermediate strings.
     public static func format(epochSeconds: Int64) -> String {
+        var fits = true
+        let text = String(unsafeUninitializedCapacity: formattedCount) { text in
+            fits = write(epochSeconds: epochSeconds, to: text.baseAddress!)
+            return fits ? formattedCount : 0
+        }
+        guard fits else {
+            let days = Int(epochSeconds.floorDiv(86_400))
+            let (year, month, day) = civilFromDays(days)
+            return formatPadded(year: year, month: month, day: day, secondsOfDay: Int(epochSeconds - Int64(days) * 86_400))
+        }
+        return text
+    }
+
+    /// The length of ``format(epochSeconds:)``'s text for years 0–9999.
+    static let formattedCount = 20
+
+    /// Writes ``format(epochSeconds:)``'s text, ``formattedCount`` bytes, at `target` and returns
+    /// `true` when the year is in 0–9999; returns `false` and writes nothing otherwise. The JSON
+    /// writer formats Google's event time in place with it (``JSONWriter/timestampContents(epochSeconds:)``).
+    @inline(__always)
+    static func write(epochSeconds: Int64, to target: UnsafeMutablePointer<UInt8>) -> Bool {
         let days = Int(epochSeconds.floorDiv(86_400))
         let secondsOfDay = Int(epochSeconds - Int64(days) * 86_400)
         let (year, month, day) = civilFromDays(days)
-        guard (0...9999).contains(year) else {
-            return formatPadded(year: year, month: month, day: day, secondsOfDay: secondsOfDay)
-        }
-        return String(unsafeUninitializedCapacity: 20) { text in
-            func put(_ value: Int, _ width: Int, at offset: Int) {
-                var value = value
-                for position in (offset..<offset + width).reversed() {
-                    text[position] = UInt8(ascii: "0") + UInt8(value % 10)
-                    value /= 10
-                }
+        guard (0...9999).contains(year) else { return false }
+        @inline(__always)
+        func put(_ value: Int, _ width: Int, at offset: Int) {
+            var value = value
+            for position in (offset..<offset + width).reversed() {
+                target[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+                value /= 10
             }
-            put(year, 4, at: 0)
-            text[4] = UInt8(ascii: "-")
-            put(month, 2, at: 5)
-            text[7] = UInt8(ascii: "-")
-            put(day, 2, at: 8)
-            text[10] = UInt8(ascii: "T")
-            put(secondsOfDay / 3600, 2, at: 11)
-            text[13] = UInt8(ascii: ":")
-            put(secondsOfDay / 60 % 60, 2, at: 14)
-            text[16] = UInt8(ascii: ":")
-            put(secondsOfDay % 60, 2, at: 17)
-            text[19] = UInt8(ascii: "Z")
-            return 20
         }
+        put(year, 4, at: 0)
+        target[4] = UInt8(ascii: "-")
+        put(month, 2, at: 5)
+        target[7] = UInt8(ascii: "-")
+        put(day, 2, at: 8)
+        target[10] = UInt8(ascii: "T")
+        put(secondsOfDay / 3600, 2, at: 11)
+        target[13] = UInt8(ascii: ":")
+        put(secondsOfDay / 60 % 60, 2, at: 14)
+        target[16] = UInt8(ascii: ":")
+        put(secondsOfDay % 60, 2, at: 17)
+        target[19] = UInt8(ascii: "Z")
+        return true
     }
 
     /// Years outside 0–9999: each part zero-padded to its width, wider when it needs to be.

@@ -86,6 +86,37 @@ enum JSONStringBytes {
         return index
     }
 
+    /// Whether `buffer` holds a special byte anywhere: ``firstSpecial(in:from:bitsSeen:)`` when only
+    /// the answer counts. Every word's lanes are OR-ed together and tested once, at the end (no
+    /// branch per word, no position worked out); a word's lanes are all clear exactly when it has
+    /// no special byte (a borrow starts only at one). The last 1–7 bytes are read as the buffer's
+    /// last word, which may overlap the one before. Buffers shorter than a word go byte by byte.
+    @inline(__always)
+    static func containsSpecial(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buffer.baseAddress else { return false }
+        let count = buffer.count
+        guard count >= 8 else {
+            for byte in buffer where isSpecial(byte) { return true }
+            return false
+        }
+        let raw = UnsafeRawPointer(base)
+        var lanes: UInt64 = 0
+        var index = 0
+        while index + 16 <= count {
+            lanes |= specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                | specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)))
+            index += 16
+        }
+        if index + 8 <= count {
+            lanes |= specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            index += 8
+        }
+        if index < count {
+            lanes |= specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)))
+        }
+        return lanes != 0
+    }
+
     /// The index of the special byte `lanes` (``specialLanes(_:)`` of the word at `wordStart`)
     /// marks first, with the bytes before it OR-ed into `bitsSeen`.
     @inline(__always)

@@ -37,6 +37,21 @@ extension JSONWriter {
         append(base, count: bytes.count)
     }
 
+    /// Appends `head`, the `count` bytes at `body` and `tail` as they are (`,"em":["`, a digest's
+    /// digits, `"]`): one reserve and one count update for the three copies.
+    @inlinable @inline(__always)
+    public mutating func fragments(_ head: StaticString, _ body: UnsafePointer<UInt8>, count: Int, _ tail: StaticString) {
+        let headCount = head.utf8CodeUnitCount
+        let tailCount = tail.utf8CodeUnitCount
+        let total = headCount &+ count &+ tailCount
+        reserve(total)
+        let target = storage + written
+        Self.copy(head.utf8Start, to: target, count: headCount)
+        Self.copy(body, to: target + headCount, count: count)
+        Self.copy(tail.utf8Start, to: target + (headCount &+ count), count: tailCount)
+        written &+= total
+    }
+
     /// Drops what was written after the first `position` bytes: an event an encoder wrote part
     /// of and then excluded. Only outside any container opened with ``beginObject()`` or
     /// ``beginArray()`` (their state is not rewound).
@@ -94,6 +109,17 @@ extension JSONWriter {
         putInteger(value)
     }
 
+    /// Appends ``RFC3339/format(epochSeconds:)``'s text (nothing to escape), without quotes:
+    /// formatted in place, with no `String` in between.
+    public mutating func timestampContents(epochSeconds: Int64) {
+        reserve(RFC3339.formattedCount)
+        if RFC3339.write(epochSeconds: epochSeconds, to: storage + written) {
+            written &+= RFC3339.formattedCount
+        } else {
+            unescapedStringContents(RFC3339.format(epochSeconds: epochSeconds))
+        }
+    }
+
     /// Appends a number's literal, with no separator.
     public mutating func numberLiteral(_ value: JSONNumber) {
         append(utf8: value.literal)
@@ -127,8 +153,7 @@ extension JSONWriter {
     /// checked once for a value written many times (an event's ids, once per platform), which is
     /// then written with ``unescapedStringContents(_:)``.
     public static func needsNoEscaping(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var ignored: UInt64 = 0
-        return JSONStringBytes.firstSpecial(in: bytes, from: 0, bitsSeen: &ignored) == bytes.count
+        !JSONStringBytes.containsSpecial(bytes)
     }
 
     /// ``needsNoEscaping(_:)`` for `text`'s UTF-8 bytes.

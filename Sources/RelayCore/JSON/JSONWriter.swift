@@ -276,24 +276,46 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     }
 
     /// Appends `value`'s digits; room for 20 bytes must have been reserved. The digits are
-    /// counted first and written backwards straight into the output: no buffer to copy from.
+    /// counted first and written backwards straight into the output, two at a time from a table
+    /// of the pairs `00`–`99`: no buffer to copy from.
     mutating func putInteger(_ value: Int64) {
         if value < 0 { put(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
-        // Int64's largest magnitude, 2^63, has 19 digits; 10^19 still fits in UInt64.
-        var digits = 1
-        var bound: UInt64 = 10
-        while digits < 19, magnitude >= bound {
-            digits &+= 1
-            bound &*= 10
-        }
-        var position = written &+ digits
+        var position = written &+ Self.decimalDigitCount(magnitude)
         written = position
-        repeat {
-            position &-= 1
-            storage[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
-        } while magnitude != 0
+        let pairs = UnsafeRawPointer(Self.digitPairs.utf8Start)
+        while magnitude >= 100 {
+            let pair = Int(truncatingIfNeeded: magnitude % 100)
+            magnitude /= 100
+            position &-= 2
+            UnsafeMutableRawPointer(storage + position).storeBytes(
+                of: pairs.loadUnaligned(fromByteOffset: pair &* 2, as: UInt16.self), as: UInt16.self)
+        }
+        if magnitude >= 10 {
+            UnsafeMutableRawPointer(storage + (position &- 2)).storeBytes(
+                of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: magnitude) &* 2, as: UInt16.self), as: UInt16.self)
+        } else {
+            storage[position &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
+        }
+    }
+
+    /// The two digits of each number 0–99, in order.
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    /// The powers of ten 10⁰–10¹⁹ (all that fit in `UInt64`).
+    private static let powersOfTen: [UInt64] = [
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+        10000000000, 100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000, 10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
+    ]
+
+    /// How many decimal digits `value` has (1 for 0): its bit length times log₁₀ 2 (1233 / 4096)
+    /// is the digit count or one less, and a comparison with a power of ten decides.
+    @inline(__always)
+    static func decimalDigitCount(_ value: UInt64) -> Int {
+        let atLeastOne = value | 1
+        let estimate = ((64 &- atLeastOne.leadingZeroBitCount) &* 1233) >> 12
+        return estimate &+ (atLeastOne >= powersOfTen[estimate] ? 1 : 0)
     }
 
     public mutating func bool(_ value: Bool) {

@@ -77,7 +77,7 @@ public struct GoogleDestination: ConfiguredDestination {
         writer.fragment(#"{"transactionId":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","eventTimestamp":""#)
-        writer.unescapedStringContents(RFC3339.format(epochSeconds: event.occurredAt.epochSeconds))
+        writer.timestampContents(epochSeconds: event.occurredAt.epochSeconds)
         writer.fragment(#"","eventSource":"WEB","conversionValue":"#)
         writer.numberLiteral(event.value)
         // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
@@ -88,31 +88,13 @@ public struct GoogleDestination: ConfiguredDestination {
         // Looked up first (cached per order), written straight into the body: "userData" only
         // when there is at least one identifier.
         let wire = prepared.wireSlots(Self.identifierSlots, for: .google)
-        let email = wire & IdentityNormalizer.ruleSlotBit(.email, for: .google) != 0
-        let phone = wire & IdentityNormalizer.ruleSlotBit(.phone, for: .google) != 0
+        let email = wire & IdentifierSlot.email != 0
+        let phone = wire & IdentifierSlot.phone != 0
         // An address needs given name, family name, region and postal code together.
         let address = wire & Self.addressSlots == Self.addressSlots
         let identifiers = (email ? 1 : 0) + (phone ? 1 : 0) + (address ? 1 : 0)
         precondition(identifiers <= GoogleDestinationConfiguration.maximumIdentifiersPerEvent)
-        if identifiers > 0 {
-            writer.fragment(#","userData":{"userIdentifiers":"#)
-            let userIdentifiers = writer.beginMembers()
-            writer.identifierMember(#",{"emailAddress":""#, .email, for: .google, in: wire, of: prepared, closing: #""}"#)
-            writer.identifierMember(#",{"phoneNumber":""#, .phone, for: .google, in: wire, of: prepared, closing: #""}"#)
-            if address {
-                writer.fragment(#",{"address":{"givenName":""#)
-                writer.identifierContents(.firstName, for: .google, in: wire, of: prepared)
-                writer.fragment(#"","familyName":""#)
-                writer.identifierContents(.lastName, for: .google, in: wire, of: prepared)
-                writer.fragment(#"","regionCode":""#)
-                writer.identifierContents(.country, for: .google, in: wire, of: prepared)
-                writer.fragment(#"","postalCode":""#)
-                writer.identifierContents(.postalCode, for: .google, in: wire, of: prepared)
-                writer.fragment(#""}}"#)
-            }
-            writer.endMembers(userIdentifiers, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
-            writer.fragment("}")
-        }
+        if identifiers > 0 { writeUserData(prepared, wire, address: address, into: &writer) }
 
         let hasClickID = prepared.hasContext(.gclid) || prepared.hasContext(.gbraid) || prepared.hasContext(.wbraid)
         if hasClickID {
@@ -166,6 +148,40 @@ public struct GoogleDestination: ConfiguredDestination {
         }
         writer.fragment("}")
         return nil
+    }
+
+    /// Writes `"userData"` with each identifier `wire` holds (an address when `address`). A
+    /// function of its own: in the encoder's body, inlining these members pushed the items'
+    /// writing out of line.
+    private func writeUserData(_ prepared: PreparedEvent, _ wire: UInt64, address: Bool, into writer: inout JSONWriter) {
+        writer.fragment(#","userData":{"userIdentifiers":"#)
+        let userIdentifiers = writer.beginMembers()
+        writer.identifierMember(#",{"emailAddress":""#, slot: IdentifierSlot.email, in: wire, of: prepared, closing: #""}"#)
+        writer.identifierMember(#",{"phoneNumber":""#, slot: IdentifierSlot.phone, in: wire, of: prepared, closing: #""}"#)
+        if address {
+            writer.fragment(#",{"address":{"givenName":""#)
+            writer.identifierContents(slot: IdentifierSlot.firstName, in: wire, of: prepared)
+            writer.fragment(#"","familyName":""#)
+            writer.identifierContents(slot: IdentifierSlot.lastName, in: wire, of: prepared)
+            writer.fragment(#"","regionCode":""#)
+            writer.identifierContents(slot: IdentifierSlot.country, in: wire, of: prepared)
+            writer.fragment(#"","postalCode":""#)
+            writer.identifierContents(slot: IdentifierSlot.postalCode, in: wire, of: prepared)
+            writer.fragment(#""}}"#)
+        }
+        writer.endMembers(userIdentifiers, open: UInt8(ascii: "["), close: UInt8(ascii: "]"))
+        writer.fragment("}")
+    }
+
+    /// The rule-slot bit of each user identifier (``IdentityNormalizer/ruleSlotBit(_:for:)``),
+    /// worked out once.
+    private enum IdentifierSlot {
+        static let email = IdentityNormalizer.ruleSlotBit(.email, for: .google)
+        static let phone = IdentityNormalizer.ruleSlotBit(.phone, for: .google)
+        static let firstName = IdentityNormalizer.ruleSlotBit(.firstName, for: .google)
+        static let lastName = IdentityNormalizer.ruleSlotBit(.lastName, for: .google)
+        static let country = IdentityNormalizer.ruleSlotBit(.country, for: .google)
+        static let postalCode = IdentityNormalizer.ruleSlotBit(.postalCode, for: .google)
     }
 
     /// The rule slots of the identifiers an address is made of: all four or none are sent.
