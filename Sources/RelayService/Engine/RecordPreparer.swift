@@ -99,9 +99,11 @@ struct RecordPreparer: Sendable {
     func prepare(_ records: [KafkaRecord]) -> [PreparedRecord] {
         let count = records.count
         let workers = min(threads, count / Self.minimumRecordsPerThread)
+        // The wall clock read once per chunk (the events' age checks need seconds), not per record.
+        let nowSeconds = MonotonicClock.epochSeconds()
         guard workers > 1 else {
             let blocks = LanePayloadBlocks(lanes: lanes.count, records: count)
-            let prepared = records.map { prepare($0, into: blocks) }
+            let prepared = records.map { prepare($0, into: blocks, nowSeconds: nowSeconds) }
             blocks.finish()
             return prepared
         }
@@ -112,7 +114,7 @@ struct RecordPreparer: Sendable {
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let slice = (count * worker / workers)..<(count * (worker + 1) / workers)
                 let blocks = LanePayloadBlocks(lanes: lanes.count, records: slice.count)
-                for index in slice { (base + index).initialize(to: prepare(records[index], into: blocks)) }
+                for index in slice { (base + index).initialize(to: prepare(records[index], into: blocks, nowSeconds: nowSeconds)) }
                 blocks.finish()
             }
             initialized = count
@@ -121,11 +123,12 @@ struct RecordPreparer: Sendable {
 
     /// Prepares one record, its payloads in blocks of their own.
     func prepare(_ record: KafkaRecord) -> PreparedRecord {
-        prepare(record, into: LanePayloadBlocks(lanes: lanes.count, records: 1))
+        prepare(record, into: LanePayloadBlocks(lanes: lanes.count, records: 1), nowSeconds: MonotonicClock.epochSeconds())
     }
 
-    /// Prepares one record, appending each lane's payload to that lane's block in `blocks`.
-    func prepare(_ record: KafkaRecord, into blocks: LanePayloadBlocks) -> PreparedRecord {
+    /// Prepares one record, appending each lane's payload to that lane's block in `blocks`;
+    /// `nowSeconds` is the wall clock the event's age is checked against.
+    func prepare(_ record: KafkaRecord, into blocks: LanePayloadBlocks, nowSeconds: Int64) -> PreparedRecord {
         var previous: RetryEnvelope? = nil
         if role == .retry {
             previous =
@@ -150,7 +153,7 @@ struct RecordPreparer: Sendable {
                 previous: previous, outcome: .unknownStore(orderID: event.orderID, eventID: eventID, storeID: event.storeID))
         }
         let orderID = event.orderID
-        let prepared = PreparedEvent(event: consume event, eventID: eventID, nowSeconds: MonotonicClock.epochSeconds())
+        let prepared = PreparedEvent(event: consume event, eventID: eventID, nowSeconds: nowSeconds)
         var sends: [PreparedRecord.Send] = []
         sends.reserveCapacity(routed.count)
         var exclusions: [(lane: Int, exclusion: Exclusion)] = []
