@@ -47,8 +47,10 @@ struct PreparedRecord: Sendable {
 struct RecordPreparer: Sendable {
     let role: RelayEngine.Role
     let lanes: [RelayEngine.Lane]
-    let defaultLanes: [Int]
-    let storeLanes: [String: [Int]]
+    /// The lanes of the default destinations, and of each store's: each a run of `lanes`, so a
+    /// route is a range (no array retained per event).
+    let defaultLanes: Range<Int>
+    let storeLanes: [String: Range<Int>]
     let unknownStorePolicy: UnknownStorePolicy
     let eventIDTemplate: EventIDTemplate
     /// Threads that prepare one chunk (1: the poll thread alone).
@@ -59,7 +61,7 @@ struct RecordPreparer: Sendable {
     let inputDecoder: MappedEventDecoder?
     /// Each lane's destination, called without reference counting: every preparing thread
     /// encodes with the same destinations, and copying one out of `lanes` per event retained and
-    /// released its shared storage from several cores at once. `lanes` keeps them alive.
+    /// released its shared storage from several cores at once. `encoderObjects` keeps them alive.
     private let encoders: [Unmanaged<LaneEncoder>]
     private let encoderObjects: [LaneEncoder]
 
@@ -67,17 +69,18 @@ struct RecordPreparer: Sendable {
     /// each store's, stores in name order.
     init(configuration: RelayConfiguration, role: RelayEngine.Role) {
         var lanes: [RelayEngine.Lane] = []
-        func addLanes(_ settings: DestinationSettings, store: String) -> [Int] {
-            settings.makeDestinations().map { destination in
+        func addLanes(_ settings: DestinationSettings, store: String) -> Range<Int> {
+            let first = lanes.count
+            for destination in settings.makeDestinations() {
                 lanes.append(
                     RelayEngine.Lane(
                         destination: destination, label: DestinationLabel(platform: destination.name, store: store),
                         platform: Platform(rawValue: destination.name)))
-                return lanes.count - 1
             }
+            return first..<lanes.count
         }
         self.defaultLanes = addLanes(configuration.destinations, store: "default")
-        var storeLanes: [String: [Int]] = [:]
+        var storeLanes: [String: Range<Int>] = [:]
         for (store, settings) in configuration.stores.sorted(by: { $0.key < $1.key }) {
             storeLanes[store] = addLanes(settings, store: store)
         }
@@ -174,7 +177,7 @@ struct RecordPreparer: Sendable {
     }
 
     /// The lanes an event goes to: its store's, the default ones, or `nil` for the dead-letter topic.
-    func route(_ storeID: String?) -> [Int]? {
+    func route(_ storeID: String?) -> Range<Int>? {
         guard let storeID else { return defaultLanes }
         if let lanes = storeLanes[storeID] { return lanes }
         return unknownStorePolicy == .useDefaultDestinations ? defaultLanes : nil
