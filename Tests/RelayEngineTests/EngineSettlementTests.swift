@@ -133,10 +133,11 @@ import Testing
         let harness = EngineHarness(configuration: EngineHarness.configuration(google: RefreshingTokenProvider()))
         let partition = harness.partition(0)
         harness.writer.holdSends()
+        let tooOldForMeta = Orders.valid("ORD-0-2", secondsAgo: 10 * 86_400)
         harness.source.append(
             [
                 Orders.valid("ORD-0-0"), Orders.valid("ORD-0-1", marketingConsent: false),
-                Orders.valid("ORD-0-2", secondsAgo: 10 * 86_400), Orders.valid("ORD-0-3"),
+                tooOldForMeta, Orders.valid("ORD-0-3"),
             ], to: partition)
         harness.start()
         let delivered = await eventually {
@@ -153,7 +154,9 @@ import Testing
         #expect(committed)
         #expect(harness.requestedOrderIDs("meta") == ["ORD-0-0", "ORD-0-3"])
         #expect(harness.requestedOrderIDs("google") == ["ORD-0-0", "ORD-0-2", "ORD-0-3"])
-        let dead = harness.writer.written(to: EngineHarness.deadLetterTopic).compactMap { RetryEnvelope(headers: $0.headers) }
+        let deadRecords = harness.writer.written(to: EngineHarness.deadLetterTopic)
+        #expect(deadRecords.map(\.value) == [tooOldForMeta], "the dead letter carries the record as it was read")
+        let dead = deadRecords.compactMap { RetryEnvelope(headers: $0.headers) }
         #expect(dead.map(\.origin.offset) == [2])
         #expect(dead.first?.destination == "meta")
         #expect(dead.first?.errorClass == "too_old")

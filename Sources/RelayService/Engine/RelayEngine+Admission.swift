@@ -78,9 +78,12 @@ extension RelayEngine {
                         if exclusion.deadLetter { deadLetters += 1 }
                     }
                     state.ledger.track(position, settlements: sends.count + deadLetters, cursor: &cursor)
-                    let record = AdmittedRecord(
-                        position: position, generation: generation, eventID: eventID, orderID: orderID, source: source, previous: previous)
                     let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
+                    // The source moves into the record (read back from it for a dead letter), not
+                    // copied: a copy retained its key and value here and released them again.
+                    let record = AdmittedRecord(
+                        position: position, generation: generation, eventID: eventID, orderID: orderID, source: consume source,
+                        previous: previous)
                     // Each send moves out of the array into its lane's batch (its lanes are distinct,
                     // so the order they are taken in does not matter): a copy would retain its
                     // payload's block here and release it again with the array.
@@ -104,7 +107,7 @@ extension RelayEngine {
                         followUps.append(
                             .deadLetters(
                                 exclusions.filter(\.exclusion.deadLetter), orderID: orderID, eventID: eventID, position: position,
-                                generation: generation, source: source, previous: previous))
+                                generation: generation, source: record.source, previous: previous))
                     }
                 }
             }
