@@ -106,19 +106,27 @@ struct RecordPreparer: Sendable {
         let nowSeconds = MonotonicClock.epochSeconds()
         guard workers > 1 else {
             let blocks = LanePayloadBlocks(lanes: lanes.count, records: count)
-            let prepared = records.map { prepare($0, into: blocks, nowSeconds: nowSeconds) }
+            let prepared = records.withUnsafeBufferPointer { records in
+                records.indices.map { prepare(records.baseAddress! + $0, into: blocks, nowSeconds: nowSeconds) }
+            }
             blocks.finish()
             return prepared
         }
         return [PreparedRecord](unsafeUninitializedCapacity: count) { buffer, initialized in
             // Each worker initialises its own contiguous slice of the buffer, which outlives
-            // concurrentPerform: no sharing, no locks.
-            nonisolated(unsafe) let base = buffer.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let slice = (count * worker / workers)..<(count * (worker + 1) / workers)
-                let blocks = LanePayloadBlocks(lanes: lanes.count, records: slice.count)
-                for index in slice { (base + index).initialize(to: prepare(records[index], into: blocks, nowSeconds: nowSeconds)) }
-                blocks.finish()
+            // concurrentPerform: no sharing, no locks. Records are read where they lie (an array
+            // subscript copies one, retaining its key, value and headers).
+            records.withUnsafeBufferPointer { records in
+                nonisolated(unsafe) let base = buffer.baseAddress!
+                nonisolated(unsafe) let recordBase = records.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let slice = (count * worker / workers)..<(count * (worker + 1) / workers)
+                    let blocks = LanePayloadBlocks(lanes: lanes.count, records: slice.count)
+                    for index in slice {
+                        (base + index).initialize(to: prepare(recordBase + index, into: blocks, nowSeconds: nowSeconds))
+                    }
+                    blocks.finish()
+                }
             }
             initialized = count
         }
@@ -126,26 +134,29 @@ struct RecordPreparer: Sendable {
 
     /// Prepares one record, its payloads in blocks of their own.
     func prepare(_ record: KafkaRecord) -> PreparedRecord {
-        prepare(record, into: LanePayloadBlocks(lanes: lanes.count, records: 1), nowSeconds: MonotonicClock.epochSeconds())
+        withUnsafePointer(to: record) {
+            prepare($0, into: LanePayloadBlocks(lanes: lanes.count, records: 1), nowSeconds: MonotonicClock.epochSeconds())
+        }
     }
 
     /// Prepares one record, appending each lane's payload to that lane's block in `blocks`;
-    /// `nowSeconds` is the wall clock the event's age is checked against.
-    func prepare(_ record: KafkaRecord, into blocks: LanePayloadBlocks, nowSeconds: Int64) -> PreparedRecord {
+    /// `nowSeconds` is the wall clock the event's age is checked against. The record is read
+    /// through a pointer (it stays where the caller holds it), not copied.
+    func prepare(_ record: UnsafePointer<KafkaRecord>, into blocks: LanePayloadBlocks, nowSeconds: Int64) -> PreparedRecord {
         var previous: RetryEnvelope? = nil
         if role == .retry {
             previous =
-                RetryEnvelope(headers: record.headers)
+                RetryEnvelope(headers: record.pointee.headers)
                 ?? RetryEnvelope(
-                    origin: record.position, errorClass: "unknown", reason: "record had no retry headers", attempt: 1,
+                    origin: record.pointee.position, errorClass: "unknown", reason: "record had no retry headers", attempt: 1,
                     firstSeenMilliseconds: MonotonicClock.epochMilliseconds())
         }
         let event: OrderEvent
         do {
             if let inputDecoder {
-                event = try inputDecoder.decode(record.value)
+                event = try inputDecoder.decode(record.pointee.value)
             } else {
-                event = try decoder.decode(record.value)
+                event = try decoder.decode(record.pointee.value)
             }
         } catch {
             return PreparedRecord(previous: previous, outcome: .malformed(error))
