@@ -70,14 +70,15 @@ extension PreparedEvent {
         for field in ContextField.allCases {
             var state: UInt64 = 0
             var range: UInt64 = 0
-            _ = withContextBytes(field) { bytes in
+            _ = withContextBytes(field) { bytes, knownPlain in
                 // As `RawPII.isBlank`: a first byte that is ASCII and not whitespace decides.
                 let first = bytes.first ?? 0x20
                 let clearlyNotBlank = first < 0x80 && first != 0x20 && !(0x09...0x0D).contains(first)
                 if !clearlyNotBlank, isBlank(field) { return }
                 state |= Self.contextSent
                 let hasEndSpace = first == 0x20 || bytes.last == 0x20
-                guard !hasEndSpace, JSONWriter.needsNoEscaping(bytes) else { return }
+                // The decoder's scan already found no special byte in most values.
+                guard !hasEndSpace, knownPlain || JSONWriter.needsNoEscaping(bytes) else { return }
                 state |= Self.contextPlain
                 if used &+ bytes.count > capacity {
                     capacity = max(capacity &* 2, used &+ bytes.count)
@@ -102,25 +103,26 @@ extension PreparedEvent {
         withContext(field) { $0.isBlank } ?? true
     }
 
-    /// Calls `body` with the UTF-8 bytes of the event's value of `field`, or returns `nil` when
-    /// the event has none. Through `withUTF8` on the stored value: passing the value to a closure
-    /// (``withContext(_:_:)``) retained and released the event's text on every write.
+    /// Calls `body` with the UTF-8 bytes of the event's value of `field` and whether they are known
+    /// to need no escaping (``RawPII/withUTF8AndPlainness(_:)``), or returns `nil` when the event
+    /// has none. Through the stored value: passing the value to a closure (``withContext(_:_:)``)
+    /// retained and released the event's text on every write.
     @inline(__always)
-    private func withContextBytes<Result>(_ field: ContextField, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+    private func withContextBytes<Result>(_ field: ContextField, _ body: (UnsafeBufferPointer<UInt8>, Bool) -> Result) -> Result? {
         switch field {
-        case .ip: event.context.ip?.withUTF8(body)
-        case .userAgent: event.context.userAgent?.withUTF8(body)
-        case .pageURL: event.context.pageURL?.withUTF8(body)
-        case .fbp: event.context.fbp?.withUTF8(body)
-        case .fbc: event.context.fbc?.withUTF8(body)
-        case .ttclid: event.context.ttclid?.withUTF8(body)
-        case .ttp: event.context.ttp?.withUTF8(body)
-        case .gclid: event.context.gclid?.withUTF8(body)
-        case .gbraid: event.context.gbraid?.withUTF8(body)
-        case .wbraid: event.context.wbraid?.withUTF8(body)
-        case .epik: event.context.epik?.withUTF8(body)
-        case .scClickID: event.context.scClickID?.withUTF8(body)
-        case .scCookie1: event.context.scCookie1?.withUTF8(body)
+        case .ip: event.context.ip?.withUTF8AndPlainness(body)
+        case .userAgent: event.context.userAgent?.withUTF8AndPlainness(body)
+        case .pageURL: event.context.pageURL?.withUTF8AndPlainness(body)
+        case .fbp: event.context.fbp?.withUTF8AndPlainness(body)
+        case .fbc: event.context.fbc?.withUTF8AndPlainness(body)
+        case .ttclid: event.context.ttclid?.withUTF8AndPlainness(body)
+        case .ttp: event.context.ttp?.withUTF8AndPlainness(body)
+        case .gclid: event.context.gclid?.withUTF8AndPlainness(body)
+        case .gbraid: event.context.gbraid?.withUTF8AndPlainness(body)
+        case .wbraid: event.context.wbraid?.withUTF8AndPlainness(body)
+        case .epik: event.context.epik?.withUTF8AndPlainness(body)
+        case .scClickID: event.context.scClickID?.withUTF8AndPlainness(body)
+        case .scCookie1: event.context.scCookie1?.withUTF8AndPlainness(body)
         }
     }
 

@@ -143,4 +143,41 @@ import Testing
             try OrderEventDecoder().decode(bytes)
         }
     }
+
+    /// A decoded value is marked as needing no escaping (`StoredText.isKnownPlain`) only when it
+    /// holds no `"`, `\` or control character, and is marked whenever the record spells it
+    /// without escapes: every length around the inline boundary, ASCII and not, in the customer
+    /// and the context, with and without escapes.
+    @Test func valuesAreMarkedPlainOnlyWithoutSpecialBytes() throws {
+        let escapes = [#"\""#, #"\\"#, #"\n"#, #"\u0001"#, #"\u001f"#, #"\/"#, #"\u0041"#, #"\u00e9"#]
+        var spellings: [(json: String, written: Bool)] = []
+        for length in [0, 1, 7, 8, 13, 14, 15, 16, 17, 40] {
+            let plain = String(repeating: "a", count: length)
+            spellings.append((plain, true))
+            spellings.append(("é" + plain, true))
+            for escape in escapes {
+                spellings.append((plain + escape, false))
+                spellings.append((escape + plain, false))
+            }
+        }
+        var marked = 0
+        for spelling in spellings {
+            let document = #"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"#
+                + #""customer":{"city":"\#(spelling.json)"},"context":{"user_agent":"\#(spelling.json)","ip":"\#(spelling.json)"}}"#
+            let event = try OrderEventDecoder().decode(Array(document.utf8))
+            for value in [event.customer.city, event.context.userAgent, event.context.ip] {
+                let value = try #require(value)
+                value.withUTF8AndPlainness { bytes, plain in
+                    let special = bytes.contains { JSONStringBytes.isSpecial($0) }
+                    #expect(!(plain && special), "\(spelling.json)")
+                    if spelling.written { #expect(plain, "\(spelling.json)") }
+                    if plain { marked += 1 }
+                }
+                #expect(value.text.isKnownPlain == value.withUTF8AndPlainness { $1 })
+            }
+        }
+        #expect(marked >= 60)
+        #expect(!RawPII("built in code").withUTF8AndPlainness { $1 })
+    }
 }

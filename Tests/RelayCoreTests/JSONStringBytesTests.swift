@@ -1,8 +1,8 @@
 @testable import RelayCore
 import Testing
 
-/// `JSONStringBytes.firstSpecial` reads eight bytes at a time (and the last word of a buffer
-/// again): it must find exactly the byte a byte-by-byte scan finds, and report non-ASCII exactly
+/// `JSONStringBytes.firstSpecial` reads sixteen bytes at a time as a vector, then eight as a
+/// word (and the last word of a buffer again): it must find exactly the byte a byte-by-byte scan finds, and report non-ASCII exactly
 /// for the bytes it passed over, from every start in buffers of every short length.
 @Suite struct JSONStringBytesTests {
     /// The scan it replaces: the first `"`, `\` or control character at or after `start`, and
@@ -47,9 +47,10 @@ import Testing
         #expect(special > 50_000)
     }
 
-    /// Every byte value at every position of a 1- to 17-byte buffer of plain text.
+    /// Every byte value at every position of a 1- to 17-byte buffer of plain text, and of buffers
+    /// of one and two vectors and around them (each lane of both halves of a vector).
     @Test func everyByteValueAtEveryPosition() {
-        for length in 1...17 {
+        for length in Array(1...17) + [24, 31, 32, 33] {
             for position in 0..<length {
                 for value in 0...255 {
                     var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)

@@ -36,4 +36,42 @@ import Testing
             }
         }
     }
+
+    /// Context values decoded from a record (where the decoder marks the ones it found without a
+    /// special byte, and `workOutContext` then skips its own scan): every field written with
+    /// escapes that resolve to a quote, backslash or control character comes out escaped, and
+    /// every other spelling as sent.
+    @Test func decodedContextValuesAreEscapedWhereTheyNeedIt() throws {
+        // JSON spellings, each with the text it stands for.
+        let spellings: [(json: String, text: String)] = [
+            ("IwAR2xYz.1", "IwAR2xYz.1"), (String(repeating: "u", count: 40), String(repeating: "u", count: 40)),
+            (#"a\"b"#, "a\"b"), (#"\\"#, "\\"), (#"line\nbreak"#, "line\nbreak"), (#"tab\t"#, "tab\t"),
+            (#"\u0001x"#, "\u{01}x"), (#"\u001f"#, "\u{1F}"), (#"\u0041BC"#, "ABC"), (#"\/path"#, "/path"),
+            ("é-ü", "é-ü"), (#"é\"ü"#, "é\"ü"), (#"Mozilla/5.0 (X11) \"quoted\" "# + String(repeating: "w", count: 30),
+            "Mozilla/5.0 (X11) \"quoted\" " + String(repeating: "w", count: 30)),
+            (String(repeating: "v", count: 14) + #"\""#, String(repeating: "v", count: 14) + "\""),
+            (String(repeating: "v", count: 15) + #"\\"#, String(repeating: "v", count: 15) + "\\"),
+            ("  padded ", "  padded "), (#" \"both\" "#, " \"both\" "), ("   ", "   "), ("", ""),
+        ]
+        let names = ["ip", "user_agent", "page_url", "fbp", "fbc", "ttclid", "ttp", "gclid", "gbraid", "wbraid", "epik",
+            "sc_click_id", "sc_cookie1"]
+        let fields = PreparedEventWritingTests.contextFields.map(\.0)
+        #expect(fields.count == names.count)
+        for rotation in 0..<spellings.count {
+            let chosen = names.indices.map { spellings[($0 + rotation) % spellings.count] }
+            let members = zip(names, chosen).map { #""\#($0)":"\#($1.json)""# }.joined(separator: ",")
+            let record = #"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"context":{\#(members)}}"#
+            let event = try OrderEventDecoder().decode(Array(record.utf8))
+            let prepared = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
+            for (field, spelling) in zip(fields, chosen) {
+                let sent = prepared.raw(RawPII(spelling.text))?.unredactedValue
+                var writer = JSONWriter(reservingCapacity: 8)
+                let wrote = prepared.writeContext(field, member: "<", closing: ">", into: &writer)
+                #expect(wrote == (sent != nil), "\(field) of \(spelling.json)")
+                let expected = sent.map { "<" + PreparedEventWritingTests.contents($0) + ">" } ?? ""
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == expected, "\(field) of \(spelling.json)")
+            }
+        }
+    }
 }

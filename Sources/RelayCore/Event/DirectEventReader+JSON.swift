@@ -276,7 +276,7 @@ extension DirectEventReader {
         if let string = unescapedString(maximumLength: maximumLength), let base = cursor.bytes.baseAddress {
             guard string.isASCII else { return try nonASCIIPII(from: string.start, to: string.end) }
             cursor.index = string.end + 1
-            return RawPII(text: StoredText(record, base: base, start: string.start, count: string.end - string.start))
+            return RawPII(text: StoredText(record, base: base, start: string.start, count: string.end - string.start, plain: true))
         }
         return try piiInGeneral(maximumLength: maximumLength)
     }
@@ -306,7 +306,7 @@ extension DirectEventReader {
         guard JSONStringBytes.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<end])), let base = bytes.baseAddress
         else { throw GiveUp() }
         cursor.index = end + 1
-        return RawPII(text: StoredText(record, base: base, start: start, count: end - start))
+        return RawPII(text: StoredText(record, base: base, start: start, count: end - start, plain: true))
     }
 
     /// ``pii(maximumLength:)`` of any spelling, from the value's start: `null`, escapes,

@@ -32,6 +32,16 @@ public struct RawPII: RedactedValue, Sendable, Hashable {
         try text.withUTF8(body)
     }
 
+    /// Calls `body` with the value's UTF-8 bytes (as ``withUTF8(_:)``) and whether they are known
+    /// to hold no `"`, `\` or control character, so a JSON writer may copy them without scanning
+    /// them again (the decoder's scan of the value found none). `false` means not known: text
+    /// built in code, or a value the shop wrote with escapes.
+    @inlinable @inline(__always)
+    public func withUTF8AndPlainness<Result>(_ body: (UnsafeBufferPointer<UInt8>, Bool) throws -> Result) rethrows -> Result {
+        let plain = text.isKnownPlain
+        return try text.withUTF8 { try body($0, plain) }
+    }
+
     /// Equal when the bytes are (not `String`'s canonical equivalence: the bytes are what gets
     /// normalised and hashed).
     public static func == (lhs: RawPII, rhs: RawPII) -> Bool { lhs.text.hasSameBytes(as: rhs.text) }

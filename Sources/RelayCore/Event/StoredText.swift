@@ -12,8 +12,17 @@ struct StoredText: Sendable {
     @usableFromInline let owner: [UInt8]?
     /// Inline: bytes 0–7 (the words as in memory: this code runs on little-endian machines). In `owner`: the start (low 32 bits) and count (high 32 bits).
     @usableFromInline let low: UInt64
-    /// Inline: bytes 8–14, and the count in the last byte.
+    /// Inline: bytes 8–14, and the count in the last byte's low bits. Its top bit
+    /// (``plainBit``), inline or not, says the bytes are known to hold no JSON special byte.
     @usableFromInline let high: UInt64
+
+    /// Set in `high` when the bytes are known to hold no `"`, `\` or control character (the
+    /// decoder's scan found none): a writer can copy them without looking for escapes.
+    @inlinable static var plainBit: UInt64 { 1 << 63 }
+
+    /// Whether the bytes are known to hold no `"`, `\` or control character; `false` when not
+    /// known (text built in code, a value written with escapes).
+    @inlinable var isKnownPlain: Bool { high & Self.plainBit != 0 }
 
     @inlinable static var inlineCapacity: Int { 15 }
 
@@ -32,13 +41,15 @@ struct StoredText: Sendable {
     }
 
     /// `count` bytes at `start` of `owner`, whose storage starts at `base` (so the bytes are read
-    /// without asking the array): copied inline when they fit (no reference to `owner`).
+    /// without asking the array): copied inline when they fit (no reference to `owner`). `plain`:
+    /// the caller found no JSON special byte among them (``isKnownPlain``).
     @inline(__always)
-    init(_ owner: borrowing [UInt8], base: UnsafePointer<UInt8>, start: Int, count: Int) {
+    init(_ owner: borrowing [UInt8], base: UnsafePointer<UInt8>, start: Int, count: Int, plain: Bool = false) {
+        let flag = plain ? Self.plainBit : 0
         if count <= Self.inlineCapacity {
-            self.init(inline: base + start, count: count, readableUpTo: owner.count - start)
+            self.init(inline: base + start, count: count, readableUpTo: owner.count - start, flag: flag)
         } else {
-            self.init(owner: copy owner, low: UInt64(truncatingIfNeeded: start) | UInt64(truncatingIfNeeded: count) << 32, high: 0)
+            self.init(owner: copy owner, low: UInt64(truncatingIfNeeded: start) | UInt64(truncatingIfNeeded: count) << 32, high: flag)
         }
     }
 
@@ -58,15 +69,15 @@ struct StoredText: Sendable {
             self.init(owner: nil, low: 0, high: 0)
             return
         }
-        self.init(inline: base, count: bytes.count, readableUpTo: bytes.count)
+        self.init(inline: base, count: bytes.count, readableUpTo: bytes.count, flag: 0)
     }
 
     /// `count` (at most 15) bytes at `start` inline, where `readable` bytes from `start` may be
     /// read. With 16 readable bytes (a value inside a record: its closing quote and more follow)
-    /// the two words are loaded and masked, without a call to `memcpy`.
+    /// the two words are loaded and masked, without a call to `memcpy`. `flag`: 0 or ``plainBit``.
     @inline(__always)
-    private init(inline start: UnsafePointer<UInt8>, count: Int, readableUpTo readable: Int) {
-        let countByte = UInt64(truncatingIfNeeded: count) << 56
+    private init(inline start: UnsafePointer<UInt8>, count: Int, readableUpTo readable: Int, flag: UInt64) {
+        let countByte = UInt64(truncatingIfNeeded: count) << 56 | flag
         guard readable >= 16 else {
             var words: (UInt64, UInt64) = (0, 0)
             withUnsafeMutableBytes(of: &words) { raw in
@@ -102,7 +113,7 @@ struct StoredText: Sendable {
         // As the standard library reads a small string: the two words' bytes, in place.
         var words = (low, high)
         return try withUnsafeBytes(of: &words) { raw in
-            try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(raw[Self.inlineCapacity])))
+            try body(UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(raw[Self.inlineCapacity] & 0x7F)))
         }
     }
 
@@ -112,7 +123,7 @@ struct StoredText: Sendable {
             let count = Int(truncatingIfNeeded: low >> 32)
             return count == 0 ? nil : owner[Int(truncatingIfNeeded: low & 0xFFFF_FFFF)]
         }
-        return high >> 56 == 0 ? nil : UInt8(truncatingIfNeeded: low)
+        return high >> 56 & 0x7F == 0 ? nil : UInt8(truncatingIfNeeded: low)
     }
 
     /// The text as a new `String`.

@@ -34,8 +34,8 @@ enum JSONStringBytes {
     /// that is past the end). `bitsSeen` collects the OR of every byte passed over, so a caller can
     /// tell whether they were all ASCII (`bitsSeen & 0x80 == 0` on every byte lane).
     ///
-    /// Eight bytes at a time: the special byte is located inside its word from the lanes' bits,
-    /// and fewer than eight bytes at the end are read as the buffer's last word, its lanes already
+    /// Sixteen bytes at a time as a vector, then eight as a word: the special byte is located
+    /// inside its word from the lanes' bits, and fewer than eight bytes at the end are read as the buffer's last word, its lanes already
     /// passed over (or before `start`) replaced by a plain byte (`A`). Buffers shorter than a word
     /// go byte by byte.
     /// `JSONStringBytesTests` compares it with a byte-by-byte scan.
@@ -44,20 +44,29 @@ enum JSONStringBytes {
         guard let base = buffer.baseAddress, start < buffer.count else { return max(start, buffer.count) }
         let raw = UnsafeRawPointer(base)
         var index = start
-        // Two words a turn while sixteen bytes are left (one branch for both), then one.
+        // Sixteen bytes a turn as one vector while they are left: the compares mark each special
+        // byte's lane 0xFF (exact), read back as two words for `found`.
+        var seen = SIMD16<UInt8>()
         while index + 16 <= buffer.count {
-            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let next = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self))
-            let lanes = specialLanes(word)
-            let nextLanes = specialLanes(next)
-            if lanes | nextLanes != 0 {
-                if lanes != 0 { return found(lanes, in: word, at: index, bitsSeen: &bitsSeen) }
-                bitsSeen |= word
-                return found(nextLanes, in: next, at: index + 8, bitsSeen: &bitsSeen)
+            let vector = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
+            // Vector operands, not scalars: compares with a scalar were compiled lane by lane.
+            let special = (vector .< SIMD16<UInt8>(repeating: 0x20)) .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\"")))
+                .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\\")))
+            // Read as words, not by `any(_:)`, which was a call.
+            let marked = unsafeBitCast(special, to: SIMD2<UInt64>.self)
+            if marked[0] | marked[1] != 0 {
+                let words = unsafeBitCast(vector, to: SIMD2<UInt64>.self)
+                let before = unsafeBitCast(seen, to: SIMD2<UInt64>.self)
+                bitsSeen |= before[0] | before[1]
+                if marked[0] != 0 { return found(marked[0], in: words[0], at: index, bitsSeen: &bitsSeen) }
+                bitsSeen |= words[0]
+                return found(marked[1], in: words[1], at: index + 8, bitsSeen: &bitsSeen)
             }
-            bitsSeen |= word | next
+            seen |= vector
             index += 16
         }
+        let passed = unsafeBitCast(seen, to: SIMD2<UInt64>.self)
+        bitsSeen |= passed[0] | passed[1]
         while index + 8 <= buffer.count {
             let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             let lanes = specialLanes(word)
