@@ -113,7 +113,7 @@ public struct HTTPBody: Sendable {
                                 // each retain was a contended atomic (0.3 µs per order in all).
                                 let element = elements[(piece - 1) >> 1]
                                 (copied, done) = Unmanaged.passUnretained(element.block)._withUnsafeGuaranteedRef { block in
-                                    block.writer.withBytes { all in
+                                    block.withBytes { all in
                                         Self.copy(
                                             UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(all)[element.offset..<element.offset + element.count]),
                                             from: offset, to: destination, room: room)

@@ -175,11 +175,13 @@ struct RecordPreparer: Sendable {
         let retriedFor = previous?.destination
         for index in routed where retriedFor == nil || lanes[index].label.platform == retriedFor {
             let block = blocks.block(lane: index)
-            let start = block.writer.count
-            if let exclusion = encoders[index]._withUnsafeGuaranteedRef({ $0.destination.encode(prepared, into: &block.writer) }) {
+            let start = block.count
+            if let exclusion = encoders[index]._withUnsafeGuaranteedRef({ encoder in
+                block.write { encoder.destination.encode(prepared, into: &$0) }
+            }) {
                 exclusions.append((index, exclusion))
             } else {
-                let payload = PayloadSlice(block, offset: start, count: block.writer.count - start)
+                let payload = PayloadSlice(block, offset: start, count: block.count - start)
                 sends.append(.init(lane: index, payload: payload, coverage: coverage(prepared, platform: lanes[index].platform)))
             }
         }
@@ -225,7 +227,8 @@ struct RecordPreparer: Sendable {
 /// `RecordPreparer.prepare(_: [KafkaRecord])` has its own, and stops writing before the
 /// engine takes the slices.
 final class LanePayloadBlocks {
-    private var blocks: [PayloadBlock?]
+    /// Unchecked exclusivity: one thread uses it, as said above.
+    @exclusivity(unchecked) private var blocks: [PayloadBlock?]
     /// Room each block starts with (``PayloadBlock/initialBytesPerEvent`` per record), so it
     /// rarely grows: a growth copies what it holds.
     private let initialCapacity: Int
@@ -245,7 +248,7 @@ final class LanePayloadBlocks {
     /// Nothing more is written: each block gives back the room it did not use, which would
     /// otherwise live as long as its slices, uncounted by the memory budget.
     func finish() {
-        for block in blocks { block?.writer.shrinkToFit() }
+        for block in blocks { block?.write { $0.shrinkToFit() } }
     }
 }
 

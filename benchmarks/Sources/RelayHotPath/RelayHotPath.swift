@@ -113,16 +113,17 @@ struct RelayHotPath: ParsableCommand {
             let eventID = event.orderID
             let prepared = PreparedEvent(event: consume event, eventID: eventID, nowSeconds: now)
             if index % ordersPerBlock == 0 && index > 0 {
-                for block in blocks { block.writer.shrinkToFit() }
+                for block in blocks { block.write { $0.shrinkToFit() } }
                 slices.removeAll(keepingCapacity: true)
                 blocks = destinations.map { _ in PayloadBlock(reservingCapacity: ordersPerBlock * PayloadBlock.initialBytesPerEvent) }
             }
             for (lane, destination) in destinations.enumerated() {
+                // Written as `RecordPreparer` writes, through the block's own accessors.
                 let block = blocks[lane]
-                let start = block.writer.count
-                if destination.encode(prepared, into: &block.writer) == nil {
-                    slices.append(PayloadSlice(block, offset: start, count: block.writer.count - start))
-                    encodedBytes &+= block.writer.count - start
+                let start = block.count
+                if block.write({ destination.encode(prepared, into: &$0) }) == nil {
+                    slices.append(PayloadSlice(block, offset: start, count: block.count - start))
+                    encodedBytes &+= block.count - start
                 }
             }
         }
