@@ -44,8 +44,9 @@ public final class IdentityContext {
     @exclusivity(unchecked) private var capacity = 0
     @exclusivity(unchecked) private var kept = 0
     /// The one block the first `buffer` and the first `hashed` share (``grow(toHold:)``), freed
-    /// with the context; `nil` until the first value.
+    /// with the context unless its owner gave it (``useFirstBlock(_:)``); `nil` until the first value.
     @exclusivity(unchecked) private var firstBlock: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) private var ownsFirstBlock = true
     /// The hashed values, by their place in `buffer`.
     @exclusivity(unchecked) private var hashed: UnsafeMutablePointer<HashedValue>?
     @exclusivity(unchecked) private var hashedCount = 0
@@ -116,7 +117,7 @@ public final class IdentityContext {
         // moved out of it since (``grow(toHold:)``, ``keep(_:digest:)``).
         if !isInFirstBlock(hashed) { hashed?.deallocate() }
         if !isInFirstBlock(buffer) { buffer?.deallocate() }
-        firstBlock?.deallocate()
+        if ownsFirstBlock { firstBlock?.deallocate() }
         for value in longValues { value.deallocate() }
     }
 
@@ -241,18 +242,38 @@ public final class IdentityContext {
     /// allocation per customer instead of two.
     private func grow(toHold extra: Int) {
         if buffer == nil, extra <= Self.initialCapacity {
-            let block = UnsafeMutableRawPointer.allocate(
-                byteCount: Self.firstHashedBytes + Self.initialCapacity, alignment: MemoryLayout<HashedValue>.alignment)
-            firstBlock = block
-            hashed = block.bindMemory(to: HashedValue.self, capacity: Self.firstHashedCapacity)
-            hashedCapacity = Self.firstHashedCapacity
-            buffer = (block + Self.firstHashedBytes).bindMemory(to: UInt8.self, capacity: Self.initialCapacity)
-            capacity = Self.initialCapacity
+            take(firstBlock: UnsafeMutableRawPointer.allocate(byteCount: Self.firstBlockByteCount, alignment: Self.firstBlockAlignment))
             return
         }
         let grown = max(Self.initialCapacity, (kept + extra) * 2)
         buffer = Self.moved(buffer, count: kept, toCapacity: grown, freeing: !isInFirstBlock(buffer))
         capacity = grown
+    }
+
+    /// The size of the first block (``useFirstBlock(_:)``): room for the first hashed values,
+    /// then the first buffer.
+    public static var firstBlockByteCount: Int { firstHashedBytes + initialCapacity }
+    /// The first block's alignment (``useFirstBlock(_:)``).
+    public static var firstBlockAlignment: Int { MemoryLayout<HashedValue>.alignment }
+
+    /// Takes `block` (``firstBlockByteCount`` bytes aligned to ``firstBlockAlignment``, before
+    /// any value is kept) as the first block, which it would otherwise allocate with the first
+    /// value: an owner that allocates a block of its own anyway (`PreparedEvent`'s cache) makes
+    /// room for it there, one allocation for both. The block stays the caller's: the context never
+    /// frees it nor reads it after its last use, and the caller frees it after that.
+    public func useFirstBlock(_ block: UnsafeMutableRawPointer) {
+        precondition(buffer == nil && hashed == nil, "the first block is given before any value is kept")
+        take(firstBlock: block)
+        ownsFirstBlock = false
+    }
+
+    /// Places the first hashed values and the first buffer in `block`.
+    private func take(firstBlock block: UnsafeMutableRawPointer) {
+        firstBlock = block
+        hashed = block.bindMemory(to: HashedValue.self, capacity: Self.firstHashedCapacity)
+        hashedCapacity = Self.firstHashedCapacity
+        buffer = (block + Self.firstHashedBytes).bindMemory(to: UInt8.self, capacity: Self.initialCapacity)
+        capacity = Self.initialCapacity
     }
 
     /// Whether `pointer` is where the first block keeps the hashed values or the buffer (not

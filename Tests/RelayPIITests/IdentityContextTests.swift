@@ -40,8 +40,10 @@ import Testing
     /// The first block (the first hashed values and the first buffer, one allocation) in every
     /// order of growth: a first value too long for it, hashed values past its room before the
     /// buffer's and after, values normalised in the scratch and hashed in place. Every value is
-    /// hashed once and found again by its bytes.
-    @Test func theFirstBlockHoldsHashedValuesAndBytesWhicheverGrowsFirst() {
+    /// hashed once and found again by its bytes; with the block allocated by the context, and
+    /// given by its owner (``IdentityContext/useFirstBlock(_:)``, freed by the owner after).
+    @Test(arguments: [false, true])
+    func theFirstBlockHoldsHashedValuesAndBytesWhicheverGrowsFirst(given: Bool) {
         let shapes: [[Int]] = [
             [600] + Array(repeating: 3, count: 20),
             Array(repeating: 3, count: 20) + [600, 2, 700],
@@ -49,7 +51,13 @@ import Testing
             [0, 500, 12, 13, 1, 511, 513],
         ]
         for lengths in shapes {
+            let block = UnsafeMutableRawPointer.allocate(
+                byteCount: IdentityContext.firstBlockByteCount, alignment: IdentityContext.firstBlockAlignment)
+            defer { block.deallocate() }
+            // Garbage where the context's values go: nothing may be read before it is written.
+            block.initializeMemory(as: UInt8.self, repeating: 0xA5, count: IdentityContext.firstBlockByteCount)
             let context = IdentityContext(countryHint: nil)
+            if given { context.useFirstBlock(block) }
             let values = lengths.enumerated().map { index, length in
                 String(String(repeating: "\(index % 10)", count: length + 1).dropFirst())
             }
