@@ -64,6 +64,8 @@ public final class PreparedEvent {
     }
 
     deinit {
+        // The block of `identifiers` holds the context's first block too: the context is not used
+        // after this (it frees only what it allocated itself).
         contextText.map { UnsafeMutableRawPointer($0).deallocate() }
         guard let identifiers else { return }
         var present = presentSlots
@@ -344,15 +346,22 @@ public final class PreparedEvent {
         }
     }
 
-    /// Allocates `identifiers` and `hexDigits` together, one slot each per rule.
+    /// Allocates `identifiers` and `hexDigits` together, one slot each per rule, and after them
+    /// the context's first block (``IdentityContext/useFirstBlock(_:)``: the first values
+    /// normalised and hashed), before any value is normalised: one allocation for the three.
     private func allocateSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
         let slots = IdentityNormalizer.ruleSlotCount
         let identifierBytes = slots &* MemoryLayout<NormalizedIdentifier>.stride
+        let hexBytes = slots &* SHA256Digest.hexCount
+        let contextAlignment = IdentityContext.firstBlockAlignment
+        let contextOffset = (identifierBytes + hexBytes + contextAlignment - 1) / contextAlignment * contextAlignment
         let block = UnsafeMutableRawPointer.allocate(
-            byteCount: identifierBytes + slots &* SHA256Digest.hexCount, alignment: MemoryLayout<NormalizedIdentifier>.alignment)
+            byteCount: contextOffset + IdentityContext.firstBlockByteCount,
+            alignment: max(MemoryLayout<NormalizedIdentifier>.alignment, contextAlignment))
         let storage = block.bindMemory(to: NormalizedIdentifier.self, capacity: slots)
         identifiers = storage
-        hexDigits = (block + identifierBytes).bindMemory(to: UInt8.self, capacity: slots &* SHA256Digest.hexCount)
+        hexDigits = (block + identifierBytes).bindMemory(to: UInt8.self, capacity: hexBytes)
+        context.useFirstBlock(block + contextOffset)
         return storage
     }
 

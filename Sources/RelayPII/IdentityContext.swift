@@ -43,6 +43,10 @@ public final class IdentityContext {
     @exclusivity(unchecked) private var buffer: UnsafeMutablePointer<UInt8>?
     @exclusivity(unchecked) private var capacity = 0
     @exclusivity(unchecked) private var kept = 0
+    /// The one block the first `buffer` and the first `hashed` share (``grow(toHold:)``), freed
+    /// with the context unless its owner gave it (``useFirstBlock(_:)``); `nil` until the first value.
+    @exclusivity(unchecked) private var firstBlock: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) private var ownsFirstBlock = true
     /// The hashed values, by their place in `buffer`.
     @exclusivity(unchecked) private var hashed: UnsafeMutablePointer<HashedValue>?
     @exclusivity(unchecked) private var hashedCount = 0
@@ -65,6 +69,11 @@ public final class IdentityContext {
 
     /// Room for one order's values (about 200 bytes for all rules of a typical customer).
     private static let initialCapacity = 512
+    /// Room for the first hashed values, in the first block before the buffer: about one
+    /// order's, and few enough that the block is a small one for `malloc` (at most 1,032 bytes,
+    /// what glibc keeps per thread).
+    private static let firstHashedCapacity = 12
+    private static var firstHashedBytes: Int { firstHashedCapacity * MemoryLayout<HashedValue>.stride }
 
     /// The country hint's bytes when ``CountryTable/lookup(ascii:)`` answered for them (ASCII) and
     /// there are at most 32: its answer is then ``country``. The country field's rules read the
@@ -104,8 +113,11 @@ public final class IdentityContext {
     }
 
     deinit {
-        buffer?.deallocate()
-        hashed?.deallocate()
+        // The first block holds the first hashed values and the first buffer; either may have
+        // moved out of it since (``grow(toHold:)``, ``keep(_:digest:)``).
+        if !isInFirstBlock(hashed) { hashed?.deallocate() }
+        if !isInFirstBlock(buffer) { buffer?.deallocate() }
+        if ownsFirstBlock { firstBlock?.deallocate() }
         for value in longValues { value.deallocate() }
     }
 
@@ -209,7 +221,7 @@ public final class IdentityContext {
         }
         if hashedCount == hashedCapacity {
             let grown = max(16, hashedCapacity * 2)
-            hashed = Self.moved(hashed, count: hashedCount, toCapacity: grown)
+            hashed = Self.moved(hashed, count: hashedCount, toCapacity: grown, freeing: !isInFirstBlock(hashed))
             hashedCapacity = grown
         }
         (hashed.unsafelyUnwrapped + hashedCount).initialize(
@@ -225,22 +237,63 @@ public final class IdentityContext {
         if _slowPath(kept &+ extra > capacity || buffer == nil) { grow(toHold: extra) }
     }
 
-    /// Moves the kept bytes into a block with room for `extra` more.
+    /// Moves the kept bytes into a block with room for `extra` more. The first time, one block
+    /// holds room for the first hashed values and the first buffer (``firstBlock``): one
+    /// allocation per customer instead of two.
     private func grow(toHold extra: Int) {
+        if buffer == nil, extra <= Self.initialCapacity {
+            take(firstBlock: UnsafeMutableRawPointer.allocate(byteCount: Self.firstBlockByteCount, alignment: Self.firstBlockAlignment))
+            return
+        }
         let grown = max(Self.initialCapacity, (kept + extra) * 2)
-        buffer = Self.moved(buffer, count: kept, toCapacity: grown)
+        buffer = Self.moved(buffer, count: kept, toCapacity: grown, freeing: !isInFirstBlock(buffer))
         capacity = grown
     }
 
+    /// The size of the first block (``useFirstBlock(_:)``): room for the first hashed values,
+    /// then the first buffer.
+    public static var firstBlockByteCount: Int { firstHashedBytes + initialCapacity }
+    /// The first block's alignment (``useFirstBlock(_:)``).
+    public static var firstBlockAlignment: Int { MemoryLayout<HashedValue>.alignment }
+
+    /// Takes `block` (``firstBlockByteCount`` bytes aligned to ``firstBlockAlignment``, before
+    /// any value is kept) as the first block, which it would otherwise allocate with the first
+    /// value: an owner that allocates a block of its own anyway (`PreparedEvent`'s cache) makes
+    /// room for it there, one allocation for both. The block stays the caller's: the context never
+    /// frees it nor reads it after its last use, and the caller frees it after that.
+    public func useFirstBlock(_ block: UnsafeMutableRawPointer) {
+        precondition(buffer == nil && hashed == nil, "the first block is given before any value is kept")
+        take(firstBlock: block)
+        ownsFirstBlock = false
+    }
+
+    /// Places the first hashed values and the first buffer in `block`.
+    private func take(firstBlock block: UnsafeMutableRawPointer) {
+        firstBlock = block
+        hashed = block.bindMemory(to: HashedValue.self, capacity: Self.firstHashedCapacity)
+        hashedCapacity = Self.firstHashedCapacity
+        buffer = (block + Self.firstHashedBytes).bindMemory(to: UInt8.self, capacity: Self.initialCapacity)
+        capacity = Self.initialCapacity
+    }
+
+    /// Whether `pointer` is where the first block keeps the hashed values or the buffer (not
+    /// freed on its own: the block is, with the context).
+    private func isInFirstBlock<Element>(_ pointer: UnsafeMutablePointer<Element>?) -> Bool {
+        guard let firstBlock, let pointer else { return false }
+        let raw = UnsafeMutableRawPointer(pointer)
+        return raw == firstBlock || raw == firstBlock + Self.firstHashedBytes
+    }
+
     /// A new block of `capacity` elements starting with the first `count` of `old`, moved; `old`
-    /// is freed. How the kept bytes and the hashed values grow.
+    /// is freed when `freeing` (not when it lies in ``firstBlock``). How the kept bytes and the
+    /// hashed values grow.
     private static func moved<Element>(
-        _ old: UnsafeMutablePointer<Element>?, count: Int, toCapacity capacity: Int
+        _ old: UnsafeMutablePointer<Element>?, count: Int, toCapacity capacity: Int, freeing: Bool
     ) -> UnsafeMutablePointer<Element> {
         let storage = UnsafeMutablePointer<Element>.allocate(capacity: capacity)
         if let old {
             storage.moveInitialize(from: old, count: count)
-            old.deallocate()
+            if freeing { old.deallocate() }
         }
         return storage
     }

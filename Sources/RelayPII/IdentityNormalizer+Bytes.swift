@@ -7,6 +7,7 @@ import RelayCrypto
 // everything else to it (`ByteRuleTests` compare the two).
 extension IdentityNormalizer {
     /// What the byte-level path made of a value.
+    @usableFromInline
     enum ByteOutcome {
         /// The identifier is in the slot the path was given (initialised there, not returned:
         /// no copy of it through this enum and its callers).
@@ -25,6 +26,7 @@ extension IdentityNormalizer {
         case general
     }
 
+    @usableFromInline
     static func normalizeBytes(
         _ field: IdentityField, _ input: UnsafeBufferPointer<UInt8>, for platform: Platform, transmission: Transmission,
         context: IdentityContext, into slot: UnsafeMutablePointer<NormalizedIdentifier>

@@ -154,6 +154,9 @@ public struct IdentityNormalizer: Sendable {
     /// `true` with the identifier initialised in `slot`, `false` when the value cannot be
     /// normalised, `nil` when the general rules must decide (call
     /// ``normalizeByGeneralRules(_:_:for:context:into:)`` with the value).
+    ///
+    /// Inlinable: the cache calls it for every value it works out, and returns as it answers.
+    @inlinable
     public func normalize(
         _ field: IdentityField, utf8 raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
         into slot: UnsafeMutablePointer<NormalizedIdentifier>
@@ -226,6 +229,7 @@ public struct IdentityNormalizer: Sendable {
     }
 
     /// Which fields a platform wants hashed, plain or not at all.
+    @inlinable
     public static func transmission(of field: IdentityField, for platform: Platform) -> Transmission {
         switch (platform, field) {
         // Google: region and postal code are sent unhashed; city, state, birth date, gender and

@@ -26,10 +26,13 @@ public struct NormalizedBytes: Equatable, CustomStringConvertible, CustomDebugSt
 
     /// Inline: bytes 0..<71 the value, byte 71 its length. Referenced: word 0 the address of the
     /// bytes (in the context), word 1 their count, byte 71 ``referenced``.
-    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    @usableFromInline var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    /// The index of byte 71, ``inlineCapacity`` (a literal: read in other modules' code).
+    @inlinable static var markerIndex: Int { 71 }
 
     /// Byte 71's value for a referenced value (above any inline length).
-    private static let referenced: UInt8 = 0xFF
+    @inlinable static var referenced: UInt8 { 0xFF }
 
     /// A copy of `bytes` (valid UTF-8) inline, or in `context` when longer than ``inlineCapacity``.
     init(_ bytes: UnsafeBufferPointer<UInt8>, in context: IdentityContext) {
@@ -65,13 +68,14 @@ public struct NormalizedBytes: Equatable, CustomStringConvertible, CustomDebugSt
     }
 
     /// The number of bytes.
-    public var count: Int { withUTF8 { $0.count } }
+    @inlinable public var count: Int { withUTF8 { $0.count } }
 
-    /// Calls `body` with the bytes, valid only during `body`.
-    @inline(__always)
+    /// Calls `body` with the bytes, valid only during `body`. Inlinable: the encoders in other
+    /// modules read plain values through it, and a call per value cost more than the read.
+    @inlinable @inline(__always)
     public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
         try withUnsafeBytes(of: storage) { storage in
-            let marker = storage[Self.inlineCapacity]
+            let marker = storage[Self.markerIndex]
             if marker == Self.referenced {
                 let address = UnsafePointer<UInt8>(bitPattern: UInt(truncatingIfNeeded: storage.load(as: UInt64.self)))
                 let count = Int(truncatingIfNeeded: storage.load(fromByteOffset: 8, as: UInt64.self))

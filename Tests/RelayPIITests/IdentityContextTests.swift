@@ -26,7 +26,7 @@ import Testing
         #expect(context.digest(of: decomposed) != context.digest(of: precomposed))
     }
 
-    /// More values than the first blocks hold (16 hashed values, 512 kept bytes): both grow, and
+    /// More values than the first block holds (12 hashed values, 512 kept bytes): both grow, and
     /// the values kept before are still found by their bytes, not hashed again.
     @Test func valuesKeptBeforeTheStoresGrowAreStillFound() {
         let context = IdentityContext(countryHint: nil)
@@ -35,6 +35,49 @@ import Testing
         #expect(context.digestsComputed == values.count)
         for value in values { #expect(context.digest(of: value) == SHA256.digest(value)) }
         #expect(context.digestsComputed == values.count)
+    }
+
+    /// The first block (the first hashed values and the first buffer, one allocation) in every
+    /// order of growth: a first value too long for it, hashed values past its room before the
+    /// buffer's and after, values normalised in the scratch and hashed in place. Every value is
+    /// hashed once and found again by its bytes; with the block allocated by the context, and
+    /// given by its owner (``IdentityContext/useFirstBlock(_:)``, freed by the owner after).
+    @Test(arguments: [false, true])
+    func theFirstBlockHoldsHashedValuesAndBytesWhicheverGrowsFirst(given: Bool) {
+        let shapes: [[Int]] = [
+            [600] + Array(repeating: 3, count: 20),
+            Array(repeating: 3, count: 20) + [600, 2, 700],
+            Array(repeating: 40, count: 14) + Array(repeating: 5, count: 14),
+            [0, 500, 12, 13, 1, 511, 513],
+        ]
+        for lengths in shapes {
+            let block = UnsafeMutableRawPointer.allocate(
+                byteCount: IdentityContext.firstBlockByteCount, alignment: IdentityContext.firstBlockAlignment)
+            defer { block.deallocate() }
+            // Garbage where the context's values go: nothing may be read before it is written.
+            block.initializeMemory(as: UInt8.self, repeating: 0xA5, count: IdentityContext.firstBlockByteCount)
+            let context = IdentityContext(countryHint: nil)
+            if given { context.useFirstBlock(block) }
+            let values = lengths.enumerated().map { index, length in
+                String(String(repeating: "\(index % 10)", count: length + 1).dropFirst())
+            }
+            for (index, value) in values.enumerated() {
+                if index.isMultiple(of: 2) {
+                    #expect(context.digest(of: value) == SHA256.digest(value))
+                } else {
+                    // Normalised in the scratch, as the byte rules do, and hashed from there.
+                    let digest = context.withScratch(capacity: value.utf8.count) { scratch in
+                        for byte in value.utf8 { scratch.append(byte) }
+                        return context.digest(of: UnsafeBufferPointer(rebasing: scratch.bytes[0..<scratch.count]))
+                    }
+                    #expect(digest == SHA256.digest(value))
+                }
+            }
+            let distinct = Set(values).count
+            #expect(context.digestsComputed == distinct, "\(lengths)")
+            for value in values.reversed() { #expect(context.digest(of: value) == SHA256.digest(value), "\(lengths)") }
+            #expect(context.digestsComputed == distinct, "\(lengths)")
+        }
     }
 
     /// Values of every length up to past 128 bytes (lengths that share the length filter's bit
