@@ -63,8 +63,11 @@ extension PreparedEvent {
     /// of one word per field: its start (low 32 bits) and count (high 32 bits) there.
     private func workOutContext() {
         let header = ContextField.allCases.count &* 8
-        var capacity = header &+ 512
-        var text = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        var capacity = Self.contextTextRoomByteCount
+        if contextTextRoom == nil { _ = allocateSlots() }
+        // The room in the slot block; a larger buffer only when the values outgrow it (that one
+        // freed in `deinit`, the room with the block).
+        var text = UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped)
         var used = header
         var states = Self.contextWorkedOut
         for field in ContextField.allCases {
@@ -84,7 +87,7 @@ extension PreparedEvent {
                     capacity = max(capacity &* 2, used &+ bytes.count)
                     let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
                     grown.copyMemory(from: text, byteCount: used)
-                    text.deallocate()
+                    if text != UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped) { text.deallocate() }
                     text = grown
                 }
                 (text + used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
@@ -97,6 +100,10 @@ extension PreparedEvent {
         contextText = text.assumingMemoryBound(to: UInt8.self)
         contextStates = states
     }
+
+    /// The bytes `contextText` has in the slot block (``allocateSlots()``): the header and 512
+    /// bytes of values.
+    static var contextTextRoomByteCount: Int { ContextField.allCases.count &* 8 &+ 512 }
 
     /// Whether the event's value of `field` is blank (``RawPII/isBlank``).
     private func isBlank(_ field: ContextField) -> Bool {

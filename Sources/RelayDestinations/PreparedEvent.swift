@@ -37,6 +37,9 @@ public final class PreparedEvent {
     /// The plain context values' bytes, copied once, after one word per ``ContextField`` saying
     /// where its bytes are (`PreparedEvent+Context.swift`); `nil` until worked out.
     @exclusivity(unchecked) var contextText: UnsafeMutablePointer<UInt8>? = nil
+    /// Where `contextText` starts, in the slot block (``allocateSlots()``), until the values need
+    /// more than its ``contextTextRoomByteCount`` bytes; `nil` until that block is allocated.
+    @exclusivity(unchecked) var contextTextRoom: UnsafeMutablePointer<UInt8>? = nil
     /// Bit 0 the first name, bit 1 the last: whether ``copySibling(_:for:from:into:)`` asked if
     /// the name is the same under every rule, and the answer.
     @exclusivity(unchecked) private var namesAsked: UInt8 = 0
@@ -66,7 +69,8 @@ public final class PreparedEvent {
     deinit {
         // The block of `identifiers` holds the context's first block too: the context is not used
         // after this (it frees only what it allocated itself).
-        contextText.map { UnsafeMutableRawPointer($0).deallocate() }
+        // `contextText` is in that block too unless the values outgrew its room there.
+        if let contextText, contextText != contextTextRoom { UnsafeMutableRawPointer(contextText).deallocate() }
         guard let identifiers else { return }
         var present = presentSlots
         while present != 0 {
@@ -346,22 +350,25 @@ public final class PreparedEvent {
         }
     }
 
-    /// Allocates `identifiers` and `hexDigits` together, one slot each per rule, and after them
-    /// the context's first block (``IdentityContext/useFirstBlock(_:)``: the first values
-    /// normalised and hashed), before any value is normalised: one allocation for the three.
-    private func allocateSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
+    /// Allocates `identifiers` and `hexDigits` together, one slot each per rule, after them the
+    /// context's first block (``IdentityContext/useFirstBlock(_:)``: the first values normalised
+    /// and hashed), and last the room for `contextText` (``contextTextRoomByteCount``), before any
+    /// value is normalised or context value copied: one allocation for the four, freed in `deinit`.
+    func allocateSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
         let slots = IdentityNormalizer.ruleSlotCount
         let identifierBytes = slots &* MemoryLayout<NormalizedIdentifier>.stride
         let hexBytes = slots &* SHA256Digest.hexCount
         let contextAlignment = IdentityContext.firstBlockAlignment
         let contextOffset = (identifierBytes + hexBytes + contextAlignment - 1) / contextAlignment * contextAlignment
+        let textOffset = (contextOffset + IdentityContext.firstBlockByteCount + 7) / 8 * 8
         let block = UnsafeMutableRawPointer.allocate(
-            byteCount: contextOffset + IdentityContext.firstBlockByteCount,
-            alignment: max(MemoryLayout<NormalizedIdentifier>.alignment, contextAlignment))
+            byteCount: textOffset + Self.contextTextRoomByteCount,
+            alignment: max(MemoryLayout<NormalizedIdentifier>.alignment, contextAlignment, 8))
         let storage = block.bindMemory(to: NormalizedIdentifier.self, capacity: slots)
         identifiers = storage
         hexDigits = (block + identifierBytes).bindMemory(to: UInt8.self, capacity: hexBytes)
         context.useFirstBlock(block + contextOffset)
+        contextTextRoom = (block + textOffset).bindMemory(to: UInt8.self, capacity: Self.contextTextRoomByteCount)
         return storage
     }
 

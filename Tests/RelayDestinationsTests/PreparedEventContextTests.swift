@@ -1,5 +1,6 @@
 import RelayCore
 import RelayDestinations
+import RelayPII
 import Testing
 
 /// Every context field set at once, plain and needing escapes, long enough together that the
@@ -35,6 +36,50 @@ import Testing
                 #expect(String(decoding: writer.bytes, as: UTF8.self) == expected, "\(field)")
             }
         }
+    }
+
+    /// The context's copies share one block with the identifiers (and grow out of it when they
+    /// outgrow its room): with plain values of every total length around that room, asked before
+    /// the identifiers and after them, every context value and every identifier's wire value is
+    /// the same as from an event asked for nothing else.
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 7, 8, 9, 24, 40, 41, 90])
+    func contextCopiesAndIdentifiersShareTheirBlock(extra: Int) throws {
+        var event = try loadExample("full")
+        let fields = PreparedEventWritingTests.contextFields
+        var values: [ContextField: String] = [:]
+        for (index, (field, keyPath)) in fields.enumerated() {
+            // 13 values of 36 + `extra` bytes: 468 to 1,638 in all, the room's 512 among them.
+            let value = String(repeating: Character(UnicodeScalar(UInt8(0x61 + index))), count: 36 + extra)
+            values[field] = value
+            event.context[keyPath: keyPath] = RawPII(value)
+        }
+        func wireValues(_ prepared: PreparedEvent) -> [String] {
+            Platform.allCases.flatMap { platform in
+                IdentityField.allCases.map { field in
+                    var writer = JSONWriter(reservingCapacity: 8)
+                    let wrote = prepared.writeWireValue(field, for: platform, into: &writer)
+                    return "\(platform) \(field) \(wrote) " + String(decoding: writer.bytes, as: UTF8.self)
+                }
+            }
+        }
+        func contextValues(_ prepared: PreparedEvent) -> [String] {
+            fields.map { field, _ in
+                var writer = JSONWriter(reservingCapacity: 8)
+                prepared.writeContext(field, member: "<", closing: ">", into: &writer)
+                return String(decoding: writer.bytes, as: UTF8.self)
+            }
+        }
+        let expectedContext = fields.map { "<" + values[$0.0]! + ">" }
+        let expectedWire = wireValues(PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds))
+        #expect(expectedWire.contains { $0.hasSuffix(" true " + String($0.suffix(64))) && $0.count > 64 })
+        let contextFirst = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
+        #expect(contextValues(contextFirst) == expectedContext)
+        #expect(wireValues(contextFirst) == expectedWire)
+        #expect(contextValues(contextFirst) == expectedContext)
+        let identifiersFirst = PreparedEvent(event: event, eventID: "x", nowSeconds: event.occurredAt.epochSeconds)
+        #expect(wireValues(identifiersFirst) == expectedWire)
+        #expect(contextValues(identifiersFirst) == expectedContext)
+        #expect(wireValues(identifiersFirst) == expectedWire)
     }
 
     /// Context values decoded from a record (where the decoder marks the ones it found without a
