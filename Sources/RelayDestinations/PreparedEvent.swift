@@ -52,7 +52,11 @@ public final class PreparedEvent {
     @exclusivity(unchecked) private var hexSlotBits: UInt64 = 0
     /// One JSON buffer the event's encoders write into in turn, each copying its payload out: one
     /// allocation per event, grown at most once, instead of one per encoder and its growth.
-    @exclusivity(unchecked) private var scratchWriter = JSONWriter(reservingCapacity: 2048)
+    /// Its storage is the slot block's last ``scratchByteCount`` bytes (``allocateSlots()``), the
+    /// block allocated on the first use if it was not yet; until then it has none.
+    @exclusivity(unchecked) private var scratchWriter = JSONWriter(borrowing: UnsafeMutablePointer(bitPattern: 8).unsafelyUnwrapped, capacity: 0)
+    /// The scratch writer's room in the slot block.
+    static var scratchByteCount: Int { 2048 }
 
     public init(event: OrderEvent, eventID: String, nowSeconds: Int64) {
         // Everything read from `event` before it is stored: a read after would copy it.
@@ -153,6 +157,7 @@ public final class PreparedEvent {
     /// Calls `body` with the event's JSON buffer, emptied; what `body` writes is valid until the
     /// next call, so `body` copies out what it keeps (``JSONWriter/bytes``).
     public func withScratchWriter<Result>(_ body: (inout JSONWriter) -> Result) -> Result {
+        if contextTextRoom == nil { _ = allocateSlots() }
         scratchWriter.reset()
         return body(&scratchWriter)
     }
@@ -361,14 +366,17 @@ public final class PreparedEvent {
         let contextAlignment = IdentityContext.firstBlockAlignment
         let contextOffset = (identifierBytes + hexBytes + contextAlignment - 1) / contextAlignment * contextAlignment
         let textOffset = (contextOffset + IdentityContext.firstBlockByteCount + 7) / 8 * 8
+        let scratchOffset = textOffset + Self.contextTextRoomByteCount
         let block = UnsafeMutableRawPointer.allocate(
-            byteCount: textOffset + Self.contextTextRoomByteCount,
+            byteCount: scratchOffset + Self.scratchByteCount,
             alignment: max(MemoryLayout<NormalizedIdentifier>.alignment, contextAlignment, 8))
         let storage = block.bindMemory(to: NormalizedIdentifier.self, capacity: slots)
         identifiers = storage
         hexDigits = (block + identifierBytes).bindMemory(to: UInt8.self, capacity: hexBytes)
         context.useFirstBlock(block + contextOffset)
         contextTextRoom = (block + textOffset).bindMemory(to: UInt8.self, capacity: Self.contextTextRoomByteCount)
+        scratchWriter = JSONWriter(
+            borrowing: (block + scratchOffset).bindMemory(to: UInt8.self, capacity: Self.scratchByteCount), capacity: Self.scratchByteCount)
         return storage
     }
 

@@ -26,6 +26,8 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// shifted out of `depth` on every member; 0 outside any container.
     private var currentBit: UInt64 = 0
     private var depth = 0
+    /// Whether `storage` is the writer's, to grow with `realloc` and free (``init(borrowing:capacity:)``).
+    private var ownsStorage = true
 
     /// Containers nest at most this deep.
     public static let maximumDepth = 64
@@ -35,7 +37,16 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         storage = Self.allocate(self.capacity)
     }
 
-    deinit { free(storage) }
+    /// Writes into `storage`, which the caller owns and keeps valid (and frees) while the writer
+    /// lives, until it needs more than `capacity` bytes; then into storage of its own, which the
+    /// writer frees. A `capacity` of 0 writes nothing there (`storage` may be any pointer).
+    public init(borrowing storage: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.storage = storage
+        self.capacity = capacity
+        ownsStorage = false
+    }
+
+    deinit { if ownsStorage { free(storage) } }
 
     /// Storage comes from `malloc` and grows with `realloc`: `UnsafeMutablePointer.allocate`
     /// always takes the runtime's aligned path (`posix_memalign`), which costs more per call and
@@ -74,6 +85,14 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     @usableFromInline mutating func grow(toAtLeast needed: Int) {
         let newCapacity = max(needed, capacity * 2)
+        if !ownsStorage {
+            let block = Self.allocate(newCapacity)
+            block.update(from: storage, count: written)
+            storage = block
+            capacity = newCapacity
+            ownsStorage = true
+            return
+        }
         guard let block = realloc(storage, newCapacity) else { fatalError("out of memory: JSONWriter needs \(newCapacity) bytes") }
         storage = block.assumingMemoryBound(to: UInt8.self)
         capacity = newCapacity
