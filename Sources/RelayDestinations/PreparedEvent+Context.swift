@@ -64,7 +64,7 @@ extension PreparedEvent {
     private func workOutContext() {
         let header = ContextField.allCases.count &* 8
         var capacity = Self.contextTextRoomByteCount
-        if contextTextRoom == nil { _ = allocateSlots() }
+        _ = identifierSlots()
         // The room in the slot block; a larger buffer only when the values outgrow it (that one
         // freed in `deinit`, the room with the block).
         var text = UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped)

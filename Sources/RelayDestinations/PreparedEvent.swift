@@ -157,7 +157,7 @@ public final class PreparedEvent {
     /// Calls `body` with the event's JSON buffer, emptied; what `body` writes is valid until the
     /// next call, so `body` copies out what it keeps (``JSONWriter/bytes``).
     public func withScratchWriter<Result>(_ body: (inout JSONWriter) -> Result) -> Result {
-        if contextTextRoom == nil { _ = allocateSlots() }
+        _ = identifierSlots()
         scratchWriter.reset()
         return body(&scratchWriter)
     }
@@ -216,7 +216,7 @@ public final class PreparedEvent {
             let slot = missing.trailingZeroBitCount
             missing &= missing &- 1
             let field = IdentityNormalizer.ruleField(slot: slot)
-            let identifier = (identifiers ?? allocateSlots()) + slot
+            let identifier = identifierSlots() + slot
             // No blank test first: `normalize` refuses every value `isBlank` calls blank.
             // A slot of a field whose rules can agree, with another slot of the field holding a value:
             // that value when the rules agree on the customer's, digits and all.
@@ -355,11 +355,19 @@ public final class PreparedEvent {
         }
     }
 
+    /// `identifiers`, with the block it starts (``allocateSlots()``) allocated on the first call:
+    /// the one test of whether that block exists, for the slots, the context text and the scratch
+    /// writer alike.
+    @inline(__always)
+    func identifierSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
+        identifiers ?? allocateSlots()
+    }
+
     /// Allocates `identifiers` and `hexDigits` together, one slot each per rule, after them the
     /// context's first block (``IdentityContext/useFirstBlock(_:)``: the first values normalised
     /// and hashed), and last the room for `contextText` (``contextTextRoomByteCount``), before any
     /// value is normalised or context value copied: one allocation for the four, freed in `deinit`.
-    func allocateSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
+    private func allocateSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
         let slots = IdentityNormalizer.ruleSlotCount
         let identifierBytes = slots &* MemoryLayout<NormalizedIdentifier>.stride
         let hexBytes = slots &* SHA256Digest.hexCount
