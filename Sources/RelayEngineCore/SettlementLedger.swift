@@ -16,11 +16,25 @@ public struct SettlementLedger: Sendable {
         var stored: Int64?
         /// Whether the partition is in `dirty` (so marking it again needs no hashing).
         var isDirty = false
+
+        /// Its share of ``SettlementLedger/readAhead``: the offsets from its frontier to the
+        /// highest one consumed.
+        var readAhead: Int64 {
+            guard let next = frontier.nextOffset, let frontier = frontier.committableOffset else { return 0 }
+            return next - frontier
+        }
     }
 
     private(set) var partitions: [TopicPartition: Partition] = [:]
     private var dirty: Set<TopicPartition> = []
     private var generation: UInt64 = 0
+    /// How far consumption ran ahead of the settled frontiers: per assigned partition, the offsets
+    /// from its frontier to the highest one consumed, summed. Everything in it may be delivered
+    /// again after a crash (what lies below it, only if it was not committed yet), so
+    /// ``ReadAheadWindow`` bounds it (`delivery.read_ahead_events`). Kept up to date by every
+    /// change to a frontier: the poll loop asks for it every turn, and summing it over every
+    /// assigned partition each time cost a pass over hundreds of them.
+    public private(set) var readAhead: Int64 = 0
     /// Whether an assignment arrived and was not lost since (readiness).
     public private(set) var assignmentReceived = false
 
@@ -41,6 +55,7 @@ public struct SettlementLedger: Sendable {
         assignmentReceived = true
         for partition in assigned {
             let resumed = startingAt[partition] != nil
+            readAhead -= partitions[partition]?.readAhead ?? 0
             partitions[partition] = Partition(
                 frontier: PartitionFrontier(startingAt: startingAt[partition]), generation: generation, isDirty: resumed)
             if resumed { dirty.insert(partition) }
@@ -69,7 +84,11 @@ public struct SettlementLedger: Sendable {
     /// polled chunk's long runs of one partition look it up once.
     public mutating func track(_ position: RecordPosition, settlements: Int, cursor: inout Cursor) {
         guard let index = locate(position.topicPartition, cursor: &cursor) else { return }
-        withPartition(at: index) { $0.frontier.track(offset: position.offset, settlements: settlements) }
+        readAhead += withPartition(at: index) { partition in
+            let before = partition.readAhead
+            partition.frontier.track(offset: position.offset, settlements: settlements)
+            return partition.readAhead - before
+        }
         markDirty(index)
     }
 
@@ -78,8 +97,15 @@ public struct SettlementLedger: Sendable {
     public mutating func settle(_ position: borrowing RecordPosition, generation: UInt64, cursor: inout Cursor) {
         guard let index = locate(position.topicPartition, cursor: &cursor) else { return }
         let offset = position.offset
-        let advanced = withPartition(at: index) { $0.generation == generation && $0.frontier.settle(offset: offset) }
-        if advanced { markDirty(index) }
+        let advanced = withPartition(at: index) { partition -> Int64? in
+            let before = partition.readAhead
+            guard partition.generation == generation, partition.frontier.settle(offset: offset) else { return nil }
+            return partition.readAhead - before
+        }
+        if let advanced {
+            readAhead += advanced
+            markDirty(index)
+        }
     }
 
     /// Records one settlement (see ``settle(_:generation:cursor:)``).
@@ -142,18 +168,6 @@ public struct SettlementLedger: Sendable {
         return (offsets, advanced)
     }
 
-    /// How far consumption ran ahead of the settled frontiers: per assigned partition, the offsets
-    /// from its frontier to the highest one consumed, summed. Everything in it may be delivered
-    /// again after a crash (what lies below it, only if it was not committed yet), so
-    /// ``ReadAheadWindow`` bounds it (`delivery.read_ahead_events`).
-    public var readAhead: Int64 {
-        var total: Int64 = 0
-        for partition in partitions.values {
-            guard let next = partition.frontier.nextOffset, let frontier = partition.frontier.committableOffset else { continue }
-            total += next - frontier
-        }
-        return total
-    }
 
     /// The stored offset of each assigned partition (gauges).
     public var storedOffsets: [TopicPartition: Int64] { partitions.compactMapValues(\.stored) }
@@ -189,6 +203,7 @@ public struct SettlementLedger: Sendable {
     /// Drops the state of revoked (or lost) partitions.
     public mutating func forget(_ revoked: Set<TopicPartition>) {
         for partition in revoked {
+            readAhead -= partitions[partition]?.readAhead ?? 0
             partitions[partition] = nil
             dirty.remove(partition)
         }

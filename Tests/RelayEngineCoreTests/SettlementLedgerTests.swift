@@ -93,6 +93,57 @@ import Testing
         ledger.settle(position(0, 10), generation: next)
         #expect(ledger.takeOffsetsToStore().offsets == [partition(0): 11])
     }
+
+    /// The read-ahead is kept as frontiers change, not summed when asked: after every step of a
+    /// seeded mix of assignments (fresh and resumed), tracking (with and without settlements),
+    /// settlements (in and out of order, repeated, of another generation) and revokes, it equals
+    /// what a plain model of each partition gives (highest consumed + 1, minus the lowest
+    /// offset still waiting, or nothing waiting).
+    @Test func theReadAheadFollowsEveryChangeToAFrontier() {
+        struct Model {
+            var next: Int64?
+            var waiting: [Int64: Int] = [:]
+            var readAhead: Int64 {
+                guard let next else { return 0 }
+                return next - (waiting.keys.min() ?? next)
+            }
+        }
+        var random = SeededRandom(seed: 23)
+        var ledger = SettlementLedger()
+        var models: [Int32: Model] = [:]
+        var generations: [Int32: UInt64] = [:]
+        for step in 0..<4_000 {
+            let number = Int32(random.next() % 3)
+            let choice = random.next() % 100
+            if choice < 3 || models[number] == nil {
+                let start: Int64? = random.next() % 2 == 0 ? Int64(random.next() % 50) : nil
+                generations[number] = ledger.assign([partition(number)], startingAt: start.map { [partition(number): $0] } ?? [:])
+                models[number] = Model(next: start)
+            } else if choice < 5 {
+                ledger.forget([partition(number)])
+                models[number] = nil
+            } else if choice < 50 {
+                let offset = (models[number]!.next ?? 0) + Int64(random.next() % 3)
+                let settlements = Int(random.next() % 4)
+                ledger.track(position(number, offset), settlements: settlements)
+                models[number]!.next = offset + 1
+                if settlements > 0 { models[number]!.waiting[offset] = settlements }
+            } else {
+                let waiting = models[number]!.waiting.keys.sorted()
+                guard !waiting.isEmpty else { continue }
+                let offset = waiting[Int(random.next() % UInt64(waiting.count))]
+                let stale = random.next() % 10 == 0
+                ledger.settle(position(number, offset), generation: stale ? generations[number]! - 1 : generations[number]!)
+                if !stale {
+                    models[number]!.waiting[offset]! -= 1
+                    if models[number]!.waiting[offset] == 0 { models[number]!.waiting[offset] = nil }
+                }
+            }
+            let expected = models.values.reduce(Int64(0)) { $0 + $1.readAhead }
+            #expect(ledger.readAhead == expected, "step \(step)")
+            if ledger.readAhead != expected { break }
+        }
+    }
 }
 
 /// The flaky `committed == 500` of the group scenario: partitions resumed past a refused commit
