@@ -26,6 +26,7 @@ public final class RelayTelemetry: Sendable {
         /// ``PartitionGauges``, ``LaneCounters``).
         var partitionGauges: [TopicPartition: PartitionGauges] = [:]
         var laneCounters: [DestinationLabel: LaneCounters] = [:]
+        var laneDeliveryMetrics: [DestinationLabel: LaneDeliveryMetrics] = [:]
     }
 
     /// One partition's gauges (updated for every assigned partition every second).
@@ -41,6 +42,16 @@ public final class RelayTelemetry: Sendable {
         var phone: CoreMetrics.Counter
         var invalidPhone: CoreMetrics.Counter
         var clickID: CoreMetrics.Counter
+    }
+
+    /// One lane's request metrics (every request and acknowledgement: building their label keys
+    /// per request cost more than the updates themselves).
+    private struct LaneDeliveryMetrics {
+        var requests: CoreMetrics.Counter
+        var eventsSent: CoreMetrics.Counter
+        var batchSize: CoreMetrics.Recorder
+        var duration: CoreMetrics.Timer
+        var acknowledged: CoreMetrics.Counter
     }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -122,19 +133,33 @@ public final class RelayTelemetry: Sendable {
 
     func requestSent(_ destination: DestinationLabel, events: Int) {
         statisticsBox.withLock { $0.requests[destination.platform, default: 0] += 1 }
-        counter("conversion_relay_destination_requests_total", destination.labels).increment()
-        counter("conversion_relay_destination_events_sent_total", destination.labels).increment(by: events)
-        recorder("conversion_relay_destination_batch_size", destination.labels).record(events)
+        let metrics = deliveryMetrics(destination)
+        metrics.requests.increment()
+        metrics.eventsSent.increment(by: events)
+        metrics.batchSize.record(events)
     }
 
     func requestFinished(_ destination: DestinationLabel, duration: Duration) {
-        timer("conversion_relay_destination_request_duration_seconds", destination.labels).recordNanoseconds(
+        deliveryMetrics(destination).duration.recordNanoseconds(
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     func delivered(_ destination: DestinationLabel, events: Int) {
         statisticsBox.withLock { $0.delivered[destination.platform, default: 0] += events }
-        counter("conversion_relay_destination_events_acked_total", destination.labels).increment(by: events)
+        deliveryMetrics(destination).acknowledged.increment(by: events)
+    }
+
+    private func deliveryMetrics(_ lane: DestinationLabel) -> LaneDeliveryMetrics {
+        if let existing = metrics.withLock({ $0.laneDeliveryMetrics[lane] }) { return existing }
+        let labels = lane.labels
+        let created = LaneDeliveryMetrics(
+            requests: counter("conversion_relay_destination_requests_total", labels),
+            eventsSent: counter("conversion_relay_destination_events_sent_total", labels),
+            batchSize: recorder("conversion_relay_destination_batch_size", labels),
+            duration: timer("conversion_relay_destination_request_duration_seconds", labels),
+            acknowledged: counter("conversion_relay_destination_events_acked_total", labels))
+        metrics.withLock { $0.laneDeliveryMetrics[lane] = created }
+        return created
     }
 
     func retried(_ destination: DestinationLabel) {
