@@ -1,3 +1,4 @@
+#include <string.h>
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
@@ -15,11 +16,39 @@
 /// re-allocation of its algorithm context on every `EVP_DigestInit_ex`. Deprecated since OpenSSL
 /// 3.0, still built and exported by default; this hashes identifiers for ad platforms, where no
 /// FIPS provider is required, so bypassing the provider loses nothing. Returns 1 on success.
+///
+/// The message is padded here (FIPS 180-4 §5.1.1: a 1 bit, zeros, the length in bits as a
+/// 64-bit big-endian number, to a multiple of 64 bytes) and each block handed to
+/// `SHA256_Transform`, the block function itself; the digest is the context's eight words, big
+/// endian (§6.2.2). Most identifiers fit in one block, and `SHA256_Update`/`SHA256_Final`'s
+/// buffering, byte counting and cleansing of the context cost as much again as the block
+/// function with the SHA extensions. The padded tail on the stack is not cleansed: it holds the
+/// normalised identifier the caller holds in memory anyway.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static inline int relay_sha256_digest(const void *input, size_t length, unsigned char *output) {
     SHA256_CTX context;
-    return SHA256_Init(&context) == 1 && SHA256_Update(&context, input, length) == 1 && SHA256_Final(output, &context) == 1;
+    if (SHA256_Init(&context) != 1) return 0;
+    const unsigned char *bytes = (const unsigned char *)input;
+    size_t full = length & ~(size_t)63;
+    for (size_t offset = 0; offset < full; offset += 64) SHA256_Transform(&context, bytes + offset);
+    size_t rest = length - full;
+    unsigned char tail[128] = {0};
+    if (rest > 0) memcpy(tail, bytes + full, rest);
+    tail[rest] = 0x80;
+    size_t tailLength = rest < 56 ? 64 : 128;
+    unsigned long long bits = (unsigned long long)length << 3;
+    for (int index = 0; index < 8; index++) tail[tailLength - 1 - index] = (unsigned char)(bits >> (8 * index));
+    SHA256_Transform(&context, tail);
+    if (tailLength == 128) SHA256_Transform(&context, tail + 64);
+    for (int word = 0; word < 8; word++) {
+        unsigned int value = context.h[word];
+        output[4 * word] = (unsigned char)(value >> 24);
+        output[4 * word + 1] = (unsigned char)(value >> 16);
+        output[4 * word + 2] = (unsigned char)(value >> 8);
+        output[4 * word + 3] = (unsigned char)value;
+    }
+    return 1;
 }
 #pragma GCC diagnostic pop
 
