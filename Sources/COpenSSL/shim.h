@@ -37,16 +37,13 @@ static inline int relay_sha256_digest(const void *input, size_t length, unsigned
     if (rest > 0) memcpy(tail, bytes + full, rest);
     tail[rest] = 0x80;
     size_t tailLength = rest < 56 ? 64 : 128;
-    unsigned long long bits = (unsigned long long)length << 3;
-    for (int index = 0; index < 8; index++) tail[tailLength - 1 - index] = (unsigned char)(bits >> (8 * index));
+    unsigned long long bits = __builtin_bswap64((unsigned long long)length << 3);
+    memcpy(tail + tailLength - 8, &bits, 8);
     SHA256_Transform(&context, tail);
     if (tailLength == 128) SHA256_Transform(&context, tail + 64);
     for (int word = 0; word < 8; word++) {
-        unsigned int value = context.h[word];
-        output[4 * word] = (unsigned char)(value >> 24);
-        output[4 * word + 1] = (unsigned char)(value >> 16);
-        output[4 * word + 2] = (unsigned char)(value >> 8);
-        output[4 * word + 3] = (unsigned char)value;
+        unsigned int value = __builtin_bswap32(context.h[word]);
+        memcpy(output + 4 * word, &value, 4);
     }
     return 1;
 }
