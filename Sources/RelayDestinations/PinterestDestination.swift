@@ -126,6 +126,8 @@ public struct PinterestDestination: ConfiguredDestination {
     /// API), and the reason says so. 429 and 5xx retry; 400, 401, 403 are permanent
     /// (destinations.md §4 "Errors", "Retry").
     public func classify(_ response: HTTPResponse, eventCount: Int) -> DeliveryOutcome {
+        // The usual 200, every event processed, told without a parse (``PinterestResponseScan``).
+        if response.status == 200, PinterestResponseScan.allProcessed(response.body, eventCount: eventCount) { return .delivered }
         let retryAfter = DeliveryOutcome.retryAfterSeconds(response.retryAfter)
         // A 200 holds one status per event (~65 bytes each): read in place, not as a tree.
         let root = (try? JSONTape(parsing: response.body))?.root.object
