@@ -121,7 +121,7 @@ import Testing
         #expect(!error.description.contains("usd$"))
         order["currency"] = "USD"
         let good = KafkaRecord(position: record.position, key: nil, value: Array(try JSONSerialization.data(withJSONObject: order)))
-        guard case .encoded(let orderID, let eventID, let sends, _) = preparer.prepare(good).outcome else {
+        guard case .encoded(let orderID, let eventID, let sends, _, _) = preparer.prepare(good).outcome else {
             Issue.record("the corrected order was refused")
             return
         }

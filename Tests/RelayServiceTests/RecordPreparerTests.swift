@@ -15,8 +15,8 @@ import Testing
         switch prepared.outcome {
         case .malformed(let error): "malformed \(error.description)"
         case .unknownStore(let orderID, let eventID, _): "unknown store \(orderID) \(eventID)"
-        case .encoded(let orderID, let eventID, let sends, let exclusions):
-            "encoded \(orderID) \(eventID) "
+        case .encoded(let orderID, let eventID, let sends, let exclusions, let sourceBytes):
+            "encoded \(orderID) \(eventID) \(sourceBytes) "
                 + sends.map { "\($0.lane):\($0.coverage.rawValue):\(String(decoding: $0.payload.bytes, as: UTF8.self))" }.joined(separator: "|")
                 + exclusions.map { " excluded \($0.lane):\($0.exclusion.reason)" }.joined()
         }
@@ -42,7 +42,7 @@ import Testing
         #expect(parallel.map(Self.summary) == sequential.map(Self.summary))
         // Every order is there, in record order, and the malformed tenth are recognised.
         let orderIDs = parallel.compactMap { prepared -> String? in
-            if case .encoded(let orderID, _, _, _) = prepared.outcome { return orderID }
+            if case .encoded(let orderID, _, _, _, _) = prepared.outcome { return orderID }
             return nil
         }
         #expect(orderIDs == (0..<600).filter { $0 % 10 != 9 }.map { "ORD-\(100_000 + $0)" })
@@ -53,7 +53,7 @@ import Testing
             var blocks: [Int: Set<ObjectIdentifier>] = [:]
             var bytesPerBlock: [ObjectIdentifier: Int] = [:]
             for record in prepared {
-                guard case .encoded(_, _, let sends, _) = record.outcome else { continue }
+                guard case .encoded(_, _, let sends, _, _) = record.outcome else { continue }
                 for send in sends {
                     blocks[send.lane, default: []].insert(ObjectIdentifier(send.payload.block))
                     bytesPerBlock[ObjectIdentifier(send.payload.block), default: 0] += send.payload.count
@@ -62,7 +62,7 @@ import Testing
             #expect(blocks.count == preparer.lanes.count)
             for (lane, laneBlocks) in blocks { #expect(laneBlocks.count == threads, "lane \(lane)") }
             for record in prepared {
-                guard case .encoded(_, _, let sends, _) = record.outcome else { continue }
+                guard case .encoded(_, _, let sends, _, _) = record.outcome else { continue }
                 for send in sends {
                     #expect(send.payload.block.writer.count == bytesPerBlock[ObjectIdentifier(send.payload.block)])
                 }
@@ -85,13 +85,14 @@ import Testing
             .replacingOccurrences(of: "\"E.C.P.abc\"", with: "\" \"")
         let record = KafkaRecord(
             position: RecordPosition(topicPartition: TopicPartition(topic: "orders", partition: 0), offset: 0),
-            key: nil, value: Array(event.utf8))
+            key: Array("order-42".utf8), value: Array(event.utf8))
         let preparer = RecordPreparer(configuration: configuration, role: .main)
-        guard case .encoded(_, _, let sends, let exclusions) = preparer.prepare(record).outcome else {
+        guard case .encoded(_, _, let sends, let exclusions, let sourceBytes) = preparer.prepare(record).outcome else {
             Issue.record("the example was not encoded")
             return
         }
         #expect(exclusions.isEmpty)
+        #expect(sourceBytes == event.utf8.count + 8, "the key and value bytes its entries are charged")
         var coverage: [String: PreparedRecord.Coverage] = [:]
         for send in sends { coverage[preparer.lanes[send.lane].label.platform] = send.coverage }
         #expect(coverage["meta"] == [.email])  // fbc blank
@@ -117,7 +118,7 @@ import Testing
             let record = KafkaRecord(
                 position: RecordPosition(topicPartition: TopicPartition(topic: "orders", partition: 0), offset: 0),
                 key: nil, value: Array(event.utf8))
-            guard case .encoded(_, _, let sends, _) = preparer.prepare(record).outcome else { return ([:], []) }
+            guard case .encoded(_, _, let sends, _, _) = preparer.prepare(record).outcome else { return ([:], []) }
             var coverage: [String: PreparedRecord.Coverage] = [:]
             for send in sends { coverage[preparer.lanes[send.lane].label.platform] = send.coverage }
             return (coverage, sends.map { String(decoding: $0.payload.bytes, as: UTF8.self) })

@@ -31,8 +31,10 @@ struct PreparedRecord: Sendable {
         case malformed(OrderEventDecodingError)
         /// A `store_id` with no destinations under the `dead_letter` policy.
         case unknownStore(orderID: String, eventID: String, storeID: String?)
-        /// Encoded for each target lane, or excluded from it.
-        case encoded(orderID: String, eventID: String, sends: [Send], exclusions: [(lane: Int, exclusion: Exclusion)])
+        /// Encoded for each target lane, or excluded from it. `sourceBytes` is the record's key and
+        /// value size (what its in-flight entries are charged), read here where the record is read
+        /// anyway rather than again by the poll thread.
+        case encoded(orderID: String, eventID: String, sends: [Send], exclusions: [(lane: Int, exclusion: Exclusion)], sourceBytes: Int)
     }
 
     /// The retry envelope the record carried (retry role only).
@@ -186,7 +188,10 @@ struct RecordPreparer: Sendable {
             }
         }
         return PreparedRecord(
-            previous: previous, outcome: .encoded(orderID: orderID, eventID: eventID, sends: sends, exclusions: exclusions))
+            previous: previous,
+            outcome: .encoded(
+                orderID: orderID, eventID: eventID, sends: sends, exclusions: exclusions,
+                sourceBytes: record.pointee.value.count + (record.pointee.key?.count ?? 0)))
     }
 
     /// The lanes an event goes to: its store's, the default ones, or `nil` for the dead-letter topic.

@@ -70,7 +70,7 @@ extension RelayEngine {
                     state.ledger.track(position, settlements: 1, cursor: &cursor)
                     followUps.append(
                         .unknownStore(orderID: orderID, eventID: eventID, storeID: storeID, position: position, generation: generation, source: source))
-                case .encoded(let orderID, let eventID, var sends, let exclusions):
+                case .encoded(let orderID, let eventID, var sends, let exclusions, let sourceBytes):
                     tally.valid += 1
                     var deadLetters = 0
                     for (lane, exclusion) in exclusions {
@@ -78,7 +78,7 @@ extension RelayEngine {
                         if exclusion.deadLetter { deadLetters += 1 }
                     }
                     state.ledger.track(position, settlements: sends.count + deadLetters, cursor: &cursor)
-                    let sourceShare = (source.value.count + (source.key?.count ?? 0)) / max(sends.count, 1)
+                    let sourceShare = sourceBytes / max(sends.count, 1)
                     // The source moves into the record (read back from it for a dead letter), not
                     // copied: a copy retained its key and value here and released them again.
                     let record = AdmittedRecord(
