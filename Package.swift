@@ -34,8 +34,10 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // jq 1.6 (Debian's libjq-dev ships no pkg-config file; the module map links libjq).
         .systemLibrary(name: "CJQ", providers: [.apt(["libjq-dev"])]),
-        // Every C function we write ourselves (prefix `relay_cshim_`): non-variadic wrappers.
+        // The C we write for libcurl and librdkafka (prefix `relay_cshim_`): non-variadic wrappers.
         .target(name: "CRelayShims", dependencies: ["Crdkafka", "CCurl"]),
+        // The C we write over OpenSSL: SHA-256 and hexadecimal digits (`relay_sha256_digest`), for RelayCrypto.
+        .target(name: "CRelayDigest", dependencies: ["COpenSSL"]),
         // jemalloc's settings (`malloc_conf`), for the executable only: embedders keep theirs.
         .target(name: "CRelayJemallocSettings", dependencies: ["CRelayShims"]),
         // Google's libphonenumber (C++, Debian libphonenumber-dev) behind one C function.
@@ -55,7 +57,7 @@ let package = Package(
         // batching and pacing, delivery attempts, backpressure, retry hold, rebalances, commits.
         .target(name: "RelayEngineCore", dependencies: ["RelayCore"]),
         // Cryptographic primitives over OpenSSL: SHA-256, RS256 (JWT) signing and verification.
-        .target(name: "RelayCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "RelayCrypto", dependencies: ["COpenSSL", "CRelayDigest"]),
         // Identifier normalisation and hashing, per platform.
         .target(name: "RelayPII", dependencies: ["RelayCore", "RelayCrypto", "CPhoneNumber"]),
         // Other event shapes (Segment, Shopify, a jq program) turned into the native contract.

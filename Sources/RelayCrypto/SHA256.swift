@@ -1,6 +1,6 @@
-import COpenSSL
+import CRelayDigest
 
-/// SHA-256 through OpenSSL's low-level `SHA256_*` functions (`relay_sha256_digest`, COpenSSL's shim).
+/// SHA-256 through OpenSSL's block function (`relay_sha256_digest`, CRelayDigest).
 public enum SHA256 {
     /// The digest of `bytes` as 64 lowercase hexadecimal characters.
     public static func hexDigest(_ bytes: some Collection<UInt8>) -> String {
