@@ -53,6 +53,8 @@ public final class KafkaConsumer: Sendable {
     /// Wakes the fetchers after an emptied queue (librdkafka before 2.2 only, see ``FetchWaker``).
     private let fetchWaker: FetchWaker?
     private let closed = Mutex(false)
+    /// One string per topic for the records' positions (see ``TopicNames``).
+    private let topicNames = TopicNames()
     public let logger: Logger
 
     /// Properties forced on every consumer: the at-least-once recipe of librdkafka's
@@ -142,7 +144,7 @@ public final class KafkaConsumer: Sendable {
     public func poll(timeoutMilliseconds: Int32) -> KafkaConsumerEvent? {
         guard let message = nextMessage(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
         defer { rd_kafka_message_destroy(message) }
-        let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let topic = message.pointee.rkt.map { topicNames.name(rd_kafka_topic_name($0)) } ?? ""
         if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
             return .error(
