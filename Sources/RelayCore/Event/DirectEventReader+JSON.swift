@@ -34,7 +34,11 @@ extension DirectEventReader {
     /// which the caller must read; `nil` once the object is closed. Unknown members are read (so
     /// validated, as the tree parser would) and skipped. Gives up on a duplicate name, and on a
     /// name with an escape or a byte outside printable ASCII.
-    @inline(__always)
+    ///
+    /// The usual spellings are read in line at the caller (`@_transparent`: with the member
+    /// loops' values read in line too, the optimizer made `@inline(__always)` a call); anything
+    /// else by ``nextMemberInGeneral(of:names:)``.
+    @_transparent
     mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
         // The usual case first: members written compactly in the contract's order, some left out
         // (`,"name":` after a member, matched by word compares against the expected name and the
@@ -76,6 +80,13 @@ extension DirectEventReader {
                 }
             }
         }
+        return try nextMemberInGeneral(of: &object, names: names)
+    }
+
+    /// ``nextMember(of:names:)`` of any spelling, from where the last member ended: whitespace,
+    /// names out of order, unknown names, duplicates.
+    @inline(never)
+    mutating func nextMemberInGeneral(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
         while !object.closed {
             if object.afterMember {
                 cursor.skipWhitespace()
