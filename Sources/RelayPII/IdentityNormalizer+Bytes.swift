@@ -186,27 +186,43 @@ extension IdentityNormalizer {
         for index in 0..<name.count where name[index] >= 0x80 {
             if mayStartWhitespace(name[index]) || (index > 0 && LatinRules.isASCIIWhitespace(name[index - 1])) { return .general }
         }
-        // The words, as `split` gives them: runs of other bytes.
-        var words: [Range<Int>] = []
-        var start: Int? = nil
+        // The words, as `split` gives them: runs of other bytes. Only the first and the last can
+        // go, so only they and the count are kept (no array of words).
+        var wordCount = 0
+        var first = 0..<0
+        var last = 0..<0
+        var start = -1
         for index in 0...name.count {
             if index < name.count, !LatinRules.isASCIIWhitespace(name[index]) {
-                if start == nil { start = index }
-            } else if let first = start {
-                words.append(first..<index)
-                start = nil
+                if start < 0 { start = index }
+            } else if start >= 0 {
+                if wordCount == 0 { first = start..<index }
+                last = start..<index
+                wordCount += 1
+                start = -1
             }
         }
-        func word(_ word: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: name[word]), as: UTF8.self) }
-        var kept = words[...]
-        if kept.count > 1, GoogleNameAffixes.titles.contains(word(kept.first!)) { kept = kept.dropFirst() }
-        if kept.count > 1, GoogleNameAffixes.suffixes.contains(word(kept.last!)) { kept = kept.dropLast() }
+        var kept = wordCount
+        let dropsTitle = kept > 1 && GoogleNameAffixes.isTitle(UnsafeBufferPointer(rebasing: name[first]))
+        if dropsTitle { kept -= 1 }
+        let dropsSuffix = kept > 1 && GoogleNameAffixes.isSuffix(UnsafeBufferPointer(rebasing: name[last]))
+        if dropsSuffix { kept -= 1 }
         // Unchanged unless an affix went: the rest of the name keeps its spacing.
-        guard kept.count != words.count else { return .value(range) }
+        guard kept != wordCount else { return .value(range) }
+        // The words kept, joined by single spaces.
         let from = bytes.count
-        for (position, word) in kept.enumerated() {
-            if position > 0 { bytes.append(0x20) }
-            for index in word { bytes.append(name[index]) }
+        let keptWords = (dropsTitle ? 1 : 0)..<(dropsSuffix ? wordCount - 1 : wordCount)
+        var word = 0
+        var inWord = false
+        for index in 0..<name.count {
+            if LatinRules.isASCIIWhitespace(name[index]) {
+                if inWord { word += 1 }
+                inWord = false
+                continue
+            }
+            if !inWord, keptWords.contains(word), word > keptWords.lowerBound { bytes.append(0x20) }
+            inWord = true
+            if keptWords.contains(word) { bytes.append(name[index]) }
         }
         return .value(from..<bytes.count)
     }

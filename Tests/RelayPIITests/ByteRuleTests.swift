@@ -100,6 +100,45 @@ import Testing
         }
     }
 
+    /// Google's name rule on bytes keeps only the first and last word and the count (no array of
+    /// words, no `String` per word): every title and suffix, in either case and with punctuation,
+    /// before, after and around names of one to three words with runs of whitespace, alone, and
+    /// one letter longer or shorter (no affix), as the general rule gives it. Phones with `(0)`
+    /// at every place and cut short, letters and non-ASCII bytes in either order.
+    @Test func googleAffixesAndPhoneShapesMatchTheGeneralRules() {
+        #expect((GoogleNameAffixes.titles.union(GoogleNameAffixes.suffixes)).allSatisfy { $0.utf8.count <= 4 && $0.utf8.allSatisfy { $0 < 0x80 } })
+        var names: [String] = []
+        for affix in GoogleNameAffixes.titles.union(GoogleNameAffixes.suffixes).sorted() {
+            for spelled in [affix, affix.capitalized + ".", affix.uppercased(), affix + "x", String(affix.dropLast())] {
+                names += [
+                    spelled, "\(spelled) Jane", "Jane \(spelled)", "\(spelled)  Jane\tMary \(spelled)", " \(spelled) Zoë  ",
+                    "\(spelled) \(spelled)", "Jo \(spelled) Ann", "Dr \(spelled) Jr", "\(spelled) Jean-Paul  de  la  Tour \(spelled).",
+                ]
+            }
+        }
+        let phones = [
+            "(0)20 7946 0958", "+44 (0)20 7946 0958 (0)", "+44 20 7946 0958(0", "+44 20 7946 0958(", "(0)(0)+44 20 7946 0958",
+            "+44 ((0)20 7946 0958", "00 44 20 7946 0958", "  0044 20 7946 0958 ", "a١", "١a", "+44 20 7946 095é", "",
+        ]
+        let normalizer = IdentityNormalizer()
+        for country in [nil, "GB", "US"] as [String?] {
+            let hint = country.map(RawPII.init)
+            for (field, inputs) in [(IdentityField.firstName, names), (.lastName, names), (.phone, phones)] {
+                for input in inputs {
+                    for platform in Platform.allCases where IdentityNormalizer.transmission(of: field, for: platform) != .omit {
+                        let bytes = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                            try normalizer.normalize(field, RawPII(input), for: platform, context: context)
+                        }
+                        let general = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                            try normalizer.normalizeText(field, RawPII(input), for: platform, context: context)
+                        }
+                        #expect(bytes == general, "\(field) \(platform) \(country ?? "-") \(input)")
+                    }
+                }
+            }
+        }
+    }
+
     /// One customer's values through one context, as `PreparedEvent` does (every rule of every
     /// field in turn, sharing the buffer, the digests and the phone's parse): each identifier is
     /// what a fresh customer's general rule gives, and each distinct hashed value is hashed once.
