@@ -47,17 +47,13 @@ extension DirectEventReader {
         if !object.closed {
             let bytes = cursor.bytes
             if object.afterMember {
-                var member = object.expected
-                while member < names.keys.count {
-                    if names.matchesKey(member, at: cursor.index, in: bytes) {
-                        guard object.seen & (1 << member) == 0 else { break }
-                        object.seen |= 1 << member
-                        object.expected = member + 1
-                        cursor.index += names.keys[member].length
-                        cursor.skipWhitespace()
-                        return member
-                    }
-                    member += 1
+                // At most 64 names (`MemberNames`): a member's bit is in the word.
+                if let key = names.firstKey(from: object.expected, at: cursor.index, in: bytes), object.seen & (1 &<< key.member) == 0 {
+                    object.seen |= 1 &<< key.member
+                    object.expected = key.member &+ 1
+                    cursor.index &+= key.length
+                    cursor.skipWhitespace()
+                    return key.member
                 }
                 if cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "}") {
                     cursor.index += 1
