@@ -378,7 +378,13 @@ extension IdentityNormalizer {
             while index < end {
                 let byte = raw[index]
                 if LatinRules.isVisibleASCII(byte) {
-                    index += 1
+                    // This byte and the visible ASCII ones after it, up to eight at a time.
+                    if end &- index >= 8, let base = raw.baseAddress {
+                        let lanes = LatinRules.notVisibleASCIILanes(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                        index &+= lanes == 0 ? 8 : lanes.trailingZeroBitCount &>> 3
+                    } else {
+                        index &+= 1
+                    }
                     continue
                 }
                 guard byte >= 0xC3, byte <= 0xC9, let (scalar, length) = LatinScalars.decode(raw, at: index),

@@ -100,6 +100,18 @@ enum LatinRules {
     @inline(__always)
     static func isVisibleASCII(_ byte: UInt8) -> Bool { byte &- 0x21 < 0x5E }
 
+    /// The high bit of each byte lane of `word` (little-endian: the first byte lowest) that may
+    /// not be visible ASCII; 0 when all eight are. The lowest set bit is exact: it marks the
+    /// first byte that has its high bit set, is below 0x21 or is 0x7F (a borrow of the
+    /// subtractions starts only at such a byte, and can mark only lanes above it).
+    @inline(__always)
+    static func notVisibleASCIILanes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let delete = word ^ (ones &* 0x7F)
+        return (word | (word &- ones &* 0x21) & ~word | (delete &- ones) & ~delete) & highs
+    }
+
     /// An ASCII letter, either case.
     @inline(__always)
     static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- 0x61 < 26 }

@@ -139,6 +139,41 @@ import Testing
         }
     }
 
+    /// `isSameIdentifier` reads an address's visible ASCII up to eight bytes at a time: it may
+    /// answer "the same" for another platform's email identifier only when this platform's rule
+    /// gives that identifier. Whitespace, `DEL`, a control character and non-ASCII letters and
+    /// symbols at every position of an address, and addresses as shops send them.
+    @Test func anEmailIsTheSameIdentifierOnlyWhenTheRulesAgree() {
+        let normalizer = IdentityNormalizer()
+        let address = "jane.doe+shop12@example.com"
+        var inputs = ["  JANE.DOE@GMAIL.COM ", "zoë.müller+shop7@Example.ORG", "a@b.co", "Ø@ø.no", "x@mail.example.net"]
+        for position in 0...address.count {
+            for inserted in [" ", "\t", "\u{7F}", "\u{01}", "é", "Ø", "×", "\u{A0}", "€", "Q", "~"] {
+                inputs.append(String(address.prefix(position)) + inserted + String(address.dropFirst(position)))
+            }
+        }
+        // Google's rule and another's, both ways, and two others'.
+        let pairs: [(Platform, Platform)] = [(.meta, .google), (.google, .meta), (.tiktok, .snapchat)]
+        var same = 0
+        for input in inputs {
+            for (platform, other) in pairs {
+                do {
+                    let context = IdentityContext(countryHint: nil)
+                    guard let theirs = try? normalizer.normalize(.email, RawPII(input), for: other, context: context) else { continue }
+                    var bytes = input
+                    let isSame = withUnsafePointer(to: theirs) { pointer in
+                        bytes.withUTF8 { IdentityNormalizer.isSameIdentifier(.email, utf8: $0, for: platform, as: pointer) }
+                    }
+                    guard isSame else { continue }
+                    same += 1
+                    let mine = try? normalizer.normalize(.email, RawPII(input), for: platform, context: context)
+                    #expect(mine?.value.string == theirs.value.string && mine?.digest?.hex == theirs.digest?.hex, "\(platform) \(other) \(Array(input.utf8))")
+                }
+            }
+        }
+        #expect(same > 100)
+    }
+
     /// One customer's values through one context, as `PreparedEvent` does (every rule of every
     /// field in turn, sharing the buffer, the digests and the phone's parse): each identifier is
     /// what a fresh customer's general rule gives, and each distinct hashed value is hashed once.
