@@ -97,7 +97,6 @@ extension IdentityNormalizer {
         _ field: IdentityField, _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
         into bytes: inout ScratchBytes
     ) -> RuleOutcome {
-        let country = context.country
         switch field {
         case .email:
             do {
@@ -126,22 +125,25 @@ extension IdentityNormalizer {
         case .state:
             switch platform {
             case .tiktok: return lettersOnly(raw, what: "state", into: &bytes)
-            case .pinterest: return subdivisionCode(raw, country: country, into: &bytes)
+            case .pinterest: return subdivisionCode(raw, country: context.country, into: &bytes)
             case .meta, .google, .snapchat:
                 // Outside the US the state rule is the letters-only rule of the lower-cased value,
                 // which for Latin-script input is the letters-only rule of the value itself.
+                let country = context.country
                 guard let country, !country.isUnitedStates else { return usState(raw, country: country, into: &bytes) }
                 return lettersOnly(raw, what: "state", into: &bytes)
             }
         case .postalCode:
+            // Read here, not for every rule: the country is copied out of the context.
+            let country = context.country
             switch platform {
             case .google:
                 if country?.isUnitedStates == true { return postalCode(raw, country: country, into: &bytes) }
                 // Sent as given (trimmed) when at most 16 characters: ASCII bytes are characters,
                 // except a CR LF pair, which is one (left to the general rule).
-                guard raw.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return .general }
+                guard LatinRules.isASCII(raw), !raw.contains(0x0D) else { return .general }
                 guard raw.count <= 16 else { return .failed(NormalizationError("postal code has an impossible length")) }
-                for byte in raw { bytes.append(byte) }
+                bytes.append(contentsOf: raw)
                 return .value(0..<bytes.count)
             case .tiktok:
                 guard LatinRules.lowercasedWithoutWhitespace(raw, into: &bytes) else { return .general }
@@ -167,8 +169,8 @@ extension IdentityNormalizer {
         case .externalID:
             // Sent as given (trimmed); bytes other than ASCII are left to the general path, which
             // reads them as a `String`.
-            guard raw.allSatisfy({ $0 < 0x80 }) else { return .general }
-            for byte in raw { bytes.append(byte) }
+            guard LatinRules.isASCII(raw) else { return .general }
+            bytes.append(contentsOf: raw)
             return .value(0..<bytes.count)
         case .dateOfBirth, .gender, .phone:
             return .general

@@ -139,6 +139,38 @@ import Testing
         }
     }
 
+    /// Google's postal code (outside the US) and the external id are checked as ASCII eight bytes
+    /// at a time and copied whole: a non-ASCII letter at every position of values of 1 to 20
+    /// bytes (so of up to 16 characters where the general rule counts characters, not bytes), a
+    /// CR, and ASCII values around the 16-byte limit, as the general rules give them.
+    @Test func asciiValuesAreCopiedWholeAndTheRestLeftToTheGeneralRules() {
+        var inputs: [String] = []
+        for length in 1...20 {
+            let digits = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x30 + $0 % 10))) })
+            inputs.append(digits)
+            for position in 0..<length {
+                for letter in ["Å", "８", "\r"] {
+                    inputs.append(String(digits.prefix(position)) + letter + String(digits.dropFirst(position + 1)))
+                }
+            }
+        }
+        let normalizer = IdentityNormalizer()
+        for country in [nil, "DE"] as [String?] {
+            let hint = country.map(RawPII.init)
+            for input in inputs {
+                for (field, platform) in [(IdentityField.postalCode, Platform.google), (.externalID, .meta), (.externalID, .google)] {
+                    let bytes = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                        try normalizer.normalize(field, RawPII(input), for: platform, context: context)
+                    }
+                    let general = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                        try normalizer.normalizeText(field, RawPII(input), for: platform, context: context)
+                    }
+                    #expect(bytes == general, "\(field) \(platform) \(country ?? "-") \(Array(input.utf8))")
+                }
+            }
+        }
+    }
+
     /// `isSameIdentifier` reads an address's visible ASCII up to eight bytes at a time: it may
     /// answer "the same" for another platform's email identifier only when this platform's rule
     /// gives that identifier. Whitespace, `DEL`, a control character and non-ASCII letters and
