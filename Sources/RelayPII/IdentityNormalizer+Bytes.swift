@@ -97,7 +97,6 @@ extension IdentityNormalizer {
         _ field: IdentityField, _ raw: UnsafeBufferPointer<UInt8>, for platform: Platform, context: IdentityContext,
         into bytes: inout ScratchBytes
     ) -> RuleOutcome {
-        let country = context.country
         switch field {
         case .email:
             do {
@@ -126,22 +125,25 @@ extension IdentityNormalizer {
         case .state:
             switch platform {
             case .tiktok: return lettersOnly(raw, what: "state", into: &bytes)
-            case .pinterest: return subdivisionCode(raw, country: country, into: &bytes)
+            case .pinterest: return subdivisionCode(raw, country: context.country, into: &bytes)
             case .meta, .google, .snapchat:
                 // Outside the US the state rule is the letters-only rule of the lower-cased value,
                 // which for Latin-script input is the letters-only rule of the value itself.
+                let country = context.country
                 guard let country, !country.isUnitedStates else { return usState(raw, country: country, into: &bytes) }
                 return lettersOnly(raw, what: "state", into: &bytes)
             }
         case .postalCode:
+            // Read here, not for every rule: the country is copied out of the context.
+            let country = context.country
             switch platform {
             case .google:
                 if country?.isUnitedStates == true { return postalCode(raw, country: country, into: &bytes) }
                 // Sent as given (trimmed) when at most 16 characters: ASCII bytes are characters,
                 // except a CR LF pair, which is one (left to the general rule).
-                guard raw.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else { return .general }
+                guard LatinRules.isASCII(raw), !raw.contains(0x0D) else { return .general }
                 guard raw.count <= 16 else { return .failed(NormalizationError("postal code has an impossible length")) }
-                for byte in raw { bytes.append(byte) }
+                bytes.append(contentsOf: raw)
                 return .value(0..<bytes.count)
             case .tiktok:
                 guard LatinRules.lowercasedWithoutWhitespace(raw, into: &bytes) else { return .general }
@@ -167,8 +169,8 @@ extension IdentityNormalizer {
         case .externalID:
             // Sent as given (trimmed); bytes other than ASCII are left to the general path, which
             // reads them as a `String`.
-            guard raw.allSatisfy({ $0 < 0x80 }) else { return .general }
-            for byte in raw { bytes.append(byte) }
+            guard LatinRules.isASCII(raw) else { return .general }
+            bytes.append(contentsOf: raw)
             return .value(0..<bytes.count)
         case .dateOfBirth, .gender, .phone:
             return .general
@@ -186,27 +188,43 @@ extension IdentityNormalizer {
         for index in 0..<name.count where name[index] >= 0x80 {
             if mayStartWhitespace(name[index]) || (index > 0 && LatinRules.isASCIIWhitespace(name[index - 1])) { return .general }
         }
-        // The words, as `split` gives them: runs of other bytes.
-        var words: [Range<Int>] = []
-        var start: Int? = nil
+        // The words, as `split` gives them: runs of other bytes. Only the first and the last can
+        // go, so only they and the count are kept (no array of words).
+        var wordCount = 0
+        var first = 0..<0
+        var last = 0..<0
+        var start = -1
         for index in 0...name.count {
             if index < name.count, !LatinRules.isASCIIWhitespace(name[index]) {
-                if start == nil { start = index }
-            } else if let first = start {
-                words.append(first..<index)
-                start = nil
+                if start < 0 { start = index }
+            } else if start >= 0 {
+                if wordCount == 0 { first = start..<index }
+                last = start..<index
+                wordCount += 1
+                start = -1
             }
         }
-        func word(_ word: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: name[word]), as: UTF8.self) }
-        var kept = words[...]
-        if kept.count > 1, GoogleNameAffixes.titles.contains(word(kept.first!)) { kept = kept.dropFirst() }
-        if kept.count > 1, GoogleNameAffixes.suffixes.contains(word(kept.last!)) { kept = kept.dropLast() }
+        var kept = wordCount
+        let dropsTitle = kept > 1 && GoogleNameAffixes.isTitle(UnsafeBufferPointer(rebasing: name[first]))
+        if dropsTitle { kept -= 1 }
+        let dropsSuffix = kept > 1 && GoogleNameAffixes.isSuffix(UnsafeBufferPointer(rebasing: name[last]))
+        if dropsSuffix { kept -= 1 }
         // Unchanged unless an affix went: the rest of the name keeps its spacing.
-        guard kept.count != words.count else { return .value(range) }
+        guard kept != wordCount else { return .value(range) }
+        // The words kept, joined by single spaces.
         let from = bytes.count
-        for (position, word) in kept.enumerated() {
-            if position > 0 { bytes.append(0x20) }
-            for index in word { bytes.append(name[index]) }
+        let keptWords = (dropsTitle ? 1 : 0)..<(dropsSuffix ? wordCount - 1 : wordCount)
+        var word = 0
+        var inWord = false
+        for index in 0..<name.count {
+            if LatinRules.isASCIIWhitespace(name[index]) {
+                if inWord { word += 1 }
+                inWord = false
+                continue
+            }
+            if !inWord, keptWords.contains(word), word > keptWords.lowerBound { bytes.append(0x20) }
+            inWord = true
+            if keptWords.contains(word) { bytes.append(name[index]) }
         }
         return .value(from..<bytes.count)
     }
@@ -362,7 +380,13 @@ extension IdentityNormalizer {
             while index < end {
                 let byte = raw[index]
                 if LatinRules.isVisibleASCII(byte) {
-                    index += 1
+                    // This byte and the visible ASCII ones after it, up to eight at a time.
+                    if end &- index >= 8, let base = raw.baseAddress {
+                        let lanes = LatinRules.notVisibleASCIILanes(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                        index &+= lanes == 0 ? 8 : lanes.trailingZeroBitCount &>> 3
+                    } else {
+                        index &+= 1
+                    }
                     continue
                 }
                 guard byte >= 0xC3, byte <= 0xC9, let (scalar, length) = LatinScalars.decode(raw, at: index),

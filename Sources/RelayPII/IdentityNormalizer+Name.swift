@@ -86,4 +86,27 @@ extension Unicode.GeneralCategory {
 enum GoogleNameAffixes {
     static let titles: Set<String> = ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"]
     static let suffixes: Set<String> = ["jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"]
+
+    /// ``titles`` and ``suffixes`` as ``packed(_:)`` gives them, for the byte path (no `String`
+    /// and no hashing per word).
+    private static let packedTitles = titles.map { packed(Array($0.utf8)) }
+    private static let packedSuffixes = suffixes.map { packed(Array($0.utf8)) }
+
+    /// Whether the bytes of a word (the name rule's output) are one of ``titles``.
+    static func isTitle(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        word.count <= 4 && packedTitles.contains(packed(word))
+    }
+
+    /// Whether the bytes of a word (the name rule's output) are one of ``suffixes``.
+    static func isSuffix(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+        word.count <= 4 && packedSuffixes.contains(packed(word))
+    }
+
+    /// Up to four bytes in one word, the first lowest, and the count in the top byte's high bits
+    /// (every affix is ASCII of at most four bytes: `GoogleNameAffixTests` checks it).
+    static func packed<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt64 {
+        var word = UInt64(bytes.count) << 56
+        for (index, byte) in bytes.enumerated() where index < 4 { word |= UInt64(byte) << (8 * UInt64(index)) }
+        return word
+    }
 }

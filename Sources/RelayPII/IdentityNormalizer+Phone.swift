@@ -82,25 +82,25 @@ extension IdentityNormalizer {
     static func asciiE164(
         _ bytes: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?
     ) -> Result<NormalizedBytes, NormalizationError>? {
-        for byte in bytes {
-            guard byte < 0x80 else { return nil }
-            if (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) {
-                return .failure(NormalizationError("phone number contains letters"))
-            }
-        }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 1) { text in
+        let end = bytes.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end + 1) { text -> Result<NormalizedBytes, NormalizationError>? in
+            // One pass, in order: a byte that is not ASCII (nil) or a letter (refused), whichever
+            // comes first, decides; the other bytes are copied, every `(0)` left out.
             var count = 0
             var index = 0
-            while index < bytes.count {
-                if index + 2 < bytes.count, bytes[index] == UInt8(ascii: "("), bytes[index + 1] == UInt8(ascii: "0"),
-                    bytes[index + 2] == UInt8(ascii: ")")
+            while index < end {
+                let byte = bytes[index]
+                guard byte < 0x80 else { return nil }
+                if LatinRules.isASCIILetter(byte) { return .failure(NormalizationError("phone number contains letters")) }
+                if byte == UInt8(ascii: "("), end &- index > 2, bytes[index &+ 1] == UInt8(ascii: "0"),
+                    bytes[index &+ 2] == UInt8(ascii: ")")
                 {
-                    index += 3
+                    index &+= 3
                     continue
                 }
-                text[count] = bytes[index]
-                count += 1
-                index += 1
+                text[count] = byte
+                count &+= 1
+                index &+= 1
             }
             var start = 0
             if country == nil {

@@ -100,6 +100,36 @@ enum LatinRules {
     @inline(__always)
     static func isVisibleASCII(_ byte: UInt8) -> Bool { byte &- 0x21 < 0x5E }
 
+    /// Whether every byte of `input` is ASCII: eight at a time, OR-ed together and tested once.
+    @inline(__always)
+    static func isASCII(_ input: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = input.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var bits: UInt64 = 0
+        var index = 0
+        while input.count &- index >= 8 {
+            bits |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index &+= 8
+        }
+        while index < input.count {
+            bits |= UInt64(input[index])
+            index &+= 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// The high bit of each byte lane of `word` (little-endian: the first byte lowest) that may
+    /// not be visible ASCII; 0 when all eight are. The lowest set bit is exact: it marks the
+    /// first byte that has its high bit set, is below 0x21 or is 0x7F (a borrow of the
+    /// subtractions starts only at such a byte, and can mark only lanes above it).
+    @inline(__always)
+    static func notVisibleASCIILanes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let delete = word ^ (ones &* 0x7F)
+        return (word | (word &- ones &* 0x21) & ~word | (delete &- ones) & ~delete) & highs
+    }
+
     /// An ASCII letter, either case.
     @inline(__always)
     static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- 0x61 < 26 }

@@ -32,6 +32,14 @@ struct ScratchBytes {
         count += 1
     }
 
+    /// Appends `input`'s bytes as they are, in one copy.
+    @inline(__always)
+    mutating func append(contentsOf input: UnsafeBufferPointer<UInt8>) {
+        precondition(input.count <= capacity - count, "ScratchBytes overflow")
+        if let source = input.baseAddress { (base + count).update(from: source, count: input.count) }
+        count += input.count
+    }
+
     /// Appends a scalar below U+10000 as UTF-8.
     @inline(__always)
     mutating func appendUTF8(_ scalar: UInt32) {

@@ -1,3 +1,4 @@
+import Foundation
 @testable import RelayCore
 import Testing
 
@@ -179,5 +180,43 @@ import Testing
         }
         #expect(marked >= 60)
         #expect(!RawPII("built in code").withUTF8AndPlainness { $1 })
+    }
+    /// A string's first sixteen bytes are read as one vector (`StringHead`), where a short value's
+    /// closing quote is found and its bytes taken as they were read: an escape, a raw control
+    /// character, `DEL` or a non-ASCII letter at every position of values of every length
+    /// around that boundary, in the customer, the context and an item, decoded as the tree
+    /// decodes them, reading back their bytes, and marked plain exactly when written without escapes.
+    @Test(arguments: [#"\""#, #"\\"#, #"\n"#, #"\u0001"#, #"\/"#, "\u{01}", "\u{1F}", "\u{7F}", "é", "€", " "])
+    func aSpecialOrNonASCIIByteAtEveryPositionIsReadAsTheTreeReadsIt(inserted: String) throws {
+        let escaped = inserted.hasPrefix("\\")
+        // A raw control character is not JSON: both paths refuse the record.
+        let resolved = (try? JSONDecoder().decode(String.self, from: Data(("\"" + inserted + "\"").utf8))) ?? inserted
+        for length in 0...34 {
+            for position in 0...length {
+                let letters = (0..<length).map { Character(Unicode.Scalar(UInt8(0x61 + $0 % 26))) }
+                let json = String(letters[..<position]) + inserted + String(letters[position...])
+                let text = String(letters[..<position]) + resolved + String(letters[position...])
+                let document = #"{"schema_version":1,"event_type":"order.completed","order_id":"A-1","#
+                    + #""occurred_at":"2026-11-26T10:15:30Z","currency":"EUR","value":1,"#
+                    + #""items":[{"sku":"S","name":"\#(json)","quantity":1,"price":1}],"#
+                    + #""customer":{"city":"\#(json)","state":"\#(json)"},"context":{"user_agent":"\#(json)","ip":"\#(json)"}}"#
+                let bytes = Array(document.utf8)
+                let outcomes = DirectEventReaderTests.bothPaths(bytes)
+                #expect(outcomes.decoded == outcomes.tree, "\(json)")
+                guard case .success = outcomes.tree else {
+                    #expect(DirectEventReaderTests.direct(bytes) == nil, "\(json)")
+                    continue
+                }
+                let event = try #require(DirectEventReaderTests.direct(bytes))
+                let values = [event.customer.city, event.customer.state, event.context.userAgent, event.context.ip]
+                for value in values {
+                    let value = try #require(value)
+                    #expect(value.unredactedValue == text, "\(json)")
+                    #expect(value == RawPII(text), "\(json)")
+                    #expect(value.text.isKnownPlain == !escaped, "\(json)")
+                }
+                #expect(event.items.first?.name == text, "\(json)")
+            }
+        }
     }
 }

@@ -100,6 +100,112 @@ import Testing
         }
     }
 
+    /// Google's name rule on bytes keeps only the first and last word and the count (no array of
+    /// words, no `String` per word): every title and suffix, in either case and with punctuation,
+    /// before, after and around names of one to three words with runs of whitespace, alone, and
+    /// one letter longer or shorter (no affix), as the general rule gives it. Phones with `(0)`
+    /// at every place and cut short, letters and non-ASCII bytes in either order.
+    @Test func googleAffixesAndPhoneShapesMatchTheGeneralRules() {
+        #expect((GoogleNameAffixes.titles.union(GoogleNameAffixes.suffixes)).allSatisfy { $0.utf8.count <= 4 && $0.utf8.allSatisfy { $0 < 0x80 } })
+        var names: [String] = []
+        for affix in GoogleNameAffixes.titles.union(GoogleNameAffixes.suffixes).sorted() {
+            for spelled in [affix, affix.capitalized + ".", affix.uppercased(), affix + "x", String(affix.dropLast())] {
+                names += [
+                    spelled, "\(spelled) Jane", "Jane \(spelled)", "\(spelled)  Jane\tMary \(spelled)", " \(spelled) Zoë  ",
+                    "\(spelled) \(spelled)", "Jo \(spelled) Ann", "Dr \(spelled) Jr", "\(spelled) Jean-Paul  de  la  Tour \(spelled).",
+                ]
+            }
+        }
+        let phones = [
+            "(0)20 7946 0958", "+44 (0)20 7946 0958 (0)", "+44 20 7946 0958(0", "+44 20 7946 0958(", "(0)(0)+44 20 7946 0958",
+            "+44 ((0)20 7946 0958", "00 44 20 7946 0958", "  0044 20 7946 0958 ", "a١", "١a", "+44 20 7946 095é", "",
+        ]
+        let normalizer = IdentityNormalizer()
+        for country in [nil, "GB", "US"] as [String?] {
+            let hint = country.map(RawPII.init)
+            for (field, inputs) in [(IdentityField.firstName, names), (.lastName, names), (.phone, phones)] {
+                for input in inputs {
+                    for platform in Platform.allCases where IdentityNormalizer.transmission(of: field, for: platform) != .omit {
+                        let bytes = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                            try normalizer.normalize(field, RawPII(input), for: platform, context: context)
+                        }
+                        let general = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                            try normalizer.normalizeText(field, RawPII(input), for: platform, context: context)
+                        }
+                        #expect(bytes == general, "\(field) \(platform) \(country ?? "-") \(input)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Google's postal code (outside the US) and the external id are checked as ASCII eight bytes
+    /// at a time and copied whole: a non-ASCII letter at every position of values of 1 to 20
+    /// bytes (so of up to 16 characters where the general rule counts characters, not bytes), a
+    /// CR, and ASCII values around the 16-byte limit, as the general rules give them.
+    @Test func asciiValuesAreCopiedWholeAndTheRestLeftToTheGeneralRules() {
+        var inputs: [String] = []
+        for length in 1...20 {
+            let digits = String((0..<length).map { Character(Unicode.Scalar(UInt8(0x30 + $0 % 10))) })
+            inputs.append(digits)
+            for position in 0..<length {
+                for letter in ["Å", "８", "\r"] {
+                    inputs.append(String(digits.prefix(position)) + letter + String(digits.dropFirst(position + 1)))
+                }
+            }
+        }
+        let normalizer = IdentityNormalizer()
+        for country in [nil, "DE"] as [String?] {
+            let hint = country.map(RawPII.init)
+            for input in inputs {
+                for (field, platform) in [(IdentityField.postalCode, Platform.google), (.externalID, .meta), (.externalID, .google)] {
+                    let bytes = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                        try normalizer.normalize(field, RawPII(input), for: platform, context: context)
+                    }
+                    let general = Self.outcome(in: IdentityContext(countryHint: hint)) { context throws(NormalizationError) in
+                        try normalizer.normalizeText(field, RawPII(input), for: platform, context: context)
+                    }
+                    #expect(bytes == general, "\(field) \(platform) \(country ?? "-") \(Array(input.utf8))")
+                }
+            }
+        }
+    }
+
+    /// `isSameIdentifier` reads an address's visible ASCII up to eight bytes at a time: it may
+    /// answer "the same" for another platform's email identifier only when this platform's rule
+    /// gives that identifier. Whitespace, `DEL`, a control character and non-ASCII letters and
+    /// symbols at every position of an address, and addresses as shops send them.
+    @Test func anEmailIsTheSameIdentifierOnlyWhenTheRulesAgree() {
+        let normalizer = IdentityNormalizer()
+        let address = "jane.doe+shop12@example.com"
+        var inputs = ["  JANE.DOE@GMAIL.COM ", "zoë.müller+shop7@Example.ORG", "a@b.co", "Ø@ø.no", "x@mail.example.net"]
+        for position in 0...address.count {
+            for inserted in [" ", "\t", "\u{7F}", "\u{01}", "é", "Ø", "×", "\u{A0}", "€", "Q", "~"] {
+                inputs.append(String(address.prefix(position)) + inserted + String(address.dropFirst(position)))
+            }
+        }
+        // Google's rule and another's, both ways, and two others'.
+        let pairs: [(Platform, Platform)] = [(.meta, .google), (.google, .meta), (.tiktok, .snapchat)]
+        var same = 0
+        for input in inputs {
+            for (platform, other) in pairs {
+                do {
+                    let context = IdentityContext(countryHint: nil)
+                    guard let theirs = try? normalizer.normalize(.email, RawPII(input), for: other, context: context) else { continue }
+                    var bytes = input
+                    let isSame = withUnsafePointer(to: theirs) { pointer in
+                        bytes.withUTF8 { IdentityNormalizer.isSameIdentifier(.email, utf8: $0, for: platform, as: pointer) }
+                    }
+                    guard isSame else { continue }
+                    same += 1
+                    let mine = try? normalizer.normalize(.email, RawPII(input), for: platform, context: context)
+                    #expect(mine?.value.string == theirs.value.string && mine?.digest?.hex == theirs.digest?.hex, "\(platform) \(other) \(Array(input.utf8))")
+                }
+            }
+        }
+        #expect(same > 100)
+    }
+
     /// One customer's values through one context, as `PreparedEvent` does (every rule of every
     /// field in turn, sharing the buffer, the digests and the phone's parse): each identifier is
     /// what a fresh customer's general rule gives, and each distinct hashed value is hashed once.

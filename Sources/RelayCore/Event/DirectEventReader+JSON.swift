@@ -34,7 +34,11 @@ extension DirectEventReader {
     /// which the caller must read; `nil` once the object is closed. Unknown members are read (so
     /// validated, as the tree parser would) and skipped. Gives up on a duplicate name, and on a
     /// name with an escape or a byte outside printable ASCII.
-    @inline(__always)
+    ///
+    /// The usual spellings are read in line at the caller (`@_transparent`: with the member
+    /// loops' values read in line too, the optimizer made `@inline(__always)` a call); anything
+    /// else by ``nextMemberInGeneral(of:names:)``.
+    @_transparent
     mutating func nextMember(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
         // The usual case first: members written compactly in the contract's order, some left out
         // (`,"name":` after a member, matched by word compares against the expected name and the
@@ -43,17 +47,13 @@ extension DirectEventReader {
         if !object.closed {
             let bytes = cursor.bytes
             if object.afterMember {
-                var member = object.expected
-                while member < names.keys.count {
-                    if names.matchesKey(member, at: cursor.index, in: bytes) {
-                        guard object.seen & (1 << member) == 0 else { break }
-                        object.seen |= 1 << member
-                        object.expected = member + 1
-                        cursor.index += names.keys[member].length
-                        cursor.skipWhitespace()
-                        return member
-                    }
-                    member += 1
+                // At most 64 names (`MemberNames`): a member's bit is in the word.
+                if let key = names.firstKey(from: object.expected, at: cursor.index, in: bytes), object.seen & (1 &<< key.member) == 0 {
+                    object.seen |= 1 &<< key.member
+                    object.expected = key.member &+ 1
+                    cursor.index &+= key.length
+                    cursor.skipWhitespace()
+                    return key.member
                 }
                 if cursor.index < bytes.count, bytes[cursor.index] == UInt8(ascii: "}") {
                     cursor.index += 1
@@ -76,6 +76,13 @@ extension DirectEventReader {
                 }
             }
         }
+        return try nextMemberInGeneral(of: &object, names: names)
+    }
+
+    /// ``nextMember(of:names:)`` of any spelling, from where the last member ended: whitespace,
+    /// names out of order, unknown names, duplicates.
+    @inline(never)
+    mutating func nextMemberInGeneral(of object: inout ObjectReading, names: MemberNames) throws(GiveUp) -> Int? {
         while !object.closed {
             if object.afterMember {
                 cursor.skipWhitespace()
@@ -276,9 +283,24 @@ extension DirectEventReader {
         if let string = unescapedString(maximumLength: maximumLength), let base = cursor.bytes.baseAddress {
             guard string.isASCII else { return try nonASCIIPII(from: string.start, to: string.end) }
             cursor.index = string.end + 1
-            return RawPII(text: StoredText(record, base: base, start: string.start, count: string.end - string.start, plain: true))
+            let count = string.end - string.start
+            // A short value's bytes are already in hand, as the scan read them.
+            if let words = string.words { return RawPII(text: StoredText(inline: words, count: count, plain: true)) }
+            return RawPII(text: StoredText(record, base: base, start: string.start, count: count, plain: true))
         }
         return try piiInGeneral(maximumLength: maximumLength)
+    }
+
+    /// A string written without escapes or control characters, as ``unescapedString(maximumLength:)`` finds it.
+    struct UnescapedString {
+        /// Where its contents start.
+        let start: Int
+        /// Where its closing quote is.
+        let end: Int
+        let isASCII: Bool
+        /// The contents as two little-endian words, zero past the end, when they are at most 15
+        /// bytes and were read as the string's first sixteen; `nil` otherwise.
+        let words: (low: UInt64, high: UInt64)?
     }
 
     /// The string at the cursor when nothing in it needs decoding (no escape or control
@@ -286,15 +308,34 @@ extension DirectEventReader {
     /// closing quote is, and whether the contents are ASCII, from one scan for that quote as
     /// `stringBytes` makes it. `nil` for anything else; the cursor does not move. Transparent, as
     /// `pii` is: with `@inline(__always)` decoding took ~450 more instructions an order.
+    ///
+    /// The first sixteen bytes after the quote are read in line as one vector (``StringHead``),
+    /// where a short value's closing quote is found without a call; a longer value's scan goes on
+    /// after them.
     @_transparent
-    func unescapedString(maximumLength: Int) -> (start: Int, end: Int, isASCII: Bool)? {
+    func unescapedString(maximumLength: Int) -> UnescapedString? {
         let bytes = cursor.bytes
         let open = cursor.index
         guard open < bytes.count, bytes[open] == UInt8(ascii: "\"") else { return nil }
+        let start = open &+ 1
         var bitsSeen: UInt64 = 0
-        let close = JSONStringBytes.firstSpecial(in: bytes, from: open + 1, bitsSeen: &bitsSeen)
-        guard close < bytes.count, bytes[close] == UInt8(ascii: "\""), close - open - 1 <= maximumLength else { return nil }
-        return (open + 1, close, !JSONStringBytes.sawNonASCII(bitsSeen))
+        var close = -1
+        var words: (low: UInt64, high: UInt64)? = nil
+        var scanFrom = start
+        if start &+ StringHead.count <= bytes.count, let base = bytes.baseAddress {
+            let head = StringHead(base + start)
+            if let plain = head.plainPrefix {
+                close = start &+ plain.count
+                bitsSeen = plain.low | plain.high
+                words = (plain.low, plain.high)
+            } else {
+                bitsSeen = head.low | head.high
+                scanFrom = start &+ StringHead.count
+            }
+        }
+        if close < 0 { close = JSONStringBytes.firstSpecial(in: bytes, from: scanFrom, bitsSeen: &bitsSeen) }
+        guard close < bytes.count, bytes[close] == UInt8(ascii: "\""), close - start <= maximumLength else { return nil }
+        return UnescapedString(start: start, end: close, isASCII: !JSONStringBytes.sawNonASCII(bitsSeen), words: words)
     }
 
     /// The personal value between `start` and its closing quote at `end`, found by `pii`'s scan:

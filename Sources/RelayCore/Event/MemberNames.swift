@@ -15,7 +15,7 @@ struct MemberNames {
         let tail: UInt64
     }
 
-    /// A name as it follows a member in compact JSON, `,"name":`, for ``matchesKey(_:at:in:)``.
+    /// A name as it follows a member in compact JSON, `,"name":`, for ``firstKey(from:at:in:)``.
     struct Key {
         let length: Int
         /// The first eight bytes and the last eight (four each for a key shorter than eight).
@@ -133,19 +133,36 @@ struct MemberNames {
         return length <= 16 || (8..<length - 8).allSatisfy { bytes[start + $0] == name.spelled.utf8Start[$0] }
     }
 
-    /// Whether `,"name":` of `names[member]` starts at `index`: two or three word compares.
+    /// The first member from `first` on whose compact key (`,"name":`) starts at `index`, and the
+    /// key's length; `nil` when none does. The keys are read without bounds checks (the loop
+    /// stays below their count) and the index arithmetic cannot overflow (`index` is within
+    /// `bytes`, a key is a few bytes).
     @inline(__always)
-    func matchesKey(_ member: Int, at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let key = keys[member]
+    func firstKey(from first: Int, at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (member: Int, length: Int)? {
+        guard let base = bytes.baseAddress, index >= 0 else { return nil }
+        let available = bytes.count &- index
+        let here = UnsafeRawPointer(base + index)
+        return keys.withUnsafeBufferPointer { keys -> (member: Int, length: Int)? in
+            var member = first
+            while member < keys.count {
+                let key = keys[member]
+                if key.length <= available, Self.matches(key, at: here) { return (member, key.length) }
+                member &+= 1
+            }
+            return nil
+        }
+    }
+
+    /// Whether `key` starts at `raw`, where at least its length can be read.
+    @inline(__always)
+    private static func matches(_ key: Key, at raw: UnsafeRawPointer) -> Bool {
         let length = key.length
-        guard index + length <= bytes.count, let base = bytes.baseAddress else { return false }
-        let raw = UnsafeRawPointer(base + index)
         guard length >= 8 else {
             return UInt64(raw.loadUnaligned(as: UInt32.self)) == key.head
-                && UInt64(raw.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)) == key.tail
+                && UInt64(raw.loadUnaligned(fromByteOffset: length &- 4, as: UInt32.self)) == key.tail
         }
         guard raw.loadUnaligned(as: UInt64.self) == key.head,
-            raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) == key.tail
+            raw.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self) == key.tail
         else { return false }
         guard length > 16 else { return true }
         guard raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) == key.middle else { return false }

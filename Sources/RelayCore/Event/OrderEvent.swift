@@ -109,21 +109,21 @@ extension OrderEvent.Customer {
         "country",
     ]
 
-    /// Sets the field of ``memberNames``[`member`].
+    /// Sets the field of ``memberNames``[`member`], which must be unset (``storeUnset(_:_:)``).
     @inline(__always)
     mutating func setMember(_ member: Int, to value: consuming RawPII?) {
         switch member {
-        case 0: id = value
-        case 1: email = value
-        case 2: phone = value
-        case 3: firstName = value
-        case 4: lastName = value
-        case 5: dateOfBirth = value
-        case 6: gender = value
-        case 7: city = value
-        case 8: state = value
-        case 9: postalCode = value
-        default: country = value
+        case 0: storeUnset(&id, value)
+        case 1: storeUnset(&email, value)
+        case 2: storeUnset(&phone, value)
+        case 3: storeUnset(&firstName, value)
+        case 4: storeUnset(&lastName, value)
+        case 5: storeUnset(&dateOfBirth, value)
+        case 6: storeUnset(&gender, value)
+        case 7: storeUnset(&city, value)
+        case 8: storeUnset(&state, value)
+        case 9: storeUnset(&postalCode, value)
+        default: storeUnset(&country, value)
         }
     }
 }
@@ -135,25 +135,35 @@ extension OrderEvent.Context {
         "sc_click_id", "sc_cookie1",
     ]
 
-    /// Sets the field of ``memberNames``[`member`].
+    /// Sets the field of ``memberNames``[`member`], which must be unset (``storeUnset(_:_:)``).
     @inline(__always)
     mutating func setMember(_ member: Int, to value: consuming RawPII?) {
         switch member {
-        case 0: ip = value
-        case 1: userAgent = value
-        case 2: pageURL = value
-        case 3: fbp = value
-        case 4: fbc = value
-        case 5: ttclid = value
-        case 6: ttp = value
-        case 7: gclid = value
-        case 8: gbraid = value
-        case 9: wbraid = value
-        case 10: epik = value
-        case 11: scClickID = value
-        default: scCookie1 = value
+        case 0: storeUnset(&ip, value)
+        case 1: storeUnset(&userAgent, value)
+        case 2: storeUnset(&pageURL, value)
+        case 3: storeUnset(&fbp, value)
+        case 4: storeUnset(&fbc, value)
+        case 5: storeUnset(&ttclid, value)
+        case 6: storeUnset(&ttp, value)
+        case 7: storeUnset(&gclid, value)
+        case 8: storeUnset(&gbraid, value)
+        case 9: storeUnset(&wbraid, value)
+        case 10: storeUnset(&epik, value)
+        case 11: storeUnset(&scClickID, value)
+        default: storeUnset(&scCookie1, value)
         }
     }
+}
+
+/// Stores `value` in a personal field that is unset: both decoders set each member at most once,
+/// on a new value. Stored after the check, the optimizer knows there is no old value to release
+/// (a plain assignment called the optional's outlined release for every member); a field set
+/// twice is a programming error.
+@inline(__always)
+func storeUnset(_ field: inout RawPII?, _ value: consuming RawPII?) {
+    guard case .none = field else { preconditionFailure("a member of a decoded object is set once") }
+    field = value
 }
 
 extension OrderEvent.Consent {

@@ -53,6 +53,14 @@ struct StoredText: Sendable {
         }
     }
 
+    /// `count` (at most 15) bytes already read as two little-endian words, zero past `count`.
+    /// `plain` as for ``init(_:base:start:count:plain:)``.
+    @inline(__always)
+    init(inline words: (low: UInt64, high: UInt64), count: Int, plain: Bool) {
+        let flag = plain ? Self.plainBit : 0
+        self.init(owner: nil, low: words.low, high: words.high | UInt64(truncatingIfNeeded: count) << 56 | flag)
+    }
+
     /// `count` bytes at `start` of `owner`.
     init(_ owner: [UInt8], start: Int, count: Int) {
         self = owner.withUnsafeBufferPointer { StoredText(owner, base: $0.baseAddress!, start: start, count: count) }

@@ -268,10 +268,9 @@ struct JSONCursor {
         return value
     }
 
-    /// 10^0 through 10^15, every one exact as a Double.
-    private static let powersOfTen: [Double] = (0...15).map { exponent in
-        (0..<exponent).reduce(1.0) { product, _ in product * 10 }
-    }
+    /// 10^0 through 10^15, every one exact as a Double. Literals, so the table is built when the
+    /// program is compiled, not on first use (which checked a once-token at every access).
+    private static let powersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
 
     mutating func parseString() throws(JSONParseError) -> String {
         let string = try scanString()
