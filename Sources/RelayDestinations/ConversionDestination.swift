@@ -247,14 +247,9 @@ func sharedUserDataMember(_ field: IdentityField) -> StaticString {
     }
 }
 
-/// The rule slots of `fields` for `platform` as a set (``PreparedEvent/wireSlots(_:for:)``):
-/// worked out once per destination.
-func slotSet(_ fields: [IdentityField], for platform: Platform) -> UInt64 {
-    fields.reduce(0) { $0 | IdentityNormalizer.ruleSlotBit($1, for: platform) }
-}
-
-/// ``slotSet(_:for:)`` of fields written in ascending slot order (``JSONWriter/hashedUserData(_:_:for:)``
-/// writes by bit), checked then.
+/// The rule slots of `fields` for `platform` as a set (``PreparedEvent/wireSlots(_:for:)``), of
+/// fields written in ascending slot order (``JSONWriter/hashedUserData(_:_:for:)`` writes by bit),
+/// checked then: worked out once per destination.
 func ascendingSlotSet(_ fields: [IdentityField], for platform: Platform) -> UInt64 {
     var set: UInt64 = 0
     for field in fields {

@@ -261,8 +261,9 @@ public final class PreparedEvent {
     }
 
     /// Google's and TikTok's phone slots, whose identifiers are the same unless the number is Chinese.
-    private static let googleAndTikTokPhoneSlots =
+    private static var googleAndTikTokPhoneSlots: UInt64 {
         IdentityNormalizer.ruleSlotBit(.phone, for: .google) | IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok)
+    }
 
     /// Marks `slot`, which holds a copy of slot `sibling`'s identifier, as present with the
     /// sibling's wire and digit bits, the sibling's digits copied (not formatted again).
