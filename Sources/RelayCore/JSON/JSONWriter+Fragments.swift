@@ -31,10 +31,18 @@ extension JSONWriter {
     }
 
     /// Appends `bytes` as they are.
-    @inlinable
+    @inlinable @_effects(releasenone)
     public mutating func fragment(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress else { return }
         append(base, count: bytes.count)
+    }
+
+    /// Appends the `count` bytes at `bytes` as they are, in line: a constant `count` (a digest's
+    /// 64 digits) picks its copy at compile time, where the buffer's form is a call that copies a
+    /// run-time length.
+    @inlinable @inline(__always)
+    public mutating func fragment(_ bytes: UnsafePointer<UInt8>, count: Int) {
+        append(bytes, count: count)
     }
 
     /// Appends `head`, the `count` bytes at `body` and `tail` as they are (`,"em":["`, a digest's
@@ -78,6 +86,7 @@ extension JSONWriter {
     }
 
     /// Appends the contents of a JSON string holding the UTF-8 text `bytes`, escaped, without the quotes.
+    @_effects(releasenone)
     public mutating func stringContents(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         reserve(bytes.count)
         putEscaped(bytes)
@@ -104,6 +113,7 @@ extension JSONWriter {
     }
 
     /// Appends the decimal digits of `value`, with no separator.
+    @_effects(releasenone)
     public mutating func integerLiteral(_ value: Int64) {
         reserve(20)
         putInteger(value)
@@ -134,7 +144,7 @@ extension JSONWriter {
 
     /// Ends what ``beginMembers()`` started at `start`: `open` over the first member's comma and
     /// `close` after the last, or `open` and `close` alone when no member was written.
-    @inlinable
+    @inlinable @_effects(releasenone)
     public mutating func endMembers(_ start: Int, open: UInt8, close: UInt8) {
         if written == start {
             reserve(2)

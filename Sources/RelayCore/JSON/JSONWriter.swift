@@ -83,6 +83,9 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         if _slowPath(written &+ extra > capacity) { grow(toAtLeast: written &+ extra) }
     }
 
+    /// Releases no object (`@_effects(releasenone)`): callers in other modules, which cannot see
+    /// its body, may then keep a borrowed value (an item's bytes) across a growth without retaining it.
+    @_effects(releasenone)
     @usableFromInline mutating func grow(toAtLeast needed: Int) {
         let newCapacity = max(needed, capacity * 2)
         if !ownsStorage {
@@ -297,6 +300,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
     /// Appends `value`'s digits; room for 20 bytes must have been reserved. The digits are
     /// counted first and written backwards straight into the output, two at a time from a table
     /// of the pairs `00`–`99`: no buffer to copy from.
+    @_effects(releasenone)
     mutating func putInteger(_ value: Int64) {
         if value < 0 { put(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
@@ -397,6 +401,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     /// Writes `value` escaped, without quotes; room for `value.count + 1` bytes must have been
     /// reserved (each escape reserves its own room).
+    @_effects(releasenone)
     mutating func putEscaped(_ value: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         while true {
