@@ -16,6 +16,8 @@ public final class PreparedEvent {
     /// checked once here instead of scanned by each of the five encoders.
     let eventIDNeedsNoEscaping: Bool
     let orderIDNeedsNoEscaping: Bool
+    /// The event time's seconds as digits, formatted once for the four platforms that send them.
+    let occurredAtDigits: DecimalDigits
     private let normalizer = IdentityNormalizer()
     private let context: IdentityContext
     /// Normalised identifiers by rule slot (``IdentityNormalizer/ruleSlot(_:for:)``), indexed
@@ -65,6 +67,7 @@ public final class PreparedEvent {
         self.orderIDNeedsNoEscaping = orderIDNeedsNoEscaping
         eventIDNeedsNoEscaping = eventID == event.orderID ? orderIDNeedsNoEscaping : JSONWriter.needsNoEscaping(eventID)
         context = IdentityContext(countryHint: event.customer.country)
+        occurredAtDigits = DecimalDigits(event.occurredAt.epochSeconds)
         self.event = event
         self.eventID = eventID
         self.nowSeconds = nowSeconds

@@ -119,6 +119,16 @@ extension JSONWriter {
         putInteger(value)
     }
 
+    /// Appends digits formatted once (``DecimalDigits``): all 24 bytes of their storage are
+    /// stored, and the count moves past the digits alone (the rest is overwritten by what comes
+    /// next), so the copy has no branch on the length.
+    @inlinable @inline(__always)
+    public mutating func integerLiteral(_ digits: DecimalDigits) {
+        reserve(DecimalDigits.storageByteCount)
+        UnsafeMutableRawPointer(storage + written).storeBytes(of: digits.storage, as: DecimalDigits.Storage.self)
+        written &+= digits.count
+    }
+
     /// Appends ``RFC3339/format(epochSeconds:)``'s text (nothing to escape), without quotes:
     /// formatted in place, with no `String` in between.
     public mutating func timestampContents(epochSeconds: Int64) {
@@ -169,5 +179,24 @@ extension JSONWriter {
     /// ``needsNoEscaping(_:)`` for `text`'s UTF-8 bytes.
     public static func needsNoEscaping(_ text: String) -> Bool {
         withUTF8(of: text) { needsNoEscaping($0) }
+    }
+}
+
+/// An integer's decimal digits, as `JSONWriter.integerLiteral` writes them, formatted once for a
+/// value written many times: an event's time, once per platform.
+public struct DecimalDigits: Sendable {
+    @usableFromInline typealias Storage = (UInt64, UInt64, UInt64)
+    /// Room for the longest, `Int64.min`'s 20 bytes.
+    @usableFromInline static var storageByteCount: Int { MemoryLayout<Storage>.size }
+    /// The digits, from the first byte; the bytes after them are zero.
+    @usableFromInline let storage: Storage
+    @usableFromInline let count: Int
+
+    public init(_ value: Int64) {
+        var storage: Storage = (0, 0, 0)
+        count = withUnsafeMutableBytes(of: &storage) { bytes in
+            JSONWriter.writeDecimal(value, to: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self))
+        }
+        self.storage = storage
     }
 }
