@@ -402,8 +402,18 @@ public final class PreparedEvent {
     }
 
     /// The checks every platform shares: marketing consent, then the platform's oldest accepted
-    /// event (destinations.md §6.8: an event past it fails, for Meta the whole request).
+    /// event (destinations.md §6.8: an event past it fails, for Meta the whole request). The
+    /// checks in line, the exclusion made by a call (rare).
+    @inline(__always)
     public func commonExclusion(platform: String, maximumAgeSeconds: Int64) -> Exclusion? {
+        guard event.consent.marketing == false || nowSeconds - event.occurredAt.epochSeconds > maximumAgeSeconds else {
+            return nil
+        }
+        return exclusion(platform: platform, maximumAgeSeconds: maximumAgeSeconds)
+    }
+
+    /// ``commonExclusion(platform:maximumAgeSeconds:)``'s exclusion.
+    private func exclusion(platform: String, maximumAgeSeconds: Int64) -> Exclusion? {
         if event.consent.marketing == false {
             return Exclusion(reason: "no_consent", detail: "consent.marketing is false", deadLetter: false)
         }
