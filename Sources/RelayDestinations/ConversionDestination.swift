@@ -139,25 +139,36 @@ extension String {
 // starts with its comma; a container whose members are all optional is bracketed by
 // ``JSONWriter/beginMembers()``.
 extension JSONWriter {
-    /// Writes the event id as a string's contents, scanned for escapes only when
+    /// Writes the event id as a string's contents: held in line when it is short and needs no
+    /// escaping (``PreparedEvent/eventIDText``), else scanned for escapes only when
     /// ``PreparedEvent`` found it needs them.
+    @inline(__always)
     mutating func eventIDContents(_ prepared: PreparedEvent) {
-        if prepared.eventIDNeedsNoEscaping {
-            unescapedStringContents(prepared.eventID)
+        if let text = prepared.eventIDText {
+            fragment(text)
         } else {
-            stringContents(prepared.eventID)
+            idContents(prepared.eventID, needsNoEscaping: prepared.eventIDNeedsNoEscaping)
         }
     }
 
     /// Writes the order id as a string's contents, as ``eventIDContents(_:)``.
+    @inline(__always)
     mutating func orderIDContents(_ prepared: PreparedEvent) {
-        if prepared.orderIDNeedsNoEscaping {
-            unescapedStringContents(prepared.event.orderID)
+        if let text = prepared.orderIDText {
+            fragment(text)
         } else {
-            stringContents(prepared.event.orderID)
+            idContents(prepared.event.orderID, needsNoEscaping: prepared.orderIDNeedsNoEscaping)
         }
     }
 
+    /// An id that is not held in line, as a string's contents.
+    private mutating func idContents(_ id: String, needsNoEscaping: Bool) {
+        if needsNoEscaping {
+            unescapedStringContents(id)
+        } else {
+            stringContents(id)
+        }
+    }
 
     /// Writes `,"custom_data":{"currency":"<ISO 4217>","value":<number>,"order_id":"<id>"`, left
     /// open for the rest (Meta and Snapchat). The currency is an ISO 4217 code (the decoder checks

@@ -66,7 +66,7 @@ public struct MetaDestination: ConfiguredDestination {
 
         let start = writer.count
         writer.fragment(#"{"event_name":"Purchase","event_time":"#)
-        writer.integerLiteral(prepared.occurredAtDigits)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(actionSourceMember)

@@ -48,7 +48,7 @@ public struct PinterestDestination: ConfiguredDestination {
             return .missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent")
         }
         writer.fragment(#"{"event_name":"checkout","action_source":"web","event_time":"#)
-        writer.integerLiteral(prepared.occurredAtDigits)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment("\"")

@@ -16,8 +16,12 @@ public final class PreparedEvent {
     /// checked once here instead of scanned by each of the five encoders.
     let eventIDNeedsNoEscaping: Bool
     let orderIDNeedsNoEscaping: Bool
+    /// The event id and the order id when they need no escaping and are short (nearly always):
+    /// held in line, each written by one store per platform.
+    let eventIDText: ShortText?
+    let orderIDText: ShortText?
     /// The event time's seconds as digits, formatted once for the four platforms that send them.
-    let occurredAtDigits: DecimalDigits
+    let occurredAtDigits: ShortText
     private let normalizer = IdentityNormalizer()
     private let context: IdentityContext
     /// Normalised identifiers by rule slot (``IdentityNormalizer/ruleSlot(_:for:)``), indexed
@@ -64,10 +68,18 @@ public final class PreparedEvent {
         // Everything read from `event` before it is stored: a read after would copy it.
         // The event id is usually the order id (the default template): checked once then.
         let orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
+        let orderIDText = orderIDNeedsNoEscaping ? ShortText(event.orderID) : nil
         self.orderIDNeedsNoEscaping = orderIDNeedsNoEscaping
-        eventIDNeedsNoEscaping = eventID == event.orderID ? orderIDNeedsNoEscaping : JSONWriter.needsNoEscaping(eventID)
+        self.orderIDText = orderIDText
+        if eventID == event.orderID {
+            eventIDNeedsNoEscaping = orderIDNeedsNoEscaping
+            eventIDText = orderIDText
+        } else {
+            eventIDNeedsNoEscaping = JSONWriter.needsNoEscaping(eventID)
+            eventIDText = eventIDNeedsNoEscaping ? ShortText(eventID) : nil
+        }
         context = IdentityContext(countryHint: event.customer.country)
-        occurredAtDigits = DecimalDigits(event.occurredAt.epochSeconds)
+        occurredAtDigits = ShortText(decimal: event.occurredAt.epochSeconds)
         self.event = event
         self.eventID = eventID
         self.nowSeconds = nowSeconds

@@ -52,7 +52,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         }
         // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
         writer.fragment(#"{"event_name":"PURCHASE","event_time":"#)
-        writer.integerLiteral(prepared.occurredAtDigits)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","action_source":"WEB""#)

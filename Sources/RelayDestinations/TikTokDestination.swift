@@ -62,7 +62,7 @@ public struct TikTokDestination: ConfiguredDestination {
             return .missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent")
         }
         writer.fragment(eventHead)
-        writer.integerLiteral(prepared.occurredAtDigits)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","user":"#)

@@ -119,14 +119,14 @@ extension JSONWriter {
         putInteger(value)
     }
 
-    /// Appends digits formatted once (``DecimalDigits``): all 24 bytes of their storage are
-    /// stored, and the count moves past the digits alone (the rest is overwritten by what comes
-    /// next), so the copy has no branch on the length.
+    /// Appends short text held in line (``ShortText``): all its storage is stored, and the count
+    /// moves past the text alone (the rest is overwritten by what comes next), so the copy has no
+    /// branch on the length.
     @inlinable @inline(__always)
-    public mutating func integerLiteral(_ digits: DecimalDigits) {
-        reserve(DecimalDigits.storageByteCount)
-        UnsafeMutableRawPointer(storage + written).storeBytes(of: digits.storage, as: DecimalDigits.Storage.self)
-        written &+= digits.count
+    public mutating func fragment(_ text: ShortText) {
+        reserve(ShortText.capacity)
+        UnsafeMutableRawPointer(storage + written).storeBytes(of: text.storage, as: ShortText.Storage.self)
+        written &+= text.count
     }
 
     /// Appends ``RFC3339/format(epochSeconds:)``'s text (nothing to escape), without quotes:
@@ -182,21 +182,43 @@ extension JSONWriter {
     }
 }
 
-/// An integer's decimal digits, as `JSONWriter.integerLiteral` writes them, formatted once for a
-/// value written many times: an event's time, once per platform.
-public struct DecimalDigits: Sendable {
-    @usableFromInline typealias Storage = (UInt64, UInt64, UInt64)
-    /// Room for the longest, `Int64.min`'s 20 bytes.
-    @usableFromInline static var storageByteCount: Int { MemoryLayout<Storage>.size }
-    /// The digits, from the first byte; the bytes after them are zero.
+/// Up to ``capacity`` bytes held in line, for a short value written many times: an event's id and
+/// time, once per platform (``JSONWriter/fragment(_:)``, one store instead of a copy of a run-time
+/// length from a `String`'s storage).
+public struct ShortText: Sendable {
+    @usableFromInline typealias Storage = (UInt64, UInt64, UInt64, UInt64)
+    /// The most bytes it holds.
+    @inlinable public static var capacity: Int { MemoryLayout<Storage>.size }
+    /// The text, from the first byte; the bytes after it are zero.
     @usableFromInline let storage: Storage
     @usableFromInline let count: Int
 
-    public init(_ value: Int64) {
-        var storage: Storage = (0, 0, 0)
+    /// `text`'s UTF-8 bytes, or `nil` when there are more than ``capacity``.
+    public init?(_ text: String) {
+        guard let held = JSONWriter.withUTF8(of: text, { ShortText($0) }) else { return nil }
+        self = held
+    }
+
+    /// `bytes`, or `nil` when there are more than ``capacity``.
+    public init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= Self.capacity else { return nil }
+        var storage: Storage = (0, 0, 0, 0)
+        if let base = bytes.baseAddress {
+            withUnsafeMutableBytes(of: &storage) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: base, byteCount: bytes.count) }
+        }
+        self.storage = storage
+        count = bytes.count
+    }
+
+    /// `value`'s decimal digits, as `JSONWriter.integerLiteral` writes them.
+    public init(decimal value: Int64) {
+        var storage: Storage = (0, 0, 0, 0)
         count = withUnsafeMutableBytes(of: &storage) { bytes in
             JSONWriter.writeDecimal(value, to: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self))
         }
         self.storage = storage
     }
+
+    /// The text's bytes (tests, cold paths).
+    public var bytes: [UInt8] { withUnsafeBytes(of: storage) { Array($0.prefix(count)) } }
 }
