@@ -141,7 +141,7 @@ public final class PreparedEvent {
     @inline(__always)
     func writeWireValue(slot: Int, into writer: inout JSONWriter) {
         if hexSlotBits & (1 << UInt64(slot)) != 0 {
-            writer.fragment(hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount, count: SHA256Digest.hexCount)
+            writer.fragment(UnsafeBufferPointer(start: hexDigits.unsafelyUnwrapped + slot &* SHA256Digest.hexCount, count: SHA256Digest.hexCount))
         } else {
             writePlainWireValue(slot: slot, into: &writer)
         }

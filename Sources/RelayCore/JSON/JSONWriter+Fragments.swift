@@ -37,14 +37,6 @@ extension JSONWriter {
         append(base, count: bytes.count)
     }
 
-    /// Appends the `count` bytes at `bytes` as they are, in line: a constant `count` (a digest's
-    /// 64 digits) picks its copy at compile time, where the buffer's form is a call that copies a
-    /// run-time length.
-    @inlinable @inline(__always)
-    public mutating func fragment(_ bytes: UnsafePointer<UInt8>, count: Int) {
-        append(bytes, count: count)
-    }
-
     /// Appends `head`, the `count` bytes at `body` and `tail` as they are (`,"em":["`, a digest's
     /// digits, `"]`): one reserve and one count update for the three copies.
     @inlinable @inline(__always)
