@@ -258,6 +258,19 @@ func sharedUserDataMember(_ field: IdentityField) -> StaticString {
     }
 }
 
+/// ``sharedUserDataMember(_:)`` of every field by ``IdentityField/ordinal``, each in
+/// ``JSONWriter/paddedHeadReadable`` bytes, zero-padded, its length in the last byte: written as one
+/// store of the whole entry (``JSONWriter/fragments(padded:count:_:count:_:)``).
+let sharedUserDataMembers: [UInt8] = IdentityField.allCases.flatMap { field -> [UInt8] in
+    let member = sharedUserDataMember(field)
+    let width = JSONWriter.paddedHeadReadable
+    precondition(member.utf8CodeUnitCount < width, "a member's text and its length fit in one entry")
+    var entry = [UInt8](repeating: 0, count: width)
+    member.withUTF8Buffer { entry.replaceSubrange(0..<$0.count, with: $0) }
+    entry[width - 1] = UInt8(member.utf8CodeUnitCount)
+    return entry
+}
+
 /// The rule slots of `fields` for `platform` as a set (``PreparedEvent/wireSlots(_:for:)``), of
 /// fields written in ascending slot order (``JSONWriter/hashedUserData(_:_:for:)`` writes by bit),
 /// checked then: worked out once per destination.
@@ -298,19 +311,24 @@ extension JSONWriter {
     mutating func hashedUserData(_ slots: UInt64, _ prepared: PreparedEvent, for platform: Platform) -> UserDataKeys {
         var written: UserDataKeys = []
         var wire = prepared.wireSlots(slots, for: platform)
-        while wire != 0 {
-            let slot = wire.trailingZeroBitCount
-            wire &= wire &- 1
-            let field = IdentityNormalizer.ruleField(slot: slot)
-            if let digits = prepared.hexDigits(slot: slot) {
-                // Member, digits and closing with one reserve.
-                fragments(sharedUserDataMember(field), digits, count: SHA256Digest.hexCount, #""]"#)
-            } else {
-                fragment(sharedUserDataMember(field))
-                prepared.writeWireValue(slot: slot, into: &self)
-                fragment(#""]"#)
+        // The table read once per call (a lazy global), not per member.
+        sharedUserDataMembers.withUnsafeBufferPointer { members in
+            let width = JSONWriter.paddedHeadReadable
+            while wire != 0 {
+                let slot = wire.trailingZeroBitCount
+                wire &= wire &- 1
+                let field = IdentityNormalizer.ruleField(slot: slot)
+                if let digits = prepared.hexDigits(slot: slot) {
+                    // Member, digits and closing with one reserve, the member stored whole.
+                    let member = members.baseAddress.unsafelyUnwrapped + field.ordinal &* width
+                    fragments(padded: member, count: Int(member[width &- 1]), digits, count: SHA256Digest.hexCount, #""]"#)
+                } else {
+                    fragment(sharedUserDataMember(field))
+                    prepared.writeWireValue(slot: slot, into: &self)
+                    fragment(#""]"#)
+                }
+                written.insert(UserDataKeys(field))
             }
-            written.insert(UserDataKeys(field))
         }
         return written
     }

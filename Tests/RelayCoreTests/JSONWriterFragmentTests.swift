@@ -139,6 +139,31 @@ import Testing
         #expect(!JSONWriter.needsNoEscaping("ORD \"1001\""))
     }
 
+    /// `fragments(padded:…)` stores its head's whole padded entry and writes the body over what
+    /// follows the head: every head length the entry holds, with bodies shorter and longer than
+    /// the padding, comes out as head, body and tail joined, and what follows is not disturbed.
+    @Test func paddedFragmentsWriteTheHeadAlone() {
+        let width = JSONWriter.paddedHeadReadable
+        for headCount in 0..<width {
+            // The head's bytes, then padding that must never reach the output.
+            let entry = (0..<width).map { $0 < headCount ? UInt8(ascii: "h") : UInt8(ascii: "#") }
+            for bodyCount in [0, 1, 5, 23, 24, 64] {
+                let body = [UInt8](repeating: UInt8(ascii: "b"), count: bodyCount)
+                var writer = JSONWriter(reservingCapacity: 8)
+                writer.fragment("<")
+                entry.withUnsafeBufferPointer { head in
+                    body.withUnsafeBufferPointer { digits in
+                        writer.fragments(
+                            padded: head.baseAddress!, count: headCount, digits.baseAddress ?? head.baseAddress!, count: bodyCount, #""]"#)
+                    }
+                }
+                writer.fragment(">")
+                let expected = "<" + String(repeating: "h", count: headCount) + String(repeating: "b", count: bodyCount) + #""]>"#
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == expected, "head \(headCount), body \(bodyCount)")
+            }
+        }
+    }
+
     /// Text held in line (`ShortText`) is written as its bytes, whatever follows it (the store
     /// of all its storage writes past them): every length up to and over its capacity, and the
     /// decimal digits of integers as `integerLiteral` writes them.

@@ -52,6 +52,25 @@ extension JSONWriter {
         written &+= total
     }
 
+    /// ``fragments(_:_:count:_:)`` with a head of `headCount` bytes at `head`, from which
+    /// ``paddedHeadReadable`` bytes are readable: the head is stored whole, with no branch on its
+    /// length, and the body written over what follows it.
+    @inlinable @inline(__always)
+    public mutating func fragments(
+        padded head: UnsafePointer<UInt8>, count headCount: Int, _ body: UnsafePointer<UInt8>, count: Int, _ tail: StaticString
+    ) {
+        let tailCount = tail.utf8CodeUnitCount
+        reserve(Self.paddedHeadReadable &+ count &+ tailCount)
+        let target = storage + written
+        Self.copy(head, to: target, count: Self.paddedHeadReadable)
+        Self.copy(body, to: target + headCount, count: count)
+        Self.copy(tail.utf8Start, to: target + (headCount &+ count), count: tailCount)
+        written &+= headCount &+ count &+ tailCount
+    }
+
+    /// The bytes ``fragments(padded:count:_:count:_:)`` reads from its head.
+    @inlinable public static var paddedHeadReadable: Int { 24 }
+
     /// Drops what was written after the first `position` bytes: an event an encoder wrote part
     /// of and then excluded. Only outside any container opened with ``beginObject()`` or
     /// ``beginArray()`` (their state is not rewound).
