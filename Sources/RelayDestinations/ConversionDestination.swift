@@ -139,25 +139,36 @@ extension String {
 // starts with its comma; a container whose members are all optional is bracketed by
 // ``JSONWriter/beginMembers()``.
 extension JSONWriter {
-    /// Writes the event id as a string's contents, scanned for escapes only when
+    /// Writes the event id as a string's contents: held in line when it is short and needs no
+    /// escaping (``PreparedEvent/eventIDText``), else scanned for escapes only when
     /// ``PreparedEvent`` found it needs them.
+    @inline(__always)
     mutating func eventIDContents(_ prepared: PreparedEvent) {
-        if prepared.eventIDNeedsNoEscaping {
-            unescapedStringContents(prepared.eventID)
+        if let text = prepared.eventIDText {
+            fragment(text)
         } else {
-            stringContents(prepared.eventID)
+            idContents(prepared.eventID, needsNoEscaping: prepared.eventIDNeedsNoEscaping)
         }
     }
 
     /// Writes the order id as a string's contents, as ``eventIDContents(_:)``.
+    @inline(__always)
     mutating func orderIDContents(_ prepared: PreparedEvent) {
-        if prepared.orderIDNeedsNoEscaping {
-            unescapedStringContents(prepared.event.orderID)
+        if let text = prepared.orderIDText {
+            fragment(text)
         } else {
-            stringContents(prepared.event.orderID)
+            idContents(prepared.event.orderID, needsNoEscaping: prepared.orderIDNeedsNoEscaping)
         }
     }
 
+    /// An id that is not held in line, as a string's contents.
+    private mutating func idContents(_ id: String, needsNoEscaping: Bool) {
+        if needsNoEscaping {
+            unescapedStringContents(id)
+        } else {
+            stringContents(id)
+        }
+    }
 
     /// Writes `,"custom_data":{"currency":"<ISO 4217>","value":<number>,"order_id":"<id>"`, left
     /// open for the rest (Meta and Snapchat). The currency is an ISO 4217 code (the decoder checks
@@ -247,14 +258,22 @@ func sharedUserDataMember(_ field: IdentityField) -> StaticString {
     }
 }
 
-/// The rule slots of `fields` for `platform` as a set (``PreparedEvent/wireSlots(_:for:)``):
-/// worked out once per destination.
-func slotSet(_ fields: [IdentityField], for platform: Platform) -> UInt64 {
-    fields.reduce(0) { $0 | IdentityNormalizer.ruleSlotBit($1, for: platform) }
+/// ``sharedUserDataMember(_:)`` of every field by ``IdentityField/ordinal``, each in
+/// ``JSONWriter/paddedHeadReadable`` bytes, zero-padded, its length in the last byte: written as one
+/// store of the whole entry (``JSONWriter/fragments(padded:count:_:count:_:)``).
+let sharedUserDataMembers: [UInt8] = IdentityField.allCases.flatMap { field -> [UInt8] in
+    let member = sharedUserDataMember(field)
+    let width = JSONWriter.paddedHeadReadable
+    precondition(member.utf8CodeUnitCount < width, "a member's text and its length fit in one entry")
+    var entry = [UInt8](repeating: 0, count: width)
+    member.withUTF8Buffer { entry.replaceSubrange(0..<$0.count, with: $0) }
+    entry[width - 1] = UInt8(member.utf8CodeUnitCount)
+    return entry
 }
 
-/// ``slotSet(_:for:)`` of fields written in ascending slot order (``JSONWriter/hashedUserData(_:_:for:)``
-/// writes by bit), checked then.
+/// The rule slots of `fields` for `platform` as a set (``PreparedEvent/wireSlots(_:for:)``), of
+/// fields written in ascending slot order (``JSONWriter/hashedUserData(_:_:for:)`` writes by bit),
+/// checked then: worked out once per destination.
 func ascendingSlotSet(_ fields: [IdentityField], for platform: Platform) -> UInt64 {
     var set: UInt64 = 0
     for field in fields {
@@ -292,19 +311,24 @@ extension JSONWriter {
     mutating func hashedUserData(_ slots: UInt64, _ prepared: PreparedEvent, for platform: Platform) -> UserDataKeys {
         var written: UserDataKeys = []
         var wire = prepared.wireSlots(slots, for: platform)
-        while wire != 0 {
-            let slot = wire.trailingZeroBitCount
-            wire &= wire &- 1
-            let field = IdentityNormalizer.ruleField(slot: slot)
-            if let digits = prepared.hexDigits(slot: slot) {
-                // Member, digits and closing with one reserve.
-                fragments(sharedUserDataMember(field), digits, count: SHA256Digest.hexCount, #""]"#)
-            } else {
-                fragment(sharedUserDataMember(field))
-                prepared.writeWireValue(slot: slot, into: &self)
-                fragment(#""]"#)
+        // The table read once per call (a lazy global), not per member.
+        sharedUserDataMembers.withUnsafeBufferPointer { members in
+            let width = JSONWriter.paddedHeadReadable
+            while wire != 0 {
+                let slot = wire.trailingZeroBitCount
+                wire &= wire &- 1
+                let field = IdentityNormalizer.ruleField(slot: slot)
+                if let digits = prepared.hexDigits(slot: slot) {
+                    // Member, digits and closing with one reserve, the member stored whole.
+                    let member = members.baseAddress.unsafelyUnwrapped + field.ordinal &* width
+                    fragments(padded: member, count: Int(member[width &- 1]), digits, count: SHA256Digest.hexCount, #""]"#)
+                } else {
+                    fragment(sharedUserDataMember(field))
+                    prepared.writeWireValue(slot: slot, into: &self)
+                    fragment(#""]"#)
+                }
+                written.insert(UserDataKeys(field))
             }
-            written.insert(UserDataKeys(field))
         }
         return written
     }

@@ -66,7 +66,7 @@ public struct MetaDestination: ConfiguredDestination {
 
         let start = writer.count
         writer.fragment(#"{"event_name":"Purchase","event_time":"#)
-        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(actionSourceMember)
@@ -75,7 +75,7 @@ public struct MetaDestination: ConfiguredDestination {
         writer.fragment(#","user_data":"#)
         let userData = writer.beginMembers()
         // Hashed keys [destinations.md §1 normalization table].
-        var presentKeys = writer.hashedUserData(Self.userDataSlots, prepared, for: .meta)
+        var presentKeys = writer.hashedUserData(userDataSlots, prepared, for: .meta)
         // Never hashed [destinations.md §1]: IP, user agent, fbc, fbp. One call each, not a
         // loop over an array literal: that array copied the four values and was destroyed
         // per event.
@@ -122,8 +122,9 @@ public struct MetaDestination: ConfiguredDestination {
         return nil
     }
 
-    /// The rule slots of the hashed `user_data` keys (``sharedHashedUserDataFields``).
-    static let userDataSlots = ascendingSlotSet(sharedHashedUserDataFields, for: .meta)
+    /// The rule slots of the hashed `user_data` keys (``sharedHashedUserDataFields``), worked out
+    /// with the destination: a stored `static let` is a lazy global, checked on every access.
+    private let userDataSlots = ascendingSlotSet(sharedHashedUserDataFields, for: .meta)
 
     /// Meta rejects a *whole request* when one event's customer information is only a subset of
     /// {ct, country, st, zp, ge, client_user_agent}, {db, client_user_agent}, {fn, ge} or {ln, ge}

@@ -48,7 +48,7 @@ public struct PinterestDestination: ConfiguredDestination {
             return .missingRequiredField("Pinterest needs an email, or both context.ip and context.user_agent")
         }
         writer.fragment(#"{"event_name":"checkout","action_source":"web","event_time":"#)
-        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment("\"")
@@ -63,7 +63,7 @@ public struct PinterestDestination: ConfiguredDestination {
         }
         writer.fragment(#","user_data":"#)
         let userData = writer.beginMembers()
-        writer.hashedUserData(Self.userDataSlots, prepared, for: .pinterest)
+        writer.hashedUserData(userDataSlots, prepared, for: .pinterest)
         prepared.writeContext(.ip, member: #","client_ip_address":""#, into: &writer)
         prepared.writeContext(.userAgent, member: #","client_user_agent":""#, into: &writer)
         prepared.writeContext(.epik, member: #","click_id":""#, into: &writer)
@@ -101,8 +101,9 @@ public struct PinterestDestination: ConfiguredDestination {
         return nil
     }
 
-    /// The rule slots of the hashed `user_data` keys (``sharedHashedUserDataFields``).
-    static let userDataSlots = ascendingSlotSet(sharedHashedUserDataFields, for: .pinterest)
+    /// The rule slots of the hashed `user_data` keys (``sharedHashedUserDataFields``), worked out
+    /// with the destination: a stored `static let` is a lazy global, checked on every access.
+    private let userDataSlots = ascendingSlotSet(sharedHashedUserDataFields, for: .pinterest)
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         return HTTPRequest(

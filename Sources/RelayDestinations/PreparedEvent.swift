@@ -16,6 +16,12 @@ public final class PreparedEvent {
     /// checked once here instead of scanned by each of the five encoders.
     let eventIDNeedsNoEscaping: Bool
     let orderIDNeedsNoEscaping: Bool
+    /// The event id and the order id when they need no escaping and are short (nearly always):
+    /// held in line, each written by one store per platform.
+    let eventIDText: ShortText?
+    let orderIDText: ShortText?
+    /// The event time's seconds as digits, formatted once for the four platforms that send them.
+    let occurredAtDigits: ShortText
     private let normalizer = IdentityNormalizer()
     private let context: IdentityContext
     /// Normalised identifiers by rule slot (``IdentityNormalizer/ruleSlot(_:for:)``), indexed
@@ -62,9 +68,18 @@ public final class PreparedEvent {
         // Everything read from `event` before it is stored: a read after would copy it.
         // The event id is usually the order id (the default template): checked once then.
         let orderIDNeedsNoEscaping = JSONWriter.needsNoEscaping(event.orderID)
+        let orderIDText = orderIDNeedsNoEscaping ? ShortText(event.orderID) : nil
         self.orderIDNeedsNoEscaping = orderIDNeedsNoEscaping
-        eventIDNeedsNoEscaping = eventID == event.orderID ? orderIDNeedsNoEscaping : JSONWriter.needsNoEscaping(eventID)
+        self.orderIDText = orderIDText
+        if eventID == event.orderID {
+            eventIDNeedsNoEscaping = orderIDNeedsNoEscaping
+            eventIDText = orderIDText
+        } else {
+            eventIDNeedsNoEscaping = JSONWriter.needsNoEscaping(eventID)
+            eventIDText = eventIDNeedsNoEscaping ? ShortText(eventID) : nil
+        }
         context = IdentityContext(countryHint: event.customer.country)
+        occurredAtDigits = ShortText(decimal: event.occurredAt.epochSeconds)
         self.event = event
         self.eventID = eventID
         self.nowSeconds = nowSeconds
@@ -261,8 +276,9 @@ public final class PreparedEvent {
     }
 
     /// Google's and TikTok's phone slots, whose identifiers are the same unless the number is Chinese.
-    private static let googleAndTikTokPhoneSlots =
+    private static var googleAndTikTokPhoneSlots: UInt64 {
         IdentityNormalizer.ruleSlotBit(.phone, for: .google) | IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok)
+    }
 
     /// Marks `slot`, which holds a copy of slot `sibling`'s identifier, as present with the
     /// sibling's wire and digit bits, the sibling's digits copied (not formatted again).
@@ -398,8 +414,18 @@ public final class PreparedEvent {
     }
 
     /// The checks every platform shares: marketing consent, then the platform's oldest accepted
-    /// event (destinations.md §6.8: an event past it fails, for Meta the whole request).
+    /// event (destinations.md §6.8: an event past it fails, for Meta the whole request). The
+    /// checks in line, the exclusion made by a call (rare).
+    @inline(__always)
     public func commonExclusion(platform: String, maximumAgeSeconds: Int64) -> Exclusion? {
+        guard event.consent.marketing == false || nowSeconds - event.occurredAt.epochSeconds > maximumAgeSeconds else {
+            return nil
+        }
+        return exclusion(platform: platform, maximumAgeSeconds: maximumAgeSeconds)
+    }
+
+    /// ``commonExclusion(platform:maximumAgeSeconds:)``'s exclusion.
+    private func exclusion(platform: String, maximumAgeSeconds: Int64) -> Exclusion? {
         if event.consent.marketing == false {
             return Exclusion(reason: "no_consent", detail: "consent.marketing is false", deadLetter: false)
         }

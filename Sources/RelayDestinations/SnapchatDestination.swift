@@ -52,7 +52,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         }
         // Seconds, as in Snap's own example; milliseconds are UNCONFIRMED (§5).
         writer.fragment(#"{"event_name":"PURCHASE","event_time":"#)
-        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","action_source":"WEB""#)
@@ -64,7 +64,7 @@ public struct SnapchatDestination: ConfiguredDestination {
         // `external_id` is one string; the model has no `db`, so no birth date is sent.
         // `em`/`ph` rules are documented (§5); the others are UNCONFIRMED and follow Meta's rules,
         // as destinations.md advises.
-        writer.hashedUserData(Self.userDataSlots, prepared, for: .snapchat)
+        writer.hashedUserData(userDataSlots, prepared, for: .snapchat)
         let externalID = prepared.wireSlots(Self.externalIDSlot, for: .snapchat)
         writer.identifierMember(#","external_id":""#, slot: Self.externalIDSlot, in: externalID, of: prepared)
         prepared.writeContext(.ip, member: #","client_ip_address":""#, into: &writer)
@@ -149,10 +149,11 @@ public struct SnapchatDestination: ConfiguredDestination {
     static let hashedUserDataFields: [IdentityField] = [
         .email, .phone, .firstName, .lastName, .city, .state, .postalCode, .country, .gender,
     ]
-    /// Their rule slots.
-    static let userDataSlots = ascendingSlotSet(hashedUserDataFields, for: .snapchat)
-    /// The rule slot of `external_id`, written apart.
-    static let externalIDSlot = IdentityNormalizer.ruleSlotBit(.externalID, for: .snapchat)
+    /// Their rule slots, worked out with the destination: a stored `static let` is a lazy global,
+    /// checked on every access.
+    private let userDataSlots = ascendingSlotSet(Self.hashedUserDataFields, for: .snapchat)
+    /// The rule slot of `external_id`, written apart (computed: it folds to a constant).
+    static var externalIDSlot: UInt64 { IdentityNormalizer.ruleSlotBit(.externalID, for: .snapchat) }
 
     public func redacted(_ request: HTTPRequest) -> HTTPRequest {
         Redaction.redact(request, secrets: [configuration.accessToken.unredactedValue])

@@ -62,7 +62,7 @@ public struct TikTokDestination: ConfiguredDestination {
             return .missingRequiredField("TikTok needs an email, phone, external id, ttclid/ttp, or IP with user agent")
         }
         writer.fragment(eventHead)
-        writer.integerLiteral(event.occurredAt.epochSeconds)
+        writer.fragment(prepared.occurredAtDigits)
         writer.fragment(#","event_id":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","user":"#)
@@ -127,24 +127,27 @@ public struct TikTokDestination: ConfiguredDestination {
         writer.endMembers(user, open: UInt8(ascii: "{"), close: UInt8(ascii: "}"))
     }
 
-    /// The rule-slot bit of each `user` identifier (``IdentityNormalizer/ruleSlotBit(_:for:)``),
-    /// worked out once (called at each member with constants, the switch was not folded).
+    /// The rule-slot bit of each `user` identifier (``IdentityNormalizer/ruleSlotBit(_:for:)``):
+    /// computed, so each folds to a constant where it is used (a stored `static let` is a lazy
+    /// global, checked on every access).
     private enum UserSlot {
-        static let email = IdentityNormalizer.ruleSlotBit(.email, for: .tiktok)
-        static let phone = IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok)
-        static let externalID = IdentityNormalizer.ruleSlotBit(.externalID, for: .tiktok)
-        static let firstName = IdentityNormalizer.ruleSlotBit(.firstName, for: .tiktok)
-        static let lastName = IdentityNormalizer.ruleSlotBit(.lastName, for: .tiktok)
-        static let postalCode = IdentityNormalizer.ruleSlotBit(.postalCode, for: .tiktok)
-        static let city = IdentityNormalizer.ruleSlotBit(.city, for: .tiktok)
-        static let state = IdentityNormalizer.ruleSlotBit(.state, for: .tiktok)
-        static let country = IdentityNormalizer.ruleSlotBit(.country, for: .tiktok)
+        static var email: UInt64 { IdentityNormalizer.ruleSlotBit(.email, for: .tiktok) }
+        static var phone: UInt64 { IdentityNormalizer.ruleSlotBit(.phone, for: .tiktok) }
+        static var externalID: UInt64 { IdentityNormalizer.ruleSlotBit(.externalID, for: .tiktok) }
+        static var firstName: UInt64 { IdentityNormalizer.ruleSlotBit(.firstName, for: .tiktok) }
+        static var lastName: UInt64 { IdentityNormalizer.ruleSlotBit(.lastName, for: .tiktok) }
+        static var postalCode: UInt64 { IdentityNormalizer.ruleSlotBit(.postalCode, for: .tiktok) }
+        static var city: UInt64 { IdentityNormalizer.ruleSlotBit(.city, for: .tiktok) }
+        static var state: UInt64 { IdentityNormalizer.ruleSlotBit(.state, for: .tiktok) }
+        static var country: UInt64 { IdentityNormalizer.ruleSlotBit(.country, for: .tiktok) }
     }
 
     /// The rule slots of the hashed identifiers that can match an event alone.
-    static let matchSlots = slotSet([.email, .phone, .externalID], for: .tiktok)
+    static var matchSlots: UInt64 { UserSlot.email | UserSlot.phone | UserSlot.externalID }
     /// The rule slots of every identifier `user` carries when names and addresses are sent.
-    static let userSlots = matchSlots | slotSet([.firstName, .lastName, .postalCode, .city, .state, .country], for: .tiktok)
+    static var userSlots: UInt64 {
+        matchSlots | UserSlot.firstName | UserSlot.lastName | UserSlot.postalCode | UserSlot.city | UserSlot.state | UserSlot.country
+    }
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var head = JSONWriter()

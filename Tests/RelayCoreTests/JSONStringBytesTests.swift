@@ -68,6 +68,26 @@ import Testing
         }
     }
 
+    /// `containsSpecial` (a vector a turn, the last sixteen bytes read again; two words for 8–15
+    /// bytes; byte by byte below): every byte value at every position of buffers of every length
+    /// up to three vectors and a half, in plain text and next to a non-ASCII byte, agrees with a
+    /// byte-by-byte scan.
+    @Test func containsSpecialAgreesWithAByteByByteScan() {
+        for length in Array(0...49) + [63, 64, 65] {
+            let plain = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+            #expect(!plain.withUnsafeBufferPointer { JSONStringBytes.containsSpecial($0) })
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = plain
+                    bytes[position] = UInt8(value)
+                    if position + 1 < length { bytes[position + 1] = 0xC3 }
+                    let expected = Self.reference(bytes, from: 0).index < length
+                    #expect(bytes.withUnsafeBufferPointer { JSONStringBytes.containsSpecial($0) } == expected, "\(value) at \(position) of \(length)")
+                }
+            }
+        }
+    }
+
     /// `string(ofValidUTF8:)` writes up to 15 bytes straight into a small string: every length on
     /// both sides of that boundary, ASCII and not, gives the string `String(decoding:)` gives.
     @Test(arguments: Array(0...17) + [40])

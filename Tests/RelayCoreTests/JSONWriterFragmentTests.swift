@@ -139,6 +139,66 @@ import Testing
         #expect(!JSONWriter.needsNoEscaping("ORD \"1001\""))
     }
 
+    /// `fragments(padded:…)` stores its head's whole padded entry and writes the body over what
+    /// follows the head: every head length the entry holds, with bodies shorter and longer than
+    /// the padding, comes out as head, body and tail joined, and what follows is not disturbed.
+    @Test func paddedFragmentsWriteTheHeadAlone() {
+        let width = JSONWriter.paddedHeadReadable
+        for headCount in 0..<width {
+            // The head's bytes, then padding that must never reach the output.
+            let entry = (0..<width).map { $0 < headCount ? UInt8(ascii: "h") : UInt8(ascii: "#") }
+            for bodyCount in [0, 1, 5, 23, 24, 64] {
+                let body = [UInt8](repeating: UInt8(ascii: "b"), count: bodyCount)
+                var writer = JSONWriter(reservingCapacity: 8)
+                writer.fragment("<")
+                entry.withUnsafeBufferPointer { head in
+                    body.withUnsafeBufferPointer { digits in
+                        writer.fragments(
+                            padded: head.baseAddress!, count: headCount, digits.baseAddress ?? head.baseAddress!, count: bodyCount, #""]"#)
+                    }
+                }
+                writer.fragment(">")
+                let expected = "<" + String(repeating: "h", count: headCount) + String(repeating: "b", count: bodyCount) + #""]>"#
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == expected, "head \(headCount), body \(bodyCount)")
+            }
+        }
+    }
+
+    /// Text held in line (`ShortText`) is written as its bytes, whatever follows it (the store
+    /// of all its storage writes past them): every length up to and over its capacity, and the
+    /// decimal digits of integers as `integerLiteral` writes them.
+    @Test func shortTextIsWrittenAsItsBytes() {
+        for length in 0...(ShortText.capacity + 2) {
+            let text = String((0..<length).map { Character(UnicodeScalar(UInt8(ascii: "a") + UInt8($0 % 26))) })
+            guard let held = ShortText(text) else {
+                #expect(length > ShortText.capacity)
+                continue
+            }
+            #expect(length <= ShortText.capacity)
+            #expect(held.bytes == Array(text.utf8))
+            var writer = JSONWriter(reservingCapacity: 8)
+            writer.fragment("<")
+            writer.fragment(held)
+            writer.fragment(">")
+            writer.fragment(held)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "<\(text)>\(text)")
+        }
+        var values: [Int64] = [0, 7, -7, 42, .max, .min, 1_796_000_000]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, -power, -power - 1]
+        }
+        for value in values {
+            let digits = ShortText(decimal: value)
+            var writer = JSONWriter(reservingCapacity: 8)
+            writer.fragment(digits)
+            writer.fragment(",")
+            writer.integerLiteral(value)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == "\(value),\(value)")
+        }
+    }
+
     /// Integers as the standard library prints them: zero, each power of ten and its neighbours,
     /// negative ones, and both ends of `Int64`, as literals and as values in containers.
     @Test func integersAreWrittenInDecimal() {

@@ -102,6 +102,12 @@ import Testing
     @Test(arguments: [
         ("ORD-1001", "evt-1001"), (#"ORD "1001""#, #"evt\1001"#), ("ORD\n1001", "evt\u{1}1001"), ("Bestellung-é", "ORD-1001"),
         ("ORD-1001", "ORD-1001"), (#"ORD "1001""#, #"ORD "1001""#), ("ORD-1001", #"evt "1001""#), (#"ORD "1001""#, "evt-1001"),
+        // Around the 32 bytes an id is held in line up to (`ShortText`).
+        (String(repeating: "7", count: 32), String(repeating: "e", count: 33)),
+        (String(repeating: "7", count: 33), String(repeating: "e", count: 31)),
+        (String(repeating: "7", count: 32), String(repeating: "7", count: 32)),
+        (String(repeating: "7", count: 33), String(repeating: "7", count: 33)),
+        (String(repeating: "7", count: 31) + "\"", String(repeating: "e", count: 32)),
     ])
     func idsAreEscapedWhereTheyNeedIt(orderID: String, eventID: String) throws {
         var event = try loadExample("full")

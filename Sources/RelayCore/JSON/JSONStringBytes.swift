@@ -96,34 +96,45 @@ enum JSONStringBytes {
     }
 
     /// Whether `buffer` holds a special byte anywhere: ``firstSpecial(in:from:bitsSeen:)`` when only
-    /// the answer counts. Every word's lanes are OR-ed together and tested once, at the end (no
-    /// branch per word, no position worked out); a word's lanes are all clear exactly when it has
-    /// no special byte (a borrow starts only at one). The last 1–7 bytes are read as the buffer's
-    /// last word, which may overlap the one before. Buffers shorter than a word go byte by byte.
+    /// the answer counts. Sixteen bytes a turn as a vector, as there, every turn's compares OR-ed
+    /// together and tested once, at the end (no branch per turn, no position worked out); the last
+    /// 1–15 bytes are read as the buffer's last sixteen, which may overlap the turn before. Buffers
+    /// of 8–15 bytes are read as two words (the first and the last eight, possibly overlapping),
+    /// shorter ones byte by byte.
     @inline(__always)
     static func containsSpecial(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = buffer.baseAddress else { return false }
         let count = buffer.count
-        guard count >= 8 else {
-            for byte in buffer where isSpecial(byte) { return true }
-            return false
-        }
         let raw = UnsafeRawPointer(base)
-        var lanes: UInt64 = 0
+        guard count >= 16 else {
+            guard count >= 8 else {
+                for byte in buffer where isSpecial(byte) { return true }
+                return false
+            }
+            let first = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+            let last = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self))
+            return specialLanes(first) | specialLanes(last) != 0
+        }
+        var marked = SIMDMask<SIMD16<Int8>>()
         var index = 0
         while index + 16 <= count {
-            lanes |= specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
-                | specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self)))
+            marked .|= specialBytes(raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self))
             index += 16
         }
-        if index + 8 <= count {
-            lanes |= specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
-            index += 8
-        }
         if index < count {
-            lanes |= specialLanes(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)))
+            marked .|= specialBytes(raw.loadUnaligned(fromByteOffset: count - 16, as: SIMD16<UInt8>.self))
         }
-        return lanes != 0
+        // Read as words, not by `any(_:)`, which was a call.
+        let words = unsafeBitCast(marked, to: SIMD2<UInt64>.self)
+        return words[0] | words[1] != 0
+    }
+
+    /// Each special byte's lane of `vector` set (exact). Vector operands, not scalars: compares
+    /// with a scalar were compiled lane by lane.
+    @inline(__always)
+    private static func specialBytes(_ vector: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
+        (vector .< SIMD16<UInt8>(repeating: 0x20)) .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\"")))
+            .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\\")))
     }
 
     /// The index of the special byte `lanes` (``specialLanes(_:)`` of the word at `wordStart`)

@@ -31,7 +31,7 @@ extension JSONWriter {
     }
 
     /// Appends `bytes` as they are.
-    @inlinable
+    @inlinable @_effects(releasenone)
     public mutating func fragment(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let base = bytes.baseAddress else { return }
         append(base, count: bytes.count)
@@ -51,6 +51,25 @@ extension JSONWriter {
         Self.copy(tail.utf8Start, to: target + (headCount &+ count), count: tailCount)
         written &+= total
     }
+
+    /// ``fragments(_:_:count:_:)`` with a head of `headCount` bytes at `head`, from which
+    /// ``paddedHeadReadable`` bytes are readable: the head is stored whole, with no branch on its
+    /// length, and the body written over what follows it.
+    @inlinable @inline(__always)
+    public mutating func fragments(
+        padded head: UnsafePointer<UInt8>, count headCount: Int, _ body: UnsafePointer<UInt8>, count: Int, _ tail: StaticString
+    ) {
+        let tailCount = tail.utf8CodeUnitCount
+        reserve(Self.paddedHeadReadable &+ count &+ tailCount)
+        let target = storage + written
+        Self.copy(head, to: target, count: Self.paddedHeadReadable)
+        Self.copy(body, to: target + headCount, count: count)
+        Self.copy(tail.utf8Start, to: target + (headCount &+ count), count: tailCount)
+        written &+= headCount &+ count &+ tailCount
+    }
+
+    /// The bytes ``fragments(padded:count:_:count:_:)`` reads from its head.
+    @inlinable public static var paddedHeadReadable: Int { 24 }
 
     /// Drops what was written after the first `position` bytes: an event an encoder wrote part
     /// of and then excluded. Only outside any container opened with ``beginObject()`` or
@@ -78,6 +97,7 @@ extension JSONWriter {
     }
 
     /// Appends the contents of a JSON string holding the UTF-8 text `bytes`, escaped, without the quotes.
+    @_effects(releasenone)
     public mutating func stringContents(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         reserve(bytes.count)
         putEscaped(bytes)
@@ -104,9 +124,20 @@ extension JSONWriter {
     }
 
     /// Appends the decimal digits of `value`, with no separator.
+    @_effects(releasenone)
     public mutating func integerLiteral(_ value: Int64) {
         reserve(20)
         putInteger(value)
+    }
+
+    /// Appends short text held in line (``ShortText``): all its storage is stored, and the count
+    /// moves past the text alone (the rest is overwritten by what comes next), so the copy has no
+    /// branch on the length.
+    @inlinable @inline(__always)
+    public mutating func fragment(_ text: ShortText) {
+        reserve(ShortText.capacity)
+        UnsafeMutableRawPointer(storage + written).storeBytes(of: text.storage, as: ShortText.Storage.self)
+        written &+= text.count
     }
 
     /// Appends ``RFC3339/format(epochSeconds:)``'s text (nothing to escape), without quotes:
@@ -134,7 +165,7 @@ extension JSONWriter {
 
     /// Ends what ``beginMembers()`` started at `start`: `open` over the first member's comma and
     /// `close` after the last, or `open` and `close` alone when no member was written.
-    @inlinable
+    @inlinable @_effects(releasenone)
     public mutating func endMembers(_ start: Int, open: UInt8, close: UInt8) {
         if written == start {
             reserve(2)
@@ -160,4 +191,45 @@ extension JSONWriter {
     public static func needsNoEscaping(_ text: String) -> Bool {
         withUTF8(of: text) { needsNoEscaping($0) }
     }
+}
+
+/// Up to ``capacity`` bytes held in line, for a short value written many times: an event's id and
+/// time, once per platform (``JSONWriter/fragment(_:)``, one store instead of a copy of a run-time
+/// length from a `String`'s storage).
+public struct ShortText: Sendable {
+    @usableFromInline typealias Storage = (UInt64, UInt64, UInt64, UInt64)
+    /// The most bytes it holds.
+    @inlinable public static var capacity: Int { MemoryLayout<Storage>.size }
+    /// The text, from the first byte; the bytes after it are zero.
+    @usableFromInline let storage: Storage
+    @usableFromInline let count: Int
+
+    /// `text`'s UTF-8 bytes, or `nil` when there are more than ``capacity``.
+    public init?(_ text: String) {
+        guard let held = JSONWriter.withUTF8(of: text, { ShortText($0) }) else { return nil }
+        self = held
+    }
+
+    /// `bytes`, or `nil` when there are more than ``capacity``.
+    public init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count <= Self.capacity else { return nil }
+        var storage: Storage = (0, 0, 0, 0)
+        if let base = bytes.baseAddress {
+            withUnsafeMutableBytes(of: &storage) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: base, byteCount: bytes.count) }
+        }
+        self.storage = storage
+        count = bytes.count
+    }
+
+    /// `value`'s decimal digits, as `JSONWriter.integerLiteral` writes them.
+    public init(decimal value: Int64) {
+        var storage: Storage = (0, 0, 0, 0)
+        count = withUnsafeMutableBytes(of: &storage) { bytes in
+            JSONWriter.writeDecimal(value, to: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self))
+        }
+        self.storage = storage
+    }
+
+    /// The text's bytes (tests, cold paths).
+    public var bytes: [UInt8] { withUnsafeBytes(of: storage) { Array($0.prefix(count)) } }
 }

@@ -83,6 +83,9 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         if _slowPath(written &+ extra > capacity) { grow(toAtLeast: written &+ extra) }
     }
 
+    /// Releases no object (`@_effects(releasenone)`): callers in other modules, which cannot see
+    /// its body, may then keep a borrowed value (an item's bytes) across a growth without retaining it.
+    @_effects(releasenone)
     @usableFromInline mutating func grow(toAtLeast needed: Int) {
         let newCapacity = max(needed, capacity * 2)
         if !ownsStorage {
@@ -294,28 +297,40 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
         putInteger(value)
     }
 
-    /// Appends `value`'s digits; room for 20 bytes must have been reserved. The digits are
-    /// counted first and written backwards straight into the output, two at a time from a table
-    /// of the pairs `00`–`99`: no buffer to copy from.
+    /// Appends `value`'s digits; room for 20 bytes must have been reserved.
+    @_effects(releasenone)
     mutating func putInteger(_ value: Int64) {
-        if value < 0 { put(UInt8(ascii: "-")) }
+        written &+= Self.writeDecimal(value, to: storage + written)
+    }
+
+    /// Writes `value`'s digits (after a `-` when negative) at `target`, which has room for 20
+    /// bytes, and returns how many bytes it wrote. The digits are counted first and written
+    /// backwards, two at a time from a table of the pairs `00`–`99`: no buffer to copy from.
+    @inline(__always)
+    static func writeDecimal(_ value: Int64, to target: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = target
+        if value < 0 {
+            target[0] = UInt8(ascii: "-")
+            digits += 1
+        }
         var magnitude = value.magnitude
-        var position = written &+ Self.decimalDigitCount(magnitude)
-        written = position
+        let count = Self.decimalDigitCount(magnitude)
+        var position = count
         let pairs = UnsafeRawPointer(Self.digitPairs.utf8Start)
         while magnitude >= 100 {
             let pair = Int(truncatingIfNeeded: magnitude % 100)
             magnitude /= 100
             position &-= 2
-            UnsafeMutableRawPointer(storage + position).storeBytes(
+            UnsafeMutableRawPointer(digits + position).storeBytes(
                 of: pairs.loadUnaligned(fromByteOffset: pair &* 2, as: UInt16.self), as: UInt16.self)
         }
         if magnitude >= 10 {
-            UnsafeMutableRawPointer(storage + (position &- 2)).storeBytes(
+            UnsafeMutableRawPointer(digits + (position &- 2)).storeBytes(
                 of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: magnitude) &* 2, as: UInt16.self), as: UInt16.self)
         } else {
-            storage[position &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
+            digits[position &- 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude)
         }
+        return digits - target &+ count
     }
 
     /// The two digits of each number 0–99, in order.
@@ -397,6 +412,7 @@ public struct JSONWriter: ~Copyable, @unchecked Sendable {
 
     /// Writes `value` escaped, without quotes; room for `value.count + 1` bytes must have been
     /// reserved (each escape reserves its own room).
+    @_effects(releasenone)
     mutating func putEscaped(_ value: UnsafeBufferPointer<UInt8>) {
         var runStart = 0
         while true {

@@ -173,21 +173,24 @@ public struct GoogleDestination: ConfiguredDestination {
         writer.fragment("}")
     }
 
-    /// The rule-slot bit of each user identifier (``IdentityNormalizer/ruleSlotBit(_:for:)``),
-    /// worked out once.
+    /// The rule-slot bit of each user identifier (``IdentityNormalizer/ruleSlotBit(_:for:)``):
+    /// computed, so each folds to a constant where it is used (a stored `static let` is a lazy
+    /// global, checked on every access).
     private enum IdentifierSlot {
-        static let email = IdentityNormalizer.ruleSlotBit(.email, for: .google)
-        static let phone = IdentityNormalizer.ruleSlotBit(.phone, for: .google)
-        static let firstName = IdentityNormalizer.ruleSlotBit(.firstName, for: .google)
-        static let lastName = IdentityNormalizer.ruleSlotBit(.lastName, for: .google)
-        static let country = IdentityNormalizer.ruleSlotBit(.country, for: .google)
-        static let postalCode = IdentityNormalizer.ruleSlotBit(.postalCode, for: .google)
+        static var email: UInt64 { IdentityNormalizer.ruleSlotBit(.email, for: .google) }
+        static var phone: UInt64 { IdentityNormalizer.ruleSlotBit(.phone, for: .google) }
+        static var firstName: UInt64 { IdentityNormalizer.ruleSlotBit(.firstName, for: .google) }
+        static var lastName: UInt64 { IdentityNormalizer.ruleSlotBit(.lastName, for: .google) }
+        static var country: UInt64 { IdentityNormalizer.ruleSlotBit(.country, for: .google) }
+        static var postalCode: UInt64 { IdentityNormalizer.ruleSlotBit(.postalCode, for: .google) }
     }
 
     /// The rule slots of the identifiers an address is made of: all four or none are sent.
-    static let addressSlots = slotSet([.firstName, .lastName, .country, .postalCode], for: .google)
+    static var addressSlots: UInt64 {
+        IdentifierSlot.firstName | IdentifierSlot.lastName | IdentifierSlot.country | IdentifierSlot.postalCode
+    }
     /// The rule slots of every user identifier Google receives.
-    static let identifierSlots = addressSlots | slotSet([.email, .phone], for: .google)
+    static var identifierSlots: UInt64 { addressSlots | IdentifierSlot.email | IdentifierSlot.phone }
 
     public func makeRequest(_ events: [PayloadSlice]) -> HTTPRequest {
         var prefix = JSONWriter()
