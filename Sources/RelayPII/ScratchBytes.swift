@@ -92,13 +92,8 @@ struct ScratchBytes {
             func hasZero(_ word: UInt64) -> Bool { (word &- ones) & ~word & highs != 0 }
             while input.count &- index >= 8 {
                 let word = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
-                // Not ASCII; below 0x21 (the lane is ASCII, so no borrow reaches a lane above one
-                // that is below); 0x7F; `stop`.
-                if word & highs != 0 || (word &- ones &* 0x21) & ~word & highs != 0 || hasZero(word ^ (ones &* 0x7F))
-                    || hasZero(word ^ (ones &* UInt64(stop)))
-                {
-                    break
-                }
+                // A byte that is not visible ASCII, or `stop`.
+                if LatinRules.notVisibleASCIILanes(word) != 0 || hasZero(word ^ (ones &* UInt64(stop))) { break }
                 // ASCII lanes: + 0x3F sets bit 7 from `A` (0x41) on, + 0x25 from past `Z` (0x5B) on, with no carry out of the lane.
                 let upper = (word &+ ones &* 0x3F) & ~(word &+ ones &* 0x25) & highs
                 UnsafeMutableRawPointer(target + written).storeBytes(of: word | upper >> 2, as: UInt64.self)

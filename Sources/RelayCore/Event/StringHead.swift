@@ -16,10 +16,7 @@ struct StringHead {
     @inline(__always)
     init(_ start: UnsafePointer<UInt8>) {
         let vector = UnsafeRawPointer(start).loadUnaligned(as: SIMD16<UInt8>.self)
-        // Vector operands, not scalars: compares with a scalar were compiled lane by lane.
-        let special = (vector .< SIMD16<UInt8>(repeating: 0x20)) .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\"")))
-            .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\\")))
-        let marked = unsafeBitCast(special, to: SIMD2<UInt64>.self)
+        let marked = unsafeBitCast(JSONStringBytes.specialBytes(vector), to: SIMD2<UInt64>.self)
         let words = unsafeBitCast(vector, to: SIMD2<UInt64>.self)
         (low, high, markedLow, markedHigh) = (words[0], words[1], marked[0], marked[1])
     }

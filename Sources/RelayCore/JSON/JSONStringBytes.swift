@@ -49,11 +49,8 @@ enum JSONStringBytes {
         var seen = SIMD16<UInt8>()
         while index + 16 <= buffer.count {
             let vector = raw.loadUnaligned(fromByteOffset: index, as: SIMD16<UInt8>.self)
-            // Vector operands, not scalars: compares with a scalar were compiled lane by lane.
-            let special = (vector .< SIMD16<UInt8>(repeating: 0x20)) .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\"")))
-                .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\\")))
             // Read as words, not by `any(_:)`, which was a call.
-            let marked = unsafeBitCast(special, to: SIMD2<UInt64>.self)
+            let marked = unsafeBitCast(specialBytes(vector), to: SIMD2<UInt64>.self)
             if marked[0] | marked[1] != 0 {
                 let words = unsafeBitCast(vector, to: SIMD2<UInt64>.self)
                 let before = unsafeBitCast(seen, to: SIMD2<UInt64>.self)
@@ -132,7 +129,7 @@ enum JSONStringBytes {
     /// Each special byte's lane of `vector` set (exact). Vector operands, not scalars: compares
     /// with a scalar were compiled lane by lane.
     @inline(__always)
-    private static func specialBytes(_ vector: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
+    static func specialBytes(_ vector: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
         (vector .< SIMD16<UInt8>(repeating: 0x20)) .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\"")))
             .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\\")))
     }
