@@ -71,4 +71,35 @@ import Testing
             }
         }
     }
+    /// Runs without gaps (where an offset's place is found directly) mixed with gaps (where it is
+    /// searched for), and settlements of offsets that are not pending (in a gap, settled, below
+    /// or past everything tracked): those change nothing and return `false`.
+    @Test func findsOffsetsWithAndWithoutGapsAndIgnoresOthers() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            var frontier = PartitionFrontier()
+            var remaining: [Int64: Int] = [:]
+            var offset: Int64 = 100
+            for _ in 0..<300 {
+                offset += Bool.random(using: &generator) ? 1 : Int64.random(in: 1...4, using: &generator)
+                let count = Int.random(in: 0...2, using: &generator)
+                frontier.track(offset: offset, settlements: count)
+                if count > 0 { remaining[offset] = count }
+            }
+            for _ in 0..<2_000 {
+                let candidate = Int64.random(in: 90...(offset + 10), using: &generator)
+                let committable = frontier.committableOffset
+                let moved = frontier.settle(offset: candidate)
+                if let count = remaining[candidate] {
+                    remaining[candidate] = count == 1 ? nil : count - 1
+                } else {
+                    #expect(!moved && frontier.committableOffset == committable, "offset \(candidate) is not pending")
+                }
+                let expected = remaining.keys.min() ?? offset + 1
+                #expect(frontier.committableOffset == expected)
+                #expect(moved == (frontier.committableOffset != committable))
+                #expect(frontier.isPending(offset: candidate) == (remaining[candidate] != nil))
+            }
+        }
+    }
 }

@@ -147,3 +147,44 @@ import Testing
         #expect(JSONLogHandler.timestamp(epochSeconds: 1, nanoseconds: 100_000_000) == "1970-01-01T00:00:01.100Z")
     }
 }
+
+/// A record's sends are held inline (``PreparedRecord/Sends``): in the order appended, each taken
+/// out once, and never more than one per platform.
+@Suite struct PreparedRecordSendsTests {
+    static func send(lane: Int) -> PreparedRecord.Send {
+        PreparedRecord.Send(lane: lane, payload: PayloadSlice(copying: Array("lane \(lane)".utf8)), coverage: [.email])
+    }
+
+    @Test func sendsKeepTheirOrderAndAreTakenFromTheEnd() {
+        var sends = PreparedRecord.Sends()
+        #expect(sends.isEmpty && sends.popLast() == nil)
+        for lane in [3, 0, 4, 1, 2] { sends.append(Self.send(lane: lane)) }
+        #expect(sends.count == PreparedRecord.Sends.capacity)
+        #expect(sends.map(\.lane) == [3, 0, 4, 1, 2])
+        #expect(sends.map { String(decoding: $0.payload.bytes, as: UTF8.self) } == ["lane 3", "lane 0", "lane 4", "lane 1", "lane 2"])
+        var taken: [Int] = []
+        while let send = sends.popLast() { taken.append(send.lane) }
+        #expect(taken == [2, 1, 4, 0, 3])
+        #expect(sends.isEmpty && sends.popLast() == nil)
+        sends.append(Self.send(lane: 7))
+        #expect(sends.map(\.lane) == [7], "a slot emptied by popLast is used again")
+    }
+
+    /// A taken send's payload is not kept alive by the record it left: its block is freed with
+    /// the last slice that holds it.
+    @Test func aTakenSendLeavesNoReferenceBehind() {
+        var sends = PreparedRecord.Sends()
+        sends.append(Self.send(lane: 0))
+        weak let block = sends[0].payload.block
+        #expect(block != nil)
+        _ = sends.popLast()
+        #expect(block == nil, "the popped send's block is still referenced")
+    }
+
+    @Test func aSixthSendStops() async {
+        await #expect(processExitsWith: .failure) {
+            var sends = PreparedRecord.Sends()
+            for lane in 0...PreparedRecord.Sends.capacity { sends.append(PreparedRecordSendsTests.send(lane: lane)) }
+        }
+    }
+}

@@ -59,9 +59,20 @@ public struct PartitionFrontier: Sendable, Equatable {
         return remaining[index] > 0
     }
 
+    /// Where `offset` is among the pending offsets. Offsets are strictly increasing, so `offset` is
+    /// at most `offset - offsets[head]` places after `head`, and exactly there when the partition
+    /// has no gaps (the usual case): that place is tried first, then a binary search below it.
     private func indexOf(_ offset: Int64) -> Int? {
-        var low = head
+        guard head < offsets.count else { return nil }
+        let distance = offset &- offsets[head]
+        guard distance >= 0 else { return nil }
         var high = offsets.count - 1
+        if distance < Int64(offsets.count - head) {
+            let guess = head + Int(distance)
+            if offsets[guess] == offset { return guess }
+            high = guess - 1
+        }
+        var low = head
         while low <= high {
             let mid = (low + high) / 2
             if offsets[mid] == offset { return mid }

@@ -26,6 +26,40 @@ struct PreparedRecord: Sendable {
         var coverage: Coverage
     }
 
+    /// A record's sends, held in the record itself: at most one per platform of its route
+    /// (``RecordPreparer`` checks that no route has more lanes), so no array is allocated per record
+    /// on a preparing thread, freed on the poll thread, and read there through a pointer to memory
+    /// the other core just wrote. In the order appended.
+    struct Sends: RandomAccessCollection, Sendable {
+        /// The most sends a record can have: one per platform.
+        static let capacity = 5
+        private var storage = InlineArray<5, Send?>(repeating: nil)
+        private(set) var count = 0
+
+        init() {}
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+
+        subscript(position: Int) -> Send {
+            precondition(position >= 0 && position < count, "a send index within the record's sends")
+            return storage[position].unsafelyUnwrapped
+        }
+
+        mutating func append(_ send: Send) {
+            precondition(count < Self.capacity, "at most one send per platform")
+            storage[count] = send
+            count += 1
+        }
+
+        /// Removes and returns the last send (moved out, not copied), or `nil` when none is left.
+        mutating func popLast() -> Send? {
+            guard count > 0 else { return nil }
+            count -= 1
+            return storage[count].take()
+        }
+    }
+
     enum Outcome: Sendable {
         /// Not a valid event: retry topic (or, from the retry topic, the dead-letter topic).
         case malformed(OrderEventDecodingError)
@@ -34,7 +68,7 @@ struct PreparedRecord: Sendable {
         /// Encoded for each target lane, or excluded from it. `sourceBytes` is the record's key and
         /// value size (what its in-flight entries are charged), read here where the record is read
         /// anyway rather than again by the poll thread.
-        case encoded(orderID: String, eventID: String, sends: [Send], exclusions: [(lane: Int, exclusion: Exclusion)], sourceBytes: Int)
+        case encoded(orderID: String, eventID: String, sends: Sends, exclusions: [(lane: Int, exclusion: Exclusion)], sourceBytes: Int)
     }
 
     /// The retry envelope the record carried (retry role only).
@@ -79,6 +113,8 @@ struct RecordPreparer: Sendable {
                         destination: destination, label: DestinationLabel(platform: destination.name, store: store),
                         platform: Platform(rawValue: destination.name)))
             }
+            // One destination per platform, so a record's sends fit in it (``PreparedRecord/Sends``).
+            precondition(lanes.count - first <= PreparedRecord.Sends.capacity, "a route has one lane per platform at most")
             return first..<lanes.count
         }
         self.defaultLanes = addLanes(configuration.destinations, store: "default")
@@ -170,8 +206,7 @@ struct RecordPreparer: Sendable {
         }
         let orderID = event.orderID
         let prepared = PreparedEvent(event: consume event, eventID: eventID, nowSeconds: nowSeconds)
-        var sends: [PreparedRecord.Send] = []
-        sends.reserveCapacity(routed.count)
+        var sends = PreparedRecord.Sends()
         var exclusions: [(lane: Int, exclusion: Exclusion)] = []
         // A retried record goes only to the destination that still needs it.
         let retriedFor = previous?.destination
