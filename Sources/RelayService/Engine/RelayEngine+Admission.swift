@@ -74,7 +74,7 @@ extension RelayEngine {
                     tally.valid += 1
                     var deadLetters = 0
                     for (lane, exclusion) in exclusions {
-                        tally.excluded[lane][exclusion.reason, default: 0] += 1
+                        tally.countExcluded(lane: lane, reason: exclusion.reason)
                         if exclusion.deadLetter { deadLetters += 1 }
                     }
                     state.ledger.track(position, settlements: sends.count + deadLetters, cursor: &cursor)
@@ -89,12 +89,7 @@ extension RelayEngine {
                     // payload's block here and release it again with the array.
                     while let send = sends.popLast() {
                         let lane = send.lane
-                        let coverage = send.coverage
-                        tally.encoded[lane] += 1
-                        if coverage.contains(.email) { tally.email[lane] += 1 }
-                        if coverage.contains(.phone) { tally.phone[lane] += 1 }
-                        if coverage.contains(.invalidPhone) { tally.invalidPhone[lane] += 1 }
-                        if coverage.contains(.clickID) { tally.clickID[lane] += 1 }
+                        tally.countEncoded(lane: lane, coverage: send.coverage)
                         let bytes = send.payload.count
                         let charged = bytes + sourceShare + Self.bookkeepingBytesPerEntry
                         state.inFlightBytes += charged

@@ -95,7 +95,7 @@ public final class RelayTelemetry: Sendable {
             statistics.consumed += tally.valid
             statistics.valid += tally.valid
             for (index, lane) in lanes.enumerated() {
-                for (reason, count) in tally.excluded[index] {
+                for (reason, count) in tally.lanes[index].excluded {
                     statistics.excluded[lane.platform, default: [:]][reason, default: 0] += count
                 }
             }
@@ -104,12 +104,13 @@ public final class RelayTelemetry: Sendable {
         counter("conversion_relay_events_decoded_total").increment(by: tally.valid)
         for (index, lane) in lanes.enumerated() {
             let counters = laneCounters(lane)
-            if tally.encoded[index] > 0 { counters.encoded.increment(by: tally.encoded[index]) }
-            if tally.email[index] > 0 { counters.email.increment(by: tally.email[index]) }
-            if tally.phone[index] > 0 { counters.phone.increment(by: tally.phone[index]) }
-            if tally.invalidPhone[index] > 0 { counters.invalidPhone.increment(by: tally.invalidPhone[index]) }
-            if tally.clickID[index] > 0 { counters.clickID.increment(by: tally.clickID[index]) }
-            for (reason, count) in tally.excluded[index] {
+            let counts = tally.lanes[index]
+            if counts.encoded > 0 { counters.encoded.increment(by: counts.encoded) }
+            if counts.email > 0 { counters.email.increment(by: counts.email) }
+            if counts.phone > 0 { counters.phone.increment(by: counts.phone) }
+            if counts.invalidPhone > 0 { counters.invalidPhone.increment(by: counts.invalidPhone) }
+            if counts.clickID > 0 { counters.clickID.increment(by: counts.clickID) }
+            for (reason, count) in counts.excluded {
                 counter("conversion_relay_destination_events_excluded_total", lane.labels + [("reason", reason)]).increment(by: count)
             }
         }
@@ -368,26 +369,49 @@ struct DestinationLabel: Sendable, Hashable {
 /// Per-event counts the poll thread keeps between two ``RelayTelemetry/publish(_:lanes:)`` calls
 /// (every lane count belongs to a valid event, so no valid event means nothing to publish).
 struct IngestTally {
-    var valid = 0
-    /// Per lane.
-    var encoded: [Int]
-    var email: [Int]
-    var phone: [Int]
-    /// Events whose phone was given but left out as not a possible number (identifier `phone_invalid`).
-    var invalidPhone: [Int]
-    var clickID: [Int]
-    var excluded: [[String: Int]]
-
-    init(lanes: Int) {
-        encoded = Array(repeating: 0, count: lanes)
-        email = encoded
-        phone = encoded
-        invalidPhone = encoded
-        clickID = encoded
-        excluded = Array(repeating: [:], count: lanes)
+    /// One lane's counts: the events encoded for it, the match keys they carried, the exclusions.
+    struct Lane: Equatable {
+        var encoded = 0
+        var email = 0
+        var phone = 0
+        /// Events whose phone was given but left out as not a possible number (identifier `phone_invalid`).
+        var invalidPhone = 0
+        var clickID = 0
+        var excluded: [String: Int] = [:]
     }
 
+    var valid = 0
+    /// By lane index.
+    private(set) var lanes: [Lane]
+
+    init(lanes: Int) {
+        self.lanes = Array(repeating: Lane(), count: lanes)
+    }
+
+    /// Counts one event encoded for `lane` with the match keys of `coverage`: one access to the
+    /// lane's counts, not one per count.
+    mutating func countEncoded(lane: Int, coverage: PreparedRecord.Coverage) {
+        lanes[lane].add(coverage)
+    }
+
+    /// Counts one event excluded from `lane` for `reason`.
+    mutating func countExcluded(lane: Int, reason: String) {
+        lanes[lane].excluded[reason, default: 0] += 1
+    }
+
+    /// Back to no counts, keeping the storage.
     mutating func reset() {
-        self = IngestTally(lanes: encoded.count)
+        valid = 0
+        for index in lanes.indices { lanes[index] = Lane() }
+    }
+}
+
+extension IngestTally.Lane {
+    fileprivate mutating func add(_ coverage: PreparedRecord.Coverage) {
+        encoded += 1
+        if coverage.contains(.email) { email += 1 }
+        if coverage.contains(.phone) { phone += 1 }
+        if coverage.contains(.invalidPhone) { invalidPhone += 1 }
+        if coverage.contains(.clickID) { clickID += 1 }
     }
 }
