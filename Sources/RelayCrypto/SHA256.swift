@@ -19,8 +19,17 @@ public enum SHA256 {
         return copy.withUTF8 { digest(UnsafeRawBufferPointer($0)) }
     }
 
-    /// The digest of the bytes at `input`.
+    /// The digest of the bytes at `input`: looked up for one or two lowercase letters
+    /// (``ShortLetterDigests``), computed otherwise.
     public static func digest(_ input: UnsafeRawBufferPointer) -> SHA256Digest {
+        if input.count <= 2, let index = ShortLetterDigests.index(of: input) {
+            return ShortLetterDigests.table.withUnsafeBufferPointer { $0[index] }
+        }
+        return computeDigest(input)
+    }
+
+    /// The digest of the bytes at `input`, computed.
+    static func computeDigest(_ input: UnsafeRawBufferPointer) -> SHA256Digest {
         var digest = SHA256Digest()
         let ok = withUnsafeMutableBytes(of: &digest.bytes) { output in
             relay_sha256_digest(input.baseAddress, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self))

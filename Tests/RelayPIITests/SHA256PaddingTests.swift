@@ -18,6 +18,19 @@ extension SHA256Tests {
         }
     }
 
+    /// One- and two-letter lowercase texts are answered from a table worked out once: every such
+    /// text, and every text of one or two bytes around the letters (`_`, `` ` ``, `{`, `|`), gets
+    /// the digest the standard gives; so do three letters and an empty text (computed).
+    @Test func shortLetterTextsGetTheirDigests() {
+        let around = Array(UInt8(0x5F)...UInt8(0x7C))
+        var texts: [[UInt8]] = [[], Array("abc".utf8), Array("zz ".utf8), Array("AB".utf8)]
+        texts += around.map { [$0] }
+        texts += around.flatMap { first in around.map { [first, $0] } }
+        for text in texts {
+            #expect(SHA256.hexDigest(text) == Self.plainHexDigest(text), "\(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
     /// SHA-256 as FIPS 180-4 §6.2 states it, a block at a time, nothing shared with the relay's code.
     static func plainHexDigest(_ message: [UInt8]) -> String {
         let k: [UInt32] = [
