@@ -260,15 +260,37 @@ func sharedUserDataMember(_ field: IdentityField) -> StaticString {
 
 /// ``sharedUserDataMember(_:)`` of every field by ``IdentityField/ordinal``, each in
 /// ``JSONWriter/paddedHeadReadable`` bytes, zero-padded, its length in the last byte: written as one
-/// store of the whole entry (``JSONWriter/fragments(padded:count:_:count:_:)``).
-let sharedUserDataMembers: [UInt8] = IdentityField.allCases.flatMap { field -> [UInt8] in
-    let member = sharedUserDataMember(field)
-    let width = JSONWriter.paddedHeadReadable
-    precondition(member.utf8CodeUnitCount < width, "a member's text and its length fit in one entry")
-    var entry = [UInt8](repeating: 0, count: width)
-    member.withUTF8Buffer { entry.replaceSubrange(0..<$0.count, with: $0) }
-    entry[width - 1] = UInt8(member.utf8CodeUnitCount)
-    return entry
+/// store of the whole entry (``JSONWriter/fragments(padded:count:_:count:_:)``). A literal, so the
+/// table is a constant (a table built at run time is a lazy global, checked on every use); a test
+/// holds it equal to ``paddedSharedUserDataMembers()``.
+var sharedUserDataMembers: StaticString {
+    """
+    ,"em":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"ph":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"fn":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"ln":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"ct":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"st":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"zp":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"country":["\0\0\0\0\0\0\0\0\0\0\u{D}\
+    ,"db":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"ge":["\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\u{8}\
+    ,"external_id":["\0\0\0\0\0\0\u{11}
+    """
+}
+
+/// ``sharedUserDataMembers`` as worked out from ``sharedUserDataMember(_:)``: the definition the
+/// literal is tested against.
+func paddedSharedUserDataMembers() -> [UInt8] {
+    IdentityField.allCases.flatMap { field -> [UInt8] in
+        let member = sharedUserDataMember(field)
+        let width = JSONWriter.paddedHeadReadable
+        precondition(member.utf8CodeUnitCount < width, "a member's text and its length fit in one entry")
+        var entry = [UInt8](repeating: 0, count: width)
+        member.withUTF8Buffer { entry.replaceSubrange(0..<$0.count, with: $0) }
+        entry[width - 1] = UInt8(member.utf8CodeUnitCount)
+        return entry
+    }
 }
 
 /// The rule slots of `fields` for `platform` as a set (``PreparedEvent/wireSlots(_:for:)``), of
@@ -311,24 +333,22 @@ extension JSONWriter {
     mutating func hashedUserData(_ slots: UInt64, _ prepared: PreparedEvent, for platform: Platform) -> UserDataKeys {
         var written: UserDataKeys = []
         var wire = prepared.wireSlots(slots, for: platform)
-        // The table read once per call (a lazy global), not per member.
-        sharedUserDataMembers.withUnsafeBufferPointer { members in
-            let width = JSONWriter.paddedHeadReadable
-            while wire != 0 {
-                let slot = wire.trailingZeroBitCount
-                wire &= wire &- 1
-                let field = IdentityNormalizer.ruleField(slot: slot)
-                if let digits = prepared.hexDigits(slot: slot) {
-                    // Member, digits and closing with one reserve, the member stored whole.
-                    let member = members.baseAddress.unsafelyUnwrapped + field.ordinal &* width
-                    fragments(padded: member, count: Int(member[width &- 1]), digits, count: SHA256Digest.hexCount, #""]"#)
-                } else {
-                    fragment(sharedUserDataMember(field))
-                    prepared.writeWireValue(slot: slot, into: &self)
-                    fragment(#""]"#)
-                }
-                written.insert(UserDataKeys(field))
+        let members = sharedUserDataMembers.utf8Start
+        let width = JSONWriter.paddedHeadReadable
+        while wire != 0 {
+            let slot = wire.trailingZeroBitCount
+            wire &= wire &- 1
+            let field = IdentityNormalizer.ruleField(slot: slot)
+            if let digits = prepared.hexDigits(slot: slot) {
+                // Member, digits and closing with one reserve, the member stored whole.
+                let member = members + field.ordinal &* width
+                fragments(padded: member, count: Int(member[width &- 1]), digits, count: SHA256Digest.hexCount, #""]"#)
+            } else {
+                fragment(sharedUserDataMember(field))
+                prepared.writeWireValue(slot: slot, into: &self)
+                fragment(#""]"#)
             }
+            written.insert(UserDataKeys(field))
         }
         return written
     }

@@ -90,7 +90,7 @@ extension PreparedEvent {
                     if text != UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped) { text.deallocate() }
                     text = grown
                 }
-                (text + used).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                ShortCopy.copy(bytes.baseAddress!, to: text + used, count: bytes.count)
                 range = UInt64(truncatingIfNeeded: used) | UInt64(truncatingIfNeeded: bytes.count) << 32
                 used &+= bytes.count
             }

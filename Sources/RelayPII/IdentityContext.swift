@@ -188,7 +188,7 @@ public final class IdentityContext {
             }
         }
         let digest = SHA256.digest(UnsafeRawBufferPointer(value))
-        digestsComputed += 1
+        digestsComputed &+= 1
         keep(value, digest: digest)
         return digest
     }
@@ -224,11 +224,12 @@ public final class IdentityContext {
             hashed = Self.moved(hashed, count: hashedCount, toCapacity: grown, freeing: !isInFirstBlock(hashed))
             hashedCapacity = grown
         }
+        // Both fit in 32 bits: the value lies within `capacity` bytes now, which `grow` keeps below 2 GiB.
         (hashed.unsafelyUnwrapped + hashedCount).initialize(
-            to: HashedValue(offset: Int32(kept), count: Int32(value.count), digest: digest))
-        hashedCount += 1
+            to: HashedValue(offset: Int32(truncatingIfNeeded: kept), count: Int32(truncatingIfNeeded: value.count), digest: digest))
+        hashedCount &+= 1
         hashedLengths |= Self.lengthBit(value.count)
-        kept += value.count
+        kept &+= value.count
     }
 
     /// Makes room for `extra` bytes after the kept ones: the test inlined, the growth not.
@@ -246,6 +247,8 @@ public final class IdentityContext {
             return
         }
         let grown = max(Self.initialCapacity, (kept + extra) * 2)
+        // Offsets and counts are kept in 32 bits (``HashedValue``).
+        precondition(grown <= Int(Int32.max), "a customer's values fit in 2 GiB")
         buffer = Self.moved(buffer, count: kept, toCapacity: grown, freeing: !isInFirstBlock(buffer))
         capacity = grown
     }

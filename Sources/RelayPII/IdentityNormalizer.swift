@@ -345,7 +345,22 @@ public struct IdentityNormalizer: Sendable {
     /// The other slots whose rule is `slot`'s but whose transmission differs (the same field and
     /// variant, ``RuleKey``): a city or a country, hashed for some platforms and sent plain to
     /// TikTok. Their values are the same but for a value already hashed (``plainCopy(of:into:)``).
-    public static func sameRuleSlotBits(slot: Int) -> UInt64 { RuleSlots.sameRule[slot] }
+    /// Written out as ``ruleSlot(_:for:)`` is (the table a lazy global, checked on every call); a
+    /// test holds it equal to ``sameRuleSlotBitsFromKeys(slot:)``.
+    @inlinable @inline(__always)
+    public static func sameRuleSlotBits(slot: Int) -> UInt64 {
+        switch slot {
+        case 11: 1 << 12
+        case 12: 1 << 11
+        case 19: 1 << 21
+        case 21: 1 << 19
+        default: 0
+        }
+    }
+
+    /// ``sameRuleSlotBits(slot:)`` as worked out from ``ruleKey(_:for:)``: the definition the
+    /// switch is tested against.
+    static func sameRuleSlotBitsFromKeys(slot: Int) -> UInt64 { RuleSlots.sameRule[slot] }
 
     /// Initialises `identifier` as the plain identifier of the same rule as `hashed` and returns
     /// `true`, or returns `false` when `hashed` is not a hashed identifier whose value its rule
@@ -360,8 +375,13 @@ public struct IdentityNormalizer: Sendable {
     }
 
     /// How many distinct rules the (field, platform) pairs that are sent follow (at most 64, so a
-    /// cache can mark computed slots in one `UInt64`).
-    public static var ruleSlotCount: Int { RuleSlots.count }
+    /// cache can mark computed slots in one `UInt64`): a constant, as ``ruleSlot(_:for:)`` is
+    /// written out; a test holds it equal to ``ruleSlotCountFromKeys``.
+    @inlinable
+    public static var ruleSlotCount: Int { 26 }
+
+    /// ``ruleSlotCount`` as worked out from ``ruleKey(_:for:)``.
+    static var ruleSlotCountFromKeys: Int { RuleSlots.count }
 
     /// Two (field, platform) pairs with the same key produce the same normalised value, so the
     /// relay normalises and hashes each identifier once per key and shares it.

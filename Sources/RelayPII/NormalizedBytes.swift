@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RelayCore
 
 /// A normalised value's UTF-8 bytes. Up to ``inlineCapacity`` bytes (nearly every value: names,
 /// phone numbers, postal codes, codes, email addresses, a digest the shop already hashed) are held
@@ -35,6 +36,7 @@ public struct NormalizedBytes: Equatable, CustomStringConvertible, CustomDebugSt
     @inlinable static var referenced: UInt8 { 0xFF }
 
     /// A copy of `bytes` (valid UTF-8) inline, or in `context` when longer than ``inlineCapacity``.
+    @inline(__always)
     init(_ bytes: UnsafeBufferPointer<UInt8>, in context: IdentityContext) {
         if bytes.count <= Self.inlineCapacity {
             self.init(inline: bytes)
@@ -49,12 +51,15 @@ public struct NormalizedBytes: Equatable, CustomStringConvertible, CustomDebugSt
         self = copy.withUTF8 { Self($0, in: context) }
     }
 
-    /// A copy of `bytes`, at most ``inlineCapacity`` of them (an E.164 number, a digest's digits).
+    /// A copy of `bytes`, at most ``inlineCapacity`` of them (an E.164 number, a digest's digits),
+    /// copied in line (``ShortCopy``). Inlined: where the identifier is built, the copy goes
+    /// straight into it.
+    @inline(__always)
     init(inline bytes: UnsafeBufferPointer<UInt8>) {
         precondition(bytes.count <= Self.inlineCapacity, "a value held inline is at most inlineCapacity bytes")
         withUnsafeMutableBytes(of: &storage) { storage in
-            if let base = bytes.baseAddress, !bytes.isEmpty {
-                storage.baseAddress!.copyMemory(from: base, byteCount: bytes.count)
+            if let base = bytes.baseAddress {
+                ShortCopy.copy(base, to: storage.baseAddress!, count: bytes.count)
             }
             storage[Self.inlineCapacity] = UInt8(truncatingIfNeeded: bytes.count)
         }

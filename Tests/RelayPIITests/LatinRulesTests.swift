@@ -148,3 +148,16 @@ import Testing
         #expect(try IdentityNormalizer.name("Zoë O'Brien") == "zoë obrien")
     }
 }
+
+extension LatinRulesTests {
+    /// The literal table of Latin letters is, entry for entry, the one worked out from the Unicode
+    /// properties the general rules use.
+    @Test func theLiteralLatinTableIsTheOneWorkedOutFromUnicode() {
+        let literal = LatinScalars.literalTable
+        let computed = LatinScalars.computedTable
+        #expect(literal.count == computed.count)
+        for index in computed.indices where index < literal.count && literal[index] != computed[index] {
+            Issue.record("entry \(index): \(literal[index]) against \(computed[index])")
+        }
+    }
+}

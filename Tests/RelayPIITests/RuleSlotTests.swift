@@ -21,6 +21,15 @@ import Testing
             }
         }
         #expect(slots == Set(0..<IdentityNormalizer.ruleSlotCount))
+        #expect(IdentityNormalizer.ruleSlotCount == IdentityNormalizer.ruleSlotCountFromKeys)
+    }
+
+    /// The written-out twins of each slot are those worked out from the rule keys.
+    @Test func theTwinSwitchIsTheTableWorkedOutFromTheKeys() {
+        for slot in 0..<IdentityNormalizer.ruleSlotCountFromKeys {
+            #expect(IdentityNormalizer.sameRuleSlotBits(slot: slot) == IdentityNormalizer.sameRuleSlotBitsFromKeys(slot: slot), "slot \(slot)")
+        }
+        #expect(IdentityNormalizer.sameRuleSlotBits(slot: IdentityNormalizer.ruleSlotCountFromKeys) == 0)
     }
 
     /// Slots of the same rule sent hashed and plain are a city's and a country's (the cache asks
