@@ -120,7 +120,13 @@ struct DirectEventReader {
 
     private static let customerNames = MemberNames(OrderEvent.Customer.memberNames)
 
+    /// The customer at the cursor into `customer`, which is empty: written compactly by
+    /// ``compactCustomer(into:)``, any other spelling by the member loop.
     private mutating func customer(into customer: inout OrderEvent.Customer) throws(GiveUp) {
+        let start = cursor.index
+        if try compactCustomer(into: &customer) { return }
+        cursor.index = start
+        customer = OrderEvent.Customer()
         var object = try openObject(depth: 2)
         let names = Self.customerNames
         while let member = try nextMember(of: &object, names: names) {
@@ -130,7 +136,12 @@ struct DirectEventReader {
 
     private static let contextNames = MemberNames(OrderEvent.Context.memberNames)
 
+    /// The context at the cursor into `context`, which is empty, as ``customer(into:)`` reads the customer.
     private mutating func context(into context: inout OrderEvent.Context) throws(GiveUp) {
+        let start = cursor.index
+        if try compactContext(into: &context) { return }
+        cursor.index = start
+        context = OrderEvent.Context()
         var object = try openObject(depth: 2)
         let names = Self.contextNames
         while let member = try nextMember(of: &object, names: names) {
