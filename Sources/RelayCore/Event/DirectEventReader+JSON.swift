@@ -271,7 +271,7 @@ extension DirectEventReader {
         return try string(maximumLength: maximumLength)
     }
 
-    /// A personal value or `null`: a range of the record (or inline), no `String`. The usual
+    /// A personal value or `null`, after any whitespace: a range of the record (or inline), no `String`. The usual
     /// spelling (ASCII without escapes) is read in line at the caller (the customer's and the
     /// context's member loops; `@_transparent`, as the optimizer kept `@inline(__always)` a call
     /// there); anything else by ``piiInGeneral(maximumLength:)``.
@@ -282,8 +282,8 @@ extension DirectEventReader {
         // read below, from the start.
         if let string = unescapedString(maximumLength: maximumLength), let base = cursor.bytes.baseAddress {
             guard string.isASCII else { return try nonASCIIPII(from: string.start, to: string.end) }
-            cursor.index = string.end + 1
-            let count = string.end - string.start
+            cursor.index = string.end &+ 1
+            let count = string.end &- string.start
             // A short value's bytes are already in hand, as the scan read them.
             if let words = string.words { return RawPII(text: StoredText(inline: words, count: count, plain: true)) }
             return RawPII(text: StoredText(record, base: base, start: string.start, count: count, plain: true))
@@ -319,23 +319,24 @@ extension DirectEventReader {
         guard open < bytes.count, bytes[open] == UInt8(ascii: "\"") else { return nil }
         let start = open &+ 1
         var bitsSeen: UInt64 = 0
-        var close = -1
-        var words: (low: UInt64, high: UInt64)? = nil
         var scanFrom = start
         if start &+ StringHead.count <= bytes.count, let base = bytes.baseAddress {
             let head = StringHead(base + start)
             if let plain = head.plainPrefix {
-                close = start &+ plain.count
-                bitsSeen = plain.low | plain.high
-                words = (plain.low, plain.high)
-            } else {
-                bitsSeen = head.low | head.high
-                scanFrom = start &+ StringHead.count
+                // What ends the run is among the sixteen bytes, so within the buffer; at most 15
+                // bytes are within every limit the reader passes (checked when it is a constant).
+                let close = start &+ plain.count
+                guard bytes[close] == UInt8(ascii: "\""), maximumLength >= StringHead.count || plain.count <= maximumLength
+                else { return nil }
+                let isASCII = !JSONStringBytes.sawNonASCII(plain.low | plain.high)
+                return UnescapedString(start: start, end: close, isASCII: isASCII, words: (plain.low, plain.high))
             }
+            bitsSeen = head.low | head.high
+            scanFrom = start &+ StringHead.count
         }
-        if close < 0 { close = JSONStringBytes.firstSpecial(in: bytes, from: scanFrom, bitsSeen: &bitsSeen) }
-        guard close < bytes.count, bytes[close] == UInt8(ascii: "\""), close - start <= maximumLength else { return nil }
-        return UnescapedString(start: start, end: close, isASCII: !JSONStringBytes.sawNonASCII(bitsSeen), words: words)
+        let close = JSONStringBytes.firstSpecial(in: bytes, from: scanFrom, bitsSeen: &bitsSeen)
+        guard close < bytes.count, bytes[close] == UInt8(ascii: "\""), close &- start <= maximumLength else { return nil }
+        return UnescapedString(start: start, end: close, isASCII: !JSONStringBytes.sawNonASCII(bitsSeen), words: nil)
     }
 
     /// The personal value between `start` and its closing quote at `end`, found by `pii`'s scan:
@@ -350,10 +351,11 @@ extension DirectEventReader {
         return RawPII(text: StoredText(record, base: base, start: start, count: end - start, plain: true))
     }
 
-    /// ``pii(maximumLength:)`` of any spelling, from the value's start: `null`, escapes,
-    /// non-ASCII, too long, a control character, not a string.
+    /// ``pii(maximumLength:)`` of any spelling, from the value's start or the whitespace before
+    /// it: `null`, escapes, non-ASCII, too long, a control character, not a string.
     @inline(never)
     mutating func piiInGeneral(maximumLength: Int) throws(GiveUp) -> RawPII? {
+        cursor.skipWhitespace()
         if try isNull() { return nil }
         let value = try stringBytes()
         guard Self.isWithinLength(value.bytes, maximumLength: maximumLength) else { throw GiveUp() }

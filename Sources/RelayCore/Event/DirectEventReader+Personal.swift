@@ -54,8 +54,9 @@ extension DirectEventReader {
     }
 
     /// Moves past `key`, a member's name with its punctuation as it follows a member in compact
-    /// JSON (`,"name":`, 5 to 24 bytes), when it comes next with `separator` in place of its comma,
-    /// then past any whitespace before the value. `separator` is `{` before an object's first
+    /// JSON (`,"name":`, 5 to 24 bytes), when it comes next with `separator` in place of its comma
+    /// (whitespace before the value is left to ``pii(maximumLength:)``, which reads it on its general
+    /// path, so the usual value is not asked for it). `separator` is `{` before an object's first
     /// member (the cursor is at the object's start), and becomes `,` once a member is read. The
     /// key's words are constants; only its first byte is `separator`.
     @inline(__always)
@@ -87,7 +88,6 @@ extension DirectEventReader {
         guard matches else { return false }
         cursor.index = index &+ count
         separator = UInt8(ascii: ",")
-        cursor.skipWhitespace()
         return true
     }
 
