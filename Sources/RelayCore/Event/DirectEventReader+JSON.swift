@@ -149,8 +149,17 @@ extension DirectEventReader {
         cursor.index < cursor.bytes.count ? cursor.bytes[cursor.index] : nil
     }
 
+    /// Whether a `null` is at the cursor (moved past it). The first byte is checked in line at the
+    /// caller (most values are not `null`), the literal by ``nullLiteral()``.
+    @inline(__always)
     mutating func isNull() throws(GiveUp) -> Bool {
         guard byte() == UInt8(ascii: "n") else { return false }
+        return try nullLiteral()
+    }
+
+    /// Moves past the `null` at the cursor, which starts with `n`; gives up on anything else.
+    @inline(never)
+    mutating func nullLiteral() throws(GiveUp) -> Bool {
         do {
             try cursor.expect("null")
         } catch {
@@ -178,6 +187,14 @@ extension DirectEventReader {
     /// scratch area. Gives up on anything but a string, and on content that is not UTF-8 (the tree
     /// path names the error).
     mutating func stringBytes() throws(GiveUp) -> StringBytes {
+        // Without escapes or control characters (most strings), as the personal values are found;
+        // a string whose first sixteen bytes hold its end, without a call.
+        if let string = unescapedString(maximumLength: Int.max) {
+            let raw = UnsafeBufferPointer(rebasing: cursor.bytes[string.start..<string.end])
+            guard string.isASCII || JSONStringBytes.isValidUTF8(raw) else { throw GiveUp() }
+            cursor.index = string.end &+ 1
+            return StringBytes(bytes: raw, recordOffset: string.start)
+        }
         guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
         let scanned: JSONCursor.ScannedString
         do {
