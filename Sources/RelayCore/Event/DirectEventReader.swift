@@ -107,6 +107,9 @@ struct DirectEventReader {
             default: if !(try isNull()) { consent = try self.consent() }
             }
         }
+        // Its end here, not after the event is built: released there, it had the customer and
+        // context copied aside first and into the event after.
+        _ = consume object
         cursor.skipWhitespace()
         guard cursor.index == cursor.bytes.count,
             version == 1,
