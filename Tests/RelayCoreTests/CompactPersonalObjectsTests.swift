@@ -87,6 +87,48 @@ import Testing
         Self.expectAlike(Self.event(context: context), "\(context)")
     }
 
+    /// The event's last four members (`items`, `customer`, `context`, `consent`) after the compact
+    /// head, read while they come in the contract's order and then by the member loop: every
+    /// subset in every order, each `null`, spaced, and repeated (next to itself and at the end).
+    @Test func theMembersAfterTheHeadAreReadAsTheTreeReadsThem() throws {
+        let tail: [Member] = [
+            ("items", #"[{"sku":"S-2","name":"Cup","category":null,"brand":"Acme","quantity":2,"price":3}]"#),
+            ("customer", CompactMembersTests.object(CompactMembersTests.customer)),
+            ("context", CompactMembersTests.object(CompactMembersTests.context)),
+            ("consent", CompactMembersTests.object(CompactMembersTests.consent)),
+        ]
+        let head = Array(CompactMembersTests.root.prefix(7))
+        func permutations(_ members: [Member]) -> [[Member]] {
+            guard members.count > 1 else { return [members] }
+            return members.indices.flatMap { index in
+                var rest = members
+                let first = rest.remove(at: index)
+                return permutations(rest).map { [first] + $0 }
+            }
+        }
+        var spellings: [[Member]] = []
+        for subset in 0..<(1 << tail.count) {
+            spellings += permutations(tail.indices.filter { subset & (1 << $0) != 0 }.map { tail[$0] })
+        }
+        for index in tail.indices {
+            var null = tail
+            null[index].value = "null"
+            spellings.append(null)
+            var spaced = tail
+            spaced[index].value = " " + spaced[index].value
+            spellings.append(spaced)
+            var repeated = tail
+            repeated.insert(tail[index], at: index + 1)
+            spellings.append(repeated)
+            spellings.append(tail + [tail[index]])
+        }
+        for members in spellings {
+            let text = CompactMembersTests.object(head + members)
+            Self.expectAlike(Array(text.utf8), "\(members.map(\.name))")
+        }
+        #expect(spellings.count == 65 + 16)  // 1 + 4 + 12 + 24 + 24 orders of subsets, four variants of each member
+    }
+
     /// Decoded as the tree decodes it; a valid event also read directly, unless not `directly`.
     static func expectAlike(_ bytes: [UInt8], _ comment: Comment, directly: Bool = true) {
         let outcomes = DirectEventReaderTests.bothPaths(bytes)

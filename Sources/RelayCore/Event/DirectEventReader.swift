@@ -86,6 +86,7 @@ struct DirectEventReader {
             object.seen = 0x7F
             object.expected = 7
             object.afterMember = true
+            try compactTail(of: &object, items: &items, customer: &customer, context: &context, consent: &consent)
         } else {
             cursor.index = start
             (version, isOrderCompleted, orderID, occurredAt, currency, value, storeID) = (nil, false, nil, nil, nil, nil, nil)
@@ -229,6 +230,39 @@ struct DirectEventReader {
         guard skip(#","store_id":"#), valueFollows() else { return false }
         storeID = try isNull() ? nil : try token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
         return true
+    }
+
+    /// After the compact head, reads `items`, `customer`, `context` and `consent` while each comes
+    /// next as producers write it (`,"name":`, matched by ``skipKey(_:separator:)``), marking each
+    /// one seen in `object` as the member loop would; the loop goes on from whatever comes next
+    /// (a member out of order, whitespace, the closing brace). The values are read by the same
+    /// code as the loop's.
+    @inline(__always)
+    private mutating func compactTail(
+        of object: inout ObjectReading, items: inout [OrderEvent.Item], customer: inout OrderEvent.Customer,
+        context: inout OrderEvent.Context, consent: inout OrderEvent.Consent
+    ) throws(GiveUp) {
+        var separator = UInt8(ascii: ",")
+        guard skipKey(#","items":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        items = try self.items(depth: 2)
+        object.seen |= 1 << 7
+        object.expected = 8
+        guard skipKey(#","customer":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        if !(try isNull()) { try self.customer(into: &customer) }
+        object.seen |= 1 << 8
+        object.expected = 9
+        guard skipKey(#","context":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        if !(try isNull()) { try self.context(into: &context) }
+        object.seen |= 1 << 9
+        object.expected = 10
+        guard skipKey(#","consent":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        if !(try isNull()) { consent = try self.consent() }
+        object.seen |= 1 << 10
+        object.expected = 11
     }
 
     /// The currency at the cursor: a code written as three bytes between quotes looked up as
