@@ -129,6 +129,36 @@ import Testing
         #expect(spellings.count == 65 + 16)  // 1 + 4 + 12 + 24 + 24 orders of subsets, four variants of each member
     }
 
+    /// The time of twenty bytes is parsed where it lies, the version `1` before its comma taken as
+    /// it lies: every byte of the time replaced by one that may end, escape or break it, other
+    /// lengths and escapes, and other spellings of the version, read as the tree reads them.
+    @Test func theTimeAndTheVersionAreReadAsTheTreeReadsThem() throws {
+        let time = Array("2026-11-26T10:15:30Z".utf8)
+        var times: [[UInt8]] = [
+            time, Array("2026-11-26t10:15:30z".utf8), Array("2026-11-26T10:15:30.5Z".utf8),
+            Array("2026-11-26T10:15:30+01:00".utf8), Array(#"\u0032026-11-26T10:15:30Z"#.utf8), Array("2026-11-26T10:15:3Z".utf8),
+            Array(#"2026-11-26T10:15:30Z\""#.utf8), Array(#"2026-11-26T10:15:30Z""#.utf8), Array(#"2026-11-26T10:15:30Z\u0022"#.utf8),
+        ]
+        for position in time.indices {
+            for replacement in Array(#""\ xz.é"#.utf8) + [0x01, 0x7F] {
+                var spelled = time
+                spelled[position] = replacement
+                times.append(spelled)
+            }
+        }
+        let head = CompactMembersTests.root
+        for spelled in times {
+            var members = head
+            members[3].value = "\"" + String(decoding: spelled, as: UTF8.self) + "\""
+            Self.expectAlike(Array(CompactMembersTests.object(members).utf8), "\(members[3].value)")
+        }
+        for version in ["1", "1 ", "10", "1.0", "1e0", "01", "2", "-1", "1.5", "11"] {
+            var members = head
+            members[0].value = version
+            Self.expectAlike(Array(CompactMembersTests.object(members).utf8), "\(version)")
+        }
+    }
+
     /// Decoded as the tree decodes it; a valid event also read directly, unless not `directly`.
     static func expectAlike(_ bytes: [UInt8], _ comment: Comment, directly: Bool = true) {
         let outcomes = DirectEventReaderTests.bothPaths(bytes)

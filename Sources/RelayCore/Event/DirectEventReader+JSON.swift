@@ -250,6 +250,18 @@ extension DirectEventReader {
 
     /// An RFC 3339 date-time, its text kept as a range of the record.
     mutating func timestamp() throws(GiveUp) -> Timestamp {
+        // The usual spelling, `YYYY-MM-DDTHH:MM:SSZ`, twenty bytes between quotes, parsed where it
+        // lies. Bytes `epochSeconds` accepts are digits and `-T:.Z+` only (it reads every one), so
+        // they hold no quote, escape or non-ASCII byte: they are the whole string, as
+        // `stringBytes` reads it. Any other spelling is read as a string first.
+        let open = cursor.index
+        let close = open &+ 21
+        if close < cursor.bytes.count, let base = cursor.bytes.baseAddress, base[open] == UInt8(ascii: "\""),
+            base[close] == UInt8(ascii: "\""), let seconds = RFC3339.epochSeconds(UnsafeBufferPointer(start: base + open + 1, count: 20))
+        {
+            cursor.index = close &+ 1
+            return Timestamp(epochSeconds: seconds, text: StoredText(record, base: base, start: open &+ 1, count: 20))
+        }
         let value = try stringBytes()
         guard let seconds = RFC3339.epochSeconds(value.bytes) else { throw GiveUp() }
         return Timestamp(epochSeconds: seconds, text: value.stored(in: record))
@@ -380,7 +392,9 @@ extension DirectEventReader {
     }
 
     /// `true`, `false` or `null`: each literal compared as one word when five bytes can be read
-    /// (a value is followed by at least a `}`), else byte by byte.
+    /// (a value is followed by at least a `}`), in line at the caller; else byte by byte
+    /// (``optionalBoolInGeneral()``).
+    @inline(__always)
     mutating func optionalBool() throws(GiveUp) -> Bool? {
         let index = cursor.index
         if index + 5 <= cursor.bytes.count, let base = cursor.bytes.baseAddress {
@@ -399,6 +413,12 @@ extension DirectEventReader {
             default: throw GiveUp()
             }
         }
+        return try optionalBoolInGeneral()
+    }
+
+    /// ``optionalBool()`` read byte by byte, near the end of the record.
+    @inline(never)
+    mutating func optionalBoolInGeneral() throws(GiveUp) -> Bool? {
         do {
             switch byte() {
             case UInt8(ascii: "n"):

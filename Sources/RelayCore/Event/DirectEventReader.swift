@@ -214,7 +214,15 @@ struct DirectEventReader {
         currency: inout String?, value: inout JSONNumber?, storeID: inout String?
     ) throws(GiveUp) -> Bool {
         guard 1 <= cursor.maximumDepth, skip(#"{"schema_version":"#), valueFollows() else { return false }
-        version = JSONNumber.integer(of: try numberValue())
+        // The one version, `1` right before the comma, taken as it lies; any other number parsed.
+        if cursor.index &+ 1 < cursor.bytes.count, cursor.bytes[cursor.index] == UInt8(ascii: "1"),
+            cursor.bytes[cursor.index &+ 1] == UInt8(ascii: ",")
+        {
+            cursor.index &+= 1
+            version = 1
+        } else {
+            version = JSONNumber.integer(of: try numberValue())
+        }
         guard skip(#","event_type":"#), valueFollows() else { return false }
         // The one event type, as producers write it, compared as words; any other spelling
         // (another type, an escape) read as a string.
