@@ -134,22 +134,24 @@ import Testing
     /// lengths and escapes, and other spellings of the version, read as the tree reads them.
     @Test func theTimeAndTheVersionAreReadAsTheTreeReadsThem() throws {
         let time = Array("2026-11-26T10:15:30Z".utf8)
-        var times: [[UInt8]] = [
+        let times: [[UInt8]] = [
             time, Array("2026-11-26t10:15:30z".utf8), Array("2026-11-26T10:15:30.5Z".utf8),
             Array("2026-11-26T10:15:30+01:00".utf8), Array(#"\u0032026-11-26T10:15:30Z"#.utf8), Array("2026-11-26T10:15:3Z".utf8),
             Array(#"2026-11-26T10:15:30Z\""#.utf8), Array(#"2026-11-26T10:15:30Z""#.utf8), Array(#"2026-11-26T10:15:30Z\u0022"#.utf8),
         ]
-        for position in time.indices {
+        // Each byte between the quotes and the quotes themselves.
+        var quotedTimes = times.map { [UInt8(ascii: "\"")] + $0 + [UInt8(ascii: "\"")] }
+        for position in 0..<time.count + 2 {
             for replacement in Array(#""\ xz.é"#.utf8) + [0x01, 0x7F] {
-                var spelled = time
+                var spelled = quotedTimes[0]
                 spelled[position] = replacement
-                times.append(spelled)
+                quotedTimes.append(spelled)
             }
         }
         let head = CompactMembersTests.root
-        for spelled in times {
+        for spelled in quotedTimes {
             var members = head
-            members[3].value = "\"" + String(decoding: spelled, as: UTF8.self) + "\""
+            members[3].value = String(decoding: spelled, as: UTF8.self)
             Self.expectAlike(Array(CompactMembersTests.object(members).utf8), "\(members[3].value)")
         }
         for version in ["1", "1 ", "10", "1.0", "1e0", "01", "2", "-1", "1.5", "11"] {
