@@ -49,8 +49,22 @@ import Testing
             let lower = code.lowercased()
             #expect(Array(lower.utf8).withUnsafeBufferPointer(ISO4217.code) == nil)
         }
-        for other in ["", "EU", "EURO", "XXX", "AAA", "ZZZ", "ZWL", "€"] {
+        for other in ["", "EU", "EURO", "XXX", "AAA", "ZZZ", "ZWL", "€", "@UR", "EU[", "E`R", "eUR"] {
             #expect(Array(other.utf8).withUnsafeBufferPointer(ISO4217.code) == nil, "\(other)")
         }
+        // Every three capital letters: found exactly when a code.
+        let letters = (UInt8(ascii: "A")...UInt8(ascii: "Z"))
+        var found = 0
+        for first in letters {
+            for second in letters {
+                for third in letters {
+                    let spelled = String(decoding: [first, second, third], as: UTF8.self)
+                    let code = [first, second, third].withUnsafeBufferPointer(ISO4217.code)
+                    #expect(code == (ISO4217.codes.contains(spelled) ? spelled : nil), "\(spelled)")
+                    if code != nil { found += 1 }
+                }
+            }
+        }
+        #expect(found == ISO4217.codes.count)
     }
 }

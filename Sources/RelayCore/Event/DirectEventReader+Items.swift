@@ -198,7 +198,9 @@ extension DirectEventReader {
 
     /// ``itemString(into:)``'s usual spelling (ASCII without escapes), for the compact item;
     /// anything else by ``itemStringInGeneral(into:)``, out of line, so this reading stays small.
-    @inline(__always)
+    /// Transparent, as `pii` is: with `@inline(__always)` the optimizer kept it one call for the
+    /// compact item's four strings.
+    @_transparent
     private mutating func itemStringInLine(into resolved: inout [UInt8]) throws(GiveUp) -> ItemText {
         // ASCII without escapes (nearly every item string), where one byte is one character.
         if let string = unescapedString(maximumLength: 256), string.isASCII {

@@ -149,8 +149,17 @@ extension DirectEventReader {
         cursor.index < cursor.bytes.count ? cursor.bytes[cursor.index] : nil
     }
 
+    /// Whether a `null` is at the cursor (moved past it). The first byte is checked in line at the
+    /// caller (most values are not `null`), the literal by ``nullLiteral()``.
+    @inline(__always)
     mutating func isNull() throws(GiveUp) -> Bool {
         guard byte() == UInt8(ascii: "n") else { return false }
+        return try nullLiteral()
+    }
+
+    /// Moves past the `null` at the cursor, which starts with `n`; gives up on anything else.
+    @inline(never)
+    mutating func nullLiteral() throws(GiveUp) -> Bool {
         do {
             try cursor.expect("null")
         } catch {
@@ -178,6 +187,14 @@ extension DirectEventReader {
     /// scratch area. Gives up on anything but a string, and on content that is not UTF-8 (the tree
     /// path names the error).
     mutating func stringBytes() throws(GiveUp) -> StringBytes {
+        // Without escapes or control characters (most strings), as the personal values are found;
+        // a string whose first sixteen bytes hold its end, without a call.
+        if let string = unescapedString(maximumLength: Int.max) {
+            let raw = UnsafeBufferPointer(rebasing: cursor.bytes[string.start..<string.end])
+            guard string.isASCII || JSONStringBytes.isValidUTF8(raw) else { throw GiveUp() }
+            cursor.index = string.end &+ 1
+            return StringBytes(bytes: raw, recordOffset: string.start)
+        }
         guard byte() == UInt8(ascii: "\"") else { throw GiveUp() }
         let scanned: JSONCursor.ScannedString
         do {
@@ -233,6 +250,18 @@ extension DirectEventReader {
 
     /// An RFC 3339 date-time, its text kept as a range of the record.
     mutating func timestamp() throws(GiveUp) -> Timestamp {
+        // The usual spelling, `YYYY-MM-DDTHH:MM:SSZ`, twenty bytes between quotes, parsed where it
+        // lies. Bytes `epochSeconds` accepts are digits and `-T:.Z+` only (it reads every one), so
+        // they hold no quote, escape or non-ASCII byte: they are the whole string, as
+        // `stringBytes` reads it. Any other spelling is read as a string first.
+        let open = cursor.index
+        let close = open &+ 21
+        if close < cursor.bytes.count, let base = cursor.bytes.baseAddress, base[open] == UInt8(ascii: "\""),
+            base[close] == UInt8(ascii: "\""), let seconds = RFC3339.epochSeconds(UnsafeBufferPointer(start: base + open + 1, count: 20))
+        {
+            cursor.index = close &+ 1
+            return Timestamp(epochSeconds: seconds, text: StoredText(record, base: base, start: open &+ 1, count: 20))
+        }
         let value = try stringBytes()
         guard let seconds = RFC3339.epochSeconds(value.bytes) else { throw GiveUp() }
         return Timestamp(epochSeconds: seconds, text: value.stored(in: record))
@@ -271,7 +300,7 @@ extension DirectEventReader {
         return try string(maximumLength: maximumLength)
     }
 
-    /// A personal value or `null`: a range of the record (or inline), no `String`. The usual
+    /// A personal value or `null`, after any whitespace: a range of the record (or inline), no `String`. The usual
     /// spelling (ASCII without escapes) is read in line at the caller (the customer's and the
     /// context's member loops; `@_transparent`, as the optimizer kept `@inline(__always)` a call
     /// there); anything else by ``piiInGeneral(maximumLength:)``.
@@ -282,8 +311,8 @@ extension DirectEventReader {
         // read below, from the start.
         if let string = unescapedString(maximumLength: maximumLength), let base = cursor.bytes.baseAddress {
             guard string.isASCII else { return try nonASCIIPII(from: string.start, to: string.end) }
-            cursor.index = string.end + 1
-            let count = string.end - string.start
+            cursor.index = string.end &+ 1
+            let count = string.end &- string.start
             // A short value's bytes are already in hand, as the scan read them.
             if let words = string.words { return RawPII(text: StoredText(inline: words, count: count, plain: true)) }
             return RawPII(text: StoredText(record, base: base, start: string.start, count: count, plain: true))
@@ -319,23 +348,24 @@ extension DirectEventReader {
         guard open < bytes.count, bytes[open] == UInt8(ascii: "\"") else { return nil }
         let start = open &+ 1
         var bitsSeen: UInt64 = 0
-        var close = -1
-        var words: (low: UInt64, high: UInt64)? = nil
         var scanFrom = start
         if start &+ StringHead.count <= bytes.count, let base = bytes.baseAddress {
             let head = StringHead(base + start)
             if let plain = head.plainPrefix {
-                close = start &+ plain.count
-                bitsSeen = plain.low | plain.high
-                words = (plain.low, plain.high)
-            } else {
-                bitsSeen = head.low | head.high
-                scanFrom = start &+ StringHead.count
+                // What ends the run is among the sixteen bytes, so within the buffer; at most 15
+                // bytes are within every limit the reader passes (checked when it is a constant).
+                let close = start &+ plain.count
+                guard bytes[close] == UInt8(ascii: "\""), maximumLength >= StringHead.count || plain.count <= maximumLength
+                else { return nil }
+                let isASCII = !JSONStringBytes.sawNonASCII(plain.low | plain.high)
+                return UnescapedString(start: start, end: close, isASCII: isASCII, words: (plain.low, plain.high))
             }
+            bitsSeen = head.low | head.high
+            scanFrom = start &+ StringHead.count
         }
-        if close < 0 { close = JSONStringBytes.firstSpecial(in: bytes, from: scanFrom, bitsSeen: &bitsSeen) }
-        guard close < bytes.count, bytes[close] == UInt8(ascii: "\""), close - start <= maximumLength else { return nil }
-        return UnescapedString(start: start, end: close, isASCII: !JSONStringBytes.sawNonASCII(bitsSeen), words: words)
+        let close = JSONStringBytes.firstSpecial(in: bytes, from: scanFrom, bitsSeen: &bitsSeen)
+        guard close < bytes.count, bytes[close] == UInt8(ascii: "\""), close &- start <= maximumLength else { return nil }
+        return UnescapedString(start: start, end: close, isASCII: !JSONStringBytes.sawNonASCII(bitsSeen), words: nil)
     }
 
     /// The personal value between `start` and its closing quote at `end`, found by `pii`'s scan:
@@ -350,10 +380,11 @@ extension DirectEventReader {
         return RawPII(text: StoredText(record, base: base, start: start, count: end - start, plain: true))
     }
 
-    /// ``pii(maximumLength:)`` of any spelling, from the value's start: `null`, escapes,
-    /// non-ASCII, too long, a control character, not a string.
+    /// ``pii(maximumLength:)`` of any spelling, from the value's start or the whitespace before
+    /// it: `null`, escapes, non-ASCII, too long, a control character, not a string.
     @inline(never)
     mutating func piiInGeneral(maximumLength: Int) throws(GiveUp) -> RawPII? {
+        cursor.skipWhitespace()
         if try isNull() { return nil }
         let value = try stringBytes()
         guard Self.isWithinLength(value.bytes, maximumLength: maximumLength) else { throw GiveUp() }
@@ -361,7 +392,9 @@ extension DirectEventReader {
     }
 
     /// `true`, `false` or `null`: each literal compared as one word when five bytes can be read
-    /// (a value is followed by at least a `}`), else byte by byte.
+    /// (a value is followed by at least a `}`), in line at the caller; else byte by byte
+    /// (``optionalBoolInGeneral()``).
+    @inline(__always)
     mutating func optionalBool() throws(GiveUp) -> Bool? {
         let index = cursor.index
         if index + 5 <= cursor.bytes.count, let base = cursor.bytes.baseAddress {
@@ -380,6 +413,12 @@ extension DirectEventReader {
             default: throw GiveUp()
             }
         }
+        return try optionalBoolInGeneral()
+    }
+
+    /// ``optionalBool()`` read byte by byte, near the end of the record.
+    @inline(never)
+    mutating func optionalBoolInGeneral() throws(GiveUp) -> Bool? {
         do {
             switch byte() {
             case UInt8(ascii: "n"):

@@ -86,6 +86,7 @@ struct DirectEventReader {
             object.seen = 0x7F
             object.expected = 7
             object.afterMember = true
+            try compactTail(of: &object, items: &items, customer: &customer, context: &context, consent: &consent)
         } else {
             cursor.index = start
             (version, isOrderCompleted, orderID, occurredAt, currency, value, storeID) = (nil, false, nil, nil, nil, nil, nil)
@@ -107,6 +108,9 @@ struct DirectEventReader {
             default: if !(try isNull()) { consent = try self.consent() }
             }
         }
+        // Its end here, not after the event is built: released there, it had the customer and
+        // context copied aside first and into the event after.
+        _ = consume object
         cursor.skipWhitespace()
         guard cursor.index == cursor.bytes.count,
             version == 1,
@@ -120,7 +124,13 @@ struct DirectEventReader {
 
     private static let customerNames = MemberNames(OrderEvent.Customer.memberNames)
 
+    /// The customer at the cursor into `customer`, which is empty: written compactly by
+    /// ``compactCustomer(into:)``, any other spelling by the member loop.
     private mutating func customer(into customer: inout OrderEvent.Customer) throws(GiveUp) {
+        let start = cursor.index
+        if try compactCustomer(into: &customer) { return }
+        cursor.index = start
+        customer = OrderEvent.Customer()
         var object = try openObject(depth: 2)
         let names = Self.customerNames
         while let member = try nextMember(of: &object, names: names) {
@@ -130,7 +140,12 @@ struct DirectEventReader {
 
     private static let contextNames = MemberNames(OrderEvent.Context.memberNames)
 
+    /// The context at the cursor into `context`, which is empty, as ``customer(into:)`` reads the customer.
     private mutating func context(into context: inout OrderEvent.Context) throws(GiveUp) {
+        let start = cursor.index
+        if try compactContext(into: &context) { return }
+        cursor.index = start
+        context = OrderEvent.Context()
         var object = try openObject(depth: 2)
         let names = Self.contextNames
         while let member = try nextMember(of: &object, names: names) {
@@ -199,7 +214,15 @@ struct DirectEventReader {
         currency: inout String?, value: inout JSONNumber?, storeID: inout String?
     ) throws(GiveUp) -> Bool {
         guard 1 <= cursor.maximumDepth, skip(#"{"schema_version":"#), valueFollows() else { return false }
-        version = JSONNumber.integer(of: try numberValue())
+        // The one version, `1` right before the comma, taken as it lies; any other number parsed.
+        if cursor.index &+ 1 < cursor.bytes.count, cursor.bytes[cursor.index] == UInt8(ascii: "1"),
+            cursor.bytes[cursor.index &+ 1] == UInt8(ascii: ",")
+        {
+            cursor.index &+= 1
+            version = 1
+        } else {
+            version = JSONNumber.integer(of: try numberValue())
+        }
         guard skip(#","event_type":"#), valueFollows() else { return false }
         // The one event type, as producers write it, compared as words; any other spelling
         // (another type, an escape) read as a string.
@@ -215,6 +238,39 @@ struct DirectEventReader {
         guard skip(#","store_id":"#), valueFollows() else { return false }
         storeID = try isNull() ? nil : try token(maximumLength: OrderEventDecoder.maximumStoreIDLength)
         return true
+    }
+
+    /// After the compact head, reads `items`, `customer`, `context` and `consent` while each comes
+    /// next as producers write it (`,"name":`, matched by ``skipKey(_:separator:)``), marking each
+    /// one seen in `object` as the member loop would; the loop goes on from whatever comes next
+    /// (a member out of order, whitespace, the closing brace). The values are read by the same
+    /// code as the loop's.
+    @inline(__always)
+    private mutating func compactTail(
+        of object: inout ObjectReading, items: inout [OrderEvent.Item], customer: inout OrderEvent.Customer,
+        context: inout OrderEvent.Context, consent: inout OrderEvent.Consent
+    ) throws(GiveUp) {
+        var separator = UInt8(ascii: ",")
+        guard skipKey(#","items":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        items = try self.items(depth: 2)
+        object.seen |= 1 << 7
+        object.expected = 8
+        guard skipKey(#","customer":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        if !(try isNull()) { try self.customer(into: &customer) }
+        object.seen |= 1 << 8
+        object.expected = 9
+        guard skipKey(#","context":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        if !(try isNull()) { try self.context(into: &context) }
+        object.seen |= 1 << 9
+        object.expected = 10
+        guard skipKey(#","consent":"#, separator: &separator) else { return }
+        cursor.skipWhitespace()
+        if !(try isNull()) { consent = try self.consent() }
+        object.seen |= 1 << 10
+        object.expected = 11
     }
 
     /// The currency at the cursor: a code written as three bytes between quotes looked up as
