@@ -84,9 +84,9 @@ extension RelayEngine {
                     let record = AdmittedRecord(
                         position: position, generation: generation, eventID: eventID, orderID: orderID, source: consume source,
                         previous: previous)
-                    // Each send moves out of the array into its lane's batch (its lanes are distinct,
-                    // so the order they are taken in does not matter): a copy would retain its
-                    // payload's block here and release it again with the array.
+                    // Each send moves out of the record's sends into its lane's batch (its lanes are
+                    // distinct, so the order they are taken in does not matter): a copy would retain
+                    // its payload's block here and release it again with the record.
                     while let send = sends.popLast() {
                         let lane = send.lane
                         tally.countEncoded(lane: lane, coverage: send.coverage)
