@@ -22,7 +22,7 @@ public enum SHA256 {
     /// The digest of the bytes at `input`: looked up for one or two lowercase letters
     /// (``ShortLetterDigests``), computed otherwise.
     public static func digest(_ input: UnsafeRawBufferPointer) -> SHA256Digest {
-        if input.count <= 2, let index = ShortLetterDigests.index(of: input) {
+        if let index = ShortLetterDigests.index(of: input) {
             return ShortLetterDigests.table.withUnsafeBufferPointer { $0[index] }
         }
         return computeDigest(input)
