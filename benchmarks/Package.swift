@@ -46,6 +46,12 @@ let package = Package(
             dependencies: [.product(name: "RelayPII", package: "conversion-relay")],
             path: "Sources/SHA256Timing"
         ),
+        .target(name: "CInstructionSteps", path: "Sources/CInstructionSteps"),
+        .executableTarget(
+            name: "instruction-steps",
+            dependencies: ["CInstructionSteps"],
+            path: "Sources/InstructionSteps"
+        ),
         .executableTarget(
             name: "RelayMicro",
             dependencies: [
@@ -63,6 +69,8 @@ let package = Package(
             name: "RelayBenchTests",
             dependencies: [
                 "relay-bench",
+                "sha256-timing",
+                "CInstructionSteps",
                 .product(name: "RelaySandbox", package: "conversion-relay"),
             ],
             path: "Tests/RelayBenchTests"
