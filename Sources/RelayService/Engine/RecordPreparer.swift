@@ -24,6 +24,11 @@ struct PreparedRecord: Sendable {
         var lane: Int
         var payload: PayloadSlice
         var coverage: Coverage
+
+        /// The send's fields, moved out of it.
+        consuming func parts() -> (lane: Int, payload: PayloadSlice, coverage: Coverage) {
+            (lane, payload, coverage)
+        }
     }
 
     /// A record's sends, held in the record itself: at most one per platform of its route

@@ -58,7 +58,8 @@ extension RelayEngine {
                 var value: [UInt8] = []
                 swap(&key, &records[index].key)
                 swap(&value, &records[index].value)
-                let source = SourceRecord(key: key, value: value, firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? nowEpoch)
+                let source = SourceRecord(
+                    key: consume key, value: consume value, firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? nowEpoch)
                 var outcome = PreparedRecord.Outcome.unknownStore(orderID: "", eventID: "", storeID: nil)
                 swap(&outcome, &prepared[index].outcome)
                 switch consume outcome {
@@ -88,13 +89,16 @@ extension RelayEngine {
                     // distinct, so the order they are taken in does not matter): a copy would retain
                     // its payload's block here and release it again with the record.
                     while let send = sends.popLast() {
-                        let lane = send.lane
-                        tally.countEncoded(lane: lane, coverage: send.coverage)
-                        let bytes = send.payload.count
+                        // Taken apart, not read field by field: the payload moves on into the
+                        // batch instead of being copied there (a retain of its block, which the
+                        // preparing and delivering threads count too, and a release with `send`).
+                        let (lane, payload, coverage) = send.parts()
+                        tally.countEncoded(lane: lane, coverage: coverage)
+                        let bytes = payload.count
                         let charged = bytes + sourceShare + Self.bookkeepingBytesPerEntry
                         state.inFlightBytes += charged
                         let pending = PendingDelivery(record: record, chargedBytes: charged)
-                        if let closed = state.batcher.admit(pending, payload: send.payload, lane: lane, bytes: bytes, now: now) {
+                        if let closed = state.batcher.admit(consume pending, payload: consume payload, lane: lane, bytes: bytes, now: now) {
                             ready.append((lane, DeliveryBatch(entries: closed.elements, payloads: closed.payloads)))
                         }
                     }
