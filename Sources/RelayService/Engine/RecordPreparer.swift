@@ -79,19 +79,21 @@ struct PreparedRecord: Sendable {
     /// The retry envelope the record carried (retry role only).
     var previous: RetryEnvelope? { previousBox?.envelope }
     var outcome: Outcome
-    /// The envelope held out of line: it is rare (retry role only) and large, and every prepared
-    /// record is written into its chunk's buffer, so it is not carried inline in each of them.
-    private let previousBox: EnvelopeBox?
+    /// The envelope held out of line (see ``RetryEnvelopeBox``).
+    let previousBox: RetryEnvelopeBox?
 
     init(previous: RetryEnvelope?, outcome: Outcome) {
-        self.previousBox = previous.map(EnvelopeBox.init)
+        self.previousBox = previous.map(RetryEnvelopeBox.init)
         self.outcome = outcome
     }
+}
 
-    private final class EnvelopeBox: Sendable {
-        let envelope: RetryEnvelope
-        init(_ envelope: RetryEnvelope) { self.envelope = envelope }
-    }
+/// A retry envelope held out of line by the records that carry one: it is rare (retry role
+/// only) and large (137 bytes), and every prepared and admitted record would otherwise carry
+/// room for it, copied with the record.
+final class RetryEnvelopeBox: Sendable {
+    let envelope: RetryEnvelope
+    init(_ envelope: RetryEnvelope) { self.envelope = envelope }
 }
 
 /// Turns records into ``PreparedRecord``s: the per-order CPU work (JSON decoding, identifier

@@ -41,8 +41,9 @@ extension RelayEngine {
                     followUps.append(.unassigned(position.topicPartition))
                     continue
                 }
-                let previous = prepared[index].previous
-                if let previous {
+                // The envelope stays boxed (see ``RetryEnvelopeBox``); read where it is needed.
+                let previousBox = prepared[index].previousBox
+                if let previous = previousBox?.envelope {
                     switch state.retryHold.admit(position, notBefore: previous.notBeforeMilliseconds, now: nowEpoch) {
                     case .process: break
                     case .drop: continue  // fetched before the pause took effect; re-read after the seek
@@ -59,13 +60,14 @@ extension RelayEngine {
                 swap(&key, &records[index].key)
                 swap(&value, &records[index].value)
                 let source = SourceRecord(
-                    key: consume key, value: consume value, firstSeenMilliseconds: previous?.firstSeenMilliseconds ?? nowEpoch)
+                    key: consume key, value: consume value, firstSeenMilliseconds: previousBox?.envelope.firstSeenMilliseconds ?? nowEpoch)
                 var outcome = PreparedRecord.Outcome.unknownStore(orderID: "", eventID: "", storeID: nil)
                 swap(&outcome, &prepared[index].outcome)
                 switch consume outcome {
                 case .malformed(let error):
                     state.ledger.track(position, settlements: 1, cursor: &cursor)
-                    followUps.append(.malformed(error, position: position, generation: generation, source: source, previous: previous))
+                    followUps.append(
+                        .malformed(error, position: position, generation: generation, source: source, previous: previousBox?.envelope))
                 case .unknownStore(let orderID, let eventID, let storeID):
                     tally.valid += 1
                     state.ledger.track(position, settlements: 1, cursor: &cursor)
@@ -84,7 +86,7 @@ extension RelayEngine {
                     // copied: a copy retained its key and value here and released them again.
                     let record = AdmittedRecord(
                         position: position, generation: generation, eventID: eventID, orderID: orderID, source: consume source,
-                        previous: previous)
+                        previous: previousBox)
                     // Each send moves out of the record's sends into its lane's batch (its lanes are
                     // distinct, so the order they are taken in does not matter): a copy would retain
                     // its payload's block here and release it again with the record.
@@ -106,7 +108,7 @@ extension RelayEngine {
                         followUps.append(
                             .deadLetters(
                                 exclusions.filter(\.exclusion.deadLetter), orderID: orderID, eventID: eventID, position: position,
-                                generation: generation, source: record.source, previous: previous))
+                                generation: generation, source: record.source, previous: record.previous))
                     }
                 }
             }

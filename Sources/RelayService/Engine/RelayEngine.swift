@@ -72,18 +72,19 @@ public final class RelayEngine: Sendable {
         let orderID: String
         let source: SourceRecord
         /// The envelope the record carried when it came from the retry topic.
-        let previous: RetryEnvelope?
+        var previous: RetryEnvelope? { previousBox?.envelope }
+        private let previousBox: RetryEnvelopeBox?
 
         init(
             position: RecordPosition, generation: UInt64, eventID: String, orderID: String, source: SourceRecord,
-            previous: RetryEnvelope?
+            previous: RetryEnvelopeBox?
         ) {
             self.position = position
             self.generation = generation
             self.eventID = eventID
             self.orderID = orderID
             self.source = source
-            self.previous = previous
+            self.previousBox = previous
         }
     }
 
