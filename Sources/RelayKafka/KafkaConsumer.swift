@@ -79,7 +79,14 @@ public final class KafkaConsumer: Sendable {
         "fetch.wait.max.ms": "100",
     ]
 
-    public init(properties: [String: String], logger: Logger) throws(KafkaError) {
+    /// Whether ``poll(timeoutMilliseconds:)`` reads each record's headers (see ``init(properties:logger:readsHeaders:)``).
+    public let readsHeaders: Bool
+
+    /// `readsHeaders: false` leaves every polled record's headers empty, for a consumer that has no
+    /// use for them (the relay's orders consumer: only the retry topic's records carry what it
+    /// reads there), so librdkafka does not parse them for each record.
+    public init(properties: [String: String], logger: Logger, readsHeaders: Bool = true) throws(KafkaError) {
+        self.readsHeaders = readsHeaders
         var merged = Self.defaultProperties.merging(properties) { $1 }
         merged.merge(Self.forcedProperties) { $1 }
         guard merged["group.id"] != nil else {
@@ -166,7 +173,7 @@ public final class KafkaConsumer: Sendable {
         }
         var headers: [(name: String, value: String)] = []
         var headerList: OpaquePointer? = nil
-        if rd_kafka_message_headers(message, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
+        if readsHeaders, rd_kafka_message_headers(message, &headerList) == RD_KAFKA_RESP_ERR_NO_ERROR, let headerList {
             var index = 0
             var name: UnsafePointer<CChar>? = nil
             var headerValue: UnsafeRawPointer? = nil

@@ -179,7 +179,9 @@ public final class RelayEngine: Sendable {
         telemetry: RelayTelemetry = RelayTelemetry(), logger: Logger
     ) throws(KafkaError) {
         let kafka = configuration.kafka
-        let consumer = try KafkaConsumer(properties: Self.consumerProperties(configuration, role: role), logger: logger)
+        // Only the retry topic's records carry headers the relay reads (their retry envelope).
+        let consumer = try KafkaConsumer(
+            properties: Self.consumerProperties(configuration, role: role), logger: logger, readsHeaders: role == .retry)
         var producerProperties = kafka.properties.merging(kafka.producerProperties) { $1 }
         producerProperties["bootstrap.servers"] = kafka.bootstrapServers
         let producer = try KafkaProducer(properties: producerProperties, logger: logger)
