@@ -259,9 +259,9 @@ extension IdentityNormalizer {
     private static func subdivisionCode(
         _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
     ) -> RuleOutcome {
-        let alpha2 = country?.alpha2 ?? "us"
-        if let subdivisions = SubdivisionCodes.subdivisions(ofAlpha2: alpha2) {
-            guard let key = SubdivisionCodes.asciiKey(raw, country: alpha2) else { return .general }
+        let alpha2 = country?.alpha2Bytes ?? CountryTable.unitedStatesAlpha2Bytes
+        if let subdivisions = SubdivisionCodes.subdivisions(ofAlpha2Bytes: alpha2) {
+            guard let key = SubdivisionCodes.asciiKey(raw, countryBytes: alpha2) else { return .general }
             guard let code = subdivisions[key] else {
                 return .failed(NormalizationError("not a subdivision of the order's country"))
             }

@@ -41,13 +41,28 @@ enum SubdivisionCodes {
         return byAlpha2Index[index]
     }
 
+    /// ``table``'s entry for the code of ``CountryTable/Country/alpha2Bytes`` `alpha2` (two
+    /// lower-case letters).
+    static func subdivisions(ofAlpha2Bytes alpha2: UInt16) -> [String: String]? {
+        byAlpha2Index[CountryTable.alpha2Index(bytes: alpha2)]
+    }
+
     /// The letters of `bytes`, lower case, after a leading `<country>-`; `nil` when `bytes` is not
     /// ASCII (the general path decides).
     static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, country: String) -> String? {
+        let code = Array(country.utf8)
+        let codeBytes = code.count == 2 ? UInt16(code[0]) | UInt16(code[1]) << 8 : 0
+        return asciiKey(bytes, countryBytes: codeBytes)
+    }
+
+    /// ``asciiKey(_:country:)`` for the country's alpha-2 code as two bytes, the first in the low
+    /// byte (``CountryTable/Country/alpha2Bytes``; lower case).
+    static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, countryBytes: UInt16) -> String? {
         guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
         var start = 0
-        var letters = country.utf8.makeIterator()
-        if bytes.count > 3, bytes[2] == UInt8(ascii: "-"), bytes[0] | 0x20 == letters.next(), bytes[1] | 0x20 == letters.next() {
+        if bytes.count > 3, bytes[2] == UInt8(ascii: "-"), bytes[0] | 0x20 == UInt8(truncatingIfNeeded: countryBytes),
+            bytes[1] | 0x20 == UInt8(truncatingIfNeeded: countryBytes >> 8)
+        {
             start = 3
         }
         return String(unsafeUninitializedCapacity: bytes.count - start) { buffer in
