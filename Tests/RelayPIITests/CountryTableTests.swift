@@ -32,7 +32,11 @@ import Testing
                 SubdivisionCodes.subdivisions(ofAlpha2Bytes: country.alpha2Bytes) == SubdivisionCodes.table[row.alpha2], "\(row.alpha2)")
             #expect(country.isUnitedStates == (row.alpha2 == "us"))
             let code = row.alpha2.uppercased()
-            for text in ["\(code)-BY", "\(row.alpha2)-ny", "\(code)-B", "\(code)-", "\(code)BY", "XX-BY", "by", "\(code.prefix(1))-BY-\(code)"] {
+            let texts = [
+                "\(code)-BY", "\(row.alpha2)-ny", "\(code)-B", "\(code)-", "\(code)BY", "XX-BY", "by", "\(code.prefix(1))-BY-\(code)",
+                "\(code.prefix(1))Q-BY", "Q\(code.suffix(1))-BY",
+            ]
+            for text in texts {
                 var bytes = text
                 #expect(bytes.withUTF8 { SubdivisionCodes.asciiKey($0, countryBytes: country.alpha2Bytes) } == key(text, row.alpha2), "\(text)")
             }
