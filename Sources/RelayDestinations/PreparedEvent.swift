@@ -160,6 +160,8 @@ public final class PreparedEvent {
     private func writePlainWireValue(slot: Int, into writer: inout JSONWriter) {
         let identifier = identifiers.unsafelyUnwrapped + slot
         assert(identifier.pointee.transmission == .plain)
+        // A value of up to 16 bytes (a country, a city, a postal code): tested and stored whole.
+        if let short = identifier.pointee.value.shortInline, writer.unescapedContents(short.bytes, count: short.count) { return }
         identifier.pointee.value.withUTF8 { bytes in
             if JSONWriter.needsNoEscaping(bytes) {
                 writer.fragment(bytes)

@@ -140,6 +140,23 @@ extension JSONWriter {
         written &+= text.count
     }
 
+    /// Appends the first `count` (at most 16) of `bytes` as a string's contents and returns `true`
+    /// when none of them needs escaping; else writes nothing and returns `false`. For a short
+    /// value held in line: one test of its 16 bytes and one store of them all, the count moving
+    /// past the value alone (as ``fragment(_:)-(ShortText)`` does), no scan or copy of a run-time
+    /// length.
+    @inlinable @inline(__always)
+    public mutating func unescapedContents(_ bytes: SIMD16<UInt8>, count: Int) -> Bool {
+        let lanes = SIMD16<UInt8>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        let special = JSONStringBytes.specialBytes(bytes) .& (lanes .< SIMD16<UInt8>(repeating: UInt8(truncatingIfNeeded: count)))
+        let words = unsafeBitCast(special, to: SIMD2<UInt64>.self)
+        guard words[0] | words[1] == 0 else { return false }
+        reserve(16)
+        UnsafeMutableRawPointer(storage + written).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
+        written &+= count
+        return true
+    }
+
     /// Appends ``RFC3339/format(epochSeconds:)``'s text (nothing to escape), without quotes:
     /// formatted in place, with no `String` in between.
     public mutating func timestampContents(epochSeconds: Int64) {
