@@ -60,45 +60,75 @@ extension PreparedEvent {
 
     /// Works out every field's bits at once (each field goes to one platform or more, so each is
     /// asked for anyway) and copies each plain value's bytes into `contextText`, after a header
-    /// of one word per field: its start (low 32 bits) and count (high 32 bits) there.
+    /// of one word per field: its start (low 32 bits) and count (high 32 bits) there. Each field
+    /// in turn, written out (``workOut(_:into:)`` inlined with a constant field): no loop over the
+    /// cases, no switch per field and no closure called per value.
     private func workOutContext() {
-        let header = ContextField.allCases.count &* 8
-        var capacity = Self.contextTextRoomByteCount
         _ = identifierSlots()
         // The room in the slot block; a larger buffer only when the values outgrow it (that one
         // freed in `deinit`, the room with the block).
-        var text = UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped)
-        var used = header
-        var states = Self.contextWorkedOut
-        for field in ContextField.allCases {
-            var state: UInt64 = 0
-            var range: UInt64 = 0
-            _ = withContextBytes(field) { bytes, knownPlain in
-                // As `RawPII.isBlank`: a first byte that is ASCII and not whitespace decides.
-                let first = bytes.first ?? 0x20
-                let clearlyNotBlank = first < 0x80 && first != 0x20 && !(0x09...0x0D).contains(first)
-                if !clearlyNotBlank, isBlank(field) { return }
-                state |= Self.contextSent
-                let hasEndSpace = first == 0x20 || bytes.last == 0x20
-                // The decoder's scan already found no special byte in most values.
-                guard !hasEndSpace, knownPlain || JSONWriter.needsNoEscaping(bytes) else { return }
-                state |= Self.contextPlain
-                if used &+ bytes.count > capacity {
-                    capacity = max(capacity &* 2, used &+ bytes.count)
-                    let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-                    grown.copyMemory(from: text, byteCount: used)
-                    if text != UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped) { text.deallocate() }
-                    text = grown
-                }
-                ShortCopy.copy(bytes.baseAddress!, to: text + used, count: bytes.count)
-                range = UInt64(truncatingIfNeeded: used) | UInt64(truncatingIfNeeded: bytes.count) << 32
-                used &+= bytes.count
-            }
-            text.storeBytes(of: range, toByteOffset: field.rawValue &* 8, as: UInt64.self)
-            states |= state << UInt64(field.rawValue &* 4)
+        let room = UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped)
+        var text = ContextText(
+            base: room, room: room, used: ContextField.allCases.count &* 8, capacity: Self.contextTextRoomByteCount,
+            states: Self.contextWorkedOut)
+        workOut(.ip, into: &text)
+        workOut(.userAgent, into: &text)
+        workOut(.pageURL, into: &text)
+        workOut(.fbp, into: &text)
+        workOut(.fbc, into: &text)
+        workOut(.ttclid, into: &text)
+        workOut(.ttp, into: &text)
+        workOut(.gclid, into: &text)
+        workOut(.gbraid, into: &text)
+        workOut(.wbraid, into: &text)
+        workOut(.epik, into: &text)
+        workOut(.scClickID, into: &text)
+        workOut(.scCookie1, into: &text)
+        contextText = text.base.assumingMemoryBound(to: UInt8.self)
+        contextStates = text.states
+    }
+
+    /// ``workOutContext()``'s buffer as it fills: where the values go, how far, and the bits.
+    private struct ContextText {
+        var base: UnsafeMutableRawPointer
+        let room: UnsafeMutableRawPointer
+        var used: Int
+        var capacity: Int
+        var states: UInt64
+
+        /// Makes room for `count` more bytes in a larger buffer (the room in the slot block is
+        /// left to the block; a buffer of its own is freed).
+        mutating func grow(toHold count: Int) {
+            capacity = max(capacity &* 2, used &+ count)
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            grown.copyMemory(from: base, byteCount: used)
+            if base != room { base.deallocate() }
+            base = grown
         }
-        contextText = text.assumingMemoryBound(to: UInt8.self)
-        contextStates = states
+    }
+
+    /// Works out the bits of `field` into `text` and copies its value there when it is plain.
+    @inline(__always)
+    private func workOut(_ field: ContextField, into text: inout ContextText) {
+        var state: UInt64 = 0
+        var range: UInt64 = 0
+        _ = withContextBytes(field) { bytes, knownPlain in
+            // As `RawPII.isBlank`: a first byte that is ASCII and not whitespace decides.
+            let first = bytes.first ?? 0x20
+            let clearlyNotBlank = first < 0x80 && first != 0x20 && !(0x09...0x0D).contains(first)
+            if !clearlyNotBlank, isBlank(field) { return }
+            state |= Self.contextSent
+            let hasEndSpace = first == 0x20 || bytes.last == 0x20
+            // The decoder's scan already found no special byte in most values.
+            guard !hasEndSpace, knownPlain || JSONWriter.needsNoEscaping(bytes) else { return }
+            state |= Self.contextPlain
+            if text.used &+ bytes.count > text.capacity { text.grow(toHold: bytes.count) }
+            ShortCopy.copy(bytes.baseAddress!, to: text.base + text.used, count: bytes.count)
+            range = UInt64(truncatingIfNeeded: text.used) | UInt64(truncatingIfNeeded: bytes.count) << 32
+            text.used &+= bytes.count
+        }
+        text.base.storeBytes(of: range, toByteOffset: field.rawValue &* 8, as: UInt64.self)
+        text.states |= state << UInt64(field.rawValue &* 4)
     }
 
     /// The bytes `contextText` has in the slot block (``allocateSlots()``): the header and 512
