@@ -168,6 +168,14 @@ extension JSONWriter {
         }
     }
 
+    /// Appends ``RFC3339/format(epochSeconds:)``'s text of `time` as ``timestampContents(epochSeconds:)``
+    /// does: the event's own text when the decoder found it to be that text (``Timestamp/isFormatted``),
+    /// copied, else formatted.
+    public mutating func timestampContents(_ time: Timestamp) {
+        guard time.isFormatted else { return timestampContents(epochSeconds: time.epochSeconds) }
+        time.withText { append($0) }
+    }
+
     /// Appends a number's literal, with no separator.
     public mutating func numberLiteral(_ value: JSONNumber) {
         append(utf8: value.literal)
