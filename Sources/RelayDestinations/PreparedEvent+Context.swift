@@ -71,19 +71,19 @@ extension PreparedEvent {
         var text = ContextText(
             base: room, room: room, used: ContextField.allCases.count &* 8, capacity: Self.contextTextRoomByteCount,
             states: Self.contextWorkedOut)
-        workOut(.ip, into: &text)
-        workOut(.userAgent, into: &text)
-        workOut(.pageURL, into: &text)
-        workOut(.fbp, into: &text)
-        workOut(.fbc, into: &text)
-        workOut(.ttclid, into: &text)
-        workOut(.ttp, into: &text)
-        workOut(.gclid, into: &text)
-        workOut(.gbraid, into: &text)
-        workOut(.wbraid, into: &text)
-        workOut(.epik, into: &text)
-        workOut(.scClickID, into: &text)
-        workOut(.scCookie1, into: &text)
+        workOut(.ip, event.context.ip, into: &text)
+        workOut(.userAgent, event.context.userAgent, into: &text)
+        workOut(.pageURL, event.context.pageURL, into: &text)
+        workOut(.fbp, event.context.fbp, into: &text)
+        workOut(.fbc, event.context.fbc, into: &text)
+        workOut(.ttclid, event.context.ttclid, into: &text)
+        workOut(.ttp, event.context.ttp, into: &text)
+        workOut(.gclid, event.context.gclid, into: &text)
+        workOut(.gbraid, event.context.gbraid, into: &text)
+        workOut(.wbraid, event.context.wbraid, into: &text)
+        workOut(.epik, event.context.epik, into: &text)
+        workOut(.scClickID, event.context.scClickID, into: &text)
+        workOut(.scCookie1, event.context.scCookie1, into: &text)
         contextText = text.base.assumingMemoryBound(to: UInt8.self)
         contextStates = text.states
     }
@@ -107,12 +107,13 @@ extension PreparedEvent {
         }
     }
 
-    /// Works out the bits of `field` into `text` and copies its value there when it is plain.
+    /// Works out the bits of `field`, whose value is `value`, into `text` and copies the value
+    /// there when it is plain. The value borrowed where the event keeps it: no switch on the field.
     @inline(__always)
-    private func workOut(_ field: ContextField, into text: inout ContextText) {
+    private func workOut(_ field: ContextField, _ value: borrowing RawPII?, into text: inout ContextText) {
         var state: UInt64 = 0
         var range: UInt64 = 0
-        _ = withContextBytes(field) { bytes, knownPlain in
+        _ = value?.withUTF8AndPlainness { bytes, knownPlain in
             // As `RawPII.isBlank`: a first byte that is ASCII and not whitespace decides.
             let first = bytes.first ?? 0x20
             let clearlyNotBlank = first < 0x80 && first != 0x20 && !(0x09...0x0D).contains(first)
