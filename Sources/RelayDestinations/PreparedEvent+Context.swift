@@ -141,29 +141,6 @@ extension PreparedEvent {
         withContext(field) { $0.isBlank } ?? true
     }
 
-    /// Calls `body` with the UTF-8 bytes of the event's value of `field` and whether they are known
-    /// to need no escaping (``RawPII/withUTF8AndPlainness(_:)``), or returns `nil` when the event
-    /// has none. Through the stored value: passing the value to a closure (``withContext(_:_:)``)
-    /// retained and released the event's text on every write.
-    @inline(__always)
-    private func withContextBytes<Result>(_ field: ContextField, _ body: (UnsafeBufferPointer<UInt8>, Bool) -> Result) -> Result? {
-        switch field {
-        case .ip: event.context.ip?.withUTF8AndPlainness(body)
-        case .userAgent: event.context.userAgent?.withUTF8AndPlainness(body)
-        case .pageURL: event.context.pageURL?.withUTF8AndPlainness(body)
-        case .fbp: event.context.fbp?.withUTF8AndPlainness(body)
-        case .fbc: event.context.fbc?.withUTF8AndPlainness(body)
-        case .ttclid: event.context.ttclid?.withUTF8AndPlainness(body)
-        case .ttp: event.context.ttp?.withUTF8AndPlainness(body)
-        case .gclid: event.context.gclid?.withUTF8AndPlainness(body)
-        case .gbraid: event.context.gbraid?.withUTF8AndPlainness(body)
-        case .wbraid: event.context.wbraid?.withUTF8AndPlainness(body)
-        case .epik: event.context.epik?.withUTF8AndPlainness(body)
-        case .scClickID: event.context.scClickID?.withUTF8AndPlainness(body)
-        case .scCookie1: event.context.scCookie1?.withUTF8AndPlainness(body)
-        }
-    }
-
     /// Calls `body` with the event's value of `field`, read where the event keeps it, or returns
     /// `nil` when the event has none.
     private func withContext<Result>(_ field: ContextField, _ body: (RawPII) -> Result) -> Result? {
