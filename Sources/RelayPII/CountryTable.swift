@@ -44,7 +44,7 @@ enum CountryTable {
         (Int(truncatingIfNeeded: bytes & 0xFF) &- 0x61) &* 26 &+ (Int(truncatingIfNeeded: bytes >> 8) &- 0x61)
     }
 
-    private static let byKey: [String: Country] = {
+    static let byKey: [String: Country] = {
         var map: [String: Country] = [:]
         for row in iso3166 {
             let country = Country(alpha2: row.alpha2, alpha3: row.alpha3)
@@ -54,6 +54,10 @@ enum CountryTable {
         }
         return map
     }()
+
+    /// ``byKey`` by the keys' bytes, for ``lookup(ascii:)``: ASCII text equals a key as a `String`
+    /// exactly when their bytes are equal.
+    static let byKeyBytes = ByteKeyTable(byKey)
 
     /// Countries by alpha-2 code, at `(first letter) * 26 + (second letter)`, `a` being 0.
     private static let byAlpha2: [Country?] = {
@@ -98,7 +102,7 @@ enum CountryTable {
                 folded[count] = LatinRules.lowercased(byte)
                 count += 1
             }
-            return byKey[String(decoding: UnsafeBufferPointer(rebasing: folded[0..<count]), as: UTF8.self)]
+            return byKeyBytes.value(forKey: UnsafeBufferPointer(rebasing: folded[0..<count]))
         }
         return .some(found)
     }
@@ -160,6 +164,9 @@ enum USStates {
         "west virginia": "wv", "wisconsin": "wi", "wyoming": "wy", "puerto rico": "pr", "guam": "gu",
     ]
     static let validCodes = Set(codes.values)
+    /// ``codes`` and ``validCodes`` by their bytes, for the byte rules.
+    static let codeBytes = ByteKeyTable(codes)
+    static let validCodeBytes = ByteKeyTable(Dictionary(uniqueKeysWithValues: validCodes.map { ($0, true) }))
 }
 
 extension String {

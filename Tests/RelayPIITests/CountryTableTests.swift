@@ -134,3 +134,33 @@ import Testing
         #expect(SubdivisionCodes.subdivisions(ofAlpha2: "x") == nil)
     }
 }
+
+/// The tables by bytes answer as the dictionaries they are built from: every key, and every key
+/// one byte shorter, longer or changed, and the empty key.
+@Suite struct ByteKeyTableTests {
+    static func expectAgreement<Value: Equatable & Sendable>(_ dictionary: [String: Value], _ table: ByteKeyTable<Value>) {
+        var keys = [""]
+        for key in dictionary.keys {
+            keys += [key, String(key.dropLast()), String(key.dropFirst()), key + "a", key + " ", "x" + key, key.uppercased()]
+            if let last = key.unicodeScalars.last, last.isASCII, let next = Unicode.Scalar(last.value + 1) {
+                keys.append(String(key.unicodeScalars.dropLast()) + String(next))
+            }
+        }
+        for key in keys {
+            var bytes = key
+            #expect(bytes.withUTF8 { table.value(forKey: $0) } == dictionary[key], "\(key)")
+        }
+    }
+
+    @Test func theTablesByBytesAreTheDictionaries() {
+        Self.expectAgreement(CountryTable.byKey, CountryTable.byKeyBytes)
+        Self.expectAgreement(USStates.codes, USStates.codeBytes)
+        Self.expectAgreement(Dictionary(uniqueKeysWithValues: USStates.validCodes.map { ($0, true) }), USStates.validCodeBytes)
+        for (alpha2, subdivisions) in SubdivisionCodes.table {
+            let table = SubdivisionCodes.keyBytesByAlpha2Index[CountryTable.alpha2Index(alpha2)!]
+            #expect(table != nil, "\(alpha2)")
+            if let table { Self.expectAgreement(subdivisions, table) }
+        }
+        #expect(SubdivisionCodes.keyBytesByAlpha2Index.compactMap { $0 }.count == SubdivisionCodes.table.count)
+    }
+}
