@@ -227,7 +227,11 @@ public struct ShortText: Sendable {
     @inlinable public static var capacity: Int { MemoryLayout<Storage>.size }
     /// The text, from the first byte; the bytes after it are zero.
     @usableFromInline let storage: Storage
-    @usableFromInline let count: Int
+    /// The count in one byte (at most ``capacity``): with an optional's tag the text takes 40
+    /// bytes of its holder, not 48 (`PreparedEvent` holds three).
+    @usableFromInline let countByte: UInt8
+    /// How many bytes it holds.
+    @inlinable var count: Int { Int(countByte) }
 
     /// `text`'s UTF-8 bytes, or `nil` when there are more than ``capacity``.
     public init?(_ text: String) {
@@ -243,14 +247,14 @@ public struct ShortText: Sendable {
             withUnsafeMutableBytes(of: &storage) { $0.baseAddress.unsafelyUnwrapped.copyMemory(from: base, byteCount: bytes.count) }
         }
         self.storage = storage
-        count = bytes.count
+        countByte = UInt8(truncatingIfNeeded: bytes.count)
     }
 
     /// `value`'s decimal digits, as `JSONWriter.integerLiteral` writes them.
     public init(decimal value: Int64) {
         var storage: Storage = (0, 0, 0, 0)
-        count = withUnsafeMutableBytes(of: &storage) { bytes in
-            JSONWriter.writeDecimal(value, to: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self))
+        countByte = withUnsafeMutableBytes(of: &storage) { bytes in
+            UInt8(truncatingIfNeeded: JSONWriter.writeDecimal(value, to: bytes.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UInt8.self)))
         }
         self.storage = storage
     }
