@@ -60,45 +60,76 @@ extension PreparedEvent {
 
     /// Works out every field's bits at once (each field goes to one platform or more, so each is
     /// asked for anyway) and copies each plain value's bytes into `contextText`, after a header
-    /// of one word per field: its start (low 32 bits) and count (high 32 bits) there.
+    /// of one word per field: its start (low 32 bits) and count (high 32 bits) there. Each field
+    /// in turn, written out (``workOut(_:into:)`` inlined with a constant field): no loop over the
+    /// cases, no switch per field and no closure called per value.
     private func workOutContext() {
-        let header = ContextField.allCases.count &* 8
-        var capacity = Self.contextTextRoomByteCount
         _ = identifierSlots()
         // The room in the slot block; a larger buffer only when the values outgrow it (that one
         // freed in `deinit`, the room with the block).
-        var text = UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped)
-        var used = header
-        var states = Self.contextWorkedOut
-        for field in ContextField.allCases {
-            var state: UInt64 = 0
-            var range: UInt64 = 0
-            _ = withContextBytes(field) { bytes, knownPlain in
-                // As `RawPII.isBlank`: a first byte that is ASCII and not whitespace decides.
-                let first = bytes.first ?? 0x20
-                let clearlyNotBlank = first < 0x80 && first != 0x20 && !(0x09...0x0D).contains(first)
-                if !clearlyNotBlank, isBlank(field) { return }
-                state |= Self.contextSent
-                let hasEndSpace = first == 0x20 || bytes.last == 0x20
-                // The decoder's scan already found no special byte in most values.
-                guard !hasEndSpace, knownPlain || JSONWriter.needsNoEscaping(bytes) else { return }
-                state |= Self.contextPlain
-                if used &+ bytes.count > capacity {
-                    capacity = max(capacity &* 2, used &+ bytes.count)
-                    let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
-                    grown.copyMemory(from: text, byteCount: used)
-                    if text != UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped) { text.deallocate() }
-                    text = grown
-                }
-                ShortCopy.copy(bytes.baseAddress!, to: text + used, count: bytes.count)
-                range = UInt64(truncatingIfNeeded: used) | UInt64(truncatingIfNeeded: bytes.count) << 32
-                used &+= bytes.count
-            }
-            text.storeBytes(of: range, toByteOffset: field.rawValue &* 8, as: UInt64.self)
-            states |= state << UInt64(field.rawValue &* 4)
+        let room = UnsafeMutableRawPointer(contextTextRoom.unsafelyUnwrapped)
+        var text = ContextText(
+            base: room, room: room, used: ContextField.allCases.count &* 8, capacity: Self.contextTextRoomByteCount,
+            states: Self.contextWorkedOut)
+        workOut(.ip, event.context.ip, into: &text)
+        workOut(.userAgent, event.context.userAgent, into: &text)
+        workOut(.pageURL, event.context.pageURL, into: &text)
+        workOut(.fbp, event.context.fbp, into: &text)
+        workOut(.fbc, event.context.fbc, into: &text)
+        workOut(.ttclid, event.context.ttclid, into: &text)
+        workOut(.ttp, event.context.ttp, into: &text)
+        workOut(.gclid, event.context.gclid, into: &text)
+        workOut(.gbraid, event.context.gbraid, into: &text)
+        workOut(.wbraid, event.context.wbraid, into: &text)
+        workOut(.epik, event.context.epik, into: &text)
+        workOut(.scClickID, event.context.scClickID, into: &text)
+        workOut(.scCookie1, event.context.scCookie1, into: &text)
+        contextText = text.base.assumingMemoryBound(to: UInt8.self)
+        contextStates = text.states
+    }
+
+    /// ``workOutContext()``'s buffer as it fills: where the values go, how far, and the bits.
+    private struct ContextText {
+        var base: UnsafeMutableRawPointer
+        let room: UnsafeMutableRawPointer
+        var used: Int
+        var capacity: Int
+        var states: UInt64
+
+        /// Makes room for `count` more bytes in a larger buffer (the room in the slot block is
+        /// left to the block; a buffer of its own is freed).
+        mutating func grow(toHold count: Int) {
+            capacity = max(capacity &* 2, used &+ count)
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            grown.copyMemory(from: base, byteCount: used)
+            if base != room { base.deallocate() }
+            base = grown
         }
-        contextText = text.assumingMemoryBound(to: UInt8.self)
-        contextStates = states
+    }
+
+    /// Works out the bits of `field`, whose value is `value`, into `text` and copies the value
+    /// there when it is plain. The value borrowed where the event keeps it: no switch on the field.
+    @inline(__always)
+    private func workOut(_ field: ContextField, _ value: borrowing RawPII?, into text: inout ContextText) {
+        var state: UInt64 = 0
+        var range: UInt64 = 0
+        _ = value?.withUTF8AndPlainness { bytes, knownPlain in
+            // As `RawPII.isBlank`: a first byte that is ASCII and not whitespace decides.
+            let first = bytes.first ?? 0x20
+            let clearlyNotBlank = first < 0x80 && first != 0x20 && !(0x09...0x0D).contains(first)
+            if !clearlyNotBlank, isBlank(field) { return }
+            state |= Self.contextSent
+            let hasEndSpace = first == 0x20 || bytes.last == 0x20
+            // The decoder's scan already found no special byte in most values.
+            guard !hasEndSpace, knownPlain || JSONWriter.needsNoEscaping(bytes) else { return }
+            state |= Self.contextPlain
+            if text.used &+ bytes.count > text.capacity { text.grow(toHold: bytes.count) }
+            ShortCopy.copy(bytes.baseAddress!, to: text.base + text.used, count: bytes.count)
+            range = UInt64(truncatingIfNeeded: text.used) | UInt64(truncatingIfNeeded: bytes.count) << 32
+            text.used &+= bytes.count
+        }
+        text.base.storeBytes(of: range, toByteOffset: field.rawValue &* 8, as: UInt64.self)
+        text.states |= state << UInt64(field.rawValue &* 4)
     }
 
     /// The bytes `contextText` has in the slot block (``allocateSlots()``): the header and 512
@@ -108,29 +139,6 @@ extension PreparedEvent {
     /// Whether the event's value of `field` is blank (``RawPII/isBlank``).
     private func isBlank(_ field: ContextField) -> Bool {
         withContext(field) { $0.isBlank } ?? true
-    }
-
-    /// Calls `body` with the UTF-8 bytes of the event's value of `field` and whether they are known
-    /// to need no escaping (``RawPII/withUTF8AndPlainness(_:)``), or returns `nil` when the event
-    /// has none. Through the stored value: passing the value to a closure (``withContext(_:_:)``)
-    /// retained and released the event's text on every write.
-    @inline(__always)
-    private func withContextBytes<Result>(_ field: ContextField, _ body: (UnsafeBufferPointer<UInt8>, Bool) -> Result) -> Result? {
-        switch field {
-        case .ip: event.context.ip?.withUTF8AndPlainness(body)
-        case .userAgent: event.context.userAgent?.withUTF8AndPlainness(body)
-        case .pageURL: event.context.pageURL?.withUTF8AndPlainness(body)
-        case .fbp: event.context.fbp?.withUTF8AndPlainness(body)
-        case .fbc: event.context.fbc?.withUTF8AndPlainness(body)
-        case .ttclid: event.context.ttclid?.withUTF8AndPlainness(body)
-        case .ttp: event.context.ttp?.withUTF8AndPlainness(body)
-        case .gclid: event.context.gclid?.withUTF8AndPlainness(body)
-        case .gbraid: event.context.gbraid?.withUTF8AndPlainness(body)
-        case .wbraid: event.context.wbraid?.withUTF8AndPlainness(body)
-        case .epik: event.context.epik?.withUTF8AndPlainness(body)
-        case .scClickID: event.context.scClickID?.withUTF8AndPlainness(body)
-        case .scCookie1: event.context.scCookie1?.withUTF8AndPlainness(body)
-        }
     }
 
     /// Calls `body` with the event's value of `field`, read where the event keeps it, or returns

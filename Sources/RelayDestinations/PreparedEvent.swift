@@ -45,7 +45,11 @@ public final class PreparedEvent {
     @exclusivity(unchecked) var contextText: UnsafeMutablePointer<UInt8>? = nil
     /// Where `contextText` starts, in the slot block (``allocateSlots()``), until the values need
     /// more than its ``contextTextRoomByteCount`` bytes; `nil` until that block is allocated.
-    @exclusivity(unchecked) var contextTextRoom: UnsafeMutablePointer<UInt8>? = nil
+    /// Worked out from `identifiers`, not stored: the instance stays within the size `malloc`
+    /// serves from its per-thread cache (1,032 bytes).
+    var contextTextRoom: UnsafeMutablePointer<UInt8>? {
+        identifiers.map { (UnsafeMutableRawPointer($0) + Self.slotBlockLayout.text).assumingMemoryBound(to: UInt8.self) }
+    }
     /// Bit 0 the first name, bit 1 the last: whether ``copySibling(_:for:from:into:)`` asked if
     /// the name is the same under every rule, and the answer.
     @exclusivity(unchecked) private var namesAsked: UInt8 = 0
@@ -160,6 +164,8 @@ public final class PreparedEvent {
     private func writePlainWireValue(slot: Int, into writer: inout JSONWriter) {
         let identifier = identifiers.unsafelyUnwrapped + slot
         assert(identifier.pointee.transmission == .plain)
+        // A value of up to 16 bytes (a country, a city, a postal code): tested and stored whole.
+        if let short = identifier.pointee.value.shortInline, writer.unescapedContents(short.bytes, count: short.count) { return }
         identifier.pointee.value.withUTF8 { bytes in
             if JSONWriter.needsNoEscaping(bytes) {
                 writer.fragment(bytes)
@@ -381,28 +387,37 @@ public final class PreparedEvent {
 
     /// Allocates `identifiers` and `hexDigits` together, one slot each per rule, after them the
     /// context's first block (``IdentityContext/useFirstBlock(_:)``: the first values normalised
-    /// and hashed), and last the room for `contextText` (``contextTextRoomByteCount``), before any
-    /// value is normalised or context value copied: one allocation for the four, freed in `deinit`.
+    /// and hashed), the room for `contextText` (``contextTextRoomByteCount``) and last the scratch
+    /// writer's, before any value is normalised or context value copied: one allocation for them
+    /// all, freed in `deinit`.
     private func allocateSlots() -> UnsafeMutablePointer<NormalizedIdentifier> {
         let slots = IdentityNormalizer.ruleSlotCount
-        let identifierBytes = slots &* MemoryLayout<NormalizedIdentifier>.stride
-        let hexBytes = slots &* SHA256Digest.hexCount
-        let contextAlignment = IdentityContext.firstBlockAlignment
-        let contextOffset = (identifierBytes + hexBytes + contextAlignment - 1) / contextAlignment * contextAlignment
-        let textOffset = (contextOffset + IdentityContext.firstBlockByteCount + 7) / 8 * 8
-        let scratchOffset = textOffset + Self.contextTextRoomByteCount
+        let layout = Self.slotBlockLayout
         let block = UnsafeMutableRawPointer.allocate(
-            byteCount: scratchOffset + Self.scratchByteCount,
-            alignment: max(MemoryLayout<NormalizedIdentifier>.alignment, contextAlignment, 8))
+            byteCount: layout.scratch + Self.scratchByteCount,
+            alignment: max(MemoryLayout<NormalizedIdentifier>.alignment, IdentityContext.firstBlockAlignment, 8))
         let storage = block.bindMemory(to: NormalizedIdentifier.self, capacity: slots)
         identifiers = storage
-        hexDigits = (block + identifierBytes).bindMemory(to: UInt8.self, capacity: hexBytes)
-        context.useFirstBlock(block + contextOffset)
-        contextTextRoom = (block + textOffset).bindMemory(to: UInt8.self, capacity: Self.contextTextRoomByteCount)
+        hexDigits = (block + Self.hexDigitsOffset).bindMemory(to: UInt8.self, capacity: slots &* SHA256Digest.hexCount)
+        context.useFirstBlock(block + layout.context)
+        (block + layout.text).bindMemory(to: UInt8.self, capacity: Self.contextTextRoomByteCount)
         scratchWriter = JSONWriter(
-            borrowing: (block + scratchOffset).bindMemory(to: UInt8.self, capacity: Self.scratchByteCount), capacity: Self.scratchByteCount)
+            borrowing: (block + layout.scratch).bindMemory(to: UInt8.self, capacity: Self.scratchByteCount), capacity: Self.scratchByteCount)
         return storage
     }
+
+    /// Where `hexDigits` start in the slot block: after the identifiers.
+    private static var hexDigitsOffset: Int { IdentityNormalizer.ruleSlotCount &* MemoryLayout<NormalizedIdentifier>.stride }
+
+    /// Where the context's first block, the room for `contextText` and the scratch writer's start
+    /// in the slot block (``allocateSlots()``).
+    private static let slotBlockLayout: (context: Int, text: Int, scratch: Int) = {
+        let contextAlignment = IdentityContext.firstBlockAlignment
+        let hexEnd = hexDigitsOffset + IdentityNormalizer.ruleSlotCount * SHA256Digest.hexCount
+        let context = (hexEnd + contextAlignment - 1) / contextAlignment * contextAlignment
+        let text = (context + IdentityContext.firstBlockByteCount + 7) / 8 * 8
+        return (context, text, text + contextTextRoomByteCount)
+    }()
 
     /// A context value trimmed, or `nil` when absent or blank (click ids, cookies, IP, user agent:
     /// never hashed, never case-changed: fbclid, ttclid, epik and ScCid are case-sensitive).

@@ -3,26 +3,48 @@ import RelayCore
 /// ISO 3166-1 countries by alpha-2, alpha-3 and English name (the data is generated into
 /// `CountryTable+ISO3166.swift`). Calling codes and trunk prefixes come from libphonenumber.
 enum CountryTable {
+    /// A country's codes as bytes, no `String` held: trivially copyable, so reading one (the
+    /// context's country, several times an order) retains and releases nothing.
     struct Country: Sendable, Equatable {
-        let alpha2: String
-        let alpha3: String
-        /// ``alpha2``'s two ASCII bytes, the first in the low byte: what the byte rules write and
-        /// test, read without going through the `String`.
+        /// The alpha-2 code's two ASCII bytes (lower case), the first in the low byte: what the
+        /// byte rules write and test.
         let alpha2Bytes: UInt16
+        /// The alpha-3 code's three ASCII bytes (lower case), the first in the low byte.
+        let alpha3Bytes: UInt32
 
         init(alpha2: String, alpha3: String) {
-            let utf8 = Array(alpha2.utf8)
-            precondition(utf8.count == 2 && utf8.allSatisfy { $0 < 0x80 }, "an alpha-2 code of two ASCII letters")
-            self.alpha2 = alpha2
-            self.alpha3 = alpha3
-            alpha2Bytes = UInt16(utf8[0]) | UInt16(utf8[1]) << 8
+            let two = Array(alpha2.utf8), three = Array(alpha3.utf8)
+            precondition(two.count == 2 && two.allSatisfy { $0 < 0x80 }, "an alpha-2 code of two ASCII letters")
+            precondition(three.count == 3 && three.allSatisfy { $0 < 0x80 }, "an alpha-3 code of three ASCII letters")
+            alpha2Bytes = UInt16(two[0]) | UInt16(two[1]) << 8
+            alpha3Bytes = UInt32(three[0]) | UInt32(three[1]) << 8 | UInt32(three[2]) << 16
+        }
+
+        /// The alpha-2 code (lower case), made from its bytes: for the rules on `String`.
+        var alpha2: String {
+            String(decoding: [UInt8(truncatingIfNeeded: alpha2Bytes), UInt8(truncatingIfNeeded: alpha2Bytes >> 8)], as: UTF8.self)
+        }
+
+        /// The alpha-3 code (lower case), made from its bytes.
+        var alpha3: String {
+            String(decoding: (0..<3).map { UInt8(truncatingIfNeeded: alpha3Bytes >> (8 * $0)) }, as: UTF8.self)
         }
 
         /// Whether this is the United States (whose state and ZIP code rules differ).
-        var isUnitedStates: Bool { alpha2Bytes == UInt16(UInt8(ascii: "u")) | UInt16(UInt8(ascii: "s")) << 8 }
+        var isUnitedStates: Bool { alpha2Bytes == CountryTable.unitedStatesAlpha2Bytes }
     }
 
-    private static let byKey: [String: Country] = {
+    /// ``Country/alpha2Bytes`` of the United States, `us`.
+    static var unitedStatesAlpha2Bytes: UInt16 { UInt16(UInt8(ascii: "u")) | UInt16(UInt8(ascii: "s")) << 8 }
+
+    /// The ``byAlpha2`` index of an alpha-2 code's two lower-case letters held as
+    /// ``Country/alpha2Bytes`` are (the first in the low byte).
+    @inline(__always)
+    static func alpha2Index(bytes: UInt16) -> Int {
+        (Int(truncatingIfNeeded: bytes & 0xFF) &- 0x61) &* 26 &+ (Int(truncatingIfNeeded: bytes >> 8) &- 0x61)
+    }
+
+    static let byKey: [String: Country] = {
         var map: [String: Country] = [:]
         for row in iso3166 {
             let country = Country(alpha2: row.alpha2, alpha3: row.alpha3)
@@ -32,6 +54,10 @@ enum CountryTable {
         }
         return map
     }()
+
+    /// ``byKey`` by the keys' bytes, for ``lookup(ascii:)``: ASCII text equals a key as a `String`
+    /// exactly when their bytes are equal.
+    static let byKeyBytes = ByteKeyTable(byKey)
 
     /// Countries by alpha-2 code, at `(first letter) * 26 + (second letter)`, `a` being 0.
     private static let byAlpha2: [Country?] = {
@@ -76,7 +102,7 @@ enum CountryTable {
                 folded[count] = LatinRules.lowercased(byte)
                 count += 1
             }
-            return byKey[String(decoding: UnsafeBufferPointer(rebasing: folded[0..<count]), as: UTF8.self)]
+            return byKeyBytes.value(forKey: UnsafeBufferPointer(rebasing: folded[0..<count]))
         }
         return .some(found)
     }
@@ -138,6 +164,9 @@ enum USStates {
         "west virginia": "wv", "wisconsin": "wi", "wyoming": "wy", "puerto rico": "pr", "guam": "gu",
     ]
     static let validCodes = Set(codes.values)
+    /// ``codes`` and ``validCodes`` by their bytes, for the byte rules.
+    static let codeBytes = ByteKeyTable(codes)
+    static let validCodeBytes = ByteKeyTable(Dictionary(uniqueKeysWithValues: validCodes.map { ($0, true) }))
 }
 
 extension String {

@@ -230,7 +230,8 @@ extension IdentityNormalizer {
     }
 
     /// ``state(_:country:)`` in the US or without a country: state names and codes looked up
-    /// in ``USStates`` (keyed by `String`: one small key per value), as the general rule does.
+    /// in ``USStates`` by their bytes (Latin-script text equals an ASCII key as a `String` exactly
+    /// when their bytes are equal), as the general rule does.
     private static func usState(
         _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
     ) -> RuleOutcome {
@@ -242,14 +243,14 @@ extension IdentityNormalizer {
         while end > start, LatinRules.isASCIIWhitespace(bytes[end - 1]) { end -= 1 }
         let lowered = UnsafeBufferPointer(rebasing: bytes.bytes[start..<end])
         let from = bytes.count
-        if let code = USStates.codes[String(decoding: lowered, as: UTF8.self)] {
+        if let code = USStates.codeBytes.value(forKey: lowered) {
             for byte in code.utf8 { bytes.append(byte) }
             return .value(from..<bytes.count)
         }
         guard LatinRules.lettersOnly(lowered, into: &bytes) else { return .general }
         let letters = UnsafeBufferPointer(rebasing: bytes.bytes[from...])
         guard !letters.isEmpty else { return .failed(NormalizationError("state has no letters")) }
-        if country != nil, !USStates.validCodes.contains(String(decoding: letters, as: UTF8.self)) {
+        if country != nil, USStates.validCodeBytes.value(forKey: letters) == nil {
             return .failed(NormalizationError("not a US state"))
         }
         return .value(from..<bytes.count)
@@ -259,10 +260,10 @@ extension IdentityNormalizer {
     private static func subdivisionCode(
         _ raw: UnsafeBufferPointer<UInt8>, country: CountryTable.Country?, into bytes: inout ScratchBytes
     ) -> RuleOutcome {
-        let alpha2 = country?.alpha2 ?? "us"
-        if let subdivisions = SubdivisionCodes.subdivisions(ofAlpha2: alpha2) {
-            guard let key = SubdivisionCodes.asciiKey(raw, country: alpha2) else { return .general }
-            guard let code = subdivisions[key] else {
+        let alpha2 = country?.alpha2Bytes ?? CountryTable.unitedStatesAlpha2Bytes
+        if let subdivisions = SubdivisionCodes.keyBytes(ofAlpha2Bytes: alpha2) {
+            guard let found = SubdivisionCodes.code(ascii: raw, countryBytes: alpha2, in: subdivisions) else { return .general }
+            guard let code = found else {
                 return .failed(NormalizationError("not a subdivision of the order's country"))
             }
             for byte in code.utf8 { bytes.append(byte) }

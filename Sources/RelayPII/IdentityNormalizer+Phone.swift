@@ -118,7 +118,7 @@ extension IdentityNormalizer {
             text[count] = 0
             let cString = UnsafeRawPointer(text.baseAddress! + start).assumingMemoryBound(to: CChar.self)
             return Result { () throws(NormalizationError) in
-                try formatted(PhoneNumberFormatter.e164Bytes(cString: cString, region: country?.alpha2), country: country)
+                try formatted(PhoneNumberFormatter.e164Bytes(cString: cString, region: country?.alpha2Bytes), country: country)
             }
         }
     }

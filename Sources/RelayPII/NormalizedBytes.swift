@@ -90,6 +90,18 @@ public struct NormalizedBytes: Equatable, CustomStringConvertible, CustomDebugSt
         }
     }
 
+    /// The value's first 16 bytes and its count when it is held inline in at most 16 bytes (the
+    /// bytes past the count are zero), else `nil`: a short value read as one vector, for a writer
+    /// that copies it whole (``JSONWriter/unescapedContents(_:count:)``).
+    @inlinable @inline(__always)
+    public var shortInline: (bytes: SIMD16<UInt8>, count: Int)? {
+        withUnsafeBytes(of: storage) { storage in
+            let marker = storage[Self.markerIndex]
+            guard marker <= 16 else { return nil }
+            return (storage.loadUnaligned(as: SIMD16<UInt8>.self), Int(marker))
+        }
+    }
+
     /// The value as a `String` (cold paths: tools, tests, plain values).
     public var string: String { withUTF8 { String(decoding: $0, as: UTF8.self) } }
 

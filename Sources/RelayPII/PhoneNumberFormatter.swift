@@ -18,7 +18,8 @@ enum PhoneNumberFormatter {
     }
 
     /// The same as bytes, held inline (no `String`): what the normaliser keeps per customer.
-    static func e164Bytes(cString text: UnsafePointer<CChar>, region: String?) -> NormalizedBytes? {
+    /// The region is the country's alpha-2 code as two ASCII bytes (``CountryTable/Country/alpha2Bytes``).
+    static func e164Bytes(cString text: UnsafePointer<CChar>, region: UInt16?) -> NormalizedBytes? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { output in
             let length = withRegionCode(region) { relay_cshim_phone_format_e164(text, $0, output.baseAddress, output.count) }
             guard length > 0 else { return nil }
@@ -69,6 +70,15 @@ enum PhoneNumberFormatter {
             guard length > 0 else { return nil }
             return String(decoding: UnsafeRawBufferPointer(start: output.baseAddress, count: Int(length)), as: UTF8.self)
         }
+    }
+
+    /// The same for a code held as two ASCII bytes, the first in the low byte.
+    private static func withRegionCode<Result>(_ region: UInt16?, _ body: (UnsafePointer<CChar>?) -> Result) -> Result {
+        guard let region else { return body(nil) }
+        var code: (UInt8, UInt8, UInt8) = (
+            LatinRules.uppercased(UInt8(truncatingIfNeeded: region)), LatinRules.uppercased(UInt8(truncatingIfNeeded: region >> 8)), 0
+        )
+        return withUnsafeBytes(of: &code) { body($0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
     }
 
     /// Calls `body` with the region upper-cased as libphonenumber wants it (NUL-terminated), or

@@ -41,26 +41,69 @@ enum SubdivisionCodes {
         return byAlpha2Index[index]
     }
 
+    /// ``table``'s entry for the code of ``CountryTable/Country/alpha2Bytes`` `alpha2` (two
+    /// lower-case letters).
+    static func subdivisions(ofAlpha2Bytes alpha2: UInt16) -> [String: String]? {
+        byAlpha2Index[CountryTable.alpha2Index(bytes: alpha2)]
+    }
+
+    /// ``byAlpha2Index``'s tables by their keys' bytes (``code(ascii:countryBytes:in:)``).
+    static let keyBytesByAlpha2Index: [ByteKeyTable<String>?] = byAlpha2Index.map { $0.map(ByteKeyTable.init) }
+
+    /// ``keyBytesByAlpha2Index``'s entry for the code of ``CountryTable/Country/alpha2Bytes`` `alpha2`.
+    static func keyBytes(ofAlpha2Bytes alpha2: UInt16) -> ByteKeyTable<String>? {
+        keyBytesByAlpha2Index[CountryTable.alpha2Index(bytes: alpha2)]
+    }
+
+    /// The code `subdivisions` (a country's ``keyBytes(ofAlpha2Bytes:)``) holds for the key of
+    /// `bytes` (``asciiKey(_:countryBytes:)``'s letters, made on the stack), `.some(nil)` when it
+    /// holds none; `nil` when `bytes` is not ASCII (the general path decides).
+    static func code(ascii bytes: UnsafeBufferPointer<UInt8>, countryBytes: UInt16, in subdivisions: ByteKeyTable<String>) -> String?? {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let start = prefixLength(bytes, countryBytes: countryBytes)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { key in
+            let count = letters(of: UnsafeBufferPointer(rebasing: bytes[start...]), into: key.baseAddress!)
+            return .some(subdivisions.value(forKey: UnsafeBufferPointer(start: key.baseAddress!, count: count)))
+        }
+    }
+
+    /// 3 when `bytes` start with `<country>-` (either case) and have more after it, else 0.
+    @inline(__always)
+    private static func prefixLength(_ bytes: UnsafeBufferPointer<UInt8>, countryBytes: UInt16) -> Int {
+        bytes.count > 3 && bytes[2] == UInt8(ascii: "-") && bytes[0] | 0x20 == UInt8(truncatingIfNeeded: countryBytes)
+            && bytes[1] | 0x20 == UInt8(truncatingIfNeeded: countryBytes >> 8) ? 3 : 0
+    }
+
+    /// Writes the letters of ASCII `bytes`, lower case, at `target` and returns how many.
+    @inline(__always)
+    private static func letters(of bytes: UnsafeBufferPointer<UInt8>, into target: UnsafeMutablePointer<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes {
+            // `byte | 0x20` is a lower-case letter exactly when `byte` is a letter.
+            let lower = byte | 0x20
+            if lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z") {
+                target[count] = lower
+                count += 1
+            }
+        }
+        return count
+    }
+
     /// The letters of `bytes`, lower case, after a leading `<country>-`; `nil` when `bytes` is not
     /// ASCII (the general path decides).
     static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, country: String) -> String? {
+        let code = Array(country.utf8)
+        let codeBytes = code.count == 2 ? UInt16(code[0]) | UInt16(code[1]) << 8 : 0
+        return asciiKey(bytes, countryBytes: codeBytes)
+    }
+
+    /// ``asciiKey(_:country:)`` for the country's alpha-2 code as two bytes, the first in the low
+    /// byte (``CountryTable/Country/alpha2Bytes``; lower case).
+    static func asciiKey(_ bytes: UnsafeBufferPointer<UInt8>, countryBytes: UInt16) -> String? {
         guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-        var start = 0
-        var letters = country.utf8.makeIterator()
-        if bytes.count > 3, bytes[2] == UInt8(ascii: "-"), bytes[0] | 0x20 == letters.next(), bytes[1] | 0x20 == letters.next() {
-            start = 3
-        }
+        let start = prefixLength(bytes, countryBytes: countryBytes)
         return String(unsafeUninitializedCapacity: bytes.count - start) { buffer in
-            var count = 0
-            for byte in bytes[start...] {
-                // `byte | 0x20` is a lower-case letter exactly when `byte` is a letter.
-                let lower = byte | 0x20
-                if lower >= UInt8(ascii: "a"), lower <= UInt8(ascii: "z") {
-                    buffer[count] = lower
-                    count += 1
-                }
-            }
-            return count
+            letters(of: UnsafeBufferPointer(rebasing: bytes[start...]), into: buffer.baseAddress!)
         }
     }
 }

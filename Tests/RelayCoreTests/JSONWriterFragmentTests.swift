@@ -241,4 +241,26 @@ import Testing
             #expect(String(decoding: writer.bytes, as: UTF8.self) == "<\(RFC3339.format(epochSeconds: seconds))>", "epoch seconds \(seconds)")
         }
     }
+
+    /// A short value's 16 bytes are written as its contents exactly when none of its first
+    /// `count` needs escaping (a quote, a backslash or a control character at any place within
+    /// them; any byte past them does not count); else nothing is written.
+    @Test func shortContentsAreWrittenWholeUnlessTheyNeedEscaping() {
+        let plain = Array("abcdefghijklmnop".utf8)
+        for count in 0...16 {
+            for place in 0..<16 {
+                for byte: UInt8 in [0x00, 0x1F, 0x22, 0x5C, 0x20, 0x7F, 0xC3, 0x61] {
+                    var bytes = plain
+                    bytes[place] = byte
+                    let special = place < count && (byte < 0x20 || byte == 0x22 || byte == 0x5C)
+                    var writer = JSONWriter(reservingCapacity: 4)
+                    writer.fragment("<")
+                    let wrote = writer.unescapedContents(SIMD16<UInt8>(bytes), count: count)
+                    writer.fragment(">")
+                    #expect(wrote == !special, "count \(count), byte \(byte) at \(place)")
+                    #expect(writer.bytes == [UInt8(ascii: "<")] + (special ? [] : bytes[0..<count]) + [UInt8(ascii: ">")])
+                }
+            }
+        }
+    }
 }

@@ -74,7 +74,8 @@ import Testing
     /// the text is the value's as the writer's own scan escapes it.
     @Test(arguments: [
         ("Paris", "IDF", "FR", "75001"), (#"Saint "Quoted" \ City"#, #"St\ate "x""#, "US", #"94 "105""#),
-        ("Zürich\tTown", "ZH", "ch", "8001\n2"), ("", " ", "  ", ""),
+        ("Zürich\tTown", "ZH", "ch", "8001\n2"), ("", " ", "  ", ""), ("Llanfairpwllgwyngyll", "Noord", "NL", #"ABCDEFGHIJKLMNO""#),
+        ("Aabbccddeeffgghh", "Bayern", "DE", #"A"CDEFGHIJKLMNOP"#),
     ])
     func plainWireValuesAreEscapedWhereTheyNeedIt(city: String, state: String, country: String, postalCode: String) throws {
         var event = try loadExample("full")

@@ -14,6 +14,48 @@ import Testing
         }
     }
 
+    /// A country holds its codes as bytes: the codes made from them are the table's, and the
+    /// byte rules' index, subdivision table, United States test and subdivision key are what the
+    /// codes give.
+    @Test func theCodesHeldAsBytesAreTheTables() {
+        /// The key by definition: the letters, lower case, after a leading `<code>-` in either case.
+        func key(_ text: String, _ code: String) -> String {
+            let lower = text.lowercased()
+            let rest = lower.utf8.count > 3 && lower.hasPrefix(code + "-") ? String(lower.dropFirst(3)) : lower
+            return String(rest.filter { $0 >= "a" && $0 <= "z" })
+        }
+        for row in CountryTable.iso3166 {
+            let country = CountryTable.Country(alpha2: row.alpha2, alpha3: row.alpha3)
+            #expect(country.alpha2 == row.alpha2 && country.alpha3 == row.alpha3, "\(row.alpha2)")
+            #expect(CountryTable.alpha2Index(bytes: country.alpha2Bytes) == CountryTable.alpha2Index(row.alpha2), "\(row.alpha2)")
+            #expect(
+                SubdivisionCodes.subdivisions(ofAlpha2Bytes: country.alpha2Bytes) == SubdivisionCodes.table[row.alpha2], "\(row.alpha2)")
+            #expect(country.isUnitedStates == (row.alpha2 == "us"))
+            let code = row.alpha2.uppercased()
+            let texts = [
+                "\(code)-BY", "\(row.alpha2)-ny", "\(code)-B", "\(code)-", "\(code)BY", "XX-BY", "by", "\(code.prefix(1))-BY-\(code)",
+                "\(code.prefix(1))Q-BY", "Q\(code.suffix(1))-BY",
+            ]
+            for text in texts {
+                var bytes = text
+                #expect(bytes.withUTF8 { SubdivisionCodes.asciiKey($0, countryBytes: country.alpha2Bytes) } == key(text, row.alpha2), "\(text)")
+            }
+        }
+    }
+
+    /// libphonenumber gets the region from the country's bytes as it gets it from its code.
+    @Test func thePhoneRegionFromBytesIsTheCode() {
+        let numbers = ["030 1234567", "020 7946 0958", "(415) 555-0123", "06 12 34 56 78", "13800138000", "+49 30 1234567", "12345"]
+        for alpha2 in ["de", "gb", "us", "fr", "cn", "nl", "jp"] {
+            let country = CountryTable.lookup(alpha2)!
+            for number in numbers {
+                let fromBytes = number.withCString { PhoneNumberFormatter.e164Bytes(cString: $0, region: country.alpha2Bytes) }
+                #expect(fromBytes?.string == PhoneNumberFormatter.e164(number, region: alpha2), "\(alpha2) \(number)")
+            }
+        }
+        #expect("+49 30 1234567".withCString { PhoneNumberFormatter.e164Bytes(cString: $0, region: nil) }?.string == "+49301234567")
+    }
+
     @Test func twoCharactersThatAreNoCodeAreNamesOrNothing() {
         #expect(CountryTable.lookup("uk") == CountryTable.lookup("gb"))  // a name, not an ISO code
         #expect(CountryTable.lookup("UK")?.alpha2 == "gb")
@@ -90,5 +132,35 @@ import Testing
         }
         #expect(SubdivisionCodes.table.keys.allSatisfy { SubdivisionCodes.subdivisions(ofAlpha2: $0) != nil })
         #expect(SubdivisionCodes.subdivisions(ofAlpha2: "x") == nil)
+    }
+}
+
+/// The tables by bytes answer as the dictionaries they are built from: every key, and every key
+/// one byte shorter, longer or changed, and the empty key.
+@Suite struct ByteKeyTableTests {
+    static func expectAgreement<Value: Equatable & Sendable>(_ dictionary: [String: Value], _ table: ByteKeyTable<Value>) {
+        var keys = [""]
+        for key in dictionary.keys {
+            keys += [key, String(key.dropLast()), String(key.dropFirst()), key + "a", key + " ", "x" + key, key.uppercased()]
+            if let last = key.unicodeScalars.last, last.isASCII, let next = Unicode.Scalar(last.value + 1) {
+                keys.append(String(key.unicodeScalars.dropLast()) + String(next))
+            }
+        }
+        for key in keys {
+            var bytes = key
+            #expect(bytes.withUTF8 { table.value(forKey: $0) } == dictionary[key], "\(key)")
+        }
+    }
+
+    @Test func theTablesByBytesAreTheDictionaries() {
+        Self.expectAgreement(CountryTable.byKey, CountryTable.byKeyBytes)
+        Self.expectAgreement(USStates.codes, USStates.codeBytes)
+        Self.expectAgreement(Dictionary(uniqueKeysWithValues: USStates.validCodes.map { ($0, true) }), USStates.validCodeBytes)
+        for (alpha2, subdivisions) in SubdivisionCodes.table {
+            let table = SubdivisionCodes.keyBytesByAlpha2Index[CountryTable.alpha2Index(alpha2)!]
+            #expect(table != nil, "\(alpha2)")
+            if let table { Self.expectAgreement(subdivisions, table) }
+        }
+        #expect(SubdivisionCodes.keyBytesByAlpha2Index.compactMap { $0 }.count == SubdivisionCodes.table.count)
     }
 }

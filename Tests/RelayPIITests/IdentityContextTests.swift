@@ -122,4 +122,23 @@ import Testing
         #expect(google.digest == SHA256.digest("janedoe@gmail.com"))
         #expect(other.digest == SHA256.digest("jane.doe@gmail.com"))
     }
+
+    /// A value held inline in at most 16 bytes is read as one vector, its bytes and count; a
+    /// longer one, or one kept in the context, is not.
+    @Test func shortValuesAreReadAsOneVector() {
+        let context = IdentityContext(countryHint: nil)
+        for count in 0...90 {
+            let text = (0..<count).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            let value = text.withUnsafeBufferPointer { NormalizedBytes($0, in: context) }
+            if count <= 16 {
+                let short = value.shortInline
+                #expect(short?.count == count)
+                let held: [UInt8] = short.map { short in (0..<16).map { short.bytes[$0] } } ?? []
+                let expected: [UInt8] = text + [UInt8](repeating: 0, count: 16 - count)
+                #expect(held == expected, "\(count) bytes")
+            } else {
+                #expect(value.shortInline == nil, "\(count) bytes")
+            }
+        }
+    }
 }

@@ -260,7 +260,10 @@ extension DirectEventReader {
             base[close] == UInt8(ascii: "\""), let seconds = RFC3339.epochSeconds(UnsafeBufferPointer(start: base + open + 1, count: 20))
         {
             cursor.index = close &+ 1
-            return Timestamp(epochSeconds: seconds, text: StoredText(record, base: base, start: open &+ 1, count: 20))
+            // Parsed, so the text is the formatted one but for a lower-case `t` or `z`.
+            let formatted = base[open &+ 11] == UInt8(ascii: "T") && base[open &+ 20] == UInt8(ascii: "Z")
+            return Timestamp(
+                epochSeconds: seconds, text: StoredText(record, base: base, start: open &+ 1, count: 20), formatted: formatted)
         }
         let value = try stringBytes()
         guard let seconds = RFC3339.epochSeconds(value.bytes) else { throw GiveUp() }

@@ -185,14 +185,24 @@ extension OrderEvent.Consent {
 /// An instant parsed from an RFC 3339 timestamp.
 public struct Timestamp: Sendable, Equatable, Comparable, Hashable {
     /// Seconds since the Unix epoch (UTC), rounded down.
-    public var epochSeconds: Int64
+    public var epochSeconds: Int64 {
+        didSet { isFormatted = false }
+    }
     /// The text, a range of the decoded event's text (no `String` per event).
     private var text: StoredText
+    /// Whether `text` is ``RFC3339/format(epochSeconds:)``'s text of `epochSeconds`, as the
+    /// decoder found it (`YYYY-MM-DDTHH:MM:SSZ`, upper-case `T` and `Z`): a writer copies it
+    /// instead of formatting the time again (``JSONWriter/timestampContents(_:)``). `false` when
+    /// not known (a time built in code, or either part changed since).
+    private(set) var isFormatted = false
 
     /// The text as the event carried it.
     public var rfc3339: String {
         get { text.string }
-        set { text = StoredText(newValue) }
+        set {
+            text = StoredText(newValue)
+            isFormatted = false
+        }
     }
 
     public init(epochSeconds: Int64, rfc3339: String) {
@@ -200,9 +210,18 @@ public struct Timestamp: Sendable, Equatable, Comparable, Hashable {
         self.text = StoredText(rfc3339)
     }
 
-    init(epochSeconds: Int64, text: StoredText) {
+    /// `formatted`: the caller parsed `epochSeconds` from `text`, which is its formatted text
+    /// (``isFormatted``).
+    init(epochSeconds: Int64, text: StoredText, formatted: Bool = false) {
         self.epochSeconds = epochSeconds
         self.text = text
+        self.isFormatted = formatted
+    }
+
+    /// Calls `body` with the text's UTF-8 bytes, valid only during `body`.
+    @inline(__always)
+    func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        text.withUTF8(body)
     }
 
     public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool {

@@ -12,6 +12,7 @@ import Darwin
 /// Clean text is checked eight bytes at a time with branch-free bit arithmetic ("determine if a
 /// word has a byte less than n", Stanford bit-twiddling hacks), whose lowest marked lane is the
 /// first special byte.
+@usableFromInline
 enum JSONStringBytes {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
@@ -128,7 +129,7 @@ enum JSONStringBytes {
 
     /// Each special byte's lane of `vector` set (exact). Vector operands, not scalars: compares
     /// with a scalar were compiled lane by lane.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func specialBytes(_ vector: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int8>> {
         (vector .< SIMD16<UInt8>(repeating: 0x20)) .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\"")))
             .| (vector .== SIMD16<UInt8>(repeating: UInt8(ascii: "\\")))

@@ -77,7 +77,7 @@ public struct GoogleDestination: ConfiguredDestination {
         writer.fragment(#"{"transactionId":""#)
         writer.eventIDContents(prepared)
         writer.fragment(#"","eventTimestamp":""#)
-        writer.timestampContents(epochSeconds: event.occurredAt.epochSeconds)
+        writer.timestampContents(event.occurredAt)
         writer.fragment(#"","eventSource":"WEB","conversionValue":"#)
         writer.numberLiteral(event.value)
         // The currency is an ISO 4217 code (the decoder checks it): nothing to escape.
