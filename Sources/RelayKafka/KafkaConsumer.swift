@@ -57,11 +57,11 @@ public final class KafkaConsumer: Sendable {
     private let topicNames = TopicNames()
     public let logger: Logger
 
-    /// Properties forced on every consumer: the at-least-once recipe of librdkafka's
-    /// INTRODUCTION.md ("At-least-once processing").
     /// How far past a polled value the next records are prefetched (two sample orders' worth).
     static let prefetchAheadBytes = 4096
 
+    /// Properties forced on every consumer: the at-least-once recipe of librdkafka's
+    /// INTRODUCTION.md ("At-least-once processing").
     public static let forcedProperties: [String: String] = [
         "enable.auto.offset.store": "false",
         "enable.auto.commit": "true",
