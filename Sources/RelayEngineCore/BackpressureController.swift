@@ -71,10 +71,17 @@ public struct BackpressureController: Sendable {
         return pausedFor < 0 || pausedFor >= Int64(limits.minimumPauseMilliseconds)
     }
 
+    /// Whether a hold not yet engaged would start now (at or over a high watermark): the driver
+    /// asks after admitting records, so a hold starts close to the watermark however fast
+    /// records arrive between its regular evaluations.
+    public func wouldStartHold(busiestLane: Int, bytes: Int) -> Bool {
+        !engaged && (busiestLane >= limits.highWatermarkEvents || bytes >= limits.highWatermarkBytes)
+    }
+
     /// Applies the watermarks to the busiest lane's unsettled events and the unsettled bytes.
     public mutating func evaluate(busiestLane: Int, bytes: Int, now: Int64) -> Decision {
         var decision = Decision()
-        if !engaged, busiestLane >= limits.highWatermarkEvents || bytes >= limits.highWatermarkBytes {
+        if wouldStartHold(busiestLane: busiestLane, bytes: bytes) {
             engaged = true
             since = now
             decision.holdStarted = true

@@ -19,6 +19,17 @@ import Testing
         #expect(paused.pauseAll && !paused.holding, "held for a second: pause the partitions")
     }
 
+    /// What the driver asks after admitting a chunk: exactly the condition that starts a hold,
+    /// and never once the hold is on.
+    @Test func aHoldWouldStartExactlyWhereEvaluatingStartsIt() {
+        for (lane, bytes) in [(99, 9_999), (100, 0), (0, 10_000), (50, 5_000), (150, 20_000)] {
+            var controller = BackpressureController(limits: Self.limits)
+            let would = controller.wouldStartHold(busiestLane: lane, bytes: bytes)
+            #expect(would == controller.evaluate(busiestLane: lane, bytes: bytes, now: 0).holdStarted, "\(lane) events, \(bytes) bytes")
+            #expect(!controller.wouldStartHold(busiestLane: 200, bytes: 20_000) || !controller.engaged, "not while held")
+        }
+    }
+
     @Test func theMemoryBudgetHoldsToo() {
         var controller = BackpressureController(limits: Self.limits)
         #expect(controller.evaluate(busiestLane: 0, bytes: 10_000, now: 0).holdStarted)

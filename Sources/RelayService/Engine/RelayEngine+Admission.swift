@@ -27,12 +27,17 @@ extension RelayEngine {
     ///
     /// Both arrays are consumed: each record's bytes, strings and payloads move into its batch
     /// entries instead of being retained there and released again with the arrays.
-    func admit(_ records: consuming [KafkaRecord], _ prepared: consuming [PreparedRecord], tally: inout IngestTally) {
+    /// Returns whether admitting the chunk took the relay to a high watermark while consumption
+    /// is not held yet (the poll loop then applies backpressure at once, not at its next turn of
+    /// housekeeping).
+    @discardableResult
+    func admit(_ records: consuming [KafkaRecord], _ prepared: consuming [PreparedRecord], tally: inout IngestTally) -> Bool {
         let nowEpoch = MonotonicClock.epochMilliseconds()
         let now = MonotonicClock.milliseconds()
         var ready: [(lane: Int, batch: DeliveryBatch)] = []
         var followUps: [AdmissionFollowUp] = []
         var held = false
+        var reachedWatermark = false
         state.withLock { state in
             var cursor = SettlementLedger.Cursor()
             for index in records.indices {
@@ -112,11 +117,13 @@ extension RelayEngine {
                     }
                 }
             }
+            reachedWatermark = state.backpressure.wouldStartHold(busiestLane: state.batcher.busiestLane, bytes: state.inFlightBytes)
         }
         for (lane, batch) in ready { queues[lane].continuation.yield(batch) }
         // A held retry-topic partition: pause it now (``applyBackpressure()`` reconciles the pauses).
         if held { applyBackpressure() }
         for followUp in followUps { perform(followUp, now: nowEpoch) }
+        return reachedWatermark
     }
 
     /// Logs and starts the durable writes one admitted record needs (see ``AdmissionFollowUp``).

@@ -65,10 +65,12 @@ extension RelayEngine {
                 var taken = 1
                 while taken < take, let next = consumer.poll(timeoutMilliseconds: 0), accept(next) { taken += 1 }
             }
-            ingestPolled(tally: &tally)
+            // At a high watermark, backpressure is applied on this turn rather than at the next
+            // housekeeping, so the hold starts within a chunk of the watermark.
+            let reachedWatermark = ingestPolled(tally: &tally)
             if fatal != nil { break }
             let now = MonotonicClock.milliseconds()
-            if holding || windowFull || now - lastHousekeeping >= 5 || now >= nextBatchDeadline ?? .max {
+            if holding || windowFull || reachedWatermark || now - lastHousekeeping >= 5 || now >= nextBatchDeadline ?? .max {
                 lastHousekeeping = now
                 if tally.valid > 0 {
                     telemetry.publish(tally, lanes: laneLabels)
@@ -148,14 +150,16 @@ extension RelayEngine {
 
     /// Ingests what the poll loop collected: prepares the records (in parallel, see
     /// ``RecordPreparer``), then admits them in the order they were polled.
-    func ingestPolled(tally: inout IngestTally) {
+    /// Returns whether the records took the relay to a high watermark (see ``admit(_:_:tally:)``).
+    @discardableResult
+    func ingestPolled(tally: inout IngestTally) -> Bool {
         let records = polled.withLock { polled in
             var taken: [KafkaRecord] = []
             swap(&taken, &polled)
             return taken
         }
-        guard !records.isEmpty else { return }
-        admit(records, preparer.prepare(records), tally: &tally)
+        guard !records.isEmpty else { return false }
+        return admit(records, preparer.prepare(records), tally: &tally)
     }
 
     /// Ingests what was polled before a rebalance, from a rebalance handler (the tally is
