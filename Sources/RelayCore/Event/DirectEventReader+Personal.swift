@@ -28,7 +28,7 @@ extension DirectEventReader {
             storeUnset(&customer.postalCode, try pii(maximumLength: limit))
         }
         if skipKey(#","country":"#, separator: &separator) { storeUnset(&customer.country, try pii(maximumLength: limit)) }
-        return closesCompactObject()
+        return closesCompactObject(afterMember: separator != UInt8(ascii: "{"))
     }
 
     /// ``compactCustomer(into:)`` for the context.
@@ -50,7 +50,7 @@ extension DirectEventReader {
         if skipKey(#","epik":"#, separator: &separator) { storeUnset(&context.epik, try pii(maximumLength: limit)) }
         if skipKey(#","sc_click_id":"#, separator: &separator) { storeUnset(&context.scClickID, try pii(maximumLength: limit)) }
         if skipKey(#","sc_cookie1":"#, separator: &separator) { storeUnset(&context.scCookie1, try pii(maximumLength: limit)) }
-        return closesCompactObject()
+        return closesCompactObject(afterMember: separator != UInt8(ascii: "{"))
     }
 
     /// Moves past `key`, a member's name with its punctuation as it follows a member in compact
@@ -92,10 +92,12 @@ extension DirectEventReader {
     }
 
     /// Moves past the `}` that ends an object read by ``skipKey(_:separator:)`` when it comes
-    /// next. Not for an empty object: with no member read, the cursor is still at its `{`.
+    /// next, once a member was read (`afterMember`). With none read, the cursor is where the object
+    /// should open: an empty object, or a `}` with no `{` before it (malformed, which the tree
+    /// refuses; found by the decoder fuzzer), is left to the member loop.
     @inline(__always)
-    mutating func closesCompactObject() -> Bool {
-        guard byte() == UInt8(ascii: "}") else { return false }
+    mutating func closesCompactObject(afterMember: Bool) -> Bool {
+        guard afterMember, byte() == UInt8(ascii: "}") else { return false }
         cursor.index &+= 1
         return true
     }
