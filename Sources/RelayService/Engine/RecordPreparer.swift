@@ -76,10 +76,9 @@ struct PreparedRecord: Sendable {
         case encoded(orderID: String, eventID: String, sends: Sends, exclusions: [(lane: Int, exclusion: Exclusion)], sourceBytes: Int)
     }
 
-    /// The retry envelope the record carried (retry role only).
-    var previous: RetryEnvelope? { previousBox?.envelope }
     var outcome: Outcome
-    /// The envelope held out of line (see ``RetryEnvelopeBox``).
+    /// The retry envelope the record carried (retry role only), held out of line (see
+    /// ``RetryEnvelopeBox``).
     let previousBox: RetryEnvelopeBox?
 
     init(previous: RetryEnvelope?, outcome: Outcome) {
