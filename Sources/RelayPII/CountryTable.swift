@@ -110,18 +110,22 @@ enum CountryTable {
     /// The country whose alpha-2 code `bytes` spell (either case); `nil` for anything else,
     /// which ``lookup(_:)`` may still find by name (`uk`).
     static func alpha2Country(_ bytes: UnsafeBufferPointer<UInt8>) -> Country? {
-        guard bytes.count == 2 else { return nil }
-        let first = bytes[0] | 0x20, second = bytes[1] | 0x20
-        let letters = UInt8(ascii: "a")...UInt8(ascii: "z")
-        guard letters.contains(first), letters.contains(second) else { return nil }
-        return byAlpha2[Int(first - UInt8(ascii: "a")) * 26 + Int(second - UInt8(ascii: "a"))]
+        guard bytes.count == 2, let index = alpha2Index(bytes[0], bytes[1]) else { return nil }
+        return byAlpha2[index]
     }
 
     /// The ``byAlpha2`` index of exactly two ASCII letters (either case); `nil` for anything else.
     static func alpha2Index(_ text: String) -> Int? {
         let utf8 = text.utf8
         guard utf8.count == 2 else { return nil }
-        let first = utf8.first! | 0x20, second = utf8[utf8.index(after: utf8.startIndex)] | 0x20
+        return alpha2Index(utf8.first!, utf8[utf8.index(after: utf8.startIndex)])
+    }
+
+    /// The ``byAlpha2`` index of the letters `first` and `second` (either case); `nil` when either
+    /// is not an ASCII letter.
+    @inline(__always)
+    private static func alpha2Index(_ first: UInt8, _ second: UInt8) -> Int? {
+        let first = first | 0x20, second = second | 0x20
         let letters = UInt8(ascii: "a")...UInt8(ascii: "z")
         guard letters.contains(first), letters.contains(second) else { return nil }
         return Int(first - UInt8(ascii: "a")) * 26 + Int(second - UInt8(ascii: "a"))
