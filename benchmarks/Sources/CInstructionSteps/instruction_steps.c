@@ -83,7 +83,6 @@ int relay_instruction_steps(char *const argv[], const char *object, uint64_t *co
         if (signal == SIGTRAP && counting) {
             siginfo_t info;
             if (ptrace(PTRACE_GETSIGINFO, child, NULL, &info) == 0 && info.si_code == TRAP_TRACE) {
-                errno = 0;
                 long rip = ptrace(PTRACE_PEEKUSER, child, (void *)rip_offset, NULL);
                 if (rip != previous && (!object || in_ranges(&ranges, (uintptr_t)rip))) count++;
                 previous = rip;
